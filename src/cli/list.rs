@@ -1,0 +1,67 @@
+//! `warroom list [--all] [--json]`: open incidents and those resolved in the last day, most
+//! severe first; `--all` lists every incident.
+
+use super::{Context, Failure};
+use crate::domain::Role;
+use crate::journal::Journal;
+use chrono::{DateTime, Utc};
+
+pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(), Failure> {
+    let mut incidents = Vec::new();
+    for id in ctx.store.ids()? {
+        // One unreadable incident must not hide the others.
+        match ctx.store.open(&id) {
+            Ok(mut j) => {
+                for w in j.take_warnings() {
+                    eprintln!("warroom: warning: {w}");
+                }
+                if let Some(i) = j.incident() {
+                    incidents.push(i.clone());
+                }
+            }
+            Err(e) => eprintln!("warroom: warning: {id}: {e}"),
+        }
+    }
+    let recent = now - chrono::Duration::hours(24);
+    incidents.retain(|i| all || i.resolved_at.is_none_or(|at| at >= recent));
+    incidents.sort_by(|a, b| {
+        (a.is_resolved(), a.severity, a.opened_at).cmp(&(b.is_resolved(), b.severity, b.opened_at))
+    });
+    if json {
+        let text = serde_json::to_string_pretty(&incidents)
+            .map_err(|e| Failure::runtime(format!("cannot encode the list: {e}")))?;
+        println!("{text}");
+        return Ok(());
+    }
+    if incidents.is_empty() {
+        println!("No {}incidents.", if all { "" } else { "open or recent " });
+        return Ok(());
+    }
+    println!(
+        "{:<8} {:<5} {:<13} {:>7}  {:<12} TITLE",
+        "ID", "SEV", "STATUS", "AGE", "COMMANDER"
+    );
+    for i in &incidents {
+        println!(
+            "{:<8} {:<5} {:<13} {:>7}  {:<12} {}",
+            i.id,
+            i.severity.label(),
+            i.status.as_str(),
+            short_duration(i.elapsed(now)),
+            i.holder(Role::Commander).unwrap_or("-"),
+            i.title
+        );
+    }
+    Ok(())
+}
+
+/// `42s`, `17m`, `3h05m`, `2d04h`: compact, for tables and headers.
+pub fn short_duration(d: chrono::Duration) -> String {
+    let s = d.num_seconds().max(0);
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}

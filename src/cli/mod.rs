@@ -1,0 +1,190 @@
+//! The headless command line: one verb per file, each thin — parse, call the core, print.
+//!
+//! Exit codes (a contract scripts rely on): 0 success; 1 failure at run time (I/O, a damaged
+//! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
+//! naming what was wrong.
+
+mod list;
+mod log;
+mod open;
+mod record;
+mod verify;
+
+use crate::config::{self, Paths};
+use crate::domain::{NoteKind, Role, Severity, Status};
+use crate::journal::{FileStore, JournalError};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "warroom",
+    version,
+    about = "A terminal console for leading an outage",
+    long_about = "A terminal console for leading an outage. With no command, opens the console \
+                  on the incidents in the data directory."
+)]
+pub struct Cli {
+    /// Where incident journals are kept.
+    #[arg(long, global = true, env = "WARROOM_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// The config.toml to read (services.toml and runbook.toml sit beside it).
+    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Who is recording (default: the login name).
+    #[arg(long = "as", global = true, env = "WARROOM_USER", value_name = "NAME")]
+    pub author: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open an incident; prints its new ID alone.
+    Open {
+        title: String,
+        #[arg(long, value_name = "sev1|sev2|sev3|sev4")]
+        severity: Severity,
+        #[arg(long)]
+        summary: Option<String>,
+    },
+    /// List open incidents and those resolved in the last day (--all: every incident).
+    List {
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a note to the outage log ("-" reads the text from standard input).
+    Note {
+        id: String,
+        text: String,
+        #[arg(
+            long,
+            default_value = "observation",
+            value_name = "observation|hypothesis|decision"
+        )]
+        kind: NoteKind,
+    },
+    /// Record a status update ("-" reads the text from standard input).
+    Update { id: String, text: String },
+    /// Change the severity.
+    Severity { id: String, severity: Severity },
+    /// Change the status (investigating, identified, monitoring).
+    Status { id: String, status: Status },
+    /// Give a role (commander, deputy, scribe, liaison, sme) to a person.
+    Assign {
+        id: String,
+        role: Role,
+        person: String,
+    },
+    /// Resolve the incident.
+    Resolve {
+        id: String,
+        #[arg(long)]
+        summary: Option<String>,
+    },
+    /// Print the outage log, oldest first (--json: one JSON object per event).
+    Log {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check an incident's hash chain; exits 1 naming the first damaged line.
+    Verify { id: String },
+}
+
+/// Why a command failed, and the exit code that says so.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
+    }
+    pub fn runtime(message: impl Into<String>) -> Failure {
+        Failure {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<JournalError> for Failure {
+    fn from(e: JournalError) -> Failure {
+        Failure {
+            code: if e.is_bad_input() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What every verb needs: where the incidents are and who is speaking.
+pub struct Context {
+    pub store: FileStore,
+    pub paths: Paths,
+    pub author: String,
+}
+
+impl Context {
+    fn from_cli(cli: &Cli) -> Result<Context, Failure> {
+        let paths =
+            Paths::resolve(cli.data_dir.clone(), cli.config.clone()).map_err(Failure::bad_input)?;
+        Ok(Context {
+            store: FileStore::new(paths.data_dir.clone()),
+            author: config::author(cli.author.clone()),
+            paths,
+        })
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("warroom: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), Failure> {
+    let ctx = Context::from_cli(&cli)?;
+    let now = chrono::Utc::now();
+    match cli.command {
+        None => Err(Failure::bad_input(
+            "the console is not available in this build; see `warroom --help` for the commands",
+        )),
+        Some(Command::Open {
+            title,
+            severity,
+            summary,
+        }) => open::run(&ctx, now, &title, severity, summary.as_deref()),
+        Some(Command::List { all, json }) => list::run(&ctx, now, all, json),
+        Some(Command::Note { id, text, kind }) => record::note(&ctx, now, &id, kind, &text),
+        Some(Command::Update { id, text }) => record::update(&ctx, now, &id, &text),
+        Some(Command::Severity { id, severity }) => record::severity(&ctx, now, &id, severity),
+        Some(Command::Status { id, status }) => record::status(&ctx, now, &id, status),
+        Some(Command::Assign { id, role, person }) => record::assign(&ctx, now, &id, role, &person),
+        Some(Command::Resolve { id, summary }) => {
+            record::resolve(&ctx, now, &id, summary.as_deref())
+        }
+        Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
+        Some(Command::Verify { id }) => verify::run(&ctx, &id),
+    }
+}
+
+/// Prints the journal's warnings (a torn line moved aside, …) to standard error.
+fn warn_all(journal: &mut dyn crate::journal::Journal) {
+    for w in journal.take_warnings() {
+        eprintln!("warroom: warning: {w}");
+    }
+}

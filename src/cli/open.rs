@@ -1,0 +1,20 @@
+//! `warroom open TITLE --severity SEV [--summary T]`: prints the new ID alone.
+
+use super::{Context, Failure, warn_all};
+use crate::domain::Severity;
+use chrono::{DateTime, Utc};
+
+pub fn run(
+    ctx: &Context,
+    now: DateTime<Utc>,
+    title: &str,
+    severity: Severity,
+    summary: Option<&str>,
+) -> Result<(), Failure> {
+    let mut journal = ctx
+        .store
+        .create(&ctx.author, now, title, severity, summary)?;
+    warn_all(&mut journal);
+    println!("{}", crate::journal::Journal::id(&journal));
+    Ok(())
+}

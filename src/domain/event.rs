@@ -1,0 +1,183 @@
+//! Events: every fact about an incident, in the order the journal committed them.
+//!
+//! Event types are named by their `type` field. A type this version does not know (written
+//! by a newer warroom) is kept verbatim as [`Event::Unknown`] and shown raw, never dropped.
+
+use super::{NoteKind, Role, Severity, Status};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One committed event with its place in the journal: sequence number, time, and author.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub event: Event,
+}
+
+/// An event whose `type` this version does not know, kept as the exact JSON it was written as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownEvent {
+    pub type_name: String,
+    pub json: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    Opened {
+        title: String,
+        severity: Severity,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    SeverityChanged {
+        from: Severity,
+        to: Severity,
+    },
+    StatusChanged {
+        from: Status,
+        to: Status,
+    },
+    RoleAssigned {
+        role: Role,
+        person: String,
+    },
+    Note {
+        #[serde(default = "observation")]
+        kind: NoteKind,
+        text: String,
+    },
+    StatusUpdate {
+        text: String,
+    },
+    StatusUpdateSnoozed {
+        minutes: u32,
+    },
+    Resolved {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    /// Written by a newer version; see the module docs.
+    #[serde(skip)]
+    Unknown(UnknownEvent),
+}
+
+fn observation() -> NoteKind {
+    NoteKind::Observation
+}
+
+impl Event {
+    /// The event's `type` as written in the journal.
+    pub fn type_name(&self) -> &str {
+        match self {
+            Event::Opened { .. } => "opened",
+            Event::SeverityChanged { .. } => "severity_changed",
+            Event::StatusChanged { .. } => "status_changed",
+            Event::RoleAssigned { .. } => "role_assigned",
+            Event::Note { .. } => "note",
+            Event::StatusUpdate { .. } => "status_update",
+            Event::StatusUpdateSnoozed { .. } => "status_update_snoozed",
+            Event::Resolved { .. } => "resolved",
+            Event::Unknown(u) => &u.type_name,
+        }
+    }
+
+    /// The compact JSON this event is stored as. Unknown events give back exactly what was read.
+    pub fn to_json(&self) -> String {
+        match self {
+            Event::Unknown(u) => u.json.clone(),
+            // A derived Serialize over strings, enums and integers cannot fail.
+            known => serde_json::to_string(known).unwrap_or_else(|_| "{}".to_string()),
+        }
+    }
+
+    /// Reads an event; a `type` this version does not know, or a known type in a shape it does
+    /// not understand, becomes [`Event::Unknown`] so nothing is lost. Only JSON that is not an
+    /// object with a string `type` is an error.
+    pub fn from_json(json: &str) -> Result<Event, String> {
+        match serde_json::from_str::<Event>(json) {
+            Ok(e) => Ok(e),
+            Err(err) => {
+                #[derive(Deserialize)]
+                struct Tag {
+                    #[serde(rename = "type")]
+                    type_name: String,
+                }
+                match serde_json::from_str::<Tag>(json) {
+                    Ok(tag) => Ok(Event::Unknown(UnknownEvent {
+                        type_name: tag.type_name,
+                        json: json.to_string(),
+                    })),
+                    Err(_) => Err(format!("event is not an object with a \"type\": {err}")),
+                }
+            }
+        }
+    }
+
+    /// One line for the outage log, without time or author.
+    pub fn describe(&self) -> String {
+        match self {
+            Event::Opened {
+                title, severity, ..
+            } => format!("opened {} \"{}\"", severity.label(), title),
+            Event::SeverityChanged { from, to } => {
+                format!("severity {} → {}", from.label(), to.label())
+            }
+            Event::StatusChanged { from, to } => format!("status {from} → {to}"),
+            Event::RoleAssigned { role, person } => format!("{person} is {role}"),
+            Event::Note { kind, text } => format!("{kind}: {text}"),
+            Event::StatusUpdate { text } => format!("status update: {text}"),
+            Event::StatusUpdateSnoozed { minutes } => {
+                format!("status update snoozed {minutes}m")
+            }
+            Event::Resolved { summary } => match summary {
+                Some(s) => format!("resolved: {s}"),
+                None => "resolved".to_string(),
+            },
+            Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_events_round_trip_through_json() {
+        let e = Event::Note {
+            kind: NoteKind::Decision,
+            text: "roll back \"pricing\" 🔥\u{7}".into(),
+        };
+        let json = e.to_json();
+        assert_eq!(Event::from_json(&json), Ok(e));
+    }
+
+    #[test]
+    fn an_event_from_a_newer_version_is_kept_verbatim() {
+        let json = r#"{"type":"pager_escalated","to":"db-oncall","level":2}"#;
+        let e = Event::from_json(json).unwrap();
+        assert_eq!(e.type_name(), "pager_escalated");
+        assert_eq!(e.to_json(), json);
+    }
+
+    #[test]
+    fn a_known_type_with_extra_fields_still_reads() {
+        let json = r#"{"type":"note","kind":"hypothesis","text":"db","tags":["x"]}"#;
+        assert_eq!(
+            Event::from_json(json),
+            Ok(Event::Note {
+                kind: NoteKind::Hypothesis,
+                text: "db".into()
+            })
+        );
+    }
+
+    #[test]
+    fn json_without_a_type_is_an_error() {
+        assert!(Event::from_json(r#"{"text":"x"}"#).is_err());
+        assert!(Event::from_json("[1,2]").is_err());
+    }
+}

@@ -1,0 +1,422 @@
+//! The incident as a pure fold of its journal entries, and the rules that say which new
+//! events make sense for it (checked before anything is appended).
+
+use super::{Entry, Event, MAX_LINE_CHARS, MAX_TEXT_BYTES, NoteKind, Role, Severity, Status};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Who holds a role, and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RoleHolder {
+    pub role: Role,
+    pub person: String,
+    pub since: DateTime<Utc>,
+}
+
+/// Everything shown about an incident, derived from its entries and nothing else.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Incident {
+    pub id: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub severity: Severity,
+    pub status: Status,
+    pub opened_at: DateTime<Utc>,
+    pub opened_by: String,
+    pub roles: Vec<RoleHolder>,
+    pub last_status_update: Option<DateTime<Utc>>,
+    pub status_updates: u32,
+    pub notes: u32,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+    /// Severity over time, starting with the one it opened at.
+    pub severity_history: Vec<(DateTime<Utc>, Severity)>,
+    /// Time of the newest entry.
+    pub updated_at: DateTime<Utc>,
+    pub last_seq: u64,
+    /// Entries of types this version does not know (kept, shown raw).
+    pub unknown_events: u32,
+}
+
+/// Why an event was not accepted for an incident; the text is shown to the user as is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Rejected(pub String);
+
+impl Incident {
+    /// Folds entries in order. Returns `None` when there is no `opened` entry yet; entries
+    /// before it are ignored, because an incident only exists once opened.
+    pub fn fold<'a>(id: &str, entries: impl IntoIterator<Item = &'a Entry>) -> Option<Incident> {
+        let mut incident: Option<Incident> = None;
+        for entry in entries {
+            match incident.as_mut() {
+                Some(i) => i.apply(entry),
+                None => incident = Incident::start(id, entry),
+            }
+        }
+        incident
+    }
+
+    fn start(id: &str, entry: &Entry) -> Option<Incident> {
+        let Event::Opened {
+            title,
+            severity,
+            summary,
+        } = &entry.event
+        else {
+            return None;
+        };
+        Some(Incident {
+            id: id.to_string(),
+            title: title.clone(),
+            summary: summary.clone(),
+            severity: *severity,
+            status: Status::Investigating,
+            opened_at: entry.at,
+            opened_by: entry.by.clone(),
+            roles: Vec::new(),
+            last_status_update: None,
+            status_updates: 0,
+            notes: 0,
+            resolved_at: None,
+            resolution: None,
+            severity_history: vec![(entry.at, *severity)],
+            updated_at: entry.at,
+            last_seq: entry.seq,
+            unknown_events: 0,
+        })
+    }
+
+    /// Applies one entry. Entries that make no sense (a second `opened`) change nothing but
+    /// the bookkeeping: the journal is the record, and the fold never fails on it.
+    pub fn apply(&mut self, entry: &Entry) {
+        self.updated_at = self.updated_at.max(entry.at);
+        self.last_seq = entry.seq;
+        match &entry.event {
+            Event::Opened { .. } => {}
+            Event::SeverityChanged { to, .. } => {
+                self.severity = *to;
+                self.severity_history.push((entry.at, *to));
+            }
+            Event::StatusChanged { to, .. } => self.status = *to,
+            Event::RoleAssigned { role, person } => {
+                let holder = RoleHolder {
+                    role: *role,
+                    person: person.clone(),
+                    since: entry.at,
+                };
+                if role.is_single() {
+                    self.roles.retain(|h| h.role != *role);
+                    self.roles.push(holder);
+                } else if !self
+                    .roles
+                    .iter()
+                    .any(|h| h.role == *role && h.person == *person)
+                {
+                    self.roles.push(holder);
+                }
+            }
+            Event::Note { .. } => self.notes += 1,
+            Event::StatusUpdate { .. } => {
+                self.status_updates += 1;
+                self.last_status_update = Some(entry.at);
+            }
+            Event::StatusUpdateSnoozed { .. } => {}
+            Event::Resolved { summary } => {
+                self.status = Status::Resolved;
+                self.resolved_at = Some(entry.at);
+                self.resolution = summary.clone();
+            }
+            Event::Unknown(_) => self.unknown_events += 1,
+        }
+    }
+
+    pub fn is_resolved(&self) -> bool {
+        self.status == Status::Resolved
+    }
+
+    /// The person holding a single-holder role, if any.
+    pub fn holder(&self, role: Role) -> Option<&str> {
+        self.roles
+            .iter()
+            .find(|h| h.role == role)
+            .map(|h| h.person.as_str())
+    }
+
+    /// Time since opening, up to resolution if resolved.
+    pub fn elapsed(&self, now: DateTime<Utc>) -> chrono::Duration {
+        self.resolved_at.unwrap_or(now) - self.opened_at
+    }
+
+    /// Checks that `event` makes sense as the next event of this incident. Nothing that fails
+    /// here is ever appended.
+    pub fn check(&self, event: &Event) -> Result<(), Rejected> {
+        if self.is_resolved() && !matches!(event, Event::Unknown(_)) {
+            return Err(Rejected(format!(
+                "{} is resolved; nothing more can be recorded on it",
+                self.id
+            )));
+        }
+        match event {
+            Event::Opened { .. } => Err(Rejected(format!("{} is already open", self.id))),
+            Event::SeverityChanged { from, to } => {
+                if *from != self.severity {
+                    Err(Rejected(format!(
+                        "severity changed meanwhile: {} is now {}",
+                        self.id, self.severity
+                    )))
+                } else if from == to {
+                    Err(Rejected(format!("{} is already {}", self.id, to)))
+                } else {
+                    Ok(())
+                }
+            }
+            Event::StatusChanged { from, to } => {
+                if *to == Status::Resolved {
+                    Err(Rejected(
+                        "use resolve to resolve an incident, not a status change".into(),
+                    ))
+                } else if *from != self.status {
+                    Err(Rejected(format!(
+                        "status changed meanwhile: {} is now {}",
+                        self.id, self.status
+                    )))
+                } else if from == to {
+                    Err(Rejected(format!("{} is already {}", self.id, to)))
+                } else {
+                    Ok(())
+                }
+            }
+            Event::RoleAssigned { role, person } => {
+                check_line("person", person)?;
+                if self
+                    .roles
+                    .iter()
+                    .any(|h| h.role == *role && h.person == *person)
+                {
+                    Err(Rejected(format!(
+                        "{person} is already {role} of {}",
+                        self.id
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Event::Note { text, .. } => check_text("note", text),
+            Event::StatusUpdate { text } => check_text("status update", text),
+            Event::StatusUpdateSnoozed { minutes } => {
+                if (1..=60).contains(minutes) {
+                    Ok(())
+                } else {
+                    Err(Rejected(format!(
+                        "snooze must be 1 to 60 minutes, not {minutes}"
+                    )))
+                }
+            }
+            Event::Resolved { summary } => match summary {
+                Some(s) => check_text("summary", s),
+                None => Ok(()),
+            },
+            Event::Unknown(_) => Ok(()),
+        }
+    }
+}
+
+/// Checks the fields of a new `opened` event.
+pub fn check_opening(title: &str, summary: Option<&str>) -> Result<(), Rejected> {
+    check_line("title", title)?;
+    if let Some(s) = summary {
+        check_text("summary", s)?;
+    }
+    Ok(())
+}
+
+fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
+    if value.trim().is_empty() {
+        return Err(Rejected(format!("{field} is empty")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(Rejected(format!(
+            "{field} must be one line without control characters"
+        )));
+    }
+    let n = value.chars().count();
+    if n > MAX_LINE_CHARS {
+        return Err(Rejected(format!(
+            "{field} is {n} characters long; at most {MAX_LINE_CHARS} are allowed"
+        )));
+    }
+    Ok(())
+}
+
+fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
+    if value.trim().is_empty() {
+        return Err(Rejected(format!("{field} is empty")));
+    }
+    if value.len() > MAX_TEXT_BYTES {
+        return Err(Rejected(format!(
+            "{field} is {} bytes long; at most {MAX_TEXT_BYTES} are allowed",
+            value.len()
+        )));
+    }
+    Ok(())
+}
+
+impl NoteKind {
+    /// One-letter tag for compact log views.
+    pub fn letter(self) -> char {
+        match self {
+            NoteKind::Observation => 'O',
+            NoteKind::Hypothesis => 'H',
+            NoteKind::Decision => 'D',
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn entries(events: Vec<(i64, Event)>) -> Vec<Entry> {
+        events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (m, event))| Entry {
+                seq: i as u64 + 1,
+                at: at(m),
+                by: "alice".into(),
+                event,
+            })
+            .collect()
+    }
+
+    fn opened() -> Event {
+        Event::Opened {
+            title: "Checkout 500s".into(),
+            severity: Severity::Sev2,
+            summary: None,
+        }
+    }
+
+    #[test]
+    fn checkout_outage_folds_to_its_current_picture() {
+        let log = entries(vec![
+            (0, opened()),
+            (
+                1,
+                Event::RoleAssigned {
+                    role: Role::Commander,
+                    person: "alice".into(),
+                },
+            ),
+            (
+                2,
+                Event::SeverityChanged {
+                    from: Severity::Sev2,
+                    to: Severity::Sev1,
+                },
+            ),
+            (
+                3,
+                Event::StatusUpdate {
+                    text: "checkout failing".into(),
+                },
+            ),
+            (
+                5,
+                Event::RoleAssigned {
+                    role: Role::Commander,
+                    person: "bob".into(),
+                },
+            ),
+            (
+                40,
+                Event::Resolved {
+                    summary: Some("rolled back".into()),
+                },
+            ),
+        ]);
+        let i = Incident::fold("INC-1", &log).unwrap();
+        assert_eq!(i.severity, Severity::Sev1);
+        assert_eq!(i.holder(Role::Commander), Some("bob"));
+        assert_eq!(i.roles.len(), 1);
+        assert_eq!(i.last_status_update, Some(at(3)));
+        assert_eq!(i.status, Status::Resolved);
+        assert_eq!(i.elapsed(at(500)), chrono::Duration::minutes(40));
+        assert_eq!(
+            i.severity_history,
+            vec![(at(0), Severity::Sev2), (at(2), Severity::Sev1)]
+        );
+    }
+
+    #[test]
+    fn nothing_more_is_recorded_on_a_resolved_incident() {
+        let log = entries(vec![(0, opened()), (1, Event::Resolved { summary: None })]);
+        let i = Incident::fold("INC-1", &log).unwrap();
+        let err = i
+            .check(&Event::Note {
+                kind: NoteKind::Observation,
+                text: "late".into(),
+            })
+            .unwrap_err();
+        assert_eq!(
+            err.0,
+            "INC-1 is resolved; nothing more can be recorded on it"
+        );
+    }
+
+    #[test]
+    fn a_stale_severity_change_is_refused() {
+        let i = Incident::fold("INC-1", &entries(vec![(0, opened())])).unwrap();
+        assert!(
+            i.check(&Event::SeverityChanged {
+                from: Severity::Sev3,
+                to: Severity::Sev1
+            })
+            .is_err()
+        );
+        assert!(
+            i.check(&Event::SeverityChanged {
+                from: Severity::Sev2,
+                to: Severity::Sev2
+            })
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn empty_and_multiline_titles_are_refused() {
+        assert!(check_opening("  ", None).is_err());
+        assert!(check_opening("a\nb", None).is_err());
+        assert!(check_opening("Checkout 500s", Some("")).is_err());
+        assert!(check_opening("Checkout 500s", None).is_ok());
+    }
+
+    #[test]
+    fn smes_accumulate_and_single_roles_replace() {
+        let log = entries(vec![
+            (0, opened()),
+            (
+                1,
+                Event::RoleAssigned {
+                    role: Role::Sme,
+                    person: "db".into(),
+                },
+            ),
+            (
+                2,
+                Event::RoleAssigned {
+                    role: Role::Sme,
+                    person: "net".into(),
+                },
+            ),
+        ]);
+        let i = Incident::fold("INC-1", &log).unwrap();
+        assert_eq!(i.roles.len(), 2);
+    }
+}

@@ -1,0 +1,19 @@
+//! The incident domain: events, the incident as a pure fold of its events, and the
+//! vocabulary of incident response (severity, status, roles, note kinds).
+//!
+//! Nothing here does I/O or reads a clock: time always arrives as a parameter, so every rule
+//! can be tested with a fixed clock.
+
+mod event;
+mod incident;
+mod vocab;
+
+pub use event::{Entry, Event, UnknownEvent};
+pub use incident::{Incident, Rejected, RoleHolder, check_opening};
+pub use vocab::{NoteKind, ParseError, Role, Severity, Status};
+
+/// Longest text accepted in one note or status update (bytes). Generous enough for a pasted
+/// stack trace, small enough that one careless paste cannot bloat the journal.
+pub const MAX_TEXT_BYTES: usize = 64 * 1024;
+/// Longest incident title or person name (characters).
+pub const MAX_LINE_CHARS: usize = 200;

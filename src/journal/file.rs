@@ -1,0 +1,546 @@
+//! The file journal: one directory per incident under `<data_dir>/incidents/`, holding
+//! `journal.jsonl` (the events) and `journal.lock` (who leads it).
+
+use super::lock::{Acquire, LeaderLock};
+use super::{GENESIS, Journal, JournalError, Record, chain_hash};
+use crate::domain::{Entry, Event, Incident, Rejected, Severity, check_opening};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+const JOURNAL: &str = "journal.jsonl";
+const LOCK: &str = "journal.lock";
+
+/// All incidents under one data directory.
+#[derive(Debug, Clone)]
+pub struct FileStore {
+    root: PathBuf,
+}
+
+impl FileStore {
+    pub fn new(data_dir: impl Into<PathBuf>) -> FileStore {
+        FileStore {
+            root: data_dir.into(),
+        }
+    }
+
+    pub fn incidents_dir(&self) -> PathBuf {
+        self.root.join("incidents")
+    }
+
+    /// IDs of every incident with a journal, oldest first.
+    pub fn ids(&self) -> Result<Vec<String>, JournalError> {
+        let dir = self.incidents_dir();
+        let read = match fs::read_dir(&dir) {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io(&dir, e)),
+        };
+        let mut ids: Vec<(u64, String)> = Vec::new();
+        for item in read {
+            let item = item.map_err(|e| io(&dir, e))?;
+            let name = item.file_name().to_string_lossy().into_owned();
+            if let Some(n) = id_number(&name)
+                && item.path().join(JOURNAL).is_file()
+            {
+                ids.push((n, name));
+            }
+        }
+        ids.sort();
+        Ok(ids.into_iter().map(|(_, s)| s).collect())
+    }
+
+    /// Opens a new incident: allocates the next ID and durably writes its `opened` entry.
+    pub fn create(
+        &self,
+        by: &str,
+        at: DateTime<Utc>,
+        title: &str,
+        severity: Severity,
+        summary: Option<&str>,
+    ) -> Result<FileJournal, JournalError> {
+        check_opening(title, summary)?;
+        check_author(by)?;
+        let dir = self.incidents_dir();
+        fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
+        let mut n = self.ids()?.last().and_then(|id| id_number(id)).unwrap_or(0) + 1;
+        // create_dir is the atomic claim on an ID; a concurrent `open` just takes the next.
+        let (id, incident_dir) = loop {
+            let id = format!("INC-{n}");
+            let path = dir.join(&id);
+            match fs::create_dir(&path) {
+                Ok(()) => break (id, path),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => n += 1,
+                Err(e) => return Err(io(&path, e)),
+            }
+        };
+        let path = incident_dir.join(JOURNAL);
+        File::create_new(&path).map_err(|e| io(&path, e))?;
+        sync_dir(&incident_dir)?;
+        sync_dir(&dir)?;
+        let mut journal = FileJournal::load(id, incident_dir)?;
+        let event = Event::Opened {
+            title: title.trim().to_string(),
+            severity,
+            summary: summary.map(|s| s.to_string()),
+        };
+        let mut event = Some(event);
+        journal.append_with(by, at, &mut |_| {
+            event.take().ok_or_else(|| Rejected("opened twice".into()))
+        })?;
+        Ok(journal)
+    }
+
+    /// Reads an incident's journal (taking no lead).
+    pub fn open(&self, id: &str) -> Result<FileJournal, JournalError> {
+        let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
+        let dir = self.incidents_dir().join(&id);
+        if !dir.join(JOURNAL).is_file() {
+            return Err(JournalError::NotFound(id));
+        }
+        FileJournal::load(id, dir)
+    }
+
+    /// Opens an incident to lead it from a console; refused while someone else leads it.
+    pub fn lead(
+        &self,
+        id: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(FileJournal, LeaderLock), JournalError> {
+        let journal = self.open(id)?;
+        let path = journal.dir.join(LOCK);
+        match LeaderLock::acquire(&path, user, now).map_err(|e| io(&path, e))? {
+            Acquire::Held(lock) => Ok((journal, lock)),
+            Acquire::Busy(holder) => Err(JournalError::Led {
+                id: journal.id.clone(),
+                holder,
+            }),
+        }
+    }
+
+    /// Checks the whole hash chain of an incident without changing anything.
+    pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
+        let mut journal = self.open(id)?;
+        Ok(VerifyReport {
+            id: journal.id.clone(),
+            events: journal.records.len(),
+            head: journal
+                .records
+                .last()
+                .map(|r| r.hash.clone())
+                .unwrap_or_else(|| GENESIS.to_string()),
+            warnings: journal.take_warnings(),
+        })
+    }
+}
+
+/// What `verify` found: an intact chain of `events` entries ending in `head`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifyReport {
+    pub id: String,
+    pub events: usize,
+    pub head: String,
+    pub warnings: Vec<String>,
+}
+
+/// One incident's journal file, with every committed entry read and folded.
+#[derive(Debug)]
+pub struct FileJournal {
+    id: String,
+    dir: PathBuf,
+    path: PathBuf,
+    records: Vec<Record>,
+    incident: Option<Incident>,
+    /// Bytes of the file covered by `records` (always ends at a newline).
+    known_len: u64,
+    /// Lines covered by `records`, for error messages.
+    known_lines: usize,
+    /// A torn tail already reported, so a reader warns once, not on every refresh.
+    reported_tail: Option<u64>,
+    warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct LineIn<'a> {
+    seq: u64,
+    #[serde(borrow)]
+    at: Cow<'a, str>,
+    #[serde(borrow)]
+    by: Cow<'a, str>,
+    #[serde(borrow)]
+    event: &'a RawValue,
+    #[serde(borrow)]
+    prev: Cow<'a, str>,
+    #[serde(borrow)]
+    hash: Cow<'a, str>,
+}
+
+#[derive(Serialize)]
+struct LineOut<'a> {
+    seq: u64,
+    at: &'a str,
+    by: &'a str,
+    event: &'a RawValue,
+    prev: &'a str,
+    hash: &'a str,
+}
+
+/// How the bytes after the known part of a file read.
+struct Tail {
+    records: Vec<Record>,
+    /// Bytes of complete, valid lines.
+    good_len: u64,
+    lines: usize,
+    /// A torn or unreadable last line: its offset and why.
+    torn: Option<(u64, String)>,
+}
+
+impl FileJournal {
+    fn load(id: String, dir: PathBuf) -> Result<FileJournal, JournalError> {
+        let path = dir.join(JOURNAL);
+        let mut journal = FileJournal {
+            id,
+            dir,
+            path,
+            records: Vec::new(),
+            incident: None,
+            known_len: 0,
+            known_lines: 0,
+            reported_tail: None,
+            warnings: Vec::new(),
+        };
+        journal.refresh()?;
+        Ok(journal)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn open_file(&self, write: bool) -> Result<File, JournalError> {
+        OpenOptions::new()
+            .read(true)
+            .append(write)
+            .open(&self.path)
+            .map_err(|e| io(&self.path, e))
+    }
+
+    /// Reads and checks everything after `known_len`. The caller holds a lock.
+    fn read_tail(&self, file: &mut File) -> Result<Tail, JournalError> {
+        file.seek(SeekFrom::Start(self.known_len))
+            .map_err(|e| io(&self.path, e))?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| io(&self.path, e))?;
+        let mut tail = Tail {
+            records: Vec::new(),
+            good_len: self.known_len,
+            lines: 0,
+            torn: None,
+        };
+        let (mut prev, mut seq) = match self.records.last() {
+            Some(r) => (r.hash.clone(), r.entry.seq),
+            None => (GENESIS.to_string(), 0),
+        };
+        let mut rest: &[u8] = &bytes;
+        while !rest.is_empty() {
+            let line_no = self.known_lines + tail.lines + 1;
+            let offset = tail.good_len;
+            let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+                tail.torn = Some((offset, format!("line {line_no} is cut short")));
+                break;
+            };
+            let line = &rest[..nl];
+            rest = &rest[nl + 1..];
+            match parse_line(line, &prev, seq + 1) {
+                Ok(record) => {
+                    prev = record.hash.clone();
+                    seq = record.entry.seq;
+                    tail.records.push(record);
+                    tail.good_len += nl as u64 + 1;
+                    tail.lines += 1;
+                }
+                Err(reason) if rest.is_empty() => {
+                    tail.torn = Some((offset, format!("line {line_no} is unreadable: {reason}")));
+                    break;
+                }
+                Err(reason) => {
+                    return Err(JournalError::Damaged {
+                        path: self.path.clone(),
+                        line: line_no,
+                        reason,
+                    });
+                }
+            }
+        }
+        Ok(tail)
+    }
+
+    fn take_tail(&mut self, tail: Tail) -> usize {
+        let n = tail.records.len();
+        for record in tail.records {
+            match self.incident.as_mut() {
+                Some(i) => i.apply(&record.entry),
+                None => self.incident = Incident::fold(&self.id, [&record.entry]),
+            }
+            self.records.push(record);
+        }
+        self.known_len = tail.good_len;
+        self.known_lines += tail.lines;
+        n
+    }
+
+    /// Moves a torn last line aside to `journal.torn-<time>` and cuts it off the journal.
+    /// Only called under the exclusive lock, so it can never be a live writer's line.
+    fn move_aside(&mut self, file: &mut File, offset: u64, why: &str) -> Result<(), JournalError> {
+        file.seek(SeekFrom::Start(offset))
+            .map_err(|e| io(&self.path, e))?;
+        let mut torn = Vec::new();
+        file.read_to_end(&mut torn).map_err(|e| io(&self.path, e))?;
+        let stamp = Utc::now().format("%Y%m%dT%H%M%S%.9fZ");
+        let aside = self.dir.join(format!("journal.torn-{stamp}"));
+        let mut out = File::create_new(&aside).map_err(|e| io(&aside, e))?;
+        out.write_all(&torn).map_err(|e| io(&aside, e))?;
+        out.sync_all().map_err(|e| io(&aside, e))?;
+        file.set_len(offset).map_err(|e| io(&self.path, e))?;
+        file.sync_all().map_err(|e| io(&self.path, e))?;
+        sync_dir(&self.dir)?;
+        self.warnings.push(format!(
+            "{}: {why}; its {} bytes were moved aside to {} (everything before it is intact)",
+            self.path.display(),
+            torn.len(),
+            aside.display()
+        ));
+        Ok(())
+    }
+}
+
+impl Journal for FileJournal {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    fn incident(&self) -> Option<&Incident> {
+        self.incident.as_ref()
+    }
+
+    fn refresh(&mut self) -> Result<usize, JournalError> {
+        let mut file = self.open_file(false)?;
+        file.lock_shared().map_err(|e| io(&self.path, e))?;
+        let tail = self.read_tail(&mut file);
+        let _ = file.unlock();
+        let tail = tail?;
+        if let Some((offset, why)) = &tail.torn
+            && self.reported_tail != Some(*offset)
+        {
+            self.reported_tail = Some(*offset);
+            self.warnings.push(format!(
+                "{}: {why}; it is ignored and will be moved aside on the next write",
+                self.path.display()
+            ));
+        }
+        Ok(self.take_tail(tail))
+    }
+
+    fn append_with(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut dyn FnMut(Option<&Incident>) -> Result<Event, Rejected>,
+    ) -> Result<Record, JournalError> {
+        check_author(by)?;
+        let mut file = self.open_file(true)?;
+        file.lock().map_err(|e| io(&self.path, e))?;
+        let result = self.append_locked(&mut file, by, at, decide);
+        let _ = file.unlock();
+        result
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
+
+impl FileJournal {
+    fn append_locked(
+        &mut self,
+        file: &mut File,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut dyn FnMut(Option<&Incident>) -> Result<Event, Rejected>,
+    ) -> Result<Record, JournalError> {
+        let len = file.metadata().map_err(|e| io(&self.path, e))?.len();
+        if len < self.known_len {
+            return Err(JournalError::Damaged {
+                path: self.path.clone(),
+                line: self.known_lines,
+                reason: format!(
+                    "the file shrank from {} to {len} bytes while open",
+                    self.known_len
+                ),
+            });
+        }
+        if len > self.known_len {
+            let tail = self.read_tail(file)?;
+            let torn = tail.torn.clone();
+            self.take_tail(tail);
+            if let Some((offset, why)) = torn {
+                self.move_aside(file, offset, &why)?;
+            }
+        }
+        let event = decide(self.incident.as_ref())?;
+        let (prev, seq) = match self.records.last() {
+            Some(r) => (r.hash.clone(), r.entry.seq + 1),
+            None => (GENESIS.to_string(), 1),
+        };
+        let at_text = at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let event_json = event.to_json();
+        let hash = chain_hash(&prev, seq, &at_text, by, &event_json);
+        let raw = RawValue::from_string(event_json).map_err(|e| {
+            JournalError::Rejected(Rejected(format!("event is not valid JSON: {e}")))
+        })?;
+        let mut line = serde_json::to_string(&LineOut {
+            seq,
+            at: &at_text,
+            by,
+            event: &raw,
+            prev: &prev,
+            hash: &hash,
+        })
+        .map_err(|e| JournalError::Rejected(Rejected(format!("cannot encode event: {e}"))))?;
+        line.push('\n');
+        let written = file
+            .write_all(line.as_bytes())
+            .and_then(|()| file.sync_data());
+        if let Err(e) = written {
+            // Leave no partial line behind for the next writer to trip over.
+            let _ = file.set_len(self.known_len);
+            return Err(io(&self.path, e));
+        }
+        // Re-read the exact time written, so the in-memory entry equals what replay gives.
+        let at = parse_time(&at_text).unwrap_or(at);
+        let record = Record {
+            entry: Entry {
+                seq,
+                at,
+                by: by.to_string(),
+                event,
+            },
+            prev,
+            hash,
+        };
+        self.take_tail(Tail {
+            records: vec![record.clone()],
+            good_len: self.known_len + line.len() as u64,
+            lines: 1,
+            torn: None,
+        });
+        Ok(record)
+    }
+}
+
+fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, String> {
+    let text = std::str::from_utf8(line).map_err(|_| "not UTF-8".to_string())?;
+    let l: LineIn = serde_json::from_str(text).map_err(|e| format!("not a journal line: {e}"))?;
+    if l.seq != seq {
+        return Err(format!(
+            "sequence number {} where {seq} was expected",
+            l.seq
+        ));
+    }
+    if l.prev != prev {
+        return Err("does not follow the line before it (prev hash differs)".into());
+    }
+    let hash = chain_hash(&l.prev, l.seq, &l.at, &l.by, l.event.get());
+    if l.hash != hash {
+        return Err("content does not match its hash".into());
+    }
+    let at = parse_time(&l.at).ok_or_else(|| format!("bad time '{}'", l.at))?;
+    let event = Event::from_json(l.event.get())?;
+    Ok(Record {
+        entry: Entry {
+            seq,
+            at,
+            by: l.by.into_owned(),
+            event,
+        },
+        prev: l.prev.into_owned(),
+        hash,
+    })
+}
+
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn check_author(by: &str) -> Result<(), Rejected> {
+    if by.trim().is_empty() || by.chars().any(char::is_control) || by.chars().count() > 100 {
+        return Err(Rejected(format!(
+            "author '{}' must be a non-empty single line of at most 100 characters (set --as or WARROOM_USER)",
+            by.escape_debug()
+        )));
+    }
+    Ok(())
+}
+
+/// `INC-7`, `inc-7` or `7` → `INC-7`; anything else is not an incident ID.
+pub fn normalize_id(id: &str) -> Option<String> {
+    let t = id.trim();
+    let digits = t
+        .strip_prefix("INC-")
+        .or_else(|| t.strip_prefix("inc-"))
+        .unwrap_or(t);
+    let n: u64 =
+        (!digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| digits.parse().ok())
+            .flatten()?;
+    (n > 0).then(|| format!("INC-{n}"))
+}
+
+fn id_number(name: &str) -> Option<u64> {
+    let n: u64 = name.strip_prefix("INC-")?.parse().ok()?;
+    (format!("INC-{n}") == name).then_some(n)
+}
+
+fn io(path: &Path, source: std::io::Error) -> JournalError {
+    JournalError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io(dir, e))
+}
+
+impl Record {
+    /// The record as its journal line (without the newline): what `log --json` prints and
+    /// what followers receive.
+    pub fn to_line(&self) -> String {
+        let at = self.entry.at.to_rfc3339_opts(SecondsFormat::Millis, true);
+        let raw = RawValue::from_string(self.entry.event.to_json())
+            .unwrap_or_else(|_| RawValue::from_string("{}".into()).unwrap_or_default());
+        serde_json::to_string(&LineOut {
+            seq: self.entry.seq,
+            at: &at,
+            by: &self.entry.by,
+            event: &raw,
+            prev: &self.prev,
+            hash: &self.hash,
+        })
+        .unwrap_or_default()
+    }
+}

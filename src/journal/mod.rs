@@ -1,0 +1,133 @@
+//! The journal: the append-only record of one incident, and the only way incident state
+//! changes.
+//!
+//! Format (one JSON object per line, `journal.jsonl`):
+//! `{"seq":N,"at":"RFC3339 UTC","by":"alice","event":{…},"prev":"<hex>","hash":"<hex>"}`
+//! with `hash = sha256(prev "\n" seq "\n" at "\n" by "\n" event)`, where `event` is the
+//! event's JSON exactly as it stands in the line and `prev` is the previous line's hash (64
+//! zeros for the first). An append counts as committed only after `write` + `sync_data`.
+//!
+//! Concurrency: every writer (the console and each CLI verb) takes an exclusive `flock` on
+//! `journal.jsonl` for the duration of one append, first reading whatever others appended
+//! since it last looked, so sequence numbers stay dense and nothing is reordered. Readers take
+//! a shared lock, so they never see a half-written line from a live writer. Leading an
+//! incident from a console is a separate, long-held lock on `journal.lock`, which records who
+//! holds it.
+
+mod file;
+mod lock;
+
+pub use file::{FileJournal, FileStore, VerifyReport, normalize_id};
+pub use lock::{LeaderLock, LockHolder};
+
+use crate::domain::{Entry, Event, Incident, Rejected};
+use chrono::{DateTime, Utc};
+use std::path::PathBuf;
+
+/// A committed entry with its place in the hash chain.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub entry: Entry,
+    pub prev: String,
+    pub hash: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{}:{line}: journal damaged: {reason} (the file is left as it is)", path.display())]
+    Damaged {
+        path: PathBuf,
+        line: usize,
+        reason: String,
+    },
+    #[error("no incident '{0}' (see `warroom list --all`)")]
+    NotFound(String),
+    #[error("{id} is already being led by {holder}")]
+    Led { id: String, holder: LockHolder },
+    #[error("{0}")]
+    Rejected(#[from] Rejected),
+}
+
+impl JournalError {
+    /// True when the user asked for something that cannot be (bad ID, refused event), as
+    /// opposed to a failure of the machine or the file.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, JournalError::NotFound(_) | JournalError::Rejected(_))
+    }
+}
+
+/// The store of one incident's events. [`FileJournal`] is the one implementation today; the
+/// trait is what the console, the CLI and the share server program against.
+pub trait Journal {
+    fn id(&self) -> &str;
+    /// Every entry committed so far, as this handle last saw them.
+    fn records(&self) -> &[Record];
+    /// The incident folded from [`Journal::records`].
+    fn incident(&self) -> Option<&Incident>;
+    /// Picks up entries appended by other processes; returns how many were new.
+    fn refresh(&mut self) -> Result<usize, JournalError>;
+    /// Appends one event atomically with respect to other writers: `decide` sees the incident
+    /// as of the newest committed entry and returns the event to append, or refuses.
+    fn append_with(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut dyn FnMut(Option<&Incident>) -> Result<Event, Rejected>,
+    ) -> Result<Record, JournalError>;
+    /// Warnings met while reading (a torn last line moved aside, …), oldest first.
+    fn take_warnings(&mut self) -> Vec<String>;
+
+    /// Appends `event` after checking it against the current incident.
+    fn append(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        event: Event,
+    ) -> Result<Record, JournalError> {
+        let mut event = Some(event);
+        self.append_with(by, at, &mut |incident| {
+            let e = event
+                .take()
+                .ok_or_else(|| Rejected("event already used".into()))?;
+            if let Some(i) = incident {
+                i.check(&e)?;
+            }
+            Ok(e)
+        })
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        s.push(DIGITS[(b >> 4) as usize] as char);
+        s.push(DIGITS[(b & 15) as usize] as char);
+    }
+    s
+}
+
+/// The hash of a line, from its parts exactly as written.
+pub fn chain_hash(prev: &str, seq: u64, at: &str, by: &str, event_json: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(prev.as_bytes());
+    h.update(b"\n");
+    h.update(seq.to_string().as_bytes());
+    h.update(b"\n");
+    h.update(at.as_bytes());
+    h.update(b"\n");
+    h.update(by.as_bytes());
+    h.update(b"\n");
+    h.update(event_json.as_bytes());
+    hex(&h.finalize())
+}
+
+/// `prev` of the first line.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";

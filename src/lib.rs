@@ -1,0 +1,9 @@
+//! warroom: a terminal console for leading an outage.
+//!
+//! Every fact about an incident is an event appended to its journal; everything shown is a
+//! pure fold of those events. See `docs/architecture.md`.
+
+pub mod cli;
+pub mod config;
+pub mod domain;
+pub mod journal;
