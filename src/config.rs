@@ -67,3 +67,82 @@ fn login_name() -> String {
             .into_owned()
     }
 }
+
+/// `config.toml`. Every section is optional; an absent file means all defaults.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Theme name: a built-in (`default`, `light`, `high-contrast`, `colorblind`) or a file
+    /// `themes/<name>.toml` in the config directory.
+    #[serde(default)]
+    pub theme: Option<String>,
+    /// Key overrides per mode (`global`, `list`, `incident`): `"ctrl-n" = "note"`.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+}
+
+/// A config file that cannot be used; the message names file, line, column and field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {reason}")]
+pub struct ConfigError {
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
+    pub reason: String,
+}
+
+impl Config {
+    /// Reads `path`; a missing file is the default config.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => parse_toml(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(ConfigError {
+                file: path.display().to_string(),
+                line: 0,
+                column: 0,
+                reason: format!("cannot read: {e}"),
+            }),
+        }
+    }
+}
+
+/// Parses TOML into `T`, turning errors into `file:line:column: reason`.
+pub fn parse_toml<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, ConfigError> {
+    toml::from_str(text).map_err(|e: toml::de::Error| {
+        let (line, column) = e.span().map(|s| line_col(text, s.start)).unwrap_or((0, 0));
+        ConfigError {
+            file: path.display().to_string(),
+            line,
+            column,
+            reason: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Where in `text` a dotted key such as `keys.incident."ctrl-q"` is defined, best effort, for
+/// messages about values that parse but mean nothing (an unknown command name).
+pub fn locate_key(text: &str, key: &str) -> (usize, usize) {
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim_start();
+        if t.starts_with(&format!("\"{key}\""))
+            || t.starts_with(&format!("'{key}'"))
+            || t.starts_with(&format!("{key} "))
+            || t.starts_with(&format!("{key}="))
+        {
+            return (i + 1, l.len() - t.len() + 1);
+        }
+    }
+    (0, 0)
+}

@@ -2,7 +2,7 @@
 //! severe first; `--all` lists every incident.
 
 use super::{Context, Failure};
-use crate::domain::Role;
+use crate::domain::{Role, short_duration};
 use crate::journal::Journal;
 use chrono::{DateTime, Utc};
 
@@ -53,15 +53,4 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
         );
     }
     Ok(())
-}
-
-/// `42s`, `17m`, `3h05m`, `2d04h`: compact, for tables and headers.
-pub fn short_duration(d: chrono::Duration) -> String {
-    let s = d.num_seconds().max(0);
-    match s {
-        0..60 => format!("{s}s"),
-        60..3600 => format!("{}m", s / 60),
-        3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
-        _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
-    }
 }

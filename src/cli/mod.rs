@@ -32,6 +32,9 @@ pub struct Cli {
     /// The config.toml to read (services.toml and runbook.toml sit beside it).
     #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Console theme: default, light, high-contrast, colorblind, or a user theme.
+    #[arg(long, global = true, env = "WARROOM_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
     /// Who is recording (default: the login name).
     #[arg(long = "as", global = true, env = "WARROOM_USER", value_name = "NAME")]
     pub author: Option<String>,
@@ -160,9 +163,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     let ctx = Context::from_cli(&cli)?;
     let now = chrono::Utc::now();
     match cli.command {
-        None => Err(Failure::bad_input(
-            "the console is not available in this build; see `warroom --help` for the commands",
-        )),
+        None => crate::console::run(&ctx, cli.theme.as_deref()),
         Some(Command::Open {
             title,
             severity,

@@ -4,10 +4,12 @@
 //! Nothing here does I/O or reads a clock: time always arrives as a parameter, so every rule
 //! can be tested with a fixed clock.
 
+mod cadence;
 mod event;
 mod incident;
 mod vocab;
 
+pub use cadence::{StatusCadence, clock, short_duration};
 pub use event::{Entry, Event, UnknownEvent};
 pub use incident::{Incident, Rejected, RoleHolder, check_opening};
 pub use vocab::{NoteKind, ParseError, Role, Severity, Status};

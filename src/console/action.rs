@@ -1,0 +1,127 @@
+//! What can happen to the console (`Action`) and what it asks the outside world to do
+//! (`Effect`). The reducer turns one into the other; only the effects runner does I/O.
+
+use crate::domain::{Entry, Event, Incident, NoteKind, Severity};
+use crossterm::event::KeyEvent;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone)]
+pub enum Action {
+    Key(KeyEvent),
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// Text pasted into the terminal (bracketed paste).
+    Paste(String),
+    /// The once-a-second clock, armed only while a countdown is on screen.
+    Tick,
+    /// The incident list, re-read because something changed.
+    Incidents(Vec<Incident>),
+    /// An incident was opened in the console, led by us or (led elsewhere) read-only.
+    Opened {
+        id: String,
+        entries: Vec<Entry>,
+        lead: Lead,
+        draft: Option<Draft>,
+    },
+    /// Our own append is committed; `entries` holds it and anything others appended before it.
+    Appended {
+        id: String,
+        entries: Vec<Entry>,
+        cleared_draft: bool,
+    },
+    /// Entries appended by another process (a CLI verb, a script).
+    Entries {
+        id: String,
+        entries: Vec<Entry>,
+    },
+    /// An append was refused or failed; nothing was written.
+    AppendFailed {
+        id: String,
+        reason: String,
+    },
+    /// A new incident exists; the console enters it.
+    Created {
+        id: String,
+    },
+    /// Something the call leader should know (a torn journal line moved aside, …).
+    Problem(String),
+    /// SIGTERM or SIGHUP: leave cleanly.
+    Terminate,
+}
+
+/// Whether this console may record on the incident it shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lead {
+    Leading,
+    /// Someone else leads it: shown, but nothing can be recorded from here.
+    ReadOnly {
+        holder: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Take the lead of an incident (or open it read-only) and load it.
+    Open {
+        id: String,
+    },
+    /// Give up the lead.
+    Leave {
+        id: String,
+    },
+    /// Append an event; with `clears_draft`, the saved draft goes once it is committed.
+    Append {
+        id: String,
+        event: Event,
+        clears_draft: bool,
+    },
+    Create {
+        title: String,
+        severity: Severity,
+    },
+    SaveDraft {
+        id: String,
+        draft: Draft,
+    },
+    DiscardDraft {
+        id: String,
+    },
+    Quit,
+}
+
+/// What an unsent editor was for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Purpose {
+    Note { note_kind: NoteKind },
+    StatusUpdate,
+    Resolve,
+}
+
+impl Purpose {
+    pub fn title(self) -> &'static str {
+        match self {
+            Purpose::Note {
+                note_kind: NoteKind::Observation,
+            } => "Observation",
+            Purpose::Note {
+                note_kind: NoteKind::Hypothesis,
+            } => "Hypothesis",
+            Purpose::Note {
+                note_kind: NoteKind::Decision,
+            } => "Decision",
+            Purpose::StatusUpdate => "Status update",
+            Purpose::Resolve => "Resolve — summary (optional)",
+        }
+    }
+}
+
+/// Typed text not yet sent, kept on disk so that nothing typed is lost to a crash or a quit.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub purpose: Purpose,
+    pub text: String,
+    pub saved_at: chrono::DateTime<chrono::Utc>,
+}

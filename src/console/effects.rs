@@ -1,0 +1,294 @@
+//! The effects runner's journal side: one thread owns every journal handle, the lead lock and
+//! the drafts. It carries out effects and reports back as actions, and watches for entries
+//! appended by other processes (CLI verbs, scripts) so they show within a second.
+
+use super::action::{Action, Draft, Effect, Lead};
+use crate::domain::{Entry, Event, Incident, Rejected};
+use crate::journal::{FileJournal, FileStore, Journal, JournalError, LeaderLock};
+use chrono::Utc;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// How often other processes' appends are looked for.
+const WATCH_EVERY: Duration = Duration::from_millis(400);
+
+pub struct JournalWorker {
+    store: FileStore,
+    me: String,
+    out: UnboundedSender<Action>,
+    journals: BTreeMap<String, FileJournal>,
+    /// The incident on screen, and the lock if we lead it.
+    current: Option<(String, Option<LeaderLock>)>,
+    /// Entries of the current incident already sent to the console.
+    sent: usize,
+}
+
+/// Starts the worker; dropping the returned sender stops it (join the handle to wait for an
+/// append in flight to finish).
+pub fn spawn(
+    store: FileStore,
+    me: String,
+    out: UnboundedSender<Action>,
+) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name("journal".into())
+        .spawn(move || {
+            JournalWorker {
+                store,
+                me,
+                out,
+                journals: BTreeMap::new(),
+                current: None,
+                sent: 0,
+            }
+            .run(rx)
+        })?;
+    Ok((tx, handle))
+}
+
+impl JournalWorker {
+    fn run(mut self, rx: Receiver<Effect>) {
+        self.watch(true);
+        loop {
+            match rx.recv_timeout(WATCH_EVERY) {
+                Ok(effect) => self.handle(effect),
+                Err(RecvTimeoutError::Timeout) => self.watch(false),
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    }
+
+    fn send(&self, a: Action) {
+        let _ = self.out.send(a);
+    }
+
+    fn problem(&self, e: impl std::fmt::Display) {
+        self.send(Action::Problem(e.to_string()));
+    }
+
+    fn handle(&mut self, effect: Effect) {
+        match effect {
+            Effect::Open { id } => self.open(&id),
+            Effect::Leave { id } => {
+                if self.current.as_ref().is_some_and(|(c, _)| *c == id) {
+                    self.current = None;
+                }
+            }
+            Effect::Append {
+                id,
+                event,
+                clears_draft,
+            } => self.append(&id, event, clears_draft),
+            Effect::Create { title, severity } => {
+                match self
+                    .store
+                    .create(&self.me, Utc::now(), &title, severity, None)
+                {
+                    Ok(j) => {
+                        let id = j.id().to_string();
+                        self.journals.insert(id.clone(), j);
+                        self.send_list();
+                        self.send(Action::Created { id });
+                    }
+                    Err(e) => self.send(Action::AppendFailed {
+                        id: "new incident".into(),
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+            Effect::SaveDraft { id, draft } => {
+                if let Err(e) = save_draft(&self.draft_path(&id), &draft) {
+                    self.problem(format!("draft not saved: {e}"));
+                }
+            }
+            Effect::DiscardDraft { id } => {
+                let _ = std::fs::remove_file(self.draft_path(&id));
+            }
+            Effect::Quit => {}
+        }
+    }
+
+    fn draft_path(&self, id: &str) -> PathBuf {
+        let who: String = self
+            .me
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        self.store
+            .incidents_dir()
+            .join(id)
+            .join(format!("draft.{who}.json"))
+    }
+
+    fn open(&mut self, id: &str) {
+        self.current = None;
+        let (journal, lead, lock) = match self.store.lead(id, &self.me, Utc::now()) {
+            Ok((j, lock)) => (j, Lead::Leading, Some(lock)),
+            Err(JournalError::Led { holder, .. }) => match self.store.open(id) {
+                Ok(j) => (
+                    j,
+                    Lead::ReadOnly {
+                        holder: holder.to_string(),
+                    },
+                    None,
+                ),
+                Err(e) => return self.problem(e),
+            },
+            Err(e) => return self.problem(e),
+        };
+        let mut journal = journal;
+        for w in journal.take_warnings() {
+            self.problem(w);
+        }
+        let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
+        self.sent = entries.len();
+        let draft = load_draft(&self.draft_path(id));
+        self.journals.insert(id.to_string(), journal);
+        self.current = Some((id.to_string(), lock));
+        self.send(Action::Opened {
+            id: id.to_string(),
+            entries,
+            lead,
+            draft,
+        });
+    }
+
+    fn append(&mut self, id: &str, event: Event, clears_draft: bool) {
+        let leading = self
+            .current
+            .as_ref()
+            .is_some_and(|(c, lock)| c == id && lock.is_some());
+        let Some(journal) = self.journals.get_mut(id).filter(|_| leading) else {
+            return self.send(Action::AppendFailed {
+                id: id.into(),
+                reason: "this console does not lead it".into(),
+            });
+        };
+        let mut event = Some(event);
+        let result = journal.append_with(&self.me, Utc::now(), &mut |incident| {
+            let e = event.take().ok_or_else(|| Rejected("sent twice".into()))?;
+            if let Some(i) = incident {
+                i.check(&e)?;
+            }
+            Ok(e)
+        });
+        let warnings = journal.take_warnings();
+        for w in warnings {
+            self.problem(w);
+        }
+        match result {
+            Ok(_) => {
+                if clears_draft {
+                    let _ = std::fs::remove_file(self.draft_path(id));
+                }
+                let entries = self.unsent(id);
+                self.send(Action::Appended {
+                    id: id.into(),
+                    entries,
+                    cleared_draft: clears_draft,
+                });
+                self.send_list();
+            }
+            Err(e) => self.send(Action::AppendFailed {
+                id: id.into(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Entries of the current incident not yet sent to the console.
+    fn unsent(&mut self, id: &str) -> Vec<Entry> {
+        let Some(j) = self.journals.get(id) else {
+            return vec![];
+        };
+        let new: Vec<Entry> = j.records()[self.sent.min(j.records().len())..]
+            .iter()
+            .map(|r| r.entry.clone())
+            .collect();
+        self.sent = j.records().len();
+        new
+    }
+
+    /// Looks for new incidents and new entries written by other processes.
+    fn watch(&mut self, first: bool) {
+        let mut changed = first;
+        match self.store.ids() {
+            Ok(ids) => {
+                for id in ids {
+                    if !self.journals.contains_key(&id) {
+                        match self.store.open(&id) {
+                            Ok(j) => {
+                                self.journals.insert(id, j);
+                                changed = true;
+                            }
+                            Err(e) => {
+                                if first {
+                                    self.problem(format!("{id}: {e}"));
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                if first {
+                    self.problem(e);
+                }
+            }
+        }
+        let mut problems = Vec::new();
+        for j in self.journals.values_mut() {
+            match j.refresh() {
+                Ok(n) => changed |= n > 0,
+                Err(e) => problems.push(e.to_string()),
+            }
+            problems.extend(j.take_warnings());
+        }
+        for p in problems {
+            self.problem(p);
+        }
+        if let Some(id) = self.current.as_ref().map(|(id, _)| id.clone()) {
+            let new = self.unsent(&id);
+            if !new.is_empty() {
+                self.send(Action::Entries { id, entries: new });
+            }
+        }
+        if changed {
+            self.send_list();
+        }
+    }
+
+    fn send_list(&self) {
+        let list: Vec<Incident> = self
+            .journals
+            .values()
+            .filter_map(|j| j.incident().cloned())
+            .collect();
+        self.send(Action::Incidents(list));
+    }
+}
+
+fn save_draft(path: &std::path::Path, draft: &Draft) -> std::io::Result<()> {
+    // Write then rename, so a crash mid-save leaves the previous draft, never half of one.
+    let tmp = path.with_extension("json.tmp");
+    let text = serde_json::to_vec(draft).map_err(std::io::Error::other)?;
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
+fn load_draft(path: &std::path::Path) -> Option<Draft> {
+    let text = std::fs::read(path).ok()?;
+    serde_json::from_slice::<Draft>(&text)
+        .ok()
+        .filter(|d| !d.text.trim().is_empty())
+}

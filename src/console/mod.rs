@@ -1,0 +1,63 @@
+//! The console: the full-screen interface a call leader runs an incident from.
+//!
+//! Shape: keys and background results become [`action::Action`]s; the pure reducer
+//! [`update::update`] turns each into state changes and [`action::Effect`]s; the journal
+//! worker ([`effects`]) carries effects out and answers with more actions; the pure
+//! [`views::render`] draws the state.
+
+pub mod action;
+mod app;
+pub mod effects;
+pub mod keymap;
+pub mod state;
+pub mod terminal;
+pub mod theme;
+pub mod update;
+pub mod views;
+
+use crate::cli::{Context, Failure};
+use crate::config::Config;
+use std::io::IsTerminal;
+
+pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Failure::bad_input(
+            "the console needs a terminal; for scripts use the commands (see `warroom --help`)",
+        ));
+    }
+    let config =
+        Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::Theme::select(
+        theme_name.or(config.theme.as_deref()),
+        ctx.paths.config_dir(),
+        no_color,
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
+        .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
+
+    let result = {
+        let mut guard = terminal::TerminalGuard::enter()
+            .map_err(|e| Failure::runtime(format!("cannot take over the terminal: {e}")))?;
+        runtime.block_on(app::run(
+            &mut guard.terminal,
+            &mut state,
+            &theme,
+            &worker,
+            rx,
+        ))
+    };
+    // Let an append in flight finish before the process ends.
+    drop(worker);
+    let _ = worker_thread.join();
+    result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
+}

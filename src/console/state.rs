@@ -1,0 +1,254 @@
+//! The console's one state, owned by the event loop and changed only by `update`.
+
+use super::action::{Draft, Lead, Purpose};
+use super::keymap::{Chord, KeyProblem, Keymap, Mode};
+use crate::domain::{Entry, Event, Incident, Severity, StatusCadence};
+use chrono::{DateTime, Utc};
+use ratatui_textarea::TextArea;
+
+/// Smallest terminal the console draws in; below it, an "enlarge" message.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
+
+#[derive(Debug)]
+pub struct State {
+    /// Who records: the author of every event from this console.
+    pub me: String,
+    pub keymap: Keymap,
+    pub cadence: StatusCadence,
+    pub size: (u16, u16),
+    /// False until the incident list has been read once.
+    pub loaded: bool,
+    pub incidents: Vec<Incident>,
+    pub show_resolved: bool,
+    pub list_cursor: usize,
+    pub current: Option<Current>,
+    pub modal: Option<Modal>,
+    /// Keys of a multi-key sequence typed so far (`g` of `g g`).
+    pub pending_keys: Vec<Chord>,
+    pub flash: Option<Flash>,
+    /// Problems found at start (bad key overrides) or since; shown until dismissed.
+    pub problems: Vec<String>,
+    /// Appends sent and not yet answered.
+    pub saving: u32,
+    pub quit: bool,
+}
+
+/// The incident on screen.
+#[derive(Debug)]
+pub struct Current {
+    pub id: String,
+    pub entries: Vec<Entry>,
+    pub incident: Option<Incident>,
+    pub lead: Lead,
+    /// Lines scrolled back from the newest (0 follows the log).
+    pub scroll: usize,
+    pub kind_filter: KindFilter,
+    pub text_filter: String,
+    pub draft: Option<Draft>,
+}
+
+impl Current {
+    pub fn leading(&self) -> bool {
+        self.lead == Lead::Leading
+    }
+
+    /// The entries that pass the filters, oldest first.
+    pub fn visible(&self) -> impl DoubleEndedIterator<Item = &Entry> {
+        let needle = self.text_filter.to_lowercase();
+        self.entries.iter().filter(move |e| {
+            self.kind_filter.admits(&e.event)
+                && (needle.is_empty() || e.event.describe().to_lowercase().contains(&needle))
+        })
+    }
+}
+
+/// Which kinds of log entries are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum KindFilter {
+    #[default]
+    All,
+    Notes,
+    Updates,
+    Changes,
+}
+
+impl KindFilter {
+    pub fn next(self) -> KindFilter {
+        match self {
+            KindFilter::All => KindFilter::Notes,
+            KindFilter::Notes => KindFilter::Updates,
+            KindFilter::Updates => KindFilter::Changes,
+            KindFilter::Changes => KindFilter::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KindFilter::All => "all",
+            KindFilter::Notes => "notes",
+            KindFilter::Updates => "status updates",
+            KindFilter::Changes => "changes",
+        }
+    }
+
+    pub fn admits(self, e: &Event) -> bool {
+        match self {
+            KindFilter::All => true,
+            KindFilter::Notes => matches!(e, Event::Note { .. }),
+            KindFilter::Updates => {
+                matches!(
+                    e,
+                    Event::StatusUpdate { .. } | Event::StatusUpdateSnoozed { .. }
+                )
+            }
+            KindFilter::Changes => !matches!(
+                e,
+                Event::Note { .. } | Event::StatusUpdate { .. } | Event::StatusUpdateSnoozed { .. }
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// Something on top of the screen that takes the keys.
+#[derive(Debug)]
+pub enum Modal {
+    Help {
+        scroll: u16,
+    },
+    Palette {
+        query: String,
+        selected: usize,
+    },
+    Editor {
+        purpose: Purpose,
+        text: TextArea<'static>,
+    },
+    Picker(Picker),
+    NewIncident {
+        title: TextArea<'static>,
+        severity: Severity,
+    },
+    AssignPerson {
+        role: crate::domain::Role,
+        person: TextArea<'static>,
+    },
+    Filter {
+        text: TextArea<'static>,
+    },
+    ConfirmQuit,
+    DraftOffer(Draft),
+}
+
+/// A short list to choose one value from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Picker {
+    pub kind: PickerKind,
+    pub options: Vec<String>,
+    pub selected: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PickerKind {
+    Severity,
+    Status,
+    Role,
+}
+
+impl PickerKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            PickerKind::Severity => "Severity",
+            PickerKind::Status => "Status",
+            PickerKind::Role => "Assign role",
+        }
+    }
+}
+
+impl State {
+    pub fn new(me: String, keymap: Keymap, problems: Vec<KeyProblem>) -> State {
+        State {
+            me,
+            keymap,
+            cadence: StatusCadence::default(),
+            size: (80, 24),
+            loaded: false,
+            incidents: Vec::new(),
+            show_resolved: false,
+            list_cursor: 0,
+            current: None,
+            modal: None,
+            pending_keys: Vec::new(),
+            flash: None,
+            problems: problems
+                .iter()
+                .map(|p| format!("config.toml: {p}"))
+                .collect(),
+            saving: 0,
+            quit: false,
+        }
+    }
+
+    pub fn mode(&self) -> Mode {
+        if self.current.is_some() {
+            Mode::Incident
+        } else {
+            Mode::List
+        }
+    }
+
+    /// The incidents the list shows, in its order.
+    pub fn listed(&self) -> Vec<&Incident> {
+        let mut v: Vec<&Incident> = self
+            .incidents
+            .iter()
+            .filter(|i| self.show_resolved || !i.is_resolved())
+            .collect();
+        v.sort_by(|a, b| {
+            (a.is_resolved(), a.severity, a.opened_at).cmp(&(
+                b.is_resolved(),
+                b.severity,
+                b.opened_at,
+            ))
+        });
+        v
+    }
+
+    /// True while a clock on screen moves: the 1 Hz timer runs only then.
+    pub fn countdown_visible(&self) -> bool {
+        match &self.current {
+            Some(c) => c.incident.as_ref().is_some_and(|i| !i.is_resolved()),
+            None => self.listed().iter().any(|i| !i.is_resolved()),
+        }
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+}
+
+/// A one-line or multi-line text input with warroom's look.
+pub fn text_input(initial: &str, placeholder: &str) -> TextArea<'static> {
+    let lines: Vec<String> = if initial.is_empty() {
+        vec![String::new()]
+    } else {
+        initial.split('\n').map(str::to_string).collect()
+    };
+    let mut t = TextArea::new(lines);
+    t.set_placeholder_text(placeholder);
+    t.set_cursor_line_style(ratatui::style::Style::default());
+    t.move_cursor(ratatui_textarea::CursorMove::Bottom);
+    t.move_cursor(ratatui_textarea::CursorMove::End);
+    t
+}
+
+pub fn text_of(t: &TextArea<'_>) -> String {
+    t.lines().join("\n")
+}

@@ -1,0 +1,291 @@
+//! Themes: semantic roles (what a thing means for the call leader: `critical`, `muted`, …)
+//! mapped to styles over a named palette. Built-in themes are the TOML files in `themes/`,
+//! embedded in the binary; a user theme `<config_dir>/themes/<name>.toml` may set
+//! `extends = "<built-in>"` and override only some roles. `NO_COLOR` gives a monochrome theme
+//! that keeps meaning with bold, reverse and dim.
+
+use crate::config::{ConfigError, parse_toml};
+use crate::domain::Severity;
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+
+pub const BUILT_IN: &[(&str, &str)] = &[
+    ("default", include_str!("../../themes/default.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("colorblind", include_str!("../../themes/colorblind.toml")),
+];
+
+/// What a piece of the screen means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Meaning {
+    Text,
+    Muted,
+    Accent,
+    Title,
+    Critical,
+    Warning,
+    Ok,
+    Info,
+    Selection,
+    Border,
+    BorderFocus,
+    Header,
+    Banner,
+    Sev1,
+    Sev2,
+    Sev3,
+    Sev4,
+}
+
+impl Meaning {
+    const ALL: &'static [(Meaning, &'static str)] = &[
+        (Meaning::Text, "text"),
+        (Meaning::Muted, "muted"),
+        (Meaning::Accent, "accent"),
+        (Meaning::Title, "title"),
+        (Meaning::Critical, "critical"),
+        (Meaning::Warning, "warning"),
+        (Meaning::Ok, "ok"),
+        (Meaning::Info, "info"),
+        (Meaning::Selection, "selection"),
+        (Meaning::Border, "border"),
+        (Meaning::BorderFocus, "border_focus"),
+        (Meaning::Header, "header"),
+        (Meaning::Banner, "banner"),
+        (Meaning::Sev1, "sev1"),
+        (Meaning::Sev2, "sev2"),
+        (Meaning::Sev3, "sev3"),
+        (Meaning::Sev4, "sev4"),
+    ];
+
+    pub fn of_severity(s: Severity) -> Meaning {
+        match s {
+            Severity::Sev1 => Meaning::Sev1,
+            Severity::Sev2 => Meaning::Sev2,
+            Severity::Sev3 => Meaning::Sev3,
+            Severity::Sev4 => Meaning::Sev4,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Theme {
+    pub name: String,
+    styles: BTreeMap<Meaning, Style>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    extends: Option<String>,
+    #[serde(default)]
+    palette: BTreeMap<String, String>,
+    #[serde(default)]
+    roles: BTreeMap<String, RoleStyle>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RoleStyle {
+    fg: Option<String>,
+    bg: Option<String>,
+    #[serde(default)]
+    bold: bool,
+    #[serde(default)]
+    dim: bool,
+    #[serde(default)]
+    italic: bool,
+    #[serde(default)]
+    underlined: bool,
+    #[serde(default)]
+    reversed: bool,
+}
+
+impl Theme {
+    pub fn style(&self, m: Meaning) -> Style {
+        self.styles.get(&m).copied().unwrap_or_default()
+    }
+
+    pub fn severity(&self, s: Severity) -> Style {
+        self.style(Meaning::of_severity(s))
+    }
+
+    /// The built-in theme `name`.
+    pub fn built_in(name: &str) -> Option<Theme> {
+        let (_, text) = BUILT_IN.iter().find(|(n, _)| *n == name)?;
+        let file: ThemeFile = toml::from_str(text).ok()?;
+        Theme::from_file(name, file, None).ok()
+    }
+
+    /// No colour at all, for `NO_COLOR`: meaning carried by bold, reverse and dim.
+    pub fn monochrome() -> Theme {
+        let b = Style::new().add_modifier(Modifier::BOLD);
+        let styles = BTreeMap::from([
+            (Meaning::Text, Style::new()),
+            (Meaning::Muted, Style::new().add_modifier(Modifier::DIM)),
+            (Meaning::Accent, b),
+            (Meaning::Title, b),
+            (Meaning::Critical, b.add_modifier(Modifier::REVERSED)),
+            (Meaning::Warning, b),
+            (Meaning::Ok, Style::new()),
+            (Meaning::Info, Style::new()),
+            (
+                Meaning::Selection,
+                Style::new().add_modifier(Modifier::REVERSED),
+            ),
+            (Meaning::Border, Style::new()),
+            (Meaning::BorderFocus, b),
+            (Meaning::Header, b),
+            (Meaning::Banner, b.add_modifier(Modifier::REVERSED)),
+            (Meaning::Sev1, b.add_modifier(Modifier::REVERSED)),
+            (Meaning::Sev2, b),
+            (Meaning::Sev3, Style::new()),
+            (Meaning::Sev4, Style::new()),
+        ]);
+        Theme {
+            name: "monochrome".into(),
+            styles,
+        }
+    }
+
+    /// Chooses the theme: `NO_COLOR` wins, then `--theme`, then `config.toml`'s `theme`, then
+    /// `default`. A user theme file in `<config_dir>/themes/` overrides a built-in of the
+    /// same name.
+    pub fn select(
+        requested: Option<&str>,
+        config_dir: &Path,
+        no_color: bool,
+    ) -> Result<Theme, ConfigError> {
+        if no_color {
+            return Ok(Theme::monochrome());
+        }
+        let name = requested.unwrap_or("default");
+        let user = config_dir.join("themes").join(format!("{name}.toml"));
+        if user.is_file() {
+            let text = std::fs::read_to_string(&user).map_err(|e| ConfigError {
+                file: user.display().to_string(),
+                line: 0,
+                column: 0,
+                reason: format!("cannot read: {e}"),
+            })?;
+            let file: ThemeFile = parse_toml(&user, &text)?;
+            let base = match &file.extends {
+                Some(b) => Some(Theme::built_in(b).ok_or_else(|| ConfigError {
+                    file: user.display().to_string(),
+                    line: 1,
+                    column: 1,
+                    reason: format!("extends: no built-in theme '{b}' ({})", names()),
+                })?),
+                None => Theme::built_in("default"),
+            };
+            return Theme::from_file(name, file, base).map_err(|reason| ConfigError {
+                file: user.display().to_string(),
+                line: 0,
+                column: 0,
+                reason,
+            });
+        }
+        Theme::built_in(name).ok_or_else(|| ConfigError {
+            file: "--theme".into(),
+            line: 0,
+            column: 0,
+            reason: format!(
+                "no theme '{name}' ({}, or a file {})",
+                names(),
+                user.display()
+            ),
+        })
+    }
+
+    fn from_file(name: &str, file: ThemeFile, base: Option<Theme>) -> Result<Theme, String> {
+        let mut styles = base.map(|b| b.styles).unwrap_or_default();
+        for (role, rs) in &file.roles {
+            let meaning = Meaning::ALL
+                .iter()
+                .find(|(_, n)| n == role)
+                .map(|(m, _)| *m)
+                .ok_or_else(|| format!("roles.{role}: unknown role"))?;
+            let color = |c: &Option<String>, what: &str| -> Result<Option<Color>, String> {
+                match c {
+                    None => Ok(None),
+                    Some(c) => {
+                        let v = file.palette.get(c).unwrap_or(c);
+                        Color::from_str(v)
+                            .map(Some)
+                            .map_err(|_| format!("roles.{role}.{what}: unknown colour '{c}'"))
+                    }
+                }
+            };
+            let mut style = Style::new();
+            if let Some(fg) = color(&rs.fg, "fg")? {
+                style = style.fg(fg);
+            }
+            if let Some(bg) = color(&rs.bg, "bg")? {
+                style = style.bg(bg);
+            }
+            for (on, m) in [
+                (rs.bold, Modifier::BOLD),
+                (rs.dim, Modifier::DIM),
+                (rs.italic, Modifier::ITALIC),
+                (rs.underlined, Modifier::UNDERLINED),
+                (rs.reversed, Modifier::REVERSED),
+            ] {
+                if on {
+                    style = style.add_modifier(m);
+                }
+            }
+            styles.insert(meaning, style);
+        }
+        Ok(Theme {
+            name: file.name.unwrap_or_else(|| name.to_string()),
+            styles,
+        })
+    }
+}
+
+fn names() -> String {
+    let n: Vec<&str> = BUILT_IN.iter().map(|(n, _)| *n).collect();
+    format!("built-in: {}", n.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_built_in_theme_parses_and_defines_every_role() {
+        for (name, text) in BUILT_IN {
+            let file: ThemeFile = toml::from_str(text).unwrap();
+            let t = Theme::from_file(name, file, None).unwrap();
+            for (m, role) in Meaning::ALL {
+                assert!(t.styles.contains_key(m), "{name} lacks role {role}");
+            }
+        }
+    }
+
+    #[test]
+    fn no_color_gives_a_theme_without_colours() {
+        let t = Theme::select(Some("default"), Path::new("/nonexistent"), true).unwrap();
+        for (m, _) in Meaning::ALL {
+            assert_eq!(t.style(*m).fg, None);
+            assert_eq!(t.style(*m).bg, None);
+        }
+    }
+
+    #[test]
+    fn an_unknown_theme_names_the_choices() {
+        let e = Theme::select(Some("neon"), Path::new("/nonexistent"), false).unwrap_err();
+        assert!(e.reason.contains("no theme 'neon'"), "{e}");
+        assert!(e.reason.contains("high-contrast"), "{e}");
+    }
+}

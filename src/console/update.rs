@@ -1,0 +1,743 @@
+//! The reducer: `update(&mut State, Action, now) -> Vec<Effect>`. Pure: no I/O, no clock
+//! reads, so every key sequence can be tested with a fixed clock.
+
+use super::action::{Action, Draft, Effect, Lead, Purpose};
+use super::keymap::{Chord, Command, Mode, Resolution};
+use super::state::{Current, Flash, Modal, Picker, PickerKind, State, text_input, text_of};
+use crate::domain::{Event, Incident, NoteKind, Role, Severity, Status};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    match action {
+        Action::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
+        Action::Key(_) => vec![],
+        Action::Resize { width, height } => {
+            state.size = (width, height);
+            vec![]
+        }
+        Action::Tick => vec![],
+        Action::Paste(text) => on_paste(state, &text, now),
+        Action::Incidents(list) => {
+            state.incidents = list;
+            state.loaded = true;
+            let n = state.listed().len();
+            state.list_cursor = state.list_cursor.min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::Opened {
+            id,
+            entries,
+            lead,
+            draft,
+        } => {
+            let incident = Incident::fold(&id, &entries);
+            if let Lead::ReadOnly { holder } = &lead {
+                flash(
+                    state,
+                    now,
+                    format!("{id} is led by {holder}: read-only here"),
+                    true,
+                );
+            }
+            state.current = Some(Current {
+                id,
+                entries,
+                incident,
+                lead,
+                scroll: 0,
+                kind_filter: Default::default(),
+                text_filter: String::new(),
+                draft: draft.clone(),
+            });
+            if let Some(d) = draft {
+                state.modal = Some(Modal::DraftOffer(d));
+            }
+            vec![]
+        }
+        Action::Appended {
+            id,
+            entries,
+            cleared_draft,
+        } => {
+            state.saving = state.saving.saturating_sub(1);
+            if cleared_draft && let Some(c) = state.current.as_mut().filter(|c| c.id == id) {
+                c.draft = None;
+            }
+            add_entries(state, &id, entries);
+            vec![]
+        }
+        Action::Entries { id, entries } => {
+            add_entries(state, &id, entries);
+            vec![]
+        }
+        Action::AppendFailed { id, reason } => {
+            state.saving = state.saving.saturating_sub(1);
+            let kept = state
+                .current
+                .as_ref()
+                .is_some_and(|c| c.id == id && c.draft.is_some());
+            let tail = if kept {
+                " (your text is kept as a draft)"
+            } else {
+                ""
+            };
+            flash(
+                state,
+                now,
+                format!("{id}: not recorded — {reason}{tail}"),
+                true,
+            );
+            vec![]
+        }
+        Action::Created { id } => {
+            state.saving = state.saving.saturating_sub(1);
+            vec![Effect::Open { id }]
+        }
+        Action::Problem(p) => {
+            state.problems.push(p);
+            vec![]
+        }
+        Action::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) {
+    let Some(c) = state.current.as_mut().filter(|c| c.id == id) else {
+        return;
+    };
+    let last = c.entries.last().map_or(0, |e| e.seq);
+    for e in entries.into_iter().filter(|e| e.seq > last) {
+        match c.incident.as_mut() {
+            Some(i) => i.apply(&e),
+            None => c.incident = Incident::fold(&c.id, [&e]),
+        }
+        if c.scroll > 0 {
+            // Keep the lines the reader is looking at in place while new ones arrive.
+            c.scroll += 1;
+        }
+        c.entries.push(e);
+    }
+}
+
+fn flash(state: &mut State, now: DateTime<Utc>, text: String, error: bool) {
+    state.flash = Some(Flash {
+        text,
+        error,
+        at: now,
+    });
+}
+
+fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.modal.is_some() {
+        return on_modal_key(state, key, now);
+    }
+    // Any key dismisses an old message; problems stay until `esc`.
+    state.flash = None;
+    if key.code == KeyCode::Esc && !state.problems.is_empty() && state.pending_keys.is_empty() {
+        state.problems.clear();
+        return vec![];
+    }
+    state.pending_keys.push(Chord::from_event(&key));
+    match state.keymap.resolve(state.mode(), &state.pending_keys) {
+        Resolution::Pending => vec![],
+        Resolution::Unbound => {
+            state.pending_keys.clear();
+            vec![]
+        }
+        Resolution::Run(cmd) => {
+            state.pending_keys.clear();
+            run(state, cmd, now)
+        }
+    }
+}
+
+/// Runs a command from a key or the palette.
+pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
+    let mode = state.mode();
+    if cmd.mutates() && mode == Mode::Incident {
+        let refusal = match &state.current {
+            Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
+            Some(c) if c.incident.as_ref().is_some_and(Incident::is_resolved) => {
+                Some(format!("{} is resolved", c.id))
+            }
+            _ => None,
+        };
+        if let Some(r) = refusal {
+            flash(state, now, r, true);
+            return vec![];
+        }
+    }
+    match cmd {
+        Command::Quit => {
+            if state.current.as_ref().is_some_and(Current::leading) {
+                state.modal = Some(Modal::ConfirmQuit);
+                vec![]
+            } else {
+                state.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+        Command::Help => {
+            state.modal = Some(Modal::Help { scroll: 0 });
+            vec![]
+        }
+        Command::Palette => {
+            state.modal = Some(Modal::Palette {
+                query: String::new(),
+                selected: 0,
+            });
+            vec![]
+        }
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
+            navigate(state, cmd);
+            vec![]
+        }
+        Command::Enter => match mode {
+            Mode::List => {
+                let id = state.listed().get(state.list_cursor).map(|i| i.id.clone());
+                id.map(|id| vec![Effect::Open { id }]).unwrap_or_default()
+            }
+            _ => vec![],
+        },
+        Command::Back => match state.current.take() {
+            Some(c) if c.leading() => vec![Effect::Leave { id: c.id }],
+            _ => vec![],
+        },
+        Command::NewIncident => {
+            state.modal = Some(Modal::NewIncident {
+                title: text_input("", "what is broken, in a few words"),
+                severity: Severity::Sev2,
+            });
+            vec![]
+        }
+        Command::ToggleResolved => {
+            state.show_resolved = !state.show_resolved;
+            state.list_cursor = 0;
+            vec![]
+        }
+        Command::Note => open_editor(
+            state,
+            Purpose::Note {
+                note_kind: NoteKind::Observation,
+            },
+        ),
+        Command::Hypothesis => open_editor(
+            state,
+            Purpose::Note {
+                note_kind: NoteKind::Hypothesis,
+            },
+        ),
+        Command::Decision => open_editor(
+            state,
+            Purpose::Note {
+                note_kind: NoteKind::Decision,
+            },
+        ),
+        Command::StatusUpdate => open_editor(state, Purpose::StatusUpdate),
+        Command::Resolve => open_editor(state, Purpose::Resolve),
+        Command::Severity => open_picker(state, PickerKind::Severity),
+        Command::Status => open_picker(state, PickerKind::Status),
+        Command::Assign => open_picker(state, PickerKind::Role),
+        Command::Filter => {
+            if let Some(c) = &state.current {
+                state.modal = Some(Modal::Filter {
+                    text: text_input(&c.text_filter, "text to look for"),
+                });
+            }
+            vec![]
+        }
+        Command::KindFilter => {
+            if let Some(c) = state.current.as_mut() {
+                c.kind_filter = c.kind_filter.next();
+                c.scroll = 0;
+            }
+            vec![]
+        }
+        Command::ClearFilter => {
+            if let Some(c) = state.current.as_mut() {
+                c.kind_filter = Default::default();
+                c.text_filter.clear();
+                c.scroll = 0;
+            }
+            vec![]
+        }
+    }
+}
+
+fn navigate(state: &mut State, cmd: Command) {
+    let page = state.size.1.saturating_sub(8).max(1) as usize;
+    match state.current.as_mut() {
+        None => {
+            let n = state.listed().len();
+            let last = n.saturating_sub(1);
+            state.list_cursor = match cmd {
+                Command::Up => state.list_cursor.saturating_sub(1),
+                Command::Down => (state.list_cursor + 1).min(last),
+                Command::PageUp => state.list_cursor.saturating_sub(page),
+                Command::PageDown => (state.list_cursor + page).min(last),
+                Command::Top => 0,
+                _ => last,
+            };
+        }
+        Some(c) => {
+            let max = c.visible().count().saturating_sub(1);
+            c.scroll = match cmd {
+                Command::Up => (c.scroll + 1).min(max),
+                Command::Down => c.scroll.saturating_sub(1),
+                Command::PageUp => (c.scroll + page).min(max),
+                Command::PageDown => c.scroll.saturating_sub(page),
+                Command::Top => max,
+                _ => 0,
+            };
+        }
+    }
+}
+
+fn open_editor(state: &mut State, purpose: Purpose) -> Vec<Effect> {
+    let Some(c) = &state.current else {
+        return vec![];
+    };
+    let initial = match &c.draft {
+        Some(d) if d.purpose == purpose => d.text.clone(),
+        _ => String::new(),
+    };
+    let placeholder = match purpose {
+        Purpose::Note { .. } => "what you saw, suspect or decided",
+        Purpose::StatusUpdate => "Conditions: …\nActions: …\nNeeds: …",
+        Purpose::Resolve => "how it ended (optional)",
+    };
+    state.modal = Some(Modal::Editor {
+        purpose,
+        text: text_input(&initial, placeholder),
+    });
+    vec![]
+}
+
+fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
+    let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
+        return vec![];
+    };
+    let (options, selected): (Vec<String>, usize) = match kind {
+        PickerKind::Severity => (
+            Severity::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            Severity::ALL
+                .iter()
+                .position(|s| *s == i.severity)
+                .unwrap_or(0),
+        ),
+        PickerKind::Status => (
+            Status::ALL
+                .iter()
+                .filter(|s| **s != Status::Resolved)
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            Status::ALL.iter().position(|s| *s == i.status).unwrap_or(0),
+        ),
+        PickerKind::Role => (
+            Role::ALL.iter().map(|r| r.as_str().to_string()).collect(),
+            0,
+        ),
+    };
+    state.modal = Some(Modal::Picker(Picker {
+        kind,
+        options,
+        selected,
+    }));
+    vec![]
+}
+
+fn is_submit(key: &KeyEvent) -> bool {
+    (key.code == KeyCode::Char('s') && key.modifiers.contains(KeyModifiers::CONTROL))
+        || (key.code == KeyCode::Enter && key.modifiers.contains(KeyModifiers::ALT))
+}
+
+fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(modal) = state.modal.take() else {
+        return vec![];
+    };
+    let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
+    match modal {
+        Modal::Help { scroll } => {
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => {
+                    state.modal = Some(Modal::Help { scroll: scroll + 1 })
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    state.modal = Some(Modal::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Modal::ConfirmQuit => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => {
+                state.quit = true;
+                vec![Effect::Quit]
+            }
+            _ => vec![],
+        },
+        Modal::DraftOffer(draft) => match key.code {
+            KeyCode::Enter => open_editor(state, draft.purpose),
+            KeyCode::Char('d') => {
+                let id = state.current.as_mut().map(|c| {
+                    c.draft = None;
+                    c.id.clone()
+                });
+                id.map(|id| vec![Effect::DiscardDraft { id }])
+                    .unwrap_or_default()
+            }
+            KeyCode::Esc => vec![],
+            _ => {
+                state.modal = Some(Modal::DraftOffer(draft));
+                vec![]
+            }
+        },
+        Modal::Editor { purpose, mut text } => {
+            if key.code == KeyCode::Esc || ctrl_c {
+                // Closing keeps what was typed: it is saved as a draft on every change.
+                if text_of(&text).trim().is_empty() {
+                    return discard_draft(state);
+                }
+                flash(
+                    state,
+                    now,
+                    "Draft kept — open the same editor to continue it".into(),
+                    false,
+                );
+                return vec![];
+            }
+            if is_submit(&key) {
+                return submit_editor(state, purpose, text, now);
+            }
+            if text.input(key) {
+                let draft = Draft {
+                    purpose,
+                    text: text_of(&text),
+                    saved_at: now,
+                };
+                state.modal = Some(Modal::Editor { purpose, text });
+                if let Some(c) = state.current.as_mut() {
+                    c.draft = Some(draft.clone());
+                    return vec![Effect::SaveDraft {
+                        id: c.id.clone(),
+                        draft,
+                    }];
+                }
+                return vec![];
+            }
+            state.modal = Some(Modal::Editor { purpose, text });
+            vec![]
+        }
+        Modal::Picker(mut p) => {
+            let n = p.options.len();
+            match key.code {
+                KeyCode::Esc => return vec![],
+                KeyCode::Up | KeyCode::Char('k') => p.selected = p.selected.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => p.selected = (p.selected + 1).min(n - 1),
+                KeyCode::Char(c) if c.is_ascii_digit() => {
+                    let d = c as usize - '0' as usize;
+                    if (1..=n).contains(&d) {
+                        p.selected = d - 1;
+                        return pick(state, p, now);
+                    }
+                }
+                KeyCode::Enter => return pick(state, p, now),
+                _ => {}
+            }
+            state.modal = Some(Modal::Picker(p));
+            vec![]
+        }
+        Modal::AssignPerson { role, mut person } => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => {
+                let who = text_of(&person).trim().to_string();
+                if who.is_empty() {
+                    flash(state, now, "name the person to assign".into(), true);
+                    state.modal = Some(Modal::AssignPerson { role, person });
+                    return vec![];
+                }
+                append(state, Event::RoleAssigned { role, person: who }, false)
+            }
+            _ => {
+                person.input(key);
+                state.modal = Some(Modal::AssignPerson { role, person });
+                vec![]
+            }
+        },
+        Modal::NewIncident {
+            mut title,
+            severity,
+        } => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Tab => {
+                let i = Severity::ALL
+                    .iter()
+                    .position(|s| *s == severity)
+                    .unwrap_or(0);
+                let severity = Severity::ALL[(i + 1) % Severity::ALL.len()];
+                state.modal = Some(Modal::NewIncident { title, severity });
+                vec![]
+            }
+            KeyCode::BackTab => {
+                let i = Severity::ALL
+                    .iter()
+                    .position(|s| *s == severity)
+                    .unwrap_or(0);
+                let severity = Severity::ALL[(i + Severity::ALL.len() - 1) % Severity::ALL.len()];
+                state.modal = Some(Modal::NewIncident { title, severity });
+                vec![]
+            }
+            KeyCode::Enter => {
+                let t = text_of(&title).trim().to_string();
+                if let Err(r) = crate::domain::check_opening(&t, None) {
+                    flash(state, now, r.0, true);
+                    state.modal = Some(Modal::NewIncident { title, severity });
+                    return vec![];
+                }
+                state.saving += 1;
+                vec![Effect::Create { title: t, severity }]
+            }
+            _ => {
+                title.input(key);
+                state.modal = Some(Modal::NewIncident { title, severity });
+                vec![]
+            }
+        },
+        Modal::Filter { mut text } => match key.code {
+            KeyCode::Esc => {
+                if let Some(c) = state.current.as_mut() {
+                    c.text_filter.clear();
+                }
+                vec![]
+            }
+            KeyCode::Enter => vec![],
+            _ => {
+                text.input(key);
+                if let Some(c) = state.current.as_mut() {
+                    c.text_filter = text_of(&text);
+                    c.scroll = 0;
+                }
+                state.modal = Some(Modal::Filter { text });
+                vec![]
+            }
+        },
+        Modal::Palette {
+            mut query,
+            mut selected,
+        } => {
+            let matches = palette_matches(state, &query);
+            match key.code {
+                KeyCode::Esc => return vec![],
+                KeyCode::Enter => {
+                    return match matches.get(selected) {
+                        Some(cmd) => run(state, *cmd, now),
+                        None => vec![],
+                    };
+                }
+                KeyCode::Tab => {
+                    if let Some(cmd) = matches.get(selected) {
+                        query = cmd.name().to_string();
+                        selected = 0;
+                    }
+                }
+                KeyCode::Up => selected = selected.saturating_sub(1),
+                KeyCode::Down => selected = (selected + 1).min(matches.len().saturating_sub(1)),
+                KeyCode::Backspace => {
+                    query.pop();
+                    selected = 0;
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    query.push(c);
+                    selected = 0;
+                }
+                _ => {}
+            }
+            state.modal = Some(Modal::Palette { query, selected });
+            vec![]
+        }
+    }
+}
+
+/// Commands the palette offers here, best match first: those whose name starts with the query,
+/// then those containing it, then those matching it as a subsequence.
+pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
+    let mode = state.mode();
+    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let q = query.trim().to_lowercase();
+    let mut scored: Vec<(u8, Command)> = Command::ALL
+        .iter()
+        .copied()
+        .filter(|c| available(*c, mode) && !(read_only && c.mutates()))
+        .filter_map(|c| {
+            let name = c.name();
+            let score = if name.starts_with(&q) {
+                0
+            } else if name.contains(&q) {
+                1
+            } else if is_subsequence(&q, name) {
+                2
+            } else {
+                return None;
+            };
+            Some((score, c))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().map(|(_, c)| c).collect()
+}
+
+/// Whether a command means anything in this mode.
+pub fn available(cmd: Command, mode: Mode) -> bool {
+    match cmd {
+        Command::Quit | Command::Help | Command::Palette => true,
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => true,
+        Command::Enter | Command::NewIncident | Command::ToggleResolved => mode == Mode::List,
+        _ => mode == Mode::Incident,
+    }
+}
+
+fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut h = hay.chars();
+    needle.chars().all(|n| h.any(|c| c == n))
+}
+
+fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
+        return vec![];
+    };
+    let chosen = p.options.get(p.selected).cloned().unwrap_or_default();
+    let event = match p.kind {
+        PickerKind::Severity => match chosen.parse::<Severity>() {
+            Ok(to) if to != i.severity => Event::SeverityChanged {
+                from: i.severity,
+                to,
+            },
+            _ => return vec![],
+        },
+        PickerKind::Status => match chosen.parse::<Status>() {
+            Ok(to) if to != i.status => Event::StatusChanged { from: i.status, to },
+            _ => return vec![],
+        },
+        PickerKind::Role => {
+            let Ok(role) = chosen.parse::<Role>() else {
+                return vec![];
+            };
+            state.modal = Some(Modal::AssignPerson {
+                role,
+                person: text_input("", "who"),
+            });
+            return vec![];
+        }
+    };
+    let _ = now;
+    append(state, event, false)
+}
+
+fn submit_editor(
+    state: &mut State,
+    purpose: Purpose,
+    text: ratatui_textarea::TextArea<'static>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let body = text_of(&text);
+    let trimmed = body.trim();
+    let event = match purpose {
+        Purpose::Note { note_kind } => Event::Note {
+            kind: note_kind,
+            text: trimmed.to_string(),
+        },
+        Purpose::StatusUpdate => Event::StatusUpdate {
+            text: trimmed.to_string(),
+        },
+        Purpose::Resolve => Event::Resolved {
+            summary: (!trimmed.is_empty()).then(|| trimmed.to_string()),
+        },
+    };
+    if let Some(Err(r)) = state
+        .current
+        .as_ref()
+        .and_then(|c| c.incident.as_ref())
+        .map(|i| i.check(&event))
+    {
+        flash(state, now, r.0, true);
+        state.modal = Some(Modal::Editor { purpose, text });
+        return vec![];
+    }
+    append(state, event, true)
+}
+
+fn append(state: &mut State, event: Event, clears_draft: bool) -> Vec<Effect> {
+    let Some(c) = state.current.as_ref() else {
+        return vec![];
+    };
+    state.saving += 1;
+    vec![Effect::Append {
+        id: c.id.clone(),
+        event,
+        clears_draft,
+    }]
+}
+
+fn discard_draft(state: &mut State) -> Vec<Effect> {
+    match state.current.as_mut() {
+        Some(c) if c.draft.is_some() => {
+            c.draft = None;
+            vec![Effect::DiscardDraft { id: c.id.clone() }]
+        }
+        _ => vec![],
+    }
+}
+
+/// Pasted text goes into whatever text input is open, in one piece; elsewhere it is ignored
+/// (a paste must never be read as a burst of commands).
+fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec<Effect> {
+    match state.modal.as_mut() {
+        Some(Modal::Editor {
+            purpose,
+            text: area,
+        }) => {
+            area.insert_str(text);
+            let draft = Draft {
+                purpose: *purpose,
+                text: text_of(area),
+                saved_at: now,
+            };
+            match state.current.as_mut() {
+                Some(c) => {
+                    c.draft = Some(draft.clone());
+                    vec![Effect::SaveDraft {
+                        id: c.id.clone(),
+                        draft,
+                    }]
+                }
+                None => vec![],
+            }
+        }
+        Some(Modal::NewIncident { title: area, .. })
+        | Some(Modal::AssignPerson { person: area, .. })
+        | Some(Modal::Filter { text: area }) => {
+            area.insert_str(text.replace(['\n', '\r'], " "));
+            vec![]
+        }
+        _ => vec![],
+    }
+}

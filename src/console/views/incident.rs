@@ -1,0 +1,283 @@
+//! The incident screen: one glance answering "where are we?" — header with the clock, the
+//! outage log, and the alerts, blast radius and actions panes.
+
+use super::pane;
+use crate::console::action::Lead;
+use crate::console::state::{Current, State};
+use crate::console::theme::{Meaning, Theme};
+use crate::domain::{Entry, Event, Incident, NoteKind, Role, clock};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+pub fn render(
+    state: &State,
+    c: &Current,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let banner = banner(c);
+    let [head, banner_area, rest] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(u16::from(banner.is_some())),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    header(state, c, theme, now, head, frame);
+    if let Some(text) = banner {
+        frame.render_widget(
+            Paragraph::new(text).style(theme.style(Meaning::Banner)),
+            banner_area,
+        );
+    }
+    if rest.width >= 100 {
+        let [log, side] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(36)]).areas(rest);
+        outage_log(c, theme, log, frame);
+        let [alerts, blast, actions] = Layout::vertical([
+            Constraint::Ratio(1, 3),
+            Constraint::Ratio(1, 3),
+            Constraint::Ratio(1, 3),
+        ])
+        .areas(side);
+        placeholder(
+            "Alerts",
+            "not connected — add [[alertmanager]] to config.toml",
+            theme,
+            alerts,
+            frame,
+        );
+        placeholder(
+            "Blast radius",
+            "not connected — needs alerts and services.toml",
+            theme,
+            blast,
+            frame,
+        );
+        placeholder(
+            "Actions",
+            "no runbook — add runbook.toml",
+            theme,
+            actions,
+            frame,
+        );
+    } else {
+        let [log, strip] =
+            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(rest);
+        outage_log(c, theme, log, frame);
+        frame.render_widget(
+            Paragraph::new(
+                "Alerts: not connected · Blast radius: not connected · Actions: no runbook",
+            )
+            .style(theme.style(Meaning::Muted)),
+            strip,
+        );
+    }
+}
+
+fn banner(c: &Current) -> Option<String> {
+    if let Lead::ReadOnly { holder } = &c.lead {
+        return Some(format!(" READ-ONLY — led by {holder}"));
+    }
+    match &c.incident {
+        Some(i) if i.is_resolved() => Some(" RESOLVED — the log is closed".to_string()),
+        _ => None,
+    }
+}
+
+fn header(
+    state: &State,
+    c: &Current,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let hs = theme.style(Meaning::Header);
+    let Some(i) = &c.incident else {
+        frame.render_widget(
+            Paragraph::new(format!(" {} — no opening entry yet", c.id)).style(hs),
+            area,
+        );
+        return;
+    };
+    let line1 = Line::from(vec![
+        Span::styled(format!(" {} ", i.id), theme.style(Meaning::Title)),
+        Span::styled(
+            format!(" {} ", i.severity.label()),
+            theme.severity(i.severity),
+        ),
+        Span::raw("  "),
+        Span::styled(
+            i.status.as_str().to_uppercase(),
+            theme.style(Meaning::Accent),
+        ),
+        Span::raw("  "),
+        Span::styled(i.title.clone(), theme.style(Meaning::Title)),
+    ]);
+    let commander = i.holder(Role::Commander).unwrap_or("none — assign one (a)");
+    let mut spans = vec![
+        Span::raw(" Commander "),
+        Span::styled(commander.to_string(), theme.style(Meaning::Accent)),
+        Span::raw(format!("  ·  elapsed {}", clock(i.elapsed(now)))),
+    ];
+    spans.extend(update_clock(state, i, theme, now));
+    frame.render_widget(
+        Paragraph::new(vec![line1, Line::from(spans)]).style(hs),
+        area,
+    );
+}
+
+fn update_clock<'a>(
+    state: &State,
+    i: &Incident,
+    theme: &Theme,
+    now: DateTime<Utc>,
+) -> Vec<Span<'a>> {
+    match state.cadence.next_due(i) {
+        None => vec![],
+        Some(due) if due <= now => vec![
+            Span::raw("  ·  "),
+            Span::styled(
+                format!(" STATUS UPDATE OVERDUE {} ", clock(now - due)),
+                theme.style(Meaning::Critical),
+            ),
+        ],
+        Some(due) => vec![Span::raw(format!(
+            "  ·  next update in {}",
+            clock(due - now)
+        ))],
+    }
+}
+
+fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let filtered = c.kind_filter != Default::default() || !c.text_filter.is_empty();
+    let title = if filtered {
+        format!(
+            "Outage log — {}{}",
+            c.kind_filter.label(),
+            if c.text_filter.is_empty() {
+                String::new()
+            } else {
+                format!(", \"{}\"", c.text_filter)
+            }
+        )
+    } else if c.scroll > 0 {
+        format!("Outage log — {} back", c.scroll)
+    } else {
+        "Outage log".to_string()
+    };
+    let block = pane(&title, theme, true);
+    let inner = block.inner(area);
+    let height = inner.height as usize;
+    // Walk back from the newest visible entry only as far as the pane can show.
+    let mut lines: Vec<Line> = Vec::new();
+    for e in c.visible().rev().skip(c.scroll) {
+        let mut entry_lines = entry_lines(e, theme);
+        entry_lines.append(&mut lines);
+        lines = entry_lines;
+        if lines.len() >= height {
+            break;
+        }
+    }
+    if lines.is_empty() && filtered {
+        lines.push(Line::styled(
+            "nothing matches the filter (x clears it)",
+            theme.style(Meaning::Muted),
+        ));
+    }
+    let skip = lines.len().saturating_sub(height);
+    let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
+    let (tag, meaning, text): (&str, Meaning, String) = match &e.event {
+        Event::Opened {
+            title, severity, ..
+        } => (
+            "OPENED",
+            Meaning::Accent,
+            format!("{} {title}", severity.label()),
+        ),
+        Event::SeverityChanged { from, to } => (
+            "SEV",
+            Meaning::of_severity(*to),
+            format!("{} → {}", from.label(), to.label()),
+        ),
+        Event::StatusChanged { from, to } => ("STATUS", Meaning::Accent, format!("{from} → {to}")),
+        Event::RoleAssigned { role, person } => {
+            ("ROLE", Meaning::Info, format!("{person} is {role}"))
+        }
+        Event::Note { kind, text } => match kind {
+            NoteKind::Observation => ("NOTE", Meaning::Text, text.clone()),
+            NoteKind::Hypothesis => ("HYPOTHESIS", Meaning::Warning, text.clone()),
+            NoteKind::Decision => ("DECISION", Meaning::Accent, text.clone()),
+        },
+        Event::StatusUpdate { text } => ("UPDATE", Meaning::Ok, text.clone()),
+        Event::StatusUpdateSnoozed { minutes } => (
+            "SNOOZED",
+            Meaning::Muted,
+            format!("status update snoozed {minutes}m"),
+        ),
+        Event::Resolved { summary } => {
+            ("RESOLVED", Meaning::Ok, summary.clone().unwrap_or_default())
+        }
+        Event::Unknown(u) => (
+            "RAW",
+            Meaning::Muted,
+            format!("[{}] {}", u.type_name, u.json),
+        ),
+    };
+    let mut out = Vec::new();
+    for (n, l) in text.split('\n').enumerate() {
+        // Control characters would move the terminal's cursor: show them, do not send them.
+        let safe: String = l
+            .chars()
+            .map(|ch| if ch.is_control() { '·' } else { ch })
+            .collect();
+        if n == 0 {
+            out.push(Line::from(vec![
+                Span::styled(
+                    e.at.format("%H:%M:%S ").to_string(),
+                    theme.style(Meaning::Muted),
+                ),
+                Span::styled(
+                    format!("{:<10} ", truncate(&e.by, 10)),
+                    theme.style(Meaning::Muted),
+                ),
+                Span::styled(format!("{tag:<10} "), theme.style(meaning)),
+                Span::styled(safe, theme.style(Meaning::Text)),
+            ]));
+        } else {
+            out.push(Line::from(vec![
+                Span::raw(" ".repeat(31)),
+                Span::styled(safe, theme.style(Meaning::Text)),
+            ]));
+        }
+    }
+    out
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(n - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
+fn placeholder(title: &str, text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
+    frame.render_widget(
+        Paragraph::new(Line::styled(text.to_string(), theme.style(Meaning::Muted)))
+            .wrap(ratatui::widgets::Wrap { trim: true })
+            .block(pane(title, theme, false)),
+        area,
+    );
+}

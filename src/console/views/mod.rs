@@ -1,0 +1,148 @@
+//! Rendering: `render(&State, &Theme, now, &mut Frame)` is pure; one file per screen or modal.
+
+mod incident;
+mod list;
+mod modal;
+
+use super::keymap::{Command, Mode};
+use super::state::{MIN_HEIGHT, MIN_WIDTH, State};
+use super::theme::{Meaning, Theme};
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+
+pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Frame) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small: {}×{}.\nEnlarge to {MIN_WIDTH}×{MIN_HEIGHT}.",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(msg)
+                .style(theme.style(Meaning::Warning))
+                .alignment(Alignment::Center)
+                .wrap(Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let status_lines = u16::from(state.flash.is_some()) + state.problems.len().min(3) as u16;
+    let [body, status, footer] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(status_lines),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    match &state.current {
+        Some(c) => incident::render(state, c, theme, now, body, frame),
+        None => list::render(state, theme, now, body, frame),
+    }
+    render_status(state, theme, status, frame);
+    render_footer(state, theme, footer, frame);
+    if let Some(m) = &state.modal {
+        modal::render(state, m, theme, area, frame);
+    }
+}
+
+fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mut lines: Vec<Line> = state
+        .problems
+        .iter()
+        .rev()
+        .take(3)
+        .map(|p| {
+            Line::styled(
+                format!("⚠ {p}  (esc to dismiss)"),
+                theme.style(Meaning::Warning),
+            )
+        })
+        .collect();
+    if let Some(f) = &state.flash {
+        let style = theme.style(if f.error {
+            Meaning::Critical
+        } else {
+            Meaning::Info
+        });
+        lines.push(Line::styled(f.text.clone(), style));
+    }
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The keys that work right now, from the keymap itself.
+fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let mode = state.mode();
+    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let resolved = state
+        .current
+        .as_ref()
+        .and_then(|c| c.incident.as_ref())
+        .is_some_and(|i| i.is_resolved());
+    let wanted: &[Command] = match mode {
+        Mode::List => &[
+            Command::Enter,
+            Command::NewIncident,
+            Command::ToggleResolved,
+        ],
+        _ => &[
+            Command::Note,
+            Command::Hypothesis,
+            Command::Decision,
+            Command::StatusUpdate,
+            Command::Severity,
+            Command::Status,
+            Command::Assign,
+            Command::Resolve,
+            Command::Filter,
+            Command::Back,
+        ],
+    };
+    let mut spans: Vec<Span> = Vec::new();
+    let commands = wanted
+        .iter()
+        .filter(|c| !(c.mutates() && (read_only || resolved)))
+        .chain([Command::Palette, Command::Help, Command::Quit].iter());
+    for cmd in commands {
+        if let Some(k) = state.keymap.key_for(mode, *cmd) {
+            spans.push(Span::styled(k, theme.style(Meaning::Accent)));
+            spans.push(Span::styled(
+                format!(" {}  ", short_name(*cmd)),
+                theme.style(Meaning::Muted),
+            ));
+        }
+    }
+    if state.saving > 0 {
+        spans.insert(0, Span::styled("saving… ", theme.style(Meaning::Warning)));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn short_name(cmd: Command) -> &'static str {
+    match cmd {
+        Command::Enter => "open",
+        Command::NewIncident => "new",
+        Command::ToggleResolved => "resolved",
+        Command::StatusUpdate => "update",
+        Command::Hypothesis => "hypo",
+        Command::Severity => "sev",
+        Command::Palette => "cmd",
+        other => other.name(),
+    }
+}
+
+/// A bordered block with a title, in the theme's colours.
+pub(crate) fn pane<'a>(title: &'a str, theme: &Theme, focus: bool) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.style(if focus {
+            Meaning::BorderFocus
+        } else {
+            Meaning::Border
+        }))
+        .title(Span::styled(
+            format!(" {title} "),
+            theme.style(Meaning::Title),
+        ))
+}

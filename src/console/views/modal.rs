@@ -1,0 +1,277 @@
+//! Everything drawn on top of a screen: help, the command palette, the editor, pickers and
+//! confirmations.
+
+use super::pane;
+use crate::console::keymap::Mode;
+use crate::console::state::{Modal, State};
+use crate::console::theme::{Meaning, Theme};
+use crate::console::update::palette_matches;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &mut Frame) {
+    match modal {
+        Modal::Help { scroll } => help(state, *scroll, theme, area, frame),
+        Modal::Palette { query, selected } => palette(state, query, *selected, theme, area, frame),
+        Modal::Editor { purpose, text } => {
+            let r = centered(area, 76, 14);
+            frame.render_widget(Clear, r);
+            let block = pane(purpose.title(), theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let [edit, keys] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+            frame.render_widget(text, edit);
+            frame.render_widget(
+                hint(theme, &[("ctrl-s", "send"), ("esc", "close, keep draft")]),
+                keys,
+            );
+        }
+        Modal::Picker(p) => {
+            let r = centered(area, 34, p.options.len() as u16 + 3);
+            frame.render_widget(Clear, r);
+            let block = pane(p.kind.title(), theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let mut lines: Vec<Line> = p
+                .options
+                .iter()
+                .enumerate()
+                .map(|(n, o)| {
+                    let style = if n == p.selected {
+                        theme.style(Meaning::Selection)
+                    } else {
+                        theme.style(Meaning::Text)
+                    };
+                    Line::styled(format!(" {} {o}", n + 1), style)
+                })
+                .collect();
+            lines.push(Line::styled(
+                " ↑↓ enter · esc cancel",
+                theme.style(Meaning::Muted),
+            ));
+            frame.render_widget(Paragraph::new(lines), inner);
+        }
+        Modal::NewIncident { title, severity } => {
+            let r = centered(area, 70, 7);
+            frame.render_widget(Clear, r);
+            let block = pane("Open a new incident", theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let [t, s, _, k] = Layout::vertical([
+                Constraint::Length(1),
+                Constraint::Length(1),
+                Constraint::Length(1),
+                Constraint::Length(1),
+            ])
+            .areas(inner);
+            let [label, input] =
+                Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)]).areas(t);
+            frame.render_widget(
+                Paragraph::new("Title").style(theme.style(Meaning::Muted)),
+                label,
+            );
+            frame.render_widget(title, input);
+            frame.render_widget(
+                Paragraph::new(Line::from(vec![
+                    Span::styled("Severity  ", theme.style(Meaning::Muted)),
+                    Span::styled(format!(" {} ", severity.label()), theme.severity(*severity)),
+                ])),
+                s,
+            );
+            frame.render_widget(
+                hint(
+                    theme,
+                    &[("tab", "severity"), ("enter", "open"), ("esc", "cancel")],
+                ),
+                k,
+            );
+        }
+        Modal::AssignPerson { role, person } => {
+            let r = centered(area, 50, 4);
+            frame.render_widget(Clear, r);
+            let title = format!("Who is {role}?");
+            let block = pane(&title, theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let [i, k] =
+                Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+            frame.render_widget(person, i);
+            frame.render_widget(hint(theme, &[("enter", "assign"), ("esc", "cancel")]), k);
+        }
+        Modal::Filter { text } => {
+            let r = Rect {
+                x: area.x,
+                y: area.bottom().saturating_sub(2),
+                width: area.width,
+                height: 1,
+            };
+            frame.render_widget(Clear, r);
+            let [l, i] = Layout::horizontal([Constraint::Length(8), Constraint::Fill(1)]).areas(r);
+            frame.render_widget(
+                Paragraph::new(" filter ").style(theme.style(Meaning::Accent)),
+                l,
+            );
+            frame.render_widget(text, i);
+        }
+        Modal::ConfirmQuit => {
+            let id = state.current.as_ref().map(|c| c.id.as_str()).unwrap_or("");
+            confirm(
+                &format!("Stop leading {id} and quit?"),
+                &[("y", "quit"), ("any other key", "stay")],
+                theme,
+                area,
+                frame,
+            );
+        }
+        Modal::DraftOffer(d) => {
+            let preview: String = d.text.chars().take(120).collect();
+            let q = format!(
+                "Unsent {} from {}:\n{}",
+                d.purpose.title().to_lowercase(),
+                d.saved_at.format("%H:%M:%S UTC"),
+                preview
+            );
+            confirm(
+                &q,
+                &[("enter", "continue it"), ("d", "discard"), ("esc", "later")],
+                theme,
+                area,
+                frame,
+            );
+        }
+    }
+}
+
+fn confirm(question: &str, keys: &[(&str, &str)], theme: &Theme, area: Rect, frame: &mut Frame) {
+    let lines = question.lines().count() as u16;
+    let r = centered(area, 60, lines + 4);
+    frame.render_widget(Clear, r);
+    let block = pane("Confirm", theme, true);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let [q, k] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    frame.render_widget(
+        Paragraph::new(question.to_string()).wrap(Wrap { trim: false }),
+        q,
+    );
+    frame.render_widget(hint(theme, keys), k);
+}
+
+fn hint<'a>(theme: &Theme, keys: &[(&str, &str)]) -> Paragraph<'a> {
+    let mut spans = Vec::new();
+    for (k, what) in keys {
+        spans.push(Span::styled(k.to_string(), theme.style(Meaning::Accent)));
+        spans.push(Span::styled(
+            format!(" {what}  "),
+            theme.style(Meaning::Muted),
+        ));
+    }
+    Paragraph::new(Line::from(spans))
+}
+
+fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let r = centered(area, 72, area.height.saturating_sub(2));
+    frame.render_widget(Clear, r);
+    let block = pane("Keys (esc closes)", theme, true);
+    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let mut lines = Vec::new();
+    for mode in [state.mode(), Mode::Global] {
+        lines.push(Line::styled(
+            match mode {
+                Mode::Global => "Everywhere",
+                Mode::List => "Incident list",
+                Mode::Incident => "Incident",
+            },
+            theme.style(Meaning::Title),
+        ));
+        for b in state.keymap.bindings(mode) {
+            if read_only && b.command.mutates() {
+                continue;
+            }
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {:<10}", b.keys_text()),
+                    theme.style(Meaning::Accent),
+                ),
+                Span::styled(
+                    format!("{:<16}", b.command.name()),
+                    theme.style(Meaning::Text),
+                ),
+                Span::styled(b.command.description(), theme.style(Meaning::Muted)),
+            ]));
+        }
+    }
+    if !read_only {
+        lines.push(Line::styled("In an editor", theme.style(Meaning::Title)));
+        for (k, d) in [
+            ("ctrl-s", "send"),
+            ("esc", "close; the text is kept as a draft"),
+        ] {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {k:<10}"), theme.style(Meaning::Accent)),
+                Span::styled(d, theme.style(Meaning::Muted)),
+            ]));
+        }
+    }
+    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), r);
+}
+
+fn palette(
+    state: &State,
+    query: &str,
+    selected: usize,
+    theme: &Theme,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let matches = palette_matches(state, query);
+    let height = (matches.len() as u16 + 3)
+        .min(area.height.saturating_sub(2))
+        .max(4);
+    let r = Rect {
+        height,
+        ..centered(area, 60, height)
+    };
+    let r = Rect { y: area.y + 1, ..r };
+    frame.render_widget(Clear, r);
+    let block = pane("Command", theme, true);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(":", theme.style(Meaning::Accent)),
+        Span::styled(query.to_string(), theme.style(Meaning::Text)),
+        Span::styled("▏", theme.style(Meaning::Accent)),
+    ])];
+    if matches.is_empty() {
+        lines.push(Line::styled("no such command", theme.style(Meaning::Muted)));
+    }
+    for (n, cmd) in matches.iter().enumerate() {
+        let key = state.keymap.key_for(state.mode(), *cmd).unwrap_or_default();
+        let style = if n == selected {
+            theme.style(Meaning::Selection)
+        } else {
+            theme.style(Meaning::Text)
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<16}", cmd.name()), style),
+            Span::styled(format!("{:<8}", key), theme.style(Meaning::Accent)),
+            Span::styled(cmd.description(), theme.style(Meaning::Muted)),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width);
+    let h = h.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
