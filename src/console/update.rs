@@ -572,32 +572,35 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
     }
 }
 
-/// Commands the palette offers here, best match first: those whose name starts with the query,
-/// then those containing it, then those matching it as a subsequence.
+/// Commands the palette offers here, best match first: the exact name, then names starting
+/// with the query, containing it, or matching it as a subsequence; shorter names first.
 pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
     let mode = state.mode();
     let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
     let q = query.trim().to_lowercase();
-    let mut scored: Vec<(u8, Command)> = Command::ALL
+    let mut scored: Vec<(u8, usize, Command)> = Command::ALL
         .iter()
         .copied()
         .filter(|c| available(*c, mode) && !(read_only && c.mutates()))
         .filter_map(|c| {
             let name = c.name();
-            let score = if name.starts_with(&q) {
+            let score = if name == q {
                 0
-            } else if name.contains(&q) {
+            } else if name.starts_with(&q) {
                 1
-            } else if is_subsequence(&q, name) {
+            } else if name.contains(&q) {
                 2
+            } else if is_subsequence(&q, name) {
+                3
             } else {
                 return None;
             };
-            Some((score, c))
+            // Among equals, the shortest name is the likeliest meant.
+            Some((score, name.len(), c))
         })
         .collect();
     scored.sort();
-    scored.into_iter().map(|(_, c)| c).collect()
+    scored.into_iter().map(|(_, _, c)| c).collect()
 }
 
 /// Whether a command means anything in this mode.

@@ -99,22 +99,49 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
             Command::Back,
         ],
     };
-    let mut spans: Vec<Span> = Vec::new();
-    let commands = wanted
+    let item = |cmd: &Command| {
+        state
+            .keymap
+            .key_for(mode, *cmd)
+            .map(|k| (k, short_name(*cmd)))
+    };
+    let always: Vec<(String, &str)> = [Command::Palette, Command::Help, Command::Quit]
+        .iter()
+        .filter_map(item)
+        .collect();
+    let width = |items: &[(String, &str)]| -> usize {
+        items
+            .iter()
+            .map(|(k, n)| k.chars().count() + n.chars().count() + 3)
+            .sum()
+    };
+    // Keep help and quit in sight; the rest as far as the width allows, most useful first.
+    let mut budget = (area.width as usize).saturating_sub(width(&always) + 9);
+    let mut items: Vec<(String, &str)> = Vec::new();
+    for cmd in wanted
         .iter()
         .filter(|c| !(c.mutates() && (read_only || resolved)))
-        .chain([Command::Palette, Command::Help, Command::Quit].iter());
-    for cmd in commands {
-        if let Some(k) = state.keymap.key_for(mode, *cmd) {
-            spans.push(Span::styled(k, theme.style(Meaning::Accent)));
-            spans.push(Span::styled(
-                format!(" {}  ", short_name(*cmd)),
-                theme.style(Meaning::Muted),
-            ));
+    {
+        if let Some(it) = item(cmd) {
+            let w = width(std::slice::from_ref(&it));
+            if w > budget {
+                break;
+            }
+            budget -= w;
+            items.push(it);
         }
     }
+    items.extend(always);
+    let mut spans: Vec<Span> = Vec::new();
     if state.saving > 0 {
-        spans.insert(0, Span::styled("saving… ", theme.style(Meaning::Warning)));
+        spans.push(Span::styled("saving… ", theme.style(Meaning::Warning)));
+    }
+    for (k, name) in items {
+        spans.push(Span::styled(k, theme.style(Meaning::Accent)));
+        spans.push(Span::styled(
+            format!(" {name}  "),
+            theme.style(Meaning::Muted),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }

@@ -187,20 +187,25 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
             },
             theme.style(Meaning::Title),
         ));
+        // One row per command, all its keys together.
+        let mut rows: Vec<(String, crate::console::keymap::Command)> = Vec::new();
         for b in state.keymap.bindings(mode) {
             if read_only && b.command.mutates() {
                 continue;
             }
+            match rows.iter_mut().find(|(_, c)| *c == b.command) {
+                Some((keys, _)) => {
+                    keys.push(' ');
+                    keys.push_str(&b.keys_text());
+                }
+                None => rows.push((b.keys_text(), b.command)),
+            }
+        }
+        for (keys, cmd) in rows {
             lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {:<10}", b.keys_text()),
-                    theme.style(Meaning::Accent),
-                ),
-                Span::styled(
-                    format!("{:<16}", b.command.name()),
-                    theme.style(Meaning::Text),
-                ),
-                Span::styled(b.command.description(), theme.style(Meaning::Muted)),
+                Span::styled(format!("  {keys:<12}"), theme.style(Meaning::Accent)),
+                Span::styled(format!("{:<16}", cmd.name()), theme.style(Meaning::Text)),
+                Span::styled(cmd.description(), theme.style(Meaning::Muted)),
             ]));
         }
     }
@@ -211,7 +216,7 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
             ("esc", "close; the text is kept as a draft"),
         ] {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<10}"), theme.style(Meaning::Accent)),
+                Span::styled(format!("  {k:<12}"), theme.style(Meaning::Accent)),
                 Span::styled(d, theme.style(Meaning::Muted)),
             ]));
         }

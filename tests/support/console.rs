@@ -1,0 +1,177 @@
+//! Fixtures for console tests: a checkout outage with a fixed clock, and key helpers.
+#![allow(dead_code)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use warroom::console::action::{Action, Effect, Lead};
+use warroom::console::keymap::Keymap;
+use warroom::console::state::State;
+use warroom::console::update::update;
+use warroom::domain::{Entry, Event, Incident, NoteKind, Role, Severity};
+
+/// 09:00 UTC on the day of the outage.
+pub fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap()
+}
+
+pub fn at(min: i64, sec: i64) -> DateTime<Utc> {
+    t0() + chrono::Duration::minutes(min) + chrono::Duration::seconds(sec)
+}
+
+pub fn entry(seq: u64, at: DateTime<Utc>, by: &str, event: Event) -> Entry {
+    Entry {
+        seq,
+        at,
+        by: by.into(),
+        event,
+    }
+}
+
+/// The checkout outage, twelve minutes in.
+pub fn checkout_entries() -> Vec<Entry> {
+    vec![
+        entry(
+            1,
+            at(0, 0),
+            "alice",
+            Event::Opened {
+                title: "Checkout 500s".into(),
+                severity: Severity::Sev2,
+                summary: None,
+            },
+        ),
+        entry(
+            2,
+            at(0, 30),
+            "alice",
+            Event::RoleAssigned {
+                role: Role::Commander,
+                person: "alice".into(),
+            },
+        ),
+        entry(
+            3,
+            at(1, 0),
+            "bob",
+            Event::Note {
+                kind: NoteKind::Observation,
+                text: "5xx on /checkout since 08:58".into(),
+            },
+        ),
+        entry(
+            4,
+            at(2, 10),
+            "alice",
+            Event::SeverityChanged {
+                from: Severity::Sev2,
+                to: Severity::Sev1,
+            },
+        ),
+        entry(
+            5,
+            at(3, 0),
+            "carol",
+            Event::Note {
+                kind: NoteKind::Hypothesis,
+                text: "pricing deploy at 08:57 broke tax lookup".into(),
+            },
+        ),
+        entry(
+            6,
+            at(4, 0),
+            "alice",
+            Event::StatusUpdate {
+                text: "Conditions: checkout failing for ~30% of users\nActions: rolling back pricing\nNeeds: payments on the call".into(),
+            },
+        ),
+        entry(
+            7,
+            at(6, 0),
+            "alice",
+            Event::Note {
+                kind: NoteKind::Decision,
+                text: "roll back pricing to v41".into(),
+            },
+        ),
+    ]
+}
+
+pub fn other_incidents() -> Vec<Incident> {
+    let search = vec![entry(
+        1,
+        at(-30, 0),
+        "dan",
+        Event::Opened {
+            title: "Search latency p99 > 2s".into(),
+            severity: Severity::Sev3,
+            summary: None,
+        },
+    )];
+    vec![Incident::fold("INC-2", &search).unwrap()]
+}
+
+/// A console on the incident list, with INC-1 (the checkout outage) and INC-2.
+pub fn on_list() -> State {
+    let mut s = State::new("alice".into(), Keymap::default(), vec![]);
+    let mut list = vec![Incident::fold("INC-1", &checkout_entries()).unwrap()];
+    list.extend(other_incidents());
+    update(&mut s, Action::Incidents(list), at(12, 0));
+    s
+}
+
+/// A console leading INC-1.
+pub fn leading() -> State {
+    let mut s = on_list();
+    update(
+        &mut s,
+        Action::Opened {
+            id: "INC-1".into(),
+            entries: checkout_entries(),
+            lead: Lead::Leading,
+            draft: None,
+        },
+        at(12, 0),
+    );
+    s
+}
+
+pub fn key(code: KeyCode) -> Action {
+    Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+pub fn ctrl(c: char) -> Action {
+    Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+/// Types `text` key by key (newlines as Enter); returns every effect asked for.
+pub fn type_text(s: &mut State, text: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        let code = if c == '\n' {
+            KeyCode::Enter
+        } else {
+            KeyCode::Char(c)
+        };
+        out.extend(update(s, key(code), at(12, 0)));
+    }
+    out
+}
+
+pub fn press(s: &mut State, actions: Vec<Action>) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for a in actions {
+        out.extend(update(s, a, at(12, 0)));
+    }
+    out
+}
+
+/// The journal appends among `effects`.
+pub fn appends(effects: &[Effect]) -> Vec<Event> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Append { event, .. } => Some(event.clone()),
+            _ => None,
+        })
+        .collect()
+}
