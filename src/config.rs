@@ -6,6 +6,7 @@
 //! `--config` / `WARROOM_CONFIG` names the file. `services.toml` and `runbook.toml` sit beside
 //! `config.toml`.
 
+use crate::domain::{StatusCadence, parse_duration};
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -79,6 +80,82 @@ pub struct Config {
     /// Key overrides per mode (`global`, `list`, `incident`): `"ctrl-n" = "note"`.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
+    /// `[status_updates]`: cadence per severity and the overdue bell.
+    #[serde(default)]
+    pub status_updates: StatusUpdates,
+    /// `[[webhook]]`: where status updates are posted besides the journal.
+    #[serde(default, rename = "webhook")]
+    pub webhooks: Vec<WebhookConfig>,
+    /// The cadence read from `[status_updates]`, checked at load.
+    #[serde(skip)]
+    pub cadence: StatusCadence,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusUpdates {
+    /// `"10m"`, `"30m"`, `"never"`… per severity; default 10 minutes each.
+    pub sev1: Option<toml::Spanned<String>>,
+    pub sev2: Option<toml::Spanned<String>>,
+    pub sev3: Option<toml::Spanned<String>>,
+    pub sev4: Option<toml::Spanned<String>>,
+    /// Ring the terminal bell when an update becomes overdue.
+    #[serde(default)]
+    pub bell: bool,
+}
+
+/// Which chat or service a webhook posts to; decides the payload's shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WebhookKind {
+    Slack,
+    Mattermost,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    pub kind: WebhookKind,
+    /// Shown in the log next to each delivery; default the kind.
+    pub name: Option<String>,
+    /// The URL itself; prefer `url_env`, since a webhook URL is a secret.
+    pub url: Option<String>,
+    /// The environment variable holding the URL.
+    pub url_env: Option<String>,
+    /// Per attempt; default 10s.
+    pub timeout: Option<toml::Spanned<String>>,
+    /// Further attempts after a failure that may pass (timeout, 5xx, 429); default 2.
+    pub retries: Option<u32>,
+}
+
+impl WebhookConfig {
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| match self.kind {
+            WebhookKind::Slack => "slack".into(),
+            WebhookKind::Mattermost => "mattermost".into(),
+            WebhookKind::Json => "json".into(),
+        })
+    }
+
+    /// The URL, from the file or the environment; the error says which variable is unset.
+    pub fn resolve_url(&self) -> Result<String, String> {
+        match (&self.url, &self.url_env) {
+            (Some(u), _) => Ok(u.clone()),
+            (None, Some(var)) => std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("environment variable {var} is not set")),
+            (None, None) => Err("neither url nor url_env is set".into()),
+        }
+    }
+
+    pub fn timeout(&self) -> chrono::Duration {
+        self.timeout
+            .as_ref()
+            .and_then(|t| parse_duration(t.get_ref()).ok())
+            .unwrap_or(chrono::Duration::seconds(10))
+    }
 }
 
 /// A config file that cannot be used; the message names file, line, column and field.
@@ -95,7 +172,7 @@ impl Config {
     /// Reads `path`; a missing file is the default config.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         match std::fs::read_to_string(path) {
-            Ok(text) => parse_toml(path, &text),
+            Ok(text) => Config::parse(path, &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(ConfigError {
                 file: path.display().to_string(),
@@ -104,6 +181,75 @@ impl Config {
                 reason: format!("cannot read: {e}"),
             }),
         }
+    }
+}
+
+impl Config {
+    /// Parses and checks a config file's text; every error names file, line and column.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let mut config: Config = parse_toml(path, text)?;
+        let at = |span: std::ops::Range<usize>, reason: String| {
+            let (line, column) = line_col(text, span.start);
+            ConfigError {
+                file: path.display().to_string(),
+                line,
+                column,
+                reason,
+            }
+        };
+        let su = &config.status_updates;
+        for (n, v) in [&su.sev1, &su.sev2, &su.sev3, &su.sev4]
+            .into_iter()
+            .enumerate()
+        {
+            let Some(v) = v else { continue };
+            let value = v.get_ref().trim();
+            config.cadence.per_severity[n] = if value == "never" {
+                None
+            } else {
+                let d = parse_duration(value)
+                    .map_err(|e| at(v.span(), format!("status_updates.sev{}: {e}", n + 1)))?;
+                if d < chrono::Duration::seconds(1) {
+                    return Err(at(
+                        v.span(),
+                        format!(
+                            "status_updates.sev{}: must be at least 1s, or \"never\"",
+                            n + 1
+                        ),
+                    ));
+                }
+                Some(d)
+            };
+        }
+        for (n, w) in config.webhooks.iter().enumerate() {
+            let here = || {
+                let needle = "[[webhook]]";
+                let offset = text.match_indices(needle).nth(n).map_or(0, |(i, _)| i);
+                offset..offset
+            };
+            if w.url.is_none() && w.url_env.is_none() {
+                return Err(at(
+                    here(),
+                    format!("webhook #{}: set url_env (or url)", n + 1),
+                ));
+            }
+            if let Some(u) = &w.url
+                && !(u.starts_with("http://") || u.starts_with("https://"))
+            {
+                return Err(at(
+                    here(),
+                    format!(
+                        "webhook #{}: url must start with http:// or https://",
+                        n + 1
+                    ),
+                ));
+            }
+            if let Some(t) = &w.timeout {
+                parse_duration(t.get_ref())
+                    .map_err(|e| at(t.span(), format!("webhook #{} timeout: {e}", n + 1)))?;
+            }
+        }
+        Ok(config)
     }
 }
 

@@ -4,10 +4,12 @@
 //! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
 //! naming what was wrong.
 
+mod check_config;
 mod list;
 mod log;
 mod open;
 mod record;
+mod tasks;
 mod verify;
 
 use crate::config::{self, Paths};
@@ -70,8 +72,30 @@ pub enum Command {
         )]
         kind: NoteKind,
     },
-    /// Record a status update ("-" reads the text from standard input).
+    /// Record a status update and post it to the configured webhooks ("-" reads standard
+    /// input). Waits for the deliveries (bounded by their timeouts); each result is journaled.
     Update { id: String, text: String },
+    /// Hand a time-boxed task to a person; prints the task's number (T1, T2, …).
+    Task {
+        id: String,
+        person: String,
+        what: String,
+        /// How long they have, e.g. 3m, 90s, 1h.
+        #[arg(long, default_value = "5m")]
+        due: String,
+    },
+    /// Mark a task done (or --cancel it).
+    Done {
+        id: String,
+        task: String,
+        #[arg(long)]
+        cancel: bool,
+    },
+    /// Hand command to another person; records a handoff brief.
+    Handoff { id: String, person: String },
+    /// Check config.toml (and the keys, themes and webhooks it names); exits 2 naming the
+    /// file and line of the first problem.
+    CheckConfig,
     /// Change the severity.
     Severity { id: String, severity: Severity },
     /// Change the status (investigating, identified, monitoring).
@@ -172,6 +196,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::List { all, json }) => list::run(&ctx, now, all, json),
         Some(Command::Note { id, text, kind }) => record::note(&ctx, now, &id, kind, &text),
         Some(Command::Update { id, text }) => record::update(&ctx, now, &id, &text),
+        Some(Command::Task {
+            id,
+            person,
+            what,
+            due,
+        }) => tasks::assign(&ctx, now, &id, &person, &what, &due),
+        Some(Command::Done { id, task, cancel }) => tasks::done(&ctx, now, &id, &task, cancel),
+        Some(Command::Handoff { id, person }) => tasks::handoff(&ctx, now, &id, &person),
+        Some(Command::CheckConfig) => check_config::run(&ctx),
         Some(Command::Severity { id, severity }) => record::severity(&ctx, now, &id, severity),
         Some(Command::Status { id, status }) => record::status(&ctx, now, &id, status),
         Some(Command::Assign { id, role, person }) => record::assign(&ctx, now, &id, role, &person),
@@ -180,6 +213,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
+    }
+}
+
+impl Context {
+    /// `config.toml`, checked; a bad file is bad input (exit 2) naming file and line.
+    pub fn config(&self) -> Result<crate::config::Config, Failure> {
+        crate::config::Config::load(&self.paths.config_file)
+            .map_err(|e| Failure::bad_input(e.to_string()))
     }
 }
 

@@ -8,12 +8,12 @@ use crate::journal::Journal;
 use chrono::{DateTime, Utc};
 use std::io::Read;
 
-fn append(
+pub(super) fn append(
     ctx: &Context,
     now: DateTime<Utc>,
     id: &str,
     make: impl Fn(&crate::domain::Incident) -> Event,
-) -> Result<(), Failure> {
+) -> Result<crate::journal::FileJournal, Failure> {
     let mut journal = ctx.store.open(id)?;
     let result = journal.append_with(&ctx.author, now, &mut |incident| {
         let incident = incident.ok_or_else(|| {
@@ -25,7 +25,7 @@ fn append(
     });
     warn_all(&mut journal);
     result?;
-    Ok(())
+    Ok(journal)
 }
 
 /// The text argument, or standard input when it is "-".
@@ -52,11 +52,53 @@ pub fn note(
         kind,
         text: text.clone(),
     })
+    .map(drop)
 }
 
 pub fn update(ctx: &Context, now: DateTime<Utc>, id: &str, text: &str) -> Result<(), Failure> {
+    let config = ctx.config()?;
     let text = text_arg(text)?;
-    append(ctx, now, id, |_| Event::StatusUpdate { text: text.clone() })
+    let mut journal = append(ctx, now, id, |_| Event::StatusUpdate { text: text.clone() })?;
+    if config.webhooks.is_empty() {
+        return Ok(());
+    }
+    // The update is committed; now post it, and record how each post went.
+    let (seq, incident) = match (journal.records().last(), journal.incident()) {
+        (Some(r), Some(i)) => (r.entry.seq, i.clone()),
+        _ => return Ok(()),
+    };
+    let msg = crate::backends::webhook::UpdateMessage::new(&incident, seq, now, &ctx.author, &text);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot post the update: {e}")))?;
+    let client = crate::backends::http_client().map_err(Failure::runtime)?;
+    let outcomes = runtime.block_on(crate::backends::webhook::deliver_all(
+        &client,
+        &config.webhooks,
+        &msg,
+    ));
+    for o in outcomes {
+        if o.ok {
+            eprintln!("warroom: posted to {} ({})", o.target, o.detail);
+        } else {
+            eprintln!("warroom: warning: NOT posted to {}: {}", o.target, o.detail);
+        }
+        let event = Event::UpdateDelivered {
+            update_seq: seq,
+            target: o.target.clone(),
+            ok: o.ok,
+            detail: o.detail.clone(),
+            attempts: o.attempts,
+        };
+        if let Err(e) = journal.append(&ctx.author, chrono::Utc::now(), event) {
+            eprintln!(
+                "warroom: warning: delivery to {} not journaled: {e}",
+                o.target
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn severity(ctx: &Context, now: DateTime<Utc>, id: &str, to: Severity) -> Result<(), Failure> {
@@ -64,6 +106,7 @@ pub fn severity(ctx: &Context, now: DateTime<Utc>, id: &str, to: Severity) -> Re
         from: i.severity,
         to,
     })
+    .map(drop)
 }
 
 pub fn status(ctx: &Context, now: DateTime<Utc>, id: &str, to: Status) -> Result<(), Failure> {
@@ -71,6 +114,7 @@ pub fn status(ctx: &Context, now: DateTime<Utc>, id: &str, to: Status) -> Result
         from: i.status,
         to,
     })
+    .map(drop)
 }
 
 pub fn assign(
@@ -84,6 +128,7 @@ pub fn assign(
         role,
         person: person.trim().to_string(),
     })
+    .map(drop)
 }
 
 pub fn resolve(
@@ -95,4 +140,5 @@ pub fn resolve(
     append(ctx, now, id, |_| Event::Resolved {
         summary: summary.map(str::to_string),
     })
+    .map(drop)
 }

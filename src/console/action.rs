@@ -88,6 +88,18 @@ pub enum Effect {
     DiscardDraft {
         id: String,
     },
+    /// Post a committed status update to the configured webhooks; each outcome is recorded.
+    Deliver {
+        id: String,
+        message: crate::backends::webhook::UpdateMessage,
+    },
+    /// Append a fact the console learned (a delivery outcome), not something typed.
+    Record {
+        id: String,
+        event: Event,
+    },
+    /// Ring the terminal bell (an update just became overdue).
+    Bell,
     Quit,
 }
 

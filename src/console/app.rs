@@ -17,12 +17,56 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// Where committed status updates are posted.
+pub struct Delivery {
+    pub hooks: Vec<crate::config::WebhookConfig>,
+    pub client: Option<reqwest::Client>,
+}
+
 pub async fn run(
     terminal: &mut Tui,
     state: &mut State,
     theme: &Theme,
     worker: &Sender<Effect>,
+    delivery: &Delivery,
     mut actions: UnboundedReceiver<Action>,
+) -> std::io::Result<()> {
+    let mut posting = tokio::task::JoinSet::new();
+    let result = run_loop(
+        terminal,
+        state,
+        theme,
+        worker,
+        delivery,
+        &mut actions,
+        &mut posting,
+    )
+    .await;
+    if !posting.is_empty() {
+        // Never drop a status update on the floor at quit: let the posts finish (each is
+        // bounded by its timeout and retries), then record them.
+        state.flash = Some(super::state::Flash {
+            text: "Posting the status update before leaving…".into(),
+            error: false,
+            at: chrono::Utc::now(),
+        });
+        let _ = draw(terminal, state, theme);
+        let _ = tokio::time::timeout(Duration::from_secs(60), async {
+            while posting.join_next().await.is_some() {}
+        })
+        .await;
+    }
+    result
+}
+
+async fn run_loop(
+    terminal: &mut Tui,
+    state: &mut State,
+    theme: &Theme,
+    worker: &Sender<Effect>,
+    delivery: &Delivery,
+    actions: &mut UnboundedReceiver<Action>,
+    posting: &mut tokio::task::JoinSet<()>,
 ) -> std::io::Result<()> {
     let mut keys = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -55,19 +99,56 @@ pub async fn run(
             _ = sigterm.recv() => Action::Terminate,
             _ = sighup.recv() => Action::Terminate,
         };
-        apply(state, action, worker);
+        apply(state, action, worker, delivery, posting);
         while let Ok(a) = actions.try_recv() {
-            apply(state, a, worker);
+            apply(state, a, worker, delivery, posting);
         }
         dirty = true;
     }
 }
 
-fn apply(state: &mut State, action: Action, worker: &Sender<Effect>) {
+fn apply(
+    state: &mut State,
+    action: Action,
+    worker: &Sender<Effect>,
+    delivery: &Delivery,
+    posting: &mut tokio::task::JoinSet<()>,
+) {
     let now = chrono::Utc::now();
     for effect in update(state, action, now) {
-        if effect == Effect::Quit {
-            continue;
+        match effect {
+            Effect::Quit => continue,
+            Effect::Bell => {
+                use std::io::Write;
+                let mut out = std::io::stdout();
+                let _ = out.write_all(b"\x07").and_then(|()| out.flush());
+                continue;
+            }
+            Effect::Deliver { id, message } => {
+                let Some(client) = delivery.client.clone() else {
+                    continue;
+                };
+                let hooks = delivery.hooks.clone();
+                let worker = worker.clone();
+                posting.spawn(async move {
+                    let outcomes =
+                        crate::backends::webhook::deliver_all(&client, &hooks, &message).await;
+                    for o in outcomes {
+                        let _ = worker.send(Effect::Record {
+                            id: id.clone(),
+                            event: crate::domain::Event::UpdateDelivered {
+                                update_seq: message.seq,
+                                target: o.target,
+                                ok: o.ok,
+                                detail: o.detail,
+                                attempts: o.attempts,
+                            },
+                        });
+                    }
+                });
+                continue;
+            }
+            _ => {}
         }
         if worker.send(effect).is_err() {
             state.problems.push(

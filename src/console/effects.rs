@@ -108,7 +108,9 @@ impl JournalWorker {
             Effect::DiscardDraft { id } => {
                 let _ = std::fs::remove_file(self.draft_path(&id));
             }
-            Effect::Quit => {}
+            Effect::Record { id, event } => self.record(&id, event),
+            // Carried out by the event loop, not here.
+            Effect::Deliver { .. } | Effect::Bell | Effect::Quit => {}
         }
     }
 
@@ -203,6 +205,35 @@ impl JournalWorker {
                 id: id.into(),
                 reason: e.to_string(),
             }),
+        }
+    }
+
+    /// Appends a fact the console learned (a delivery outcome). Unlike typed entries this
+    /// needs no lead: like a CLI verb, it only needs the append lock.
+    fn record(&mut self, id: &str, event: Event) {
+        if !self.journals.contains_key(id) {
+            match self.store.open(id) {
+                Ok(j) => {
+                    self.journals.insert(id.to_string(), j);
+                }
+                Err(e) => return self.problem(format!("{id}: not recorded: {e}")),
+            }
+        }
+        let Some(journal) = self.journals.get_mut(id) else {
+            return;
+        };
+        let what = event.describe();
+        if let Err(e) = journal.append(&self.me, Utc::now(), event) {
+            self.problem(format!("{id}: not recorded ({what}): {e}"));
+        }
+        if self.current.as_ref().is_some_and(|(c, _)| c == id) {
+            let entries = self.unsent(id);
+            if !entries.is_empty() {
+                self.send(Action::Entries {
+                    id: id.to_string(),
+                    entries,
+                });
+            }
         }
     }
 

@@ -33,6 +33,10 @@ pub enum Command {
     Filter,
     KindFilter,
     ClearFilter,
+    Task,
+    TaskDone,
+    Snooze,
+    Handoff,
 }
 
 impl Command {
@@ -61,6 +65,10 @@ impl Command {
         Command::Filter,
         Command::KindFilter,
         Command::ClearFilter,
+        Command::Task,
+        Command::TaskDone,
+        Command::Snooze,
+        Command::Handoff,
     ];
 
     /// The name used in config and the palette.
@@ -90,6 +98,10 @@ impl Command {
             Command::Filter => "filter",
             Command::KindFilter => "kind-filter",
             Command::ClearFilter => "clear-filter",
+            Command::Task => "task",
+            Command::TaskDone => "task-done",
+            Command::Snooze => "snooze",
+            Command::Handoff => "handoff",
         }
     }
 
@@ -119,6 +131,10 @@ impl Command {
             Command::Filter => "filter the log by text",
             Command::KindFilter => "cycle the log filter by kind",
             Command::ClearFilter => "clear the log filters",
+            Command::Task => "hand someone a time-boxed task",
+            Command::TaskDone => "mark a task done or cancelled",
+            Command::Snooze => "snooze the status update 2 or 5 minutes",
+            Command::Handoff => "hand command to someone else",
         }
     }
 
@@ -135,6 +151,10 @@ impl Command {
                 | Command::Status
                 | Command::Assign
                 | Command::Resolve
+                | Command::Task
+                | Command::TaskDone
+                | Command::Snooze
+                | Command::Handoff
         )
     }
 
@@ -349,6 +369,10 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "/", Command::Filter),
     (Mode::Incident, "f", Command::KindFilter),
     (Mode::Incident, "x", Command::ClearFilter),
+    (Mode::Incident, "t", Command::Task),
+    (Mode::Incident, "c", Command::TaskDone),
+    (Mode::Incident, "z", Command::Snooze),
+    (Mode::Incident, "H", Command::Handoff),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

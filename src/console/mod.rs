@@ -36,6 +36,25 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+    state.cadence = config.cadence;
+    state.bell = config.status_updates.bell;
+    let client = if config.webhooks.is_empty() {
+        None
+    } else {
+        match crate::backends::http_client() {
+            Ok(c) => Some(c),
+            Err(e) => {
+                state
+                    .problems
+                    .push(format!("status updates will not be posted: {e}"));
+                None
+            }
+        }
+    };
+    let delivery = app::Delivery {
+        hooks: config.webhooks.clone(),
+        client,
+    };
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -53,6 +72,7 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
             &mut state,
             &theme,
             &worker,
+            &delivery,
             rx,
         ))
     };

@@ -16,6 +16,8 @@ pub struct State {
     pub me: String,
     pub keymap: Keymap,
     pub cadence: StatusCadence,
+    /// Ring the bell when an update falls due.
+    pub bell: bool,
     pub size: (u16, u16),
     /// False until the incident list has been read once.
     pub loaded: bool,
@@ -46,6 +48,10 @@ pub struct Current {
     pub kind_filter: KindFilter,
     pub text_filter: String,
     pub draft: Option<Draft>,
+    /// The due time the update prompt was last opened (or the bell rung) for, so each due
+    /// time prompts once.
+    pub prompted_for: Option<DateTime<Utc>>,
+    pub rung_for: Option<DateTime<Utc>>,
 }
 
 impl Current {
@@ -140,11 +146,25 @@ pub enum Modal {
         role: crate::domain::Role,
         person: TextArea<'static>,
     },
+    Handoff {
+        person: TextArea<'static>,
+    },
+    Task(TaskForm),
     Filter {
         text: TextArea<'static>,
     },
     ConfirmQuit,
     DraftOffer(Draft),
+}
+
+/// Handing out a task: who, what, how long.
+#[derive(Debug)]
+pub struct TaskForm {
+    pub person: TextArea<'static>,
+    pub what: TextArea<'static>,
+    pub minutes: TextArea<'static>,
+    /// 0 person, 1 what, 2 minutes.
+    pub field: usize,
 }
 
 /// A short list to choose one value from.
@@ -160,6 +180,9 @@ pub enum PickerKind {
     Severity,
     Status,
     Role,
+    /// Open tasks: enter marks done, x cancels.
+    Task,
+    Snooze,
 }
 
 impl PickerKind {
@@ -168,6 +191,8 @@ impl PickerKind {
             PickerKind::Severity => "Severity",
             PickerKind::Status => "Status",
             PickerKind::Role => "Assign role",
+            PickerKind::Task => "Task done (x cancels it)",
+            PickerKind::Snooze => "Snooze the status update",
         }
     }
 }
@@ -178,6 +203,7 @@ impl State {
             me,
             keymap,
             cadence: StatusCadence::default(),
+            bell: false,
             size: (80, 24),
             loaded: false,
             incidents: Vec::new(),
@@ -244,6 +270,8 @@ pub fn text_input(initial: &str, placeholder: &str) -> TextArea<'static> {
     let mut t = TextArea::new(lines);
     t.set_placeholder_text(placeholder);
     t.set_cursor_line_style(ratatui::style::Style::default());
+    // Long lines wrap at words, as in any editor people type prose into.
+    t.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     t.move_cursor(ratatui_textarea::CursorMove::Bottom);
     t.move_cursor(ratatui_textarea::CursorMove::End);
     t

@@ -3,8 +3,13 @@
 
 use super::action::{Action, Draft, Effect, Lead, Purpose};
 use super::keymap::{Chord, Command, Mode, Resolution};
-use super::state::{Current, Flash, Modal, Picker, PickerKind, State, text_input, text_of};
-use crate::domain::{Event, Incident, NoteKind, Role, Severity, Status};
+use super::state::{
+    Current, Flash, Modal, Picker, PickerKind, State, TaskForm, text_input, text_of,
+};
+use crate::backends::webhook::UpdateMessage;
+use crate::domain::{
+    Event, Incident, NoteKind, Role, Severity, Status, handoff_summary, status_update_draft,
+};
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -16,7 +21,7 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             state.size = (width, height);
             vec![]
         }
-        Action::Tick => vec![],
+        Action::Tick => check_due(state, now),
         Action::Paste(text) => on_paste(state, &text, now),
         Action::Incidents(list) => {
             state.incidents = list;
@@ -49,6 +54,8 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
                 kind_filter: Default::default(),
                 text_filter: String::new(),
                 draft: draft.clone(),
+                prompted_for: None,
+                rung_for: None,
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -64,8 +71,26 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             if cleared_draft && let Some(c) = state.current.as_mut().filter(|c| c.id == id) {
                 c.draft = None;
             }
+            // Our own append is the last of these; a status update goes out to chat now.
+            let deliver = entries.last().and_then(|e| match &e.event {
+                Event::StatusUpdate { text } if e.by == state.me => {
+                    Some((e.seq, e.at, text.clone()))
+                }
+                _ => None,
+            });
             add_entries(state, &id, entries);
-            vec![]
+            let incident = state
+                .current
+                .as_ref()
+                .filter(|c| c.id == id)
+                .and_then(|c| c.incident.clone());
+            match (deliver, incident) {
+                (Some((seq, at, text)), Some(i)) => vec![Effect::Deliver {
+                    id: id.clone(),
+                    message: UpdateMessage::new(&i, seq, at, &state.me, &text),
+                }],
+                _ => vec![],
+            }
         }
         Action::Entries { id, entries } => {
             add_entries(state, &id, entries);
@@ -245,6 +270,23 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         Command::StatusUpdate => open_editor(state, Purpose::StatusUpdate),
         Command::Resolve => open_editor(state, Purpose::Resolve),
         Command::Severity => open_picker(state, PickerKind::Severity),
+        Command::Snooze => open_picker(state, PickerKind::Snooze),
+        Command::TaskDone => open_picker(state, PickerKind::Task),
+        Command::Task => {
+            state.modal = Some(Modal::Task(TaskForm {
+                person: text_input("", "who"),
+                what: text_input("", "what, e.g. check the primary DB"),
+                minutes: text_input("5", ""),
+                field: 0,
+            }));
+            vec![]
+        }
+        Command::Handoff => {
+            state.modal = Some(Modal::Handoff {
+                person: text_input("", "who takes command"),
+            });
+            vec![]
+        }
         Command::Status => open_picker(state, PickerKind::Status),
         Command::Assign => open_picker(state, PickerKind::Role),
         Command::Filter => {
@@ -349,6 +391,22 @@ fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
             Role::ALL.iter().map(|r| r.as_str().to_string()).collect(),
             0,
         ),
+        PickerKind::Snooze => (vec!["2 minutes".into(), "5 minutes".into()], 0),
+        PickerKind::Task => {
+            let open: Vec<String> = i
+                .open_tasks()
+                .map(|t| format!("T{} {}: {}", t.id, t.person, t.what))
+                .collect();
+            if open.is_empty() {
+                state.flash = Some(Flash {
+                    text: "no open tasks".into(),
+                    error: false,
+                    at: i.updated_at,
+                });
+                return vec![];
+            }
+            (open, 0)
+        }
     };
     state.modal = Some(Modal::Picker(Picker {
         kind,
@@ -423,6 +481,14 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
             if is_submit(&key) {
                 return submit_editor(state, purpose, text, now);
             }
+            if purpose == Purpose::StatusUpdate
+                && key.modifiers.contains(KeyModifiers::ALT)
+                && let KeyCode::Char(d @ ('2' | '5')) = key.code
+            {
+                // Snoozing keeps the text: it is already saved as a draft.
+                let minutes = if d == '2' { 2 } else { 5 };
+                return append(state, Event::StatusUpdateSnoozed { minutes }, false);
+            }
             if text.input(key) {
                 let draft = Draft {
                     purpose,
@@ -456,6 +522,12 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
                     }
                 }
                 KeyCode::Enter => return pick(state, p, now),
+                KeyCode::Char('x') if p.kind == PickerKind::Task => {
+                    return match p.options.get(p.selected).and_then(|o| task_of(o)) {
+                        Some(task) => append(state, Event::TaskCancelled { task }, false),
+                        None => vec![],
+                    };
+                }
                 _ => {}
             }
             state.modal = Some(Modal::Picker(p));
@@ -475,6 +547,57 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
             _ => {
                 person.input(key);
                 state.modal = Some(Modal::AssignPerson { role, person });
+                vec![]
+            }
+        },
+        Modal::Handoff { mut person } => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Enter => {
+                let to = text_of(&person).trim().to_string();
+                let Some(c) = state.current.as_ref() else {
+                    return vec![];
+                };
+                let Some(i) = c.incident.as_ref() else {
+                    return vec![];
+                };
+                let event = Event::Handoff {
+                    from: i.holder(Role::Commander).map(str::to_string),
+                    to: to.clone(),
+                    summary: handoff_summary(i, &c.entries, &to, now),
+                };
+                if let Err(r) = i.check(&event) {
+                    flash(state, now, r.0, true);
+                    state.modal = Some(Modal::Handoff { person });
+                    return vec![];
+                }
+                append(state, event, false)
+            }
+            _ => {
+                person.input(key);
+                state.modal = Some(Modal::Handoff { person });
+                vec![]
+            }
+        },
+        Modal::Task(mut form) => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Tab | KeyCode::Down => {
+                form.field = (form.field + 1) % 3;
+                state.modal = Some(Modal::Task(form));
+                vec![]
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.field = (form.field + 2) % 3;
+                state.modal = Some(Modal::Task(form));
+                vec![]
+            }
+            KeyCode::Enter => submit_task(state, form, now),
+            _ => {
+                match form.field {
+                    0 => form.person.input(key),
+                    1 => form.what.input(key),
+                    _ => form.minutes.input(key),
+                };
+                state.modal = Some(Modal::Task(form));
                 vec![]
             }
         },
@@ -640,6 +763,13 @@ fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effect> {
             Ok(to) if to != i.status => Event::StatusChanged { from: i.status, to },
             _ => return vec![],
         },
+        PickerKind::Snooze => Event::StatusUpdateSnoozed {
+            minutes: if p.selected == 0 { 2 } else { 5 },
+        },
+        PickerKind::Task => match task_of(&chosen) {
+            Some(task) => Event::TaskDone { task },
+            None => return vec![],
+        },
         PickerKind::Role => {
             let Ok(role) = chosen.parse::<Role>() else {
                 return vec![];
@@ -743,4 +873,75 @@ fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec<Effect> {
         }
         _ => vec![],
     }
+}
+
+/// The task number of a picker line `T3 bob: …`.
+fn task_of(option: &str) -> Option<u32> {
+    option.strip_prefix('T')?.split(' ').next()?.parse().ok()
+}
+
+/// The status-update clock, once a second: at zero, open the prompt (pre-filled with what
+/// changed) unless the leader is typing something else — then only the header flashes.
+fn check_due(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let bell = state.bell;
+    let editor_free = state.modal.is_none();
+    let Some(c) = state.current.as_mut() else {
+        return vec![];
+    };
+    let Some(i) = c.incident.as_ref().filter(|_| c.leading()) else {
+        return vec![];
+    };
+    let Some(due) = state.cadence.next_due(i).filter(|d| now >= *d) else {
+        return vec![];
+    };
+    let mut fx = Vec::new();
+    if bell && c.rung_for != Some(due) {
+        c.rung_for = Some(due);
+        fx.push(Effect::Bell);
+    }
+    if editor_free && c.prompted_for != Some(due) {
+        c.prompted_for = Some(due);
+        let text = match &c.draft {
+            Some(d) if d.purpose == Purpose::StatusUpdate => d.text.clone(),
+            _ => status_update_draft(i, &c.entries, now),
+        };
+        state.modal = Some(Modal::Editor {
+            purpose: Purpose::StatusUpdate,
+            text: text_input(&text, ""),
+        });
+    }
+    fx
+}
+
+fn submit_task(state: &mut State, form: TaskForm, now: DateTime<Utc>) -> Vec<Effect> {
+    let person = text_of(&form.person).trim().to_string();
+    let what = text_of(&form.what).trim().to_string();
+    let within = crate::domain::parse_duration(&text_of(&form.minutes));
+    let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
+        return vec![];
+    };
+    let event = match within {
+        Ok(d) if d > chrono::Duration::zero() => Event::TaskAssigned {
+            task: i.next_task_id(),
+            person,
+            what,
+            due_at: now + d,
+        },
+        Ok(_) => {
+            flash(state, now, "time box must be more than zero".into(), true);
+            state.modal = Some(Modal::Task(form));
+            return vec![];
+        }
+        Err(e) => {
+            flash(state, now, format!("time box: {e}"), true);
+            state.modal = Some(Modal::Task(form));
+            return vec![];
+        }
+    };
+    if let Err(r) = i.check(&event) {
+        flash(state, now, r.0, true);
+        state.modal = Some(Modal::Task(form));
+        return vec![];
+    }
+    append(state, event, false)
 }

@@ -1,31 +1,89 @@
-//! The status-update clock: when the next update is due, and how late it is.
+//! The status-update clock: when the next update is due, how late it is, and durations as a
+//! call leader writes them (`90s`, `3m`, `1h30m`, `never`).
 
-use super::Incident;
+use super::{Event, Incident, Severity};
 use chrono::{DateTime, Duration, Utc};
 
-/// How often the call leader owes everyone a status update.
+/// How often the call leader owes everyone a status update, per severity. `None` means no
+/// clock at all (e.g. `sev4 = "never"`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusCadence {
-    pub every: Duration,
+    pub per_severity: [Option<Duration>; 4],
 }
 
 impl Default for StatusCadence {
     fn default() -> Self {
         StatusCadence {
-            every: Duration::minutes(10),
+            per_severity: [Some(Duration::minutes(10)); 4],
         }
     }
 }
 
 impl StatusCadence {
-    /// When the next update is due: `every` after the last update, or after opening. `None`
-    /// once resolved.
+    pub fn every(&self, s: Severity) -> Option<Duration> {
+        self.per_severity[s as usize]
+    }
+
+    /// When the next update is due: the cadence of the current severity after the last
+    /// update (or the opening), pushed later by a snooze taken since. `None` once resolved or
+    /// for a severity with no cadence.
     pub fn next_due(&self, incident: &Incident) -> Option<DateTime<Utc>> {
         if incident.is_resolved() {
             return None;
         }
-        Some(incident.last_status_update.unwrap_or(incident.opened_at) + self.every)
+        let every = self.every(incident.severity)?;
+        let base = incident.last_status_update.unwrap_or(incident.opened_at);
+        let due = base + every;
+        Some(match incident.snoozed_until {
+            Some(until) if until > due => until,
+            _ => due,
+        })
     }
+
+    /// How long past due the update is at `now`, if it is.
+    pub fn overdue(&self, incident: &Incident, now: DateTime<Utc>) -> Option<Duration> {
+        self.next_due(incident)
+            .filter(|due| now >= *due)
+            .map(|due| now - due)
+    }
+}
+
+/// Reads `90s`, `3m`, `1h30m`, `2h`, `45` (minutes). Returns a message naming the problem.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err("empty duration (write e.g. 30s, 5m, 1h)".into());
+    }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        let m: i64 = t.parse().map_err(|_| format!("'{s}' is too large"))?;
+        return Ok(Duration::minutes(m));
+    }
+    let mut total = Duration::zero();
+    let mut num = String::new();
+    for c in t.chars() {
+        if c.is_ascii_digit() {
+            num.push(c);
+            continue;
+        }
+        let n: i64 = num
+            .parse()
+            .map_err(|_| format!("'{s}' is not a duration (write e.g. 30s, 5m, 1h)"))?;
+        num.clear();
+        total += match c {
+            's' => Duration::seconds(n),
+            'm' => Duration::minutes(n),
+            'h' => Duration::hours(n),
+            'd' => Duration::days(n),
+            _ => return Err(format!("'{s}' is not a duration (write e.g. 30s, 5m, 1h)")),
+        };
+    }
+    if !num.is_empty() {
+        return Err(format!("'{s}' lacks a unit at the end (s, m, h or d)"));
+    }
+    if total > Duration::days(30) {
+        return Err(format!("'{s}' is longer than 30 days"));
+    }
+    Ok(total)
 }
 
 /// `07:12` or `1:02:03`: a countdown or an elapsed time, to the second.
@@ -46,5 +104,141 @@ pub fn short_duration(d: Duration) -> String {
         60..3600 => format!("{}m", s / 60),
         3600..86400 => format!("{}h{:02}m", s / 3600, s % 3600 / 60),
         _ => format!("{}d{:02}h", s / 86400, s % 86400 / 3600),
+    }
+}
+
+/// True for events that a status update should mention as "what changed".
+pub(crate) fn is_change(e: &Event) -> bool {
+    matches!(
+        e,
+        Event::SeverityChanged { .. }
+            | Event::StatusChanged { .. }
+            | Event::RoleAssigned { .. }
+            | Event::Handoff { .. }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Entry, Event};
+    use chrono::TimeZone;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + Duration::minutes(min)
+    }
+
+    fn incident(events: Vec<(i64, Event)>) -> Incident {
+        let entries: Vec<Entry> = events
+            .into_iter()
+            .enumerate()
+            .map(|(i, (m, event))| Entry {
+                seq: i as u64 + 1,
+                at: at(m),
+                by: "alice".into(),
+                event,
+            })
+            .collect();
+        Incident::fold("INC-1", &entries).unwrap()
+    }
+
+    fn opened(severity: Severity) -> (i64, Event) {
+        (
+            0,
+            Event::Opened {
+                title: "Checkout 500s".into(),
+                severity,
+                summary: None,
+            },
+        )
+    }
+
+    fn policy() -> StatusCadence {
+        StatusCadence {
+            per_severity: [
+                Some(Duration::minutes(10)),
+                Some(Duration::minutes(15)),
+                Some(Duration::minutes(30)),
+                None,
+            ],
+        }
+    }
+
+    #[test]
+    fn the_first_update_is_due_ten_minutes_after_opening() {
+        let i = incident(vec![opened(Severity::Sev1)]);
+        assert_eq!(StatusCadence::default().next_due(&i), Some(at(10)));
+    }
+
+    #[test]
+    fn each_update_restarts_the_clock() {
+        let i = incident(vec![
+            opened(Severity::Sev1),
+            (7, Event::StatusUpdate { text: "x".into() }),
+        ]);
+        assert_eq!(policy().next_due(&i), Some(at(17)));
+    }
+
+    #[test]
+    fn a_snooze_pushes_the_due_time_from_when_it_was_taken() {
+        let i = incident(vec![
+            opened(Severity::Sev1),
+            (11, Event::StatusUpdateSnoozed { minutes: 5 }),
+        ]);
+        assert_eq!(policy().next_due(&i), Some(at(16)));
+        // An update after the snooze supersedes it.
+        let i = incident(vec![
+            opened(Severity::Sev1),
+            (11, Event::StatusUpdateSnoozed { minutes: 5 }),
+            (12, Event::StatusUpdate { text: "x".into() }),
+        ]);
+        assert_eq!(policy().next_due(&i), Some(at(22)));
+    }
+
+    #[test]
+    fn raising_severity_shortens_the_cadence_from_the_last_update() {
+        let i = incident(vec![
+            opened(Severity::Sev3),
+            (
+                20,
+                Event::SeverityChanged {
+                    from: Severity::Sev3,
+                    to: Severity::Sev1,
+                },
+            ),
+        ]);
+        // sev3 would have been due at 30; sev1's 10 minutes from opening were up at 10.
+        assert_eq!(policy().next_due(&i), Some(at(10)));
+        assert_eq!(policy().overdue(&i, at(20)), Some(Duration::minutes(10)));
+    }
+
+    #[test]
+    fn never_means_no_clock_and_resolution_stops_it() {
+        let i = incident(vec![opened(Severity::Sev4)]);
+        assert_eq!(policy().next_due(&i), None);
+        let i = incident(vec![
+            opened(Severity::Sev1),
+            (3, Event::Resolved { summary: None }),
+        ]);
+        assert_eq!(policy().next_due(&i), None);
+    }
+
+    #[test]
+    fn overdue_counts_from_the_due_time() {
+        let i = incident(vec![opened(Severity::Sev1)]);
+        assert_eq!(policy().overdue(&i, at(9)), None);
+        assert_eq!(policy().overdue(&i, at(10)), Some(Duration::zero()));
+        assert_eq!(policy().overdue(&i, at(13)), Some(Duration::minutes(3)));
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::seconds(90)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::minutes(90)));
+        assert_eq!(parse_duration("3"), Ok(Duration::minutes(3)));
+        assert!(parse_duration("3x").is_err());
+        assert!(parse_duration("m").is_err());
+        assert!(parse_duration("5m3").is_err());
+        assert!(parse_duration("").is_err());
     }
 }

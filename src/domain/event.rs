@@ -59,6 +59,34 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,
     },
+    /// A time-boxed piece of work handed to someone: "Bob, check the database, 3 minutes".
+    TaskAssigned {
+        task: u32,
+        person: String,
+        what: String,
+        due_at: DateTime<Utc>,
+    },
+    TaskDone {
+        task: u32,
+    },
+    TaskCancelled {
+        task: u32,
+    },
+    /// The commander hands over; `summary` is the handoff brief as recorded.
+    Handoff {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        to: String,
+        summary: String,
+    },
+    /// The outcome of posting the status update `update_seq` to one webhook.
+    UpdateDelivered {
+        update_seq: u64,
+        target: String,
+        ok: bool,
+        detail: String,
+        attempts: u32,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -80,6 +108,11 @@ impl Event {
             Event::StatusUpdate { .. } => "status_update",
             Event::StatusUpdateSnoozed { .. } => "status_update_snoozed",
             Event::Resolved { .. } => "resolved",
+            Event::TaskAssigned { .. } => "task_assigned",
+            Event::TaskDone { .. } => "task_done",
+            Event::TaskCancelled { .. } => "task_cancelled",
+            Event::Handoff { .. } => "handoff",
+            Event::UpdateDelivered { .. } => "update_delivered",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -136,6 +169,36 @@ impl Event {
                 Some(s) => format!("resolved: {s}"),
                 None => "resolved".to_string(),
             },
+            Event::TaskAssigned {
+                task,
+                person,
+                what,
+                due_at,
+            } => format!(
+                "task T{task} for {person}: {what} (due {})",
+                due_at.format("%H:%M:%SZ")
+            ),
+            Event::TaskDone { task } => format!("task T{task} done"),
+            Event::TaskCancelled { task } => format!("task T{task} cancelled"),
+            Event::Handoff { from, to, summary } => match from {
+                Some(f) => format!("handoff {f} → {to}: {summary}"),
+                None => format!("handoff to {to}: {summary}"),
+            },
+            Event::UpdateDelivered {
+                update_seq,
+                target,
+                ok,
+                detail,
+                attempts,
+            } => format!(
+                "update #{update_seq} to {target}: {} ({detail}{})",
+                if *ok { "delivered" } else { "NOT delivered" },
+                if *attempts > 1 {
+                    format!(", {attempts} attempts")
+                } else {
+                    String::new()
+                }
+            ),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

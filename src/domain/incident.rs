@@ -13,6 +13,45 @@ pub struct RoleHolder {
     pub since: DateTime<Utc>,
 }
 
+/// A time-boxed piece of work and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub id: u32,
+    pub person: String,
+    pub what: String,
+    pub assigned_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub state: TaskState,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "state", content = "at")]
+pub enum TaskState {
+    Open,
+    Done(DateTime<Utc>),
+    Cancelled(DateTime<Utc>),
+}
+
+impl Task {
+    pub fn is_open(&self) -> bool {
+        self.state == TaskState::Open
+    }
+    /// Open and past its time box: the call leader should chase it.
+    pub fn expired(&self, now: DateTime<Utc>) -> bool {
+        self.is_open() && now > self.due_at
+    }
+}
+
+/// One webhook's answer to one status update.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Delivery {
+    pub update_seq: u64,
+    pub target: String,
+    pub ok: bool,
+    pub detail: String,
+    pub attempts: u32,
+}
+
 /// Everything shown about an incident, derived from its entries and nothing else.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
@@ -25,7 +64,14 @@ pub struct Incident {
     pub opened_by: String,
     pub roles: Vec<RoleHolder>,
     pub last_status_update: Option<DateTime<Utc>>,
+    /// Seq of the last status update, to tie deliveries to it.
+    pub last_status_update_seq: Option<u64>,
+    /// A snooze taken since the last update pushes the next one to here.
+    pub snoozed_until: Option<DateTime<Utc>>,
     pub status_updates: u32,
+    pub tasks: Vec<Task>,
+    /// Webhook results, per status update (by its seq).
+    pub deliveries: Vec<Delivery>,
     pub notes: u32,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolution: Option<String>,
@@ -76,7 +122,11 @@ impl Incident {
             opened_by: entry.by.clone(),
             roles: Vec::new(),
             last_status_update: None,
+            last_status_update_seq: None,
+            snoozed_until: None,
             status_updates: 0,
+            tasks: Vec::new(),
+            deliveries: Vec::new(),
             notes: 0,
             resolved_at: None,
             resolution: None,
@@ -120,8 +170,49 @@ impl Incident {
             Event::StatusUpdate { .. } => {
                 self.status_updates += 1;
                 self.last_status_update = Some(entry.at);
+                self.last_status_update_seq = Some(entry.seq);
+                self.snoozed_until = None;
             }
-            Event::StatusUpdateSnoozed { .. } => {}
+            Event::StatusUpdateSnoozed { minutes } => {
+                self.snoozed_until =
+                    Some(entry.at + chrono::Duration::minutes(i64::from(*minutes)));
+            }
+            Event::TaskAssigned {
+                task,
+                person,
+                what,
+                due_at,
+            } => self.tasks.push(Task {
+                id: *task,
+                person: person.clone(),
+                what: what.clone(),
+                assigned_at: entry.at,
+                due_at: *due_at,
+                state: TaskState::Open,
+            }),
+            Event::TaskDone { task } => self.close_task(*task, TaskState::Done(entry.at)),
+            Event::TaskCancelled { task } => self.close_task(*task, TaskState::Cancelled(entry.at)),
+            Event::Handoff { to, .. } => {
+                self.roles.retain(|h| h.role != Role::Commander);
+                self.roles.push(RoleHolder {
+                    role: Role::Commander,
+                    person: to.clone(),
+                    since: entry.at,
+                });
+            }
+            Event::UpdateDelivered {
+                update_seq,
+                target,
+                ok,
+                detail,
+                attempts,
+            } => self.deliveries.push(Delivery {
+                update_seq: *update_seq,
+                target: target.clone(),
+                ok: *ok,
+                detail: detail.clone(),
+                attempts: *attempts,
+            }),
             Event::Resolved { summary } => {
                 self.status = Status::Resolved;
                 self.resolved_at = Some(entry.at);
@@ -129,6 +220,29 @@ impl Incident {
             }
             Event::Unknown(_) => self.unknown_events += 1,
         }
+    }
+
+    fn close_task(&mut self, id: u32, state: TaskState) {
+        if let Some(t) = self.tasks.iter_mut().find(|t| t.id == id && t.is_open()) {
+            t.state = state;
+        }
+    }
+
+    /// The number the next task gets.
+    pub fn next_task_id(&self) -> u32 {
+        self.tasks.iter().map(|t| t.id).max().unwrap_or(0) + 1
+    }
+
+    pub fn open_tasks(&self) -> impl Iterator<Item = &Task> {
+        self.tasks.iter().filter(|t| t.is_open())
+    }
+
+    /// Since when the current commander has held the role.
+    pub fn commander_since(&self) -> Option<DateTime<Utc>> {
+        self.roles
+            .iter()
+            .find(|h| h.role == Role::Commander)
+            .map(|h| h.since)
     }
 
     pub fn is_resolved(&self) -> bool {
@@ -151,7 +265,9 @@ impl Incident {
     /// Checks that `event` makes sense as the next event of this incident. Nothing that fails
     /// here is ever appended.
     pub fn check(&self, event: &Event) -> Result<(), Rejected> {
-        if self.is_resolved() && !matches!(event, Event::Unknown(_)) {
+        // Delivery results of an update posted before resolution may still arrive after it.
+        if self.is_resolved() && !matches!(event, Event::Unknown(_) | Event::UpdateDelivered { .. })
+        {
             return Err(Rejected(format!(
                 "{} is resolved; nothing more can be recorded on it",
                 self.id
@@ -217,6 +333,41 @@ impl Incident {
                 Some(s) => check_text("summary", s),
                 None => Ok(()),
             },
+            Event::TaskAssigned {
+                task, person, what, ..
+            } => {
+                check_line("person", person)?;
+                check_line("task", what)?;
+                if *task != self.next_task_id() {
+                    return Err(Rejected(format!(
+                        "task number T{task} is taken; the next is T{}",
+                        self.next_task_id()
+                    )));
+                }
+                Ok(())
+            }
+            Event::TaskDone { task } | Event::TaskCancelled { task } => {
+                match self.tasks.iter().find(|t| t.id == *task) {
+                    None => Err(Rejected(format!("{} has no task T{task}", self.id))),
+                    Some(t) if !t.is_open() => {
+                        Err(Rejected(format!("task T{task} is already closed")))
+                    }
+                    Some(_) => Ok(()),
+                }
+            }
+            Event::Handoff { to, summary, .. } => {
+                check_line("person", to)?;
+                check_text("handoff summary", summary)?;
+                if self.holder(Role::Commander) == Some(to.as_str()) {
+                    Err(Rejected(format!(
+                        "{to} is already commander of {}",
+                        self.id
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Event::UpdateDelivered { target, .. } => check_line("target", target),
             Event::Unknown(_) => Ok(()),
         }
     }

@@ -7,11 +7,13 @@
 mod cadence;
 mod event;
 mod incident;
+mod update_draft;
 mod vocab;
 
-pub use cadence::{StatusCadence, clock, short_duration};
+pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
 pub use event::{Entry, Event, UnknownEvent};
-pub use incident::{Incident, Rejected, RoleHolder, check_opening};
+pub use incident::{Delivery, Incident, Rejected, RoleHolder, Task, TaskState, check_opening};
+pub use update_draft::{handoff_summary, status_update_draft};
 pub use vocab::{NoteKind, ParseError, Role, Severity, Status};
 
 /// Longest text accepted in one note or status update (bytes). Generous enough for a pasted

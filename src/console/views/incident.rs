@@ -21,13 +21,16 @@ pub fn render(
     frame: &mut Frame,
 ) {
     let banner = banner(c);
-    let [head, banner_area, rest] = Layout::vertical([
+    let tasks = task_lines(c, theme, now);
+    let [head, banner_area, tasks_area, rest] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(u16::from(banner.is_some())),
+        Constraint::Length(tasks.len() as u16),
         Constraint::Min(3),
     ])
     .areas(area);
     header(state, c, theme, now, head, frame);
+    frame.render_widget(Paragraph::new(tasks), tasks_area);
     if let Some(text) = banner {
         frame.render_widget(
             Paragraph::new(text).style(theme.style(Meaning::Banner)),
@@ -126,10 +129,70 @@ fn header(
         Span::raw(format!("  ·  elapsed {}", clock(i.elapsed(now)))),
     ];
     spans.extend(update_clock(state, i, theme, now));
+    // PagerDuty's practice: hand over before fatigue does it for you.
+    if let Some(since) = i.commander_since().filter(|_| !i.is_resolved())
+        && now - since >= chrono::Duration::minutes(60)
+    {
+        let key = state
+            .keymap
+            .key_for(
+                crate::console::keymap::Mode::Incident,
+                crate::console::keymap::Command::Handoff,
+            )
+            .unwrap_or_else(|| ":handoff".into());
+        spans.push(Span::styled(
+            format!(
+                "  ·  {} as commander — hand off? ({key})",
+                crate::domain::short_duration(now - since)
+            ),
+            theme.style(Meaning::Warning),
+        ));
+    }
     frame.render_widget(
         Paragraph::new(vec![line1, Line::from(spans)]).style(hs),
         area,
     );
+}
+
+/// Open tasks with their countdowns, most urgent first; an expired one says to chase it.
+fn task_lines<'a>(c: &Current, theme: &Theme, now: DateTime<Utc>) -> Vec<Line<'a>> {
+    let Some(i) = &c.incident else {
+        return vec![];
+    };
+    if i.is_resolved() {
+        return vec![];
+    }
+    let mut open: Vec<_> = i.open_tasks().collect();
+    open.sort_by_key(|t| t.due_at);
+    let mut lines: Vec<Line> = open
+        .iter()
+        .take(3)
+        .map(|t| {
+            let (when, style) = if t.expired(now) {
+                (
+                    format!("EXPIRED {} ago — chase {}", clock(now - t.due_at), t.person),
+                    Meaning::Critical,
+                )
+            } else {
+                (format!("{} left", clock(t.due_at - now)), Meaning::Text)
+            };
+            Line::from(vec![
+                Span::styled(format!(" T{:<3}", t.id), theme.style(Meaning::Accent)),
+                Span::styled(
+                    format!("{}: {}  ", t.person, t.what),
+                    theme.style(Meaning::Text),
+                ),
+                Span::styled(when, theme.style(style)),
+            ])
+        })
+        .collect();
+    if open.len() > 3 {
+        lines.push(Line::styled(
+            format!(" … and {} more open tasks (c to close one)", open.len() - 3),
+            theme.style(Meaning::Muted),
+        ));
+    }
+    lines
 }
 
 fn update_clock<'a>(
@@ -140,13 +203,24 @@ fn update_clock<'a>(
 ) -> Vec<Span<'a>> {
     match state.cadence.next_due(i) {
         None => vec![],
-        Some(due) if due <= now => vec![
-            Span::raw("  ·  "),
-            Span::styled(
-                format!(" STATUS UPDATE OVERDUE {} ", clock(now - due)),
-                theme.style(Meaning::Critical),
-            ),
-        ],
+        Some(due) if due <= now => {
+            // While the leader types something else the prompt waits; the header blinks.
+            let blink = state.modal.is_some() && now.timestamp() % 2 == 0;
+            let style = if blink {
+                theme.style(Meaning::Banner)
+            } else {
+                theme.style(Meaning::Critical)
+            };
+            let label = if now == due {
+                "STATUS UPDATE DUE".to_string()
+            } else {
+                format!("STATUS UPDATE OVERDUE {}", clock(now - due))
+            };
+            vec![
+                Span::raw("  ·  "),
+                Span::styled(format!(" {label} "), style),
+            ]
+        }
         Some(due) => vec![Span::raw(format!(
             "  ·  next update in {}",
             clock(due - now)
@@ -227,6 +301,19 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
         Event::Resolved { summary } => {
             ("RESOLVED", Meaning::Ok, summary.clone().unwrap_or_default())
         }
+        Event::TaskAssigned { .. } => ("TASK", Meaning::Info, e.event.describe()),
+        Event::TaskDone { .. } => ("TASK DONE", Meaning::Ok, e.event.describe()),
+        Event::TaskCancelled { .. } => ("TASK", Meaning::Muted, e.event.describe()),
+        Event::Handoff { .. } => ("HANDOFF", Meaning::Accent, e.event.describe()),
+        Event::UpdateDelivered { ok, .. } => (
+            "DELIVERY",
+            if *ok {
+                Meaning::Muted
+            } else {
+                Meaning::Critical
+            },
+            e.event.describe(),
+        ),
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,

@@ -24,10 +24,17 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             let [edit, keys] =
                 Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
             frame.render_widget(text, edit);
-            frame.render_widget(
-                hint(theme, &[("ctrl-s", "send"), ("esc", "close, keep draft")]),
-                keys,
-            );
+            let keys_text: &[(&str, &str)] =
+                if *purpose == crate::console::action::Purpose::StatusUpdate {
+                    &[
+                        ("ctrl-s", "post"),
+                        ("alt-2/alt-5", "snooze 2/5 min"),
+                        ("esc", "later, keep draft"),
+                    ]
+                } else {
+                    &[("ctrl-s", "send"), ("esc", "close, keep draft")]
+                };
+            frame.render_widget(hint(theme, keys_text), keys);
         }
         Modal::Picker(p) => {
             let r = centered(area, 34, p.options.len() as u16 + 3);
@@ -100,6 +107,66 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
             frame.render_widget(person, i);
             frame.render_widget(hint(theme, &[("enter", "assign"), ("esc", "cancel")]), k);
+        }
+        Modal::Handoff { person } => {
+            let r = centered(area, 56, 5);
+            frame.render_widget(Clear, r);
+            let block = pane("Hand over command", theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let [q, i, k] = Layout::vertical([Constraint::Length(1); 3]).areas(inner);
+            frame.render_widget(
+                Paragraph::new("Who takes command? A handoff brief is recorded.")
+                    .style(theme.style(Meaning::Muted)),
+                q,
+            );
+            frame.render_widget(person, i);
+            frame.render_widget(hint(theme, &[("enter", "hand over"), ("esc", "cancel")]), k);
+        }
+        Modal::Task(form) => {
+            let r = centered(area, 64, 6);
+            frame.render_widget(Clear, r);
+            let block = pane("Hand out a task", theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let rows: [Rect; 4] = Layout::vertical([Constraint::Length(1); 4]).areas(inner);
+            for (n, (label, input)) in [
+                ("Who", &form.person),
+                ("What", &form.what),
+                ("Minutes", &form.minutes),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let [l, f] = Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)])
+                    .areas(rows[n]);
+                let style = if form.field == n {
+                    Meaning::Accent
+                } else {
+                    Meaning::Muted
+                };
+                let marker = if form.field == n { "›" } else { " " };
+                frame.render_widget(
+                    Paragraph::new(format!("{marker}{label}")).style(theme.style(style)),
+                    l,
+                );
+                if form.field == n {
+                    frame.render_widget(input, f);
+                } else {
+                    frame.render_widget(Paragraph::new(input.lines().join(" ")), f);
+                }
+            }
+            frame.render_widget(
+                hint(
+                    theme,
+                    &[
+                        ("tab", "next field"),
+                        ("enter", "hand out"),
+                        ("esc", "cancel"),
+                    ],
+                ),
+                rows[3],
+            );
         }
         Modal::Filter { text } => {
             let r = Rect {

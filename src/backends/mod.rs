@@ -1,0 +1,15 @@
+//! Clients for the services warroom talks to. Every request has a timeout; every response is
+//! read leniently and a failure becomes a message, never a panic.
+
+pub mod webhook;
+
+/// The HTTP client every backend shares: rustls with the ring provider, no proxy surprises.
+pub fn http_client() -> Result<reqwest::Client, String> {
+    // Installing the provider twice is harmless; the first one wins.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| format!("cannot set up HTTP: {e}"))
+}

@@ -1,0 +1,185 @@
+//! Posting status updates to chat: Slack and Mattermost incoming webhooks, and a generic JSON
+//! webhook. Each delivery has a timeout per attempt and retries only what may pass on a second
+//! try (no answer, 5xx, 429); a refusal such as Slack's `invalid_payload` is final at once.
+
+use crate::config::{WebhookConfig, WebhookKind};
+use crate::domain::{Incident, Severity, Status};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::json;
+use std::time::Duration;
+
+/// The update as posted: enough for a reader who sees nothing else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdateMessage {
+    pub incident_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub text: String,
+}
+
+impl UpdateMessage {
+    pub fn new(incident: &Incident, seq: u64, at: DateTime<Utc>, by: &str, text: &str) -> Self {
+        UpdateMessage {
+            incident_id: incident.id.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity,
+            status: incident.status,
+            seq,
+            at,
+            by: by.to_string(),
+            text: text.to_string(),
+        }
+    }
+
+    /// The JSON body for `kind`.
+    pub fn payload(&self, kind: WebhookKind) -> serde_json::Value {
+        let heading = format!(
+            "{} {} — {} ({})",
+            self.incident_id,
+            self.severity.label(),
+            self.title,
+            self.status
+        );
+        match kind {
+            WebhookKind::Slack => json!({
+                "text": format!("*{heading}*\n{}\n_status update by {}_", self.text, self.by),
+            }),
+            WebhookKind::Mattermost => json!({
+                "text": format!("#### {heading}\n{}\n_status update by {}_", self.text, self.by),
+                "username": "warroom",
+            }),
+            WebhookKind::Json => json!({
+                "incident": {
+                    "id": self.incident_id,
+                    "title": self.title,
+                    "severity": self.severity,
+                    "status": self.status,
+                },
+                "update": {
+                    "seq": self.seq,
+                    "at": self.at.to_rfc3339_opts(SecondsFormat::Millis, true),
+                    "by": self.by,
+                    "text": self.text,
+                },
+            }),
+        }
+    }
+}
+
+/// How one delivery ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub target: String,
+    pub ok: bool,
+    pub detail: String,
+    pub attempts: u32,
+}
+
+/// Posts `msg` to `hook`, retrying transient failures with a short backoff (0.5 s, 1 s, 2 s…).
+pub async fn deliver(
+    client: &reqwest::Client,
+    hook: &WebhookConfig,
+    msg: &UpdateMessage,
+) -> Outcome {
+    let target = hook.display_name();
+    let url = match hook.resolve_url() {
+        Ok(u) => u,
+        Err(e) => {
+            return Outcome {
+                target,
+                ok: false,
+                detail: e,
+                attempts: 0,
+            };
+        }
+    };
+    let timeout = hook.timeout().to_std().unwrap_or(Duration::from_secs(10));
+    let body = msg.payload(hook.kind);
+    let tries = 1 + hook.retries.unwrap_or(2).min(10);
+    let mut detail = String::new();
+    for attempt in 1..=tries {
+        if attempt > 1 {
+            tokio::time::sleep(Duration::from_millis(500 << (attempt - 2).min(4))).await;
+        }
+        let sent = client.post(&url).timeout(timeout).json(&body).send().await;
+        let retry = match sent {
+            Ok(resp) => {
+                let status = resp.status();
+                let retry_after = resp
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                let text = resp.text().await.unwrap_or_default();
+                let text = summarize(&text);
+                if status.is_success() {
+                    return Outcome {
+                        target,
+                        ok: true,
+                        detail: format!("HTTP {}", status.as_u16()),
+                        attempts: attempt,
+                    };
+                }
+                detail = if text.is_empty() {
+                    format!("HTTP {}", status.as_u16())
+                } else {
+                    format!("HTTP {}: {text}", status.as_u16())
+                };
+                if status.as_u16() == 429
+                    && let Some(secs) = retry_after
+                    && attempt < tries
+                {
+                    tokio::time::sleep(Duration::from_secs(secs.min(30))).await;
+                }
+                status.is_server_error() || status.as_u16() == 429
+            }
+            Err(e) => {
+                detail = if e.is_timeout() {
+                    format!("no answer within {}s", timeout.as_secs_f32())
+                } else if e.is_connect() {
+                    "connection refused or unreachable".to_string()
+                } else {
+                    format!("request failed: {e}")
+                };
+                true
+            }
+        };
+        if !retry {
+            return Outcome {
+                target,
+                ok: false,
+                detail,
+                attempts: attempt,
+            };
+        }
+    }
+    Outcome {
+        target,
+        ok: false,
+        detail,
+        attempts: tries,
+    }
+}
+
+/// Delivers to every hook at once and returns the outcomes in the hooks' order.
+pub async fn deliver_all(
+    client: &reqwest::Client,
+    hooks: &[WebhookConfig],
+    msg: &UpdateMessage,
+) -> Vec<Outcome> {
+    futures::future::join_all(hooks.iter().map(|h| deliver(client, h, msg))).await
+}
+
+/// A response body cut to one readable line (Slack answers `invalid_payload`, others HTML).
+fn summarize(body: &str) -> String {
+    let one: String = body
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    one.trim().to_string()
+}

@@ -1,0 +1,43 @@
+//! `warroom check-config`: reads config.toml the way the console does and reports the first
+//! problem with file and line (exit 2), or what it found (exit 0).
+
+use super::{Context, Failure};
+use crate::config::locate_key;
+use crate::console::keymap::Keymap;
+use crate::console::theme::Theme;
+
+pub fn run(ctx: &Context) -> Result<(), Failure> {
+    let path = &ctx.paths.config_file;
+    let config = ctx.config()?;
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let (_, problems) = Keymap::with_overrides(&config.keys);
+    if let Some(p) = problems.first() {
+        let (line, column) = locate_key(&text, &p.key);
+        return Err(Failure::bad_input(format!(
+            "{}:{line}:{column}: {p}",
+            path.display()
+        )));
+    }
+    Theme::select(config.theme.as_deref(), ctx.paths.config_dir(), false)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    if !path.exists() {
+        println!("{}: not found; using defaults", path.display());
+    } else {
+        println!("{}: ok", path.display());
+    }
+    let cadence: Vec<String> = crate::domain::Severity::ALL
+        .iter()
+        .map(|s| match config.cadence.every(*s) {
+            Some(d) => format!("{s} every {}", crate::domain::short_duration(d)),
+            None => format!("{s} never"),
+        })
+        .collect();
+    println!("status updates: {}", cadence.join(", "));
+    for w in &config.webhooks {
+        match w.resolve_url() {
+            Ok(_) => println!("webhook {} ({:?}): url set", w.display_name(), w.kind),
+            Err(e) => println!("webhook {} ({:?}): WARNING: {e}", w.display_name(), w.kind),
+        }
+    }
+    Ok(())
+}
