@@ -1,0 +1,283 @@
+//! Posting status updates to chat: every outcome (delivered, refused, timed out, retried) is
+//! journaled next to the update, and the update itself is never lost.
+
+mod support;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::path::Path;
+use support::receiver::{Receiver, Reply};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    config: std::path::PathBuf,
+    id: String,
+}
+
+fn setup(config: &str) -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config_path = dir.path().join("config.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let out = warroom(&data, &config_path)
+        .args(["open", "Checkout 500s", "--severity", "sev1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    Setup {
+        _dir: dir,
+        data,
+        config: config_path,
+        id,
+    }
+}
+
+fn warroom(data: &Path, config: &Path) -> Command {
+    let mut c = Command::cargo_bin("warroom").unwrap();
+    c.env("WARROOM_DATA_DIR", data)
+        .env("WARROOM_CONFIG", config)
+        .env("WARROOM_USER", "alice")
+        .env_remove("SLACK_HOOK");
+    c
+}
+
+/// The events of the incident, as `log --json` gives them.
+fn events(s: &Setup) -> Vec<Value> {
+    let out = warroom(&s.data, &s.config)
+        .args(["log", &s.id, "--json"])
+        .output()
+        .unwrap();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
+        .collect()
+}
+
+fn deliveries(s: &Setup) -> Vec<Value> {
+    events(s)
+        .into_iter()
+        .filter(|e| e["type"] == "update_delivered")
+        .collect()
+}
+
+fn post(s: &Setup, text: &str) -> std::process::Output {
+    warroom(&s.data, &s.config)
+        .args(["update", &s.id, text])
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_delivered_update_is_journaled_as_delivered() {
+    let rx = Receiver::start(vec![Reply::Status(200, "ok")]);
+    let s = setup(&format!(
+        "[[webhook]]\nkind = \"json\"\nname = \"status-page\"\nurl = \"{}\"\n",
+        rx.url
+    ));
+    let out = post(&s, "Conditions: recovering");
+    assert!(out.status.success());
+    let body: Value = serde_json::from_str(&rx.received()[0]).unwrap();
+    assert_eq!(body["update"]["text"], "Conditions: recovering");
+    assert_eq!(body["incident"]["id"], s.id.as_str());
+    assert_eq!(body["incident"]["severity"], "sev1");
+    let d = deliveries(&s);
+    assert_eq!(d.len(), 1);
+    assert_eq!(d[0]["target"], "status-page");
+    assert_eq!(d[0]["ok"], true);
+    assert_eq!(d[0]["update_seq"], 2);
+    assert_eq!(d[0]["attempts"], 1);
+}
+
+#[test]
+fn a_server_error_is_retried_and_the_retry_is_journaled() {
+    let rx = Receiver::start(vec![Reply::Status(500, "oops"), Reply::Status(200, "ok")]);
+    let s = setup(&format!(
+        "[[webhook]]\nkind = \"mattermost\"\nurl = \"{}\"\n",
+        rx.url
+    ));
+    assert!(post(&s, "retry me").status.success());
+    assert_eq!(rx.received().len(), 2);
+    let d = deliveries(&s);
+    assert_eq!(
+        (d[0]["ok"].as_bool(), d[0]["attempts"].as_u64()),
+        (Some(true), Some(2))
+    );
+    let body: Value = serde_json::from_str(&rx.received()[1]).unwrap();
+    assert!(body["text"].as_str().unwrap().contains("retry me"));
+}
+
+#[test]
+fn a_webhook_that_never_answers_times_out_and_the_update_stays() {
+    let rx = Receiver::start(vec![Reply::Silence]);
+    let s = setup(&format!(
+        "[[webhook]]\nkind = \"json\"\nurl = \"{}\"\ntimeout = \"1s\"\nretries = 1\n",
+        rx.url
+    ));
+    let out = post(&s, "still here");
+    assert!(
+        out.status.success(),
+        "the update is recorded even when chat is down"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("NOT posted to json: no answer within 1s"),
+        "{stderr}"
+    );
+    let ev = events(&s);
+    assert!(
+        ev.iter()
+            .any(|e| e["type"] == "status_update" && e["text"] == "still here")
+    );
+    let d = deliveries(&s);
+    assert_eq!(d[0]["ok"], false);
+    assert_eq!(d[0]["attempts"], 2);
+    assert_eq!(d[0]["detail"], "no answer within 1s");
+}
+
+#[test]
+fn connection_refused_is_journaled_as_not_delivered() {
+    // Bind and drop: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let s = setup(&format!(
+        "[[webhook]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:{port}/x\"\nretries = 0\n"
+    ));
+    assert!(post(&s, "x").status.success());
+    let d = deliveries(&s);
+    assert_eq!(d[0]["ok"], false);
+    assert_eq!(d[0]["detail"], "connection refused or unreachable");
+}
+
+#[test]
+fn an_unset_url_variable_is_reported_not_crashed_on() {
+    let s = setup("[[webhook]]\nkind = \"slack\"\nurl_env = \"SLACK_HOOK\"\n");
+    let out = post(&s, "x");
+    assert!(out.status.success());
+    let d = deliveries(&s);
+    assert_eq!(d[0]["detail"], "environment variable SLACK_HOOK is not set");
+}
+
+async fn slack_says(status: u16, body: &'static str) -> (MockServer, Setup) {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/services/T0/B0/x"))
+        .respond_with(ResponseTemplate::new(status).set_body_string(body))
+        .mount(&server)
+        .await;
+    let s = setup(&format!(
+        "[[webhook]]\nkind = \"slack\"\nurl = \"{}/services/T0/B0/x\"\nretries = 2\n",
+        server.uri()
+    ));
+    (server, s)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_invalid_payload_is_final_at_once() {
+    let (server, s) = slack_says(400, "invalid_payload").await;
+    let out = tokio::task::spawn_blocking(move || (post(&s, "x"), s))
+        .await
+        .unwrap();
+    let (out, s) = out;
+    assert!(out.status.success());
+    let d = deliveries(&s);
+    assert_eq!(d[0]["detail"], "HTTP 400: invalid_payload");
+    assert_eq!(d[0]["attempts"], 1, "a refused payload is not retried");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_channel_not_found_is_reported() {
+    let (_server, s) = slack_says(404, "channel_not_found").await;
+    let (_, s) = tokio::task::spawn_blocking(move || (post(&s, "x"), s))
+        .await
+        .unwrap();
+    assert_eq!(deliveries(&s)[0]["detail"], "HTTP 404: channel_not_found");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn slack_500_is_retried_then_reported() {
+    let (server, s) = slack_says(500, "").await;
+    let (_, s) = tokio::task::spawn_blocking(move || (post(&s, "x"), s))
+        .await
+        .unwrap();
+    let d = deliveries(&s);
+    assert_eq!(d[0]["detail"], "HTTP 500");
+    assert_eq!(d[0]["attempts"], 3);
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    // Slack's body is `{"text": …}` with the incident in bold first.
+    let req = &server.received_requests().await.unwrap()[0];
+    let body: Value = serde_json::from_slice(&req.body).unwrap();
+    assert!(
+        body["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("*INC-1 SEV1 — Checkout 500s (investigating)*\nx")
+    );
+}
+
+#[test]
+fn emoji_ten_kilobytes_and_control_characters_arrive_as_valid_json_and_are_stored_intact() {
+    let rx = Receiver::start(vec![Reply::Status(200, "ok")]);
+    let s = setup(&format!(
+        "[[webhook]]\nkind = \"json\"\nurl = \"{}\"\n",
+        rx.url
+    ));
+    let mut text =
+        String::from("🔥 checkout down — ünïcödé \"quoted\" \\ back\u{1}\u{7}\u{1b}[31m\ttab\r\n");
+    while text.len() < 10 * 1024 {
+        text.push_str("payments degraded; 🚒 rollback in progress. ");
+    }
+    // Through standard input, as a script would pipe a long update.
+    let out = warroom(&s.data, &s.config)
+        .args(["update", &s.id, "-"])
+        .write_stdin(text.clone())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let got: Value = serde_json::from_str(&rx.received()[0]).expect("the receiver got valid JSON");
+    let stored = events(&s)
+        .into_iter()
+        .find(|e| e["type"] == "status_update")
+        .unwrap();
+    // Standard input loses only its trailing newlines; everything else is byte for byte.
+    let expected = text.trim_end_matches('\n');
+    assert_eq!(got["update"]["text"], expected);
+    assert_eq!(stored["text"], expected);
+    let verify = warroom(&s.data, &s.config)
+        .args(["verify", &s.id])
+        .output()
+        .unwrap();
+    assert!(verify.status.success());
+}
+
+#[test]
+fn a_bad_webhook_config_is_refused_naming_the_line() {
+    let s = setup("");
+    std::fs::write(
+        &s.config,
+        "[status_updates]\nsev1 = \"5m\"\n\n[[webhook]]\nkind = \"teams\"\nurl = \"http://x\"\n",
+    )
+    .unwrap();
+    let out = post(&s, "x");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("config.toml:5:"), "{err}");
+    assert!(err.contains("teams"), "{err}");
+    assert_eq!(events(&s).len(), 1, "nothing recorded on a bad config");
+}
