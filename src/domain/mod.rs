@@ -4,12 +4,14 @@
 //! Nothing here does I/O or reads a clock: time always arrives as a parameter, so every rule
 //! can be tested with a fixed clock.
 
+mod alert;
 mod cadence;
 mod event;
 mod incident;
 mod update_draft;
 mod vocab;
 
+pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, fingerprint_of};
 pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
 pub use event::{Entry, Event, UnknownEvent};
 pub use incident::{Delivery, Incident, Rejected, RoleHolder, Task, TaskState, check_opening};

@@ -1,0 +1,265 @@
+//! Alerts as warroom sees them, whichever backend reported them, and the board that merges
+//! several sources (HA pairs, regions, Grafana, Prometheus' pending alerts), keeps each
+//! source's last good answer and says since when a source is stale.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where an alert stands in its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    /// Firing and notifying.
+    Active,
+    /// Firing, but silenced or inhibited.
+    Suppressed,
+    /// Prometheus: the condition holds but not yet for its `for:` duration (early warning).
+    Pending,
+    /// Alertmanager has not processed it yet.
+    Unprocessed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Alertmanager's fingerprint (or one computed from the labels for Prometheus alerts).
+    pub fingerprint: String,
+    pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+    pub starts_at: DateTime<Utc>,
+    #[serde(default)]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub generator_url: Option<String>,
+    pub state: AlertState,
+    #[serde(default)]
+    pub silenced_by: Vec<String>,
+    #[serde(default)]
+    pub inhibited_by: Vec<String>,
+    /// Names of the sources that reported it (several when an HA pair both do).
+    #[serde(default)]
+    pub sources: Vec<String>,
+}
+
+impl Alert {
+    pub fn name(&self) -> &str {
+        self.labels
+            .get("alertname")
+            .map_or("(unnamed)", String::as_str)
+    }
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+    /// The `severity` label, lower-cased, if any.
+    pub fn severity(&self) -> Option<String> {
+        self.label("severity").map(str::to_ascii_lowercase)
+    }
+    /// One line saying what is wrong: the `summary` annotation, else `description`, else the
+    /// alert's name.
+    pub fn summary(&self) -> &str {
+        self.annotations
+            .get("summary")
+            .or_else(|| self.annotations.get("description"))
+            .map_or_else(|| self.name(), String::as_str)
+    }
+    pub fn is_firing(&self) -> bool {
+        matches!(
+            self.state,
+            AlertState::Active | AlertState::Suppressed | AlertState::Unprocessed
+        )
+    }
+}
+
+/// Fingerprint for alerts whose source gives none (Prometheus' own alert list): stable over
+/// the sorted labels, so the same alert from two sources gets the same one.
+pub fn fingerprint_of(labels: &BTreeMap<String, String>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (k, v) in labels {
+        h.update(k.as_bytes());
+        h.update([0xff]);
+        h.update(v.as_bytes());
+        h.update([0xfe]);
+    }
+    let d = h.finalize();
+    d[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// One source's standing: its last good alerts, and whether its latest try failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceStatus {
+    pub name: String,
+    pub alerts: Vec<Alert>,
+    pub last_ok: Option<DateTime<Utc>>,
+    /// Set from the first failure after a success until the next success.
+    pub stale_since: Option<DateTime<Utc>>,
+    pub error: Option<String>,
+}
+
+/// Alerts from every source, merged. Pure: sources report, the board answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertBoard {
+    pub sources: Vec<SourceStatus>,
+}
+
+impl AlertBoard {
+    pub fn with_sources<S: Into<String>>(names: impl IntoIterator<Item = S>) -> AlertBoard {
+        AlertBoard {
+            sources: names
+                .into_iter()
+                .map(|n| SourceStatus {
+                    name: n.into(),
+                    alerts: Vec::new(),
+                    last_ok: None,
+                    stale_since: None,
+                    error: None,
+                })
+                .collect(),
+        }
+    }
+
+    fn source(&mut self, name: &str) -> &mut SourceStatus {
+        if let Some(i) = self.sources.iter().position(|s| s.name == name) {
+            return &mut self.sources[i];
+        }
+        self.sources.push(SourceStatus {
+            name: name.to_string(),
+            alerts: Vec::new(),
+            last_ok: None,
+            stale_since: None,
+            error: None,
+        });
+        let last = self.sources.len() - 1;
+        &mut self.sources[last]
+    }
+
+    /// A source answered: its alerts replace what it said before, and it is fresh again.
+    pub fn report_ok(&mut self, name: &str, alerts: Vec<Alert>, now: DateTime<Utc>) {
+        let s = self.source(name);
+        s.alerts = alerts;
+        s.last_ok = Some(now);
+        s.stale_since = None;
+        s.error = None;
+    }
+
+    /// A source failed: keep its last good alerts, remember since when it is stale and why.
+    pub fn report_err(&mut self, name: &str, error: String, now: DateTime<Utc>) {
+        let s = self.source(name);
+        if s.stale_since.is_none() {
+            s.stale_since = Some(now);
+        }
+        s.error = Some(error);
+    }
+
+    /// Every alert once, de-duplicated by fingerprint across sources (an HA pair reports the
+    /// same alert twice); the most urgent state wins, and all reporting sources are named.
+    pub fn merged(&self) -> Vec<Alert> {
+        let mut by_fp: BTreeMap<&str, Alert> = BTreeMap::new();
+        for s in &self.sources {
+            for a in &s.alerts {
+                match by_fp.get_mut(a.fingerprint.as_str()) {
+                    Some(seen) => {
+                        if a.state < seen.state {
+                            seen.state = a.state;
+                        }
+                        seen.starts_at = seen.starts_at.min(a.starts_at);
+                        if !seen.sources.contains(&s.name) {
+                            seen.sources.push(s.name.clone());
+                        }
+                    }
+                    None => {
+                        let mut copy = a.clone();
+                        copy.sources = vec![s.name.clone()];
+                        by_fp.insert(a.fingerprint.as_str(), copy);
+                    }
+                }
+            }
+        }
+        let mut out: Vec<Alert> = by_fp.into_values().collect();
+        out.sort_by(|a, b| (a.state, b.starts_at).cmp(&(b.state, a.starts_at)));
+        out
+    }
+
+    /// Sources whose data is stale, with why and since when.
+    pub fn stale(&self) -> impl Iterator<Item = &SourceStatus> {
+        self.sources
+            .iter()
+            .filter(|s| s.stale_since.is_some() || (s.last_ok.is_none() && s.error.is_some()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(min: i64) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + chrono::Duration::minutes(min)
+    }
+
+    fn alert(fp: &str, state: AlertState, start: i64) -> Alert {
+        Alert {
+            fingerprint: fp.into(),
+            labels: BTreeMap::from([("alertname".into(), format!("A{fp}"))]),
+            annotations: BTreeMap::new(),
+            starts_at: at(start),
+            ends_at: None,
+            generator_url: None,
+            state,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+            sources: vec![],
+        }
+    }
+
+    #[test]
+    fn an_ha_pair_reporting_the_same_alert_shows_it_once() {
+        let mut b = AlertBoard::with_sources(["am-a", "am-b"]);
+        b.report_ok(
+            "am-a",
+            vec![
+                alert("1", AlertState::Suppressed, 2),
+                alert("2", AlertState::Active, 1),
+            ],
+            at(5),
+        );
+        b.report_ok("am-b", vec![alert("1", AlertState::Active, 1)], at(5));
+        let m = b.merged();
+        assert_eq!(m.len(), 2);
+        let one = m.iter().find(|a| a.fingerprint == "1").unwrap();
+        assert_eq!(one.state, AlertState::Active);
+        assert_eq!(one.starts_at, at(1));
+        assert_eq!(one.sources, vec!["am-a".to_string(), "am-b".to_string()]);
+    }
+
+    #[test]
+    fn a_failing_source_keeps_its_last_good_alerts_and_says_since_when() {
+        let mut b = AlertBoard::with_sources(["am"]);
+        b.report_ok("am", vec![alert("1", AlertState::Active, 0)], at(1));
+        b.report_err("am", "connection refused".into(), at(2));
+        b.report_err("am", "timeout".into(), at(3));
+        assert_eq!(b.merged().len(), 1);
+        let s = b.stale().next().unwrap();
+        assert_eq!(s.stale_since, Some(at(2)));
+        assert_eq!(s.error.as_deref(), Some("timeout"));
+        b.report_ok("am", vec![], at(4));
+        assert!(b.stale().next().is_none());
+        assert!(b.merged().is_empty());
+    }
+
+    #[test]
+    fn fingerprints_ignore_label_order_of_insertion() {
+        let a = BTreeMap::from([
+            ("a".to_string(), "1".to_string()),
+            ("b".to_string(), "2".to_string()),
+        ]);
+        let mut b = BTreeMap::new();
+        b.insert("b".to_string(), "2".to_string());
+        b.insert("a".to_string(), "1".to_string());
+        assert_eq!(fingerprint_of(&a), fingerprint_of(&b));
+        let c = BTreeMap::from([("a".to_string(), "12".to_string())]);
+        let d = BTreeMap::from([("a1".to_string(), "2".to_string())]);
+        assert_ne!(fingerprint_of(&c), fingerprint_of(&d));
+    }
+}
