@@ -25,7 +25,15 @@ impl TerminalGuard {
             restore();
             return Err(e);
         }
-        match Terminal::new(CrosstermBackend::new(stdout())) {
+        // Clear before the first frame: ratatui writes only cells that differ from what it
+        // believes is on screen (blank at start), and the alternate screen is not always blank
+        // — a console killed with SIGKILL never left it, so the next one would draw over its
+        // old frame and leave the blank cells (spaces, cleared modal areas) showing it.
+        let terminal = Terminal::new(CrosstermBackend::new(stdout())).and_then(|mut t| {
+            t.clear()?;
+            Ok(t)
+        });
+        match terminal {
             Ok(terminal) => Ok(TerminalGuard { terminal }),
             Err(e) => {
                 restore();
