@@ -265,15 +265,20 @@ impl FileJournal {
                     tail.good_len += nl as u64 + 1;
                     tail.lines += 1;
                 }
-                Err(reason) if rest.is_empty() => {
-                    tail.torn = Some((offset, format!("line {line_no} is unreadable: {reason}")));
+                // Only a last line that does not even read as a journal line can be what a
+                // crash left; a whole line that breaks the chain was changed afterwards.
+                Err(bad) if rest.is_empty() && !bad.breaks_chain => {
+                    tail.torn = Some((
+                        offset,
+                        format!("line {line_no} is unreadable: {}", bad.reason),
+                    ));
                     break;
                 }
-                Err(reason) => {
+                Err(bad) => {
                     return Err(JournalError::Damaged {
                         path: self.path.clone(),
                         line: line_no,
-                        reason,
+                        reason: bad.reason,
                     });
                 }
             }
@@ -417,6 +422,28 @@ impl FileJournal {
             hash: &hash,
         })
         .map_err(|e| JournalError::Rejected(Rejected(format!("cannot encode event: {e}"))))?;
+        // Write nothing that replay would read differently or not at all (event JSON that
+        // spans lines or is not an object with a "type", a time past year 9999, …): such a
+        // line would later be taken for a torn one and moved aside, or stop the journal.
+        let read_back = if line.contains('\n') {
+            Err("its JSON spans more than one line".to_string())
+        } else {
+            parse_line(line.as_bytes(), &prev, seq).map_err(|bad| bad.reason)
+        };
+        let record = read_back
+            .and_then(|r| {
+                if r.entry.event == event && r.entry.by == by {
+                    Ok(r)
+                } else {
+                    Err("it would read back as a different event".to_string())
+                }
+            })
+            .map_err(|why| {
+                Rejected(format!(
+                    "cannot record this {} event: {why}",
+                    event.type_name()
+                ))
+            })?;
         line.push('\n');
         let written = file
             .write_all(line.as_bytes())
@@ -426,18 +453,8 @@ impl FileJournal {
             let _ = file.set_len(self.known_len);
             return Err(io(&self.path, e));
         }
-        // Re-read the exact time written, so the in-memory entry equals what replay gives.
-        let at = parse_time(&at_text).unwrap_or(at);
-        let record = Record {
-            entry: Entry {
-                seq,
-                at,
-                by: by.to_string(),
-                event,
-            },
-            prev,
-            hash,
-        };
+        // `record` is the line as replay reads it, so the in-memory entry equals what replay
+        // gives (the time, for one, at the millisecond precision written).
         self.take_tail(Tail {
             records: vec![record.clone()],
             good_len: self.known_len + line.len() as u64,
@@ -448,24 +465,42 @@ impl FileJournal {
     }
 }
 
-fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, String> {
-    let text = std::str::from_utf8(line).map_err(|_| "not UTF-8".to_string())?;
-    let l: LineIn = serde_json::from_str(text).map_err(|e| format!("not a journal line: {e}"))?;
+/// Why a line was not taken, and whether it reads as a whole journal line that breaks the
+/// hash chain (changed after it was written) rather than a torn or garbled one.
+struct BadLine {
+    reason: String,
+    breaks_chain: bool,
+}
+
+fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, BadLine> {
+    let unreadable = |reason: String| BadLine {
+        reason,
+        breaks_chain: false,
+    };
+    let broken = |reason: String| BadLine {
+        reason,
+        breaks_chain: true,
+    };
+    let text = std::str::from_utf8(line).map_err(|_| unreadable("not UTF-8".to_string()))?;
+    let l: LineIn =
+        serde_json::from_str(text).map_err(|e| unreadable(format!("not a journal line: {e}")))?;
     if l.seq != seq {
-        return Err(format!(
+        return Err(broken(format!(
             "sequence number {} where {seq} was expected",
             l.seq
-        ));
+        )));
     }
     if l.prev != prev {
-        return Err("does not follow the line before it (prev hash differs)".into());
+        return Err(broken(
+            "does not follow the line before it (prev hash differs)".into(),
+        ));
     }
     let hash = chain_hash(&l.prev, l.seq, &l.at, &l.by, l.event.get());
     if l.hash != hash {
-        return Err("content does not match its hash".into());
+        return Err(broken("content does not match its hash".into()));
     }
-    let at = parse_time(&l.at).ok_or_else(|| format!("bad time '{}'", l.at))?;
-    let event = Event::from_json(l.event.get())?;
+    let at = parse_time(&l.at).ok_or_else(|| unreadable(format!("bad time '{}'", l.at)))?;
+    let event = Event::from_json(l.event.get()).map_err(unreadable)?;
     Ok(Record {
         entry: Entry {
             seq,
@@ -475,6 +510,7 @@ fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, String> {
         },
         prev: l.prev.into_owned(),
         hash,
+        line: text.to_string(),
     })
 }
 
@@ -527,20 +563,9 @@ fn sync_dir(dir: &Path) -> Result<(), JournalError> {
 }
 
 impl Record {
-    /// The record as its journal line (without the newline): what `log --json` prints and
-    /// what followers receive.
+    /// The record as its journal line (without the newline), exactly as written: what
+    /// `log --json` prints and what followers receive, so they can check the chain.
     pub fn to_line(&self) -> String {
-        let at = self.entry.at.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let raw = RawValue::from_string(self.entry.event.to_json())
-            .unwrap_or_else(|_| RawValue::from_string("{}".into()).unwrap_or_default());
-        serde_json::to_string(&LineOut {
-            seq: self.entry.seq,
-            at: &at,
-            by: &self.entry.by,
-            event: &raw,
-            prev: &self.prev,
-            hash: &self.hash,
-        })
-        .unwrap_or_default()
+        self.line.clone()
     }
 }

@@ -30,6 +30,9 @@ pub struct Record {
     pub entry: Entry,
     pub prev: String,
     pub hash: String,
+    /// The line exactly as the journal holds it (without the newline), whichever version
+    /// wrote it: fields this version does not read are kept, and the hash still matches.
+    pub line: String,
 }
 
 #[derive(Debug, thiserror::Error)]

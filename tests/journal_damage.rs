@@ -1,0 +1,234 @@
+//! A damaged journal as users meet it: a last line cut short costs only that line (with a
+//! warning), while damage before the last line stops every command with a message naming the
+//! line, and no command rewrites the file.
+
+mod common;
+
+use common::{journal_path, log_json, run, snapshot, torn_files, warroom};
+use std::path::Path;
+
+/// An incident with ten entries: opened, then notes 2..=10 whose text is "note N all clear".
+fn ten_entries(data: &Path) -> String {
+    let id = common::open_incident(data, "alice", "Checkout 500s", "sev2");
+    for n in 2..=10 {
+        let ran = run({
+            let mut c = warroom(data, "bob");
+            c.args(["note", &id, &format!("note {n} all clear")]);
+            c
+        });
+        assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    }
+    id
+}
+
+fn cli(data: &Path, args: &[&str]) -> common::Ran {
+    run({
+        let mut c = warroom(data, "carol");
+        c.args(args);
+        c
+    })
+}
+
+#[test]
+fn a_last_line_cut_mid_line_costs_only_that_line_with_a_warning() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = ten_entries(data);
+    let path = journal_path(data, &id);
+    let whole = std::fs::read(&path).unwrap();
+    // Cut line 10 in the middle.
+    let start_of_last = whole[..whole.len() - 1]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .unwrap()
+        + 1;
+    let cut = start_of_last + (whole.len() - start_of_last) / 2;
+    std::fs::write(&path, &whole[..cut]).unwrap();
+    let before = snapshot(data);
+
+    // `log` shows every earlier event and warns about line 10.
+    let log = cli(data, &["log", &id]);
+    assert_eq!(log.code, Some(0), "{}", log.stderr);
+    let lines: Vec<&str> = log.stdout.lines().collect();
+    assert_eq!(lines.len(), 9, "{}", log.stdout);
+    assert!(lines[0].contains("opened SEV2 \"Checkout 500s\""));
+    for n in 2..=9 {
+        assert!(
+            lines[n - 1].contains(&format!("note {n} all clear")),
+            "{}",
+            lines[n - 1]
+        );
+    }
+    let warnings: Vec<&str> = log.stderr.lines().collect();
+    assert_eq!(warnings.len(), 1, "{}", log.stderr);
+    assert!(
+        warnings[0].starts_with("warroom: warning:") && warnings[0].contains("line 10"),
+        "{}",
+        warnings[0]
+    );
+
+    // `log --json`, `verify` and `list` agree: nine entries, one warning, exit 0.
+    assert_eq!(log_json(data, &id).len(), 9);
+    let verify = cli(data, &["verify", &id]);
+    assert_eq!(verify.code, Some(0), "{}", verify.stderr);
+    assert!(verify.stdout.contains("9 events"), "{}", verify.stdout);
+    assert!(verify.stderr.contains("line 10"), "{}", verify.stderr);
+    let list = cli(data, &["list", "--json"]);
+    assert_eq!(list.code, Some(0), "{}", list.stderr);
+    let listed: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    assert_eq!(listed[0]["notes"], 8);
+    assert_eq!(listed[0]["last_seq"], 9);
+    assert!(list.stderr.contains("line 10"), "{}", list.stderr);
+
+    // Reading changed nothing on disk.
+    assert_eq!(
+        snapshot(data),
+        before,
+        "a read-only command changed the data"
+    );
+
+    // The next write moves the fragment aside and numbers itself 10.
+    let note = cli(data, &["note", &id, "after the crash"]);
+    assert_eq!(note.code, Some(0), "{}", note.stderr);
+    let torn = torn_files(data, &id);
+    assert_eq!(torn.len(), 1);
+    assert_eq!(std::fs::read(&torn[0]).unwrap(), &whole[start_of_last..cut]);
+    let log = log_json(data, &id);
+    common::assert_dense(&log);
+    assert_eq!(log.len(), 10);
+    assert_eq!(log[9]["event"]["text"], "after the crash");
+    assert_eq!(
+        std::fs::read(&path).unwrap()[..start_of_last],
+        whole[..start_of_last],
+        "the intact lines were rewritten"
+    );
+}
+
+#[test]
+fn a_flipped_byte_before_the_last_line_fails_naming_the_line_and_nothing_rewrites_it() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = ten_entries(data);
+    let path = journal_path(data, &id);
+    let mut bytes = std::fs::read(&path).unwrap();
+    // Line 3 is "note 3 all clear": make it "note 3 all clean".
+    let line3_start = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    let needle = b"note 3 all clear";
+    let at = line3_start
+        + bytes[line3_start..]
+            .windows(needle.len())
+            .position(|w| w == needle)
+            .unwrap()
+        + needle.len()
+        - 1;
+    assert_eq!(bytes[at], b'r');
+    bytes[at] = b'n';
+    std::fs::write(&path, &bytes).unwrap();
+    let before = snapshot(data);
+
+    // verify: exit 1, naming the file and line 3.
+    let verify = cli(data, &["verify", &id]);
+    assert_eq!(verify.code, Some(1), "{verify:?}", verify = verify.stderr);
+    let message = verify.stderr.trim_end();
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(
+        message.contains(&format!("{}:3:", path.display())),
+        "verify should name line 3 of the journal: {message}"
+    );
+    assert!(message.contains("damaged"), "{message}");
+    assert_eq!(verify.stdout, "");
+    assert_eq!(snapshot(data), before, "verify changed the data");
+
+    // Every other command refuses the same way and leaves the file as it is.
+    for args in [
+        vec!["log", id.as_str()],
+        vec!["log", id.as_str(), "--json"],
+        vec!["note", id.as_str(), "is it fixed?"],
+        vec!["update", id.as_str(), "still down"],
+        vec!["severity", id.as_str(), "sev1"],
+        vec!["status", id.as_str(), "identified"],
+        vec!["assign", id.as_str(), "scribe", "dave"],
+        vec!["resolve", id.as_str()],
+    ] {
+        let ran = cli(data, &args);
+        assert_eq!(ran.code, Some(1), "{args:?}: {}", ran.stderr);
+        assert!(ran.stderr.contains(":3:"), "{args:?}: {}", ran.stderr);
+        assert_eq!(ran.stdout, "", "{args:?} printed from a damaged journal");
+        assert_eq!(snapshot(data), before, "{args:?} changed the data");
+    }
+
+    // `list` keeps going (other incidents matter) but names the damage.
+    let other = common::open_incident(data, "erin", "Search latency", "sev3");
+    let before = snapshot(data);
+    let list = cli(data, &["list", "--json"]);
+    assert_eq!(list.code, Some(0), "{}", list.stderr);
+    assert!(list.stderr.contains(":3:"), "{}", list.stderr);
+    let listed: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![other.as_str()]);
+    assert_eq!(snapshot(data), before, "list changed the data");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn an_edited_last_line_is_damage_not_a_torn_write_and_is_never_moved_aside() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = ten_entries(data);
+    let path = journal_path(data, &id);
+    let whole = std::fs::read_to_string(&path).unwrap();
+
+    // A crash can cut the last line short; it cannot leave a whole line with other words in
+    // it. Someone changed the last note after it was committed.
+    let edited = whole.replace("note 10 all clear", "note 10 all CLEAR");
+    assert_ne!(edited, whole);
+    // And a line committed twice (a copy pasted back in) does not belong in the chain either.
+    let last = whole.lines().last().unwrap();
+    let doubled = format!("{whole}{last}\n");
+
+    for (damage, line, reason) in [
+        (&edited, 10, "does not match its hash"),
+        (&doubled, 11, "sequence number 10 where 11 was expected"),
+    ] {
+        std::fs::write(&path, damage).unwrap();
+        let before = snapshot(data);
+        let verify = cli(data, &["verify", &id]);
+        assert_eq!(verify.code, Some(1), "{}", verify.stderr);
+        assert!(
+            verify.stderr.contains(&format!(":{line}:")) && verify.stderr.contains(reason),
+            "verify should name line {line}: {}",
+            verify.stderr
+        );
+        for args in [
+            vec!["log", id.as_str()],
+            vec!["note", id.as_str(), "next"],
+            vec!["resolve", id.as_str()],
+        ] {
+            let ran = cli(data, &args);
+            assert_eq!(ran.code, Some(1), "{args:?}: {}", ran.stderr);
+            assert!(
+                ran.stderr.contains(&format!(":{line}:")),
+                "{args:?}: {}",
+                ran.stderr
+            );
+        }
+        assert_eq!(
+            snapshot(data),
+            before,
+            "a command rewrote the damaged journal"
+        );
+        assert!(torn_files(data, &id).is_empty());
+    }
+}
