@@ -7,6 +7,11 @@
 //! `config.toml`.
 
 use crate::domain::{StatusCadence, parse_duration};
+
+mod backends;
+pub use backends::{
+    AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
+};
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -86,6 +91,21 @@ pub struct Config {
     /// `[[webhook]]`: where status updates are posted besides the journal.
     #[serde(default, rename = "webhook")]
     pub webhooks: Vec<WebhookConfig>,
+    /// `[[alertmanager]]`: Alertmanagers to read alerts from (an HA pair: two entries).
+    #[serde(default, rename = "alertmanager")]
+    pub alertmanagers: Vec<AlertmanagerConfig>,
+    /// `[prometheus]`: metrics, and its pending alerts.
+    #[serde(default)]
+    pub prometheus: Option<PrometheusConfig>,
+    /// `[grafana]`: Grafana-managed alerts.
+    #[serde(default)]
+    pub grafana: Option<GrafanaConfig>,
+    /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
+    #[serde(default)]
+    pub pagerduty: Option<PagerDutyConfig>,
+    /// `[alerts]`: polling interval, timeout, grouping.
+    #[serde(default)]
+    pub alerts: AlertsConfig,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
@@ -249,6 +269,7 @@ impl Config {
                     .map_err(|e| at(t.span(), format!("webhook #{} timeout: {e}", n + 1)))?;
             }
         }
+        backends::check(&config, path, text)?;
         Ok(config)
     }
 }

@@ -1,7 +1,20 @@
 //! Clients for the services warroom talks to. Every request has a timeout; every response is
 //! read leniently and a failure becomes a message, never a panic.
 
+pub mod alertmanager;
+pub mod grafana;
+pub mod http;
+pub mod matcher;
+pub mod pagerduty;
+pub mod poller;
+pub mod prometheus;
+pub mod sources;
 pub mod webhook;
+
+pub use http::{BackendError, Endpoint};
+pub use matcher::Matcher;
+pub use poller::{PollSettings, SourceReport};
+pub use sources::{AlertSource, poll_once, sources_from_config};
 
 /// The HTTP client every backend shares: rustls with the ring provider, no proxy surprises.
 pub fn http_client() -> Result<reqwest::Client, String> {

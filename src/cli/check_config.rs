@@ -6,7 +6,7 @@ use crate::config::locate_key;
 use crate::console::keymap::Keymap;
 use crate::console::theme::Theme;
 
-pub fn run(ctx: &Context) -> Result<(), Failure> {
+pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
     let path = &ctx.paths.config_file;
     let config = ctx.config()?;
     let text = std::fs::read_to_string(path).unwrap_or_default();
@@ -38,6 +38,10 @@ pub fn run(ctx: &Context) -> Result<(), Failure> {
             Ok(_) => println!("webhook {} ({:?}): url set", w.display_name(), w.kind),
             Err(e) => println!("webhook {} ({:?}): WARNING: {e}", w.display_name(), w.kind),
         }
+    }
+    super::probe::describe(&config);
+    if probe {
+        super::probe::run(&config)?;
     }
     Ok(())
 }

@@ -4,10 +4,12 @@
 //! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
 //! naming what was wrong.
 
+mod alerts;
 mod check_config;
 mod list;
 mod log;
 mod open;
+mod probe;
 mod record;
 mod tasks;
 mod verify;
@@ -95,7 +97,23 @@ pub enum Command {
     Handoff { id: String, person: String },
     /// Check config.toml (and the keys, themes and webhooks it names); exits 2 naming the
     /// file and line of the first problem.
-    CheckConfig,
+    CheckConfig {
+        /// Also try each configured backend: reachable, version, token accepted (exit 1 if
+        /// any is not).
+        #[arg(long)]
+        probe: bool,
+    },
+    /// Ask every configured alert source once and print the merged alerts, grouped by the
+    /// `[alerts] group_by` label (--json: {"alerts": [...], "sources": [...]}). Exit 1 when
+    /// every source failed.
+    Alerts {
+        #[arg(long)]
+        json: bool,
+        /// Only alerts matching, e.g. 'service="checkout"' or 'env=~"prod|staging"'
+        /// (repeat: all must match).
+        #[arg(long, value_name = "MATCHER")]
+        filter: Vec<String>,
+    },
     /// Change the severity.
     Severity { id: String, severity: Severity },
     /// Change the status (investigating, identified, monitoring).
@@ -204,7 +222,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }) => tasks::assign(&ctx, now, &id, &person, &what, &due),
         Some(Command::Done { id, task, cancel }) => tasks::done(&ctx, now, &id, &task, cancel),
         Some(Command::Handoff { id, person }) => tasks::handoff(&ctx, now, &id, &person),
-        Some(Command::CheckConfig) => check_config::run(&ctx),
+        Some(Command::CheckConfig { probe }) => check_config::run(&ctx, probe),
+        Some(Command::Alerts { json, filter }) => alerts::run(&ctx, now, json, &filter),
         Some(Command::Severity { id, severity }) => record::severity(&ctx, now, &id, severity),
         Some(Command::Status { id, status }) => record::status(&ctx, now, &id, status),
         Some(Command::Assign { id, role, person }) => record::assign(&ctx, now, &id, role, &person),

@@ -1,2 +1,3 @@
 pub mod console;
 pub mod receiver;
+pub mod servers;

@@ -1,0 +1,403 @@
+//! The HTTP plumbing the backend clients share: a base URL that may carry a path prefix
+//! (Grafana serves Alertmanager under `/api/alertmanager/grafana`), extra headers (a bearer
+//! token, `X-Grafana-Org-Id`), a timeout on every request, bounded body reads, and every
+//! failure turned into a [`BackendError`] that reads well in a status line.
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use std::time::Duration;
+
+/// Largest answer read from a backend (64 MiB: 10,000 Alertmanager alerts are ~6 MiB).
+pub const MAX_BODY_BYTES: usize = 64 << 20;
+
+/// Why a call to a backend failed. `Display` is one line naming the URL and what went wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BackendError {
+    /// The configured URL (or a header value) cannot be used.
+    #[error("{url}: bad URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    /// Nothing listens there, or the host cannot be reached.
+    #[error("{url}: connection refused or host unreachable")]
+    Unreachable { url: String },
+    /// Connected (or tried to) but no complete answer within the timeout.
+    #[error("{url}: no answer within {}s", after.as_secs_f32())]
+    Timeout { url: String, after: Duration },
+    /// 401/403: the token is missing, wrong or lacks the rights.
+    #[error("{url}: token rejected (HTTP {status}){}", detail_suffix(detail))]
+    Unauthorized {
+        url: String,
+        status: u16,
+        detail: String,
+    },
+    /// 429 on every try, even after waiting as told.
+    #[error("{url}: rate limited (HTTP 429) after {tries} tries")]
+    RateLimited { url: String, tries: u32 },
+    /// Any other non-success status, with the start of the body.
+    #[error("{url}: HTTP {status}{}", detail_suffix(body))]
+    Http {
+        url: String,
+        status: u16,
+        body: String,
+    },
+    /// The service answered with its own error object (Prometheus `status: "error"`).
+    #[error("{url}: {error_type}: {message}")]
+    Api {
+        url: String,
+        error_type: String,
+        message: String,
+    },
+    /// The answer is not the JSON we expect (truncated, HTML from a proxy, …).
+    #[error("{url}: unreadable answer: {detail}")]
+    Decode { url: String, detail: String },
+    /// The answer exceeded [`MAX_BODY_BYTES`].
+    #[error("{url}: answer larger than {limit} bytes; refusing to read it all")]
+    TooLarge { url: String, limit: usize },
+    /// Set-up problem before any request (an unset token variable, …).
+    #[error("{0}")]
+    Setup(String),
+    /// Anything else reqwest reports.
+    #[error("{url}: request failed: {detail}")]
+    Other { url: String, detail: String },
+}
+
+fn detail_suffix(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(": {s}")
+    }
+}
+
+impl BackendError {
+    /// Whether trying again later may help (no answer, 5xx, 429), as opposed to a refusal.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            BackendError::Unreachable { .. }
+            | BackendError::Timeout { .. }
+            | BackendError::RateLimited { .. }
+            | BackendError::Other { .. } => true,
+            BackendError::Http { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+}
+
+/// A backend's base URL with the headers and timeout every request to it carries.
+///
+/// Cheap to clone (the `reqwest::Client` inside is a handle).
+#[derive(Debug, Clone)]
+pub struct Endpoint {
+    client: reqwest::Client,
+    base: String,
+    headers: HeaderMap,
+    timeout: Duration,
+}
+
+/// An answer read in full: status, headers and body bytes.
+#[derive(Debug)]
+pub(crate) struct Reply {
+    /// Where it came from, without the query, for messages.
+    pub url: String,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Endpoint {
+    /// `base_url` must be `http://` or `https://` with a host; it may carry a path prefix
+    /// (`https://grafana.example/api/alertmanager/grafana`). A trailing `/` is ignored.
+    pub fn new(
+        client: reqwest::Client,
+        base_url: &str,
+        timeout: Duration,
+    ) -> Result<Endpoint, BackendError> {
+        let base = check_url(base_url)?;
+        Ok(Endpoint {
+            client,
+            base,
+            headers: HeaderMap::new(),
+            timeout,
+        })
+    }
+
+    /// Adds a header sent with every request (e.g. `X-Grafana-Org-Id`).
+    pub fn with_header(mut self, name: &str, value: &str) -> Result<Endpoint, BackendError> {
+        let bad = |reason: String| BackendError::BadUrl {
+            url: self.base.clone(),
+            reason,
+        };
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| bad(format!("bad header name {name:?}")))?;
+        let value = HeaderValue::from_str(value)
+            .map_err(|_| bad(format!("header {name} has characters HTTP cannot carry")))?;
+        self.headers.insert(name, value);
+        Ok(self)
+    }
+
+    /// Adds `Authorization: <scheme> <secret>`, marked sensitive so it never shows in `Debug`.
+    pub fn with_authorization(mut self, value: &str) -> Result<Endpoint, BackendError> {
+        let mut v = HeaderValue::from_str(value).map_err(|_| BackendError::BadUrl {
+            url: self.base.clone(),
+            reason: "the token has characters HTTP cannot carry".into(),
+        })?;
+        v.set_sensitive(true);
+        self.headers.insert(reqwest::header::AUTHORIZATION, v);
+        Ok(self)
+    }
+
+    /// Adds `Authorization: Bearer <token>`.
+    pub fn with_bearer(self, token: &str) -> Result<Endpoint, BackendError> {
+        self.with_authorization(&format!("Bearer {}", token.trim()))
+    }
+
+    /// Replaces the per-request timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> Endpoint {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The base URL without a trailing `/`.
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The extra headers sent with every request.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// `base` + `/` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    /// A request to `path` with this endpoint's headers and timeout.
+    pub(crate) fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client
+            .request(method, self.url(path))
+            .headers(self.headers.clone())
+            .timeout(self.timeout)
+    }
+
+    /// Sends and reads the whole answer (bounded by [`MAX_BODY_BYTES`] and the timeout),
+    /// whatever its status.
+    pub(crate) async fn send(&self, req: RequestBuilder) -> Result<Reply, BackendError> {
+        let url = request_url(&req, &self.base);
+        let mut resp = req.send().await.map_err(|e| self.transport(&url, e))?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                        return Err(BackendError::TooLarge {
+                            url,
+                            limit: MAX_BODY_BYTES,
+                        });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) => return Err(self.transport(&url, e)),
+            }
+        }
+        Ok(Reply {
+            url,
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends, requires a 2xx and decodes the body as JSON `T`. 401/403 become
+    /// [`BackendError::Unauthorized`], other statuses [`BackendError::Http`].
+    pub(crate) async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        req: RequestBuilder,
+    ) -> Result<T, BackendError> {
+        let reply = self.send_ok(req).await?;
+        decode(&reply.url, &reply.body)
+    }
+
+    /// Sends and requires a 2xx.
+    pub(crate) async fn send_ok(&self, req: RequestBuilder) -> Result<Reply, BackendError> {
+        let reply = self.send(req).await?;
+        check_status(&reply)?;
+        Ok(reply)
+    }
+
+    fn transport(&self, url: &str, e: reqwest::Error) -> BackendError {
+        let url = url.to_string();
+        if e.is_timeout() {
+            BackendError::Timeout {
+                url,
+                after: self.timeout,
+            }
+        } else if e.is_connect() {
+            BackendError::Unreachable { url }
+        } else {
+            BackendError::Other {
+                url,
+                detail: one_line(&error_chain(&e)),
+            }
+        }
+    }
+}
+
+/// The URL a request goes to, without its query, for messages.
+pub(crate) fn request_url(req: &RequestBuilder, fallback: &str) -> String {
+    req.try_clone()
+        .and_then(|r| r.build().ok())
+        .map(|r| strip_query(r.url().as_str()))
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+fn strip_query(url: &str) -> String {
+    url.split('?').next().unwrap_or(url).to_string()
+}
+
+/// 2xx passes; 401/403 is a rejected token; anything else is an HTTP error with the body.
+pub(crate) fn check_status(reply: &Reply) -> Result<(), BackendError> {
+    let url = &reply.url;
+    let status = reply.status;
+    if status.is_success() {
+        return Ok(());
+    }
+    let body = one_line(&String::from_utf8_lossy(&reply.body));
+    if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        return Err(BackendError::Unauthorized {
+            url: url.to_string(),
+            status: status.as_u16(),
+            detail: body,
+        });
+    }
+    Err(BackendError::Http {
+        url: url.to_string(),
+        status: status.as_u16(),
+        body,
+    })
+}
+
+/// Decodes JSON, naming the URL and serde's line and column on failure.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(
+    url: &str,
+    body: &[u8],
+) -> Result<T, BackendError> {
+    serde_json::from_slice(body).map_err(|e| BackendError::Decode {
+        url: url.to_string(),
+        detail: if body.is_empty() {
+            "empty body".to_string()
+        } else {
+            e.to_string()
+        },
+    })
+}
+
+/// Checks a configured base URL: http(s), a host, no query or fragment. Returns it without a
+/// trailing `/`.
+pub fn check_url(base_url: &str) -> Result<String, BackendError> {
+    let bad = |reason: &str| BackendError::BadUrl {
+        url: base_url.to_string(),
+        reason: reason.to_string(),
+    };
+    let parsed = reqwest::Url::parse(base_url.trim()).map_err(|e| bad(&e.to_string()))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(bad("must start with http:// or https://"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(bad("no host"));
+    }
+    if parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(bad("must not carry a query or fragment"));
+    }
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(bad(
+            "must not carry credentials; name an environment variable instead",
+        ));
+    }
+    Ok(parsed.as_str().trim_end_matches('/').to_string())
+}
+
+/// Percent-encodes one path segment (an ID from a server or a user).
+pub(crate) fn encode_segment(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A body or message cut to one readable line of at most 200 characters.
+pub(crate) fn one_line(s: &str) -> String {
+    let line: String = s
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `null` reads as the default, like an absent field.
+pub(crate) fn null_default<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + serde::Deserialize<'de>,
+{
+    Ok(<Option<T> as serde::Deserialize>::deserialize(d)?.unwrap_or_default())
+}
+
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(inner) = source {
+        let text = inner.to_string();
+        if !s.contains(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        source = inner.source();
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_keep_their_prefix_and_lose_the_trailing_slash() {
+        assert_eq!(
+            check_url("http://g.example:3000/api/alertmanager/grafana/").unwrap(),
+            "http://g.example:3000/api/alertmanager/grafana"
+        );
+        assert_eq!(
+            check_url("http://127.0.0.1:9093").unwrap(),
+            "http://127.0.0.1:9093"
+        );
+        assert!(check_url("ftp://x").is_err());
+        assert!(check_url("localhost:9093").is_err());
+        assert!(check_url("http://u:p@host/").is_err());
+        assert!(check_url("http://host/?a=b").is_err());
+    }
+
+    #[test]
+    fn segments_are_encoded() {
+        assert_eq!(encode_segment("ab-12_3.x~"), "ab-12_3.x~");
+        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn one_line_collapses_whitespace_and_cuts() {
+        assert_eq!(one_line("  a\n\tb  "), "a b");
+        assert_eq!(one_line(&"x".repeat(500)).len(), 200);
+    }
+}

@@ -1,0 +1,148 @@
+//! The alert sources configured in `config.toml`, each able to fetch its alerts once; and
+//! [`poll_once`], which asks them all at the same time (the headless `warroom alerts`).
+
+use super::alertmanager::{AlertFilter, Alertmanager};
+use super::grafana::Grafana;
+use super::http::{BackendError, Endpoint};
+use super::matcher::LabelFilter;
+use super::poller::SourceReport;
+use super::prometheus::Prometheus;
+use crate::config::Config;
+use crate::domain::{Alert, AlertState};
+use std::time::Duration;
+
+/// Where alerts come from. Each has a name, unique in one config, that the board and the
+/// reports use.
+#[derive(Debug, Clone)]
+pub enum AlertSource {
+    Alertmanager {
+        name: String,
+        client: Alertmanager,
+    },
+    /// Prometheus' own alert list. With `pending_only`, only pending alerts are reported:
+    /// when an Alertmanager is configured it carries the firing ones (with their silences),
+    /// and Prometheus adds the early warnings.
+    Prometheus {
+        name: String,
+        client: Prometheus,
+        pending_only: bool,
+    },
+    /// Grafana-managed alerts through its Alertmanager-compatible API.
+    Grafana {
+        name: String,
+        client: Box<Grafana>,
+    },
+    /// A source that cannot be set up (an unset token variable): every fetch fails with
+    /// `reason`, so it shows as failing next to the others instead of stopping them.
+    Broken {
+        name: String,
+        reason: String,
+    },
+}
+
+impl AlertSource {
+    pub fn name(&self) -> &str {
+        match self {
+            AlertSource::Alertmanager { name, .. }
+            | AlertSource::Prometheus { name, .. }
+            | AlertSource::Grafana { name, .. }
+            | AlertSource::Broken { name, .. } => name,
+        }
+    }
+
+    /// Every alert of this source whose labels pass `filter` (the filter's state flags apply
+    /// to Alertmanager sources; Prometheus has no silences).
+    pub async fn fetch(&self, filter: &AlertFilter) -> Result<Vec<Alert>, BackendError> {
+        match self {
+            AlertSource::Alertmanager { client, .. } => client.alerts(filter).await,
+            AlertSource::Grafana { client, .. } => client.alerts(filter).await,
+            AlertSource::Prometheus {
+                client,
+                pending_only,
+                ..
+            } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts().await?;
+                alerts.retain(|a| {
+                    (!pending_only || a.state == AlertState::Pending) && labels.matches(&a.labels)
+                });
+                Ok(alerts)
+            }
+            AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
+        }
+    }
+}
+
+/// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`,
+/// `[prometheus]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// incidents are not alerts); see [`super::pagerduty`].
+pub fn sources_from_config(
+    config: &Config,
+    client: &reqwest::Client,
+    timeout: Duration,
+) -> Vec<AlertSource> {
+    let mut out = Vec::new();
+    let broken = |name: &str, e: BackendError| AlertSource::Broken {
+        name: name.to_string(),
+        reason: e.to_string(),
+    };
+    for am in &config.alertmanagers {
+        let name = am.display_name();
+        out.push(
+            match Endpoint::new(client.clone(), am.url.get_ref(), timeout) {
+                Ok(e) => AlertSource::Alertmanager {
+                    name,
+                    client: Alertmanager::new(e),
+                },
+                Err(e) => broken(&name, e),
+            },
+        );
+    }
+    if let Some(g) = &config.grafana {
+        let name = "grafana";
+        out.push(match g.token() {
+            Err(reason) => AlertSource::Broken {
+                name: name.into(),
+                reason: format!("grafana: {reason}"),
+            },
+            Ok(token) => {
+                match Grafana::new(client.clone(), g.url.get_ref(), &token, g.org_id, timeout) {
+                    Ok(client) => AlertSource::Grafana {
+                        name: name.into(),
+                        client: Box::new(client),
+                    },
+                    Err(e) => broken(name, e),
+                }
+            }
+        });
+    }
+    if let Some(p) = &config.prometheus {
+        let name = "prometheus";
+        out.push(
+            match Endpoint::new(client.clone(), p.url.get_ref(), timeout) {
+                Ok(e) => AlertSource::Prometheus {
+                    name: name.into(),
+                    client: Prometheus::new(e),
+                    pending_only: !config.alertmanagers.is_empty(),
+                },
+                Err(e) => broken(name, e),
+            },
+        );
+    }
+    out
+}
+
+/// Asks every source once, all at the same time; each answer (or failure) within `deadline`.
+/// Reports come back in the sources' order.
+pub async fn poll_once(
+    sources: &[AlertSource],
+    filter: &AlertFilter,
+    deadline: Duration,
+) -> Vec<SourceReport> {
+    futures::future::join_all(
+        sources
+            .iter()
+            .map(|s| super::poller::fetch_report(s, filter, deadline)),
+    )
+    .await
+}

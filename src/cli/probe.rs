@@ -1,0 +1,123 @@
+//! `warroom check-config --probe`: tries each configured backend once and reports whether it
+//! answers, its version, and whether the token is accepted. Exit 1 if any does not.
+
+use super::Failure;
+use crate::backends::alertmanager::{AlertFilter, Alertmanager};
+use crate::backends::grafana::Grafana;
+use crate::backends::pagerduty::PagerDuty;
+use crate::backends::prometheus::Prometheus;
+use crate::backends::{BackendError, Endpoint, http_client};
+use crate::config::Config;
+
+/// One line per configured backend (no network), warning about unset token variables.
+pub fn describe(config: &Config) {
+    for am in &config.alertmanagers {
+        println!("alertmanager {}: {}", am.display_name(), am.url.get_ref());
+    }
+    if let Some(p) = &config.prometheus {
+        println!("prometheus: {}", p.url.get_ref());
+    }
+    if let Some(g) = &config.grafana {
+        match g.token() {
+            Ok(_) => println!("grafana: {} (token set)", g.url.get_ref()),
+            Err(e) => println!("grafana: {} WARNING: {e}", g.url.get_ref()),
+        }
+    }
+    if let Some(pd) = &config.pagerduty {
+        let services = if pd.service_ids.is_empty() {
+            "every service".to_string()
+        } else {
+            pd.service_ids.join(", ")
+        };
+        match pd.token() {
+            Ok(_) => println!("pagerduty: {} for {services} (token set)", pd.url()),
+            Err(e) => println!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
+        }
+    }
+    if !config.alertmanagers.is_empty() || config.prometheus.is_some() || config.grafana.is_some() {
+        println!(
+            "alerts: every {}s, timeout {}s, grouped by {}",
+            config.alerts.poll_interval().as_secs_f32(),
+            config.alerts.timeout().as_secs_f32(),
+            config.alerts.group_by()
+        );
+    }
+}
+
+pub fn run(config: &Config) -> Result<(), Failure> {
+    let client = http_client().map_err(Failure::runtime)?;
+    let timeout = config.alerts.timeout();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot probe: {e}")))?;
+    let mut lines: Vec<(String, Result<String, String>)> = Vec::new();
+    runtime.block_on(async {
+        for am in &config.alertmanagers {
+            let what = format!("alertmanager {} ({})", am.display_name(), am.url.get_ref());
+            let r = async {
+                let am =
+                    Alertmanager::new(Endpoint::new(client.clone(), am.url.get_ref(), timeout)?);
+                let s = am.status().await?;
+                Ok::<_, BackendError>(format!("version {}, cluster {}", s.version, s.cluster))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        if let Some(p) = &config.prometheus {
+            let what = format!("prometheus ({})", p.url.get_ref());
+            let r = async {
+                let p = Prometheus::new(Endpoint::new(client.clone(), p.url.get_ref(), timeout)?);
+                let b = p.build_info().await?;
+                Ok::<_, BackendError>(format!("version {}", b.version))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        if let Some(g) = &config.grafana {
+            let what = format!("grafana ({})", g.url.get_ref());
+            let r = async {
+                let token = g.token().map_err(BackendError::Setup)?;
+                let gr = Grafana::new(client.clone(), g.url.get_ref(), &token, g.org_id, timeout)?;
+                let version = gr.version().await?;
+                let n = gr.alerts(&AlertFilter::default()).await?.len();
+                Ok::<_, BackendError>(format!("version {version}, token accepted ({n} alerts)"))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        if let Some(pd) = &config.pagerduty {
+            let url = pd.url();
+            let what = format!("pagerduty ({url})");
+            let r = async {
+                let token = pd.token().map_err(BackendError::Setup)?;
+                let c = PagerDuty::new(client.clone(), &url, &token, pd.from.get_ref(), timeout)?;
+                c.check_token().await?;
+                Ok::<_, BackendError>("token accepted".to_string())
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+    });
+    if lines.is_empty() {
+        println!("probe: no backends configured");
+        return Ok(());
+    }
+    let mut failed = 0;
+    for (what, r) in &lines {
+        match r {
+            Ok(detail) => println!("probe {what}: ok, {detail}"),
+            Err(e) => {
+                failed += 1;
+                println!("probe {what}: FAILED: {e}");
+            }
+        }
+    }
+    if failed > 0 {
+        return Err(Failure::runtime(format!(
+            "{failed} of {} backends did not answer as expected",
+            lines.len()
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! The alerting and metrics backends in `config.toml`:
+//!
+//! ```toml
+//! [[alertmanager]]            # one per Alertmanager (an HA pair: two entries)
+//! name = "am-eu"              # optional; default host:port of the URL
+//! url = "http://alertmanager.eu:9093"
+//!
+//! [prometheus]
+//! url = "http://prometheus:9090"
+//!
+//! [grafana]
+//! url = "https://grafana.example"
+//! token_env = "GRAFANA_TOKEN" # the variable holding a service-account token
+//! org_id = 1                  # optional
+//!
+//! [pagerduty]
+//! token_env = "PD_TOKEN"
+//! from = "ic@example.com"     # a PagerDuty user's email, required for writes
+//! service_ids = ["PIJ90N7"]   # empty: every service
+//! url = "https://api.pagerduty.com"   # optional
+//!
+//! [alerts]
+//! poll_interval = "10s"
+//! timeout = "5s"
+//! group_by = "service"
+//! ```
+//!
+//! Secrets are never in the file: `token_env` names an environment variable.
+
+use super::{Config, ConfigError, line_col};
+use crate::domain::parse_duration;
+use serde::Deserialize;
+use std::path::Path;
+use std::time::Duration;
+use toml::Spanned;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertmanagerConfig {
+    /// Shown as the alert's source; default the URL's host:port.
+    pub name: Option<Spanned<String>>,
+    /// Where its UI is served (a path prefix is fine).
+    pub url: Spanned<String>,
+}
+
+impl AlertmanagerConfig {
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(n) => n.get_ref().trim().to_string(),
+            None => host_port(self.url.get_ref()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusConfig {
+    pub url: Spanned<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrafanaConfig {
+    /// Grafana's root URL.
+    pub url: Spanned<String>,
+    /// The environment variable holding a service-account token.
+    pub token_env: Spanned<String>,
+    /// Sent as `X-Grafana-Org-Id` when set.
+    pub org_id: Option<u64>,
+}
+
+impl GrafanaConfig {
+    pub fn token(&self) -> Result<String, String> {
+        env_secret(self.token_env.get_ref())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerDutyConfig {
+    /// The environment variable holding a REST API token.
+    pub token_env: Spanned<String>,
+    /// The email of the PagerDuty user acting (the `From:` header).
+    pub from: Spanned<String>,
+    #[serde(default)]
+    pub service_ids: Vec<String>,
+    /// Default `https://api.pagerduty.com`.
+    pub url: Option<Spanned<String>>,
+}
+
+impl PagerDutyConfig {
+    pub fn token(&self) -> Result<String, String> {
+        env_secret(self.token_env.get_ref())
+    }
+    pub fn url(&self) -> String {
+        self.url.as_ref().map_or_else(
+            || crate::backends::pagerduty::DEFAULT_URL.to_string(),
+            |u| u.get_ref().clone(),
+        )
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsConfig {
+    /// How often each source is asked; default 10s.
+    pub poll_interval: Option<Spanned<String>>,
+    /// Per request; default 5s.
+    pub timeout: Option<Spanned<String>>,
+    /// The label alerts are grouped by in `warroom alerts`; default `service`.
+    pub group_by: Option<String>,
+}
+
+impl AlertsConfig {
+    pub fn poll_interval(&self) -> Duration {
+        duration_or(&self.poll_interval, Duration::from_secs(10))
+    }
+    pub fn timeout(&self) -> Duration {
+        duration_or(&self.timeout, Duration::from_secs(5))
+    }
+    pub fn group_by(&self) -> &str {
+        self.group_by
+            .as_deref()
+            .filter(|g| !g.trim().is_empty())
+            .unwrap_or("service")
+    }
+}
+
+fn duration_or(v: &Option<Spanned<String>>, default: Duration) -> Duration {
+    v.as_ref()
+        .and_then(|s| check_duration(s.get_ref()).ok())
+        .unwrap_or(default)
+}
+
+fn check_duration(s: &str) -> Result<Duration, String> {
+    if s.trim().bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("'{s}' lacks a unit (write e.g. 10s, 1m)"));
+    }
+    let d = parse_duration(s)?
+        .to_std()
+        .map_err(|_| format!("'{s}' is negative"))?;
+    if d < Duration::from_secs(1) {
+        return Err(format!("'{s}' is shorter than 1s"));
+    }
+    Ok(d)
+}
+
+fn env_secret(var: &str) -> Result<String, String> {
+    std::env::var(var)
+        .ok()
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("environment variable {var} is not set"))
+}
+
+/// `host:port` of a URL (for a default source name), or the URL itself if it does not parse.
+fn host_port(url: &str) -> String {
+    match reqwest::Url::parse(url.trim()) {
+        Ok(u) => match (u.host_str(), u.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_string(),
+            _ => url.to_string(),
+        },
+        Err(_) => url.to_string(),
+    }
+}
+
+fn env_name_ok(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Checks the backend sections; the first problem names file, line and column.
+pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), ConfigError> {
+    let at = |span: std::ops::Range<usize>, reason: String| {
+        let (line, column) = line_col(text, span.start);
+        ConfigError {
+            file: path.display().to_string(),
+            line,
+            column,
+            reason,
+        }
+    };
+    let url = |what: &str, u: &Spanned<String>| {
+        crate::backends::http::check_url(u.get_ref())
+            .map(|_| ())
+            .map_err(|e| match e {
+                crate::backends::BackendError::BadUrl { reason, .. } => {
+                    at(u.span(), format!("{what}: {reason}"))
+                }
+                other => at(u.span(), format!("{what}: {other}")),
+            })
+    };
+    let env = |what: &str, v: &Spanned<String>| {
+        if env_name_ok(v.get_ref()) {
+            Ok(())
+        } else {
+            Err(at(
+                v.span(),
+                format!(
+                    "{what}: name an environment variable (like PD_TOKEN), never the secret itself"
+                ),
+            ))
+        }
+    };
+    let mut names: Vec<String> = Vec::new();
+    for (n, am) in config.alertmanagers.iter().enumerate() {
+        url(&format!("alertmanager #{} url", n + 1), &am.url)?;
+        let name = am.display_name();
+        if let Some(given) = &am.name
+            && name.is_empty()
+        {
+            return Err(at(
+                given.span(),
+                format!("alertmanager #{}: empty name", n + 1),
+            ));
+        }
+        if names.contains(&name) {
+            let span = am.name.as_ref().map_or(am.url.span(), |s| s.span());
+            return Err(at(
+                span,
+                format!(
+                    "alertmanager #{}: a source named {name:?} is already configured; give each a distinct name",
+                    n + 1
+                ),
+            ));
+        }
+        names.push(name);
+    }
+    for (taken, span) in [
+        (
+            "prometheus",
+            config.prometheus.as_ref().map(|p| p.url.span()),
+        ),
+        ("grafana", config.grafana.as_ref().map(|g| g.url.span())),
+    ] {
+        if let Some(span) = span
+            && names.iter().any(|n| n == taken)
+        {
+            return Err(at(
+                span,
+                format!("an alertmanager is already named {taken:?}; rename it"),
+            ));
+        }
+    }
+    if let Some(p) = &config.prometheus {
+        url("prometheus.url", &p.url)?;
+    }
+    if let Some(g) = &config.grafana {
+        url("grafana.url", &g.url)?;
+        env("grafana.token_env", &g.token_env)?;
+    }
+    if let Some(pd) = &config.pagerduty {
+        env("pagerduty.token_env", &pd.token_env)?;
+        if !pd.from.get_ref().contains('@') {
+            return Err(at(
+                pd.from.span(),
+                "pagerduty.from: the email of a PagerDuty user".into(),
+            ));
+        }
+        if let Some(u) = &pd.url {
+            url("pagerduty.url", u)?;
+        }
+    }
+    let a = &config.alerts;
+    for (what, v) in [("poll_interval", &a.poll_interval), ("timeout", &a.timeout)] {
+        if let Some(v) = v {
+            check_duration(v.get_ref()).map_err(|e| at(v.span(), format!("alerts.{what}: {e}")))?;
+        }
+    }
+    Ok(())
+}
