@@ -149,7 +149,8 @@ pub enum Modal {
     Handoff {
         person: TextArea<'static>,
     },
-    Task(TaskForm),
+    /// Boxed: three text inputs make it by far the largest modal.
+    Task(Box<TaskForm>),
     Filter {
         text: TextArea<'static>,
     },

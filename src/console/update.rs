@@ -273,12 +273,12 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         Command::Snooze => open_picker(state, PickerKind::Snooze),
         Command::TaskDone => open_picker(state, PickerKind::Task),
         Command::Task => {
-            state.modal = Some(Modal::Task(TaskForm {
+            state.modal = Some(Modal::Task(Box::new(TaskForm {
                 person: text_input("", "who"),
                 what: text_input("", "what, e.g. check the primary DB"),
                 minutes: text_input("5", ""),
                 field: 0,
-            }));
+            })));
             vec![]
         }
         Command::Handoff => {
@@ -590,7 +590,7 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
                 state.modal = Some(Modal::Task(form));
                 vec![]
             }
-            KeyCode::Enter => submit_task(state, form, now),
+            KeyCode::Enter => submit_task(state, *form, now),
             _ => {
                 match form.field {
                     0 => form.person.input(key),
@@ -929,18 +929,18 @@ fn submit_task(state: &mut State, form: TaskForm, now: DateTime<Utc>) -> Vec<Eff
         },
         Ok(_) => {
             flash(state, now, "time box must be more than zero".into(), true);
-            state.modal = Some(Modal::Task(form));
+            state.modal = Some(Modal::Task(Box::new(form)));
             return vec![];
         }
         Err(e) => {
             flash(state, now, format!("time box: {e}"), true);
-            state.modal = Some(Modal::Task(form));
+            state.modal = Some(Modal::Task(Box::new(form)));
             return vec![];
         }
     };
     if let Err(r) = i.check(&event) {
         flash(state, now, r.0, true);
-        state.modal = Some(Modal::Task(form));
+        state.modal = Some(Modal::Task(Box::new(form)));
         return vec![];
     }
     append(state, event, false)
