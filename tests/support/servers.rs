@@ -69,7 +69,10 @@ pub fn require(what: &str, names: &[&str]) -> Option<PathBuf> {
     }
     eprintln!();
     eprintln!("************************************************************");
-    eprintln!("SKIPPED: {what} not installed ({} not on PATH)", names.join(" / "));
+    eprintln!(
+        "SKIPPED: {what} not installed ({} not on PATH)",
+        names.join(" / ")
+    );
     eprintln!("************************************************************");
     None
 }
@@ -231,7 +234,8 @@ pub fn prometheus(scrape: &str, rules: &str, route_prefix: Option<&str>) -> Opti
 
 /// Posts alerts (Alertmanager API v2 `postableAlerts` JSON) as a Prometheus would.
 pub async fn post_alerts(am_url: &str, alerts: &serde_json::Value) {
-    let resp = warroom::backends::http_client().expect("http client")
+    let resp = warroom::backends::http_client()
+        .expect("http client")
         .post(format!("{am_url}/api/v2/alerts"))
         .timeout(Duration::from_secs(30))
         .json(alerts)
@@ -245,7 +249,8 @@ pub async fn post_alerts(am_url: &str, alerts: &serde_json::Value) {
 
 /// Replaces the metrics of `job` on a Pushgateway with `text` (exposition format).
 pub async fn push(pushgateway_url: &str, job: &str, text: &str) {
-    let resp = warroom::backends::http_client().expect("http client")
+    let resp = warroom::backends::http_client()
+        .expect("http client")
         .put(format!("{pushgateway_url}/metrics/job/{job}"))
         .timeout(Duration::from_secs(10))
         .body(text.to_string())

@@ -1,0 +1,363 @@
+//! Backends misbehaving: nothing listening, a server that accepts and never answers, HTTP 500,
+//! truncated JSON, HTML instead of JSON, unexpected and missing fields (Alertmanager 0.25 and
+//! newer shapes), 10,000 alerts. Each gives data or one clear error, never a panic; and a
+//! board fed by the poller keeps a failing source's last good alerts with `stale_since`.
+
+mod support;
+
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::time::{Duration, Instant};
+use support::servers::{self, eventually, post_alerts};
+use tokio::sync::mpsc::unbounded_channel;
+use warroom::backends::alertmanager::{AlertFilter, Alertmanager, parse_alerts};
+use warroom::backends::poller::{self, PollSettings};
+use warroom::backends::prometheus::Prometheus;
+use warroom::backends::{AlertSource, BackendError, Endpoint, http_client};
+use warroom::domain::{AlertBoard, AlertState};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn endpoint(url: &str, timeout: Duration) -> Endpoint {
+    Endpoint::new(http_client().unwrap(), url, timeout).unwrap()
+}
+
+fn am(url: &str) -> Alertmanager {
+    Alertmanager::new(endpoint(url, Duration::from_secs(5)))
+}
+
+/// A loopback URL where nothing listens.
+fn refused_url() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    drop(l);
+    url
+}
+
+/// A server that accepts connections and never says a word.
+fn mute_server() -> String {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", l.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    url
+}
+
+async fn serving(status: u16, body: &str, content_type: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(status).set_body_raw(body.as_bytes().to_vec(), content_type),
+        )
+        .mount(&server)
+        .await;
+    server
+}
+
+fn am_alert(n: usize) -> Value {
+    json!({
+        "annotations": {"summary": format!("alert {n}")},
+        "endsAt": "2026-11-21T09:05:00.000Z",
+        "fingerprint": format!("{n:016x}"),
+        "receivers": [{"name": "null"}],
+        "startsAt": "2026-11-21T09:00:00.000Z",
+        "status": {"inhibitedBy": [], "silencedBy": [], "state": "active"},
+        "updatedAt": "2026-11-21T09:00:00.000Z",
+        "generatorURL": "http://prometheus/graph",
+        "labels": {"alertname": format!("A{n}"), "service": "checkout"}
+    })
+}
+
+#[tokio::test]
+async fn nothing_listening_is_unreachable() {
+    let err = am(&refused_url())
+        .alerts(&AlertFilter::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackendError::Unreachable { .. }), "{err:?}");
+    assert!(err.to_string().contains("connection refused"), "{err}");
+    assert!(err.is_transient());
+}
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out() {
+    let url = mute_server();
+    let started = Instant::now();
+    let c = Alertmanager::new(endpoint(&url, Duration::from_millis(500)));
+    let err = c.alerts(&AlertFilter::default()).await.unwrap_err();
+    assert!(matches!(err, BackendError::Timeout { .. }), "{err:?}");
+    assert!(err.to_string().contains("no answer within 0.5s"), "{err}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let p = Prometheus::new(endpoint(&url, Duration::from_millis(500)));
+    assert!(matches!(
+        p.query("up", None).await,
+        Err(BackendError::Timeout { .. })
+    ));
+}
+
+#[tokio::test]
+async fn http_500_truncated_json_and_html_are_clear_errors() {
+    let s500 = serving(500, "runtime error: boom\n", "text/plain").await;
+    let err = am(&s500.uri())
+        .alerts(&AlertFilter::default())
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}/api/v2/alerts: HTTP 500: runtime error: boom",
+            s500.uri()
+        )
+    );
+    assert!(err.is_transient());
+
+    let full = serde_json::to_string(&json!([am_alert(1), am_alert(2)])).unwrap();
+    let cut = serving(200, &full[..full.len() / 2], "application/json").await;
+    let err = am(&cut.uri())
+        .alerts(&AlertFilter::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, BackendError::Decode { .. }), "{err:?}");
+    assert!(err.to_string().contains("EOF"), "{err}");
+
+    let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+    let err = am(&html.uri())
+        .alerts(&AlertFilter::default())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("unreadable answer"), "{err}");
+
+    let empty = serving(200, "", "application/json").await;
+    let err = am(&empty.uri()).status().await.unwrap_err();
+    assert!(err.to_string().contains("empty body"), "{err}");
+
+    // Prometheus: its error envelope on a 503, a proxy's page on a 502, a truncated answer.
+    let busy = serving(
+        503,
+        r#"{"status":"error","errorType":"unavailable","error":"too many queries"}"#,
+        "application/json",
+    )
+    .await;
+    let p = Prometheus::new(endpoint(&busy.uri(), Duration::from_secs(5)));
+    let err = p.query("up", None).await.unwrap_err();
+    assert!(
+        err.to_string().ends_with("unavailable: too many queries"),
+        "{err}"
+    );
+    let proxy = serving(502, "<html>Bad Gateway</html>", "text/html").await;
+    let p = Prometheus::new(endpoint(&proxy.uri(), Duration::from_secs(5)));
+    assert!(
+        p.alerts()
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("HTTP 502: <html>Bad Gateway</html>")
+    );
+    let short = serving(
+        200,
+        r#"{"status":"success","data":{"resultT"#,
+        "application/json",
+    )
+    .await;
+    let p = Prometheus::new(endpoint(&short.uri(), Duration::from_secs(5)));
+    assert!(matches!(
+        p.query("up", None).await,
+        Err(BackendError::Decode { .. })
+    ));
+    let bad_value = serving(
+        200,
+        r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"many"]}]}}"#,
+        "application/json",
+    )
+    .await;
+    let p = Prometheus::new(endpoint(&bad_value.uri(), Duration::from_secs(5)));
+    let err = p.query("up", None).await.unwrap_err();
+    assert!(
+        err.to_string().contains("\"many\" is not a number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn alertmanager_025_and_newer_shapes_both_read() {
+    // 0.25: no mutedBy; the fields the spec requires are all there.
+    let old = br#"[{"annotations":{},"endsAt":"2026-11-21T09:05:00.000Z","fingerprint":"f25c0d538f946b18",
+        "receivers":[{"name":"null"}],"startsAt":"2026-11-21T09:00:00.000Z",
+        "status":{"inhibitedBy":[],"silencedBy":["s1"],"state":"suppressed"},
+        "updatedAt":"2026-11-21T09:00:00.000Z","labels":{"alertname":"Old"}}]"#;
+    let a = parse_alerts(old).unwrap();
+    assert_eq!(a[0].state, AlertState::Suppressed);
+    assert_eq!(a[0].silenced_by, ["s1"]);
+
+    // Newer: mutedBy present, extra fields everywhere, receivers and annotations absent,
+    // nulls where a list was expected.
+    let new = br#"[{"endsAt":"2026-11-21T09:05:00Z","fingerprint":"0123456789abcdef",
+        "startsAt":"2026-11-21T09:00:00+01:00",
+        "status":{"inhibitedBy":null,"silencedBy":[],"mutedBy":["weekends"],"state":"suppressed","future":1},
+        "updatedAt":"2026-11-21T09:00:00Z","labels":{"alertname":"New","service":"search"},
+        "routeLabels":{"service":"search"},"somethingNew":{"nested":[1,2,3]}},
+        {"labels":{"alertname":"Bare"},"status":{"state":"unprocessed"}}]"#;
+    let a = parse_alerts(new).unwrap();
+    assert_eq!(a.len(), 2);
+    assert_eq!(a[0].state, AlertState::Suppressed);
+    assert!(a[0].inhibited_by.is_empty());
+    assert_eq!(a[0].starts_at.to_rfc3339(), "2026-11-21T08:00:00+00:00");
+    assert!(a[0].annotations.is_empty());
+    assert_eq!(a[1].state, AlertState::Unprocessed);
+    assert!(!a[1].fingerprint.is_empty(), "computed when absent");
+
+    // Not alerts at all: an error, not a panic.
+    for bad in [
+        &b"{}"[..],
+        b"[1,2]",
+        b"null",
+        b"[{\"labels\":{\"a\":1}}]",
+        b"\xff\xfe",
+    ] {
+        assert!(parse_alerts(bad).is_err(), "{bad:?}");
+    }
+}
+
+#[tokio::test]
+async fn newer_silence_shapes_read() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/silences"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([{
+            "id": "4f8c", "status": {"state": "active"}, "updatedAt": "2026-11-21T09:00:00Z",
+            "comment": "deploy", "createdBy": "bob", "endsAt": "2026-11-21T10:00:00Z",
+            "startsAt": "2026-11-21T09:00:00Z",
+            "matchers": [{"name": "service", "value": "checkout", "isRegex": false}],
+            "annotations": {"ticket": "INC-1"}, "extra": true
+        }])))
+        .mount(&server)
+        .await;
+    let s = am(&server.uri()).silences().await.unwrap();
+    assert!(s[0].is_active());
+    assert!(s[0].matchers[0].is_equal, "isEqual defaults to true");
+    assert_eq!(s[0].annotations.get("ticket").unwrap(), "INC-1");
+}
+
+#[tokio::test]
+async fn ten_thousand_alerts_decode() {
+    let many: Vec<Value> = (0..10_000).map(am_alert).collect();
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v2/alerts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(Value::Array(many)))
+        .mount(&server)
+        .await;
+    let got = am(&server.uri())
+        .alerts(&AlertFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 10_000);
+    assert_eq!(got[9_999].name(), "A9999");
+
+    // And from a real Alertmanager, when installed.
+    let Some(real) = servers::alertmanager(None) else {
+        return;
+    };
+    let posted: Vec<Value> = (0..10_000)
+        .map(|n| json!({"labels": {"alertname": format!("Load{n}"), "service": format!("svc{}", n % 50)}}))
+        .collect();
+    post_alerts(&real.url, &Value::Array(posted)).await;
+    let c = am(&real.url);
+    let all = eventually("10,000 alerts listed", Duration::from_secs(60), || async {
+        let a = c.alerts(&AlertFilter::default()).await.ok()?;
+        (a.len() == 10_000).then_some(a)
+    })
+    .await;
+    let mut board = AlertBoard::with_sources(["am"]);
+    board.report_ok("am", all, chrono::Utc::now());
+    assert_eq!(board.merged().len(), 10_000);
+}
+
+#[tokio::test]
+async fn the_poller_keeps_last_good_alerts_of_a_failing_source_and_says_since_when() {
+    let Some(mut real) = servers::alertmanager(None) else {
+        return;
+    };
+    post_alerts(
+        &real.url,
+        &json!([{"labels": {"alertname": "HighErrorRate", "service": "checkout"}}]),
+    )
+    .await;
+    let settings = PollSettings {
+        interval: Duration::from_millis(200),
+        timeout: Duration::from_millis(500),
+        max_backoff: Duration::from_millis(400),
+        ..PollSettings::default()
+    };
+    let sources = vec![
+        AlertSource::Alertmanager {
+            name: "am".into(),
+            client: Alertmanager::new(endpoint(&real.url, settings.timeout)),
+        },
+        AlertSource::Alertmanager {
+            name: "mute".into(),
+            client: Alertmanager::new(endpoint(&mute_server(), settings.timeout)),
+        },
+    ];
+    let (tx, mut rx) = unbounded_channel();
+    let tasks = poller::spawn_all(sources, settings, tx);
+    let mut board = AlertBoard::with_sources(["am", "mute"]);
+
+    // Fed until the real source has reported its alert and the mute one has timed out.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while board.merged().is_empty() || board.stale().all(|s| s.name != "mute") {
+        assert!(Instant::now() < deadline, "{board:#?}");
+        let r = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        r.apply(&mut board);
+    }
+    let mute = board.sources.iter().find(|s| s.name == "mute").unwrap();
+    assert!(
+        mute.error.as_deref().unwrap().contains("no answer within"),
+        "{mute:?}"
+    );
+    assert!(board.sources[0].last_ok.is_some());
+
+    // The real one goes away: its alert stays on the board, marked stale since the failure.
+    real.kill();
+    loop {
+        assert!(Instant::now() < deadline, "{board:#?}");
+        let r = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let failed_am = r.source == "am" && r.result.is_err();
+        r.apply(&mut board);
+        if failed_am {
+            break;
+        }
+    }
+    let am_status = board.sources.iter().find(|s| s.name == "am").unwrap();
+    assert!(am_status.stale_since.is_some());
+    assert!(am_status.stale_since >= am_status.last_ok);
+    assert!(
+        am_status
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("connection refused")
+    );
+    let merged = board.merged();
+    assert_eq!(merged.len(), 1);
+    assert_eq!(merged[0].name(), "HighErrorRate");
+
+    // Dropping the receiver stops every task.
+    drop(rx);
+    for t in tasks {
+        tokio::time::timeout(Duration::from_secs(10), t)
+            .await
+            .expect("the poller stops once nobody listens")
+            .unwrap();
+    }
+}
