@@ -78,12 +78,14 @@ async fn run_loop(
     }
     let mut dirty = true;
     loop {
+        // Quit before drawing: after SIGHUP the terminal is gone, and a last frame would only
+        // fail (EIO) and turn a clean exit into a "terminal error".
+        if state.quit {
+            return Ok(());
+        }
         if dirty {
             draw(terminal, state, theme)?;
             dirty = false;
-        }
-        if state.quit {
-            return Ok(());
         }
         let action = tokio::select! {
             ev = keys.next() => match ev {

@@ -61,6 +61,11 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let hangup = tx.clone();
+    terminal::on_hangup(move || {
+        let _ = hangup.send(action::Action::Terminate);
+    })
+    .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
     let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
         .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
 
