@@ -410,3 +410,134 @@ fn entries_from_another_process_appear_and_fold() {
     );
     assert_eq!(s.current.as_ref().unwrap().entries.len(), 8);
 }
+
+#[test]
+fn linking_the_selected_alert_records_it_and_pressing_again_unlinks() {
+    let mut s = leading();
+    s.board = board_with_alerts();
+    // The pane lists cart first (sorted by service), then checkout's two alerts.
+    let fx = press(
+        &mut s,
+        vec![
+            key(KeyCode::Tab),
+            key(KeyCode::Down),
+            key(KeyCode::Char('l')),
+        ],
+    );
+    match appends(&fx).as_slice() {
+        [Event::AlertLinked { alert, firing }] => {
+            assert_eq!(alert.name, "HighErrorRate");
+            assert_eq!(alert.labels["service"], "checkout");
+            assert!(*firing);
+        }
+        other => panic!("{other:?}"),
+    }
+    let linked = fx.iter().find_map(|e| match e {
+        Effect::Append { event, .. } => Some(event.clone()),
+        _ => None,
+    });
+    update(
+        &mut s,
+        Action::Appended {
+            id: "INC-1".into(),
+            entries: vec![entry(8, at(12, 0), "alice", linked.unwrap())],
+            cleared_draft: false,
+        },
+        at(12, 0),
+    );
+    let fx = press(&mut s, vec![key(KeyCode::Char('l'))]);
+    assert_eq!(
+        appends(&fx),
+        vec![Event::AlertUnlinked {
+            fingerprint: "a1".into()
+        }]
+    );
+}
+
+#[test]
+fn a_silence_is_prefilled_from_the_alert_and_names_the_incident() {
+    let mut s = leading();
+    s.board = board_with_alerts();
+    press(
+        &mut s,
+        vec![
+            key(KeyCode::Tab),
+            key(KeyCode::Down),
+            key(KeyCode::Char('m')),
+        ],
+    );
+    let fx = press(&mut s, vec![key(KeyCode::Enter)]);
+    match fx.as_slice() {
+        [
+            Effect::CreateSilence {
+                id,
+                sources,
+                matchers,
+                ends_at,
+                comment,
+            },
+        ] => {
+            assert_eq!(id, "INC-1");
+            // Both Alertmanagers report it, so both get the silence.
+            assert_eq!(sources, &vec!["am-eu".to_string(), "am-us".to_string()]);
+            assert_eq!(
+                matchers,
+                &vec![
+                    "alertname=\"HighErrorRate\"".to_string(),
+                    "service=\"checkout\"".to_string(),
+                    "instance=\"checkout-1:9100\"".to_string()
+                ]
+            );
+            assert_eq!(*ends_at, at(72, 0), "an hour from now");
+            assert_eq!(comment, "INC-1: Checkout 500s (silenced by alice)");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn resolving_offers_to_expire_the_silences_created_during_the_incident() {
+    let mut s = leading();
+    update(
+        &mut s,
+        Action::Entries {
+            id: "INC-1".into(),
+            entries: vec![entry(
+                8,
+                at(8, 0),
+                "alice",
+                Event::SilenceCreated {
+                    silence_id: "s-1".into(),
+                    source: "am-eu".into(),
+                    matchers: vec!["alertname=\"HighErrorRate\"".into()],
+                    ends_at: at(68, 0),
+                    comment: "INC-1".into(),
+                },
+            )],
+        },
+        at(12, 0),
+    );
+    update(
+        &mut s,
+        Action::Appended {
+            id: "INC-1".into(),
+            entries: vec![entry(
+                9,
+                at(12, 0),
+                "alice",
+                Event::Resolved { summary: None },
+            )],
+            cleared_draft: true,
+        },
+        at(12, 0),
+    );
+    assert!(matches!(s.modal, Some(Modal::ExpireSilences(_))));
+    let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
+    assert_eq!(
+        fx,
+        vec![Effect::ExpireSilences {
+            id: "INC-1".into(),
+            silences: vec![("am-eu".into(), "s-1".into())]
+        }]
+    );
+}

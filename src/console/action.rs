@@ -47,6 +47,8 @@ pub enum Action {
     },
     /// Something the call leader should know (a torn journal line moved aside, …).
     Problem(String),
+    /// One alert source answered (or failed).
+    AlertReport(crate::backends::poller::SourceReport),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -98,6 +100,27 @@ pub enum Effect {
         id: String,
         event: Event,
     },
+    /// Record how the linked alerts changed, if they did — decided under the journal's lock,
+    /// so each change is journaled exactly once.
+    ObserveAlerts {
+        id: String,
+        alerts: Vec<crate::domain::Alert>,
+    },
+    /// Create a silence on the named sources; each one created is recorded.
+    CreateSilence {
+        id: String,
+        sources: Vec<String>,
+        matchers: Vec<String>,
+        ends_at: chrono::DateTime<chrono::Utc>,
+        comment: String,
+    },
+    /// Expire silences created during the incident (source, silence id).
+    ExpireSilences {
+        id: String,
+        silences: Vec<(String, String)>,
+    },
+    /// Tell the leader something went wrong outside (a silence not created).
+    Problem(String),
     /// Ring the terminal bell (an update just became overdue).
     Bell,
     Quit,

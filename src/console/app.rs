@@ -17,10 +17,12 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// Where committed status updates are posted.
+/// The outside world the console talks to besides the journal: chat webhooks for status
+/// updates, and the alert sources (for silences).
 pub struct Delivery {
     pub hooks: Vec<crate::config::WebhookConfig>,
     pub client: Option<reqwest::Client>,
+    pub sources: Vec<crate::backends::sources::AlertSource>,
 }
 
 pub async fn run(
@@ -126,6 +128,82 @@ fn apply(
                 let _ = out.write_all(b"\x07").and_then(|()| out.flush());
                 continue;
             }
+            Effect::CreateSilence {
+                id,
+                sources,
+                matchers,
+                ends_at,
+                comment,
+            } => {
+                let targets = silence_targets(delivery, &sources);
+                let worker = worker.clone();
+                let by = state.me.clone();
+                posting.spawn(async move {
+                    for (name, am) in targets {
+                        let parsed: Result<Vec<_>, String> = matchers
+                            .iter()
+                            .map(|m| crate::backends::matcher::Matcher::parse(m))
+                            .collect();
+                        let event = match parsed {
+                            Err(e) => Err(format!("bad matcher: {e}")),
+                            Ok(ms) => am
+                                .create_silence(&ms, chrono::Utc::now(), ends_at, &by, &comment)
+                                .await
+                                .map_err(|e| e.to_string())
+                                .map(|silence_id| crate::domain::Event::SilenceCreated {
+                                    silence_id,
+                                    source: name.clone(),
+                                    matchers: matchers.clone(),
+                                    ends_at,
+                                    comment: comment.clone(),
+                                }),
+                        };
+                        match event {
+                            Ok(event) => {
+                                let _ = worker.send(Effect::Record {
+                                    id: id.clone(),
+                                    event,
+                                });
+                            }
+                            Err(e) => {
+                                let _ = worker.send(Effect::Problem(format!(
+                                    "silence on {name} not created: {e}"
+                                )));
+                            }
+                        }
+                    }
+                });
+                continue;
+            }
+            Effect::ExpireSilences { id, silences } => {
+                let worker = worker.clone();
+                let all: Vec<String> = silences.iter().map(|(s, _)| s.clone()).collect();
+                let targets = silence_targets(delivery, &all);
+                posting.spawn(async move {
+                    for (source, silence_id) in silences {
+                        let Some((_, am)) = targets.iter().find(|(n, _)| *n == source) else {
+                            continue;
+                        };
+                        match am.expire_silence(&silence_id).await {
+                            Ok(()) => {
+                                let _ = worker.send(Effect::Record {
+                                    id: id.clone(),
+                                    event: crate::domain::Event::SilenceExpired {
+                                        silence_id,
+                                        source,
+                                    },
+                                });
+                            }
+                            Err(e) => {
+                                let _ = worker.send(Effect::Problem(format!(
+                                    "silence {silence_id} on {source} not expired: {e}"
+                                )));
+                            }
+                        }
+                    }
+                });
+                continue;
+            }
             Effect::Deliver { id, message } => {
                 let Some(client) = delivery.client.clone() else {
                     continue;
@@ -167,4 +245,24 @@ fn draw(terminal: &mut Tui, state: &State, theme: &Theme) -> std::io::Result<()>
     let result = terminal.draw(|f| render(state, theme, now, f)).map(|_| ());
     let _ = execute!(std::io::stdout(), EndSynchronizedUpdate);
     result
+}
+
+/// The Alertmanager clients (plain or Grafana's) among `names`.
+fn silence_targets(
+    delivery: &Delivery,
+    names: &[String],
+) -> Vec<(String, crate::backends::alertmanager::Alertmanager)> {
+    use crate::backends::sources::AlertSource;
+    delivery
+        .sources
+        .iter()
+        .filter(|s| names.iter().any(|n| n == s.name()))
+        .filter_map(|s| match s {
+            AlertSource::Alertmanager { name, client } => Some((name.clone(), client.clone())),
+            AlertSource::Grafana { name, client } => {
+                Some((name.clone(), client.alertmanager().clone()))
+            }
+            _ => None,
+        })
+        .collect()
 }

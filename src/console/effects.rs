@@ -109,8 +109,14 @@ impl JournalWorker {
                 let _ = std::fs::remove_file(self.draft_path(&id));
             }
             Effect::Record { id, event } => self.record(&id, event),
+            Effect::ObserveAlerts { id, alerts } => self.observe(&id, &alerts),
             // Carried out by the event loop, not here.
-            Effect::Deliver { .. } | Effect::Bell | Effect::Quit => {}
+            Effect::Problem(p) => self.problem(p),
+            Effect::Deliver { .. }
+            | Effect::CreateSilence { .. }
+            | Effect::ExpireSilences { .. }
+            | Effect::Bell
+            | Effect::Quit => {}
         }
     }
 
@@ -234,6 +240,29 @@ impl JournalWorker {
                     entries,
                 });
             }
+        }
+    }
+
+    /// Records the linked alerts' changes, deciding under the append lock so that a change
+    /// seen by two consoles (or twice by one) is journaled once.
+    fn observe(&mut self, id: &str, alerts: &[crate::domain::Alert]) {
+        let Some(journal) = self.journals.get_mut(id) else {
+            return;
+        };
+        let now = Utc::now();
+        let result = journal.append_if(&self.me, now, &mut |incident| {
+            Ok(incident.and_then(|i| i.alert_changes(alerts, now)))
+        });
+        match result {
+            Ok(Some(_)) => {
+                let entries = self.unsent(id);
+                self.send(Action::Entries {
+                    id: id.to_string(),
+                    entries,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => self.problem(format!("{id}: alert changes not recorded: {e}")),
         }
     }
 

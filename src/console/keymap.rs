@@ -37,6 +37,9 @@ pub enum Command {
     TaskDone,
     Snooze,
     Handoff,
+    FocusNext,
+    LinkAlert,
+    Silence,
 }
 
 impl Command {
@@ -69,6 +72,9 @@ impl Command {
         Command::TaskDone,
         Command::Snooze,
         Command::Handoff,
+        Command::FocusNext,
+        Command::LinkAlert,
+        Command::Silence,
     ];
 
     /// The name used in config and the palette.
@@ -102,6 +108,9 @@ impl Command {
             Command::TaskDone => "task-done",
             Command::Snooze => "snooze",
             Command::Handoff => "handoff",
+            Command::FocusNext => "focus-next",
+            Command::LinkAlert => "link-alert",
+            Command::Silence => "silence",
         }
     }
 
@@ -135,6 +144,9 @@ impl Command {
             Command::TaskDone => "mark a task done or cancelled",
             Command::Snooze => "snooze the status update 2 or 5 minutes",
             Command::Handoff => "hand command to someone else",
+            Command::FocusNext => "move between the log and the alerts",
+            Command::LinkAlert => "link or unlink the selected alert",
+            Command::Silence => "silence the selected alert",
         }
     }
 
@@ -155,6 +167,8 @@ impl Command {
                 | Command::TaskDone
                 | Command::Snooze
                 | Command::Handoff
+                | Command::LinkAlert
+                | Command::Silence
         )
     }
 
@@ -373,6 +387,10 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "c", Command::TaskDone),
     (Mode::Incident, "z", Command::Snooze),
     (Mode::Incident, "H", Command::Handoff),
+    (Mode::Incident, "tab", Command::FocusNext),
+    (Mode::Incident, "enter", Command::Enter),
+    (Mode::Incident, "l", Command::LinkAlert),
+    (Mode::Incident, "m", Command::Silence),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

@@ -38,22 +38,33 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
     state.cadence = config.cadence;
     state.bell = config.status_updates.bell;
-    let client = if config.webhooks.is_empty() {
+    let has_sources =
+        !config.alertmanagers.is_empty() || config.grafana.is_some() || config.prometheus.is_some();
+    state.group_by = config.alerts.group_by().to_string();
+    let client = if config.webhooks.is_empty() && !has_sources {
         None
     } else {
         match crate::backends::http_client() {
             Ok(c) => Some(c),
             Err(e) => {
-                state
-                    .problems
-                    .push(format!("status updates will not be posted: {e}"));
+                state.problems.push(format!(
+                    "no HTTP: status updates will not be posted, alerts not read: {e}"
+                ));
                 None
             }
         }
     };
+    let poll = crate::backends::poller::PollSettings::from_config(&config);
+    let sources = match &client {
+        Some(c) => crate::backends::sources::sources_from_config(&config, c, poll.timeout),
+        None => Vec::new(),
+    };
+    state.board =
+        crate::domain::AlertBoard::with_sources(sources.iter().map(|s| s.name().to_string()));
     let delivery = app::Delivery {
         hooks: config.webhooks.clone(),
         client,
+        sources: sources.clone(),
     };
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -66,6 +77,20 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
         let _ = hangup.send(action::Action::Terminate);
     })
     .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
+    // One poller per alert source; reports become actions like everything else.
+    if !sources.is_empty() {
+        let (reports, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+        let _enter = runtime.enter();
+        crate::backends::poller::spawn_all(sources, poll, reports);
+        let forward = tx.clone();
+        runtime.spawn(async move {
+            while let Some(r) = incoming.recv().await {
+                if forward.send(action::Action::AlertReport(r)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
         .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
 

@@ -33,6 +33,10 @@ pub struct State {
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
     pub saving: u32,
+    /// Alerts from every configured source; empty sources when none is configured.
+    pub board: crate::domain::AlertBoard,
+    /// The label alerts are grouped by (`[alerts] group_by`).
+    pub group_by: String,
     pub quit: bool,
 }
 
@@ -52,6 +56,17 @@ pub struct Current {
     /// time prompts once.
     pub prompted_for: Option<DateTime<Utc>>,
     pub rung_for: Option<DateTime<Utc>>,
+    /// Which pane the arrow keys move in.
+    pub focus: Pane,
+    /// Index into [`State::alert_rows`] of the selected alert.
+    pub alert_cursor: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Log,
+    Alerts,
 }
 
 impl Current {
@@ -155,6 +170,11 @@ pub enum Modal {
         text: TextArea<'static>,
     },
     ConfirmQuit,
+    /// Labels, annotations and link of one alert.
+    AlertDetail(Box<crate::domain::Alert>),
+    Silence(Box<SilenceForm>),
+    /// After resolution: expire the silences created during the incident?
+    ExpireSilences(Vec<(String, String)>),
     DraftOffer(Draft),
 }
 
@@ -165,6 +185,17 @@ pub struct TaskForm {
     pub what: TextArea<'static>,
     pub minutes: TextArea<'static>,
     /// 0 person, 1 what, 2 minutes.
+    pub field: usize,
+}
+
+/// Creating a silence: matchers prefilled from the alert, a duration, and a comment naming
+/// the incident.
+#[derive(Debug)]
+pub struct SilenceForm {
+    pub sources: Vec<String>,
+    pub matchers: TextArea<'static>,
+    pub duration: TextArea<'static>,
+    pub comment: TextArea<'static>,
     pub field: usize,
 }
 
@@ -219,6 +250,8 @@ impl State {
                 .map(|p| format!("config.toml: {p}"))
                 .collect(),
             saving: 0,
+            board: Default::default(),
+            group_by: "service".into(),
             quit: false,
         }
     }
@@ -254,6 +287,20 @@ impl State {
             Some(c) => c.incident.as_ref().is_some_and(|i| !i.is_resolved()),
             None => self.listed().iter().any(|i| !i.is_resolved()),
         }
+    }
+
+    /// The alerts the pane lists, in its order: grouped by the group label, firing first.
+    pub fn alert_rows(&self) -> Vec<crate::domain::Alert> {
+        let mut alerts = self.board.merged();
+        let key = |a: &crate::domain::Alert| a.label(&self.group_by).unwrap_or("~").to_string();
+        alerts.sort_by(|a, b| (key(a), a.state, a.name()).cmp(&(key(b), b.state, b.name())));
+        alerts
+    }
+
+    /// True once every source has answered at least once: only then does an alert's absence
+    /// mean it resolved.
+    pub fn alerts_complete(&self) -> bool {
+        !self.board.sources.is_empty() && self.board.sources.iter().all(|s| s.last_ok.is_some())
     }
 
     pub fn too_small(&self) -> bool {

@@ -4,7 +4,8 @@
 use super::action::{Action, Draft, Effect, Lead, Purpose};
 use super::keymap::{Chord, Command, Mode, Resolution};
 use super::state::{
-    Current, Flash, Modal, Picker, PickerKind, State, TaskForm, text_input, text_of,
+    Current, Flash, Modal, Pane, Picker, PickerKind, SilenceForm, State, TaskForm, text_input,
+    text_of,
 };
 use crate::backends::webhook::UpdateMessage;
 use crate::domain::{
@@ -56,6 +57,8 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
                 draft: draft.clone(),
                 prompted_for: None,
                 rung_for: None,
+                focus: Pane::Log,
+                alert_cursor: 0,
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -72,6 +75,9 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
                 c.draft = None;
             }
             // Our own append is the last of these; a status update goes out to chat now.
+            let resolved_by_us = entries
+                .last()
+                .is_some_and(|e| matches!(e.event, Event::Resolved { .. }) && e.by == state.me);
             let deliver = entries.last().and_then(|e| match &e.event {
                 Event::StatusUpdate { text } if e.by == state.me => {
                     Some((e.seq, e.at, text.clone()))
@@ -79,6 +85,17 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
                 _ => None,
             });
             add_entries(state, &id, entries);
+            if resolved_by_us
+                && let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref())
+            {
+                let live: Vec<(String, String)> = i
+                    .live_silences(now)
+                    .map(|s| (s.source.clone(), s.id.clone()))
+                    .collect();
+                if !live.is_empty() {
+                    state.modal = Some(Modal::ExpireSilences(live));
+                }
+            }
             let incident = state
                 .current
                 .as_ref()
@@ -122,6 +139,14 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
         Action::Problem(p) => {
             state.problems.push(p);
             vec![]
+        }
+        Action::AlertReport(report) => {
+            report.apply(&mut state.board);
+            let n = state.alert_rows().len();
+            if let Some(c) = state.current.as_mut() {
+                c.alert_cursor = c.alert_cursor.min(n.saturating_sub(1));
+            }
+            observe_alerts(state, now)
         }
         Action::Terminate => {
             state.quit = true;
@@ -231,8 +256,24 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
                 let id = state.listed().get(state.list_cursor).map(|i| i.id.clone());
                 id.map(|id| vec![Effect::Open { id }]).unwrap_or_default()
             }
-            _ => vec![],
+            _ => {
+                if let Some(a) = selected_alert(state) {
+                    state.modal = Some(Modal::AlertDetail(Box::new(a)));
+                }
+                vec![]
+            }
         },
+        Command::FocusNext => {
+            if let Some(c) = state.current.as_mut() {
+                c.focus = match c.focus {
+                    Pane::Log if !state.board.sources.is_empty() => Pane::Alerts,
+                    _ => Pane::Log,
+                };
+            }
+            vec![]
+        }
+        Command::LinkAlert => link_alert(state, now),
+        Command::Silence => open_silence(state, now),
         Command::Back => match state.current.take() {
             Some(c) if c.leading() => vec![Effect::Leave { id: c.id }],
             _ => vec![],
@@ -326,6 +367,17 @@ fn navigate(state: &mut State, cmd: Command) {
                 Command::Down => (state.list_cursor + 1).min(last),
                 Command::PageUp => state.list_cursor.saturating_sub(page),
                 Command::PageDown => (state.list_cursor + page).min(last),
+                Command::Top => 0,
+                _ => last,
+            };
+        }
+        Some(c) if c.focus == Pane::Alerts => {
+            let last = state.board.merged().len().saturating_sub(1);
+            c.alert_cursor = match cmd {
+                Command::Up => c.alert_cursor.saturating_sub(1),
+                Command::Down => (c.alert_cursor + 1).min(last),
+                Command::PageUp => c.alert_cursor.saturating_sub(page),
+                Command::PageDown => (c.alert_cursor + page).min(last),
                 Command::Top => 0,
                 _ => last,
             };
@@ -441,6 +493,53 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
             }
             vec![]
         }
+        Modal::AlertDetail(a) => {
+            if !matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
+                state.modal = Some(Modal::AlertDetail(a));
+            }
+            vec![]
+        }
+        Modal::ExpireSilences(list) => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('Y') => match state.current.as_ref() {
+                Some(c) => vec![Effect::ExpireSilences {
+                    id: c.id.clone(),
+                    silences: list,
+                }],
+                None => vec![],
+            },
+            _ => {
+                flash(
+                    state,
+                    now,
+                    "Silences left in place; they run out by themselves".into(),
+                    false,
+                );
+                vec![]
+            }
+        },
+        Modal::Silence(mut form) => match key.code {
+            KeyCode::Esc => vec![],
+            KeyCode::Tab | KeyCode::Down => {
+                form.field = (form.field + 1) % 3;
+                state.modal = Some(Modal::Silence(form));
+                vec![]
+            }
+            KeyCode::BackTab | KeyCode::Up => {
+                form.field = (form.field + 2) % 3;
+                state.modal = Some(Modal::Silence(form));
+                vec![]
+            }
+            KeyCode::Enter => submit_silence(state, form, now),
+            _ => {
+                match form.field {
+                    0 => form.matchers.input(key),
+                    1 => form.duration.input(key),
+                    _ => form.comment.input(key),
+                };
+                state.modal = Some(Modal::Silence(form));
+                vec![]
+            }
+        },
         Modal::ConfirmQuit => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => {
                 state.quit = true;
@@ -736,7 +835,8 @@ pub fn available(cmd: Command, mode: Mode) -> bool {
         | Command::PageDown
         | Command::Top
         | Command::Bottom => true,
-        Command::Enter | Command::NewIncident | Command::ToggleResolved => mode == Mode::List,
+        Command::Enter => true,
+        Command::NewIncident | Command::ToggleResolved => mode == Mode::List,
         _ => mode == Mode::Incident,
     }
 }
@@ -944,4 +1044,153 @@ fn submit_task(state: &mut State, form: TaskForm, now: DateTime<Utc>) -> Vec<Eff
         return vec![];
     }
     append(state, event, false)
+}
+
+/// The alert under the cursor in the alerts pane, when it has the focus.
+fn selected_alert(state: &State) -> Option<crate::domain::Alert> {
+    let c = state.current.as_ref().filter(|c| c.focus == Pane::Alerts)?;
+    state.alert_rows().into_iter().nth(c.alert_cursor)
+}
+
+/// After new alert reports: if a linked alert fired or resolved, ask the journal worker to
+/// record it (it decides again under the lock, so a change is recorded once).
+fn observe_alerts(state: &State, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(c) = state.current.as_ref().filter(|c| c.leading()) else {
+        return vec![];
+    };
+    let Some(i) = c.incident.as_ref() else {
+        return vec![];
+    };
+    if i.linked_alerts.is_empty() || !state.alerts_complete() {
+        return vec![];
+    }
+    let alerts = state.board.merged();
+    match i.alert_changes(&alerts, now) {
+        Some(_) => vec![Effect::ObserveAlerts {
+            id: c.id.clone(),
+            alerts,
+        }],
+        None => vec![],
+    }
+}
+
+fn link_alert(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(a) = selected_alert(state) else {
+        flash(
+            state,
+            now,
+            "select an alert first (tab moves to the alerts)".into(),
+            false,
+        );
+        return vec![];
+    };
+    let linked = state
+        .current
+        .as_ref()
+        .and_then(|c| c.incident.as_ref())
+        .is_some_and(|i| {
+            i.linked_alerts
+                .iter()
+                .any(|l| l.alert.fingerprint == a.fingerprint)
+        });
+    let event = if linked {
+        Event::AlertUnlinked {
+            fingerprint: a.fingerprint.clone(),
+        }
+    } else {
+        Event::AlertLinked {
+            alert: crate::domain::AlertRef::of(&a),
+            firing: a.is_firing(),
+        }
+    };
+    append(state, event, false)
+}
+
+fn open_silence(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(a) = selected_alert(state) else {
+        flash(
+            state,
+            now,
+            "select an alert first (tab moves to the alerts)".into(),
+            false,
+        );
+        return vec![];
+    };
+    let silenceable: Vec<String> = a
+        .sources
+        .iter()
+        .filter(|s| !s.starts_with("prometheus"))
+        .cloned()
+        .collect();
+    if silenceable.is_empty() {
+        flash(
+            state,
+            now,
+            "this alert comes only from Prometheus, which has no silences".into(),
+            true,
+        );
+        return vec![];
+    }
+    // Prefilled with what identifies this alert, not every label: a silence that matches
+    // only this one instance of the problem is rarely what the leader means.
+    let keys = [
+        "alertname",
+        "service",
+        "job",
+        "instance",
+        "cluster",
+        "namespace",
+    ];
+    let matchers: Vec<String> = keys
+        .iter()
+        .filter_map(|k| a.label(k).map(|v| format!("{k}=\"{v}\"")))
+        .collect();
+    let (id, title) = match state.current.as_ref().and_then(|c| c.incident.as_ref()) {
+        Some(i) => (i.id.clone(), i.title.clone()),
+        None => return vec![],
+    };
+    state.modal = Some(Modal::Silence(Box::new(SilenceForm {
+        sources: silenceable,
+        matchers: text_input(&matchers.join(", "), "alertname=\"…\""),
+        duration: text_input("1h", ""),
+        comment: text_input(&format!("{id}: {title} (silenced by {})", state.me), ""),
+        field: 0,
+    })));
+    vec![]
+}
+
+fn submit_silence(state: &mut State, form: Box<SilenceForm>, now: DateTime<Utc>) -> Vec<Effect> {
+    let matchers: Vec<String> = text_of(&form.matchers)
+        .split(',')
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    let duration = crate::domain::parse_duration(&text_of(&form.duration));
+    let comment = text_of(&form.comment).trim().to_string();
+    let problem = if matchers.is_empty() {
+        Some("a silence needs at least one matcher".to_string())
+    } else if comment.is_empty() {
+        Some("a silence needs a comment".to_string())
+    } else {
+        match &duration {
+            Ok(d) if *d > chrono::Duration::zero() => None,
+            Ok(_) => Some("duration must be more than zero".to_string()),
+            Err(e) => Some(format!("duration: {e}")),
+        }
+    };
+    if let Some(p) = problem {
+        flash(state, now, p, true);
+        state.modal = Some(Modal::Silence(form));
+        return vec![];
+    }
+    let Some(c) = state.current.as_ref() else {
+        return vec![];
+    };
+    vec![Effect::CreateSilence {
+        id: c.id.clone(),
+        sources: form.sources.clone(),
+        matchers,
+        ends_at: now + duration.unwrap_or_default(),
+        comment,
+    }]
 }

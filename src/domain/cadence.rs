@@ -115,6 +115,9 @@ pub(crate) fn is_change(e: &Event) -> bool {
             | Event::StatusChanged { .. }
             | Event::RoleAssigned { .. }
             | Event::Handoff { .. }
+            | Event::AlertsChanged { .. }
+            | Event::SilenceCreated { .. }
+            | Event::SilenceExpired { .. }
     )
 }
 

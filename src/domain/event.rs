@@ -7,6 +7,45 @@ use super::{NoteKind, Role, Severity, Status};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+/// An alert as the journal keeps it: enough to name it, find it again by fingerprint, and
+/// tell when it started and ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertRef {
+    pub fingerprint: String,
+    pub name: String,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub starts_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ends_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+}
+
+impl AlertRef {
+    pub fn of(a: &super::Alert) -> AlertRef {
+        AlertRef {
+            fingerprint: a.fingerprint.clone(),
+            name: a.name().to_string(),
+            labels: a.labels.clone(),
+            starts_at: a.starts_at,
+            ends_at: None,
+            generator_url: a.generator_url.clone(),
+            summary: Some(a.summary().to_string()).filter(|s| s != a.name()),
+        }
+    }
+
+    /// `HighErrorRate{service=checkout}`.
+    pub fn describe(&self) -> String {
+        match self.labels.get("service") {
+            Some(s) => format!("{}{{service={s}}}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 /// One committed event with its place in the journal: sequence number, time, and author.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
@@ -87,6 +126,32 @@ pub enum Event {
         detail: String,
         attempts: u32,
     },
+    /// An alert is tied to this incident: its firing and resolving are tracked from now on.
+    AlertLinked {
+        alert: AlertRef,
+        firing: bool,
+    },
+    AlertUnlinked {
+        fingerprint: String,
+    },
+    /// Linked alerts that started firing again or resolved, as the sources reported them.
+    AlertsChanged {
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        firing: Vec<AlertRef>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        resolved: Vec<AlertRef>,
+    },
+    SilenceCreated {
+        silence_id: String,
+        source: String,
+        matchers: Vec<String>,
+        ends_at: DateTime<Utc>,
+        comment: String,
+    },
+    SilenceExpired {
+        silence_id: String,
+        source: String,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -113,6 +178,11 @@ impl Event {
             Event::TaskCancelled { .. } => "task_cancelled",
             Event::Handoff { .. } => "handoff",
             Event::UpdateDelivered { .. } => "update_delivered",
+            Event::AlertLinked { .. } => "alert_linked",
+            Event::AlertUnlinked { .. } => "alert_unlinked",
+            Event::AlertsChanged { .. } => "alerts_changed",
+            Event::SilenceCreated { .. } => "silence_created",
+            Event::SilenceExpired { .. } => "silence_expired",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -199,6 +269,38 @@ impl Event {
                     String::new()
                 }
             ),
+            Event::AlertLinked { alert, firing } => format!(
+                "alert linked: {} ({})",
+                alert.describe(),
+                if *firing { "firing" } else { "not firing" }
+            ),
+            Event::AlertUnlinked { fingerprint } => format!("alert {fingerprint} unlinked"),
+            Event::AlertsChanged { firing, resolved } => {
+                let mut parts = Vec::new();
+                if !firing.is_empty() {
+                    let names: Vec<String> = firing.iter().map(AlertRef::describe).collect();
+                    parts.push(format!("firing: {}", names.join(", ")));
+                }
+                if !resolved.is_empty() {
+                    let names: Vec<String> = resolved.iter().map(AlertRef::describe).collect();
+                    parts.push(format!("resolved: {}", names.join(", ")));
+                }
+                format!("alerts {}", parts.join("; "))
+            }
+            Event::SilenceCreated {
+                silence_id,
+                source,
+                matchers,
+                ends_at,
+                ..
+            } => format!(
+                "silence {silence_id} on {source}: {} until {}",
+                matchers.join(", "),
+                ends_at.format("%H:%MZ")
+            ),
+            Event::SilenceExpired { silence_id, source } => {
+                format!("silence {silence_id} on {source} expired")
+            }
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

@@ -1,7 +1,9 @@
 //! The incident as a pure fold of its journal entries, and the rules that say which new
 //! events make sense for it (checked before anything is appended).
 
-use super::{Entry, Event, MAX_LINE_CHARS, MAX_TEXT_BYTES, NoteKind, Role, Severity, Status};
+use super::{
+    AlertRef, Entry, Event, MAX_LINE_CHARS, MAX_TEXT_BYTES, NoteKind, Role, Severity, Status,
+};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -52,6 +54,24 @@ pub struct Delivery {
     pub attempts: u32,
 }
 
+/// An alert tied to the incident, and whether it fires now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkedAlert {
+    pub alert: AlertRef,
+    pub firing: bool,
+    pub linked_at: DateTime<Utc>,
+}
+
+/// A silence created during the incident.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SilenceRecord {
+    pub id: String,
+    pub source: String,
+    pub matchers: Vec<String>,
+    pub ends_at: DateTime<Utc>,
+    pub expired: bool,
+}
+
 /// Everything shown about an incident, derived from its entries and nothing else.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
@@ -72,6 +92,8 @@ pub struct Incident {
     pub tasks: Vec<Task>,
     /// Webhook results, per status update (by its seq).
     pub deliveries: Vec<Delivery>,
+    pub linked_alerts: Vec<LinkedAlert>,
+    pub silences: Vec<SilenceRecord>,
     pub notes: u32,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolution: Option<String>,
@@ -127,6 +149,8 @@ impl Incident {
             status_updates: 0,
             tasks: Vec::new(),
             deliveries: Vec::new(),
+            linked_alerts: Vec::new(),
+            silences: Vec::new(),
             notes: 0,
             resolved_at: None,
             resolution: None,
@@ -218,8 +242,95 @@ impl Incident {
                 self.resolved_at = Some(entry.at);
                 self.resolution = summary.clone();
             }
+            Event::AlertLinked { alert, firing } => {
+                self.linked_alerts
+                    .retain(|l| l.alert.fingerprint != alert.fingerprint);
+                self.linked_alerts.push(LinkedAlert {
+                    alert: alert.clone(),
+                    firing: *firing,
+                    linked_at: entry.at,
+                });
+            }
+            Event::AlertUnlinked { fingerprint } => {
+                self.linked_alerts
+                    .retain(|l| l.alert.fingerprint != *fingerprint);
+            }
+            Event::AlertsChanged { firing, resolved } => {
+                for (list, now_firing) in [(firing, true), (resolved, false)] {
+                    for a in list {
+                        if let Some(l) = self
+                            .linked_alerts
+                            .iter_mut()
+                            .find(|l| l.alert.fingerprint == a.fingerprint)
+                        {
+                            l.firing = now_firing;
+                            l.alert.ends_at = a.ends_at;
+                        }
+                    }
+                }
+            }
+            Event::SilenceCreated {
+                silence_id,
+                source,
+                matchers,
+                ends_at,
+                ..
+            } => self.silences.push(SilenceRecord {
+                id: silence_id.clone(),
+                source: source.clone(),
+                matchers: matchers.clone(),
+                ends_at: *ends_at,
+                expired: false,
+            }),
+            Event::SilenceExpired { silence_id, source } => {
+                for s in &mut self.silences {
+                    if s.id == *silence_id && s.source == *source {
+                        s.expired = true;
+                    }
+                }
+            }
             Event::Unknown(_) => self.unknown_events += 1,
         }
+    }
+
+    /// Silences created during the incident that have not been expired (and have not run out
+    /// by `now`): offered for expiry when the incident resolves.
+    pub fn live_silences(&self, now: DateTime<Utc>) -> impl Iterator<Item = &SilenceRecord> {
+        self.silences
+            .iter()
+            .filter(move |s| !s.expired && s.ends_at > now)
+    }
+
+    /// The `alerts_changed` event that brings the linked alerts up to date with what the
+    /// sources report now, or `None` if nothing changed. `alerts` is the merged view of every
+    /// source; only call it once every source has answered at least once, since an alert
+    /// missing from a source that never answered is not resolved.
+    pub fn alert_changes(
+        &self,
+        alerts: &[crate::domain::Alert],
+        now: DateTime<Utc>,
+    ) -> Option<Event> {
+        if self.is_resolved() {
+            return None;
+        }
+        let mut firing = Vec::new();
+        let mut resolved = Vec::new();
+        for l in &self.linked_alerts {
+            let live = alerts
+                .iter()
+                .find(|a| a.fingerprint == l.alert.fingerprint && a.is_firing());
+            match (live, l.firing) {
+                (Some(a), false) => firing.push(AlertRef::of(a)),
+                (None, true) => {
+                    let mut r = l.alert.clone();
+                    r.ends_at = Some(now);
+                    resolved.push(r);
+                }
+                _ => {}
+            }
+        }
+        (!firing.is_empty() || !resolved.is_empty())
+            .then_some(Event::AlertsChanged { firing, resolved })
     }
 
     fn close_task(&mut self, id: u32, state: TaskState) {
@@ -368,6 +479,46 @@ impl Incident {
                 }
             }
             Event::UpdateDelivered { target, .. } => check_line("target", target),
+            Event::AlertLinked { alert, .. } => {
+                if self
+                    .linked_alerts
+                    .iter()
+                    .any(|l| l.alert.fingerprint == alert.fingerprint)
+                {
+                    Err(Rejected(format!(
+                        "{} is already linked to {}",
+                        alert.describe(),
+                        self.id
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Event::AlertUnlinked { fingerprint } => {
+                if self
+                    .linked_alerts
+                    .iter()
+                    .any(|l| l.alert.fingerprint == *fingerprint)
+                {
+                    Ok(())
+                } else {
+                    Err(Rejected(format!(
+                        "alert {fingerprint} is not linked to {}",
+                        self.id
+                    )))
+                }
+            }
+            Event::AlertsChanged { .. } | Event::SilenceCreated { .. } => Ok(()),
+            Event::SilenceExpired { silence_id, .. } => {
+                if self.silences.iter().any(|s| s.id == *silence_id) {
+                    Ok(())
+                } else {
+                    Err(Rejected(format!(
+                        "silence {silence_id} was not created during {}",
+                        self.id
+                    )))
+                }
+            }
             Event::Unknown(_) => Ok(()),
         }
     }

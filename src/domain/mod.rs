@@ -13,8 +13,11 @@ mod vocab;
 
 pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, fingerprint_of};
 pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
-pub use event::{Entry, Event, UnknownEvent};
-pub use incident::{Delivery, Incident, Rejected, RoleHolder, Task, TaskState, check_opening};
+pub use event::{AlertRef, Entry, Event, UnknownEvent};
+pub use incident::{
+    Delivery, Incident, LinkedAlert, Rejected, RoleHolder, SilenceRecord, Task, TaskState,
+    check_opening,
+};
 pub use update_draft::{handoff_summary, status_update_draft};
 pub use vocab::{NoteKind, ParseError, Role, Severity, Status};
 

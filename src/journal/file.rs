@@ -2,7 +2,7 @@
 //! `journal.jsonl` (the events) and `journal.lock` (who leads it).
 
 use super::lock::{Acquire, LeaderLock};
-use super::{GENESIS, Journal, JournalError, Record, chain_hash};
+use super::{Decide, GENESIS, Journal, JournalError, Record, chain_hash};
 use crate::domain::{Entry, Event, Incident, Rejected, Severity, check_opening};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -356,12 +356,12 @@ impl Journal for FileJournal {
         Ok(self.take_tail(tail))
     }
 
-    fn append_with(
+    fn append_if(
         &mut self,
         by: &str,
         at: DateTime<Utc>,
-        decide: &mut dyn FnMut(Option<&Incident>) -> Result<Event, Rejected>,
-    ) -> Result<Record, JournalError> {
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError> {
         check_author(by)?;
         let mut file = self.open_file(true)?;
         file.lock().map_err(|e| io(&self.path, e))?;
@@ -381,8 +381,8 @@ impl FileJournal {
         file: &mut File,
         by: &str,
         at: DateTime<Utc>,
-        decide: &mut dyn FnMut(Option<&Incident>) -> Result<Event, Rejected>,
-    ) -> Result<Record, JournalError> {
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError> {
         let len = file.metadata().map_err(|e| io(&self.path, e))?.len();
         if len < self.known_len {
             return Err(JournalError::Damaged {
@@ -402,7 +402,9 @@ impl FileJournal {
                 self.move_aside(file, offset, &why)?;
             }
         }
-        let event = decide(self.incident.as_ref())?;
+        let Some(event) = decide(self.incident.as_ref())? else {
+            return Ok(None);
+        };
         let (prev, seq) = match self.records.last() {
             Some(r) => (r.hash.clone(), r.entry.seq + 1),
             None => (GENESIS.to_string(), 1),
@@ -461,7 +463,7 @@ impl FileJournal {
             lines: 1,
             torn: None,
         });
-        Ok(record)
+        Ok(Some(record))
     }
 }
 

@@ -65,6 +65,10 @@ impl JournalError {
     }
 }
 
+/// Chooses, under the append lock, what (if anything) to append given the incident as of
+/// the newest committed entry.
+pub type Decide<'a> = dyn FnMut(Option<&Incident>) -> Result<Option<Event>, Rejected> + 'a;
+
 /// The store of one incident's events. [`FileJournal`] is the one implementation today; the
 /// trait is what the console, the CLI and the share server program against.
 pub trait Journal {
@@ -75,16 +79,29 @@ pub trait Journal {
     fn incident(&self) -> Option<&Incident>;
     /// Picks up entries appended by other processes; returns how many were new.
     fn refresh(&mut self) -> Result<usize, JournalError>;
-    /// Appends one event atomically with respect to other writers: `decide` sees the incident
-    /// as of the newest committed entry and returns the event to append, or refuses.
+    /// Appends at most one event atomically with respect to other writers: `decide` sees the
+    /// incident as of the newest committed entry and returns the event to append, `None` when
+    /// there is nothing to record (then nothing is written), or refuses.
+    fn append_if(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError>;
+    /// Warnings met while reading (a torn last line moved aside, …), oldest first.
+    fn take_warnings(&mut self) -> Vec<String>;
+
+    /// Appends exactly one event atomically with respect to other writers: `decide` sees the
+    /// incident as of the newest committed entry and returns the event to append, or refuses.
     fn append_with(
         &mut self,
         by: &str,
         at: DateTime<Utc>,
         decide: &mut dyn FnMut(Option<&Incident>) -> Result<Event, Rejected>,
-    ) -> Result<Record, JournalError>;
-    /// Warnings met while reading (a torn last line moved aside, …), oldest first.
-    fn take_warnings(&mut self) -> Vec<String>;
+    ) -> Result<Record, JournalError> {
+        self.append_if(by, at, &mut |incident| decide(incident).map(Some))?
+            .ok_or_else(|| JournalError::Rejected(Rejected("nothing to record".into())))
+    }
 
     /// Appends `event` after checking it against the current incident.
     fn append(

@@ -175,3 +175,72 @@ pub fn appends(effects: &[Effect]) -> Vec<Event> {
         })
         .collect()
 }
+
+/// Alerts as two sources report them: checkout and cart firing, one of them suppressed.
+pub fn board_with_alerts() -> warroom::domain::AlertBoard {
+    use warroom::domain::{Alert, AlertBoard, AlertState};
+    let mk =
+        |fp: &str, name: &str, service: &str, severity: &str, state: AlertState, min: i64| Alert {
+            fingerprint: fp.into(),
+            labels: [
+                ("alertname".to_string(), name.to_string()),
+                ("service".to_string(), service.to_string()),
+                ("severity".to_string(), severity.to_string()),
+                ("instance".to_string(), format!("{service}-1:9100")),
+            ]
+            .into(),
+            annotations: [("summary".to_string(), format!("{service}: {name}"))].into(),
+            starts_at: at(min, 0),
+            ends_at: None,
+            generator_url: Some("http://prometheus:9090/graph?g0.expr=x".into()),
+            state,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+            sources: vec![],
+        };
+    let mut b = AlertBoard::with_sources(["am-eu", "am-us"]);
+    b.report_ok(
+        "am-eu",
+        vec![
+            mk(
+                "a1",
+                "HighErrorRate",
+                "checkout",
+                "critical",
+                AlertState::Active,
+                -2,
+            ),
+            mk(
+                "a2",
+                "LatencyP99High",
+                "checkout",
+                "warning",
+                AlertState::Active,
+                1,
+            ),
+            mk(
+                "a3",
+                "QueueBacklog",
+                "cart",
+                "warning",
+                AlertState::Suppressed,
+                3,
+            ),
+        ],
+        at(11, 50),
+    );
+    b.report_ok(
+        "am-us",
+        vec![mk(
+            "a1",
+            "HighErrorRate",
+            "checkout",
+            "critical",
+            AlertState::Active,
+            -2,
+        )],
+        at(11, 0),
+    );
+    b.report_err("am-us", "connection refused".into(), at(11, 30));
+    b
+}

@@ -37,23 +37,18 @@ pub fn render(
             banner_area,
         );
     }
+    let focus_alerts = c.focus == crate::console::state::Pane::Alerts;
     if rest.width >= 100 {
         let [log, side] =
-            Layout::horizontal([Constraint::Fill(1), Constraint::Length(36)]).areas(rest);
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(46)]).areas(rest);
         outage_log(c, theme, log, frame);
         let [alerts, blast, actions] = Layout::vertical([
-            Constraint::Ratio(1, 3),
-            Constraint::Ratio(1, 3),
-            Constraint::Ratio(1, 3),
+            Constraint::Fill(2),
+            Constraint::Fill(1),
+            Constraint::Fill(1),
         ])
         .areas(side);
-        placeholder(
-            "Alerts",
-            "not connected — add [[alertmanager]] to config.toml",
-            theme,
-            alerts,
-            frame,
-        );
+        alerts_pane(state, c, theme, now, alerts, frame);
         placeholder(
             "Blast radius",
             "not connected — needs alerts and services.toml",
@@ -68,18 +63,142 @@ pub fn render(
             actions,
             frame,
         );
+    } else if focus_alerts {
+        alerts_pane(state, c, theme, now, rest, frame);
     } else {
         let [log, strip] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(rest);
         outage_log(c, theme, log, frame);
+        let alerts = if state.board.sources.is_empty() {
+            "Alerts: not connected".to_string()
+        } else {
+            let all = state.board.merged();
+            let firing = all.iter().filter(|a| a.is_firing()).count();
+            let stale = if state.board.stale().next().is_some() {
+                " (STALE)"
+            } else {
+                ""
+            };
+            format!("Alerts: {firing} firing{stale} — tab to view")
+        };
         frame.render_widget(
-            Paragraph::new(
-                "Alerts: not connected · Blast radius: not connected · Actions: no runbook",
-            )
+            Paragraph::new(format!(
+                "{alerts} · Blast radius: not connected · Actions: no runbook"
+            ))
             .style(theme.style(Meaning::Muted)),
             strip,
         );
     }
+}
+
+/// Firing alerts grouped by the group label, severity-coloured, with age and summary; which
+/// are linked to the incident; and which sources are stale and why.
+fn alerts_pane(
+    state: &State,
+    c: &Current,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    area: Rect,
+    frame: &mut Frame,
+) {
+    let focus = c.focus == crate::console::state::Pane::Alerts;
+    let rows = state.alert_rows();
+    let firing = rows.iter().filter(|a| a.is_firing()).count();
+    let title = if state.board.sources.is_empty() {
+        "Alerts".to_string()
+    } else {
+        format!("Alerts — {firing} firing, by {}", state.group_by)
+    };
+    let block = super::pane(&title, theme, focus);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines: Vec<Line> = Vec::new();
+    if state.board.sources.is_empty() {
+        lines.push(Line::styled(
+            "not connected — add [[alertmanager]] or [prometheus] to config.toml",
+            theme.style(Meaning::Muted),
+        ));
+        frame.render_widget(
+            Paragraph::new(lines).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    for s in &state.board.sources {
+        match (&s.stale_since, &s.error, s.last_ok) {
+            (Some(since), Some(why), _) => lines.push(Line::styled(
+                format!(
+                    "⚠ {} stale since {} — {why}",
+                    s.name,
+                    since.format("%H:%M:%S")
+                ),
+                theme.style(Meaning::Warning),
+            )),
+            (None, None, None) => lines.push(Line::styled(
+                format!("… waiting for {}", s.name),
+                theme.style(Meaning::Muted),
+            )),
+            _ => {}
+        }
+    }
+    let linked: Vec<&str> = c
+        .incident
+        .as_ref()
+        .map(|i| {
+            i.linked_alerts
+                .iter()
+                .map(|l| l.alert.fingerprint.as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    if rows.is_empty() && state.alerts_complete() {
+        lines.push(Line::styled("nothing firing", theme.style(Meaning::Ok)));
+    }
+    let mut selected_line = 0;
+    let mut group: Option<String> = None;
+    for (n, a) in rows.iter().enumerate() {
+        let key = a.label(&state.group_by).unwrap_or("(none)").to_string();
+        if group.as_deref() != Some(key.as_str()) {
+            let count = rows
+                .iter()
+                .filter(|b| b.label(&state.group_by).unwrap_or("(none)") == key)
+                .count();
+            lines.push(Line::styled(
+                format!("{}={key} ({count})", state.group_by),
+                theme.style(Meaning::Title),
+            ));
+            group = Some(key);
+        }
+        let (tag, meaning) = match (a.state, a.severity().as_deref()) {
+            (crate::domain::AlertState::Pending, _) => ("PEND", Meaning::Info),
+            (crate::domain::AlertState::Suppressed, _) => ("MUTE", Meaning::Muted),
+            (_, Some("critical" | "page" | "sev1" | "p1")) => ("CRIT", Meaning::Critical),
+            (_, Some("warning" | "warn" | "sev2" | "p2")) => ("WARN", Meaning::Warning),
+            _ => ("INFO", Meaning::Info),
+        };
+        let is_linked = linked.contains(&a.fingerprint.as_str());
+        let mut line = Line::from(vec![
+            Span::styled(
+                if is_linked { "⛓ " } else { "  " },
+                theme.style(Meaning::Accent),
+            ),
+            Span::styled(format!("{tag} "), theme.style(meaning)),
+            Span::styled(a.name().to_string(), theme.style(Meaning::Text)),
+            Span::styled(
+                format!(" {} ", crate::domain::short_duration(now - a.starts_at)),
+                theme.style(Meaning::Muted),
+            ),
+            Span::styled(a.summary().to_string(), theme.style(Meaning::Muted)),
+        ]);
+        if focus && n == c.alert_cursor {
+            line = line.style(theme.style(Meaning::Selection));
+            selected_line = lines.len();
+        }
+        lines.push(line);
+    }
+    let height = inner.height as usize;
+    let offset = selected_line.saturating_sub(height.saturating_sub(1));
+    frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
 }
 
 fn banner(c: &Current) -> Option<String> {
@@ -314,6 +433,21 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
             },
             e.event.describe(),
         ),
+        Event::AlertLinked { .. } | Event::AlertUnlinked { .. } => {
+            ("ALERT", Meaning::Info, e.event.describe())
+        }
+        Event::AlertsChanged { firing, .. } => (
+            "ALERTS",
+            if firing.is_empty() {
+                Meaning::Ok
+            } else {
+                Meaning::Critical
+            },
+            e.event.describe(),
+        ),
+        Event::SilenceCreated { .. } | Event::SilenceExpired { .. } => {
+            ("SILENCE", Meaning::Muted, e.event.describe())
+        }
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,

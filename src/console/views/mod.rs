@@ -80,7 +80,18 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
         .as_ref()
         .and_then(|c| c.incident.as_ref())
         .is_some_and(|i| i.is_resolved());
+    let alerts_focus = state
+        .current
+        .as_ref()
+        .is_some_and(|c| c.focus == super::state::Pane::Alerts);
     let wanted: &[Command] = match mode {
+        Mode::Incident if alerts_focus => &[
+            Command::Enter,
+            Command::LinkAlert,
+            Command::Silence,
+            Command::FocusNext,
+            Command::Back,
+        ],
         Mode::List => &[
             Command::Enter,
             Command::NewIncident,
@@ -103,7 +114,7 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
         state
             .keymap
             .key_for(mode, *cmd)
-            .map(|k| (k, short_name(*cmd)))
+            .map(|k| (k, short_name(*cmd, mode)))
     };
     let always: Vec<(String, &str)> = [Command::Palette, Command::Help, Command::Quit]
         .iter()
@@ -146,9 +157,12 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn short_name(cmd: Command) -> &'static str {
+fn short_name(cmd: Command, mode: Mode) -> &'static str {
     match cmd {
+        Command::Enter if mode == Mode::Incident => "details",
         Command::Enter => "open",
+        Command::FocusNext => "log/alerts",
+        Command::LinkAlert => "link",
         Command::NewIncident => "new",
         Command::ToggleResolved => "resolved",
         Command::StatusUpdate => "update",

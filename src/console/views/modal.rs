@@ -183,6 +183,132 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
             frame.render_widget(text, i);
         }
+        Modal::AlertDetail(a) => {
+            let r = centered(area, 90, area.height.saturating_sub(4));
+            frame.render_widget(Clear, r);
+            let title = format!("Alert {}", a.name());
+            let block = pane(&title, theme, true);
+            let mut lines = vec![
+                Line::from(vec![
+                    Span::styled("state      ", theme.style(Meaning::Muted)),
+                    Span::raw(format!("{:?}", a.state).to_lowercase()),
+                ]),
+                Line::from(vec![
+                    Span::styled("since      ", theme.style(Meaning::Muted)),
+                    Span::raw(a.starts_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
+                ]),
+                Line::from(vec![
+                    Span::styled("from       ", theme.style(Meaning::Muted)),
+                    Span::raw(a.sources.join(", ")),
+                ]),
+                Line::from(vec![
+                    Span::styled("fingerprint ", theme.style(Meaning::Muted)),
+                    Span::raw(a.fingerprint.clone()),
+                ]),
+            ];
+            if let Some(u) = &a.generator_url {
+                lines.push(Line::from(vec![
+                    Span::styled("source     ", theme.style(Meaning::Muted)),
+                    Span::styled(u.clone(), theme.style(Meaning::Accent)),
+                ]));
+            }
+            if !a.silenced_by.is_empty() {
+                lines.push(Line::styled(
+                    format!("silenced by {}", a.silenced_by.join(", ")),
+                    theme.style(Meaning::Warning),
+                ));
+            }
+            lines.push(Line::styled("Labels", theme.style(Meaning::Title)));
+            for (k, v) in &a.labels {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {k}="), theme.style(Meaning::Muted)),
+                    Span::raw(v.clone()),
+                ]));
+            }
+            lines.push(Line::styled("Annotations", theme.style(Meaning::Title)));
+            for (k, v) in &a.annotations {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {k}: "), theme.style(Meaning::Muted)),
+                    Span::raw(v.clone()),
+                ]));
+            }
+            lines.push(Line::styled(
+                "l link/unlink · m silence · esc close",
+                theme.style(Meaning::Muted),
+            ));
+            frame.render_widget(
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: false })
+                    .block(block),
+                r,
+            );
+        }
+        Modal::Silence(form) => {
+            let r = centered(area, 78, 7);
+            frame.render_widget(Clear, r);
+            let title = format!("Silence on {}", form.sources.join(", "));
+            let block = pane(&title, theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let rows: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(inner);
+            for (n, (label, input)) in [
+                ("Matchers", &form.matchers),
+                ("For", &form.duration),
+                ("Comment", &form.comment),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let [l, f] = Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)])
+                    .areas(rows[n]);
+                let style = if form.field == n {
+                    Meaning::Accent
+                } else {
+                    Meaning::Muted
+                };
+                let marker = if form.field == n { "›" } else { " " };
+                frame.render_widget(
+                    Paragraph::new(format!("{marker}{label}")).style(theme.style(style)),
+                    l,
+                );
+                if form.field == n {
+                    frame.render_widget(input, f);
+                } else {
+                    frame.render_widget(Paragraph::new(input.lines().join(" ")), f);
+                }
+            }
+            frame.render_widget(
+                hint(
+                    theme,
+                    &[
+                        ("tab", "next field"),
+                        ("enter", "silence"),
+                        ("esc", "cancel"),
+                    ],
+                ),
+                rows[4],
+            );
+        }
+        Modal::ExpireSilences(list) => {
+            let q = format!(
+                "{} silence{} created during this incident still run{}:\n{}\nExpire {} now?",
+                list.len(),
+                if list.len() == 1 { "" } else { "s" },
+                if list.len() == 1 { "s" } else { "" },
+                list.iter()
+                    .map(|(s, id)| format!("  {id} on {s}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                if list.len() == 1 { "it" } else { "them" },
+            );
+            confirm(
+                &q,
+                &[("y", "expire"), ("any other key", "leave them")],
+                theme,
+                area,
+                frame,
+            );
+        }
         Modal::ConfirmQuit => {
             let id = state.current.as_ref().map(|c| c.id.as_str()).unwrap_or("");
             confirm(
