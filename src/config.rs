@@ -6,6 +6,10 @@
 //! `--config` / `WARROOM_CONFIG` names the file. `services.toml` and `runbook.toml` sit beside
 //! `config.toml`.
 
+mod services;
+
+pub use services::{load_services, parse_services};
+
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;

@@ -351,3 +351,20 @@ fn alert_detail_and_silence_form() {
         s
     });
 }
+
+#[test]
+fn blast_radius_pane_and_dependency_view_with_fifty_services() {
+    for (w, h) in [(80, 24), (200, 60)] {
+        let theme = Theme::built_in("default").unwrap();
+        let mut s = leading_with_blast();
+        // Narrow terminals show one pane at a time: tab to the blast radius.
+        if w < 100 {
+            press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Tab)]);
+        }
+        let buf = draw(&mut s, &theme, w, h);
+        insta::assert_snapshot!(format!("blast_pane_{w}x{h}"), text(&buf));
+        press(&mut s, vec![key(KeyCode::Char('b'))]);
+        let buf = draw(&mut s, &theme, w, h);
+        insta::assert_snapshot!(format!("dependency_view_{w}x{h}"), text(&buf));
+    }
+}

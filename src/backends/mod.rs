@@ -5,6 +5,7 @@ pub mod alertmanager;
 pub mod grafana;
 pub mod http;
 pub mod matcher;
+pub mod metrics;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;

@@ -49,6 +49,8 @@ pub enum Action {
     Problem(String),
     /// One alert source answered (or failed).
     AlertReport(crate::backends::poller::SourceReport),
+    /// A round of service metrics from Prometheus.
+    Metrics(crate::backends::metrics::MetricsReport),
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -105,6 +107,11 @@ pub enum Effect {
     ObserveAlerts {
         id: String,
         alerts: Vec<crate::domain::Alert>,
+    },
+    /// Record the services whose state changed, if any — decided under the journal's lock.
+    ObserveBlast {
+        id: String,
+        blast: crate::domain::BlastRadius,
     },
     /// Create a silence on the named sources; each one created is recorded.
     CreateSilence {

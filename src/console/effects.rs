@@ -110,6 +110,7 @@ impl JournalWorker {
             }
             Effect::Record { id, event } => self.record(&id, event),
             Effect::ObserveAlerts { id, alerts } => self.observe(&id, &alerts),
+            Effect::ObserveBlast { id, blast } => self.observe_blast(&id, &blast),
             // Carried out by the event loop, not here.
             Effect::Problem(p) => self.problem(p),
             Effect::Deliver { .. }
@@ -263,6 +264,27 @@ impl JournalWorker {
             }
             Ok(None) => {}
             Err(e) => self.problem(format!("{id}: alert changes not recorded: {e}")),
+        }
+    }
+
+    /// Records services whose state changed, once, deciding under the append lock.
+    fn observe_blast(&mut self, id: &str, blast: &crate::domain::BlastRadius) {
+        let Some(journal) = self.journals.get_mut(id) else {
+            return;
+        };
+        let result = journal.append_if(&self.me, Utc::now(), &mut |incident| {
+            Ok(incident.and_then(|i| i.blast_changes(blast)))
+        });
+        match result {
+            Ok(Some(_)) => {
+                let entries = self.unsent(id);
+                self.send(Action::Entries {
+                    id: id.to_string(),
+                    entries,
+                });
+            }
+            Ok(None) => {}
+            Err(e) => self.problem(format!("{id}: blast radius changes not recorded: {e}")),
         }
     }
 

@@ -40,6 +40,7 @@ pub enum Command {
     FocusNext,
     LinkAlert,
     Silence,
+    Dependencies,
 }
 
 impl Command {
@@ -75,6 +76,7 @@ impl Command {
         Command::FocusNext,
         Command::LinkAlert,
         Command::Silence,
+        Command::Dependencies,
     ];
 
     /// The name used in config and the palette.
@@ -111,6 +113,7 @@ impl Command {
             Command::FocusNext => "focus-next",
             Command::LinkAlert => "link-alert",
             Command::Silence => "silence",
+            Command::Dependencies => "dependencies",
         }
     }
 
@@ -147,6 +150,7 @@ impl Command {
             Command::FocusNext => "move between the log and the alerts",
             Command::LinkAlert => "link or unlink the selected alert",
             Command::Silence => "silence the selected alert",
+            Command::Dependencies => "show how the failure spreads through dependencies",
         }
     }
 
@@ -391,6 +395,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "enter", Command::Enter),
     (Mode::Incident, "l", Command::LinkAlert),
     (Mode::Incident, "m", Command::Silence),
+    (Mode::Incident, "b", Command::Dependencies),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

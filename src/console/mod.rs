@@ -41,6 +41,12 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     let has_sources =
         !config.alertmanagers.is_empty() || config.grafana.is_some() || config.prometheus.is_some();
     state.group_by = config.alerts.group_by().to_string();
+    let services_file = ctx.paths.config_dir().join("services.toml");
+    state.catalog = crate::config::load_services(&services_file)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let metrics_wanted =
+        config.prometheus.is_some() && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
+    state.metrics_expected = metrics_wanted;
     let client = if config.webhooks.is_empty() && !has_sources {
         None
     } else {
@@ -81,7 +87,7 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     if !sources.is_empty() {
         let (reports, mut incoming) = tokio::sync::mpsc::unbounded_channel();
         let _enter = runtime.enter();
-        crate::backends::poller::spawn_all(sources, poll, reports);
+        crate::backends::poller::spawn_all(sources, poll.clone(), reports);
         let forward = tx.clone();
         runtime.spawn(async move {
             while let Some(r) = incoming.recv().await {
@@ -90,6 +96,32 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
                 }
             }
         });
+    }
+    // Service metrics for the blast radius, from the same Prometheus.
+    if metrics_wanted && let (Some(p), Some(c)) = (&config.prometheus, &delivery.client) {
+        match crate::backends::http::Endpoint::new(c.clone(), p.url.get_ref(), poll.timeout) {
+            Ok(endpoint) => {
+                let (reports, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+                let _enter = runtime.enter();
+                crate::backends::metrics::spawn(
+                    crate::backends::prometheus::Prometheus::new(endpoint),
+                    state.catalog.clone(),
+                    poll.interval,
+                    reports,
+                );
+                let forward = tx.clone();
+                runtime.spawn(async move {
+                    while let Some(r) = incoming.recv().await {
+                        if forward.send(action::Action::Metrics(r)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            Err(e) => state
+                .problems
+                .push(format!("service metrics not read: {e}")),
+        }
     }
     let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
         .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;

@@ -37,6 +37,17 @@ pub struct State {
     pub board: crate::domain::AlertBoard,
     /// The label alerts are grouped by (`[alerts] group_by`).
     pub group_by: String,
+    /// `services.toml`; empty means services are discovered from alert labels.
+    pub catalog: crate::domain::ServiceCatalog,
+    /// Latest service metrics, and whether (and since when) reading them fails.
+    pub metrics: crate::domain::MetricValues,
+    pub metrics_expected: bool,
+    pub metrics_ok: Option<DateTime<Utc>>,
+    pub metrics_error: Option<(DateTime<Utc>, String)>,
+    /// Each service's key metric over the last 30 minutes, for sparklines.
+    pub history: std::collections::BTreeMap<String, Vec<(DateTime<Utc>, f64)>>,
+    /// Computed from the alerts, the metrics and the catalog whenever one of them changes.
+    pub blast: crate::domain::BlastRadius,
     pub quit: bool,
 }
 
@@ -67,6 +78,7 @@ pub enum Pane {
     #[default]
     Log,
     Alerts,
+    Blast,
 }
 
 impl Current {
@@ -170,6 +182,10 @@ pub enum Modal {
         text: TextArea<'static>,
     },
     ConfirmQuit,
+    /// The dependency view: from the root suspects to the services at risk.
+    Dependencies {
+        scroll: u16,
+    },
     /// Labels, annotations and link of one alert.
     AlertDetail(Box<crate::domain::Alert>),
     Silence(Box<SilenceForm>),
@@ -252,6 +268,13 @@ impl State {
             saving: 0,
             board: Default::default(),
             group_by: "service".into(),
+            catalog: Default::default(),
+            metrics: Default::default(),
+            metrics_expected: false,
+            metrics_ok: None,
+            metrics_error: None,
+            history: Default::default(),
+            blast: Default::default(),
             quit: false,
         }
     }
@@ -301,6 +324,20 @@ impl State {
     /// mean it resolved.
     pub fn alerts_complete(&self) -> bool {
         !self.board.sources.is_empty() && self.board.sources.iter().all(|s| s.last_ok.is_some())
+    }
+
+    /// True when the blast radius rests on complete data: every alert source and the metrics
+    /// have answered at least once. Only then are its changes journaled.
+    pub fn blast_ready(&self) -> bool {
+        let alerts = self.board.sources.is_empty() || self.alerts_complete();
+        let metrics = !self.metrics_expected || self.metrics_ok.is_some();
+        alerts && metrics && (!self.board.sources.is_empty() || self.metrics_expected)
+    }
+
+    /// Recomputes the blast radius from the current alerts, metrics and catalog.
+    pub fn recompute_blast(&mut self) {
+        self.blast =
+            crate::domain::blast_radius(&self.catalog, &self.board.merged(), &self.metrics);
     }
 
     pub fn too_small(&self) -> bool {

@@ -146,7 +146,31 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             if let Some(c) = state.current.as_mut() {
                 c.alert_cursor = c.alert_cursor.min(n.saturating_sub(1));
             }
-            observe_alerts(state, now)
+            state.recompute_blast();
+            let mut fx = observe_alerts(state, now);
+            fx.extend(observe_blast(state));
+            fx
+        }
+        Action::Metrics(report) => {
+            if report.errors.is_empty() || !report.values.is_empty() {
+                state.metrics = report.values;
+                state.metrics_ok = Some(report.at);
+            }
+            state.metrics_error = match report.errors.first() {
+                Some(e) => Some((
+                    state
+                        .metrics_error
+                        .as_ref()
+                        .map_or(report.at, |(since, _)| *since),
+                    e.clone(),
+                )),
+                None => None,
+            };
+            for (service, points) in report.history {
+                state.history.insert(service, points);
+            }
+            state.recompute_blast();
+            observe_blast(state)
         }
         Action::Terminate => {
             state.quit = true;
@@ -265,14 +289,21 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         },
         Command::FocusNext => {
             if let Some(c) = state.current.as_mut() {
+                let alerts = !state.board.sources.is_empty();
+                let blast = alerts || state.metrics_expected;
                 c.focus = match c.focus {
-                    Pane::Log if !state.board.sources.is_empty() => Pane::Alerts,
+                    Pane::Log if alerts => Pane::Alerts,
+                    Pane::Log | Pane::Alerts if blast => Pane::Blast,
                     _ => Pane::Log,
                 };
             }
             vec![]
         }
         Command::LinkAlert => link_alert(state, now),
+        Command::Dependencies => {
+            state.modal = Some(Modal::Dependencies { scroll: 0 });
+            vec![]
+        }
         Command::Silence => open_silence(state, now),
         Command::Back => match state.current.take() {
             Some(c) if c.leading() => vec![Effect::Leave { id: c.id }],
@@ -486,6 +517,20 @@ fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Eff
                 }
                 KeyCode::Up | KeyCode::Char('k') => {
                     state.modal = Some(Modal::Help {
+                        scroll: scroll.saturating_sub(1),
+                    })
+                }
+                _ => {}
+            }
+            vec![]
+        }
+        Modal::Dependencies { scroll } => {
+            match key.code {
+                KeyCode::Down | KeyCode::Char('j') => {
+                    state.modal = Some(Modal::Dependencies { scroll: scroll + 1 })
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    state.modal = Some(Modal::Dependencies {
                         scroll: scroll.saturating_sub(1),
                     })
                 }
@@ -1192,5 +1237,23 @@ fn submit_silence(state: &mut State, form: Box<SilenceForm>, now: DateTime<Utc>)
         matchers,
         ends_at: now + duration.unwrap_or_default(),
         comment,
+    }]
+}
+
+/// After new alerts or metrics: if a service's state changed since the incident last
+/// recorded it, ask the journal worker to record it (decided again under the lock).
+fn observe_blast(state: &State) -> Vec<Effect> {
+    let Some(c) = state.current.as_ref().filter(|c| c.leading()) else {
+        return vec![];
+    };
+    let Some(i) = c.incident.as_ref() else {
+        return vec![];
+    };
+    if !state.blast_ready() || i.blast_changes(&state.blast).is_none() {
+        return vec![];
+    }
+    vec![Effect::ObserveBlast {
+        id: c.id.clone(),
+        blast: state.blast.clone(),
     }]
 }

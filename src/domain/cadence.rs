@@ -116,6 +116,7 @@ pub(crate) fn is_change(e: &Event) -> bool {
             | Event::RoleAssigned { .. }
             | Event::Handoff { .. }
             | Event::AlertsChanged { .. }
+            | Event::BlastRadiusChanged { .. }
             | Event::SilenceCreated { .. }
             | Event::SilenceExpired { .. }
     )

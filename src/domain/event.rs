@@ -152,6 +152,10 @@ pub enum Event {
         silence_id: String,
         source: String,
     },
+    /// Services whose state changed: first affected, worsened, improved, recovered.
+    BlastRadiusChanged {
+        changes: Vec<super::ServiceChange>,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -183,6 +187,7 @@ impl Event {
             Event::AlertsChanged { .. } => "alerts_changed",
             Event::SilenceCreated { .. } => "silence_created",
             Event::SilenceExpired { .. } => "silence_expired",
+            Event::BlastRadiusChanged { .. } => "blast_radius_changed",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -300,6 +305,13 @@ impl Event {
             ),
             Event::SilenceExpired { silence_id, source } => {
                 format!("silence {silence_id} on {source} expired")
+            }
+            Event::BlastRadiusChanged { changes } => {
+                let parts: Vec<String> = changes
+                    .iter()
+                    .map(|c| format!("{} {} ({} → {})", c.service, c.kind(), c.from, c.to))
+                    .collect();
+                format!("blast radius: {}", parts.join("; "))
             }
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }

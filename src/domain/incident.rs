@@ -94,6 +94,10 @@ pub struct Incident {
     pub deliveries: Vec<Delivery>,
     pub linked_alerts: Vec<LinkedAlert>,
     pub silences: Vec<SilenceRecord>,
+    /// Each service's state as last recorded, and since when.
+    pub services: super::ServiceHistory,
+    /// When each service was first affected during the incident.
+    pub first_affected: std::collections::BTreeMap<String, DateTime<Utc>>,
     pub notes: u32,
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolution: Option<String>,
@@ -151,6 +155,8 @@ impl Incident {
             deliveries: Vec::new(),
             linked_alerts: Vec::new(),
             silences: Vec::new(),
+            services: Default::default(),
+            first_affected: Default::default(),
             notes: 0,
             resolved_at: None,
             resolution: None,
@@ -289,8 +295,28 @@ impl Incident {
                     }
                 }
             }
+            Event::BlastRadiusChanged { changes } => {
+                for c in changes {
+                    self.services.insert(c.service.clone(), (c.to, entry.at));
+                    if c.to != super::ServiceState::Ok {
+                        self.first_affected
+                            .entry(c.service.clone())
+                            .or_insert(entry.at);
+                    }
+                }
+            }
             Event::Unknown(_) => self.unknown_events += 1,
         }
+    }
+
+    /// The `blast_radius_changed` event that brings the recorded service states up to the
+    /// blast radius now, or `None` if nothing changed (or the incident is resolved).
+    pub fn blast_changes(&self, now: &super::BlastRadius) -> Option<Event> {
+        if self.is_resolved() {
+            return None;
+        }
+        let changes = super::service_changes(&self.services, now);
+        (!changes.is_empty()).then_some(Event::BlastRadiusChanged { changes })
     }
 
     /// Silences created during the incident that have not been expired (and have not run out
@@ -508,7 +534,9 @@ impl Incident {
                     )))
                 }
             }
-            Event::AlertsChanged { .. } | Event::SilenceCreated { .. } => Ok(()),
+            Event::AlertsChanged { .. }
+            | Event::SilenceCreated { .. }
+            | Event::BlastRadiusChanged { .. } => Ok(()),
             Event::SilenceExpired { silence_id, .. } => {
                 if self.silences.iter().any(|s| s.id == *silence_id) {
                     Ok(())

@@ -5,6 +5,7 @@
 //! can be tested with a fixed clock.
 
 mod alert;
+mod blast;
 mod cadence;
 mod event;
 mod incident;
@@ -12,6 +13,10 @@ mod update_draft;
 mod vocab;
 
 pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, fingerprint_of};
+pub use blast::{
+    BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
+    ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
+};
 pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{

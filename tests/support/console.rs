@@ -244,3 +244,136 @@ pub fn board_with_alerts() -> warroom::domain::AlertBoard {
     b.report_err("am-us", "connection refused".into(), at(11, 30));
     b
 }
+
+/// A catalog of 50 services: a web front and a mobile API over checkout, cart, search and
+/// payments, then a long tail; with checkout's errors high and payments degraded.
+pub fn fifty_services() -> (
+    warroom::domain::ServiceCatalog,
+    warroom::domain::AlertBoard,
+    warroom::domain::MetricValues,
+) {
+    use warroom::domain::{
+        Alert, AlertBoard, AlertState, MetricValues, Service, ServiceCatalog, ServiceMetric,
+    };
+    let mut services = Vec::new();
+    let mut svc = |name: &str, tier: u8, cf: bool, deps: &[&str]| {
+        let mut s = Service::discovered(name);
+        s.tier = tier;
+        s.customer_facing = cf;
+        s.depends_on = deps.iter().map(|d| d.to_string()).collect();
+        s.metrics = vec![ServiceMetric {
+            name: "error ratio".into(),
+            promql: format!("errors{{service=\"{name}\"}}"),
+            degraded_above: Some(0.01),
+            down_above: Some(0.2),
+        }];
+        services.push(s);
+    };
+    svc("web", 1, true, &["checkout", "cart", "search"]);
+    svc("mobile-api", 1, true, &["checkout", "cart"]);
+    svc("checkout", 1, true, &["payments", "pricing"]);
+    svc("cart", 1, true, &["pricing"]);
+    svc("search", 2, true, &["catalog"]);
+    svc("payments", 1, false, &["ledger"]);
+    svc("pricing", 2, false, &[]);
+    svc("catalog", 2, false, &[]);
+    svc("ledger", 2, false, &[]);
+    for n in 0..41 {
+        svc(&format!("batch-{n:02}"), 3, false, &[]);
+    }
+    let catalog = ServiceCatalog { services };
+    let mut board = AlertBoard::with_sources(["am"]);
+    board.report_ok(
+        "am",
+        vec![Alert {
+            fingerprint: "p1".into(),
+            labels: [
+                ("alertname".to_string(), "PricingErrors".to_string()),
+                ("service".to_string(), "pricing".to_string()),
+                ("severity".to_string(), "critical".to_string()),
+            ]
+            .into(),
+            annotations: Default::default(),
+            starts_at: at(-1, 0),
+            ends_at: None,
+            generator_url: None,
+            state: AlertState::Active,
+            silenced_by: vec![],
+            inhibited_by: vec![],
+            sources: vec![],
+        }],
+        at(11, 50),
+    );
+    let mut m = MetricValues::new();
+    m.insert(
+        "checkout".into(),
+        [("error ratio".to_string(), 0.31)].into(),
+    );
+    m.insert(
+        "payments".into(),
+        [("error ratio".to_string(), 0.04)].into(),
+    );
+    m.insert("search".into(), [("error ratio".to_string(), 0.001)].into());
+    (catalog, board, m)
+}
+
+/// `leading()` with the fifty-service outage loaded and its history recorded.
+pub fn leading_with_blast() -> State {
+    use warroom::backends::metrics::MetricsReport;
+    let (catalog, board, metrics) = fifty_services();
+    let mut s = leading();
+    s.catalog = catalog;
+    s.board = board;
+    s.metrics_expected = true;
+    let history = ["checkout", "payments", "pricing"]
+        .iter()
+        .map(|name| {
+            let pts: Vec<_> = (0..60)
+                .map(|i| {
+                    (
+                        at(i / 2 - 18, (i % 2) * 30),
+                        if i > 48 {
+                            0.03 * (i - 48) as f64
+                        } else {
+                            0.001
+                        },
+                    )
+                })
+                .collect();
+            (name.to_string(), pts)
+        })
+        .collect();
+    update(
+        &mut s,
+        Action::Metrics(MetricsReport {
+            at: at(11, 55),
+            values: metrics,
+            history,
+            errors: vec![],
+        }),
+        at(12, 0),
+    );
+    // Checkout was recorded as first affected at minute 5.
+    update(
+        &mut s,
+        Action::Entries {
+            id: "INC-1".into(),
+            entries: vec![entry(
+                8,
+                at(5, 0),
+                "alice",
+                Event::BlastRadiusChanged {
+                    changes: vec![warroom::domain::ServiceChange {
+                        service: "checkout".into(),
+                        from: warroom::domain::ServiceState::Ok,
+                        to: warroom::domain::ServiceState::Down,
+                        customer_facing: true,
+                        why: vec![],
+                    }],
+                },
+            )],
+        },
+        at(12, 0),
+    );
+    s
+}

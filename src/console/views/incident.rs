@@ -39,8 +39,11 @@ pub fn render(
     }
     let focus_alerts = c.focus == crate::console::state::Pane::Alerts;
     if rest.width >= 100 {
-        let [log, side] =
-            Layout::horizontal([Constraint::Fill(1), Constraint::Length(46)]).areas(rest);
+        let [log, side] = Layout::horizontal([
+            Constraint::Fill(1),
+            Constraint::Length((rest.width / 3).max(46)),
+        ])
+        .areas(rest);
         outage_log(c, theme, log, frame);
         let [alerts, blast, actions] = Layout::vertical([
             Constraint::Fill(2),
@@ -49,13 +52,7 @@ pub fn render(
         ])
         .areas(side);
         alerts_pane(state, c, theme, now, alerts, frame);
-        placeholder(
-            "Blast radius",
-            "not connected — needs alerts and services.toml",
-            theme,
-            blast,
-            frame,
-        );
+        super::blast::render_pane(state, c, theme, now, blast, frame);
         placeholder(
             "Actions",
             "no runbook — add runbook.toml",
@@ -65,6 +62,8 @@ pub fn render(
         );
     } else if focus_alerts {
         alerts_pane(state, c, theme, now, rest, frame);
+    } else if c.focus == crate::console::state::Pane::Blast {
+        super::blast::render_pane(state, c, theme, now, rest, frame);
     } else {
         let [log, strip] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(rest);
@@ -83,7 +82,13 @@ pub fn render(
         };
         frame.render_widget(
             Paragraph::new(format!(
-                "{alerts} · Blast radius: not connected · Actions: no runbook"
+                "{alerts} · {} · Actions: no runbook",
+                match state.blast.affected().count() {
+                    0 if state.board.sources.is_empty() && !state.metrics_expected =>
+                        "Blast radius: not connected".to_string(),
+                    0 => "Blast radius: all ok".to_string(),
+                    n => format!("Blast radius: {n} affected (b)"),
+                }
             ))
             .style(theme.style(Meaning::Muted)),
             strip,
@@ -448,6 +453,15 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
         Event::SilenceCreated { .. } | Event::SilenceExpired { .. } => {
             ("SILENCE", Meaning::Muted, e.event.describe())
         }
+        Event::BlastRadiusChanged { changes } => (
+            "BLAST",
+            if changes.iter().any(|c| c.to.is_failing()) {
+                Meaning::Warning
+            } else {
+                Meaning::Ok
+            },
+            e.event.describe(),
+        ),
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,

@@ -1,5 +1,6 @@
 //! Rendering: `render(&State, &Theme, now, &mut Frame)` is pure; one file per screen or modal.
 
+pub mod blast;
 mod incident;
 mod list;
 mod modal;

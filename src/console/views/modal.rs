@@ -183,6 +183,9 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
             frame.render_widget(text, i);
         }
+        Modal::Dependencies { scroll } => {
+            super::blast::render_dependencies(state, *scroll, theme, area, frame)
+        }
         Modal::AlertDetail(a) => {
             let r = centered(area, 90, area.height.saturating_sub(4));
             frame.render_widget(Clear, r);

@@ -1,0 +1,472 @@
+//! Blast radius: which services are failing, which depend on them, how bad it is. Pure: from
+//! the service catalog, the firing alerts and the latest metric values to each service's
+//! state with the evidence for it.
+//!
+//! A service is `down` or `degraded` on its own evidence (an alert that maps to it, a metric
+//! over a threshold), `at_risk` when it is healthy itself but depends, directly or through
+//! others, on a down or degraded service, and `ok` otherwise. Alerts that map to no service
+//! are listed as unmapped, never dropped. Cycles in `depends_on` are tolerated.
+
+use super::{Alert, AlertState};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+
+/// A service as the catalog (`services.toml`) describes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Service {
+    pub name: String,
+    /// 1 is the most important.
+    pub tier: u8,
+    pub customer_facing: bool,
+    pub team: Option<String>,
+    pub depends_on: Vec<String>,
+    /// Alert labels that identify it (all must match); default `{ service = name }`.
+    pub matchers: BTreeMap<String, String>,
+    pub runbook_url: Option<String>,
+    pub metrics: Vec<ServiceMetric>,
+}
+
+/// A metric that says how healthy a service is; the first one is its key metric.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServiceMetric {
+    pub name: String,
+    pub promql: String,
+    pub degraded_above: Option<f64>,
+    pub down_above: Option<f64>,
+}
+
+impl Service {
+    /// A service known only from alerts carrying `service = name`.
+    pub fn discovered(name: &str) -> Service {
+        Service {
+            name: name.to_string(),
+            tier: 3,
+            customer_facing: false,
+            team: None,
+            depends_on: Vec::new(),
+            matchers: BTreeMap::from([("service".to_string(), name.to_string())]),
+            runbook_url: None,
+            metrics: Vec::new(),
+        }
+    }
+
+    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+        !self.matchers.is_empty()
+            && self
+                .matchers
+                .iter()
+                .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+    }
+}
+
+/// The services of `services.toml`; empty means "discover them from alert labels".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ServiceCatalog {
+    pub services: Vec<Service>,
+}
+
+impl ServiceCatalog {
+    pub fn get(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// Every dependency cycle, each as the path that closes it (`a → b → a`), for
+    /// `check-config`. Dependencies on services not in the catalog are not cycles.
+    pub fn cycles(&self) -> Vec<Vec<String>> {
+        let mut found: Vec<Vec<String>> = Vec::new();
+        let mut seen_sets: BTreeSet<BTreeSet<String>> = BTreeSet::new();
+        for start in &self.services {
+            // Depth-first from each service, looking for a way back to it.
+            let mut stack: Vec<(String, Vec<String>)> =
+                vec![(start.name.clone(), vec![start.name.clone()])];
+            let mut visited: BTreeSet<String> = BTreeSet::new();
+            while let Some((node, path)) = stack.pop() {
+                let Some(s) = self.get(&node) else { continue };
+                for dep in &s.depends_on {
+                    if *dep == start.name {
+                        let set: BTreeSet<String> = path.iter().cloned().collect();
+                        if seen_sets.insert(set) {
+                            let mut cycle = path.clone();
+                            cycle.push(dep.clone());
+                            found.push(cycle);
+                        }
+                    } else if visited.insert(dep.clone()) {
+                        let mut p = path.clone();
+                        p.push(dep.clone());
+                        stack.push((dep.clone(), p));
+                    }
+                }
+            }
+        }
+        found
+    }
+
+    /// Dependencies naming no service in the catalog: (service, missing dependency).
+    pub fn unknown_dependencies(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for s in &self.services {
+            for d in &s.depends_on {
+                if self.get(d).is_none() {
+                    out.push((s.name.clone(), d.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How a service is doing, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceState {
+    Down,
+    Degraded,
+    AtRisk,
+    Ok,
+}
+
+impl ServiceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceState::Down => "down",
+            ServiceState::Degraded => "degraded",
+            ServiceState::AtRisk => "at_risk",
+            ServiceState::Ok => "ok",
+        }
+    }
+    /// Failing on its own evidence.
+    pub fn is_failing(self) -> bool {
+        matches!(self, ServiceState::Down | ServiceState::Degraded)
+    }
+}
+
+impl fmt::Display for ServiceState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a service is in its state.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Evidence {
+    Alert {
+        fingerprint: String,
+        alert: String,
+        severity: Option<String>,
+        /// An alert still pending in Prometheus: an early warning, not a failure.
+        pending: bool,
+    },
+    Metric {
+        metric: String,
+        value: f64,
+        threshold: f64,
+        /// `down` or `degraded`: which threshold it is over.
+        level: ServiceState,
+    },
+    DependsOn {
+        /// The dependency through which the failure reaches this service.
+        service: String,
+        /// Where the failure starts.
+        root: String,
+        root_state: ServiceState,
+    },
+}
+
+impl Evidence {
+    pub fn describe(&self) -> String {
+        match self {
+            Evidence::Alert {
+                alert,
+                severity,
+                pending,
+                ..
+            } => format!(
+                "{}alert {alert}{}",
+                if *pending { "pending " } else { "" },
+                severity
+                    .as_ref()
+                    .map(|s| format!(" ({s})"))
+                    .unwrap_or_default()
+            ),
+            Evidence::Metric {
+                metric,
+                value,
+                threshold,
+                level,
+            } => {
+                format!(
+                    "{metric} {} > {} ({level})",
+                    fmt_value(*value),
+                    fmt_value(*threshold)
+                )
+            }
+            Evidence::DependsOn {
+                service,
+                root,
+                root_state,
+            } => {
+                if service == root {
+                    format!("depends on {root} ({root_state})")
+                } else {
+                    format!("depends on {service}, which needs {root} ({root_state})")
+                }
+            }
+        }
+    }
+}
+
+fn fmt_value(v: f64) -> String {
+    if v.abs() >= 100.0 || v == v.trunc() {
+        format!("{v:.0}")
+    } else if v.abs() >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ServiceImpact {
+    pub name: String,
+    pub state: ServiceState,
+    pub evidence: Vec<Evidence>,
+    pub tier: u8,
+    pub customer_facing: bool,
+    pub team: Option<String>,
+    /// Failing itself with no failing dependency to explain it: where to look first.
+    pub root_suspect: bool,
+    /// Latest value of the key metric, if it has one.
+    pub key_metric: Option<(String, f64)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BlastRadius {
+    /// Every known service, worst first, then by tier and name.
+    pub services: Vec<ServiceImpact>,
+    /// Firing alerts that map to no service.
+    pub unmapped: Vec<Alert>,
+}
+
+impl BlastRadius {
+    /// The services not `ok`.
+    pub fn affected(&self) -> impl Iterator<Item = &ServiceImpact> {
+        self.services.iter().filter(|s| s.state != ServiceState::Ok)
+    }
+    pub fn customers_affected(&self) -> bool {
+        self.services
+            .iter()
+            .any(|s| s.customer_facing && s.state != ServiceState::Ok)
+    }
+    pub fn get(&self, name: &str) -> Option<&ServiceImpact> {
+        self.services.iter().find(|s| s.name == name)
+    }
+}
+
+/// Latest values: service → metric name → value.
+pub type MetricValues = BTreeMap<String, BTreeMap<String, f64>>;
+
+/// Computes the blast radius. With an empty catalog, services are discovered from the
+/// `service` label of the alerts.
+pub fn blast_radius(
+    catalog: &ServiceCatalog,
+    alerts: &[Alert],
+    metrics: &MetricValues,
+) -> BlastRadius {
+    let discovered;
+    let catalog = if catalog.services.is_empty() {
+        let names: BTreeSet<&str> = alerts.iter().filter_map(|a| a.label("service")).collect();
+        discovered = ServiceCatalog {
+            services: names.into_iter().map(Service::discovered).collect(),
+        };
+        &discovered
+    } else {
+        catalog
+    };
+
+    // Own evidence first.
+    let mut own: BTreeMap<&str, (ServiceState, Vec<Evidence>)> = BTreeMap::new();
+    let mut unmapped = Vec::new();
+    for a in alerts
+        .iter()
+        .filter(|a| a.is_firing() || a.state == AlertState::Pending)
+    {
+        let mut mapped = false;
+        for s in catalog.services.iter().filter(|s| s.matches(&a.labels)) {
+            mapped = true;
+            let pending = a.state == AlertState::Pending;
+            let severity = a.severity();
+            let level = if pending {
+                ServiceState::AtRisk
+            } else if matches!(
+                severity.as_deref(),
+                Some("critical" | "page" | "sev1" | "p1" | "error")
+            ) {
+                ServiceState::Down
+            } else {
+                ServiceState::Degraded
+            };
+            let e = own
+                .entry(s.name.as_str())
+                .or_insert((ServiceState::Ok, Vec::new()));
+            e.0 = e.0.min(level);
+            e.1.push(Evidence::Alert {
+                fingerprint: a.fingerprint.clone(),
+                alert: a.name().to_string(),
+                severity,
+                pending,
+            });
+        }
+        if !mapped && a.is_firing() {
+            unmapped.push(a.clone());
+        }
+    }
+    let mut key_metrics: BTreeMap<&str, (String, f64)> = BTreeMap::new();
+    for s in &catalog.services {
+        let Some(values) = metrics.get(&s.name) else {
+            continue;
+        };
+        for (n, m) in s.metrics.iter().enumerate() {
+            let Some(v) = values.get(&m.name).copied().filter(|v| v.is_finite()) else {
+                continue;
+            };
+            if n == 0 {
+                key_metrics.insert(&s.name, (m.name.clone(), v));
+            }
+            let over = match (m.down_above, m.degraded_above) {
+                (Some(t), _) if v > t => Some((ServiceState::Down, t)),
+                (_, Some(t)) if v > t => Some((ServiceState::Degraded, t)),
+                _ => None,
+            };
+            if let Some((level, threshold)) = over {
+                let e = own
+                    .entry(s.name.as_str())
+                    .or_insert((ServiceState::Ok, Vec::new()));
+                e.0 = e.0.min(level);
+                e.1.push(Evidence::Metric {
+                    metric: m.name.clone(),
+                    value: v,
+                    threshold,
+                    level,
+                });
+            }
+        }
+    }
+    let own_state = |name: &str| own.get(name).map_or(ServiceState::Ok, |(s, _)| *s);
+
+    // Then spread: for each healthy service, find the failing services it reaches through
+    // depends_on (breadth first, so the nearest path is the one shown; visited set, so a
+    // cycle ends the walk instead of looping).
+    let mut impacts = Vec::new();
+    for s in &catalog.services {
+        let mut state = own_state(&s.name);
+        let mut evidence = own
+            .get(s.name.as_str())
+            .map(|(_, e)| e.clone())
+            .unwrap_or_default();
+        let mut failing_dependency = false;
+        let mut visited: BTreeSet<&str> = BTreeSet::from([s.name.as_str()]);
+        let mut queue: VecDeque<(&str, &str)> = s
+            .depends_on
+            .iter()
+            .map(|d| (d.as_str(), d.as_str()))
+            .collect();
+        while let Some((node, via)) = queue.pop_front() {
+            if !visited.insert(node) {
+                continue;
+            }
+            let ns = own_state(node);
+            if ns.is_failing() {
+                failing_dependency = true;
+                evidence.push(Evidence::DependsOn {
+                    service: via.to_string(),
+                    root: node.to_string(),
+                    root_state: ns,
+                });
+            }
+            if let Some(dep) = catalog.get(node) {
+                queue.extend(dep.depends_on.iter().map(|d| (d.as_str(), via)));
+            }
+        }
+        if failing_dependency && state == ServiceState::Ok {
+            state = ServiceState::AtRisk;
+        }
+        impacts.push(ServiceImpact {
+            name: s.name.clone(),
+            state,
+            root_suspect: state.is_failing() && !failing_dependency,
+            evidence,
+            tier: s.tier,
+            customer_facing: s.customer_facing,
+            team: s.team.clone(),
+            key_metric: key_metrics.get(s.name.as_str()).cloned(),
+        });
+    }
+    impacts.sort_by(|a, b| (a.state, a.tier, &a.name).cmp(&(b.state, b.tier, &b.name)));
+    BlastRadius {
+        services: impacts,
+        unmapped,
+    }
+}
+
+/// How one service's state moved, for the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceChange {
+    pub service: String,
+    pub from: ServiceState,
+    pub to: ServiceState,
+    #[serde(default)]
+    pub customer_facing: bool,
+    /// The evidence for the new state, in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub why: Vec<String>,
+}
+
+impl ServiceChange {
+    /// `first affected`, `worsened`, `improved`, `recovered`.
+    pub fn kind(&self) -> &'static str {
+        match (self.from, self.to) {
+            (ServiceState::Ok, _) => "first affected",
+            (_, ServiceState::Ok) => "recovered",
+            (f, t) if t < f => "worsened",
+            _ => "improved",
+        }
+    }
+}
+
+/// What an incident has recorded of each service's state: service → (state, since).
+pub type ServiceHistory = BTreeMap<String, (ServiceState, DateTime<Utc>)>;
+
+/// Changes between what the incident last recorded and the blast radius now.
+pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<ServiceChange> {
+    let mut out = Vec::new();
+    for s in &now.services {
+        let before = recorded
+            .get(&s.name)
+            .map_or(ServiceState::Ok, |(st, _)| *st);
+        if before != s.state {
+            out.push(ServiceChange {
+                service: s.name.clone(),
+                from: before,
+                to: s.state,
+                customer_facing: s.customer_facing,
+                why: s.evidence.iter().map(Evidence::describe).collect(),
+            });
+        }
+    }
+    // A service that left the catalog (or was only discovered from alerts now gone) recovered.
+    for (name, (state, _)) in recorded {
+        if *state != ServiceState::Ok && now.get(name).is_none() {
+            out.push(ServiceChange {
+                service: name.clone(),
+                from: *state,
+                to: ServiceState::Ok,
+                customer_facing: false,
+                why: vec!["no longer reported".into()],
+            });
+        }
+    }
+    out
+}
