@@ -39,6 +39,32 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
             Err(e) => println!("webhook {} ({:?}): WARNING: {e}", w.display_name(), w.kind),
         }
     }
+    let services_path = ctx.paths.config_dir().join("services.toml");
+    let catalog = crate::config::load_services(&services_path)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    if services_path.exists() {
+        println!(
+            "{}: {} services",
+            services_path.display(),
+            catalog.services.len()
+        );
+    } else {
+        println!(
+            "{}: not found; services are discovered from alert labels",
+            services_path.display()
+        );
+    }
+    for cycle in catalog.cycles() {
+        println!(
+            "services.toml: WARNING: dependency cycle {}",
+            cycle.join(" → ")
+        );
+    }
+    for (service, missing) in catalog.unknown_dependencies() {
+        println!(
+            "services.toml: WARNING: {service} depends on {missing}, which is not in the catalog"
+        );
+    }
     super::probe::describe(&config);
     if probe {
         super::probe::run(&config)?;

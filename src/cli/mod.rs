@@ -5,6 +5,7 @@
 //! naming what was wrong.
 
 mod alerts;
+mod blast;
 mod check_config;
 mod list;
 mod log;
@@ -136,6 +137,13 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The blast radius now: which services are failing, which depend on them (--json for
+    /// scripts). Reads alerts, Prometheus metrics and services.toml; records nothing.
+    Blast {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
     Verify { id: String },
 }
@@ -232,6 +240,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
+        Some(Command::Blast { id, json }) => blast::run(&ctx, now, &id, json),
     }
 }
 

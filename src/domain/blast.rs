@@ -286,54 +286,68 @@ pub fn blast_radius(
         catalog
     };
 
-    // Own evidence first.
-    let mut own: BTreeMap<&str, (ServiceState, Vec<Evidence>)> = BTreeMap::new();
+    // Own evidence first. Services are indexed by their first matcher, so each alert costs a
+    // few look-ups instead of a scan of the catalog.
+    let mut index: std::collections::HashMap<(&str, &str), Vec<usize>> =
+        std::collections::HashMap::new();
+    for (n, s) in catalog.services.iter().enumerate() {
+        if let Some((k, v)) = s.matchers.iter().next() {
+            index.entry((k.as_str(), v.as_str())).or_default().push(n);
+        }
+    }
+    let mut own: Vec<(ServiceState, Vec<Evidence>)> =
+        vec![(ServiceState::Ok, Vec::new()); catalog.services.len()];
     let mut unmapped = Vec::new();
     for a in alerts
         .iter()
         .filter(|a| a.is_firing() || a.state == AlertState::Pending)
     {
         let mut mapped = false;
-        for s in catalog.services.iter().filter(|s| s.matches(&a.labels)) {
-            mapped = true;
-            let pending = a.state == AlertState::Pending;
-            let severity = a.severity();
-            let level = if pending {
-                ServiceState::AtRisk
-            } else if matches!(
-                severity.as_deref(),
-                Some("critical" | "page" | "sev1" | "p1" | "error")
-            ) {
-                ServiceState::Down
-            } else {
-                ServiceState::Degraded
+        for (k, v) in &a.labels {
+            let Some(candidates) = index.get(&(k.as_str(), v.as_str())) else {
+                continue;
             };
-            let e = own
-                .entry(s.name.as_str())
-                .or_insert((ServiceState::Ok, Vec::new()));
-            e.0 = e.0.min(level);
-            e.1.push(Evidence::Alert {
-                fingerprint: a.fingerprint.clone(),
-                alert: a.name().to_string(),
-                severity,
-                pending,
-            });
+            for &n in candidates {
+                if !catalog.services[n].matches(&a.labels) {
+                    continue;
+                }
+                mapped = true;
+                let pending = a.state == AlertState::Pending;
+                let severity = a.severity();
+                let level = if pending {
+                    ServiceState::AtRisk
+                } else if matches!(
+                    severity.as_deref(),
+                    Some("critical" | "page" | "sev1" | "p1" | "error")
+                ) {
+                    ServiceState::Down
+                } else {
+                    ServiceState::Degraded
+                };
+                own[n].0 = own[n].0.min(level);
+                own[n].1.push(Evidence::Alert {
+                    fingerprint: a.fingerprint.clone(),
+                    alert: a.name().to_string(),
+                    severity,
+                    pending,
+                });
+            }
         }
         if !mapped && a.is_firing() {
             unmapped.push(a.clone());
         }
     }
-    let mut key_metrics: BTreeMap<&str, (String, f64)> = BTreeMap::new();
-    for s in &catalog.services {
+    let mut key_metrics: Vec<Option<(String, f64)>> = vec![None; catalog.services.len()];
+    for (n, s) in catalog.services.iter().enumerate() {
         let Some(values) = metrics.get(&s.name) else {
             continue;
         };
-        for (n, m) in s.metrics.iter().enumerate() {
+        for (k, m) in s.metrics.iter().enumerate() {
             let Some(v) = values.get(&m.name).copied().filter(|v| v.is_finite()) else {
                 continue;
             };
-            if n == 0 {
-                key_metrics.insert(&s.name, (m.name.clone(), v));
+            if k == 0 {
+                key_metrics[n] = Some((m.name.clone(), v));
             }
             let over = match (m.down_above, m.degraded_above) {
                 (Some(t), _) if v > t => Some((ServiceState::Down, t)),
@@ -341,11 +355,8 @@ pub fn blast_radius(
                 _ => None,
             };
             if let Some((level, threshold)) = over {
-                let e = own
-                    .entry(s.name.as_str())
-                    .or_insert((ServiceState::Ok, Vec::new()));
-                e.0 = e.0.min(level);
-                e.1.push(Evidence::Metric {
+                own[n].0 = own[n].0.min(level);
+                own[n].1.push(Evidence::Metric {
                     metric: m.name.clone(),
                     value: v,
                     threshold,
@@ -354,45 +365,63 @@ pub fn blast_radius(
             }
         }
     }
-    let own_state = |name: &str| own.get(name).map_or(ServiceState::Ok, |(s, _)| *s);
 
-    // Then spread: for each healthy service, find the failing services it reaches through
-    // depends_on (breadth first, so the nearest path is the one shown; visited set, so a
-    // cycle ends the walk instead of looping).
-    let mut impacts = Vec::new();
-    for s in &catalog.services {
-        let mut state = own_state(&s.name);
-        let mut evidence = own
-            .get(s.name.as_str())
-            .map(|(_, e)| e.clone())
-            .unwrap_or_default();
-        let mut failing_dependency = false;
-        let mut visited: BTreeSet<&str> = BTreeSet::from([s.name.as_str()]);
-        let mut queue: VecDeque<(&str, &str)> = s
-            .depends_on
-            .iter()
-            .map(|d| (d.as_str(), d.as_str()))
-            .collect();
-        while let Some((node, via)) = queue.pop_front() {
-            if !visited.insert(node) {
+    // Then spread, once for all: a breadth-first walk from every failing service at the
+    // same time, over "is depended on by" edges. Each service keeps the nearest failing
+    // services it depends on (at most MAX_ROOTS, each once) and the dependency they come
+    // through. A visited check per root ends cycles.
+    const MAX_ROOTS: usize = 3;
+    let position: std::collections::HashMap<&str, usize> = catalog
+        .services
+        .iter()
+        .enumerate()
+        .map(|(n, s)| (s.name.as_str(), n))
+        .collect();
+    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); catalog.services.len()];
+    for (n, s) in catalog.services.iter().enumerate() {
+        for d in &s.depends_on {
+            if let Some(&m) = position.get(d.as_str())
+                && m != n
+            {
+                dependents[m].push(n);
+            }
+        }
+    }
+    let mut reached: Vec<Vec<(usize, usize)>> = vec![Vec::new(); catalog.services.len()];
+    let mut queue: VecDeque<(usize, usize)> = (0..catalog.services.len())
+        .filter(|n| own[*n].0.is_failing())
+        .map(|n| (n, n))
+        .collect();
+    while let Some((node, root)) = queue.pop_front() {
+        for &d in &dependents[node] {
+            if d == root
+                || reached[d].len() >= MAX_ROOTS
+                || reached[d].iter().any(|(r, _)| *r == root)
+            {
                 continue;
             }
-            let ns = own_state(node);
-            if ns.is_failing() {
-                failing_dependency = true;
-                evidence.push(Evidence::DependsOn {
-                    service: via.to_string(),
-                    root: node.to_string(),
-                    root_state: ns,
-                });
-            }
-            if let Some(dep) = catalog.get(node) {
-                queue.extend(dep.depends_on.iter().map(|d| (d.as_str(), via)));
-            }
+            reached[d].push((root, node));
+            queue.push_back((d, root));
         }
-        if failing_dependency && state == ServiceState::Ok {
-            state = ServiceState::AtRisk;
+    }
+    let own_states: Vec<ServiceState> = own.iter().map(|(s, _)| *s).collect();
+    let mut impacts = Vec::with_capacity(catalog.services.len());
+    for (n, s) in catalog.services.iter().enumerate() {
+        let own_state = own_states[n];
+        let mut evidence = std::mem::take(&mut own[n].1);
+        let failing_dependency = !reached[n].is_empty();
+        for &(root, via) in &reached[n] {
+            evidence.push(Evidence::DependsOn {
+                service: catalog.services[via].name.clone(),
+                root: catalog.services[root].name.clone(),
+                root_state: own_states[root],
+            });
         }
+        let state = if failing_dependency && own_state == ServiceState::Ok {
+            ServiceState::AtRisk
+        } else {
+            own_state
+        };
         impacts.push(ServiceImpact {
             name: s.name.clone(),
             state,
@@ -401,7 +430,7 @@ pub fn blast_radius(
             tier: s.tier,
             customer_facing: s.customer_facing,
             team: s.team.clone(),
-            key_metric: key_metrics.get(s.name.as_str()).cloned(),
+            key_metric: key_metrics[n].take(),
         });
     }
     impacts.sort_by(|a, b| (a.state, a.tier, &a.name).cmp(&(b.state, b.tier, &b.name)));
