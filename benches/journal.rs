@@ -1,1 +1,463 @@
-fn main() {}
+//! Journal benchmarks: `cargo bench --bench journal`.
+//!
+//! 1. `append/*`: one durable append (a note: write + `sync_data` under the journal's lock)
+//!    through `FileStore`/`Journal`, against a bare `write_all` + `sync_data` of a line of the
+//!    same size to a file in the same directory.
+//! 2. `replay/*`: `FileStore::open` of a 100,000-event journal (parse, hash-verify and fold
+//!    every line), against reading the same file and parsing each line as a
+//!    `serde_json::Value` (kept, as replay keeps its records). Both are timed up to the point
+//!    where the result is ready; `journal_open_and_drop_100k` adds freeing the journal.
+//!
+//! Everything is written under the target directory (`target/tmp`), not tmpfs, so `sync_data`
+//! reaches a real disk; the filesystem in use is printed first. After the run, the medians and
+//! each library/reference ratio measured in this process are printed.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use criterion::Criterion;
+use std::fs::{self, File, OpenOptions};
+use std::hint::black_box;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::{Instant, SystemTime};
+use warroom::domain::{Event, Incident, NoteKind, Rejected, Role, Severity, Status};
+use warroom::journal::{FileStore, Journal};
+
+/// Events in the replay journal.
+const REPLAY_EVENTS: usize = 100_000;
+
+fn target_tmp() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    fs::create_dir_all(&dir).expect("create target/tmp");
+    dir
+}
+
+fn scratch(prefix: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir_in(target_tmp())
+        .expect("create a scratch dir under target/tmp")
+}
+
+/// The filesystem holding `path`, by `statfs` magic number.
+fn filesystem(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return "unknown".into();
+    };
+    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
+        return "unknown".into();
+    }
+    #[allow(clippy::unnecessary_cast)]
+    let magic = st.f_type as i64;
+    let name = match magic {
+        0xEF53 => "ext2/3/4",
+        0x0102_1994 => "tmpfs",
+        0x5846_5342 => "xfs",
+        0x9123_683E => "btrfs",
+        0x794C_7630 => "overlayfs",
+        0x2FC1_2FC1 => "zfs",
+        0x6969 => "nfs",
+        _ => "other",
+    };
+    format!("{name} (statfs magic {magic:#x})")
+}
+
+/// A small deterministic generator, so every run replays the same journal.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        // xorshift64*
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+}
+
+const PEOPLE: &[&str] = &[
+    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
+];
+
+const WORDS: &[&str] = &[
+    "checkout-api",
+    "p99",
+    "latency",
+    "is",
+    "up",
+    "to",
+    "4.2s",
+    "on",
+    "eu-west-1",
+    "after",
+    "the",
+    "deploy",
+    "of",
+    "pricing",
+    "v2.31.0;",
+    "error",
+    "rate",
+    "5xx",
+    "at",
+    "12%",
+    "and",
+    "climbing.",
+    "Rolled",
+    "back",
+    "canary,",
+    "waiting",
+    "for",
+    "metrics",
+    "\"payments\"",
+    "db",
+    "connection",
+    "pool",
+    "exhausted",
+    "(max=200)",
+    "—",
+    "suspect",
+    "retry",
+    "storm",
+    "from",
+    "cart-service.",
+    "Feature",
+    "flag",
+    "new_tax_engine",
+    "turned",
+    "off",
+    "customers",
+    "see",
+    "HTTP",
+    "500",
+    "on",
+    "checkout",
+    "page",
+];
+
+fn sentence(rng: &mut Rng, min: usize, max: usize) -> String {
+    let want = min + rng.below(max - min + 1);
+    let mut s = String::with_capacity(max);
+    while s.len() < want {
+        let word = WORDS[rng.below(WORDS.len())];
+        let gap = usize::from(!s.is_empty());
+        if s.len() + gap + word.len() > max {
+            if s.len() >= min {
+                break;
+            }
+            continue;
+        }
+        if gap == 1 {
+            s.push(' ');
+        }
+        s.push_str(word);
+    }
+    s
+}
+
+/// The next event of a realistic incident: mostly notes and status updates, with role and
+/// severity changes and status moves among them, each valid for `incident` as it stands.
+fn next_event(rng: &mut Rng, incident: &Incident) -> Event {
+    loop {
+        let roll = rng.below(100);
+        let event = match roll {
+            0..60 => Event::Note {
+                kind: *rng.pick(&[
+                    NoteKind::Observation,
+                    NoteKind::Observation,
+                    NoteKind::Hypothesis,
+                    NoteKind::Decision,
+                ]),
+                text: sentence(rng, 50, 300),
+            },
+            60..82 => Event::StatusUpdate {
+                text: sentence(rng, 80, 300),
+            },
+            82..92 => Event::RoleAssigned {
+                role: *rng.pick(&[
+                    Role::Commander,
+                    Role::Deputy,
+                    Role::Scribe,
+                    Role::Liaison,
+                    Role::Sme,
+                ]),
+                person: rng.pick(PEOPLE).to_string(),
+            },
+            92..96 => Event::SeverityChanged {
+                from: incident.severity,
+                to: *rng.pick(&[Severity::Sev1, Severity::Sev2, Severity::Sev3]),
+            },
+            _ => Event::StatusChanged {
+                from: incident.status,
+                to: *rng.pick(&[
+                    Status::Investigating,
+                    Status::Identified,
+                    Status::Monitoring,
+                ]),
+            },
+        };
+        if incident.check(&event).is_ok() {
+            return event;
+        }
+    }
+}
+
+fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53).unwrap()
+}
+
+/// Writes a genuine `REPLAY_EVENTS`-event journal through the library into `data_dir`.
+/// Appends go to tmpfs when there is one (fsync is free there), and the finished file is
+/// copied into `data_dir`; otherwise they go straight to `data_dir`, which takes a while.
+fn build_replay_journal(data_dir: &Path) -> u64 {
+    let shm = Path::new("/dev/shm");
+    let staging = (shm.is_dir() && filesystem(shm).starts_with("tmpfs"))
+        .then(|| {
+            tempfile::Builder::new()
+                .prefix("warroom-bench-")
+                .tempdir_in(shm)
+                .ok()
+        })
+        .flatten();
+    let build_dir = staging
+        .as_ref()
+        .map(|d| d.path().to_path_buf())
+        .unwrap_or_else(|| data_dir.to_path_buf());
+    eprintln!(
+        "building a {REPLAY_EVENTS}-event journal in {} [{}] …",
+        build_dir.display(),
+        filesystem(&build_dir)
+    );
+    let started = std::time::Instant::now();
+    let store = FileStore::new(&build_dir);
+    let mut at = start_time();
+    let mut journal = store
+        .create(
+            "alice",
+            at,
+            "Checkout 500s",
+            Severity::Sev1,
+            Some("customers cannot pay"),
+        )
+        .expect("open the bench incident");
+    let mut rng = Rng(0x5EED_CAFE_F00D_BEEF);
+    for _ in 1..REPLAY_EVENTS {
+        at += Duration::milliseconds(500 + rng.below(30_000) as i64);
+        let by = *rng.pick(PEOPLE);
+        journal
+            .append_with(by, at, &mut |incident: Option<&Incident>| {
+                let incident = incident.ok_or_else(|| Rejected("no incident".into()))?;
+                Ok(next_event(&mut rng, incident))
+            })
+            .expect("append to the bench journal");
+    }
+    let id = journal.id().to_string();
+    let built = journal.path().to_path_buf();
+    drop(journal);
+    if staging.is_some() {
+        let dest = data_dir.join("incidents").join(&id);
+        fs::create_dir_all(&dest).expect("create the incident dir");
+        fs::copy(&built, dest.join("journal.jsonl")).expect("copy the journal");
+    }
+    let path = data_dir.join("incidents").join(&id).join("journal.jsonl");
+    let bytes = fs::metadata(&path).expect("journal written").len();
+    eprintln!(
+        "built {} ({bytes} bytes) in {:.1?}",
+        path.display(),
+        started.elapsed()
+    );
+    bytes
+}
+
+fn append(c: &mut Criterion) {
+    let dir = scratch("warroom-bench-append-");
+    eprintln!(
+        "append: {} [{}]",
+        dir.path().display(),
+        filesystem(dir.path())
+    );
+    let store = FileStore::new(dir.path().join("data"));
+    let mut journal = store
+        .create("alice", Utc::now(), "Checkout 500s", Severity::Sev1, None)
+        .expect("open the bench incident");
+    let text = "p99 latency on checkout-api is 4.2s since the pricing deploy; rolling back the \
+                canary and watching the error rate"
+        .to_string();
+    let note = || Event::Note {
+        kind: NoteKind::Observation,
+        text: text.clone(),
+    };
+    // The reference writes a line exactly as long as the library's.
+    let sample = journal
+        .append("alice", Utc::now(), note())
+        .expect("append a note");
+    let line_len = sample.to_line().len() + 1;
+    let mut reference_line = vec![b'x'; line_len];
+    reference_line[line_len - 1] = b'\n';
+    eprintln!("append: one note line is {line_len} bytes");
+
+    let mut group = c.benchmark_group("append");
+    group.sample_size(50);
+    group.measurement_time(std::time::Duration::from_secs(10));
+    group.bench_function("journal_note", |b| {
+        b.iter(|| {
+            black_box(
+                journal
+                    .append("alice", Utc::now(), note())
+                    .expect("append a note"),
+            )
+        })
+    });
+    let reference_path = dir.path().join("reference.jsonl");
+    let mut file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&reference_path)
+        .expect("open the reference file");
+    group.bench_function("reference_write_sync_data", |b| {
+        b.iter(|| {
+            file.write_all(black_box(&reference_line))
+                .and_then(|()| file.sync_data())
+                .expect("write the reference line")
+        })
+    });
+    group.finish();
+}
+
+fn replay(c: &mut Criterion) {
+    let dir = scratch("warroom-bench-replay-");
+    let data_dir = dir.path().join("data");
+    eprintln!(
+        "replay: {} [{}]",
+        data_dir.display(),
+        filesystem(dir.path())
+    );
+    build_replay_journal(&data_dir);
+    let store = FileStore::new(&data_dir);
+    let path = data_dir.join("incidents/INC-1/journal.jsonl");
+
+    // Check once, outside the timed loop, that the journal is whole and genuine.
+    let journal = store.open("INC-1").expect("replay the bench journal");
+    assert_eq!(journal.records().len(), REPLAY_EVENTS);
+    assert!(journal.incident().is_some());
+    drop(journal);
+
+    let mut group = c.benchmark_group("replay");
+    group.sample_size(20);
+    group.measurement_time(std::time::Duration::from_secs(15));
+    // What the aim is about: the time until the incident is replayed and ready. Dropping the
+    // 100k records afterwards is timed apart, below.
+    group.bench_function("journal_open_100k", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let journal = store.open("INC-1").expect("replay the bench journal");
+                black_box(journal.incident().map(|i| i.last_seq));
+                timed += started.elapsed();
+                drop(journal);
+            }
+            timed
+        })
+    });
+    // The reference keeps every parsed line, as replay keeps every record, and its values are
+    // likewise dropped outside the timing.
+    group.bench_function("reference_read_parse_value_100k", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let text = fs::read_to_string(&path).expect("read the journal");
+                let values: Vec<serde_json::Value> = text
+                    .lines()
+                    .map(|line| serde_json::from_str(line).expect("a JSON line"))
+                    .collect();
+                black_box(&values);
+                timed += started.elapsed();
+                assert_eq!(values.len(), REPLAY_EVENTS);
+                drop(values);
+            }
+            timed
+        })
+    });
+    group.bench_function("journal_open_and_drop_100k", |b| {
+        b.iter(|| {
+            let journal = store.open("INC-1").expect("replay the bench journal");
+            black_box(journal.incident().map(|i| i.last_seq))
+        })
+    });
+    group.finish();
+}
+
+/// The median (ns) of one benchmark, if it was measured by this process.
+fn median_ns(out: &Path, group: &str, name: &str, since: SystemTime) -> Option<f64> {
+    let path = out.join(group).join(name).join("new/estimates.json");
+    let fresh = fs::metadata(&path).ok()?.modified().ok()? >= since;
+    if !fresh {
+        return None;
+    }
+    let v: serde_json::Value = serde_json::from_reader(File::open(&path).ok()?).ok()?;
+    v["median"]["point_estimate"].as_f64()
+}
+
+fn human(ns: f64) -> String {
+    match ns {
+        n if n >= 1e9 => format!("{:.3} s", n / 1e9),
+        n if n >= 1e6 => format!("{:.2} ms", n / 1e6),
+        n if n >= 1e3 => format!("{:.2} µs", n / 1e3),
+        n => format!("{n:.0} ns"),
+    }
+}
+
+/// The load average, to judge how noisy a run was: machines are shared.
+fn loadavg() -> String {
+    fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|_| "unknown".into())
+}
+
+fn main() {
+    let started = SystemTime::now();
+    eprintln!("load average at start: {}", loadavg());
+    let out = target_tmp()
+        .parent()
+        .map(|t| t.join("criterion"))
+        .unwrap_or_else(|| PathBuf::from("target/criterion"));
+    let mut c = Criterion::default()
+        .output_directory(&out)
+        .configure_from_args();
+    append(&mut c);
+    replay(&mut c);
+    c.final_summary();
+
+    let pairs = [
+        ("append", "journal_note", "reference_write_sync_data"),
+        (
+            "replay",
+            "journal_open_100k",
+            "reference_read_parse_value_100k",
+        ),
+    ];
+    for (group, lib, reference) in pairs {
+        let (Some(l), Some(r)) = (
+            median_ns(&out, group, lib, started),
+            median_ns(&out, group, reference, started),
+        ) else {
+            continue;
+        };
+        println!(
+            "{group}: median {lib} {} vs {reference} {} → ratio {:.2}x",
+            human(l),
+            human(r),
+            l / r
+        );
+    }
+    println!("load average at end: {}", loadavg());
+}
