@@ -52,11 +52,15 @@ async fn wait_for(
     }
 }
 
-/// One poll of the source, fed to the console like the poller does.
+/// One poll of the source, fed to the console like the poller does; returns what it asks
+/// to record about the linked alerts (the blast radius it also updates is another test's).
 async fn poll(source: &AlertSource, filter: &AlertFilter, state: &mut State) -> Vec<Effect> {
     let report = fetch_report(source, filter, Duration::from_secs(10)).await;
     assert!(report.result.is_ok(), "{:?}", report.result);
     update(state, Action::AlertReport(report), chrono::Utc::now())
+        .into_iter()
+        .filter(|e| matches!(e, Effect::ObserveAlerts { .. }))
+        .collect()
 }
 
 /// Polls until the console asks for something to be recorded.
