@@ -55,10 +55,7 @@ async fn posted_alerts_are_listed_filtered_grouped_and_merged_across_an_ha_pair(
         (l.len() == 3).then_some(l)
     })
     .await;
-    let high = listed
-        .iter()
-        .find(|x| x.name() == "HighErrorRate")
-        .unwrap();
+    let high = listed.iter().find(|x| x.name() == "HighErrorRate").unwrap();
     assert_eq!(high.state, AlertState::Active);
     assert_eq!(high.summary(), "5xx above 5% on checkout");
     assert_eq!(high.severity().as_deref(), Some("critical"));
@@ -168,11 +165,15 @@ async fn a_silence_from_the_client_suppresses_and_expiring_it_reactivates() {
         .unwrap();
     assert!(!id.is_empty());
 
-    let silenced = eventually("the alert is suppressed", Duration::from_secs(20), || async {
-        high(AlertFilter::default())
-            .await
-            .filter(|a| a.state == AlertState::Suppressed)
-    })
+    let silenced = eventually(
+        "the alert is suppressed",
+        Duration::from_secs(20),
+        || async {
+            high(AlertFilter::default())
+                .await
+                .filter(|a| a.state == AlertState::Suppressed)
+        },
+    )
     .await;
     assert_eq!(silenced.silenced_by, [id.clone()]);
     // The other checkout alert is untouched.
@@ -199,11 +200,15 @@ async fn a_silence_from_the_client_suppresses_and_expiring_it_reactivates() {
     assert_eq!(s.matchers.len(), 2);
 
     c.expire_silence(&id).await.unwrap();
-    let back = eventually("the alert is active again", Duration::from_secs(20), || async {
-        high(active_only.clone())
-            .await
-            .filter(|a| a.state == AlertState::Active)
-    })
+    let back = eventually(
+        "the alert is active again",
+        Duration::from_secs(20),
+        || async {
+            high(active_only.clone())
+                .await
+                .filter(|a| a.state == AlertState::Active)
+        },
+    )
     .await;
     assert!(back.silenced_by.is_empty());
     let listed = c.silences().await.unwrap();
@@ -213,11 +218,7 @@ async fn a_silence_from_the_client_suppresses_and_expiring_it_reactivates() {
     );
 
     // A silence with no matcher is refused before any request; a bad ID is the server's 4xx/5xx.
-    assert!(
-        c.create_silence(&[], now, now, "alice", "x")
-            .await
-            .is_err()
-    );
+    assert!(c.create_silence(&[], now, now, "alice", "x").await.is_err());
     let err = c.expire_silence("not-a-silence").await.unwrap_err();
     assert!(err.to_string().contains("HTTP"), "{err}");
 }
