@@ -1,0 +1,350 @@
+//! Keys in the screens: the keymap turns them into commands, and commands into state changes
+//! and effects; the palette offers the same commands by name.
+
+use super::*;
+
+pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.modal.is_some() {
+        return on_modal_key(state, key, now);
+    }
+    // Any key dismisses an old message; problems stay until `esc`.
+    state.flash = None;
+    if key.code == KeyCode::Esc && !state.problems.is_empty() && state.pending_keys.is_empty() {
+        state.problems.clear();
+        return vec![];
+    }
+    state.pending_keys.push(Chord::from_event(&key));
+    match state.keymap.resolve(state.mode(), &state.pending_keys) {
+        Resolution::Pending => vec![],
+        Resolution::Unbound => {
+            state.pending_keys.clear();
+            vec![]
+        }
+        Resolution::Run(cmd) => {
+            state.pending_keys.clear();
+            run(state, cmd, now)
+        }
+    }
+}
+
+/// Runs a command from a key or the palette.
+pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
+    let mode = state.mode();
+    if cmd.mutates() && mode == Mode::Incident {
+        let refusal = match &state.current {
+            Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
+            Some(c) if c.incident.as_ref().is_some_and(Incident::is_resolved) => {
+                Some(format!("{} is resolved", c.id))
+            }
+            _ => None,
+        };
+        if let Some(r) = refusal {
+            flash(state, now, r, true);
+            return vec![];
+        }
+    }
+    match cmd {
+        Command::Quit => {
+            if state.current.as_ref().is_some_and(Current::leading) {
+                state.modal = Some(Modal::ConfirmQuit);
+                vec![]
+            } else {
+                state.quit = true;
+                vec![Effect::Quit]
+            }
+        }
+        Command::Help => {
+            state.modal = Some(Modal::Help { scroll: 0 });
+            vec![]
+        }
+        Command::Palette => {
+            state.modal = Some(Modal::Palette {
+                query: String::new(),
+                selected: 0,
+            });
+            vec![]
+        }
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => {
+            navigate(state, cmd);
+            vec![]
+        }
+        Command::Enter => match mode {
+            Mode::List => {
+                let id = state.listed().get(state.list_cursor).map(|i| i.id.clone());
+                id.map(|id| vec![Effect::Open { id }]).unwrap_or_default()
+            }
+            _ => {
+                if let Some(a) = selected_alert(state) {
+                    state.modal = Some(Modal::AlertDetail(Box::new(a)));
+                }
+                vec![]
+            }
+        },
+        Command::FocusNext => {
+            if let Some(c) = state.current.as_mut() {
+                let alerts = !state.board.sources.is_empty();
+                let blast = alerts || state.metrics_expected;
+                c.focus = match c.focus {
+                    Pane::Log if alerts => Pane::Alerts,
+                    Pane::Log | Pane::Alerts if blast => Pane::Blast,
+                    _ => Pane::Log,
+                };
+            }
+            vec![]
+        }
+        Command::LinkAlert => link_alert(state, now),
+        Command::Dependencies => {
+            state.modal = Some(Modal::Dependencies { scroll: 0 });
+            vec![]
+        }
+        Command::Silence => open_silence(state, now),
+        Command::Back => match state.current.take() {
+            Some(c) if c.leading() => vec![Effect::Leave { id: c.id }],
+            _ => vec![],
+        },
+        Command::NewIncident => {
+            state.modal = Some(Modal::NewIncident {
+                title: text_input("", "what is broken, in a few words"),
+                severity: Severity::Sev2,
+            });
+            vec![]
+        }
+        Command::ToggleResolved => {
+            state.show_resolved = !state.show_resolved;
+            state.list_cursor = 0;
+            vec![]
+        }
+        Command::Note => open_editor(
+            state,
+            Purpose::Note {
+                note_kind: NoteKind::Observation,
+            },
+        ),
+        Command::Hypothesis => open_editor(
+            state,
+            Purpose::Note {
+                note_kind: NoteKind::Hypothesis,
+            },
+        ),
+        Command::Decision => open_editor(
+            state,
+            Purpose::Note {
+                note_kind: NoteKind::Decision,
+            },
+        ),
+        Command::StatusUpdate => open_editor(state, Purpose::StatusUpdate),
+        Command::Resolve => open_editor(state, Purpose::Resolve),
+        Command::Severity => open_picker(state, PickerKind::Severity),
+        Command::Snooze => open_picker(state, PickerKind::Snooze),
+        Command::TaskDone => open_picker(state, PickerKind::Task),
+        Command::Task => {
+            state.modal = Some(Modal::Task(Box::new(TaskForm {
+                person: text_input("", "who"),
+                what: text_input("", "what, e.g. check the primary DB"),
+                minutes: text_input("5", ""),
+                field: 0,
+            })));
+            vec![]
+        }
+        Command::Handoff => {
+            state.modal = Some(Modal::Handoff {
+                person: text_input("", "who takes command"),
+            });
+            vec![]
+        }
+        Command::Status => open_picker(state, PickerKind::Status),
+        Command::Assign => open_picker(state, PickerKind::Role),
+        Command::Filter => {
+            if let Some(c) = &state.current {
+                state.modal = Some(Modal::Filter {
+                    text: text_input(&c.text_filter, "text to look for"),
+                });
+            }
+            vec![]
+        }
+        Command::KindFilter => {
+            if let Some(c) = state.current.as_mut() {
+                c.kind_filter = c.kind_filter.next();
+                c.scroll = 0;
+            }
+            vec![]
+        }
+        Command::ClearFilter => {
+            if let Some(c) = state.current.as_mut() {
+                c.kind_filter = Default::default();
+                c.text_filter.clear();
+                c.scroll = 0;
+            }
+            vec![]
+        }
+    }
+}
+
+pub(super) fn navigate(state: &mut State, cmd: Command) {
+    let page = state.size.1.saturating_sub(8).max(1) as usize;
+    match state.current.as_mut() {
+        None => {
+            let n = state.listed().len();
+            let last = n.saturating_sub(1);
+            state.list_cursor = match cmd {
+                Command::Up => state.list_cursor.saturating_sub(1),
+                Command::Down => (state.list_cursor + 1).min(last),
+                Command::PageUp => state.list_cursor.saturating_sub(page),
+                Command::PageDown => (state.list_cursor + page).min(last),
+                Command::Top => 0,
+                _ => last,
+            };
+        }
+        Some(c) if c.focus == Pane::Alerts => {
+            let last = state.board.merged().len().saturating_sub(1);
+            c.alert_cursor = match cmd {
+                Command::Up => c.alert_cursor.saturating_sub(1),
+                Command::Down => (c.alert_cursor + 1).min(last),
+                Command::PageUp => c.alert_cursor.saturating_sub(page),
+                Command::PageDown => (c.alert_cursor + page).min(last),
+                Command::Top => 0,
+                _ => last,
+            };
+        }
+        Some(c) => {
+            let max = c.visible().count().saturating_sub(1);
+            c.scroll = match cmd {
+                Command::Up => (c.scroll + 1).min(max),
+                Command::Down => c.scroll.saturating_sub(1),
+                Command::PageUp => (c.scroll + page).min(max),
+                Command::PageDown => c.scroll.saturating_sub(page),
+                Command::Top => max,
+                _ => 0,
+            };
+        }
+    }
+}
+
+pub(super) fn open_editor(state: &mut State, purpose: Purpose) -> Vec<Effect> {
+    let Some(c) = &state.current else {
+        return vec![];
+    };
+    let initial = match &c.draft {
+        Some(d) if d.purpose == purpose => d.text.clone(),
+        _ => String::new(),
+    };
+    let placeholder = match purpose {
+        Purpose::Note { .. } => "what you saw, suspect or decided",
+        Purpose::StatusUpdate => "Conditions: …\nActions: …\nNeeds: …",
+        Purpose::Resolve => "how it ended (optional)",
+    };
+    state.modal = Some(Modal::Editor {
+        purpose,
+        text: text_input(&initial, placeholder),
+    });
+    vec![]
+}
+
+pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
+    let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
+        return vec![];
+    };
+    let (options, selected): (Vec<String>, usize) = match kind {
+        PickerKind::Severity => (
+            Severity::ALL
+                .iter()
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            Severity::ALL
+                .iter()
+                .position(|s| *s == i.severity)
+                .unwrap_or(0),
+        ),
+        PickerKind::Status => (
+            Status::ALL
+                .iter()
+                .filter(|s| **s != Status::Resolved)
+                .map(|s| s.as_str().to_string())
+                .collect(),
+            Status::ALL.iter().position(|s| *s == i.status).unwrap_or(0),
+        ),
+        PickerKind::Role => (
+            Role::ALL.iter().map(|r| r.as_str().to_string()).collect(),
+            0,
+        ),
+        PickerKind::Snooze => (vec!["2 minutes".into(), "5 minutes".into()], 0),
+        PickerKind::Task => {
+            let open: Vec<String> = i
+                .open_tasks()
+                .map(|t| format!("T{} {}: {}", t.id, t.person, t.what))
+                .collect();
+            if open.is_empty() {
+                state.flash = Some(Flash {
+                    text: "no open tasks".into(),
+                    error: false,
+                    at: i.updated_at,
+                });
+                return vec![];
+            }
+            (open, 0)
+        }
+    };
+    state.modal = Some(Modal::Picker(Picker {
+        kind,
+        options,
+        selected,
+    }));
+    vec![]
+}
+
+/// Commands the palette offers here, best match first: the exact name, then names starting
+/// with the query, containing it, or matching it as a subsequence; shorter names first.
+pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
+    let mode = state.mode();
+    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let q = query.trim().to_lowercase();
+    let mut scored: Vec<(u8, usize, Command)> = Command::ALL
+        .iter()
+        .copied()
+        .filter(|c| available(*c, mode) && !(read_only && c.mutates()))
+        .filter_map(|c| {
+            let name = c.name();
+            let score = if name == q {
+                0
+            } else if name.starts_with(&q) {
+                1
+            } else if name.contains(&q) {
+                2
+            } else if is_subsequence(&q, name) {
+                3
+            } else {
+                return None;
+            };
+            // Among equals, the shortest name is the likeliest meant.
+            Some((score, name.len(), c))
+        })
+        .collect();
+    scored.sort();
+    scored.into_iter().map(|(_, _, c)| c).collect()
+}
+
+/// Whether a command means anything in this mode.
+pub fn available(cmd: Command, mode: Mode) -> bool {
+    match cmd {
+        Command::Quit | Command::Help | Command::Palette => true,
+        Command::Up
+        | Command::Down
+        | Command::PageUp
+        | Command::PageDown
+        | Command::Top
+        | Command::Bottom => true,
+        Command::Enter => true,
+        Command::NewIncident | Command::ToggleResolved => mode == Mode::List,
+        _ => mode == Mode::Incident,
+    }
+}
+
+pub(super) fn is_subsequence(needle: &str, hay: &str) -> bool {
+    let mut h = hay.chars();
+    needle.chars().all(|n| h.any(|c| c == n))
+}

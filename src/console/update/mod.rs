@@ -1,0 +1,240 @@
+//! The reducer: `update(&mut State, Action, now) -> Vec<Effect>`. Pure: no I/O, no clock
+//! reads, so every key sequence can be tested with a fixed clock. This file routes actions;
+//! the submodules handle keys on screens, keys in modals, the status-update clock, and alerts.
+
+use super::action::{Action, Draft, Effect, Lead, Purpose};
+use super::keymap::{Chord, Command, Mode, Resolution};
+use super::state::{
+    Current, Flash, Modal, Pane, Picker, PickerKind, SilenceForm, State, TaskForm, text_input,
+    text_of,
+};
+use crate::backends::webhook::UpdateMessage;
+use crate::domain::{
+    Event, Incident, NoteKind, Role, Severity, Status, handoff_summary, status_update_draft,
+};
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+mod alerts;
+mod cadence;
+mod commands;
+mod modals;
+
+use alerts::*;
+use cadence::*;
+use commands::*;
+pub use commands::{available, palette_matches, run};
+use modals::*;
+
+pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    match action {
+        Action::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
+        Action::Key(_) => vec![],
+        Action::Resize { width, height } => {
+            state.size = (width, height);
+            vec![]
+        }
+        Action::Tick => check_due(state, now),
+        Action::Paste(text) => on_paste(state, &text, now),
+        Action::Incidents(list) => {
+            state.incidents = list;
+            state.loaded = true;
+            let n = state.listed().len();
+            state.list_cursor = state.list_cursor.min(n.saturating_sub(1));
+            vec![]
+        }
+        Action::Opened {
+            id,
+            entries,
+            lead,
+            draft,
+        } => {
+            let incident = Incident::fold(&id, &entries);
+            if let Lead::ReadOnly { holder } = &lead {
+                flash(
+                    state,
+                    now,
+                    format!("{id} is led by {holder}: read-only here"),
+                    true,
+                );
+            }
+            state.current = Some(Current {
+                id,
+                entries,
+                incident,
+                lead,
+                scroll: 0,
+                kind_filter: Default::default(),
+                text_filter: String::new(),
+                draft: draft.clone(),
+                prompted_for: None,
+                rung_for: None,
+                focus: Pane::Log,
+                alert_cursor: 0,
+            });
+            if let Some(d) = draft {
+                state.modal = Some(Modal::DraftOffer(d));
+            }
+            vec![]
+        }
+        Action::Appended {
+            id,
+            entries,
+            cleared_draft,
+        } => {
+            state.saving = state.saving.saturating_sub(1);
+            if cleared_draft && let Some(c) = state.current.as_mut().filter(|c| c.id == id) {
+                c.draft = None;
+            }
+            // Our own append is the last of these; a status update goes out to chat now.
+            let resolved_by_us = entries
+                .last()
+                .is_some_and(|e| matches!(e.event, Event::Resolved { .. }) && e.by == state.me);
+            let deliver = entries.last().and_then(|e| match &e.event {
+                Event::StatusUpdate { text } if e.by == state.me => {
+                    Some((e.seq, e.at, text.clone()))
+                }
+                _ => None,
+            });
+            add_entries(state, &id, entries);
+            if resolved_by_us
+                && let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref())
+            {
+                let live: Vec<(String, String)> = i
+                    .live_silences(now)
+                    .map(|s| (s.source.clone(), s.id.clone()))
+                    .collect();
+                if !live.is_empty() {
+                    state.modal = Some(Modal::ExpireSilences(live));
+                }
+            }
+            let incident = state
+                .current
+                .as_ref()
+                .filter(|c| c.id == id)
+                .and_then(|c| c.incident.clone());
+            match (deliver, incident) {
+                (Some((seq, at, text)), Some(i)) => vec![Effect::Deliver {
+                    id: id.clone(),
+                    message: UpdateMessage::new(&i, seq, at, &state.me, &text),
+                }],
+                _ => vec![],
+            }
+        }
+        Action::Entries { id, entries } => {
+            add_entries(state, &id, entries);
+            vec![]
+        }
+        Action::AppendFailed { id, reason } => {
+            state.saving = state.saving.saturating_sub(1);
+            let kept = state
+                .current
+                .as_ref()
+                .is_some_and(|c| c.id == id && c.draft.is_some());
+            let tail = if kept {
+                " (your text is kept as a draft)"
+            } else {
+                ""
+            };
+            flash(
+                state,
+                now,
+                format!("{id}: not recorded — {reason}{tail}"),
+                true,
+            );
+            vec![]
+        }
+        Action::Created { id } => {
+            state.saving = state.saving.saturating_sub(1);
+            vec![Effect::Open { id }]
+        }
+        Action::Problem(p) => {
+            state.problems.push(p);
+            vec![]
+        }
+        Action::AlertReport(report) => {
+            report.apply(&mut state.board);
+            let n = state.alert_rows().len();
+            if let Some(c) = state.current.as_mut() {
+                c.alert_cursor = c.alert_cursor.min(n.saturating_sub(1));
+            }
+            state.recompute_blast();
+            let mut fx = observe_alerts(state, now);
+            fx.extend(observe_blast(state));
+            fx
+        }
+        Action::Metrics(report) => {
+            if report.errors.is_empty() || !report.values.is_empty() {
+                state.metrics = report.values;
+                state.metrics_ok = Some(report.at);
+            }
+            state.metrics_error = match report.errors.first() {
+                Some(e) => Some((
+                    state
+                        .metrics_error
+                        .as_ref()
+                        .map_or(report.at, |(since, _)| *since),
+                    e.clone(),
+                )),
+                None => None,
+            };
+            for (service, points) in report.history {
+                state.history.insert(service, points);
+            }
+            state.recompute_blast();
+            observe_blast(state)
+        }
+        Action::Terminate => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+    }
+}
+
+fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) {
+    let Some(c) = state.current.as_mut().filter(|c| c.id == id) else {
+        return;
+    };
+    let last = c.entries.last().map_or(0, |e| e.seq);
+    for e in entries.into_iter().filter(|e| e.seq > last) {
+        match c.incident.as_mut() {
+            Some(i) => i.apply(&e),
+            None => c.incident = Incident::fold(&c.id, [&e]),
+        }
+        if c.scroll > 0 {
+            // Keep the lines the reader is looking at in place while new ones arrive.
+            c.scroll += 1;
+        }
+        c.entries.push(e);
+    }
+}
+
+fn flash(state: &mut State, now: DateTime<Utc>, text: String, error: bool) {
+    state.flash = Some(Flash {
+        text,
+        error,
+        at: now,
+    });
+}
+
+fn append(state: &mut State, event: Event, clears_draft: bool) -> Vec<Effect> {
+    let Some(c) = state.current.as_ref() else {
+        return vec![];
+    };
+    state.saving += 1;
+    vec![Effect::Append {
+        id: c.id.clone(),
+        event,
+        clears_draft,
+    }]
+}
+
+fn discard_draft(state: &mut State) -> Vec<Effect> {
+    match state.current.as_mut() {
+        Some(c) if c.draft.is_some() => {
+            c.draft = None;
+            vec![Effect::DiscardDraft { id: c.id.clone() }]
+        }
+        _ => vec![],
+    }
+}
