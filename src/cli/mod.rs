@@ -203,7 +203,9 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("warroom: {}", f.message);
+            // A plain write: eprintln! panics when stderr is a terminal that has gone away.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "warroom: {}", f.message);
             ExitCode::from(f.code)
         }
     }
