@@ -175,7 +175,7 @@ async fn a_silence_from_the_client_suppresses_and_expiring_it_reactivates() {
         },
     )
     .await;
-    assert_eq!(silenced.silenced_by, [id.clone()]);
+    assert_eq!(silenced.silenced_by, std::slice::from_ref(&id));
     // The other checkout alert is untouched.
     let slow = c
         .alerts(&AlertFilter::matching(&[Matcher::equal(
