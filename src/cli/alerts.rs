@@ -151,12 +151,18 @@ fn print_text(alerts: &[Alert], sources: &[SourceStatus], group_by: &str, now: D
         for a in members {
             let severity = a.severity().unwrap_or_else(|| "-".into());
             let age = short_duration(now - a.starts_at);
+            // The summary falls back to the name; do not print the name twice.
+            let summary = if a.summary() == a.name() {
+                ""
+            } else {
+                a.summary()
+            };
             println!(
                 "  {:<8} {:<9} {:<28} {}  ({age}; {})",
                 state_word(a.state),
                 clean(&severity, 9),
                 clean(a.name(), 28),
-                clean(a.summary(), 80),
+                clean(summary, 80),
                 a.sources.join(", "),
             );
         }
