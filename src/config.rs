@@ -110,9 +110,43 @@ pub struct Config {
     /// `[alerts]`: polling interval, timeout, grouping.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// `[share]`: where the read-only share server listens.
+    #[serde(default)]
+    pub share: Option<ShareConfig>,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
+}
+
+/// `[share]`: the read-only share server (in the leader's console, or `warroom serve`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareConfig {
+    /// `host:port` to listen on, e.g. `127.0.0.1:7420` (reach it through SSH port forwarding)
+    /// or `0.0.0.0:7420` behind TLS.
+    pub listen: toml::Spanned<String>,
+    /// The URL followers use, when it differs from `http://<listen>` (a proxy, a tunnel).
+    pub public_url: Option<String>,
+    /// PEM certificate chain and private key: serve HTTPS instead of HTTP.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+}
+
+impl ShareConfig {
+    /// The base URL followers are given.
+    pub fn base_url(&self) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_string(),
+            None => {
+                let scheme = if self.tls_cert.is_some() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{}", self.listen.get_ref())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
@@ -274,6 +308,23 @@ impl Config {
             }
         }
         backends::check(&config, path, text)?;
+        if let Some(share) = &config.share {
+            let listen = share.listen.get_ref();
+            if listen.parse::<std::net::SocketAddr>().is_err() {
+                return Err(at(
+                    share.listen.span(),
+                    format!(
+                        "share.listen: '{listen}' is not host:port with an IP address, e.g. 127.0.0.1:7420"
+                    ),
+                ));
+            }
+            if share.tls_cert.is_some() != share.tls_key.is_some() {
+                return Err(at(
+                    share.listen.span(),
+                    "share: set both tls_cert and tls_key, or neither".into(),
+                ));
+            }
+        }
         Ok(config)
     }
 }

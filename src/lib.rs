@@ -9,3 +9,4 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod journal;
+pub mod share;

@@ -12,6 +12,7 @@ mod log;
 mod open;
 mod probe;
 mod record;
+mod share;
 mod tasks;
 mod verify;
 
@@ -144,6 +145,24 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Share an incident read-only: prints the exact `warroom follow` line to paste in chat
+    /// (and the status page link); --rotate issues a new token, --revoke ends sharing.
+    Share {
+        id: String,
+        #[arg(long, conflicts_with = "revoke")]
+        rotate: bool,
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Serve shared incidents read-only on [share] listen, without a console.
+    Serve,
+    /// Follow an incident someone shares: the console, read-only, live.
+    Follow {
+        /// The share URL, e.g. http://10.0.0.5:7420/v1/incidents/INC-7
+        url: String,
+        #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
+        token: String,
+    },
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
     Verify { id: String },
 }
@@ -243,6 +262,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
         Some(Command::Blast { id, json }) => blast::run(&ctx, now, &id, json),
+        Some(Command::Share { id, rotate, revoke }) => share::share(&ctx, now, &id, rotate, revoke),
+        Some(Command::Serve) => share::serve(&ctx),
+        Some(Command::Follow { url, token }) => {
+            crate::console::follow(&ctx, &url, &token, cli.theme.as_deref())
+        }
     }
 }
 

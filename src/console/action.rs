@@ -47,6 +47,13 @@ pub enum Action {
     },
     /// Something the call leader should know (a torn journal line moved aside, …).
     Problem(String),
+    /// What sharing an incident gave: the text for the share popup.
+    Shared {
+        id: String,
+        text: String,
+    },
+    /// News from the share server this console follows.
+    Follow(crate::share::follower::FollowEvent),
     /// One alert source answered (or failed).
     AlertReport(crate::backends::poller::SourceReport),
     /// A round of service metrics from Prometheus.
@@ -62,6 +69,10 @@ pub enum Lead {
     /// Someone else leads it: shown, but nothing can be recorded from here.
     ReadOnly {
         holder: String,
+    },
+    /// Followed from a share server: read-only, live, verified.
+    Follower {
+        source: String,
     },
 }
 
@@ -125,6 +136,13 @@ pub enum Effect {
     ExpireSilences {
         id: String,
         silences: Vec<(String, String)>,
+    },
+    /// Share an incident: issue a token (or a new one with `rotate`), or revoke it.
+    Share {
+        id: String,
+        base: String,
+        rotate: bool,
+        revoke: bool,
     },
     /// Tell the leader something went wrong outside (a silence not created).
     Problem(String),

@@ -23,6 +23,23 @@ pub struct Delivery {
     pub hooks: Vec<crate::config::WebhookConfig>,
     pub client: Option<reqwest::Client>,
     pub sources: Vec<crate::backends::sources::AlertSource>,
+    /// The share server this console hosts, fed the alerts and blast radius as they change.
+    pub share: Option<std::sync::Arc<crate::share::server::Hub>>,
+}
+
+/// The alerts and blast radius as followers receive them (capped: followers need the picture,
+/// not ten thousand rows).
+pub fn views_json(state: &State, now: chrono::DateTime<chrono::Utc>) -> String {
+    const MAX_ALERTS: usize = 1000;
+    let alerts = state.board.merged();
+    let total = alerts.len();
+    serde_json::json!({
+        "at": now,
+        "alerts": alerts.into_iter().take(MAX_ALERTS).collect::<Vec<_>>(),
+        "alerts_total": total,
+        "blast": state.blast,
+    })
+    .to_string()
 }
 
 pub async fn run(
@@ -119,7 +136,12 @@ fn apply(
     posting: &mut tokio::task::JoinSet<()>,
 ) {
     let now = chrono::Utc::now();
-    for effect in update(state, action, now) {
+    let views_changed = matches!(action, Action::AlertReport(_) | Action::Metrics(_));
+    let effects = update(state, action, now);
+    if views_changed && let Some(hub) = &delivery.share {
+        hub.publish_views(views_json(state, now));
+    }
+    for effect in effects {
         match effect {
             Effect::Quit => continue,
             Effect::Bell => {

@@ -109,6 +109,12 @@ impl JournalWorker {
                 let _ = std::fs::remove_file(self.draft_path(&id));
             }
             Effect::Record { id, event } => self.record(&id, event),
+            Effect::Share {
+                id,
+                base,
+                rotate,
+                revoke,
+            } => self.share(&id, &base, rotate, revoke),
             Effect::ObserveAlerts { id, alerts } => self.observe(&id, &alerts),
             Effect::ObserveBlast { id, blast } => self.observe_blast(&id, &blast),
             // Carried out by the event loop, not here.
@@ -286,6 +292,37 @@ impl JournalWorker {
             Ok(None) => {}
             Err(e) => self.problem(format!("{id}: blast radius changes not recorded: {e}")),
         }
+    }
+
+    /// Issues, rotates or revokes the incident's share token and says what to paste in chat.
+    fn share(&mut self, id: &str, base: &str, rotate: bool, revoke: bool) {
+        use crate::share::tokens;
+        let dir = self.store.incidents_dir().join(id);
+        let text = if revoke {
+            match tokens::revoke(&dir) {
+                Ok(_) => "Sharing revoked: followers are cut off within a second.".to_string(),
+                Err(e) => format!("could not revoke: {e}"),
+            }
+        } else {
+            match tokens::load(&dir) {
+                Some(r) if !rotate => format!(
+                    "{id} is shared since {} (by {}).\nOnly the token's hash is kept, so the link cannot be shown again.\nPress r for a new link (the old one stops working), x to stop sharing.",
+                    r.created_at.format("%H:%M UTC"),
+                    r.created_by
+                ),
+                _ => match tokens::issue(&dir, &self.me, Utc::now()) {
+                    Ok(token) => format!(
+                        "Paste in chat — read-only, live:\n\n{}\n\nr new link (the old one stops working) · x stop sharing · esc close",
+                        crate::share::follow_lines(base, id, &token)
+                    ),
+                    Err(e) => format!("could not share: {e}"),
+                },
+            }
+        };
+        self.send(Action::Shared {
+            id: id.to_string(),
+            text,
+        });
     }
 
     /// Entries of the current incident not yet sent to the console.

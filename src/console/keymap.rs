@@ -41,6 +41,7 @@ pub enum Command {
     LinkAlert,
     Silence,
     Dependencies,
+    Share,
 }
 
 impl Command {
@@ -77,6 +78,7 @@ impl Command {
         Command::LinkAlert,
         Command::Silence,
         Command::Dependencies,
+        Command::Share,
     ];
 
     /// The name used in config and the palette.
@@ -114,6 +116,7 @@ impl Command {
             Command::LinkAlert => "link-alert",
             Command::Silence => "silence",
             Command::Dependencies => "dependencies",
+            Command::Share => "share",
         }
     }
 
@@ -151,6 +154,7 @@ impl Command {
             Command::LinkAlert => "link or unlink the selected alert",
             Command::Silence => "silence the selected alert",
             Command::Dependencies => "show how the failure spreads through dependencies",
+            Command::Share => "share read-only: the `warroom follow` line for chat",
         }
     }
 
@@ -173,6 +177,7 @@ impl Command {
                 | Command::Handoff
                 | Command::LinkAlert
                 | Command::Silence
+                | Command::Share
         )
     }
 
@@ -396,6 +401,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "l", Command::LinkAlert),
     (Mode::Incident, "m", Command::Silence),
     (Mode::Incident, "b", Command::Dependencies),
+    (Mode::Incident, "p", Command::Share),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

@@ -71,7 +71,12 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
         hooks: config.webhooks.clone(),
         client,
         sources: sources.clone(),
+        share: config
+            .share
+            .as_ref()
+            .map(|_| crate::share::server::Hub::new(ctx.store.clone())),
     };
+    state.share_base = config.share.as_ref().map(|s| s.base_url());
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -123,6 +128,23 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
                 .push(format!("service metrics not read: {e}")),
         }
     }
+    // The read-only share server, in this process, while the console runs.
+    if let (Some(share), Some(hub)) = (&config.share, &delivery.share) {
+        let listen = share.listen.get_ref().clone();
+        let bound = runtime.block_on(tokio::net::TcpListener::bind(&listen));
+        match bound {
+            Ok(listener) => {
+                let hub = hub.clone();
+                runtime.spawn(async move {
+                    let _ =
+                        crate::share::server::serve(listener, hub, std::future::pending()).await;
+                });
+            }
+            Err(e) => state
+                .problems
+                .push(format!("not sharing: cannot listen on {listen}: {e}")),
+        }
+    }
     let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
         .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
 
@@ -141,5 +163,84 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     // Let an append in flight finish before the process ends.
     drop(worker);
     let _ = worker_thread.join();
+    result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
+}
+
+/// `warroom follow URL --token T`: the console in the follower role — read-only, fed by the
+/// share server, every entry checked against the hash chain.
+pub fn follow(
+    ctx: &Context,
+    url: &str,
+    token: &str,
+    theme_name: Option<&str>,
+) -> Result<(), Failure> {
+    let target = crate::share::follower::Target::parse(url).map_err(Failure::bad_input)?;
+    if token.trim().is_empty() {
+        return Err(Failure::bad_input(
+            "--token is empty; paste the whole `warroom follow` line",
+        ));
+    }
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Failure::bad_input("following needs a terminal"));
+    }
+    let config =
+        Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::Theme::select(
+        theme_name.or(config.theme.as_deref()),
+        ctx.paths.config_dir(),
+        no_color,
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+    state.cadence = config.cadence;
+    state.follow = Some(state::FollowState {
+        id: target.id.clone(),
+        source: target.display(),
+        link: state::Link::Connecting,
+    });
+    let client = crate::backends::http_client().map_err(Failure::runtime)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let hangup = tx.clone();
+    terminal::on_hangup(move || {
+        let _ = hangup.send(action::Action::Terminate);
+    })
+    .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
+    {
+        let token = token.trim().to_string();
+        let tx = tx.clone();
+        runtime.spawn(crate::share::follower::follow(
+            client,
+            target,
+            token,
+            move |e| tx.send(action::Action::Follow(e)).is_ok(),
+        ));
+    }
+    // A follower has no journal: effects are refused by the reducer, and this sink only
+    // stands where the journal worker would.
+    let (sink, _never_read) = std::sync::mpsc::channel();
+    let delivery = app::Delivery {
+        hooks: Vec::new(),
+        client: None,
+        sources: Vec::new(),
+        share: None,
+    };
+    let result = {
+        let mut guard = terminal::TerminalGuard::enter()
+            .map_err(|e| Failure::runtime(format!("cannot take over the terminal: {e}")))?;
+        runtime.block_on(app::run(
+            &mut guard.terminal,
+            &mut state,
+            &theme,
+            &sink,
+            &delivery,
+            rx,
+        ))
+    };
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }

@@ -29,6 +29,10 @@ pub struct State {
     /// Keys of a multi-key sequence typed so far (`g` of `g g`).
     pub pending_keys: Vec<Chord>,
     pub flash: Option<Flash>,
+    /// Set when this console follows a shared incident instead of reading a data directory.
+    pub follow: Option<FollowState>,
+    /// The share server's base URL when `[share]` is configured.
+    pub share_base: Option<String>,
     /// Problems found at start (bad key overrides) or since; shown until dismissed.
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
@@ -94,6 +98,25 @@ impl Current {
                 && (needle.is_empty() || e.event.describe().to_lowercase().contains(&needle))
         })
     }
+}
+
+/// A follower's view of its link to the share server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowState {
+    pub id: String,
+    pub source: String,
+    pub link: Link,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    Connecting,
+    Live,
+    Reconnecting {
+        since: DateTime<Utc>,
+        reason: String,
+    },
+    Stopped(String),
 }
 
 /// Which kinds of log entries are shown.
@@ -182,6 +205,10 @@ pub enum Modal {
         text: TextArea<'static>,
     },
     ConfirmQuit,
+    /// The share popup: the exact `warroom follow` line to paste in chat.
+    Share {
+        text: String,
+    },
     /// The dependency view: from the root suspects to the services at risk.
     Dependencies {
         scroll: u16,
@@ -261,6 +288,8 @@ impl State {
             modal: None,
             pending_keys: Vec::new(),
             flash: None,
+            follow: None,
+            share_base: None,
             problems: problems
                 .iter()
                 .map(|p| format!("config.toml: {p}"))

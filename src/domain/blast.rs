@@ -228,7 +228,7 @@ fn fmt_value(v: f64) -> String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ServiceImpact {
     pub name: String,
     pub state: ServiceState,
@@ -242,7 +242,7 @@ pub struct ServiceImpact {
     pub key_metric: Option<(String, f64)>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct BlastRadius {
     /// Every known service, worst first, then by tier and name.
     pub services: Vec<ServiceImpact>,

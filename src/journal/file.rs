@@ -571,3 +571,9 @@ impl Record {
         self.line.clone()
     }
 }
+
+/// Reads one journal line received from elsewhere (a follower's stream), checking that it is
+/// entry `seq` and follows the line whose hash is `prev`. The error says what is wrong.
+pub fn read_line(line: &str, prev: &str, seq: u64) -> Result<Record, String> {
+    parse_line(line.as_bytes(), prev, seq).map_err(|b| b.reason)
+}

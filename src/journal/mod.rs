@@ -17,7 +17,7 @@
 mod file;
 mod lock;
 
-pub use file::{FileJournal, FileStore, VerifyReport, normalize_id};
+pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
 
 use crate::domain::{Entry, Event, Incident, Rejected};

@@ -32,6 +32,9 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = state.mode();
     if cmd.mutates() && mode == Mode::Incident {
         let refusal = match &state.current {
+            Some(c) if matches!(c.lead, Lead::Follower { .. }) => {
+                Some(format!("{} is read-only here: you are following it", c.id))
+            }
             Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
             Some(c) if c.incident.as_ref().is_some_and(Incident::is_resolved) => {
                 Some(format!("{} is resolved", c.id))
@@ -98,11 +101,30 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             vec![]
         }
         Command::LinkAlert => link_alert(state, now),
+        Command::Share => match (&state.share_base, &state.current) {
+            (Some(base), Some(c)) => vec![Effect::Share {
+                id: c.id.clone(),
+                base: base.clone(),
+                rotate: false,
+                revoke: false,
+            }],
+            _ => {
+                flash(
+                    state,
+                    now,
+                    "to share, set [share] listen = \"127.0.0.1:7420\" in config.toml".into(),
+                    true,
+                );
+                vec![]
+            }
+        },
         Command::Dependencies => {
             state.modal = Some(Modal::Dependencies { scroll: 0 });
             vec![]
         }
         Command::Silence => open_silence(state, now),
+        // A follower has only the incident it follows: nothing to go back to.
+        Command::Back if state.follow.is_some() => vec![],
         Command::Back => match state.current.take() {
             Some(c) if c.leading() => vec![Effect::Leave { id: c.id }],
             _ => vec![],

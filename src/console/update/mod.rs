@@ -27,6 +27,27 @@ pub use commands::{available, palette_matches, run};
 use modals::*;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
+    let effects = route(state, action, now);
+    if state.follow.is_none() {
+        return effects;
+    }
+    // A follower records nothing, whatever asked it to: the keys are already absent from
+    // help and refused by the commands, and this is the last line of defence.
+    let (kept, refused): (Vec<Effect>, Vec<Effect>) = effects
+        .into_iter()
+        .partition(|e| matches!(e, Effect::Quit | Effect::Bell));
+    if !refused.is_empty() {
+        flash(
+            state,
+            now,
+            "read-only: following a shared incident; nothing is recorded from here".into(),
+            true,
+        );
+    }
+    kept
+}
+
+fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     match action {
         Action::Key(key) if key.kind != KeyEventKind::Release => on_key(state, key, now),
         Action::Key(_) => vec![],
@@ -184,6 +205,16 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
             state.recompute_blast();
             observe_blast(state)
         }
+        Action::Shared { id, text } => {
+            if state.current.as_ref().is_some_and(|c| c.id == id) {
+                state.modal = Some(Modal::Share { text });
+            }
+            vec![]
+        }
+        Action::Follow(event) => {
+            on_follow(state, event, now);
+            vec![]
+        }
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -236,5 +267,52 @@ fn discard_draft(state: &mut State) -> Vec<Effect> {
             vec![Effect::DiscardDraft { id: c.id.clone() }]
         }
         _ => vec![],
+    }
+}
+
+/// A follower's news: entries (checked already), the leader's views, the link's state.
+fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now: DateTime<Utc>) {
+    use super::state::Link;
+    use crate::share::follower::FollowEvent;
+    let Some(follow) = state.follow.as_mut() else {
+        return;
+    };
+    match event {
+        FollowEvent::Connected => follow.link = Link::Live,
+        FollowEvent::Reconnecting { since, reason, .. } => {
+            follow.link = Link::Reconnecting { since, reason }
+        }
+        FollowEvent::Stopped(why) => follow.link = Link::Stopped(why),
+        FollowEvent::Views { alerts, blast } => {
+            let mut board = crate::domain::AlertBoard::with_sources(["leader"]);
+            board.report_ok("leader", alerts, now);
+            state.board = board;
+            if let Some(b) = blast {
+                state.blast = b;
+            }
+        }
+        FollowEvent::Entries(entries) => {
+            let (id, source) = (follow.id.clone(), follow.source.clone());
+            if state.current.is_none() {
+                let incident = Incident::fold(&id, &entries);
+                state.current = Some(Current {
+                    id,
+                    entries,
+                    incident,
+                    lead: Lead::Follower { source },
+                    scroll: 0,
+                    kind_filter: Default::default(),
+                    text_filter: String::new(),
+                    draft: None,
+                    prompted_for: None,
+                    rung_for: None,
+                    focus: Pane::Log,
+                    alert_cursor: 0,
+                });
+                state.loaded = true;
+            } else {
+                add_entries(state, &id, entries);
+            }
+        }
     }
 }

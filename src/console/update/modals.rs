@@ -89,6 +89,31 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 vec![]
             }
         },
+        Modal::Share { text } => {
+            let target = match (&state.share_base, &state.current) {
+                (Some(b), Some(c)) => Some((b.clone(), c.id.clone())),
+                _ => None,
+            };
+            match (key.code, target) {
+                (KeyCode::Char('r'), Some((base, id))) => vec![Effect::Share {
+                    id,
+                    base,
+                    rotate: true,
+                    revoke: false,
+                }],
+                (KeyCode::Char('x'), Some((base, id))) => vec![Effect::Share {
+                    id,
+                    base,
+                    rotate: false,
+                    revoke: true,
+                }],
+                (KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q'), _) => vec![],
+                _ => {
+                    state.modal = Some(Modal::Share { text });
+                    vec![]
+                }
+            }
+        }
         Modal::ConfirmQuit => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => {
                 state.quit = true;

@@ -20,7 +20,7 @@ pub fn render(
     area: Rect,
     frame: &mut Frame,
 ) {
-    let banner = banner(c);
+    let banner = banner(state, c);
     let tasks = task_lines(c, theme, now);
     let [head, banner_area, tasks_area, rest] = Layout::vertical([
         Constraint::Length(2),
@@ -120,7 +120,11 @@ fn alerts_pane(
     let mut lines: Vec<Line> = Vec::new();
     if state.board.sources.is_empty() {
         lines.push(Line::styled(
-            "not connected — add [[alertmanager]] or [prometheus] to config.toml",
+            if state.follow.is_some() {
+                "no alerts shared by the leader"
+            } else {
+                "not connected — add [[alertmanager]] or [prometheus] to config.toml"
+            },
             theme.style(Meaning::Muted),
         ));
         frame.render_widget(
@@ -206,9 +210,20 @@ fn alerts_pane(
     frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
 }
 
-fn banner(c: &Current) -> Option<String> {
+fn banner(state: &State, c: &Current) -> Option<String> {
     if let Lead::ReadOnly { holder } = &c.lead {
         return Some(format!(" READ-ONLY — led by {holder}"));
+    }
+    if let (Lead::Follower { source }, Some(f)) = (&c.lead, &state.follow) {
+        use crate::console::state::Link;
+        return Some(match &f.link {
+            Link::Live | Link::Connecting => format!(" READ-ONLY — following {source}"),
+            Link::Reconnecting { since, reason } => format!(
+                " READ-ONLY — reconnecting… ({reason}, since {}); showing what arrived until then",
+                since.format("%H:%M:%S")
+            ),
+            Link::Stopped(why) => format!(" READ-ONLY — stopped following: {why}"),
+        });
     }
     match &c.incident {
         Some(i) if i.is_resolved() => Some(" RESOLVED — the log is closed".to_string()),

@@ -312,6 +312,15 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 frame,
             );
         }
+        Modal::Share { text } => {
+            // Never wrapped: a follow line broken over two rows would paste as two commands.
+            let lines = text.lines().count() as u16;
+            let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
+            let r = centered(area, widest + 2, lines + 2);
+            frame.render_widget(Clear, r);
+            let block = pane("Share read-only", theme, true);
+            frame.render_widget(Paragraph::new(text.clone()).block(block), r);
+        }
         Modal::ConfirmQuit => {
             let id = state.current.as_ref().map(|c| c.id.as_str()).unwrap_or("");
             confirm(

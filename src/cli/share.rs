@@ -1,0 +1,89 @@
+//! `warroom share ID [--rotate | --revoke]`, `warroom serve`, and `warroom follow URL --token T`.
+
+use super::{Context, Failure};
+use crate::journal::Journal;
+use crate::share::{server, tokens};
+use chrono::{DateTime, Utc};
+
+fn share_config(ctx: &Context) -> Result<crate::config::ShareConfig, Failure> {
+    ctx.config()?.share.ok_or_else(|| {
+        Failure::bad_input(format!(
+            "{}: no [share] section; set listen = \"127.0.0.1:7420\" to share incidents read-only",
+            ctx.paths.config_file.display()
+        ))
+    })
+}
+
+pub fn share(
+    ctx: &Context,
+    now: DateTime<Utc>,
+    id: &str,
+    rotate: bool,
+    revoke: bool,
+) -> Result<(), Failure> {
+    let journal = ctx.store.open(id)?;
+    let id = journal.id().to_string();
+    let dir = ctx.store.incidents_dir().join(&id);
+    if revoke {
+        let had = tokens::revoke(&dir)
+            .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
+        println!(
+            "{id}: {}",
+            if had {
+                "sharing revoked; open streams close within a second"
+            } else {
+                "was not shared"
+            }
+        );
+        return Ok(());
+    }
+    let config = share_config(ctx)?;
+    if let Some(existing) = tokens::load(&dir)
+        && !rotate
+    {
+        println!(
+            "{id} is shared since {} (by {}). Only the token's hash is kept, so it cannot be shown again;\n`warroom share {id} --rotate` issues a new one (the old one stops working).",
+            existing.created_at.format("%Y-%m-%d %H:%M UTC"),
+            existing.created_by
+        );
+        return Ok(());
+    }
+    let token = tokens::issue(&dir, &ctx.author, now)
+        .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
+    println!(
+        "{}",
+        crate::share::follow_lines(&config.base_url(), &id, &token)
+    );
+    Ok(())
+}
+
+pub fn serve(ctx: &Context) -> Result<(), Failure> {
+    let config = share_config(ctx)?;
+    let addr: std::net::SocketAddr = config
+        .listen
+        .get_ref()
+        .parse()
+        .map_err(|_| Failure::bad_input("share.listen is not host:port"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+        let hub = server::Hub::new(ctx.store.clone());
+        eprintln!("warroom: sharing read-only on {} (ctrl-c stops)", config.base_url());
+        let stop = async {
+            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
+            }
+        };
+        server::serve(listener, hub, stop)
+            .await
+            .map_err(|e| Failure::runtime(format!("share server: {e}")))
+    })
+}

@@ -1,0 +1,13 @@
+//! Sharing an incident read-only: tokens, the server that streams the journal, and the
+//! follower that shows it in a console.
+
+pub mod follower;
+pub mod server;
+pub mod tokens;
+
+/// The lines the leader pastes in chat.
+pub fn follow_lines(base: &str, id: &str, token: &str) -> String {
+    format!(
+        "warroom follow {base}/v1/incidents/{id} --token {token}\nstatus page: {base}/#{id}:{token}"
+    )
+}
