@@ -10,6 +10,7 @@ mod check_config;
 mod list;
 mod log;
 mod open;
+mod packaging;
 mod probe;
 mod record;
 mod share;
@@ -26,7 +27,7 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(
     name = "warroom",
-    version,
+    version = env!("WARROOM_VERSION"),
     about = "A terminal console for leading an outage",
     long_about = "A terminal console for leading an outage. With no command, opens the console \
                   on the incidents in the data directory."
@@ -163,6 +164,10 @@ pub enum Command {
         #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
         token: String,
     },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff) to standard output: `warroom man > warroom.1`.
+    Man,
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
     Verify { id: String },
 }
@@ -264,6 +269,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Blast { id, json }) => blast::run(&ctx, now, &id, json),
         Some(Command::Share { id, rotate, revoke }) => share::share(&ctx, now, &id, rotate, revoke),
         Some(Command::Serve) => share::serve(&ctx),
+        Some(Command::Completions { shell }) => packaging::completions(shell),
+        Some(Command::Man) => packaging::man(),
         Some(Command::Follow { url, token }) => {
             crate::console::follow(&ctx, &url, &token, cli.theme.as_deref())
         }

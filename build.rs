@@ -1,0 +1,36 @@
+//! Stamps the git commit into `warroom --version` when the source is a git checkout.
+
+use std::process::Command;
+
+fn main() {
+    let hash = Command::new("git")
+        .args(["rev-parse", "--short=10", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty());
+    let dirty = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .is_some_and(|o| !o.stdout.is_empty());
+    let version = match hash {
+        Some(h) => format!(
+            "{} ({h}{})",
+            env!("CARGO_PKG_VERSION"),
+            if dirty { ", modified" } else { "" }
+        ),
+        None => env!("CARGO_PKG_VERSION").to_string(),
+    };
+    println!("cargo:rustc-env=WARROOM_VERSION={version}");
+    // Rebuild when the checked-out commit changes.
+    for f in [".git/HEAD", ".git/index"] {
+        if std::path::Path::new(f).exists() {
+            println!("cargo:rerun-if-changed={f}");
+        }
+    }
+    println!("cargo:rerun-if-changed=build.rs");
+}
