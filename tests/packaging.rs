@@ -4,15 +4,25 @@
 use assert_cmd::Command;
 
 fn warroom(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::cargo_bin("warroom").unwrap().args(args).output().unwrap();
-    (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+    let out = Command::cargo_bin("warroom")
+        .unwrap()
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
 }
 
 #[test]
 fn version_names_the_commit_when_built_from_git() {
     let (code, out) = warroom(&["--version"]);
     assert_eq!(code, Some(0));
-    assert!(out.starts_with(&format!("warroom {}", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(
+        out.starts_with(&format!("warroom {}", env!("CARGO_PKG_VERSION"))),
+        "{out}"
+    );
     let in_git = std::process::Command::new("git")
         .args(["rev-parse", "--short=10", "HEAD"])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
@@ -30,7 +40,15 @@ fn completions_know_every_verb() {
     for shell in ["bash", "zsh", "fish"] {
         let (code, out) = warroom(&["completions", shell]);
         assert_eq!(code, Some(0), "{shell}");
-        for verb in ["open", "note", "update", "resolve", "follow", "blast", "check-config"] {
+        for verb in [
+            "open",
+            "note",
+            "update",
+            "resolve",
+            "follow",
+            "blast",
+            "check-config",
+        ] {
             assert!(out.contains(verb), "{shell} completions lack {verb}");
         }
     }
@@ -41,7 +59,14 @@ fn completions_know_every_verb() {
 fn the_man_page_is_roff_with_the_commands() {
     let (code, out) = warroom(&["man"]);
     assert_eq!(code, Some(0));
-    assert!(out.contains(".TH warroom 1"), "{}", &out[..out.len().min(300)]);
+    assert!(
+        out.contains(".TH warroom 1"),
+        "{}",
+        &out[..out.len().min(300)]
+    );
     assert!(out.contains(".SH NAME"));
-    assert!(out.contains("warroom\\-follow") || out.contains("follow"), "subcommands listed");
+    assert!(
+        out.contains("warroom\\-follow") || out.contains("follow"),
+        "subcommands listed"
+    );
 }
