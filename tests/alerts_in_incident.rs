@@ -125,7 +125,7 @@ async fn linked_alerts_resolving_and_firing_again_are_journaled_exactly_once() {
     let (worker, _thread) =
         warroom::console::effects::spawn(store.clone(), "alice".into(), tx).unwrap();
     let mut state = State::new("alice".into(), Keymap::default(), vec![]);
-    state.board = warroom::domain::AlertBoard::with_sources(["am"]);
+    state.set_board(warroom::domain::AlertBoard::with_sources(["am"]));
     worker.send(Effect::Open { id: id.clone() }).unwrap();
     wait_for(&mut rx, &mut state, |a| matches!(a, Action::Opened { .. })).await;
 
@@ -264,7 +264,7 @@ fn a_source_that_never_answered_does_not_resolve_anything() {
         },
     ];
     let mut state = support::console::leading();
-    state.board = warroom::domain::AlertBoard::with_sources(["am-a", "am-b"]);
+    state.set_board(warroom::domain::AlertBoard::with_sources(["am-a", "am-b"]));
     update(
         &mut state,
         Action::Opened {

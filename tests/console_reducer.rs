@@ -414,7 +414,7 @@ fn entries_from_another_process_appear_and_fold() {
 #[test]
 fn linking_the_selected_alert_records_it_and_pressing_again_unlinks() {
     let mut s = leading();
-    s.board = board_with_alerts();
+    s.set_board(board_with_alerts());
     // The pane lists cart first (sorted by service), then checkout's two alerts.
     let fx = press(
         &mut s,
@@ -457,7 +457,7 @@ fn linking_the_selected_alert_records_it_and_pressing_again_unlinks() {
 #[test]
 fn a_silence_is_prefilled_from_the_alert_and_names_the_incident() {
     let mut s = leading();
-    s.board = board_with_alerts();
+    s.set_board(board_with_alerts());
     press(
         &mut s,
         vec![

@@ -330,7 +330,7 @@ fn no_color_still_marks_the_worst_severity() {
 fn alerts_pane_grouped_with_a_stale_source() {
     snap("alerts_pane", || {
         let mut s = leading();
-        s.board = board_with_alerts();
+        s.set_board(board_with_alerts());
         press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Down)]);
         s
     });
@@ -340,13 +340,13 @@ fn alerts_pane_grouped_with_a_stale_source() {
 fn alert_detail_and_silence_form() {
     snap("alert_detail", || {
         let mut s = leading();
-        s.board = board_with_alerts();
+        s.set_board(board_with_alerts());
         press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Enter)]);
         s
     });
     snap("silence_form", || {
         let mut s = leading();
-        s.board = board_with_alerts();
+        s.set_board(board_with_alerts());
         press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Char('m'))]);
         s
     });

@@ -31,7 +31,7 @@ pub struct Delivery {
 /// not ten thousand rows).
 pub fn views_json(state: &State, now: chrono::DateTime<chrono::Utc>) -> String {
     const MAX_ALERTS: usize = 1000;
-    let alerts = state.board.merged();
+    let alerts = state.alert_rows().to_vec();
     let total = alerts.len();
     serde_json::json!({
         "at": now,

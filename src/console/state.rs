@@ -39,6 +39,9 @@ pub struct State {
     pub saving: u32,
     /// Alerts from every configured source; empty sources when none is configured.
     pub board: crate::domain::AlertBoard,
+    /// The board merged, sorted and grouped for the alerts pane; rebuilt when the board
+    /// changes ([`State::set_board`], [`State::refresh_alerts`]), never per frame.
+    pub alerts_view: AlertsView,
     /// The label alerts are grouped by (`[alerts] group_by`).
     pub group_by: String,
     /// `services.toml`; empty means services are discovered from alert labels.
@@ -117,6 +120,16 @@ pub enum Link {
         reason: String,
     },
     Stopped(String),
+}
+
+/// The alerts pane's rows, computed once per board change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertsView {
+    /// Merged and sorted by group, then state, then name.
+    pub rows: Vec<crate::domain::Alert>,
+    /// Each group's label value and size, in the rows' order.
+    pub groups: Vec<(String, usize)>,
+    pub firing: usize,
 }
 
 /// Which kinds of log entries are shown.
@@ -296,6 +309,7 @@ impl State {
                 .collect(),
             saving: 0,
             board: Default::default(),
+            alerts_view: Default::default(),
             group_by: "service".into(),
             catalog: Default::default(),
             metrics: Default::default(),
@@ -342,11 +356,43 @@ impl State {
     }
 
     /// The alerts the pane lists, in its order: grouped by the group label, firing first.
-    pub fn alert_rows(&self) -> Vec<crate::domain::Alert> {
-        let mut alerts = self.board.merged();
-        let key = |a: &crate::domain::Alert| a.label(&self.group_by).unwrap_or("~").to_string();
-        alerts.sort_by(|a, b| (key(a), a.state, a.name()).cmp(&(key(b), b.state, b.name())));
-        alerts
+    pub fn alert_rows(&self) -> &[crate::domain::Alert] {
+        &self.alerts_view.rows
+    }
+
+    /// Replaces the alert board (and what is derived from it).
+    pub fn set_board(&mut self, board: crate::domain::AlertBoard) {
+        self.board = board;
+        self.refresh_alerts();
+    }
+
+    /// Rebuilds the pane's rows and groups and the blast radius after the board changed.
+    pub fn refresh_alerts(&mut self) {
+        let mut rows = self.board.merged();
+        let group_by = self.group_by.clone();
+        // Sort on a key computed once per alert, not once per comparison.
+        rows.sort_by_cached_key(|a| {
+            (
+                a.label(&group_by).unwrap_or("~").to_string(),
+                a.state,
+                a.name().to_string(),
+            )
+        });
+        let mut groups: Vec<(String, usize)> = Vec::new();
+        for a in &rows {
+            let key = a.label(&group_by).unwrap_or("(none)");
+            match groups.last_mut() {
+                Some((k, n)) if k == key => *n += 1,
+                _ => groups.push((key.to_string(), 1)),
+            }
+        }
+        let firing = rows.iter().filter(|a| a.is_firing()).count();
+        self.alerts_view = AlertsView {
+            rows,
+            groups,
+            firing,
+        };
+        self.recompute_blast();
     }
 
     /// True once every source has answered at least once: only then does an alert's absence
@@ -366,7 +412,7 @@ impl State {
     /// Recomputes the blast radius from the current alerts, metrics and catalog.
     pub fn recompute_blast(&mut self) {
         self.blast =
-            crate::domain::blast_radius(&self.catalog, &self.board.merged(), &self.metrics);
+            crate::domain::blast_radius(&self.catalog, &self.alerts_view.rows, &self.metrics);
     }
 
     pub fn too_small(&self) -> bool {

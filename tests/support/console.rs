@@ -323,7 +323,7 @@ pub fn leading_with_blast() -> State {
     let (catalog, board, metrics) = fifty_services();
     let mut s = leading();
     s.catalog = catalog;
-    s.board = board;
+    s.set_board(board);
     s.metrics_expected = true;
     let history = ["checkout", "payments", "pricing"]
         .iter()

@@ -6,7 +6,7 @@ use super::*;
 /// The alert under the cursor in the alerts pane, when it has the focus.
 pub(super) fn selected_alert(state: &State) -> Option<crate::domain::Alert> {
     let c = state.current.as_ref().filter(|c| c.focus == Pane::Alerts)?;
-    state.alert_rows().into_iter().nth(c.alert_cursor)
+    state.alert_rows().get(c.alert_cursor).cloned()
 }
 
 /// After new alert reports: if a linked alert fired or resolved, ask the journal worker to
@@ -21,7 +21,7 @@ pub(super) fn observe_alerts(state: &State, now: DateTime<Utc>) -> Vec<Effect> {
     if i.linked_alerts.is_empty() || !state.alerts_complete() {
         return vec![];
     }
-    let alerts = state.board.merged();
+    let alerts = state.alert_rows().to_vec();
     match i.alert_changes(&alerts, now) {
         Some(_) => vec![Effect::ObserveAlerts {
             id: c.id.clone(),

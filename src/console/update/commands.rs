@@ -223,7 +223,7 @@ pub(super) fn navigate(state: &mut State, cmd: Command) {
             };
         }
         Some(c) if c.focus == Pane::Alerts => {
-            let last = state.board.merged().len().saturating_sub(1);
+            let last = state.alerts_view.rows.len().saturating_sub(1);
             c.alert_cursor = match cmd {
                 Command::Up => c.alert_cursor.saturating_sub(1),
                 Command::Down => (c.alert_cursor + 1).min(last),

@@ -175,11 +175,11 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::AlertReport(report) => {
             report.apply(&mut state.board);
+            state.refresh_alerts();
             let n = state.alert_rows().len();
             if let Some(c) = state.current.as_mut() {
                 c.alert_cursor = c.alert_cursor.min(n.saturating_sub(1));
             }
-            state.recompute_blast();
             let mut fx = observe_alerts(state, now);
             fx.extend(observe_blast(state));
             fx
@@ -286,7 +286,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
         FollowEvent::Views { alerts, blast } => {
             let mut board = crate::domain::AlertBoard::with_sources(["leader"]);
             board.report_ok("leader", alerts, now);
-            state.board = board;
+            state.set_board(board);
             if let Some(b) = blast {
                 state.blast = b;
             }

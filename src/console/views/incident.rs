@@ -71,8 +71,7 @@ pub fn render(
         let alerts = if state.board.sources.is_empty() {
             "Alerts: not connected".to_string()
         } else {
-            let all = state.board.merged();
-            let firing = all.iter().filter(|a| a.is_firing()).count();
+            let firing = state.alerts_view.firing;
             let stale = if state.board.stale().next().is_some() {
                 " (STALE)"
             } else {
@@ -108,7 +107,7 @@ fn alerts_pane(
 ) {
     let focus = c.focus == crate::console::state::Pane::Alerts;
     let rows = state.alert_rows();
-    let firing = rows.iter().filter(|a| a.is_firing()).count();
+    let firing = state.alerts_view.firing;
     let title = if state.board.sources.is_empty() {
         "Alerts".to_string()
     } else {
@@ -163,51 +162,65 @@ fn alerts_pane(
     if rows.is_empty() && state.alerts_complete() {
         lines.push(Line::styled("nothing firing", theme.style(Meaning::Ok)));
     }
-    let mut selected_line = 0;
-    let mut group: Option<String> = None;
-    for (n, a) in rows.iter().enumerate() {
-        let key = a.label(&state.group_by).unwrap_or("(none)").to_string();
-        if group.as_deref() != Some(key.as_str()) {
-            let count = rows
-                .iter()
-                .filter(|b| b.label(&state.group_by).unwrap_or("(none)") == key)
-                .count();
-            lines.push(Line::styled(
-                format!("{}={key} ({count})", state.group_by),
-                theme.style(Meaning::Title),
-            ));
-            group = Some(key);
-        }
-        let (tag, meaning) = match (a.state, a.severity().as_deref()) {
-            (crate::domain::AlertState::Pending, _) => ("PEND", Meaning::Info),
-            (crate::domain::AlertState::Suppressed, _) => ("MUTE", Meaning::Muted),
-            (_, Some("critical" | "page" | "sev1" | "p1")) => ("CRIT", Meaning::Critical),
-            (_, Some("warning" | "warn" | "sev2" | "p2")) => ("WARN", Meaning::Warning),
-            _ => ("INFO", Meaning::Info),
-        };
-        let is_linked = linked.contains(&a.fingerprint.as_str());
-        let mut line = Line::from(vec![
-            Span::styled(
-                if is_linked { "⛓ " } else { "  " },
-                theme.style(Meaning::Accent),
-            ),
-            Span::styled(format!("{tag} "), theme.style(meaning)),
-            Span::styled(a.name().to_string(), theme.style(Meaning::Text)),
-            Span::styled(
-                format!(" {} ", crate::domain::short_duration(now - a.starts_at)),
-                theme.style(Meaning::Muted),
-            ),
-            Span::styled(a.summary().to_string(), theme.style(Meaning::Muted)),
-        ]);
-        if focus && n == c.alert_cursor {
-            line = line.style(theme.style(Meaning::Selection));
-            selected_line = lines.len();
-        }
-        lines.push(line);
+    // The pane's rows as (group header | alert) slots, cheap to lay out; only the slots in
+    // view become lines, so ten thousand alerts cost what twenty do.
+    enum Slot {
+        Group(usize),
+        Alert(usize),
     }
-    let height = inner.height as usize;
-    let offset = selected_line.saturating_sub(height.saturating_sub(1));
-    frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), inner);
+    let mut slots: Vec<Slot> = Vec::with_capacity(rows.len() + state.alerts_view.groups.len());
+    let mut next = 0;
+    for (g, (_, count)) in state.alerts_view.groups.iter().enumerate() {
+        slots.push(Slot::Group(g));
+        slots.extend((next..next + count).map(Slot::Alert));
+        next += count;
+    }
+    let selected_slot = slots
+        .iter()
+        .position(|s| matches!(s, Slot::Alert(n) if focus && *n == c.alert_cursor))
+        .unwrap_or(0);
+    let height = (inner.height as usize).saturating_sub(lines.len());
+    let offset = selected_slot.saturating_sub(height.saturating_sub(1));
+    for slot in slots.iter().skip(offset).take(height) {
+        match *slot {
+            Slot::Group(g) => {
+                let (key, count) = &state.alerts_view.groups[g];
+                lines.push(Line::styled(
+                    format!("{}={key} ({count})", state.group_by),
+                    theme.style(Meaning::Title),
+                ));
+            }
+            Slot::Alert(n) => {
+                let a = &rows[n];
+                let (tag, meaning) = match (a.state, a.severity().as_deref()) {
+                    (crate::domain::AlertState::Pending, _) => ("PEND", Meaning::Info),
+                    (crate::domain::AlertState::Suppressed, _) => ("MUTE", Meaning::Muted),
+                    (_, Some("critical" | "page" | "sev1" | "p1")) => ("CRIT", Meaning::Critical),
+                    (_, Some("warning" | "warn" | "sev2" | "p2")) => ("WARN", Meaning::Warning),
+                    _ => ("INFO", Meaning::Info),
+                };
+                let is_linked = linked.contains(&a.fingerprint.as_str());
+                let mut line = Line::from(vec![
+                    Span::styled(
+                        if is_linked { "⛓ " } else { "  " },
+                        theme.style(Meaning::Accent),
+                    ),
+                    Span::styled(format!("{tag} "), theme.style(meaning)),
+                    Span::styled(a.name().to_string(), theme.style(Meaning::Text)),
+                    Span::styled(
+                        format!(" {} ", crate::domain::short_duration(now - a.starts_at)),
+                        theme.style(Meaning::Muted),
+                    ),
+                    Span::styled(a.summary().to_string(), theme.style(Meaning::Muted)),
+                ]);
+                if focus && n == c.alert_cursor {
+                    line = line.style(theme.style(Meaning::Selection));
+                }
+                lines.push(line);
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn banner(state: &State, c: &Current) -> Option<String> {
