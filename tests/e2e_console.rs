@@ -11,6 +11,8 @@
 #![cfg(target_os = "linux")]
 
 mod common;
+#[path = "support/release.rs"]
+mod release;
 
 use common::{assert_dense, log_json, open_incident, run, warroom};
 use serde_json::{Value, json};
@@ -193,7 +195,7 @@ impl Pane<'_> {
     fn start_console(&self, user: &str) {
         self.run_line(&format!(
             "{} --as {user}; echo warroom-exit-$?",
-            quote(env!("CARGO_BIN_EXE_warroom"))
+            quote(&release::warroom().display().to_string())
         ));
     }
 
@@ -709,7 +711,7 @@ fn closing_the_terminal_ends_the_console_cleanly_and_keeps_the_draft() {
         &format!(
             "trap true HUP; {} {} --as alice; echo $? > {}",
             console_env(data),
-            quote(env!("CARGO_BIN_EXE_warroom")),
+            quote(&release::warroom().display().to_string()),
             quote(&status.display().to_string())
         ),
     );

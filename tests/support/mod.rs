@@ -1,3 +1,4 @@
 pub mod console;
 pub mod receiver;
+pub mod release;
 pub mod servers;
