@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Runs every benchmark of warroom and regenerates the summary at the top of
+# docs/performance.md (between the run-all markers; the hand-written sections below stay).
+#
+#   bash benches/run-all.sh
+#
+# What it runs, in one go on this machine:
+#   * every criterion benchmark declared in Cargo.toml (`[[bench]]` with a .rs file), each
+#     reporting against a reference measured in the same process;
+#   * SQLite with `PRAGMA synchronous=FULL` (python3's sqlite3), one INSERT + COMMIT per
+#     row in the same directory: the reference for the journal's durable append rate;
+#   * benches/console-idle.sh (idle CPU and time to first frame) and benches/share-load.sh
+#     (followers under load), with shorter samples than their defaults so the whole run fits
+#     in 15 minutes on 2 cores.
+# Benchmarks that need a tool that is missing (amtool, tmux) are reported as skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+out=target/run-all
+rm -rf "$out" && mkdir -p "$out"
+say() { echo "run-all: $* (at $(( $(date +%s) - started ))s)" >&2; }
+
+say "building the release binary"
+cargo build --release --bin warroom --quiet
+export WARROOM_BIN="$PWD/target/release/warroom"
+
+benches=$(awk '/^\[\[bench\]\]/{b=1; next} b && /^name *=/{gsub(/[" ]/,"",$0); sub(/name=/,"",$0); print; b=0}' Cargo.toml)
+for b in $benches; do
+    if [ ! -f "benches/$b.rs" ]; then continue; fi
+    say "cargo bench --bench $b"
+    if ! cargo bench --quiet --bench "$b" > "$out/bench-$b.log" 2>&1; then
+        echo "SKIPPED or FAILED: see $out/bench-$b.log" >> "$out/bench-$b.log"
+        say "bench $b did not complete (see $out/bench-$b.log)"
+    fi
+done
+
+say "SQLite synchronous=FULL reference"
+mkdir -p target/tmp
+python3 - "$out/sqlite.txt" <<'PY'
+import os, sqlite3, statistics, sys, time
+path = os.path.join("target", "tmp", "run-all-sqlite.db")
+for suffix in ("", "-journal", "-wal"):
+    try: os.remove(path + suffix)
+    except FileNotFoundError: pass
+db = sqlite3.connect(path, isolation_level=None)
+db.execute("PRAGMA synchronous=FULL")
+db.execute("PRAGMA journal_mode=DELETE")
+db.execute("CREATE TABLE events (seq INTEGER PRIMARY KEY, at TEXT, by TEXT, event TEXT, prev TEXT, hash TEXT)")
+line = "x" * 113
+times = []
+for n in range(300):
+    t = time.perf_counter_ns()
+    db.execute("BEGIN")
+    db.execute("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)", (n, "2026-11-21T09:00:00.000Z", "alice", line, "0" * 64, "f" * 64))
+    db.execute("COMMIT")
+    times.append(time.perf_counter_ns() - t)
+db.close()
+median = statistics.median(times)
+open(sys.argv[1], "w").write(f"{median/1000:.1f}\n")
+print(f"sqlite synchronous=FULL insert+commit: median {median/1000:.1f} µs over {len(times)} commits")
+PY
+
+if command -v tmux >/dev/null; then
+    say "console idle and first frame"
+    IDLE_SECONDS=10 TTFF_RUNS=5 bash benches/console-idle.sh > "$out/console-idle.txt" 2>&1 || echo "FAILED" >> "$out/console-idle.txt"
+else
+    echo "SKIPPED: tmux not installed" > "$out/console-idle.txt"
+fi
+if [ -f benches/share-load.sh ]; then
+    say "share server under load"
+    FOLLOWERS=200 RATE=20 SECONDS_=15 bash benches/share-load.sh > "$out/share-load.txt" 2>&1 || echo "FAILED" >> "$out/share-load.txt"
+fi
+
+say "writing docs/performance.md"
+python3 - "$out" <<'PY'
+import glob, json, os, platform, subprocess, sys, time
+out = sys.argv[1]
+def median_ns(group, name):
+    p = os.path.join("target", "criterion", group, name, "new", "estimates.json")
+    try: return json.load(open(p))["median"]["point_estimate"]
+    except (OSError, KeyError, ValueError): return None
+def fmt(ns):
+    if ns is None: return "—"
+    if ns >= 1e6: return f"{ns/1e6:.2f} ms"
+    if ns >= 1e3: return f"{ns/1e3:.1f} µs"
+    return f"{ns:.0f} ns"
+# (benchmark, its reference, aim in ns or None, what the aim is)
+rows = [
+    (("append", "journal_note"), ("append", "reference_write_sync_data"), None, "durable append (write + sync_data)"),
+    (("replay", "journal_open_100k"), ("replay", "reference_read_parse_value_100k"), 200e6, "replay 100k events < 200 ms"),
+    (("blast_radius", "2000_services_10000_alerts"), ("blast_radius", "reference_count_alerts_per_service"), 5e6, "blast radius 2,000 services, 10,000 alerts < 5 ms"),
+    (("render_200x60", "10000_alerts_100000_log_entries"), ("render_200x60", "reference_empty_incident"), 16.7e6, "one 200×60 frame < 16.7 ms (60 Hz)"),
+    (("export", "markdown_100k"), ("export", "reference_journal_open_100k"), 500e6, "post-mortem export of 100k events < 500 ms"),
+    (("alerts_10k", "warroom_binary_alerts_json"), ("alerts_10k", "amtool_query_json"), None, "10,000 alerts: `warroom alerts --json` vs `amtool alert query -o json`"),
+]
+lines = []
+commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip() or "unknown"
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
+lines.append(f"Generated by `bash benches/run-all.sh` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit};")
+lines.append(f"{os.cpu_count()} cores ({cpu}), Linux {platform.release()}. Medians; ratios against a reference measured in the same run.")
+lines.append("")
+lines.append("| what | median | reference | median of reference | ratio | aim |")
+lines.append("|---|---|---|---|---|---|")
+for (g, n), (rg, rn), aim, what in rows:
+    m, r = median_ns(g, n), median_ns(rg, rn)
+    ratio = f"{m/r:.2f}×" if m and r else "—"
+    met = "—" if aim is None or m is None else ("met" if m < aim else "NOT met")
+    lines.append(f"| {what} | {fmt(m)} | `{rn}` | {fmt(r)} | {ratio} | {met} |")
+try:
+    sqlite_us = float(open(os.path.join(out, "sqlite.txt")).read())
+    m = median_ns("append", "journal_note")
+    ratio = f"{(m/1000)/sqlite_us:.2f}×" if m else "—"
+    lines.append(f"| durable append vs SQLite `synchronous=FULL` insert+commit | {fmt(m)} | sqlite3 (python) | {sqlite_us:.1f} µs | {ratio} | — |")
+except (OSError, ValueError):
+    pass
+for name, title in (("console-idle.txt", "Console idle CPU and first frame"), ("share-load.txt", "Share server under load")):
+    p = os.path.join(out, name)
+    if os.path.exists(p):
+        text = open(p).read().strip().splitlines()
+        lines += ["", f"**{title}** (`benches/{name.replace('.txt', '.sh')}`, last lines):", "", "```"] + text[-14:] + ["```"]
+block = "<!-- run-all:begin -->\n## Latest full run\n\n" + "\n".join(lines) + "\n<!-- run-all:end -->\n"
+doc_path = os.path.join("docs", "performance.md")
+doc = open(doc_path).read() if os.path.exists(doc_path) else "# Performance\n"
+if "<!-- run-all:begin -->" in doc:
+    a = doc.index("<!-- run-all:begin -->"); b = doc.index("<!-- run-all:end -->") + len("<!-- run-all:end -->\n")
+    doc = doc[:a] + block + doc[b:]
+else:
+    head, _, rest = doc.partition("\n")
+    doc = head + "\n\n" + block + rest
+open(doc_path, "w").write(doc)
+print("\n".join(lines))
+PY
+say "done in $(( $(date +%s) - started ))s"
