@@ -6,8 +6,10 @@
 //! `--config` / `WARROOM_CONFIG` names the file. `services.toml` and `runbook.toml` sit beside
 //! `config.toml`.
 
+mod runbook;
 mod services;
 
+pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
 
 use crate::domain::{StatusCadence, parse_duration};

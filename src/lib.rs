@@ -3,6 +3,7 @@
 //! Every fact about an incident is an event appended to its journal; everything shown is a
 //! pure fold of those events. See `docs/architecture.md`.
 
+pub mod actions;
 pub mod backends;
 pub mod cli;
 pub mod config;

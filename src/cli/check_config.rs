@@ -65,6 +65,7 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
             "services.toml: WARNING: {service} depends on {missing}, which is not in the catalog"
         );
     }
+    super::actions::check_runbook(ctx, &config)?;
     super::probe::describe(&config);
     if probe {
         super::probe::run(&config)?;

@@ -4,6 +4,7 @@
 //! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
 //! naming what was wrong.
 
+mod actions;
 mod alerts;
 mod blast;
 mod check_config;
@@ -170,6 +171,27 @@ pub enum Command {
     Man,
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
     Verify { id: String },
+    /// List the compensating actions of runbook.toml (--json for scripts).
+    Actions {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a runbook action on an incident: checks the parameters, prints the exact command,
+    /// asks on a terminal when the runbook says so, streams the output and records start, end
+    /// and verification in the log. Exit 0 when it succeeded, 1 when it failed or timed out.
+    Run {
+        id: String,
+        action: String,
+        /// A parameter, NAME=VALUE (repeat for several).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        /// Show and record what would run, run nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Do not ask (for scripts); dangerous actions included.
+        #[arg(long)]
+        yes: bool,
+    },
 }
 
 /// Why a command failed, and the exit code that says so.
@@ -266,6 +288,23 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
+        Some(Command::Actions { json }) => actions::list(&ctx, json),
+        Some(Command::Run {
+            id,
+            action,
+            params,
+            dry_run,
+            yes,
+        }) => actions::run(
+            &ctx,
+            actions::RunArgs {
+                id: &id,
+                action: &action,
+                params: &params,
+                dry_run,
+                yes,
+            },
+        ),
         Some(Command::Blast { id, json }) => blast::run(&ctx, now, &id, json),
         Some(Command::Share { id, rotate, revoke }) => share::share(&ctx, now, &id, rotate, revoke),
         Some(Command::Serve) => share::serve(&ctx),

@@ -58,6 +58,35 @@ pub enum Action {
     AlertReport(crate::backends::poller::SourceReport),
     /// A round of service metrics from Prometheus.
     Metrics(crate::backends::metrics::MetricsReport),
+    /// `action_started` is committed as `run_id`: the run `local` may be spawned.
+    RunCommitted {
+        id: String,
+        local: u64,
+        run_id: String,
+        entries: Vec<Entry>,
+    },
+    /// The run `local` was not started (not prepared, or refused by the journal).
+    RunRefused {
+        local: u64,
+        reason: String,
+    },
+    /// One line of a run's output, secrets redacted.
+    RunOutput {
+        run_id: String,
+        line: crate::actions::OutputLine,
+    },
+    /// A run ended (`action_finished` is on its way to the journal); `verifying` when its
+    /// effect is being checked now.
+    RunEnded {
+        run_id: String,
+        outcome: crate::domain::ActionOutcome,
+        verifying: bool,
+    },
+    /// A run's verification concluded.
+    RunVerified {
+        run_id: String,
+        result: crate::domain::VerifyResult,
+    },
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -148,6 +177,32 @@ pub enum Effect {
     Problem(String),
     /// Ring the terminal bell (an update just became overdue).
     Bell,
+    /// Run a runbook action on an incident: prepared by the app loop, recorded by the
+    /// journal worker (`RecordRunStart`), then spawned (`SpawnRun`).
+    StartRun {
+        id: String,
+        local: u64,
+        action: String,
+        params: std::collections::BTreeMap<String, String>,
+    },
+    /// Record `action_started` for a prepared run, choosing its run id under the lock.
+    RecordRunStart {
+        id: String,
+        local: u64,
+        action: String,
+        params: std::collections::BTreeMap<String, String>,
+        command: String,
+    },
+    /// Start the prepared run `local`, now recorded as `run_id`.
+    SpawnRun {
+        id: String,
+        local: u64,
+        run_id: String,
+    },
+    /// Stop a run: its whole process group, SIGTERM then SIGKILL.
+    CancelRun {
+        run_id: String,
+    },
     Quit,
 }
 

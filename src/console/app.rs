@@ -25,6 +25,8 @@ pub struct Delivery {
     pub sources: Vec<crate::backends::sources::AlertSource>,
     /// The share server this console hosts, fed the alerts and blast radius as they change.
     pub share: Option<std::sync::Arc<crate::share::server::Hub>>,
+    /// Runs runbook actions as tasks of this loop's runtime.
+    pub runner: super::runner::ActionRunner,
 }
 
 /// The alerts and blast radius as followers receive them (capped: followers need the picture,
@@ -61,6 +63,8 @@ pub async fn run(
         &mut posting,
     )
     .await;
+    // Nothing the runbook started outlives the console: stop the runs, record their end.
+    delivery.runner.shutdown().await;
     if !posting.is_empty() {
         // Never drop a status update on the floor at quit: let the posts finish (each is
         // bounded by its timeout and retries), then record them.
@@ -144,6 +148,33 @@ fn apply(
     for effect in effects {
         match effect {
             Effect::Quit => continue,
+            Effect::StartRun {
+                id,
+                local,
+                action,
+                params,
+            } => {
+                match delivery.runner.prepare(id, local, &action, &params) {
+                    Ok(record) => {
+                        if worker.send(record).is_err() {
+                            state.problems.push("the journal worker stopped".into());
+                        }
+                    }
+                    Err(reason) => {
+                        // Only a message: nothing was recorded, nothing runs.
+                        let _ = update(state, Action::RunRefused { local, reason }, now);
+                    }
+                }
+                continue;
+            }
+            Effect::SpawnRun { id, local, run_id } => {
+                delivery.runner.spawn(id, local, run_id, worker.clone());
+                continue;
+            }
+            Effect::CancelRun { run_id } => {
+                delivery.runner.cancel(&run_id);
+                continue;
+            }
             Effect::Bell => {
                 use std::io::Write;
                 let mut out = std::io::stdout();

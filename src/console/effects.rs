@@ -119,11 +119,78 @@ impl JournalWorker {
             Effect::ObserveBlast { id, blast } => self.observe_blast(&id, &blast),
             // Carried out by the event loop, not here.
             Effect::Problem(p) => self.problem(p),
+            Effect::RecordRunStart {
+                id,
+                local,
+                action,
+                params,
+                command,
+            } => self.record_run_start(&id, local, action, params, command),
             Effect::Deliver { .. }
             | Effect::CreateSilence { .. }
             | Effect::ExpireSilences { .. }
+            | Effect::StartRun { .. }
+            | Effect::SpawnRun { .. }
+            | Effect::CancelRun { .. }
             | Effect::Bell
             | Effect::Quit => {}
+        }
+    }
+
+    /// Records `action_started`, numbering the run under the append lock so that a console
+    /// and a `warroom run` never take the same id; the run may only start once this is
+    /// committed.
+    fn record_run_start(
+        &mut self,
+        id: &str,
+        local: u64,
+        action: String,
+        params: std::collections::BTreeMap<String, String>,
+        command: String,
+    ) {
+        let leading = self
+            .current
+            .as_ref()
+            .is_some_and(|(c, lock)| c == id && lock.is_some());
+        let Some(journal) = self.journals.get_mut(id).filter(|_| leading) else {
+            return self.send(Action::RunRefused {
+                local,
+                reason: format!("this console does not lead {id}"),
+            });
+        };
+        let result = journal.append_with(&self.me, Utc::now(), &mut |incident| {
+            let i = incident.ok_or_else(|| Rejected("the journal has no opening entry".into()))?;
+            let e = Event::ActionStarted {
+                run_id: crate::domain::next_run_id(&i.action_runs),
+                action: action.clone(),
+                params: params.clone(),
+                dry_run: false,
+                command: command.clone(),
+            };
+            i.check(&e)?;
+            Ok(e)
+        });
+        for w in journal.take_warnings() {
+            self.problem(w);
+        }
+        match result {
+            Ok(rec) => {
+                let run_id = match &rec.entry.event {
+                    Event::ActionStarted { run_id, .. } => run_id.clone(),
+                    _ => return,
+                };
+                let entries = self.unsent(id);
+                self.send(Action::RunCommitted {
+                    id: id.to_string(),
+                    local,
+                    run_id,
+                    entries,
+                });
+            }
+            Err(e) => self.send(Action::RunRefused {
+                local,
+                reason: e.to_string(),
+            }),
         }
     }
 

@@ -42,6 +42,8 @@ pub enum Command {
     Silence,
     Dependencies,
     Share,
+    Actions,
+    ActionOutput,
 }
 
 impl Command {
@@ -79,6 +81,8 @@ impl Command {
         Command::Silence,
         Command::Dependencies,
         Command::Share,
+        Command::Actions,
+        Command::ActionOutput,
     ];
 
     /// The name used in config and the palette.
@@ -117,6 +121,8 @@ impl Command {
             Command::Silence => "silence",
             Command::Dependencies => "dependencies",
             Command::Share => "share",
+            Command::Actions => "actions",
+            Command::ActionOutput => "action-output",
         }
     }
 
@@ -155,6 +161,8 @@ impl Command {
             Command::Silence => "silence the selected alert",
             Command::Dependencies => "show how the failure spreads through dependencies",
             Command::Share => "share read-only: the `warroom follow` line for chat",
+            Command::Actions => "run a runbook action (flag off, roll back, shed load)",
+            Command::ActionOutput => "show the output of the latest action run",
         }
     }
 
@@ -178,6 +186,7 @@ impl Command {
                 | Command::LinkAlert
                 | Command::Silence
                 | Command::Share
+                | Command::Actions
         )
     }
 
@@ -402,6 +411,8 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "m", Command::Silence),
     (Mode::Incident, "b", Command::Dependencies),
     (Mode::Incident, "p", Command::Share),
+    (Mode::Incident, "A", Command::Actions),
+    (Mode::Incident, "O", Command::ActionOutput),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

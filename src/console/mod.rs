@@ -9,6 +9,8 @@ pub mod action;
 mod app;
 pub mod effects;
 pub mod keymap;
+mod runner;
+pub mod runs;
 pub mod state;
 pub mod terminal;
 pub mod theme;
@@ -20,6 +22,10 @@ use crate::config::Config;
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
+    // A bad runbook stops the start, naming file and line, before anything else is asked of
+    // the terminal: an action must never be offered from a file that does not read right.
+    let runbook = crate::config::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(Failure::bad_input(
             "the console needs a terminal; for scripts use the commands (see `warroom --help`)",
@@ -67,7 +73,26 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     };
     state.board =
         crate::domain::AlertBoard::with_sources(sources.iter().map(|s| s.name().to_string()));
+    state.actions.runbook = runbook.clone();
+    let (run_reports, mut run_incoming) = tokio::sync::mpsc::unbounded_channel();
+    let runner = {
+        let client = client
+            .clone()
+            .or_else(|| crate::backends::http_client().ok());
+        let prometheus = match (&config.prometheus, &client) {
+            (Some(p), Some(c)) => crate::backends::http::Endpoint::new(
+                c.clone(),
+                p.url.get_ref(),
+                std::time::Duration::from_secs(10),
+            )
+            .ok()
+            .map(crate::backends::prometheus::Prometheus::new),
+            _ => None,
+        };
+        runner::ActionRunner::new(runbook, client, prometheus, run_reports)
+    };
     let delivery = app::Delivery {
+        runner,
         hooks: config.webhooks.clone(),
         client,
         sources: sources.clone(),
@@ -88,6 +113,17 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
         let _ = hangup.send(action::Action::Terminate);
     })
     .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
+    // Output and ends of runbook actions, from the tasks running them.
+    {
+        let forward = tx.clone();
+        runtime.spawn(async move {
+            while let Some(a) = run_incoming.recv().await {
+                if forward.send(a).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     // One poller per alert source; reports become actions like everything else.
     if !sources.is_empty() {
         let (reports, mut incoming) = tokio::sync::mpsc::unbounded_channel();
@@ -229,6 +265,7 @@ pub fn follow(
         client: None,
         sources: Vec::new(),
         share: None,
+        runner: runner::ActionRunner::new(Default::default(), None, None, tx.clone()),
     };
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

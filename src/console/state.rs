@@ -55,6 +55,8 @@ pub struct State {
     pub history: std::collections::BTreeMap<String, Vec<(DateTime<Utc>, f64)>>,
     /// Computed from the alerts, the metrics and the catalog whenever one of them changes.
     pub blast: crate::domain::BlastRadius,
+    /// The runbook, and the runs started from this console with their output.
+    pub actions: super::runs::ActionsState,
     pub quit: bool,
 }
 
@@ -232,6 +234,8 @@ pub enum Modal {
     /// After resolution: expire the silences created during the incident?
     ExpireSilences(Vec<(String, String)>),
     DraftOffer(Draft),
+    /// Runbook actions: picker, parameters, confirmation, output (boxed: the form is large).
+    Action(Box<super::runs::ActionModal>),
 }
 
 /// Handing out a task: who, what, how long.
@@ -318,6 +322,7 @@ impl State {
             metrics_error: None,
             history: Default::default(),
             blast: Default::default(),
+            actions: Default::default(),
             quit: false,
         }
     }
@@ -349,6 +354,10 @@ impl State {
 
     /// True while a clock on screen moves: the 1 Hz timer runs only then.
     pub fn countdown_visible(&self) -> bool {
+        // A run's spinner and elapsed time move too.
+        if self.actions.any_running() {
+            return true;
+        }
         match &self.current {
             Some(c) => c.incident.as_ref().is_some_and(|i| !i.is_resolved()),
             None => self.listed().iter().any(|i| !i.is_resolved()),

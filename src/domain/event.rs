@@ -6,6 +6,7 @@
 use super::{NoteKind, Role, Severity, Status};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// An alert as the journal keeps it: enough to name it, find it again by fingerprint, and
 /// tell when it started and ended.
@@ -156,6 +157,37 @@ pub enum Event {
     BlastRadiusChanged {
         changes: Vec<super::ServiceChange>,
     },
+    /// A runbook action was started (or, with `dry_run`, only shown); `command` is the exact
+    /// argv or `METHOD url`, secrets redacted.
+    ActionStarted {
+        run_id: String,
+        action: String,
+        #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+        params: BTreeMap<String, String>,
+        #[serde(default)]
+        dry_run: bool,
+        command: String,
+    },
+    /// How a runbook action ended, with the last 4 KB of its output, secrets redacted.
+    ActionFinished {
+        run_id: String,
+        action: String,
+        outcome: super::ActionOutcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        exit_code: Option<i32>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        http_status: Option<u16>,
+        duration_ms: u64,
+        #[serde(default)]
+        output_tail: String,
+    },
+    /// Whether the metric the runbook names moved as hoped after a run.
+    ActionVerified {
+        run_id: String,
+        action: String,
+        result: super::VerifyResult,
+        detail: String,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -188,6 +220,9 @@ impl Event {
             Event::SilenceCreated { .. } => "silence_created",
             Event::SilenceExpired { .. } => "silence_expired",
             Event::BlastRadiusChanged { .. } => "blast_radius_changed",
+            Event::ActionStarted { .. } => "action_started",
+            Event::ActionFinished { .. } => "action_finished",
+            Event::ActionVerified { .. } => "action_verified",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -313,6 +348,11 @@ impl Event {
                     .collect();
                 format!("blast radius: {}", parts.join("; "))
             }
+            Event::ActionStarted { .. }
+            | Event::ActionFinished { .. }
+            | Event::ActionVerified { .. } => super::action_run::ActionEvent::of(self)
+                .map(|e| super::action_run::describe(&e))
+                .unwrap_or_default(),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

@@ -108,6 +108,8 @@ pub struct Incident {
     pub last_seq: u64,
     /// Entries of types this version does not know (kept, shown raw).
     pub unknown_events: u32,
+    /// Runbook actions run (or dry-run) during the incident, oldest first.
+    pub action_runs: Vec<super::ActionRun>,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -164,6 +166,7 @@ impl Incident {
             updated_at: entry.at,
             last_seq: entry.seq,
             unknown_events: 0,
+            action_runs: Vec::new(),
         })
     }
 
@@ -305,6 +308,11 @@ impl Incident {
                     }
                 }
             }
+            Event::ActionStarted { .. }
+            | Event::ActionFinished { .. }
+            | Event::ActionVerified { .. } => {
+                super::action_run::apply(&mut self.action_runs, entry)
+            }
             Event::Unknown(_) => self.unknown_events += 1,
         }
     }
@@ -402,8 +410,16 @@ impl Incident {
     /// Checks that `event` makes sense as the next event of this incident. Nothing that fails
     /// here is ever appended.
     pub fn check(&self, event: &Event) -> Result<(), Rejected> {
-        // Delivery results of an update posted before resolution may still arrive after it.
-        if self.is_resolved() && !matches!(event, Event::Unknown(_) | Event::UpdateDelivered { .. })
+        // Delivery results of an update posted before resolution may still arrive after it,
+        // and so may the end (and verification) of an action started before it.
+        if self.is_resolved()
+            && !matches!(
+                event,
+                Event::Unknown(_)
+                    | Event::UpdateDelivered { .. }
+                    | Event::ActionFinished { .. }
+                    | Event::ActionVerified { .. }
+            )
         {
             return Err(Rejected(format!(
                 "{} is resolved; nothing more can be recorded on it",
@@ -547,6 +563,9 @@ impl Incident {
                     )))
                 }
             }
+            Event::ActionStarted { .. }
+            | Event::ActionFinished { .. }
+            | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
             Event::Unknown(_) => Ok(()),
         }
     }

@@ -4,6 +4,7 @@
 //! Nothing here does I/O or reads a clock: time always arrives as a parameter, so every rule
 //! can be tested with a fixed clock.
 
+mod action_run;
 mod alert;
 mod blast;
 mod cadence;
@@ -12,6 +13,9 @@ mod incident;
 mod update_draft;
 mod vocab;
 
+pub use action_run::{
+    ActionOutcome, ActionRun, RunEnd, RunVerification, VerifyResult, next_run_id,
+};
 pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, fingerprint_of};
 pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,

@@ -62,6 +62,10 @@ pub fn status_update_draft(incident: &Incident, entries: &[Entry], now: DateTime
     }
     out.push_str("Actions:\n");
     let mut any = false;
+    for r in actions_since(incident) {
+        let _ = writeln!(out, "- ran {}: {}", r.label(), r.summary());
+        any = true;
+    }
     for e in &recent {
         if let Event::TaskDone { task } = &e.event
             && let Some(t) = incident.tasks.iter().find(|t| t.id == *task)
@@ -84,6 +88,20 @@ pub fn status_update_draft(incident: &Incident, entries: &[Entry], now: DateTime
     }
     out.push_str("Needs: ");
     out
+}
+
+/// Runbook actions started since the last status update, or started before it and ended or
+/// verified since (dry runs left out): the update owes their outcome.
+fn actions_since(incident: &Incident) -> impl Iterator<Item = &super::ActionRun> {
+    let since_seq = incident.last_status_update_seq.unwrap_or(0);
+    let since_at = incident.last_status_update;
+    incident.action_runs.iter().filter(move |r| {
+        let later = |at: DateTime<Utc>| since_at.is_none_or(|s| at > s);
+        !r.dry_run
+            && (r.started_seq > since_seq
+                || r.finished.as_ref().is_some_and(|f| later(f.at))
+                || r.verification.as_ref().is_some_and(|v| later(v.at)))
+    })
 }
 
 /// The brief recorded when the commander hands over.
@@ -237,6 +255,63 @@ mod tests {
              - T1 bob: check the database — overdue 4m\n\
              Needs: "
         );
+    }
+
+    #[test]
+    fn the_draft_lists_actions_run_since_the_last_update_with_outcome_and_verification() {
+        use crate::domain::{ActionOutcome, VerifyResult};
+        let mut events = outage();
+        let started = |run: &str, action: &str, dry_run: bool| Event::ActionStarted {
+            run_id: run.into(),
+            action: action.into(),
+            params: [("flag".to_string(), "checkout-v2".to_string())].into(),
+            dry_run,
+            command: "flagctl set checkout-v2 off".into(),
+        };
+        let more = vec![
+            (9, started("R1", "flag-off", false)),
+            (
+                10,
+                Event::ActionFinished {
+                    run_id: "R1".into(),
+                    action: "flag-off".into(),
+                    outcome: ActionOutcome::Succeeded,
+                    exit_code: Some(0),
+                    http_status: None,
+                    duration_ms: 1200,
+                    output_tail: "ok".into(),
+                },
+            ),
+            (
+                11,
+                Event::ActionVerified {
+                    run_id: "R1".into(),
+                    action: "flag-off".into(),
+                    result: VerifyResult::Effective,
+                    detail: "0.002 < 0.01".into(),
+                },
+            ),
+            (12, started("R2", "shed-load", false)),
+            (12, started("R3", "flag-off", true)),
+        ];
+        for (n, (m, e)) in more.into_iter().enumerate() {
+            events.push(Entry {
+                seq: 7 + n as u64,
+                at: at(m),
+                by: "alice".into(),
+                event: e,
+            });
+        }
+        let i = Incident::fold("INC-1", &events).unwrap();
+        let draft = status_update_draft(&i, &events, at(14));
+        assert!(
+            draft.contains(
+                "Actions:\n- ran flag-off (flag=checkout-v2): succeeded, effective\n\
+                 - ran shed-load (flag=checkout-v2): running\n- T1 bob"
+            ),
+            "{draft}"
+        );
+        assert!(!draft.contains("R3"), "{draft}");
     }
 
     #[test]

@@ -101,6 +101,8 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             vec![]
         }
         Command::LinkAlert => link_alert(state, now),
+        Command::Actions => super::actions::open_picker(state, now),
+        Command::ActionOutput => super::actions::open_output(state, now),
         Command::Share => match (&state.share_base, &state.current) {
             (Some(base), Some(c)) => vec![Effect::Share {
                 id: c.id.clone(),

@@ -15,11 +15,13 @@ use crate::domain::{
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+mod actions;
 mod alerts;
 mod cadence;
 mod commands;
 mod modals;
 
+pub use actions::picker_matches as action_matches;
 use alerts::*;
 use cadence::*;
 use commands::*;
@@ -213,6 +215,32 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::Follow(event) => {
             on_follow(state, event, now);
+            vec![]
+        }
+        Action::RunCommitted {
+            id,
+            local,
+            run_id,
+            entries,
+        } => actions::committed(state, id, local, run_id, entries, now),
+        Action::RunRefused { local, reason } => {
+            actions::refused(state, local, reason, now);
+            vec![]
+        }
+        Action::RunOutput { run_id, line } => {
+            actions::output(state, &run_id, line);
+            vec![]
+        }
+        Action::RunEnded {
+            run_id,
+            outcome,
+            verifying,
+        } => {
+            actions::ended(state, &run_id, outcome, verifying, now);
+            vec![]
+        }
+        Action::RunVerified { run_id, result } => {
+            actions::verified(state, &run_id, result, now);
             vec![]
         }
         Action::Terminate => {

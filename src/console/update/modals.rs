@@ -121,6 +121,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             }
             _ => vec![],
         },
+        Modal::Action(m) => super::actions::on_key(state, *m, key, now),
         Modal::DraftOffer(draft) => match key.code {
             KeyCode::Enter => open_editor(state, draft.purpose),
             KeyCode::Char('d') => {
@@ -507,6 +508,10 @@ pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec
         | Some(Modal::AssignPerson { person: area, .. })
         | Some(Modal::Filter { text: area }) => {
             area.insert_str(text.replace(['\n', '\r'], " "));
+            vec![]
+        }
+        Some(Modal::Action(m)) => {
+            super::actions::on_paste(m, text);
             vec![]
         }
         _ => vec![],

@@ -53,13 +53,7 @@ pub fn render(
         .areas(side);
         alerts_pane(state, c, theme, now, alerts, frame);
         super::blast::render_pane(state, c, theme, now, blast, frame);
-        placeholder(
-            "Actions",
-            "no runbook — add runbook.toml",
-            theme,
-            actions,
-            frame,
-        );
+        super::actions::render_pane(state, c, theme, now, actions, frame);
     } else if focus_alerts {
         alerts_pane(state, c, theme, now, rest, frame);
     } else if c.focus == crate::console::state::Pane::Blast {
@@ -81,13 +75,14 @@ pub fn render(
         };
         frame.render_widget(
             Paragraph::new(format!(
-                "{alerts} · {} · Actions: no runbook",
+                "{alerts} · {} · {}",
                 match state.blast.affected().count() {
                     0 if state.board.sources.is_empty() && !state.metrics_expected =>
                         "Blast radius: not connected".to_string(),
                     0 => "Blast radius: all ok".to_string(),
                     n => format!("Blast radius: {n} affected (b)"),
-                }
+                },
+                super::actions::strip(state, c)
             ))
             .style(theme.style(Meaning::Muted)),
             strip,
@@ -490,6 +485,25 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
             },
             e.event.describe(),
         ),
+        Event::ActionStarted { .. } => ("ACTION", Meaning::Accent, e.event.describe()),
+        Event::ActionFinished { outcome, .. } => (
+            "ACTION",
+            if *outcome == crate::domain::ActionOutcome::Succeeded {
+                Meaning::Ok
+            } else {
+                Meaning::Critical
+            },
+            e.event.describe(),
+        ),
+        Event::ActionVerified { result, .. } => (
+            "VERIFY",
+            if *result == crate::domain::VerifyResult::Effective {
+                Meaning::Ok
+            } else {
+                Meaning::Warning
+            },
+            e.event.describe(),
+        ),
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,
@@ -534,13 +548,4 @@ fn truncate(s: &str, n: usize) -> String {
         t.push('…');
         t
     }
-}
-
-fn placeholder(title: &str, text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
-    frame.render_widget(
-        Paragraph::new(Line::styled(text.to_string(), theme.style(Meaning::Muted)))
-            .wrap(ratatui::widgets::Wrap { trim: true })
-            .block(pane(title, theme, false)),
-        area,
-    );
 }

@@ -1,5 +1,6 @@
 //! Rendering: `render(&State, &Theme, now, &mut Frame)` is pure; one file per screen or modal.
 
+mod actions;
 pub mod blast;
 mod incident;
 mod list;
@@ -43,8 +44,13 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
     }
     render_status(state, theme, status, frame);
     render_footer(state, theme, footer, frame);
-    if let Some(m) = &state.modal {
-        modal::render(state, m, theme, area, frame);
+    match &state.modal {
+        // Action runs show their clock: rendered here, where the time is known.
+        Some(super::state::Modal::Action(m)) => {
+            actions::render_modal(state, m, theme, now, area, frame)
+        }
+        Some(m) => modal::render(state, m, theme, area, frame),
+        None => {}
     }
 }
 

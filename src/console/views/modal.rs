@@ -183,6 +183,8 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
             frame.render_widget(text, i);
         }
+        // Drawn by `views::render`, which knows the time (a run's clock).
+        Modal::Action(_) => {}
         Modal::Dependencies { scroll } => {
             super::blast::render_dependencies(state, *scroll, theme, area, frame)
         }
@@ -323,8 +325,15 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
         }
         Modal::ConfirmQuit => {
             let id = state.current.as_ref().map(|c| c.id.as_str()).unwrap_or("");
+            // Quitting stops what the runbook started here: say so before, not after.
+            let running = state.actions.running().count();
+            let runs = match running {
+                0 => String::new(),
+                1 => "\n1 action is running: quitting kills it.".into(),
+                n => format!("\n{n} actions are running: quitting kills them."),
+            };
             confirm(
-                &format!("Stop leading {id} and quit?"),
+                &format!("Stop leading {id} and quit?{runs}"),
                 &[("y", "quit"), ("any other key", "stay")],
                 theme,
                 area,
@@ -365,7 +374,7 @@ fn confirm(question: &str, keys: &[(&str, &str)], theme: &Theme, area: Rect, fra
     frame.render_widget(hint(theme, keys), k);
 }
 
-fn hint<'a>(theme: &Theme, keys: &[(&str, &str)]) -> Paragraph<'a> {
+pub(super) fn hint<'a>(theme: &Theme, keys: &[(&str, &str)]) -> Paragraph<'a> {
     let mut spans = Vec::new();
     for (k, what) in keys {
         spans.push(Span::styled(k.to_string(), theme.style(Meaning::Accent)));
@@ -475,7 +484,7 @@ fn palette(
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
-fn centered(area: Rect, w: u16, h: u16) -> Rect {
+pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
     Rect {

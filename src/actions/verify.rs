@@ -1,0 +1,134 @@
+//! Did it help? After a successful run, the runbook's PromQL is asked every few seconds until
+//! the expectation holds (effective), the time allowed runs out (not effective yet), or the
+//! query cannot be run at all (failed to verify). Each reading is reported as it comes.
+
+use super::runbook::VerifySpec;
+use super::{OutputLine, Stream};
+use crate::backends::prometheus::Prometheus;
+use crate::domain::VerifyResult;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What verification concluded, and a line saying why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub result: VerifyResult,
+    pub detail: String,
+}
+
+/// Polls `prometheus` (none configured: failed to verify) with the filled-in query.
+pub async fn verify(
+    prometheus: Option<&Prometheus>,
+    spec: &VerifySpec,
+    params: &BTreeMap<String, String>,
+    out: &UnboundedSender<OutputLine>,
+) -> Verification {
+    let say = |text: String| {
+        let _ = out.send(OutputLine {
+            stream: Stream::Warroom,
+            text,
+        });
+    };
+    let promql = fill(spec, params);
+    let Some(prom) = prometheus else {
+        let detail = "no [prometheus] url in config.toml to ask".to_string();
+        say(format!("verify: {detail}"));
+        return Verification {
+            result: VerifyResult::Failed,
+            detail,
+        };
+    };
+    say(format!(
+        "verify: waiting up to {} for {promql} {}",
+        super::exec::secs(spec.within),
+        spec.expect
+    ));
+    let started = Instant::now();
+    let mut last_reading: Option<String> = None;
+    let mut last_error: Option<String>;
+    loop {
+        match prom.query(&promql, None).await {
+            Ok(samples) => {
+                last_error = None;
+                let values: Vec<f64> = samples.iter().map(|s| s.value).collect();
+                let reading = if values.is_empty() {
+                    "no data".to_string()
+                } else {
+                    values
+                        .iter()
+                        .map(|v| format!("{v}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                let holds = !values.is_empty() && values.iter().all(|v| spec.expect.holds(*v));
+                say(format!(
+                    "verify: {reading} ({}wanted {})",
+                    if holds { "" } else { "not yet; " },
+                    spec.expect
+                ));
+                if holds {
+                    return Verification {
+                        result: VerifyResult::Effective,
+                        detail: format!(
+                            "{promql} = {reading}, {} as wanted, after {}",
+                            spec.expect,
+                            super::exec::secs(started.elapsed())
+                        ),
+                    };
+                }
+                last_reading = Some(reading);
+            }
+            Err(e) if !e.is_transient() => {
+                let detail = format!("{promql}: {e}");
+                say(format!("verify: cannot run the query: {e}"));
+                return Verification {
+                    result: VerifyResult::Failed,
+                    detail,
+                };
+            }
+            Err(e) => {
+                say(format!("verify: {e} (will retry)"));
+                last_error = Some(e.to_string());
+            }
+        }
+        let elapsed = started.elapsed();
+        if elapsed >= spec.within {
+            let within = super::exec::secs(spec.within);
+            return match (last_error, last_reading) {
+                (Some(e), _) => Verification {
+                    result: VerifyResult::Failed,
+                    detail: format!("{promql}: no answer within {within}: {e}"),
+                },
+                (None, reading) => Verification {
+                    result: VerifyResult::NotEffective,
+                    detail: format!(
+                        "{promql} = {} after {within}, wanted {}",
+                        reading.unwrap_or_else(|| "no data".into()),
+                        spec.expect
+                    ),
+                },
+            };
+        }
+        let wait = spec
+            .every
+            .min(spec.within - elapsed)
+            .max(Duration::from_millis(50));
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// The query with the run's parameters in it.
+pub fn fill(spec: &VerifySpec, params: &BTreeMap<String, String>) -> String {
+    let mut out = String::new();
+    for p in &spec.promql.pieces {
+        match p {
+            super::runbook::Piece::Text(t) => out.push_str(t),
+            super::runbook::Piece::Param(n) => {
+                out.push_str(params.get(n).map_or("", String::as_str))
+            }
+            super::runbook::Piece::Env(_) => out.push_str(super::REDACTED),
+        }
+    }
+    out
+}
