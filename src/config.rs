@@ -115,9 +115,20 @@ pub struct Config {
     /// `[share]`: where the read-only share server listens.
     #[serde(default)]
     pub share: Option<ShareConfig>,
+    /// `[postmortem]`: where the console writes post-mortem drafts.
+    #[serde(default)]
+    pub postmortem: PostmortemConfig,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
+}
+
+/// `[postmortem]`: where `e` in the console writes `INC-N-postmortem.md`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostmortemConfig {
+    /// A directory, absolute or relative to where warroom was started; default: there.
+    pub dir: Option<PathBuf>,
 }
 
 /// `[share]`: the read-only share server (in the leader's console, or `warroom serve`).

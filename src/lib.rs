@@ -10,4 +10,5 @@ pub mod config;
 pub mod console;
 pub mod domain;
 pub mod journal;
+pub mod postmortem;
 pub mod share;

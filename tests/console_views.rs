@@ -204,7 +204,7 @@ fn confirmations() {
 #[test]
 fn filtered_log() {
     snap("log_filtered", || {
-        let mut s = with_keys(leading(), vec![key(KeyCode::Char('f'))]);
+        let mut s = with_keys(leading(), vec![key(KeyCode::Char('F'))]);
         press(&mut s, vec![key(KeyCode::Char('/'))]);
         type_text(&mut s, "pricing");
         press(&mut s, vec![key(KeyCode::Enter)]);

@@ -8,6 +8,8 @@ mod actions;
 mod alerts;
 mod blast;
 mod check_config;
+mod export;
+mod followup;
 mod list;
 mod log;
 mod open;
@@ -19,7 +21,7 @@ mod tasks;
 mod verify;
 
 use crate::config::{self, Paths};
-use crate::domain::{NoteKind, Role, Severity, Status};
+use crate::domain::{ExportFormat, FollowUpKind, NoteKind, Role, Severity, Status};
 use crate::journal::{FileStore, JournalError};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -171,6 +173,27 @@ pub enum Command {
     Man,
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
     Verify { id: String },
+    /// Write the blameless post-mortem draft (to FILE, or standard output) and record the
+    /// export; phrasing to review before sharing goes to standard error.
+    Export {
+        id: String,
+        #[arg(long, default_value = "markdown", value_name = "markdown|json")]
+        format: ExportFormat,
+        /// Where to write the draft (default: standard output).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Record a follow-up: work to do after the incident (also once it is resolved).
+    Followup {
+        id: String,
+        /// What to do ("-" reads it from standard input).
+        text: String,
+        #[arg(long = "type", value_name = "mitigate|prevent|process")]
+        kind: FollowUpKind,
+        /// Who owns it.
+        #[arg(long)]
+        owner: Option<String>,
+    },
     /// List the compensating actions of runbook.toml (--json for scripts).
     Actions {
         #[arg(long)]
@@ -288,6 +311,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
+        Some(Command::Export { id, format, output }) => {
+            export::run(&ctx, now, &id, format, output.as_deref())
+        }
+        Some(Command::Followup {
+            id,
+            text,
+            kind,
+            owner,
+        }) => followup::run(&ctx, now, &id, &text, kind, owner.as_deref()),
         Some(Command::Actions { json }) => actions::list(&ctx, json),
         Some(Command::Run {
             id,

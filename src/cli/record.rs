@@ -29,7 +29,7 @@ pub(super) fn append(
 }
 
 /// The text argument, or standard input when it is "-".
-fn text_arg(text: &str) -> Result<String, Failure> {
+pub(super) fn text_arg(text: &str) -> Result<String, Failure> {
     if text != "-" {
         return Ok(text.to_string());
     }

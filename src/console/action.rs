@@ -87,6 +87,13 @@ pub enum Action {
         run_id: String,
         result: crate::domain::VerifyResult,
     },
+    /// The post-mortem draft is written to `path` and its export recorded.
+    Exported {
+        id: String,
+        path: String,
+        findings: usize,
+        still_open: bool,
+    },
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -202,6 +209,13 @@ pub enum Effect {
     /// Stop a run: its whole process group, SIGTERM then SIGKILL.
     CancelRun {
         run_id: String,
+    },
+    /// Render the post-mortem draft, write it to `dir` (none: the current directory) and
+    /// record `postmortem_exported`.
+    Export {
+        id: String,
+        format: crate::domain::ExportFormat,
+        dir: Option<std::path::PathBuf>,
     },
     Quit,
 }

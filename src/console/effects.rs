@@ -12,6 +12,8 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
+mod postmortem;
+
 /// How often other processes' appends are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(400);
 
@@ -109,6 +111,7 @@ impl JournalWorker {
                 let _ = std::fs::remove_file(self.draft_path(&id));
             }
             Effect::Record { id, event } => self.record(&id, event),
+            Effect::Export { id, format, dir } => self.export(&id, format, dir.as_deref()),
             Effect::Share {
                 id,
                 base,

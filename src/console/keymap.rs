@@ -44,6 +44,8 @@ pub enum Command {
     Share,
     Actions,
     ActionOutput,
+    Export,
+    FollowUp,
 }
 
 impl Command {
@@ -83,6 +85,8 @@ impl Command {
         Command::Share,
         Command::Actions,
         Command::ActionOutput,
+        Command::Export,
+        Command::FollowUp,
     ];
 
     /// The name used in config and the palette.
@@ -123,6 +127,8 @@ impl Command {
             Command::Share => "share",
             Command::Actions => "actions",
             Command::ActionOutput => "action-output",
+            Command::Export => "export",
+            Command::FollowUp => "follow-up",
         }
     }
 
@@ -163,6 +169,8 @@ impl Command {
             Command::Share => "share read-only: the `warroom follow` line for chat",
             Command::Actions => "run a runbook action (flag off, roll back, shed load)",
             Command::ActionOutput => "show the output of the latest action run",
+            Command::Export => "write the post-mortem draft to a file",
+            Command::FollowUp => "add a follow-up (an action item)",
         }
     }
 
@@ -187,7 +195,14 @@ impl Command {
                 | Command::Silence
                 | Command::Share
                 | Command::Actions
+                | Command::Export
+                | Command::FollowUp
         )
+    }
+
+    /// Commands that still make sense once the incident is resolved: the post-mortem's.
+    pub fn after_resolution(self) -> bool {
+        matches!(self, Command::Export | Command::FollowUp)
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
@@ -399,7 +414,9 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "a", Command::Assign),
     (Mode::Incident, "R", Command::Resolve),
     (Mode::Incident, "/", Command::Filter),
-    (Mode::Incident, "f", Command::KindFilter),
+    (Mode::Incident, "F", Command::KindFilter),
+    (Mode::Incident, "f", Command::FollowUp),
+    (Mode::Incident, "e", Command::Export),
     (Mode::Incident, "x", Command::ClearFilter),
     (Mode::Incident, "t", Command::Task),
     (Mode::Incident, "c", Command::TaskDone),

@@ -44,6 +44,7 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
     state.cadence = config.cadence;
     state.bell = config.status_updates.bell;
+    state.export_dir = config.postmortem.dir.clone();
     let has_sources =
         !config.alertmanagers.is_empty() || config.grafana.is_some() || config.prometheus.is_some();
     state.group_by = config.alerts.group_by().to_string();

@@ -33,6 +33,8 @@ pub struct State {
     pub follow: Option<FollowState>,
     /// The share server's base URL when `[share]` is configured.
     pub share_base: Option<String>,
+    /// Where `e` writes the post-mortem draft (`[postmortem] dir`); none: the current directory.
+    pub export_dir: Option<std::path::PathBuf>,
     /// Problems found at start (bad key overrides) or since; shown until dismissed.
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
@@ -236,6 +238,18 @@ pub enum Modal {
     DraftOffer(Draft),
     /// Runbook actions: picker, parameters, confirmation, output (boxed: the form is large).
     Action(Box<super::runs::ActionModal>),
+    /// A follow-up: text, type, owner (boxed: two text inputs).
+    FollowUp(Box<FollowUpForm>),
+}
+
+/// Capturing a follow-up: what to do, its type, who owns it.
+#[derive(Debug)]
+pub struct FollowUpForm {
+    pub text: TextArea<'static>,
+    pub kind: crate::domain::FollowUpKind,
+    pub owner: TextArea<'static>,
+    /// 0 text, 1 type, 2 owner.
+    pub field: usize,
 }
 
 /// Handing out a task: who, what, how long.
@@ -307,6 +321,7 @@ impl State {
             flash: None,
             follow: None,
             share_base: None,
+            export_dir: None,
             problems: problems
                 .iter()
                 .map(|p| format!("config.toml: {p}"))

@@ -3,7 +3,7 @@
 //! Event types are named by their `type` field. A type this version does not know (written
 //! by a newer warroom) is kept verbatim as [`Event::Unknown`] and shown raw, never dropped.
 
-use super::{NoteKind, Role, Severity, Status};
+use super::{ExportFormat, FollowUpKind, NoteKind, Role, Severity, Status};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -157,6 +157,20 @@ pub enum Event {
     BlastRadiusChanged {
         changes: Vec<super::ServiceChange>,
     },
+    /// Work to do after the incident (mitigate, prevent, process), captured during it or in
+    /// the post-mortem; allowed after resolution.
+    FollowUp {
+        text: String,
+        kind: FollowUpKind,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owner: Option<String>,
+    },
+    /// A post-mortem draft was exported; `path` is the file written (none: standard output).
+    PostmortemExported {
+        format: ExportFormat,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        path: Option<String>,
+    },
     /// A runbook action was started (or, with `dry_run`, only shown); `command` is the exact
     /// argv or `METHOD url`, secrets redacted.
     ActionStarted {
@@ -220,6 +234,8 @@ impl Event {
             Event::SilenceCreated { .. } => "silence_created",
             Event::SilenceExpired { .. } => "silence_expired",
             Event::BlastRadiusChanged { .. } => "blast_radius_changed",
+            Event::FollowUp { .. } => "follow_up",
+            Event::PostmortemExported { .. } => "postmortem_exported",
             Event::ActionStarted { .. } => "action_started",
             Event::ActionFinished { .. } => "action_finished",
             Event::ActionVerified { .. } => "action_verified",
@@ -348,6 +364,14 @@ impl Event {
                     .collect();
                 format!("blast radius: {}", parts.join("; "))
             }
+            Event::FollowUp { text, kind, owner } => match owner {
+                Some(o) => format!("follow-up ({kind}, {o}): {text}"),
+                None => format!("follow-up ({kind}): {text}"),
+            },
+            Event::PostmortemExported { format, path } => match path {
+                Some(p) => format!("post-mortem draft exported ({format}) to {p}"),
+                None => format!("post-mortem draft exported ({format})"),
+            },
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::ActionEvent::of(self)

@@ -2,7 +2,8 @@
 //! events make sense for it (checked before anything is appended).
 
 use super::{
-    AlertRef, Entry, Event, MAX_LINE_CHARS, MAX_TEXT_BYTES, NoteKind, Role, Severity, Status,
+    AlertRef, Entry, Event, FollowUpKind, MAX_LINE_CHARS, MAX_TEXT_BYTES, NoteKind, Role, Severity,
+    Status,
 };
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -72,6 +73,17 @@ pub struct SilenceRecord {
     pub expired: bool,
 }
 
+/// Work to do after the incident, as recorded by a `follow_up` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FollowUp {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub text: String,
+    pub kind: FollowUpKind,
+    pub owner: Option<String>,
+}
+
 /// Everything shown about an incident, derived from its entries and nothing else.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
@@ -110,6 +122,10 @@ pub struct Incident {
     pub unknown_events: u32,
     /// Runbook actions run (or dry-run) during the incident, oldest first.
     pub action_runs: Vec<super::ActionRun>,
+    /// Follow-ups captured during the incident or after it, oldest first.
+    pub follow_ups: Vec<FollowUp>,
+    /// How many times a post-mortem draft was exported.
+    pub postmortem_exports: u32,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -167,6 +183,8 @@ impl Incident {
             last_seq: entry.seq,
             unknown_events: 0,
             action_runs: Vec::new(),
+            follow_ups: Vec::new(),
+            postmortem_exports: 0,
         })
     }
 
@@ -308,6 +326,15 @@ impl Incident {
                     }
                 }
             }
+            Event::FollowUp { text, kind, owner } => self.follow_ups.push(FollowUp {
+                seq: entry.seq,
+                at: entry.at,
+                by: entry.by.clone(),
+                text: text.clone(),
+                kind: *kind,
+                owner: owner.clone(),
+            }),
+            Event::PostmortemExported { .. } => self.postmortem_exports += 1,
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => {
@@ -411,7 +438,8 @@ impl Incident {
     /// here is ever appended.
     pub fn check(&self, event: &Event) -> Result<(), Rejected> {
         // Delivery results of an update posted before resolution may still arrive after it,
-        // and so may the end (and verification) of an action started before it.
+        // and so may the end (and verification) of an action started before it;
+        // the post-mortem adds follow-ups and exports drafts of a resolved incident.
         if self.is_resolved()
             && !matches!(
                 event,
@@ -419,6 +447,8 @@ impl Incident {
                     | Event::UpdateDelivered { .. }
                     | Event::ActionFinished { .. }
                     | Event::ActionVerified { .. }
+                    | Event::FollowUp { .. }
+                    | Event::PostmortemExported { .. }
             )
         {
             return Err(Rejected(format!(
@@ -563,6 +593,14 @@ impl Incident {
                     )))
                 }
             }
+            Event::FollowUp { text, owner, .. } => {
+                check_text("follow-up", text)?;
+                match owner {
+                    Some(o) => check_line("owner", o),
+                    None => Ok(()),
+                }
+            }
+            Event::PostmortemExported { .. } => Ok(()),
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
@@ -744,6 +782,36 @@ mod tests {
         assert!(check_opening("a\nb", None).is_err());
         assert!(check_opening("Checkout 500s", Some("")).is_err());
         assert!(check_opening("Checkout 500s", None).is_ok());
+    }
+
+    #[test]
+    fn follow_ups_are_kept_and_may_be_added_after_resolution() {
+        let follow_up = |text: &str| Event::FollowUp {
+            text: text.into(),
+            kind: FollowUpKind::Prevent,
+            owner: Some("bob".into()),
+        };
+        let log = entries(vec![
+            (0, opened()),
+            (5, follow_up("alert on pricing deploys")),
+            (9, Event::Resolved { summary: None }),
+        ]);
+        let i = Incident::fold("INC-1", &log).unwrap();
+        assert_eq!(i.follow_ups.len(), 1);
+        assert_eq!(i.follow_ups[0].seq, 2);
+        assert_eq!(i.follow_ups[0].owner.as_deref(), Some("bob"));
+        assert_eq!(i.check(&follow_up("canary the pricing service")), Ok(()));
+        assert_eq!(
+            i.check(&Event::PostmortemExported {
+                format: crate::domain::ExportFormat::Markdown,
+                path: None
+            }),
+            Ok(())
+        );
+        assert_eq!(
+            i.check(&follow_up("  ")).unwrap_err().0,
+            "follow-up is empty"
+        );
     }
 
     #[test]

@@ -24,11 +24,11 @@ pub use blast::{
 pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
-    Delivery, Incident, LinkedAlert, Rejected, RoleHolder, SilenceRecord, Task, TaskState,
-    check_opening,
+    Delivery, FollowUp, Incident, LinkedAlert, Rejected, RoleHolder, SilenceRecord, Task,
+    TaskState, check_opening,
 };
 pub use update_draft::{handoff_summary, status_update_draft};
-pub use vocab::{NoteKind, ParseError, Role, Severity, Status};
+pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 
 /// Longest text accepted in one note or status update (bytes). Generous enough for a pasted
 /// stack trace, small enough that one careless paste cannot bloat the journal.

@@ -85,6 +85,21 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What a follow-up is for: limit the damage next time (mitigate), stop it happening
+    /// again (prevent), or change how incidents are run (process).
+    FollowUpKind, "follow-up type", {
+        Mitigate => "mitigate",
+        Prevent => "prevent",
+        Process => "process",
+    }
+);
+
+vocabulary!(
+    /// The formats a post-mortem draft is exported in.
+    ExportFormat, "format", { Markdown => "markdown", Json => "json" }
+);
+
 impl Severity {
     /// Short label for headers and tables, e.g. `SEV1`.
     pub fn label(self) -> &'static str {

@@ -36,7 +36,10 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
                 Some(format!("{} is read-only here: you are following it", c.id))
             }
             Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
-            Some(c) if c.incident.as_ref().is_some_and(Incident::is_resolved) => {
+            Some(c)
+                if !cmd.after_resolution()
+                    && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
+            {
                 Some(format!("{} is resolved", c.id))
             }
             _ => None,
@@ -103,6 +106,8 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         Command::LinkAlert => link_alert(state, now),
         Command::Actions => super::actions::open_picker(state, now),
         Command::ActionOutput => super::actions::open_output(state, now),
+        Command::Export => super::postmortem::export(state),
+        Command::FollowUp => super::postmortem::open_follow_up(state),
         Command::Share => match (&state.share_base, &state.current) {
             (Some(base), Some(c)) => vec![Effect::Share {
                 id: c.id.clone(),

@@ -20,6 +20,7 @@ mod alerts;
 mod cadence;
 mod commands;
 mod modals;
+mod postmortem;
 
 pub use actions::picker_matches as action_matches;
 use alerts::*;
@@ -243,6 +244,12 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             actions::verified(state, &run_id, result, now);
             vec![]
         }
+        Action::Exported {
+            path,
+            findings,
+            still_open,
+            ..
+        } => postmortem::exported(state, &path, findings, still_open, now),
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]

@@ -504,6 +504,8 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
             },
             e.event.describe(),
         ),
+        Event::FollowUp { .. } => ("FOLLOW-UP", Meaning::Info, e.event.describe()),
+        Event::PostmortemExported { .. } => ("EXPORTED", Meaning::Muted, e.event.describe()),
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,

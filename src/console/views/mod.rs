@@ -2,6 +2,7 @@
 
 mod actions;
 pub mod blast;
+mod followup;
 mod incident;
 mod list;
 mod modal;

@@ -323,6 +323,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             let block = pane("Share read-only", theme, true);
             frame.render_widget(Paragraph::new(text.clone()).block(block), r);
         }
+        Modal::FollowUp(form) => super::followup::render(form, theme, area, frame),
         Modal::ConfirmQuit => {
             let id = state.current.as_ref().map(|c| c.id.as_str()).unwrap_or("");
             // Quitting stops what the runbook started here: say so before, not after.

@@ -1,0 +1,80 @@
+//! `warroom export ID [--format markdown|json] [-o FILE]`: the blameless post-mortem draft.
+//! Writes the draft (to FILE, or standard output), prints the blameless check's findings to
+//! standard error, and records one `postmortem_exported` entry — nothing else in the journal
+//! changes. Resolved incidents can be exported; an open one gets a "DRAFT — incident still
+//! open" banner.
+
+use super::{Context, Failure, warn_all};
+use crate::domain::{Entry, Event, ExportFormat};
+use crate::journal::Journal;
+use crate::postmortem;
+use chrono::{DateTime, Utc};
+use std::io::Write;
+use std::path::Path;
+
+pub fn run(
+    ctx: &Context,
+    now: DateTime<Utc>,
+    id: &str,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> Result<(), Failure> {
+    let mut journal = ctx.store.open(id)?;
+    warn_all(&mut journal);
+    let id = journal.id().to_string();
+    let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
+    let Some(incident) = journal.incident() else {
+        return Err(Failure::bad_input(format!(
+            "{id} has no opening entry; its journal is empty"
+        )));
+    };
+    let (text, findings) = postmortem::render(format, &entries, incident, now);
+    // Written first: a draft that could not be written was not exported.
+    let recorded_path = match output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+            let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+            Some(shown.display().to_string())
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                // A closed pipe (`warroom export ID | head`) is the reader's choice.
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    return Err(Failure::runtime(format!("cannot write the draft: {e}")));
+                }
+                _ => None,
+            }
+        }
+    };
+    let mut err = std::io::stderr().lock();
+    for f in &findings {
+        let _ = writeln!(
+            err,
+            "warroom: review before sharing: {}",
+            postmortem::finding_line(f)
+        );
+    }
+    journal.append(
+        &ctx.author,
+        now,
+        Event::PostmortemExported {
+            format,
+            path: recorded_path.clone(),
+        },
+    )?;
+    if let Some(p) = recorded_path {
+        let open = if incident_open(&journal) {
+            " (DRAFT — incident still open)"
+        } else {
+            ""
+        };
+        let _ = writeln!(err, "warroom: post-mortem draft written to {p}{open}");
+    }
+    Ok(())
+}
+
+fn incident_open(journal: &crate::journal::FileJournal) -> bool {
+    journal.incident().is_some_and(|i| !i.is_resolved())
+}

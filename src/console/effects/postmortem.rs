@@ -1,0 +1,71 @@
+//! The journal worker's side of `e`: render the post-mortem draft from the journal as
+//! committed, write it, then record `postmortem_exported` — the one entry an export adds.
+
+use super::JournalWorker;
+use crate::console::action::Action;
+use crate::domain::{Entry, Event, ExportFormat};
+use crate::journal::Journal;
+use chrono::Utc;
+use std::path::{Path, PathBuf};
+
+impl JournalWorker {
+    pub(super) fn export(&mut self, id: &str, format: ExportFormat, dir: Option<&Path>) {
+        let failed = |w: &Self, reason: String| {
+            w.send(Action::AppendFailed {
+                id: id.to_string(),
+                reason,
+            })
+        };
+        if !self.journals.contains_key(id) {
+            match self.store.open(id) {
+                Ok(j) => {
+                    self.journals.insert(id.to_string(), j);
+                }
+                Err(e) => return failed(self, e.to_string()),
+            }
+        }
+        let Some(journal) = self.journals.get_mut(id) else {
+            return;
+        };
+        // Everything committed so far, other processes' appends included.
+        if let Err(e) = journal.refresh() {
+            return failed(self, e.to_string());
+        }
+        let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
+        let Some(incident) = journal.incident() else {
+            return failed(self, format!("{id} has no opening entry"));
+        };
+        let still_open = !incident.is_resolved();
+        let now = Utc::now();
+        let (text, findings) = crate::postmortem::render(format, &entries, incident, now);
+        let dir = dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let path = dir.join(crate::postmortem::file_name(id, format));
+        let path = std::path::absolute(&path).unwrap_or(path);
+        if let Err(e) = std::fs::write(&path, text) {
+            return failed(self, format!("cannot write {}: {e}", path.display()));
+        }
+        let shown = path.display().to_string();
+        let event = Event::PostmortemExported {
+            format,
+            path: Some(shown.clone()),
+        };
+        if let Err(e) = journal.append(&self.me, now, event) {
+            return failed(self, e.to_string());
+        }
+        if self.current.as_ref().is_some_and(|(c, _)| c == id) {
+            let entries = self.unsent(id);
+            if !entries.is_empty() {
+                self.send(Action::Entries {
+                    id: id.to_string(),
+                    entries,
+                });
+            }
+        }
+        self.send(Action::Exported {
+            id: id.to_string(),
+            path: shown,
+            findings: findings.len(),
+            still_open,
+        });
+    }
+}

@@ -1,0 +1,62 @@
+//! The blameless post-mortem draft: a pure render of an incident from its journal entries, the
+//! incident folded from them, and a fixed `now` (the time of export, which ends the durations
+//! of an incident still open). No I/O here: the CLI and the console write the result and
+//! journal the export.
+//!
+//! [`Report::build`] computes every fact once; [`markdown`] and [`json`] render that one value,
+//! so the two formats always say the same thing. [`blameless`] flags blameful phrasing for
+//! review and never rewrites it.
+
+pub mod blameless;
+pub mod json;
+pub mod markdown;
+mod measures;
+mod report;
+
+pub use blameless::{BlamelessCheck, Finding, Rule};
+pub use report::{
+    Action, Alert, Delivery, Detection, FORMAT_NAME, FORMAT_VERSION, FollowUp, Impact, Link,
+    Messaging, Note, Report, Responder, Response, ServiceImpact, ServicePeriod, SeverityPeriod,
+    SeverityTime, StatusChange, StatusUpdate, TimelineRow,
+};
+
+use crate::domain::{Entry, ExportFormat, Incident};
+use chrono::{DateTime, Utc};
+
+/// The draft in `format`, with the blameless findings it lists.
+pub fn render(
+    format: ExportFormat,
+    entries: &[Entry],
+    incident: &Incident,
+    now: DateTime<Utc>,
+) -> (String, Vec<Finding>) {
+    let report = Report::build(entries, incident, now);
+    let text = match format {
+        ExportFormat::Markdown => markdown::render(&report),
+        ExportFormat::Json => json::render(&report),
+    };
+    (text, report.review)
+}
+
+/// `INC-7-postmortem.md` / `INC-7-postmortem.json`.
+pub fn file_name(id: &str, format: ExportFormat) -> String {
+    let ext = match format {
+        ExportFormat::Markdown => "md",
+        ExportFormat::Json => "json",
+    };
+    format!("{id}-postmortem.{ext}")
+}
+
+/// One line per finding, for a terminal: where it is, what was matched, what to write instead.
+pub fn finding_line(f: &Finding) -> String {
+    format!(
+        "#{} {} {} by {}: \"{}\" — {}. {}",
+        f.seq,
+        f.at.format("%Y-%m-%d %H:%M:%SZ"),
+        f.source.replace('_', " "),
+        f.by,
+        f.phrase,
+        f.rule.describe(),
+        f.suggestion
+    )
+}

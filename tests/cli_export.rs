@@ -1,0 +1,203 @@
+//! `warroom export` and `warroom followup` through the real binary: the draft is written where
+//! asked, findings go to standard error, and the journal gains exactly one
+//! `postmortem_exported` line — every byte before it untouched.
+
+mod common;
+
+use common::{Ran, journal_path, open_incident, run, warroom};
+use std::path::Path;
+
+fn cli(data: &Path, user: &str, args: &[&str]) -> Ran {
+    run({
+        let mut c = warroom(data, user);
+        c.args(args);
+        c
+    })
+}
+
+/// An incident with a blameful note, a follow-up and a resolution, all through the CLI.
+fn resolved_incident(data: &Path) -> String {
+    let id = open_incident(data, "alice", "Checkout 500s", "sev1");
+    for args in [
+        vec!["assign", &id, "commander", "alice"],
+        vec!["assign", &id, "sme", "bob"],
+        vec![
+            "note",
+            &id,
+            "bob broke the pricing config; the error rate is 31%",
+        ],
+        vec![
+            "update",
+            &id,
+            "Conditions: checkout failing\nActions: flag off",
+        ],
+        vec![
+            "followup",
+            &id,
+            "Validate the tax config in CI",
+            "--type",
+            "prevent",
+            "--owner",
+            "carol",
+        ],
+        vec!["resolve", &id, "--summary", "flag turned off"],
+    ] {
+        let ran = cli(data, "alice", &args);
+        assert_eq!(ran.code, Some(0), "{args:?}: {}", ran.stderr);
+    }
+    id
+}
+
+/// The journal after an export is the journal before it plus one `postmortem_exported` line.
+fn assert_one_line_added(before: &[u8], after: &[u8]) -> serde_json::Value {
+    assert!(after.len() > before.len());
+    assert_eq!(
+        &after[..before.len()],
+        before,
+        "bytes before the export changed"
+    );
+    let added = std::str::from_utf8(&after[before.len()..]).unwrap();
+    assert_eq!(added.matches('\n').count(), 1, "{added}");
+    let line: serde_json::Value = serde_json::from_str(added.trim_end()).unwrap();
+    assert_eq!(line["event"]["type"], "postmortem_exported");
+    line
+}
+
+#[test]
+fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = resolved_incident(data);
+    let out = data.join("draft.md");
+    let before = std::fs::read(journal_path(data, &id)).unwrap();
+
+    let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.stdout, "");
+    let draft = std::fs::read_to_string(&out).unwrap();
+    assert!(
+        draft.starts_with("# INC-1 post-mortem: Checkout 500s\n"),
+        "{draft}"
+    );
+    assert!(draft.contains("| Status | Draft |"));
+    assert!(!draft.contains("incident still open"));
+    assert!(draft.contains("| prevent | Validate the tax config in CI | carol |"));
+    // The blameless finding is printed with its place in the log, and listed in the draft.
+    assert!(
+        ran.stderr.contains("warroom: review before sharing: #4 ")
+            && ran.stderr.contains("\"bob broke\""),
+        "{}",
+        ran.stderr
+    );
+    assert!(draft.contains("## Review before sharing"));
+    assert!(ran.stderr.contains("post-mortem draft written to"));
+
+    let after = std::fs::read(journal_path(data, &id)).unwrap();
+    let line = assert_one_line_added(&before, &after);
+    assert_eq!(line["event"]["format"], "markdown");
+    assert_eq!(line["event"]["path"], out.to_str().unwrap());
+    assert_eq!(line["by"], "alice");
+
+    // JSON to standard output: the same facts; no path recorded.
+    let ran = cli(data, "bob", &["export", &id, "--format", "json"]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let v: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(v["id"], "INC-1");
+    assert_eq!(v["incident_status"], "resolved");
+    assert_eq!(v["follow_ups"][0]["owner"], "carol");
+    assert_eq!(v["review"][0]["phrase"], "bob broke");
+    let again = std::fs::read(journal_path(data, &id)).unwrap();
+    let line = assert_one_line_added(&after, &again);
+    assert_eq!(line["event"]["format"], "json");
+    assert!(line["event"].get("path").is_none());
+    // The chain still checks out.
+    assert_eq!(cli(data, "reader", &["verify", &id]).code, Some(0));
+}
+
+#[test]
+fn an_open_incident_exports_as_a_draft_with_a_banner() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = open_incident(data, "alice", "Search latency", "sev3");
+    let ran = cli(data, "alice", &["export", &id]);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(ran.stdout.contains("**DRAFT — incident still open**"));
+}
+
+#[test]
+fn a_bad_id_is_bad_input_and_writes_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = resolved_incident(data);
+    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    let out = data.join("x.md");
+    for bad in ["INC-99", "nonsense"] {
+        let ran = cli(data, "alice", &["export", bad, "-o", out.to_str().unwrap()]);
+        assert_eq!(ran.code, Some(2), "{bad}: {}", ran.stderr);
+        assert!(ran.stderr.contains(bad), "{}", ran.stderr);
+    }
+    assert!(!out.exists());
+    let ran = cli(data, "alice", &["export", &id, "--format", "pdf"]);
+    assert_eq!(ran.code, Some(2));
+    assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+}
+
+#[test]
+fn an_unwritable_output_fails_naming_the_path_and_records_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = resolved_incident(data);
+    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    for out in [
+        data.join("no-such-dir").join("draft.md"),
+        // A directory is not a file to write.
+        data.to_path_buf(),
+    ] {
+        let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
+        assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains(&out.display().to_string()),
+            "{}",
+            ran.stderr
+        );
+        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+    }
+    assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+}
+
+#[test]
+fn follow_ups_need_text_and_a_known_type_and_may_come_after_resolution() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = resolved_incident(data);
+    let ran = cli(
+        data,
+        "dan",
+        &[
+            "followup",
+            &id,
+            "Page payments on SEV1",
+            "--type",
+            "process",
+        ],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let log = common::log_json(data, &id);
+    let last = &log.last().unwrap()["event"];
+    assert_eq!(last["type"], "follow_up");
+    assert_eq!(last["kind"], "process");
+    assert!(last.get("owner").is_none());
+
+    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    for args in [
+        vec!["followup", &id, "  ", "--type", "prevent"],
+        vec!["followup", &id, "x", "--type", "someday"],
+        vec!["followup", &id, "x"],
+        vec!["followup", "INC-42", "x", "--type", "prevent"],
+        vec!["followup", &id, "x", "--type", "prevent", "--owner", ""],
+    ] {
+        let ran = cli(data, "dan", &args);
+        assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
+    }
+    assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+}
