@@ -750,3 +750,128 @@ fn closing_the_terminal_ends_the_console_cleanly_and_keeps_the_draft() {
         vec![json!({"type": "opened", "title": "Payments webhook backlog", "severity": "sev2"})]
     );
 }
+
+/// Following from another terminal: the leader's console hosts the share server (`[share]
+/// listen` in its config); the leader takes the follow line from the share popup (`p`), a
+/// responder runs it in a second terminal, and what the leader types shows on the follower's
+/// screen promptly (measured and printed). The follower records nothing; revoking from the
+/// popup stops it.
+#[test]
+fn a_follower_sees_the_leaders_note_live() {
+    let Some(tmux) = Tmux::new("follow") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let id = open_incident(data, "alice", "Checkout 500s for EU shoppers", "sev1");
+    let port = free_loopback_port();
+    let config = data.join("leader-config.toml");
+    std::fs::write(&config, format!("[share]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
+
+    let lead = tmux.session(
+        "lead",
+        &format!(
+            "{} WARROOM_CONFIG={} HISTFILE=/dev/null PS1='e2e$ ' bash --norc --noprofile",
+            console_env(data),
+            quote(&config.display().to_string())
+        ),
+    );
+    lead.wait_for("the leader's shell", |s| s.contains("e2e$"));
+    lead.start_console("alice");
+    lead.wait_line("the incident in the list", &[&id, "Checkout 500s"]);
+    lead.press(&["Enter"]);
+    lead.wait_for("alice leading the incident", |s| {
+        s.contains("next update in")
+    });
+    lead.press(&["p"]);
+    let popup = lead.wait_for("the share popup with the follow line", |s| {
+        s.contains("warroom follow http://") && s.contains("--token ")
+    });
+    let follow_line = popup
+        .lines()
+        .find_map(|l| {
+            let start = l.find("warroom follow ")?;
+            let rest = &l[start..];
+            // The popup's right border follows the token directly.
+            let end = rest.find('│').unwrap_or(rest.len());
+            Some(rest[..end].trim().to_string())
+        })
+        .expect("a follow line");
+    let words: Vec<&str> = follow_line.split_whitespace().collect();
+    assert_eq!(
+        (words.len(), words[0], words[1], words[3]),
+        (5, "warroom", "follow", "--token"),
+        "{follow_line}"
+    );
+    assert_eq!(
+        words[2],
+        format!("http://127.0.0.1:{port}/v1/incidents/{id}")
+    );
+    // Pressing p again says the incident is shared and the token cannot be shown again.
+    lead.press(&["Escape"]);
+    lead.press(&["p"]);
+    lead.wait_for("the already-shared popup", |s| {
+        s.contains("is shared since") && s.contains("Press r for a new link")
+    });
+    lead.press(&["Escape"]);
+
+    let view = tmux.shell("view", data);
+    view.run_line(&format!(
+        "{} --as bob follow {} --token {}; echo warroom-exit-$?",
+        quote(&release::warroom().display().to_string()),
+        words[2],
+        words[4]
+    ));
+    view.wait_for("the followed incident on bob's screen", |s| {
+        s.contains("READ-ONLY — following") && has_line(s, &[&id, "Checkout 500s"])
+    });
+
+    // The leader writes a note; it shows on the follower's screen.
+    let note = "EU payment provider answers 503 since 14:02";
+    lead.press(&["n"]);
+    lead.wait_for("the note editor", |s| s.contains("Observation"));
+    lead.type_text(note);
+    let sent = Instant::now();
+    lead.press(&["C-s"]);
+    view.wait_within(LIVE_DEADLINE, "the leader's note on bob's screen", |s| {
+        has_line(s, &["alice", "NOTE", shown(note)])
+    });
+    let took = sent.elapsed();
+    loud(&format!(
+        "the leader's note appeared on the follower's screen {} ms after ctrl-s",
+        took.as_millis()
+    ));
+
+    // The follower cannot record.
+    view.press(&["n"]);
+    view.wait_for("the follower's refusal", |s| s.contains("read-only"));
+    assert!(!view.screen().contains("Observation"), "no editor opens");
+
+    // Revoked from the leader's popup: the follower stops, saying why.
+    lead.press(&["p"]);
+    lead.wait_for("the share popup", |s| s.contains("Press r for a new link"));
+    lead.press(&["x"]);
+    lead.wait_for("the revocation", |s| s.contains("Sharing revoked"));
+    view.wait_for("the follower stopped", |s| {
+        s.contains("stopped following") && s.contains("revoked")
+    });
+    view.press(&["q"]);
+    view.wait_for("bob's console to exit", |s| s.contains(EXIT_OK));
+    lead.press(&["Escape"]);
+    lead.press(&["q"]);
+    lead.wait_for("the quit confirmation", |s| s.contains("quit?"));
+    lead.press(&["y"]);
+    lead.wait_for("alice's console to exit", |s| s.contains(EXIT_OK));
+
+    let got = events(data, &id, &["alice", "alice"]);
+    assert_eq!(
+        got[1],
+        json!({"type": "note", "kind": "observation", "text": note})
+    );
+}
+
+/// A loopback port that was free a moment ago.
+fn free_loopback_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
+    l.local_addr().expect("local addr").port()
+}

@@ -59,22 +59,29 @@ pub fn share(
 
 pub fn serve(ctx: &Context) -> Result<(), Failure> {
     let config = share_config(ctx)?;
-    let addr: std::net::SocketAddr = config
-        .listen
-        .get_ref()
-        .parse()
-        .map_err(|_| Failure::bad_input("share.listen is not host:port"))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr)
-            .await
-            .map_err(|e| Failure::runtime(format!("cannot listen on {addr}: {e}")))?;
+        let config_dir = ctx.paths.config_dir();
+        let (listener, tls) = server::bind(&config, config_dir).await.map_err(|(bad_config, why)| {
+            if bad_config {
+                Failure::bad_input(format!("{}: {why}", ctx.paths.config_file.display()))
+            } else {
+                Failure::runtime(why)
+            }
+        })?;
         let hub = server::Hub::new(ctx.store.clone());
-        eprintln!("warroom: sharing read-only on {} (ctrl-c stops)", config.base_url());
+        let actual = listener
+            .local_addr()
+            .map_or_else(|_| config.listen.get_ref().clone(), |a| a.to_string());
+        eprintln!(
+            "warroom: sharing read-only on {} ({actual}{}; ctrl-c stops)",
+            config.base_url(),
+            if tls.is_some() { ", TLS" } else { "" }
+        );
         let stop = async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
             tokio::select! {
@@ -82,7 +89,7 @@ pub fn serve(ctx: &Context) -> Result<(), Failure> {
                 _ = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
             }
         };
-        server::serve(listener, hub, stop)
+        server::serve_with(listener, hub, tls, stop)
             .await
             .map_err(|e| Failure::runtime(format!("share server: {e}")))
     })

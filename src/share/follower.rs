@@ -122,8 +122,8 @@ pub async fn follow(
                     }
                 }
             }
-            Err(e) if e.is_connect() => "cannot connect".to_string(),
-            Err(e) => format!("{e}"),
+            Err(e) if e.is_connect() => format!("cannot connect: {}", root_cause(&e)),
+            Err(e) => root_cause(&e),
         };
         failures = failures.saturating_add(1);
         let retry_in = Duration::from_millis((250u64 << failures.min(6)).min(10_000));
@@ -139,6 +139,38 @@ pub async fn follow(
     }
 }
 
+/// The innermost cause of an HTTP error: "connection refused", "invalid peer certificate:
+/// UnknownIssuer", rather than reqwest's "error sending request".
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = e;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    cause.to_string()
+}
+
+/// The HTTP client a follower uses: the usual one, or with `ca` (a PEM file) one that trusts
+/// only that CA — for a share server with its own self-signed certificate.
+pub fn http_client(ca: Option<&std::path::Path>) -> Result<reqwest::Client, String> {
+    let Some(ca) = ca else {
+        return crate::backends::http_client();
+    };
+    let pem = std::fs::read(ca).map_err(|e| format!("--ca {}: {e}", ca.display()))?;
+    let certs = reqwest::Certificate::from_pem_bundle(&pem)
+        .map_err(|e| format!("--ca {}: not a PEM certificate file: {e}", ca.display()))?;
+    if certs.is_empty() {
+        return Err(format!("--ca {}: no CERTIFICATE in the file", ca.display()));
+    }
+    // Same settings as backends::http_client, with only this CA trusted.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(Duration::from_secs(5))
+        .tls_certs_only(certs)
+        .build()
+        .map_err(|e| format!("cannot set up HTTPS with --ca {}: {e}", ca.display()))
+}
+
 enum StreamEnd {
     Closed,
     Revoked,
@@ -146,6 +178,10 @@ enum StreamEnd {
 }
 
 struct Fatal(String);
+
+/// The server sends a keep-alive comment every 15 s: this long without a byte means the link
+/// is dead even if TCP has not noticed (a laptop lid closed, a tunnel gone).
+const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 
 async fn read_stream(
     resp: reqwest::Response,
@@ -156,14 +192,17 @@ async fn read_stream(
     let mut resp = resp;
     let mut buf: Vec<u8> = Vec::new();
     loop {
-        let Ok(Some(chunk)) = resp.chunk().await else {
+        let Ok(Ok(Some(chunk))) = tokio::time::timeout(SILENCE_LIMIT, resp.chunk()).await else {
             return Ok(StreamEnd::Closed);
         };
         buf.extend_from_slice(&chunk);
         let mut batch: Vec<Entry> = Vec::new();
-        while let Some(end) = find_blank_line(&buf) {
-            let block: Vec<u8> = buf.drain(..end.1).collect();
-            let block = String::from_utf8_lossy(&block[..end.0]).into_owned();
+        // Blocks are read in place and the buffer cut once: a backlog of thousands of
+        // entries arriving in one chunk costs one pass.
+        let mut at = 0;
+        while let Some((end, next)) = next_block(&buf, at) {
+            let block = String::from_utf8_lossy(&buf[at..end]).into_owned();
+            at = next;
             let (kind, data) = parse_block(&block);
             match kind.as_str() {
                 "entry" => {
@@ -196,10 +235,16 @@ async fn read_stream(
                         return Ok(StreamEnd::ConsoleGone);
                     }
                 }
-                "revoked" => return Ok(StreamEnd::Revoked),
+                "revoked" => {
+                    if !batch.is_empty() {
+                        send(FollowEvent::Entries(batch));
+                    }
+                    return Ok(StreamEnd::Revoked);
+                }
                 _ => {}
             }
         }
+        buf.drain(..at);
         if !batch.is_empty() && !send(FollowEvent::Entries(batch)) {
             return Ok(StreamEnd::ConsoleGone);
         }
@@ -214,20 +259,19 @@ fn seq_of(line: &str) -> Option<u64> {
     serde_json::from_str::<Seq>(line).ok().map(|s| s.seq)
 }
 
-/// The end of the first SSE block: (where its text ends, where the next begins).
-fn find_blank_line(buf: &[u8]) -> Option<(usize, usize)> {
-    let lf = buf
-        .windows(2)
-        .position(|w| w == b"\n\n")
-        .map(|i| (i, i + 2));
-    let crlf = buf
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| (i, i + 4));
-    match (lf, crlf) {
-        (Some(a), Some(b)) => Some(if a.0 < b.0 { a } else { b }),
-        (a, b) => a.or(b),
+/// The first whole SSE block at or after `from`: (where its text ends, where the next block
+/// begins). A block ends at an empty line; lines end with LF or CRLF.
+fn next_block(buf: &[u8], from: usize) -> Option<(usize, usize)> {
+    let mut line_start = from;
+    while let Some(nl) = buf[line_start..].iter().position(|&b| b == b'\n') {
+        let line_end = line_start + nl;
+        let line = &buf[line_start..line_end];
+        if line.is_empty() || line == b"\r" {
+            return Some((line_start, line_end + 1));
+        }
+        line_start = line_end + 1;
     }
+    None
 }
 
 /// The `event:` name and the joined `data:` lines of one SSE block.
@@ -264,10 +308,14 @@ mod tests {
 
     #[test]
     fn sse_blocks_are_split_and_read() {
-        let b = b"id: 3\nevent: entry\ndata: {\"a\":1}\n\n: keep-alive\n\n";
-        let (end, next) = find_blank_line(b).unwrap();
+        let b = b"id: 3\nevent: entry\ndata: {\"a\":1}\n\n: keep-alive\r\n\r\nevent: revoked\n";
+        let (end, next) = next_block(b, 0).unwrap();
         let (kind, data) = parse_block(std::str::from_utf8(&b[..end]).unwrap());
         assert_eq!((kind.as_str(), data.as_str()), ("entry", "{\"a\":1}"));
         assert_eq!(&b[next..next + 1], b":");
+        let (end2, next2) = next_block(b, next).unwrap();
+        assert_eq!(&b[next..end2], b": keep-alive\r\n");
+        // The last block is not whole yet.
+        assert_eq!(next_block(b, next2), None);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod follower;
 pub mod server;
+pub mod tls;
 pub mod tokens;
 
 /// The lines the leader pastes in chat.

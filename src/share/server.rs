@@ -10,7 +10,9 @@
 //! strings end up in logs and browser history). Missing token: 401. Wrong token, another
 //! incident's token, or an incident that does not exist: the same 403, so nothing reveals
 //! whether an incident exists. No route mutates anything; other methods get 405. A revoked or
-//! rotated token ends the streams opened with it within a second.
+//! rotated token ends the streams opened with it within a second. With `[share] tls_cert` and
+//! `tls_key` every connection is TLS ([`super::tls`]). Stopping the server closes every
+//! connection it accepted. docs/responders.md has the whole security model.
 
 use super::tokens;
 use crate::journal::{FileStore, Journal, normalize_id};
@@ -28,8 +30,11 @@ use tokio::sync::{Semaphore, broadcast, watch};
 
 /// How often a feed looks for lines appended to its journal.
 const WATCH_EVERY: Duration = Duration::from_millis(50);
-/// How often an open stream re-checks that its token is still the incident's.
-const RECHECK_TOKEN_EVERY: Duration = Duration::from_millis(500);
+/// How often (in watch ticks: 500 ms) a feed re-reads its incident's share token, so open
+/// streams end soon after the token is revoked or rotated.
+const RECHECK_TOKEN_TICKS: u32 = 10;
+/// A feed with no stream for this many watch ticks (a minute) is dropped.
+const IDLE_FEED_TICKS: u32 = 1_200;
 /// Connections served at once; more wait in the kernel's accept queue.
 const MAX_CONNECTIONS: usize = 1024;
 /// Time allowed for a client to send its request headers (slow-loris guard).
@@ -53,6 +58,9 @@ type Line = (u64, Arc<str>);
 struct Feed {
     lines: Mutex<Vec<Line>>,
     tx: broadcast::Sender<Line>,
+    /// The incident's share record as last read: streams re-check their token when it
+    /// changes, so the file is read twice a second per incident, not per follower.
+    share: watch::Sender<Option<tokens::ShareRecord>>,
 }
 
 impl Hub {
@@ -88,16 +96,46 @@ impl Hub {
             .iter()
             .map(|r| (r.entry.seq, Arc::<str>::from(r.line.as_str())))
             .collect();
+        let dir = self.incident_dir(id);
         let feed = Arc::new(Feed {
             lines: Mutex::new(lines),
             tx: broadcast::channel(4096).0,
+            share: watch::channel(tokens::load(&dir)).0,
         });
         feeds.insert(id.to_string(), feed.clone());
-        let watched = feed.clone();
+        // The watcher holds the feed and the hub weakly: it ends once the hub is gone, or
+        // after a minute with no stream, taking the feed out of the table (a follower that
+        // comes back later starts a new one).
+        let watched = Arc::downgrade(&feed);
+        let hub = Arc::downgrade(self);
+        let id = id.to_string();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(WATCH_EVERY);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            let mut ticks: u32 = 0;
+            let mut unwatched: u32 = 0;
             loop {
                 tick.tick().await;
+                let (Some(feed), Some(hub)) = (watched.upgrade(), hub.upgrade()) else {
+                    return;
+                };
+                unwatched = if feed.tx.receiver_count() == 0 {
+                    unwatched + 1
+                } else {
+                    0
+                };
+                if unwatched >= IDLE_FEED_TICKS && hub.retire(&id, &feed) {
+                    return;
+                }
+                ticks = ticks.wrapping_add(1);
+                if ticks.is_multiple_of(RECHECK_TOKEN_TICKS) {
+                    let record = tokens::load(&dir);
+                    feed.share.send_if_modified(|current| {
+                        let changed = *current != record;
+                        *current = record;
+                        changed
+                    });
+                }
                 let before = journal.records().len();
                 // The journal is read under its shared lock; a short blocking read.
                 if journal.refresh().is_err() {
@@ -111,15 +149,30 @@ impl Hub {
                 if new.is_empty() {
                     continue;
                 }
-                if let Ok(mut lines) = watched.lines.lock() {
+                if let Ok(mut lines) = feed.lines.lock() {
                     for l in &new {
                         lines.push(l.clone());
-                        let _ = watched.tx.send(l.clone());
+                        let _ = feed.tx.send(l.clone());
                     }
                 }
             }
         });
         Ok(feed)
+    }
+
+    /// Takes a feed no stream uses out of the table; false if one started using it meanwhile.
+    fn retire(&self, id: &str, feed: &Arc<Feed>) -> bool {
+        let Ok(mut feeds) = self.feeds.lock() else {
+            return false;
+        };
+        // Under the table's lock, nobody can be between taking the feed and subscribing:
+        // the table's reference and the caller's are the only ones, and no stream listens.
+        if Arc::strong_count(feed) == 2 && feed.tx.receiver_count() == 0 {
+            feeds.remove(id);
+            true
+        } else {
+            false
+        }
     }
 
     /// Lines after `after`, and a receiver for the ones that follow, with no gap between.
@@ -162,16 +215,43 @@ async fn page() -> Response {
         .into_response()
 }
 
-/// The incident's directory if `headers` carry its current token; else 401 or 403.
-fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<(String, String), StatusCode> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .ok_or(StatusCode::UNAUTHORIZED)?;
-    let id = normalize_id(id).ok_or(StatusCode::FORBIDDEN)?;
+/// Why a request gets no stream. Each answer is the same whatever the incident: a 403 says
+/// nothing about whether the incident exists.
+enum Refused {
+    /// No `Authorization: Bearer` header (a token elsewhere, such as the query string, is
+    /// not looked at).
+    NoToken,
+    /// Wrong token, another incident's token, or no such incident.
+    Forbidden,
+}
+
+impl IntoResponse for Refused {
+    fn into_response(self) -> Response {
+        match self {
+            Refused::NoToken => (
+                StatusCode::UNAUTHORIZED,
+                [(header::WWW_AUTHENTICATE, "Bearer")],
+            )
+                .into_response(),
+            Refused::Forbidden => StatusCode::FORBIDDEN.into_response(),
+        }
+    }
+}
+
+/// The token of an `Authorization: Bearer TOKEN` header (the scheme in any case).
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The incident's ID and the token if `headers` carry its current token.
+fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<(String, String), Refused> {
+    let token = bearer(headers).ok_or(Refused::NoToken)?;
+    // Only a well-formed ID (`INC-<digits>`) ever becomes a path: `..`, slashes and the like
+    // are refused here, before any file is looked at.
+    let id = normalize_id(id).ok_or(Refused::Forbidden)?;
     let record = tokens::load(&hub.incident_dir(&id));
     // Compare even when there is nothing to compare with, so both take about as long.
     let ok = match &record {
@@ -184,8 +264,15 @@ fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<(String, String
     if ok {
         Ok((id, token.to_string()))
     } else {
-        Err(StatusCode::FORBIDDEN)
+        Err(Refused::Forbidden)
     }
+}
+
+fn entry(seq: u64, line: &str) -> Event {
+    Event::default()
+        .id(seq.to_string())
+        .event("entry")
+        .data(line)
 }
 
 async fn events(
@@ -196,7 +283,7 @@ async fn events(
 ) -> Response {
     let (id, token) = match authorize(&hub, &id, &headers) {
         Ok(x) => x,
-        Err(code) => return code.into_response(),
+        Err(refused) => return refused.into_response(),
     };
     let after = q.after.or_else(|| {
         headers
@@ -210,21 +297,15 @@ async fn events(
     };
     let (backlog, mut rx) = Hub::subscribe(&feed, after.unwrap_or(0));
     let mut views = hub.views.subscribe();
-    let dir = hub.incident_dir(&id);
+    // Seen as it is now: the token was just checked against the file itself, and the feed's
+    // copy may be half a second older.
+    let mut share = feed.share.subscribe();
+    drop(feed);
     let stream = async_stream(move |tx: tokio::sync::mpsc::Sender<Event>| async move {
         let mut last = after.unwrap_or(0);
         for (seq, line) in backlog {
             last = seq;
-            if tx
-                .send(
-                    Event::default()
-                        .id(seq.to_string())
-                        .event("entry")
-                        .data(&*line),
-                )
-                .await
-                .is_err()
-            {
+            if tx.send(entry(seq, &line)).await.is_err() {
                 return;
             }
         }
@@ -237,18 +318,18 @@ async fn events(
         {
             return;
         }
-        let mut recheck = tokio::time::interval(RECHECK_TOKEN_EVERY);
         loop {
             tokio::select! {
                 got = rx.recv() => match got {
                     Ok((seq, line)) if seq > last => {
                         last = seq;
-                        if tx.send(Event::default().id(seq.to_string()).event("entry").data(&*line)).await.is_err() {
+                        if tx.send(entry(seq, &line)).await.is_err() {
                             return;
                         }
                     }
                     Ok(_) => {}
-                    // Too slow to keep up: end; the follower resumes from its last seq.
+                    // Too slow to keep up, or the feed is gone: end; the follower resumes
+                    // from its last seq.
                     Err(_) => return,
                 },
                 changed = views.changed() => {
@@ -258,8 +339,10 @@ async fn events(
                         return;
                     }
                 }
-                _ = recheck.tick() => {
-                    let still = tokens::load(&dir).is_some_and(|r| tokens::accepts(&r, &token));
+                changed = share.changed() => {
+                    // The feed is gone: the server is stopping.
+                    if changed.is_err() { return; }
+                    let still = share.borrow_and_update().as_ref().is_some_and(|r| tokens::accepts(r, &token));
                     if !still {
                         let _ = tx.send(Event::default().event("revoked").data("the share token was revoked or rotated")).await;
                         return;
@@ -288,36 +371,136 @@ where
     )
 }
 
-/// Serves until `shutdown` completes.
+/// Listens where `[share]` says, with TLS when it names a certificate and key. Fails (saying
+/// why, naming the setting) before anything is served; `Err(true, _)` is a configuration
+/// problem (a certificate that does not read), `Err(false, _)` one of the machine. Relative
+/// certificate paths are taken from `config_dir`, where config.toml is.
+pub async fn bind(
+    config: &crate::config::ShareConfig,
+    config_dir: &std::path::Path,
+) -> Result<(tokio::net::TcpListener, Option<tokio_rustls::TlsAcceptor>), (bool, String)> {
+    let tls = super::tls::from_config(config, config_dir).map_err(|e| (true, e))?;
+    let listen = config.listen.get_ref();
+    let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| {
+        (
+            false,
+            format!("cannot listen on {listen} (share.listen): {e}"),
+        )
+    })?;
+    Ok((listener, tls))
+}
+
+/// Serves plain HTTP until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     hub: Arc<Hub>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
+    serve_with(listener, hub, None, shutdown).await
+}
+
+/// Serves until `shutdown` completes, over TLS when `tls` is given. When it returns, every
+/// connection it accepted is closed (open streams end; followers resume elsewhere or later).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    hub: Arc<Hub>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     let app = router(hub);
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
-        let (stream, _) = tokio::select! {
+        // Forget connections that ended, so the set holds only live ones.
+        while connections.try_join_next().is_some() {}
+        let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok((stream, _)) => stream,
                 // Out of file descriptors and the like: wait a moment rather than spin.
                 Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
             },
-            _ = &mut shutdown => return Ok(()),
+            _ = &mut shutdown => break,
         };
-        let Ok(permit) = slots.clone().acquire_owned().await else {
-            return Ok(());
+        let permit = tokio::select! {
+            permit = slots.clone().acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+            _ = &mut shutdown => break,
         };
-        let service = hyper_util::service::TowerToHyperService::new(app.clone());
-        tokio::spawn(async move {
+        // Entries are small writes that must leave at once, not wait for an ACK.
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let tls = tls.clone();
+        connections.spawn(async move {
             let _permit = permit;
-            let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .max_buf_size(MAX_HEAD_BYTES);
-            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+            match tls {
+                None => connection(stream, app).await,
+                Some(acceptor) => {
+                    // The handshake gets no more time than a request head.
+                    if let Ok(Ok(stream)) =
+                        tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await
+                    {
+                        connection(stream, app).await;
+                    }
+                }
+            }
         });
+    }
+    // Stopping: close every connection (their streams end with them).
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// One HTTP/1.1 connection, with the slow-client and head-size limits.
+async fn connection<S>(stream: S, app: Router)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT)
+        .max_buf_size(MAX_HEAD_BYTES);
+    let _ = http.serve_connection(TokioIo::new(stream), service).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_feed_is_retired_only_when_no_request_and_no_stream_holds_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path());
+        let id = store
+            .create(
+                "alice",
+                chrono::Utc::now(),
+                "Checkout 500s",
+                crate::domain::Severity::Sev1,
+                None,
+            )
+            .unwrap()
+            .id()
+            .to_string();
+        let hub = Hub::new(store);
+        let table = |hub: &Hub| hub.feeds.lock().unwrap().get(&id).cloned();
+
+        // A request holds it (between taking the feed and subscribing): kept.
+        let held = hub.feed(&id).unwrap();
+        assert!(!hub.retire(&id, &table(&hub).unwrap()));
+        // A stream listens: kept.
+        let (_, rx) = Hub::subscribe(&held, 0);
+        drop(held);
+        assert!(!hub.retire(&id, &table(&hub).unwrap()));
+        // Nobody: taken out of the table; the next request starts a new feed.
+        drop(rx);
+        assert!(hub.retire(&id, &table(&hub).unwrap()));
+        assert!(table(&hub).is_none());
+        assert!(hub.feed(&id).is_ok());
+        assert!(table(&hub).is_some());
     }
 }

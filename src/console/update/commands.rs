@@ -30,7 +30,8 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
 /// Runs a command from a key or the palette.
 pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = state.mode();
-    if cmd.mutates() && mode == Mode::Incident {
+    // A follower records nothing, even before its incident has arrived (list mode).
+    if cmd.mutates() && (mode == Mode::Incident || state.follow.is_some()) {
         let refusal = match &state.current {
             Some(c) if matches!(c.lead, Lead::Follower { .. }) => {
                 Some(format!("{} is read-only here: you are following it", c.id))
@@ -41,6 +42,9 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
                     && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
             {
                 Some(format!("{} is resolved", c.id))
+            }
+            None if state.follow.is_some() => {
+                Some("read-only: you are following a shared incident".to_string())
             }
             _ => None,
         };
@@ -330,7 +334,7 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
 /// with the query, containing it, or matching it as a subsequence; shorter names first.
 pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
     let mode = state.mode();
-    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
     let q = query.trim().to_lowercase();
     let mut scored: Vec<(u8, usize, Command)> = Command::ALL
         .iter()

@@ -269,7 +269,13 @@ fn header(
         Span::raw("  "),
         Span::styled(i.title.clone(), theme.style(Meaning::Title)),
     ]);
-    let commander = i.holder(Role::Commander).unwrap_or("none — assign one (a)");
+    // Only the leader can assign: a follower or a read-only viewer is not told to.
+    let none = if c.leading() {
+        "none — assign one (a)"
+    } else {
+        "none"
+    };
+    let commander = i.holder(Role::Commander).unwrap_or(none);
     let mut spans = vec![
         Span::raw(" Commander "),
         Span::styled(commander.to_string(), theme.style(Meaning::Accent)),

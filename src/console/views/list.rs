@@ -17,6 +17,34 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
     } else {
         "Open incidents"
     };
+    // A follower has no list: until its incident arrives, say how the link is doing (a
+    // refused token must not look like a slow disk).
+    if let Some(f) = &state.follow {
+        use crate::console::state::Link;
+        let (status, meaning) = match &f.link {
+            Link::Connecting | Link::Live => ("connecting…".to_string(), Meaning::Muted),
+            Link::Reconnecting { reason, .. } => {
+                (format!("reconnecting… ({reason})"), Meaning::Warning)
+            }
+            Link::Stopped(why) => (format!("stopped: {why}"), Meaning::Critical),
+        };
+        let text = vec![
+            Line::from(""),
+            Line::styled(
+                format!("  Following {} at {}", f.id, f.source),
+                theme.style(Meaning::Text),
+            ),
+            Line::styled(format!("  {status}"), theme.style(meaning)),
+        ];
+        let block = pane("Following (read-only)", theme, true);
+        frame.render_widget(
+            Paragraph::new(text)
+                .block(block)
+                .wrap(ratatui::widgets::Wrap { trim: false }),
+            area,
+        );
+        return;
+    }
     let block = pane(title, theme, true);
     if !state.loaded {
         frame.render_widget(Paragraph::new("Reading incidents…").block(block), area);

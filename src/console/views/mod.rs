@@ -82,7 +82,7 @@ fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
 /// The keys that work right now, from the keymap itself.
 fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mode = state.mode();
-    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
     let resolved = state
         .current
         .as_ref()

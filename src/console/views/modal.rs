@@ -391,7 +391,7 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
     let r = centered(area, 72, area.height.saturating_sub(2));
     frame.render_widget(Clear, r);
     let block = pane("Keys (esc closes)", theme, true);
-    let read_only = state.current.as_ref().is_some_and(|c| !c.leading());
+    let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
     let mut lines = Vec::new();
     for mode in [state.mode(), Mode::Global] {
         lines.push(Line::styled(
