@@ -167,6 +167,20 @@ pub enum Command {
         #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
         token: String,
     },
+    /// Lead a simulated outage in five minutes: a bad pricing deploy makes checkout fail.
+    ///
+    /// Starts, inside this process, a simulated Alertmanager and Prometheus on 127.0.0.1 (a
+    /// free port), writes a demo config.toml, services.toml and runbook.toml pointing at them
+    /// into a temporary directory, opens INC-1 "Checkout errors" as the on-call engineer
+    /// would have, and runs the ordinary console on them. Incidents go to a temporary data
+    /// directory, deleted when you quit (q), unless --data-dir DIR is given on the command
+    /// line (WARROOM_DATA_DIR and --config are not used by the demo). Nothing keeps running
+    /// after it ends.
+    Demo {
+        /// Run the scenario 10× faster, with a status update due every minute (not every 10).
+        #[arg(long)]
+        fast: bool,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff) to standard output: `warroom man > warroom.1`.
@@ -345,6 +359,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Follow { url, token }) => {
             crate::console::follow(&ctx, &url, &token, cli.theme.as_deref())
         }
+        Some(Command::Demo { fast }) => crate::demo::run(crate::demo::Options {
+            fast,
+            data_dir: crate::demo::explicit_data_dir(cli.data_dir.clone()),
+            author: ctx.author.clone(),
+            theme: cli.theme.clone(),
+        }),
     }
 }
 

@@ -22,6 +22,16 @@ use crate::config::Config;
 use std::io::IsTerminal;
 
 pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
+    run_with(ctx, theme_name, Vec::new())
+}
+
+/// [`run`], with `notices` in the problems area from the start (`warroom demo` says there
+/// where its data lives and which keys to try).
+pub fn run_with(
+    ctx: &Context,
+    theme_name: Option<&str>,
+    notices: Vec<String>,
+) -> Result<(), Failure> {
     // A bad runbook stops the start, naming file and line, before anything else is asked of
     // the terminal: an action must never be offered from a file that does not read right.
     let runbook = crate::config::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
@@ -42,6 +52,7 @@ pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     )
     .map_err(|e| Failure::bad_input(e.to_string()))?;
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+    state.problems.extend(notices);
     state.cadence = config.cadence;
     state.bell = config.status_updates.bell;
     state.export_dir = config.postmortem.dir.clone();

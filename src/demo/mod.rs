@@ -1,0 +1,361 @@
+//! `warroom demo`: a simulated outage to lead in five minutes, on the real code paths.
+//!
+//! The demo starts, in this process, a small HTTP server on a free loopback port
+//! (`127.0.0.1:0`) that speaks the parts of the Alertmanager v2 and Prometheus v1 APIs warroom
+//! reads ([`api`]), driven by a scripted scenario ([`simulator`], [`scenario`]): a bad
+//! pricing deploy makes checkout fail, cart and payments degrade, search is unaffected. It
+//! writes a `config.toml`, `services.toml` and `runbook.toml` pointing at that server into a
+//! temporary config directory, opens the first incident as the on-call engineer would have,
+//! and then runs the ordinary console on those files: nothing in the console knows it is a
+//! demo. When the console ends, the server stops with its runtime and the temporary
+//! directories are removed (the incidents too, unless `--data-dir` was given).
+
+pub mod api;
+mod promql;
+pub mod scenario;
+pub mod silences;
+pub mod simulator;
+
+use crate::cli::{Context, Failure};
+use crate::config::Paths;
+use crate::domain::{Alert, AlertRef, AlertState, Event, NoteKind, Severity};
+use crate::journal::{FileStore, Journal};
+use chrono::{DateTime, Utc};
+use simulator::Simulator;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// How much faster than the wall clock the scenario runs with `--fast`.
+pub const FAST_SPEED: f64 = 10.0;
+/// Who opened the demo incident: the on-call engineer the pager woke.
+pub const ON_CALL: &str = "sam";
+/// The demo incident's title.
+pub const TITLE: &str = "Checkout errors";
+
+/// What `warroom demo` was asked.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Scenario time runs [`FAST_SPEED`] times faster; status updates are due every minute.
+    pub fast: bool,
+    /// Keep the incidents here instead of a temporary directory.
+    pub data_dir: Option<PathBuf>,
+    pub author: String,
+    pub theme: Option<String>,
+}
+
+/// `--data-dir` as given on the command line, and only then: the demo never writes into the
+/// data directory `WARROOM_DATA_DIR` names for real incidents unless asked explicitly.
+pub fn explicit_data_dir(parsed: Option<PathBuf>) -> Option<PathBuf> {
+    let given = std::env::args_os().any(|a| {
+        let a = a.to_string_lossy();
+        a == "--data-dir" || a.starts_with("--data-dir=")
+    });
+    parsed.filter(|_| given)
+}
+
+pub fn run(opts: Options) -> Result<(), Failure> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Failure::bad_input(
+            "the demo runs the console, which needs a terminal (run it in a terminal window)",
+        ));
+    }
+    let root = TempRoot::create().map_err(|e| {
+        Failure::runtime(format!(
+            "cannot create a temporary directory for the demo: {e}"
+        ))
+    })?;
+    let config_dir = root.path().join("config");
+    let data_dir = opts
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| root.path().join("data"));
+    for d in [&config_dir, &data_dir] {
+        std::fs::create_dir_all(d)
+            .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", d.display())))?;
+    }
+    let listener = std::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
+        .map_err(|e| Failure::runtime(format!("cannot listen on 127.0.0.1: {e}")))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::runtime(format!("cannot read the demo's port: {e}")))?;
+    let base_url = format!("http://{addr}");
+    write_config(&config_dir, &base_url, opts.fast)?;
+
+    let origin = Utc::now();
+    let sim = Simulator::new(origin, if opts.fast { FAST_SPEED } else { 1.0 });
+    let store = FileStore::new(data_dir.clone());
+    let opened = open_first_incident(&store, &sim, origin)?;
+    let server = Server::start(listener, api::Shared::new(sim, Arc::new(Utc::now)))
+        .map_err(|e| Failure::runtime(format!("cannot start the demo's server: {e}")))?;
+
+    let speed = if opts.fast { " (10× fast)" } else { "" };
+    let root_shown = root.path().display().to_string();
+    say(&format!(
+        "warroom demo: simulated Alertmanager and Prometheus at {base_url}{speed}; {}; config in {}",
+        match &opts.data_dir {
+            Some(d) => format!("incidents kept in {}", d.display()),
+            None => format!("incidents in {}, deleted when you quit", data_dir.display()),
+        },
+        config_dir.display()
+    ));
+    let notices = vec![
+        hint(opened.as_deref()),
+        format!(
+            "demo: outage simulated at {addr}{speed}; {}",
+            match &opts.data_dir {
+                Some(d) => format!("incidents kept in {}", d.display()),
+                None => format!("deleted on quit: {root_shown}"),
+            }
+        ),
+    ];
+    let ctx = Context {
+        store,
+        paths: Paths {
+            data_dir: data_dir.clone(),
+            config_file: config_dir.join("config.toml"),
+        },
+        author: opts.author.clone(),
+    };
+    let result = crate::console::run_with(&ctx, opts.theme.as_deref(), notices);
+    drop(server);
+    drop(root);
+    match &opts.data_dir {
+        Some(d) => say(&format!(
+            "warroom demo: over; the incidents stay in {} (`warroom --data-dir {} log INC-1`)",
+            d.display(),
+            d.display()
+        )),
+        None => say(&format!("warroom demo: over; removed {root_shown}")),
+    }
+    result
+}
+
+/// One line to standard error (a plain write: `eprintln!` panics on a closed stderr).
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// What a new user needs first: which keys lead the incident.
+fn hint(opened: Option<&str>) -> String {
+    use crate::console::keymap::{Command, Keymap, Mode};
+    let keys = Keymap::default();
+    let mut parts = Vec::new();
+    if let Some(id) = opened {
+        parts.push(format!("enter opens {id}"));
+    }
+    // By name, so a command this build lacks is simply left out.
+    for (name, mode, what) in [
+        ("assign", Mode::Incident, "take command"),
+        ("status-update", Mode::Incident, "update"),
+        ("dependencies", Mode::Incident, "blast radius"),
+        ("actions", Mode::Incident, "actions"),
+        ("resolve", Mode::Incident, "resolve"),
+        ("help", Mode::Global, "keys"),
+    ] {
+        let cmd = Command::ALL.iter().copied().find(|c| c.name() == name);
+        if let Some(k) = cmd.and_then(|c| keys.key_for(mode, c)) {
+            parts.push(format!("{k} {what}"));
+        }
+    }
+    format!("demo: {}", parts.join(" · "))
+}
+
+/// Writes `config.toml`, `services.toml` and `runbook.toml` for the server at `base_url`.
+pub fn write_config(dir: &Path, base_url: &str, fast: bool) -> Result<(), Failure> {
+    for (name, text) in [
+        ("config.toml", scenario::config_toml(base_url, fast)),
+        ("services.toml", scenario::services_toml()),
+        ("runbook.toml", scenario::runbook_toml(base_url)),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text)
+            .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+    }
+    Ok(())
+}
+
+/// Opens "Checkout errors" as the on-call engineer did when the first alert paged, with that
+/// alert linked and what they know so far; only into a data directory with no incidents.
+/// Returns its ID.
+pub fn open_first_incident(
+    store: &FileStore,
+    sim: &Simulator,
+    now: DateTime<Utc>,
+) -> Result<Option<String>, Failure> {
+    if !store.ids()?.is_empty() {
+        return Ok(None);
+    }
+    let first = &scenario::RULES[0];
+    let paged = sim.rule_alert(first, now);
+    let mut journal = store.create(
+        ON_CALL,
+        now,
+        TITLE,
+        Severity::Sev2,
+        Some(&format!("Paged by {}: {}", first.name, first.summary)),
+    )?;
+    if let Some(a) = &paged {
+        let alert = Alert {
+            fingerprint: simulator::fingerprint(&a.labels),
+            labels: a.labels.clone(),
+            annotations: a.annotations.clone(),
+            starts_at: a.fired_at.unwrap_or(a.active_at),
+            ends_at: None,
+            generator_url: None,
+            state: AlertState::Active,
+            silenced_by: Vec::new(),
+            inhibited_by: Vec::new(),
+            sources: Vec::new(),
+        };
+        journal.append(
+            ON_CALL,
+            now,
+            Event::AlertLinked {
+                alert: AlertRef::of(&alert),
+                firing: true,
+            },
+        )?;
+    }
+    let rollout = sim.wall(scenario::ROLLOUT_STARTED);
+    for text in [
+        format!(
+            "deploy log: {} {} (new tax lookup, behind flag {}) rolling out since {} UTC, \
+             25% of pods a minute",
+            scenario::DEPLOYED,
+            scenario::BAD_BUILD,
+            scenario::FLAG,
+            rollout.format("%H:%M:%S")
+        ),
+        "we need an incident commander; I'm reading checkout's logs".to_string(),
+    ] {
+        journal.append(
+            ON_CALL,
+            now,
+            Event::Note {
+                kind: NoteKind::Observation,
+                text,
+            },
+        )?;
+    }
+    Ok(Some(journal.id().to_string()))
+}
+
+/// The demo's server on its own thread and runtime; stopped (and its connections ended) when
+/// dropped.
+pub struct Server {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Serves `shared` on `listener` (already bound, so the port is known before).
+    pub fn start(
+        listener: std::net::TcpListener,
+        shared: Arc<api::Shared>,
+    ) -> std::io::Result<Server> {
+        listener.set_nonblocking(true)?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("warroom-demo".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                        return;
+                    };
+                    let _ = api::serve(listener, shared, async {
+                        let _ = stopped.await;
+                    })
+                    .await;
+                });
+                // Dropping the runtime here ends every connection still open.
+            })?;
+        Ok(Server {
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A private temporary directory, removed with everything in it when dropped.
+pub struct TempRoot {
+    path: PathBuf,
+}
+
+impl TempRoot {
+    pub fn create() -> std::io::Result<TempRoot> {
+        use std::os::unix::fs::DirBuilderExt;
+        let base = std::env::temp_dir();
+        let pid = std::process::id();
+        let mut last = None;
+        for n in 0..16u32 {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let tag = (nanos ^ pid.rotate_left(17)).wrapping_add(n.wrapping_mul(0x9e37_79b9));
+            let path = base.join(format!("warroom-demo-{tag:08x}"));
+            match std::fs::DirBuilder::new().mode(0o700).create(&path) {
+                Ok(()) => return Ok(TempRoot { path }),
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("no free name")))
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempRoot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_written_config_reads_back() {
+        let dir = TempRoot::create().unwrap();
+        write_config(dir.path(), "http://127.0.0.1:9", true).unwrap();
+        let config = crate::config::Config::load(&dir.path().join("config.toml")).unwrap();
+        assert_eq!(config.alertmanagers.len(), 1);
+        assert_eq!(
+            config.cadence.every(Severity::Sev2),
+            Some(chrono::Duration::minutes(1))
+        );
+        let catalog = crate::config::load_services(&dir.path().join("services.toml")).unwrap();
+        assert_eq!(catalog.services.len(), scenario::SERVICES.len());
+        assert!(catalog.cycles().is_empty());
+        assert!(catalog.unknown_dependencies().is_empty());
+        let slow = scenario::config_toml("http://127.0.0.1:9", false);
+        let config = crate::config::Config::parse(Path::new("config.toml"), &slow).unwrap();
+        assert_eq!(
+            config.cadence.every(Severity::Sev1),
+            Some(chrono::Duration::minutes(10))
+        );
+        let gone = dir.path().to_path_buf();
+        drop(dir);
+        assert!(!gone.exists());
+    }
+}
