@@ -166,6 +166,10 @@ pub enum Command {
         url: String,
         #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
         token: String,
+        /// Trust only this CA certificate (PEM) for an https:// share server with its own
+        /// certificate.
+        #[arg(long, value_name = "FILE")]
+        ca: Option<PathBuf>,
     },
     /// Lead a simulated outage in five minutes: a bad pricing deploy makes checkout fail.
     ///
@@ -356,8 +360,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Serve) => share::serve(&ctx),
         Some(Command::Completions { shell }) => packaging::completions(shell),
         Some(Command::Man) => packaging::man(),
-        Some(Command::Follow { url, token }) => {
-            crate::console::follow(&ctx, &url, &token, cli.theme.as_deref())
+        Some(Command::Follow { url, token, ca }) => {
+            crate::console::follow(&ctx, &url, &token, ca.as_deref(), cli.theme.as_deref())
         }
         Some(Command::Demo { fast }) => crate::demo::run(crate::demo::Options {
             fast,

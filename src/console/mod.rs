@@ -178,19 +178,15 @@ pub fn run_with(
     }
     // The read-only share server, in this process, while the console runs.
     if let (Some(share), Some(hub)) = (&config.share, &delivery.share) {
-        let listen = share.listen.get_ref().clone();
-        let bound = runtime.block_on(tokio::net::TcpListener::bind(&listen));
-        match bound {
-            Ok(listener) => {
+        use crate::share::server;
+        match runtime.block_on(server::bind(share, ctx.paths.config_dir())) {
+            Ok((listener, tls)) => {
                 let hub = hub.clone();
                 runtime.spawn(async move {
-                    let _ =
-                        crate::share::server::serve(listener, hub, std::future::pending()).await;
+                    let _ = server::serve_with(listener, hub, tls, std::future::pending()).await;
                 });
             }
-            Err(e) => state
-                .problems
-                .push(format!("not sharing: cannot listen on {listen}: {e}")),
+            Err((_, why)) => state.problems.push(format!("not sharing: {why}")),
         }
     }
     let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
@@ -220,6 +216,7 @@ pub fn follow(
     ctx: &Context,
     url: &str,
     token: &str,
+    ca: Option<&std::path::Path>,
     theme_name: Option<&str>,
 ) -> Result<(), Failure> {
     let target = crate::share::follower::Target::parse(url).map_err(Failure::bad_input)?;
@@ -248,7 +245,7 @@ pub fn follow(
         source: target.display(),
         link: state::Link::Connecting,
     });
-    let client = crate::backends::http_client().map_err(Failure::runtime)?;
+    let client = crate::share::follower::http_client(ca).map_err(Failure::bad_input)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
