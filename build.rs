@@ -27,8 +27,19 @@ fn main() {
     };
     println!("cargo:rustc-env=WARROOM_VERSION={version}");
     // Rebuild when the checked-out commit changes.
-    for f in [".git/HEAD", ".git/index"] {
-        if std::path::Path::new(f).exists() {
+    // HEAD names the branch; a commit changes the branch's ref file, not HEAD itself.
+    let mut watched = vec![
+        ".git/HEAD".to_string(),
+        ".git/index".to_string(),
+        ".git/packed-refs".to_string(),
+    ];
+    if let Ok(head) = std::fs::read_to_string(".git/HEAD")
+        && let Some(r) = head.trim().strip_prefix("ref: ")
+    {
+        watched.push(format!(".git/{r}"));
+    }
+    for f in watched {
+        if std::path::Path::new(&f).exists() {
             println!("cargo:rerun-if-changed={f}");
         }
     }
