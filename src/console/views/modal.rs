@@ -130,32 +130,17 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             let inner = block.inner(r);
             frame.render_widget(block, r);
             let rows: [Rect; 4] = Layout::vertical([Constraint::Length(1); 4]).areas(inner);
-            for (n, (label, input)) in [
-                ("Who", &form.person),
-                ("What", &form.what),
-                ("Minutes", &form.minutes),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                let [l, f] = Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)])
-                    .areas(rows[n]);
-                let style = if form.field == n {
-                    Meaning::Accent
-                } else {
-                    Meaning::Muted
-                };
-                let marker = if form.field == n { "›" } else { " " };
-                frame.render_widget(
-                    Paragraph::new(format!("{marker}{label}")).style(theme.style(style)),
-                    l,
-                );
-                if form.field == n {
-                    frame.render_widget(input, f);
-                } else {
-                    frame.render_widget(Paragraph::new(input.lines().join(" ")), f);
-                }
-            }
+            form_fields(
+                frame,
+                theme,
+                &rows,
+                form.field,
+                &[
+                    ("Who", &form.person),
+                    ("What", &form.what),
+                    ("Minutes", &form.minutes),
+                ],
+            );
             frame.render_widget(
                 hint(
                     theme,
@@ -256,32 +241,17 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             let inner = block.inner(r);
             frame.render_widget(block, r);
             let rows: [Rect; 5] = Layout::vertical([Constraint::Length(1); 5]).areas(inner);
-            for (n, (label, input)) in [
-                ("Matchers", &form.matchers),
-                ("For", &form.duration),
-                ("Comment", &form.comment),
-            ]
-            .into_iter()
-            .enumerate()
-            {
-                let [l, f] = Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)])
-                    .areas(rows[n]);
-                let style = if form.field == n {
-                    Meaning::Accent
-                } else {
-                    Meaning::Muted
-                };
-                let marker = if form.field == n { "›" } else { " " };
-                frame.render_widget(
-                    Paragraph::new(format!("{marker}{label}")).style(theme.style(style)),
-                    l,
-                );
-                if form.field == n {
-                    frame.render_widget(input, f);
-                } else {
-                    frame.render_widget(Paragraph::new(input.lines().join(" ")), f);
-                }
-            }
+            form_fields(
+                frame,
+                theme,
+                &rows,
+                form.field,
+                &[
+                    ("Matchers", &form.matchers),
+                    ("For", &form.duration),
+                    ("Comment", &form.comment),
+                ],
+            );
             frame.render_widget(
                 hint(
                     theme,
@@ -493,5 +463,33 @@ pub(super) fn centered(area: Rect, w: u16, h: u16) -> Rect {
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
+    }
+}
+
+/// The labelled one-line fields of a form; the focused one is live and marked.
+fn form_fields(
+    frame: &mut Frame,
+    theme: &Theme,
+    rows: &[Rect],
+    focused: usize,
+    fields: &[(&str, &ratatui_textarea::TextArea<'static>)],
+) {
+    for (n, (label, input)) in fields.iter().enumerate() {
+        let [l, f] =
+            Layout::horizontal([Constraint::Length(10), Constraint::Fill(1)]).areas(rows[n]);
+        let (style, marker) = if focused == n {
+            (Meaning::Accent, "›")
+        } else {
+            (Meaning::Muted, " ")
+        };
+        frame.render_widget(
+            Paragraph::new(format!("{marker}{label}")).style(theme.style(style)),
+            l,
+        );
+        if focused == n {
+            frame.render_widget(*input, f);
+        } else {
+            frame.render_widget(Paragraph::new(input.lines().join(" ")), f);
+        }
     }
 }
