@@ -16,7 +16,7 @@
 //! After the run, the medians and each one's ratio to the reference are printed.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use criterion::Criterion;
+use criterion::{Criterion, SamplingMode};
 use std::collections::BTreeMap;
 use std::fs::{self, File};
 use std::hint::black_box;
@@ -428,8 +428,10 @@ fn export(c: &mut Criterion) {
     }
 
     let mut group = c.benchmark_group("export");
+    // Iterations of 0.3–0.7 s: flat sampling keeps each benchmark inside its measurement time.
+    group.sampling_mode(SamplingMode::Flat);
     group.sample_size(10);
-    group.measurement_time(std::time::Duration::from_secs(20));
+    group.measurement_time(std::time::Duration::from_secs(12));
     group.bench_function("markdown_100k", |b| {
         b.iter(|| {
             black_box(postmortem::render(

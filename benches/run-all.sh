@@ -27,6 +27,8 @@ export WARROOM_BIN="$PWD/target/release/warroom"
 benches=$(awk '/^\[\[bench\]\]/{b=1; next} b && /^name *=/{gsub(/[" ]/,"",$0); sub(/name=/,"",$0); print; b=0}' Cargo.toml)
 for b in $benches; do
     if [ ! -f "benches/$b.rs" ]; then continue; fi
+    # share_load is the load generator that benches/share-load.sh drives, below.
+    if [ "$b" = share_load ]; then continue; fi
     say "cargo bench --bench $b"
     if ! cargo bench --quiet --bench "$b" > "$out/bench-$b.log" 2>&1; then
         echo "SKIPPED or FAILED: see $out/bench-$b.log" >> "$out/bench-$b.log"
