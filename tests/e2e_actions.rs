@@ -2,147 +2,22 @@
 //! — a confirmed one (pick, choose the flag, read the exact command, `y`) and a dangerous one
 //! (its name typed) — shows their output live while they run, and the log holds both runs.
 //!
-//! The harness is the one of `e2e_console.rs` (a private tmux server per test, killed by a
-//! guard; every wait polls the screen against a deadline). Without tmux the test prints a
-//! loud SKIPPED line, except under CI, where it fails.
+//! The harness is `tests/support/tmux.rs` (a private tmux server per test, killed by a guard;
+//! every wait polls the screen against a deadline). Without tmux the test prints a loud
+//! SKIPPED line, except under CI, where it fails.
 #![cfg(target_os = "linux")]
 
 mod common;
 #[path = "support/release.rs"]
 mod release;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use common::{log_json, open_incident};
-use std::path::PathBuf;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
+use tmux::{POLL, Tmux, quote};
 
 const DEADLINE: Duration = Duration::from_secs(15);
-const POLL: Duration = Duration::from_millis(50);
-
-struct Tmux {
-    socket: String,
-    socket_path: std::cell::OnceCell<PathBuf>,
-}
-
-impl Tmux {
-    fn new(test: &str) -> Option<Tmux> {
-        let present = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !present {
-            let ci = std::env::var("CI").unwrap_or_default();
-            if !ci.is_empty() && ci != "false" && ci != "0" {
-                panic!("tmux is not installed, and CI={ci}: the end-to-end tests must run");
-            }
-            use std::io::Write;
-            let _ = writeln!(
-                std::io::stderr(),
-                "\n{0}\nSKIPPED: tmux not installed — {test} did not run\n{0}",
-                "=".repeat(72)
-            );
-            return None;
-        }
-        Some(Tmux {
-            socket: format!("warroom-e2e-actions-{}-{test}", std::process::id()),
-            socket_path: std::cell::OnceCell::new(),
-        })
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"])
-            .env_remove("TMUX")
-            .env_remove("TMUX_PANE");
-        c
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        let out = self.command().args(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "tmux {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// A 120x40 pane running `command`.
-    fn session(&self, name: &str, command: &str) -> Pane<'_> {
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            name,
-            command,
-        ]);
-        if self.socket_path.get().is_none() {
-            let out = self.tmux(&["display-message", "-p", "#{socket_path}"]);
-            let _ = self
-                .socket_path
-                .set(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        }
-        Pane {
-            tmux: self,
-            target: name.to_string(),
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.command().arg("kill-server").output();
-        if let Some(path) = self.socket_path.get() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-struct Pane<'a> {
-    tmux: &'a Tmux,
-    target: String,
-}
-
-impl Pane<'_> {
-    fn type_text(&self, text: &str) {
-        self.tmux
-            .tmux(&["send-keys", "-t", &self.target, "-l", "--", text]);
-    }
-
-    fn press(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.target];
-        args.extend_from_slice(keys);
-        self.tmux.tmux(&args);
-    }
-
-    fn screen(&self) -> String {
-        let out = self.tmux.tmux(&["capture-pane", "-p", "-t", &self.target]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let until = Instant::now() + DEADLINE;
-        loop {
-            let screen = self.screen();
-            if want(&screen) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < until,
-                "waited {DEADLINE:?} for {what}; the screen was:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
-}
 
 const RUNBOOK: &str = r#"
 [[action]]
@@ -171,7 +46,7 @@ from = "blast_radius"
 
 #[test]
 fn a_confirmed_and_a_dangerous_action_run_from_the_console_and_are_logged() {
-    let Some(tmux) = Tmux::new("confirmed-and-dangerous") else {
+    let Some(tmux) = Tmux::new("confirmed-and-dangerous", DEADLINE) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -321,7 +196,7 @@ fn alive(pid: u32) -> bool {
 
 #[test]
 fn quitting_while_an_action_runs_stops_its_process_group_and_records_the_cancel() {
-    let Some(tmux) = Tmux::new("quit-mid-run") else {
+    let Some(tmux) = Tmux::new("quit-mid-run", DEADLINE) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -13,18 +13,18 @@
 mod common;
 #[path = "support/release.rs"]
 mod release;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use common::{assert_dense, log_json, open_incident, run, warroom};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::process::Command;
 use std::time::{Duration, Instant};
+use tmux::{POLL, Pane, Tmux, has_line, loud, quote};
 
 /// The longest any single wait may take before the test fails, showing the screen.
 const DEADLINE: Duration = Duration::from_secs(10);
-/// How often the screen (or a file) is looked at while waiting.
-const POLL: Duration = Duration::from_millis(50);
 /// CLI appends made while a console watches must show this fast (the console looks for
 /// other processes' entries every 400 ms).
 const LIVE_DEADLINE: Duration = Duration::from_secs(3);
@@ -33,106 +33,14 @@ const LIVE_DEADLINE: Duration = Duration::from_secs(3);
 /// screen holds `warroom-exit-0` only once it has really run.
 const EXIT_OK: &str = "warroom-exit-0";
 
-// ---------------------------------------------------------------------------------------------
-// tmux, with a guard that always kills its server
-// ---------------------------------------------------------------------------------------------
-
-/// A private tmux server for one test; killed (with every pane in it) on drop.
-struct Tmux {
-    socket: String,
-    /// The socket file, once the server runs: tmux leaves it behind, the guard removes it.
-    socket_path: std::cell::OnceCell<PathBuf>,
+/// A private tmux server for this test, each wait bounded by [`DEADLINE`].
+fn tmux_for(test: &str) -> Option<Tmux> {
+    Tmux::new(test, DEADLINE)
 }
 
-impl Tmux {
-    /// Starts nothing yet: the server starts with the first session. `None` means "skip":
-    /// tmux is absent and this is not CI (under CI a missing tmux panics).
-    fn new(test: &str) -> Option<Tmux> {
-        let present = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !present {
-            let ci = std::env::var("CI").unwrap_or_default();
-            if !ci.is_empty() && ci != "false" && ci != "0" {
-                panic!(
-                    "tmux is not installed, and CI={ci}: the console's end-to-end tests must run"
-                );
-            }
-            loud(&format!("SKIPPED: tmux not installed — {test} did not run"));
-            return None;
-        }
-        static N: AtomicU32 = AtomicU32::new(0);
-        Some(Tmux {
-            socket: format!(
-                "warroom-e2e-{}-{}-{test}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ),
-            socket_path: std::cell::OnceCell::new(),
-        })
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new("tmux");
-        // No user config, and never talk to the tmux the tests might be running inside.
-        c.args(["-L", &self.socket, "-f", "/dev/null"])
-            .env_remove("TMUX")
-            .env_remove("TMUX_PANE");
-        c
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        let out = self
-            .command()
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux {args:?}: {e}"));
-        assert!(
-            out.status.success(),
-            "tmux {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// A 120x40 session running an interactive bash (no rc files, no history file) with the
-    /// data directory and an absent config file in its environment.
-    fn shell(&self, name: &str, data: &Path) -> Pane<'_> {
-        let pane = self.session(
-            name,
-            &format!(
-                "exec {} HISTFILE=/dev/null PS1='e2e$ ' bash --norc --noprofile",
-                console_env(data)
-            ),
-        );
-        pane.wait_for("the shell prompt", |s| s.contains("e2e$"));
-        pane
-    }
-
-    /// A 120x40 session running `command` (through tmux's default shell).
-    fn session(&self, name: &str, command: &str) -> Pane<'_> {
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            name,
-            command,
-        ]);
-        if self.socket_path.get().is_none() {
-            let out = self.tmux(&["display-message", "-p", "#{socket_path}"]);
-            let path = String::from_utf8_lossy(&out.stdout).trim().to_string();
-            let _ = self.socket_path.set(PathBuf::from(path));
-        }
-        Pane {
-            tmux: self,
-            target: name.to_string(),
-        }
-    }
+/// A 120x40 shell with the data directory and an absent config file in its environment.
+fn shell<'a>(tmux: &'a Tmux, name: &str, data: &Path) -> Pane<'a> {
+    tmux.shell(name, &format!("exec {}", console_env(data)))
 }
 
 /// `env …` setting the data directory and an absent config file, and clearing the rest of
@@ -146,106 +54,13 @@ fn console_env(data: &Path) -> String {
     )
 }
 
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        // Ends every pane (their processes get SIGHUP) and the server; harmless if it is gone.
-        let _ = self.command().arg("kill-server").output();
-        if let Some(path) = self.socket_path.get() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// One tmux pane: keys in, screen out.
-struct Pane<'a> {
-    tmux: &'a Tmux,
-    target: String,
-}
-
-impl Pane<'_> {
-    /// Types text literally (no key names).
-    fn type_text(&self, text: &str) {
-        self.tmux
-            .tmux(&["send-keys", "-t", &self.target, "-l", "--", text]);
-    }
-
-    /// Presses named keys: `Enter`, `Tab`, `Escape`, `C-s`, or single characters.
-    fn press(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.target];
-        args.extend_from_slice(keys);
-        self.tmux.tmux(&args);
-    }
-
-    /// Types a shell command line and runs it.
-    fn run_line(&self, line: &str) {
-        self.type_text(line);
-        self.press(&["Enter"]);
-    }
-
-    /// Runs a command line ended with ctrl-j (a bare line feed), which a shell takes as the
-    /// end of the line even on a terminal left raw, where Enter's carriage return is not
-    /// turned into one.
-    fn run_line_lf(&self, line: &str) {
-        self.type_text(line);
-        self.press(&["C-j"]);
-    }
-
-    /// Starts the console in this pane's shell as `user`; the shell prints [`EXIT_OK`] when it
-    /// exits with status 0.
-    fn start_console(&self, user: &str) {
-        self.run_line(&format!(
-            "{} --as {user}; echo warroom-exit-$?",
-            quote(&release::warroom().display().to_string())
-        ));
-    }
-
-    fn screen(&self) -> String {
-        let out = self.tmux.tmux(&["capture-pane", "-p", "-t", &self.target]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Polls the screen until `want` holds; fails after [`DEADLINE`] showing the screen.
-    fn wait_for(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        self.wait_within(DEADLINE, what, want)
-    }
-
-    fn wait_within(&self, deadline: Duration, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let until = Instant::now() + deadline;
-        loop {
-            let screen = self.screen();
-            if want(&screen) {
-                return screen;
-            }
-            if Instant::now() >= until {
-                panic!(
-                    "waited {deadline:?} for {what} in tmux pane {}; the screen was:\n{screen}",
-                    self.target
-                );
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    /// Waits for a screen line holding every one of `parts`.
-    fn wait_line(&self, what: &str, parts: &[&str]) -> String {
-        self.wait_for(what, |s| has_line(s, parts))
-    }
-
-    /// The pid of the process the pane runs (here: its bash).
-    fn pid(&self) -> u32 {
-        let out = self
-            .tmux
-            .tmux(&["display-message", "-p", "-t", &self.target, "#{pane_pid}"]);
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    }
-}
-
-/// Writes straight to standard error, past the test harness's output capture, so the line
-/// shows even when the test passes.
-fn loud(message: &str) {
-    use std::io::Write;
-    let bar = "=".repeat(72);
-    let _ = writeln!(std::io::stderr().lock(), "\n{bar}\n{message}\n{bar}");
+/// Starts the console in `pane`'s shell as `user`; the shell prints [`EXIT_OK`] when it exits
+/// with status 0.
+fn start_console(pane: &Pane<'_>, user: &str) {
+    pane.run_line(&format!(
+        "{} --as {user}; echo warroom-exit-$?",
+        quote(&release::warroom().display().to_string())
+    ));
 }
 
 /// The start of a text as the outage log surely shows it: the pane cuts long lines at its
@@ -254,15 +69,6 @@ fn shown(text: &str) -> &str {
     text.char_indices()
         .nth(24)
         .map_or(text, |(i, _)| &text[..i])
-}
-
-fn has_line(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-/// Single-quotes a word for the shell.
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -352,7 +158,7 @@ fn the_only_incident(data: &Path) -> String {
 /// that, authored by the console's user.
 #[test]
 fn an_incident_led_from_the_console_is_exactly_what_the_log_holds() {
-    let Some(tmux) = Tmux::new("whole-incident") else {
+    let Some(tmux) = tmux_for("whole-incident") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -365,8 +171,8 @@ fn an_incident_led_from_the_console_is_exactly_what_the_log_holds() {
     ];
     let summary = "failover to db-2 done; error rate back to 0.1%";
 
-    let pane = tmux.shell("lead", data);
-    pane.start_console("alice");
+    let pane = shell(&tmux, "lead", data);
+    start_console(&pane, "alice");
     pane.wait_for("the empty incident list", |s| {
         s.contains("No open incidents") && s.contains("Press o to open one")
     });
@@ -467,7 +273,7 @@ fn an_incident_led_from_the_console_is_exactly_what_the_log_holds() {
 /// typed text is offered again on the next start, and nothing committed is lost.
 #[test]
 fn text_typed_before_a_sigkill_is_offered_back_and_the_terminal_is_sane() {
-    let Some(tmux) = Tmux::new("sigkill") else {
+    let Some(tmux) = tmux_for("sigkill") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -490,9 +296,9 @@ fn text_typed_before_a_sigkill_is_offered_back_and_the_terminal_is_sane() {
     }
     let typed = "replica lag 40s on search-2";
 
-    let pane = tmux.shell("crash", data);
+    let pane = shell(&tmux, "crash", data);
     let shell_pid = pane.pid();
-    pane.start_console("alice");
+    start_console(&pane, "alice");
     pane.wait_line("the incident in the list", &[&id, "Search latency"]);
     pane.press(&["Enter"]);
     pane.wait_line(
@@ -566,7 +372,7 @@ fn text_typed_before_a_sigkill_is_offered_back_and_the_terminal_is_sane() {
     });
 
     // Start again in the same pane: the unsent note is offered, with its text.
-    pane.start_console("alice");
+    start_console(&pane, "alice");
     // (The killed console never left the alternate screen, so its last frame is still there:
     // wait for the list, which that frame did not show.)
     pane.wait_for("the incident in the list again", |s| {
@@ -617,15 +423,15 @@ fn text_typed_before_a_sigkill_is_offered_back_and_the_terminal_is_sane() {
 /// the leader; entries appended by the CLI meanwhile show on both screens promptly.
 #[test]
 fn a_second_console_is_read_only_and_cli_appends_show_live() {
-    let Some(tmux) = Tmux::new("read-only") else {
+    let Some(tmux) = tmux_for("read-only") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path();
     let id = open_incident(data, "alice", "Login page blank", "sev2");
 
-    let lead = tmux.shell("lead", data);
-    lead.start_console("alice");
+    let lead = shell(&tmux, "lead", data);
+    start_console(&lead, "alice");
     lead.wait_line("the incident in alice's list", &[&id, "Login page blank"]);
     lead.press(&["Enter"]);
     lead.wait_for("alice leading the incident", |s| {
@@ -636,8 +442,8 @@ fn a_second_console_is_read_only_and_cli_appends_show_live() {
         "the first console leads"
     );
 
-    let view = tmux.shell("view", data);
-    view.start_console("bob");
+    let view = shell(&tmux, "view", data);
+    start_console(&view, "bob");
     view.wait_line("the incident in bob's list", &[&id, "Login page blank"]);
     view.press(&["Enter"]);
     view.wait_for("bob's read-only view naming alice", |s| {
@@ -696,7 +502,7 @@ fn a_second_console_is_read_only_and_cli_appends_show_live() {
 /// status 0 (no panic on the way out), the typed text kept as a draft, the journal intact.
 #[test]
 fn closing_the_terminal_ends_the_console_cleanly_and_keeps_the_draft() {
-    let Some(tmux) = Tmux::new("hangup") else {
+    let Some(tmux) = tmux_for("hangup") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -758,7 +564,7 @@ fn closing_the_terminal_ends_the_console_cleanly_and_keeps_the_draft() {
 /// popup stops it.
 #[test]
 fn a_follower_sees_the_leaders_note_live() {
-    let Some(tmux) = Tmux::new("follow") else {
+    let Some(tmux) = tmux_for("follow") else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -777,7 +583,7 @@ fn a_follower_sees_the_leaders_note_live() {
         ),
     );
     lead.wait_for("the leader's shell", |s| s.contains("e2e$"));
-    lead.start_console("alice");
+    start_console(&lead, "alice");
     lead.wait_line("the incident in the list", &[&id, "Checkout 500s"]);
     lead.press(&["Enter"]);
     lead.wait_for("alice leading the incident", |s| {
@@ -815,7 +621,7 @@ fn a_follower_sees_the_leaders_note_live() {
     });
     lead.press(&["Escape"]);
 
-    let view = tmux.shell("view", data);
+    let view = shell(&tmux, "view", data);
     view.run_line(&format!(
         "{} --as bob follow {} --token {}; echo warroom-exit-$?",
         quote(&release::warroom().display().to_string()),

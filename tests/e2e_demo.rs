@@ -13,181 +13,33 @@
 mod common;
 #[path = "support/release.rs"]
 mod release;
+#[path = "support/tmux.rs"]
+mod tmux;
 
 use common::{log_json, run, warroom};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+use tmux::{POLL, Pane, Tmux, has_line, quote};
 
 /// The longest any single wait may take before the test fails, showing the screen. The
 /// scenario runs 10× fast: everything it plays happens within a few seconds of wall time.
 const DEADLINE: Duration = Duration::from_secs(20);
-const POLL: Duration = Duration::from_millis(50);
 const EXIT_OK: &str = "warroom-exit-0";
 
-struct Tmux {
-    socket: String,
-    socket_path: std::cell::OnceCell<PathBuf>,
-}
-
-impl Tmux {
-    fn new(test: &str) -> Option<Tmux> {
-        let present = Command::new("tmux")
-            .arg("-V")
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !present {
-            let ci = std::env::var("CI").unwrap_or_default();
-            if !ci.is_empty() && ci != "false" && ci != "0" {
-                panic!("tmux is not installed, and CI={ci}: the demo's end-to-end tests must run");
-            }
-            loud(&format!("SKIPPED: tmux not installed — {test} did not run"));
-            return None;
-        }
-        static N: AtomicU32 = AtomicU32::new(0);
-        Some(Tmux {
-            socket: format!(
-                "warroom-e2e-demo-{}-{}-{test}",
-                std::process::id(),
-                N.fetch_add(1, Ordering::Relaxed)
-            ),
-            socket_path: std::cell::OnceCell::new(),
-        })
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"])
-            .env_remove("TMUX")
-            .env_remove("TMUX_PANE");
-        c
-    }
-
-    fn tmux(&self, args: &[&str]) -> Output {
-        let out = self
-            .command()
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run tmux {args:?}: {e}"));
-        assert!(
-            out.status.success(),
-            "tmux {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    }
-
-    /// A 120x40 bash (no rc files) in `cwd`, with `TMPDIR` set to `tmp` and none of warroom's
-    /// variables but a data directory the demo must ignore.
-    fn shell(&self, cwd: &Path, tmp: &Path) -> Pane<'_> {
-        let command = format!(
+/// A 120x40 bash in `cwd` with `TMPDIR=tmp` (where the demo makes its directory) and a data
+/// directory in the environment the demo must not use.
+fn shell<'a>(tmux: &'a Tmux, cwd: &Path, tmp: &Path) -> Pane<'a> {
+    tmux.shell(
+        "demo",
+        &format!(
             "cd {} && exec env -u WARROOM_USER -u WARROOM_CONFIG -u WARROOM_THEME -u NO_COLOR \
-             TMPDIR={} WARROOM_DATA_DIR={} HISTFILE=/dev/null PS1='e2e$ ' \
-             bash --norc --noprofile",
+             TMPDIR={} WARROOM_DATA_DIR={}",
             quote(&cwd.display().to_string()),
             quote(&tmp.display().to_string()),
             quote(&cwd.join("not-for-the-demo").display().to_string()),
-        );
-        self.tmux(&[
-            "new-session",
-            "-d",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-s",
-            "demo",
-            &command,
-        ]);
-        let out = self.tmux(&["display-message", "-p", "#{socket_path}"]);
-        let _ = self
-            .socket_path
-            .set(PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
-        let pane = Pane {
-            tmux: self,
-            target: "demo".into(),
-        };
-        pane.wait_for("the shell prompt", |s| s.contains("e2e$"));
-        pane
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.command().arg("kill-server").output();
-        if let Some(path) = self.socket_path.get() {
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-struct Pane<'a> {
-    tmux: &'a Tmux,
-    target: String,
-}
-
-impl Pane<'_> {
-    fn type_text(&self, text: &str) {
-        self.tmux
-            .tmux(&["send-keys", "-t", &self.target, "-l", "--", text]);
-    }
-
-    fn press(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", &self.target];
-        args.extend_from_slice(keys);
-        self.tmux.tmux(&args);
-    }
-
-    fn run_line(&self, line: &str) {
-        self.type_text(line);
-        self.press(&["Enter"]);
-    }
-
-    fn screen(&self) -> String {
-        let out = self.tmux.tmux(&["capture-pane", "-p", "-t", &self.target]);
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, want: impl Fn(&str) -> bool) -> String {
-        let until = Instant::now() + DEADLINE;
-        loop {
-            let screen = self.screen();
-            if want(&screen) {
-                return screen;
-            }
-            if Instant::now() >= until {
-                panic!("waited {DEADLINE:?} for {what}; the screen was:\n{screen}");
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    fn wait_line(&self, what: &str, parts: &[&str]) -> String {
-        self.wait_for(what, |s| has_line(s, parts))
-    }
-
-    fn pid(&self) -> u32 {
-        let out = self
-            .tmux
-            .tmux(&["display-message", "-p", "-t", &self.target, "#{pane_pid}"]);
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    }
-}
-
-fn loud(message: &str) {
-    use std::io::Write;
-    let bar = "=".repeat(72);
-    let _ = writeln!(std::io::stderr().lock(), "\n{bar}\n{message}\n{bar}");
-}
-
-fn has_line(screen: &str, parts: &[&str]) -> bool {
-    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
-}
-
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', r"'\''"))
+        ),
+    )
 }
 
 /// Live children of `parent` named `name`.
@@ -296,14 +148,14 @@ fn state<'a>(states: &'a [(String, String)], service: &str) -> &'a str {
 /// errors falling, resolved, quit. The journal holds it; nothing is left behind.
 #[test]
 fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
-    let Some(tmux) = Tmux::new("lead") else {
+    let Some(tmux) = Tmux::new("lead", DEADLINE) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().join("tmp");
     let data = dir.path().join("data");
     std::fs::create_dir_all(&tmp).unwrap();
-    let pane = tmux.shell(dir.path(), &tmp);
+    let pane = shell(&tmux, dir.path(), &tmp);
     let shell = pane.pid();
     pane.run_line(&format!(
         "{} demo --fast --data-dir {} --as alice; echo warroom-exit-$?",
@@ -496,13 +348,13 @@ fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
 /// from the list needs no confirmation (nothing is led yet).
 #[test]
 fn the_demo_without_a_data_dir_leaves_nothing_behind() {
-    let Some(tmux) = Tmux::new("temp") else {
+    let Some(tmux) = Tmux::new("temp", DEADLINE) else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
     let tmp = dir.path().join("tmp");
     std::fs::create_dir_all(&tmp).unwrap();
-    let pane = tmux.shell(dir.path(), &tmp);
+    let pane = shell(&tmux, dir.path(), &tmp);
     pane.run_line(&format!(
         "{} demo --fast; echo warroom-exit-$?",
         quote(&release::warroom().display().to_string())

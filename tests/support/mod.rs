@@ -2,3 +2,4 @@ pub mod console;
 pub mod receiver;
 pub mod release;
 pub mod servers;
+pub mod tmux;
