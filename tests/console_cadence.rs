@@ -37,6 +37,10 @@ fn screen(s: &mut State, w: u16, h: u16, now: chrono::DateTime<chrono::Utc>) -> 
     out
 }
 
+fn has_line(screen: &str, parts: &[&str]) -> bool {
+    screen.lines().any(|l| parts.iter().all(|p| l.contains(p)))
+}
+
 fn alt(c: char) -> Action {
     Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::ALT))
 }
@@ -232,6 +236,76 @@ fn a_committed_update_of_ours_is_posted_to_the_webhooks() {
         at(13, 0),
     );
     assert!(fx.is_empty());
+}
+
+#[test]
+fn a_linked_pagerduty_incident_is_shown_and_gets_our_updates_until_unlinked() {
+    let mut s = leading();
+    // Linked from the command line while this console leads.
+    let linked = Event::PagerdutyLinked {
+        incident: "PT4KHLK".into(),
+        number: Some(42),
+        title: "Checkout 5xx above 5%".into(),
+        url: Some("https://acme.pagerduty.com/incidents/PT4KHLK".into()),
+    };
+    update(
+        &mut s,
+        Action::Entries {
+            id: "INC-1".into(),
+            entries: vec![entry(8, at(12, 0), "bob", linked)],
+        },
+        at(12, 0),
+    );
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(text.contains("·  PagerDuty #42"), "{text}");
+    assert!(
+        has_line(&text, &["bob", "PAGERDUTY", "PT4KHLK #42 linked: Checkout 5xx above 5%"]),
+        "{text}"
+    );
+    let fx = committed(
+        &mut s,
+        9,
+        12,
+        "alice",
+        Event::StatusUpdate {
+            text: "rolling back".into(),
+        },
+    );
+    match fx.as_slice() {
+        [Effect::Deliver { message, .. }] => assert_eq!(message.pagerduty, vec!["PT4KHLK"]),
+        other => panic!("{other:?}"),
+    }
+    update(
+        &mut s,
+        Action::Entries {
+            id: "INC-1".into(),
+            entries: vec![entry(
+                10,
+                at(13, 0),
+                "bob",
+                Event::PagerdutyUnlinked {
+                    incident: "PT4KHLK".into(),
+                },
+            )],
+        },
+        at(13, 0),
+    );
+    let fx = committed(
+        &mut s,
+        11,
+        14,
+        "alice",
+        Event::StatusUpdate {
+            text: "recovered".into(),
+        },
+    );
+    match fx.as_slice() {
+        [Effect::Deliver { message, .. }] => assert!(message.pagerduty.is_empty()),
+        other => panic!("{other:?}"),
+    }
+    let text = screen(&mut s, 120, 40, at(14, 0));
+    assert!(!text.contains("·  PagerDuty #42"), "{text}");
+    assert!(has_line(&text, &["PAGERDUTY", "PT4KHLK unlinked"]), "{text}");
 }
 
 #[test]

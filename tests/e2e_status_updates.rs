@@ -1,82 +1,46 @@
 //! The ten-minute heartbeat, end to end in a real terminal: with a cadence of a few seconds,
 //! the status-update prompt opens by itself, pre-filled; the leader adds a line and posts it;
-//! a local webhook receiver gets the text and the delivery is recorded next to the update.
+//! a local webhook receiver gets the text, the PagerDuty incident linked to the incident gets
+//! it as a note (a local server stands in for PagerDuty), and both deliveries are recorded
+//! next to the update.
 
 mod support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 use support::receiver::{Receiver, Reply};
+use support::tmux::{Tmux, quote};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self, args: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "-f", "/dev/null"])
-            .args(args)
-            .output()
-            .expect("run tmux")
-    }
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.cmd(&["capture-pane", "-p", "-t", "e2e"]).stdout).into_owned()
-    }
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "e2e"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-    fn wait_for(&self, what: &str, within: Duration, ok: impl Fn(&str) -> bool) -> Duration {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if ok(&s) {
-                return start.elapsed();
-            }
-            assert!(
-                start.elapsed() < within,
-                "{what}: not within {within:?}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd(&["kill-server"]);
-    }
-}
-
-fn tmux_present() -> bool {
-    let ok = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "tmux is required under CI"
-        );
-        eprintln!("SKIPPED: tmux not installed");
-    }
-    ok
-}
+/// PagerDuty's answer to `GET /incidents/PT4KHLK`, shaped like its API schema.
+const PD_INCIDENT: &str = r#"{"incident": {"id": "PT4KHLK", "type": "incident", "incident_number": 42,
+  "title": "Checkout 5xx above 5%", "status": "acknowledged", "urgency": "high",
+  "html_url": "https://acme.pagerduty.com/incidents/PT4KHLK",
+  "service": {"id": "PSVC001", "type": "service_reference", "summary": "Checkout API"}}}"#;
+/// PagerDuty's answer to a new note.
+const PD_NOTE: &str =
+    r#"{"note": {"id": "PWL7QXS", "content": "...", "created_at": "2026-11-21T09:12:00Z"}}"#;
 
 #[test]
 fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
-    if !tmux_present() {
+    let Some(t) = Tmux::new("status", Duration::from_secs(10)) else {
         return;
-    }
+    };
     let rx = Receiver::start(vec![Reply::Status(200, "ok")]);
+    let pd = Receiver::start(vec![
+        Reply::Status(200, PD_INCIDENT),
+        Reply::Status(201, PD_NOTE),
+    ]);
+    let pd_base = pd.url.trim_end_matches("/hook");
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
-        format!("[status_updates]\nsev1 = \"6s\"\n\n[[webhook]]\nkind = \"json\"\nname = \"status-page\"\nurl = \"{}\"\n", rx.url),
+        format!(
+            "[status_updates]\nsev1 = \"6s\"\n\n[[webhook]]\nkind = \"json\"\nname = \"status-page\"\nurl = \"{}\"\n\n\
+             [pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n",
+            rx.url
+        ),
     )
     .unwrap();
     let bin = support::release::warroom();
@@ -85,6 +49,7 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
             .env("WARROOM_DATA_DIR", &data)
             .env("WARROOM_CONFIG", &config)
             .env("WARROOM_USER", "alice")
+            .env("PD_E2E_TOKEN", "u+e2e")
             .args(args)
             .output()
             .unwrap();
@@ -99,47 +64,34 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
         .trim()
         .to_string();
     run(&["note", &id, "--kind", "decision", "roll back pricing"]);
+    run(&["pagerduty", "link", &id, "PT4KHLK"]);
 
-    let t = Tmux {
-        socket: format!("warroom-e2e-status-{}", std::process::id()),
-    };
     let line = format!(
-        "env -u NO_COLOR -u WARROOM_THEME WARROOM_DATA_DIR='{}' WARROOM_CONFIG='{}' '{}' --as alice",
-        data.display(),
-        config.display(),
-        bin.display()
+        "env -u NO_COLOR -u WARROOM_THEME PD_E2E_TOKEN=u+e2e WARROOM_DATA_DIR={} \
+         WARROOM_CONFIG={} {} --as alice",
+        quote(&data.display().to_string()),
+        quote(&config.display().to_string()),
+        quote(&bin.display().to_string()),
     );
-    t.cmd(&[
-        "new-session",
-        "-d",
-        "-s",
-        "e2e",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &line,
-    ]);
-    t.wait_for("the incident list", Duration::from_secs(10), |s| {
-        s.contains(&id)
-    });
-    t.keys(&["Enter"]);
-    t.wait_for("the incident screen", Duration::from_secs(10), |s| {
-        s.contains("next update in") || s.contains("STATUS UPDATE")
+    let pane = t.session("e2e", &line);
+    pane.wait_for("the incident list", |s| s.contains(&id));
+    pane.press(&["Enter"]);
+    pane.wait_for("the incident screen", |s| {
+        (s.contains("next update in") || s.contains("STATUS UPDATE")) && s.contains("PagerDuty #42")
     });
     // Nobody touches a key: at zero the prompt opens by itself, pre-filled with what changed.
-    let waited = t.wait_for("the status-update prompt", Duration::from_secs(20), |s| {
+    let shown = Instant::now();
+    pane.wait_within(Duration::from_secs(20), "the status-update prompt", |s| {
         s.contains("Status update") && s.contains("Conditions: SEV1")
     });
-    let screen = t.screen();
+    let waited = shown.elapsed();
+    let screen = pane.screen();
     assert!(screen.contains("(decision) roll back pricing"), "{screen}");
     eprintln!("the prompt opened {waited:?} after the incident screen");
-    t.keys(&["End"]);
-    t.keys(&["payments on the call"]);
-    t.keys(&["C-s"]);
-    t.wait_for("the update in the log", Duration::from_secs(10), |s| {
-        s.contains("UPDATE")
-    });
+    pane.press(&["End"]);
+    pane.type_text("payments on the call");
+    pane.press(&["C-s"]);
+    pane.wait_for("the update in the log", |s| s.contains("UPDATE"));
     // The receiver got the update's text as JSON.
     let deadline = Instant::now() + Duration::from_secs(15);
     let body = loop {
@@ -153,9 +105,21 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
     let text = v["update"]["text"].as_str().unwrap();
     assert!(text.starts_with("Conditions: SEV1"), "{text}");
     assert!(text.ends_with("Needs: payments on the call"), "{text}");
-    // And the delivery is recorded next to the update.
-    t.wait_for("the delivery in the log", Duration::from_secs(10), |s| {
-        s.contains("DELIVERY")
+    // PagerDuty got it as a note (its second request, after the link's GET).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let note = loop {
+        if let Some(b) = pd.received().get(1) {
+            break b.clone();
+        }
+        assert!(Instant::now() < deadline, "PagerDuty received no note");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let note: serde_json::Value = serde_json::from_str(&note).unwrap();
+    let content = note["note"]["content"].as_str().unwrap();
+    assert!(content.contains("Needs: payments on the call"), "{content}");
+    // And both deliveries are recorded next to the update.
+    pane.wait_for("both deliveries in the log", |s| {
+        s.contains("to status-page: delivered") && s.contains("to pagerduty:PT4KHLK: delivered")
     });
     let log = run(&["log", &id, "--json"]);
     let events: Vec<serde_json::Value> = log
@@ -167,15 +131,20 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
         .find(|e| e["type"] == "status_update")
         .expect("status_update in the log");
     assert_eq!(update["text"].as_str(), Some(text));
-    let delivered = events
+    let mut delivered: Vec<(String, bool)> = events
         .iter()
-        .find(|e| e["type"] == "update_delivered")
-        .expect("update_delivered in the log");
-    assert_eq!(delivered["ok"], true);
-    assert_eq!(delivered["target"], "status-page");
-    t.keys(&["q"]);
-    t.wait_for("the quit question", Duration::from_secs(5), |s| {
-        s.contains("quit?")
-    });
-    t.keys(&["y"]);
+        .filter(|e| e["type"] == "update_delivered")
+        .map(|e| (e["target"].as_str().unwrap().to_string(), e["ok"] == true))
+        .collect();
+    delivered.sort();
+    assert_eq!(
+        delivered,
+        vec![
+            ("pagerduty:PT4KHLK".to_string(), true),
+            ("status-page".to_string(), true)
+        ]
+    );
+    pane.press(&["q"]);
+    pane.wait_for("the quit question", |s| s.contains("quit?"));
+    pane.press(&["y"]);
 }

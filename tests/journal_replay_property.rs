@@ -180,6 +180,20 @@ fn event() -> impl Strategy<Value = Event> {
                 attempts,
             }
         ),
+        (
+            prop_oneof![Just("PT4KHLK".to_string()), text()],
+            prop::option::of(any::<u64>()),
+            text(),
+            prop::option::of(text())
+        )
+            .prop_map(|(incident, number, title, url)| Event::PagerdutyLinked {
+                incident,
+                number,
+                title,
+                url,
+            }),
+        prop_oneof![Just("PT4KHLK".to_string()), text()]
+            .prop_map(|incident| Event::PagerdutyUnlinked { incident }),
         unknown(),
     ]
 }

@@ -123,13 +123,15 @@ fn a_webhook_that_never_answers_times_out_and_the_update_stays() {
         rx.url
     ));
     let out = post(&s, "still here");
-    assert!(
-        out.status.success(),
-        "the update is recorded even when chat is down"
-    );
+    // Exit 1 tells a script the post failed; the update is recorded all the same.
+    assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("NOT posted to json: no answer within 1s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("update #2 is recorded in INC-1 but was NOT posted to json"),
         "{stderr}"
     );
     let ev = events(&s);
@@ -154,7 +156,7 @@ fn connection_refused_is_journaled_as_not_delivered() {
     let s = setup(&format!(
         "[[webhook]]\nkind = \"slack\"\nurl = \"http://127.0.0.1:{port}/x\"\nretries = 0\n"
     ));
-    assert!(post(&s, "x").status.success());
+    assert_eq!(post(&s, "x").status.code(), Some(1));
     let d = deliveries(&s);
     assert_eq!(d[0]["ok"], false);
     assert_eq!(d[0]["detail"], "connection refused or unreachable");
@@ -164,7 +166,7 @@ fn connection_refused_is_journaled_as_not_delivered() {
 fn an_unset_url_variable_is_reported_not_crashed_on() {
     let s = setup("[[webhook]]\nkind = \"slack\"\nurl_env = \"SLACK_HOOK\"\n");
     let out = post(&s, "x");
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let d = deliveries(&s);
     assert_eq!(d[0]["detail"], "environment variable SLACK_HOOK is not set");
 }
@@ -190,7 +192,7 @@ async fn slack_invalid_payload_is_final_at_once() {
         .await
         .unwrap();
     let (out, s) = out;
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(1));
     let d = deliveries(&s);
     assert_eq!(d[0]["detail"], "HTTP 400: invalid_payload");
     assert_eq!(d[0]["attempts"], 1, "a refused payload is not retried");

@@ -169,6 +169,20 @@ impl PagerDuty {
             .await
     }
 
+    /// One incident by its ID (`GET /incidents/{id}`); a 404 is `BackendError::Http` 404.
+    pub async fn incident(&self, id: &str) -> Result<Incident, BackendError> {
+        #[derive(Deserialize)]
+        struct One {
+            incident: Incident,
+        }
+        let path = format!("incidents/{}", encode_segment(id));
+        let reply = self
+            .send(|| self.endpoint.request(Method::GET, &path))
+            .await?;
+        let one: One = decode(&reply.url, &reply.body)?;
+        Ok(one.incident)
+    }
+
     /// Acknowledges the incidents; returns them as PagerDuty now has them.
     pub async fn acknowledge(&self, ids: &[&str]) -> Result<Vec<Incident>, BackendError> {
         self.set_status(ids, "acknowledged").await

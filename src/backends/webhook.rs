@@ -1,8 +1,9 @@
 //! Posting status updates to chat: Slack and Mattermost incoming webhooks, and a generic JSON
 //! webhook. Each delivery has a timeout per attempt and retries only what may pass on a second
 //! try (no answer, 5xx, 429); a refusal such as Slack's `invalid_payload` is final at once.
+//! Updates also go, as notes, to the PagerDuty incidents linked to the incident.
 
-use crate::config::{WebhookConfig, WebhookKind};
+use crate::config::{PagerDutyConfig, WebhookConfig, WebhookKind};
 use crate::domain::{Incident, Severity, Status};
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
@@ -19,6 +20,8 @@ pub struct UpdateMessage {
     pub at: DateTime<Utc>,
     pub by: String,
     pub text: String,
+    /// PagerDuty incidents linked when the update was recorded: each gets it as a note.
+    pub pagerduty: Vec<String>,
 }
 
 impl UpdateMessage {
@@ -32,7 +35,27 @@ impl UpdateMessage {
             at,
             by: by.to_string(),
             text: text.to_string(),
+            pagerduty: incident.pagerduty.iter().map(|l| l.id.clone()).collect(),
         }
+    }
+
+    /// The note added to a linked PagerDuty incident: plain text, cut to what PagerDuty takes.
+    pub fn note_text(&self) -> String {
+        let full = format!(
+            "warroom status update — {} {} ({}), {}:\n\n{}\n\n— {}",
+            self.incident_id,
+            self.severity.label(),
+            self.status,
+            self.title,
+            self.text,
+            self.by
+        );
+        if full.chars().count() <= PAGERDUTY_NOTE_CHARS {
+            return full;
+        }
+        let tail = "\n\n[cut: the whole update is in warroom's log]";
+        let keep = PAGERDUTY_NOTE_CHARS - tail.chars().count();
+        full.chars().take(keep).chain(tail.chars()).collect()
     }
 
     /// The JSON body for `kind`.
@@ -69,6 +92,9 @@ impl UpdateMessage {
         }
     }
 }
+
+/// The longest note PagerDuty accepts (characters).
+pub const PAGERDUTY_NOTE_CHARS: usize = 25_000;
 
 /// How one delivery ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -165,13 +191,79 @@ pub async fn deliver(
     }
 }
 
-/// Delivers to every hook at once and returns the outcomes in the hooks' order.
+/// Delivers to every hook and every linked PagerDuty incident at once; returns the outcomes
+/// in the hooks' order, then the PagerDuty incidents' order.
 pub async fn deliver_all(
     client: &reqwest::Client,
     hooks: &[WebhookConfig],
+    pagerduty: Option<&PagerDutyConfig>,
     msg: &UpdateMessage,
 ) -> Vec<Outcome> {
-    futures::future::join_all(hooks.iter().map(|h| deliver(client, h, msg))).await
+    let chat = futures::future::join_all(hooks.iter().map(|h| deliver(client, h, msg)));
+    let notes = futures::future::join_all(
+        msg.pagerduty
+            .iter()
+            .map(|id| deliver_pagerduty(client, pagerduty, id, msg)),
+    );
+    let (mut outcomes, notes) = futures::future::join(chat, notes).await;
+    outcomes.extend(notes);
+    outcomes
+}
+
+/// The delivery target a linked PagerDuty incident is journaled under.
+pub fn pagerduty_target(id: &str) -> String {
+    format!("pagerduty:{id}")
+}
+
+/// Adds `msg` as a note to PagerDuty incident `id` (the client waits out 429s, bounded).
+async fn deliver_pagerduty(
+    client: &reqwest::Client,
+    config: Option<&PagerDutyConfig>,
+    id: &str,
+    msg: &UpdateMessage,
+) -> Outcome {
+    let target = pagerduty_target(id);
+    let failed = |detail: String| Outcome {
+        target: target.clone(),
+        ok: false,
+        detail,
+        attempts: 0,
+    };
+    let Some(config) = config else {
+        return failed("no [pagerduty] in config.toml, so no note can be added".into());
+    };
+    let token = match config.token() {
+        Ok(t) => t,
+        Err(e) => return failed(e),
+    };
+    let pd = match super::pagerduty::PagerDuty::new(
+        client.clone(),
+        &config.url(),
+        &token,
+        config.from.get_ref(),
+        Duration::from_secs(10),
+    ) {
+        Ok(pd) => pd,
+        Err(e) => return failed(e.to_string()),
+    };
+    match pd.add_note(id, &msg.note_text()).await {
+        Ok(note) => Outcome {
+            target,
+            ok: true,
+            detail: if note.id.is_empty() {
+                "note added".to_string()
+            } else {
+                format!("note {} added", note.id)
+            },
+            attempts: 1,
+        },
+        Err(e) => Outcome {
+            target,
+            ok: false,
+            detail: e.to_string(),
+            attempts: 1,
+        },
+    }
 }
 
 /// A response body cut to one readable line (Slack answers `invalid_payload`, others HTML).

@@ -14,6 +14,7 @@ mod list;
 mod log;
 mod open;
 mod packaging;
+mod pagerduty;
 mod probe;
 mod record;
 mod share;
@@ -185,6 +186,12 @@ pub enum Command {
         #[arg(long)]
         fast: bool,
     },
+    /// PagerDuty: list the open incidents of [pagerduty] service_ids, or link one to an
+    /// incident so its status updates are also added there as notes (unlink to stop).
+    Pagerduty {
+        #[command(subcommand)]
+        command: PagerdutyCommand,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
     Completions { shell: clap_complete::Shell },
     /// Print the man page (roff) to standard output: `warroom man > warroom.1`.
@@ -233,6 +240,21 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PagerdutyCommand {
+    /// Triggered and acknowledged PagerDuty incidents of [pagerduty] service_ids, newest
+    /// first (--json for scripts).
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link PagerDuty incident PD_INCIDENT (like PT4KHLK) to incident ID: checks it exists,
+    /// records the link; every later status update is added to it as a note.
+    Link { id: String, pd_incident: String },
+    /// Stop adding status updates to PagerDuty incident PD_INCIDENT.
+    Unlink { id: String, pd_incident: String },
 }
 
 /// Why a command failed, and the exit code that says so.
@@ -358,6 +380,15 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Blast { id, json }) => blast::run(&ctx, now, &id, json),
         Some(Command::Share { id, rotate, revoke }) => share::share(&ctx, now, &id, rotate, revoke),
         Some(Command::Serve) => share::serve(&ctx),
+        Some(Command::Pagerduty { command }) => match command {
+            PagerdutyCommand::List { json } => pagerduty::list(&ctx, json),
+            PagerdutyCommand::Link { id, pd_incident } => {
+                pagerduty::link(&ctx, now, &id, &pd_incident)
+            }
+            PagerdutyCommand::Unlink { id, pd_incident } => {
+                pagerduty::unlink(&ctx, now, &id, &pd_incident)
+            }
+        },
         Some(Command::Completions { shell }) => packaging::completions(shell),
         Some(Command::Man) => packaging::man(),
         Some(Command::Follow { url, token, ca }) => {

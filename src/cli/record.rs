@@ -59,30 +59,34 @@ pub fn update(ctx: &Context, now: DateTime<Utc>, id: &str, text: &str) -> Result
     let config = ctx.config()?;
     let text = text_arg(text)?;
     let mut journal = append(ctx, now, id, |_| Event::StatusUpdate { text: text.clone() })?;
-    if config.webhooks.is_empty() {
-        return Ok(());
-    }
     // The update is committed; now post it, and record how each post went.
     let (seq, incident) = match (journal.records().last(), journal.incident()) {
         (Some(r), Some(i)) => (r.entry.seq, i.clone()),
         _ => return Ok(()),
     };
+    if config.webhooks.is_empty() && incident.pagerduty.is_empty() {
+        return Ok(());
+    }
     let msg = crate::backends::webhook::UpdateMessage::new(&incident, seq, now, &ctx.author, &text);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::runtime(format!("cannot post the update: {e}")))?;
-    let client = crate::backends::http_client().map_err(Failure::runtime)?;
+        .map_err(|e| Failure::runtime(format!("update #{seq} recorded, but not posted: {e}")))?;
+    let client = crate::backends::http_client()
+        .map_err(|e| Failure::runtime(format!("update #{seq} recorded, but not posted: {e}")))?;
     let outcomes = runtime.block_on(crate::backends::webhook::deliver_all(
         &client,
         &config.webhooks,
+        config.pagerduty.as_ref(),
         &msg,
     ));
+    let mut not_posted = Vec::new();
     for o in outcomes {
         if o.ok {
             eprintln!("warroom: posted to {} ({})", o.target, o.detail);
         } else {
             eprintln!("warroom: warning: NOT posted to {}: {}", o.target, o.detail);
+            not_posted.push(o.target.clone());
         }
         let event = Event::UpdateDelivered {
             update_seq: seq,
@@ -98,7 +102,17 @@ pub fn update(ctx: &Context, now: DateTime<Utc>, id: &str, text: &str) -> Result
             );
         }
     }
-    Ok(())
+    if not_posted.is_empty() {
+        Ok(())
+    } else {
+        // Exit 1 so a script notices; the update itself is recorded, so running the same
+        // command again would record it twice.
+        Err(Failure::runtime(format!(
+            "update #{seq} is recorded in {id} but was NOT posted to {}; post it there by hand \
+             (running this again would record it twice)",
+            not_posted.join(", ")
+        )))
+    }
 }
 
 pub fn severity(ctx: &Context, now: DateTime<Utc>, id: &str, to: Severity) -> Result<(), Failure> {

@@ -21,6 +21,8 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// updates, and the alert sources (for silences).
 pub struct Delivery {
     pub hooks: Vec<crate::config::WebhookConfig>,
+    /// Where the notes to linked PagerDuty incidents go.
+    pub pagerduty: Option<crate::config::PagerDutyConfig>,
     pub client: Option<reqwest::Client>,
     pub sources: Vec<crate::backends::sources::AlertSource>,
     /// The share server this console hosts, fed the alerts and blast radius as they change.
@@ -258,14 +260,27 @@ fn apply(
                 continue;
             }
             Effect::Deliver { id, message } => {
-                let Some(client) = delivery.client.clone() else {
+                // Without hooks or [pagerduty] the console made no client; a linked PagerDuty
+                // incident still gets an outcome (a failure saying what is missing).
+                let client = delivery.client.clone().or_else(|| {
+                    (!message.pagerduty.is_empty())
+                        .then(|| crate::backends::http_client().ok())
+                        .flatten()
+                });
+                let Some(client) = client else {
                     continue;
                 };
                 let hooks = delivery.hooks.clone();
+                let pagerduty = delivery.pagerduty.clone();
                 let worker = worker.clone();
                 posting.spawn(async move {
-                    let outcomes =
-                        crate::backends::webhook::deliver_all(&client, &hooks, &message).await;
+                    let outcomes = crate::backends::webhook::deliver_all(
+                        &client,
+                        &hooks,
+                        pagerduty.as_ref(),
+                        &message,
+                    )
+                    .await;
                     for o in outcomes {
                         let _ = worker.send(Effect::Record {
                             id: id.clone(),

@@ -65,7 +65,7 @@ pub fn run_with(
     let metrics_wanted =
         config.prometheus.is_some() && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
     state.metrics_expected = metrics_wanted;
-    let client = if config.webhooks.is_empty() && !has_sources {
+    let client = if config.webhooks.is_empty() && config.pagerduty.is_none() && !has_sources {
         None
     } else {
         match crate::backends::http_client() {
@@ -106,6 +106,7 @@ pub fn run_with(
     let delivery = app::Delivery {
         runner,
         hooks: config.webhooks.clone(),
+        pagerduty: config.pagerduty.clone(),
         client,
         sources: sources.clone(),
         share: config
@@ -271,6 +272,7 @@ pub fn follow(
     let (sink, _never_read) = std::sync::mpsc::channel();
     let delivery = app::Delivery {
         hooks: Vec::new(),
+        pagerduty: None,
         client: None,
         sources: Vec::new(),
         share: None,

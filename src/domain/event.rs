@@ -127,6 +127,20 @@ pub enum Event {
         detail: String,
         attempts: u32,
     },
+    /// A PagerDuty incident is tied to this one: status updates are added to it as notes.
+    PagerdutyLinked {
+        /// PagerDuty's incident ID (`PT4KHLK`).
+        incident: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        number: Option<u64>,
+        #[serde(default)]
+        title: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        url: Option<String>,
+    },
+    PagerdutyUnlinked {
+        incident: String,
+    },
     /// An alert is tied to this incident: its firing and resolving are tracked from now on.
     AlertLinked {
         alert: AlertRef,
@@ -228,6 +242,8 @@ impl Event {
             Event::TaskCancelled { .. } => "task_cancelled",
             Event::Handoff { .. } => "handoff",
             Event::UpdateDelivered { .. } => "update_delivered",
+            Event::PagerdutyLinked { .. } => "pagerduty_linked",
+            Event::PagerdutyUnlinked { .. } => "pagerduty_unlinked",
             Event::AlertLinked { .. } => "alert_linked",
             Event::AlertUnlinked { .. } => "alert_unlinked",
             Event::AlertsChanged { .. } => "alerts_changed",
@@ -325,6 +341,18 @@ impl Event {
                     String::new()
                 }
             ),
+            Event::PagerdutyLinked {
+                incident,
+                number,
+                title,
+                ..
+            } => match number {
+                Some(n) => format!("PagerDuty incident {incident} (#{n}) linked: {title}"),
+                None => format!("PagerDuty incident {incident} linked: {title}"),
+            },
+            Event::PagerdutyUnlinked { incident } => {
+                format!("PagerDuty incident {incident} unlinked")
+            }
             Event::AlertLinked { alert, firing } => format!(
                 "alert linked: {} ({})",
                 alert.describe(),

@@ -55,6 +55,16 @@ pub struct Delivery {
     pub attempts: u32,
 }
 
+/// A PagerDuty incident tied to this one; status updates are added to it as notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PagerDutyLink {
+    pub id: String,
+    pub number: Option<u64>,
+    pub title: String,
+    pub url: Option<String>,
+    pub linked_at: DateTime<Utc>,
+}
+
 /// An alert tied to the incident, and whether it fires now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkedAlert {
@@ -105,6 +115,8 @@ pub struct Incident {
     /// Webhook results, per status update (by its seq).
     pub deliveries: Vec<Delivery>,
     pub linked_alerts: Vec<LinkedAlert>,
+    /// PagerDuty incidents linked now, oldest first.
+    pub pagerduty: Vec<PagerDutyLink>,
     pub silences: Vec<SilenceRecord>,
     /// Each service's state as last recorded, and since when.
     pub services: super::ServiceHistory,
@@ -172,6 +184,7 @@ impl Incident {
             tasks: Vec::new(),
             deliveries: Vec::new(),
             linked_alerts: Vec::new(),
+            pagerduty: Vec::new(),
             silences: Vec::new(),
             services: Default::default(),
             first_affected: Default::default(),
@@ -268,6 +281,24 @@ impl Incident {
                 self.status = Status::Resolved;
                 self.resolved_at = Some(entry.at);
                 self.resolution = summary.clone();
+            }
+            Event::PagerdutyLinked {
+                incident,
+                number,
+                title,
+                url,
+            } => {
+                self.pagerduty.retain(|l| l.id != *incident);
+                self.pagerduty.push(PagerDutyLink {
+                    id: incident.clone(),
+                    number: *number,
+                    title: title.clone(),
+                    url: url.clone(),
+                    linked_at: entry.at,
+                });
+            }
+            Event::PagerdutyUnlinked { incident } => {
+                self.pagerduty.retain(|l| l.id != *incident);
             }
             Event::AlertLinked { alert, firing } => {
                 self.linked_alerts
@@ -551,6 +582,32 @@ impl Incident {
                 }
             }
             Event::UpdateDelivered { target, .. } => check_line("target", target),
+            Event::PagerdutyLinked {
+                incident, title, ..
+            } => {
+                check_pagerduty_id(incident)?;
+                if title.len() > MAX_TEXT_BYTES {
+                    return Err(Rejected("the PagerDuty title is too long".into()));
+                }
+                if self.pagerduty.iter().any(|l| l.id == *incident) {
+                    Err(Rejected(format!(
+                        "PagerDuty incident {incident} is already linked to {}",
+                        self.id
+                    )))
+                } else {
+                    Ok(())
+                }
+            }
+            Event::PagerdutyUnlinked { incident } => {
+                if self.pagerduty.iter().any(|l| l.id == *incident) {
+                    Ok(())
+                } else {
+                    Err(Rejected(format!(
+                        "PagerDuty incident {incident} is not linked to {}",
+                        self.id
+                    )))
+                }
+            }
             Event::AlertLinked { alert, .. } => {
                 if self
                     .linked_alerts
@@ -607,6 +664,17 @@ impl Incident {
             Event::Unknown(_) => Ok(()),
         }
     }
+}
+
+/// A PagerDuty incident ID as the API writes them: letters and digits, nothing that could
+/// change the path it is put in.
+pub fn check_pagerduty_id(id: &str) -> Result<(), Rejected> {
+    if id.is_empty() || id.len() > 64 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(Rejected(format!(
+            "PagerDuty incident ID {id:?}: expected letters and digits, like PT4KHLK"
+        )));
+    }
+    Ok(())
 }
 
 /// Checks the fields of a new `opened` event.

@@ -24,8 +24,8 @@ pub use blast::{
 pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
-    Delivery, FollowUp, Incident, LinkedAlert, Rejected, RoleHolder, SilenceRecord, Task,
-    TaskState, check_opening,
+    Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
+    Task, TaskState, check_opening, check_pagerduty_id,
 };
 pub use update_draft::{handoff_summary, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};

@@ -49,6 +49,16 @@ pub(super) fn links_of(event: &Event) -> Vec<Link> {
     let refs: Vec<&crate::domain::AlertRef> = match event {
         Event::AlertLinked { alert, .. } => vec![alert],
         Event::AlertsChanged { firing, resolved } => firing.iter().chain(resolved).collect(),
+        Event::PagerdutyLinked {
+            incident,
+            url: Some(url),
+            ..
+        } if is_web_url(url) => {
+            return vec![Link {
+                label: format!("PagerDuty {incident}"),
+                url: url.clone(),
+            }];
+        }
         _ => return Vec::new(),
     };
     refs.into_iter()

@@ -255,7 +255,7 @@ fn header(
         );
         return;
     };
-    let line1 = Line::from(vec![
+    let mut line1 = Line::from(vec![
         Span::styled(format!(" {} ", i.id), theme.style(Meaning::Title)),
         Span::styled(
             format!(" {} ", i.severity.label()),
@@ -269,6 +269,21 @@ fn header(
         Span::raw("  "),
         Span::styled(i.title.clone(), theme.style(Meaning::Title)),
     ]);
+    // Where else the updates go: the PagerDuty incidents linked (notes are added to them).
+    if !i.pagerduty.is_empty() {
+        let names: Vec<String> = i
+            .pagerduty
+            .iter()
+            .map(|l| match l.number {
+                Some(n) => format!("#{n}"),
+                None => l.id.clone(),
+            })
+            .collect();
+        line1.spans.push(Span::styled(
+            format!("  ·  PagerDuty {}", names.join(", ")),
+            theme.style(Meaning::Muted),
+        ));
+    }
     // Only the leader can assign: a follower or a read-only viewer is not told to.
     let none = if c.leading() {
         "none — assign one (a)"
@@ -469,6 +484,23 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
         ),
         Event::AlertLinked { .. } | Event::AlertUnlinked { .. } => {
             ("ALERT", Meaning::Info, e.event.describe())
+        }
+        // The tag says PagerDuty already: the text starts with what was linked.
+        Event::PagerdutyLinked {
+            incident,
+            number,
+            title,
+            ..
+        } => (
+            "PAGERDUTY",
+            Meaning::Info,
+            match number {
+                Some(n) => format!("{incident} #{n} linked: {title}"),
+                None => format!("{incident} linked: {title}"),
+            },
+        ),
+        Event::PagerdutyUnlinked { incident } => {
+            ("PAGERDUTY", Meaning::Muted, format!("{incident} unlinked"))
         }
         Event::AlertsChanged { firing, .. } => (
             "ALERTS",
