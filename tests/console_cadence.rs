@@ -259,7 +259,14 @@ fn a_linked_pagerduty_incident_is_shown_and_gets_our_updates_until_unlinked() {
     let text = screen(&mut s, 120, 40, at(12, 0));
     assert!(text.contains("·  PagerDuty #42"), "{text}");
     assert!(
-        has_line(&text, &["bob", "PAGERDUTY", "PT4KHLK #42 linked: Checkout 5xx above 5%"]),
+        has_line(
+            &text,
+            &[
+                "bob",
+                "PAGERDUTY",
+                "PT4KHLK #42 linked: Checkout 5xx above 5%"
+            ]
+        ),
         "{text}"
     );
     let fx = committed(
@@ -305,7 +312,10 @@ fn a_linked_pagerduty_incident_is_shown_and_gets_our_updates_until_unlinked() {
     }
     let text = screen(&mut s, 120, 40, at(14, 0));
     assert!(!text.contains("·  PagerDuty #42"), "{text}");
-    assert!(has_line(&text, &["PAGERDUTY", "PT4KHLK unlinked"]), "{text}");
+    assert!(
+        has_line(&text, &["PAGERDUTY", "PT4KHLK unlinked"]),
+        "{text}"
+    );
 }
 
 #[test]

@@ -175,3 +175,40 @@ fn findings_name_the_entry_and_time_and_the_people_come_from_the_incident() {
             .starts_with("dan forgot to release the deploy lock")
     );
 }
+
+#[test]
+fn a_large_incident_is_scanned_in_parts_with_the_same_findings_in_journal_order() {
+    // The fixture repeated 500 times (well past the size scanned on two threads): each copy
+    // must give exactly the fixture's findings, in journal order.
+    let base = postmortem_fixture::entries();
+    let expected = blameless::scan(&base);
+    assert!(!expected.is_empty());
+    let copies = 500;
+    let mut big = Vec::new();
+    for c in 0..copies {
+        for e in &base {
+            let mut e = e.clone();
+            e.seq += (c * base.len()) as u64;
+            big.push(e);
+        }
+    }
+    assert!(big.len() > 8192, "{} entries", big.len());
+    let found = blameless::scan(&big);
+    assert_eq!(found.len(), expected.len() * copies);
+    for (i, f) in found.iter().enumerate() {
+        let (copy, want) = (i / expected.len(), &expected[i % expected.len()]);
+        let shift = (copy * base.len()) as u64;
+        assert_eq!(f.seq, want.seq + shift, "finding {i}");
+        assert_eq!(
+            (&f.phrase, &f.excerpt, f.rule, &f.by, &f.source),
+            (
+                &want.phrase,
+                &want.excerpt,
+                want.rule,
+                &want.by,
+                &want.source
+            ),
+            "finding {i}"
+        );
+    }
+}

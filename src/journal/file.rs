@@ -248,10 +248,12 @@ impl FileJournal {
             None => (GENESIS.to_string(), 0),
         };
         let mut rest: &[u8] = &bytes;
+        tail.records
+            .reserve(memchr::memchr_iter(b'\n', rest).count());
         while !rest.is_empty() {
             let line_no = self.known_lines + tail.lines + 1;
             let offset = tail.good_len;
-            let Some(nl) = rest.iter().position(|&b| b == b'\n') else {
+            let Some(nl) = memchr::memchr(b'\n', rest) else {
                 tail.torn = Some((offset, format!("line {line_no} is cut short")));
                 break;
             };
@@ -288,6 +290,7 @@ impl FileJournal {
 
     fn take_tail(&mut self, tail: Tail) -> usize {
         let n = tail.records.len();
+        self.records.reserve(n);
         for record in tail.records {
             match self.incident.as_mut() {
                 Some(i) => i.apply(&record.entry),
