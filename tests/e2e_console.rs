@@ -622,6 +622,12 @@ fn a_follower_sees_the_leaders_note_live() {
     lead.press(&["Escape"]);
 
     let view = shell(&tmux, "view", data);
+    // The follower works in a directory of its own, where its copy of the draft goes.
+    let copies = tempfile::tempdir().unwrap();
+    view.run_line(&format!(
+        "cd {}",
+        quote(&copies.path().display().to_string())
+    ));
     view.run_line(&format!(
         "{} --as bob follow {} --token {}; echo warroom-exit-$?",
         quote(&release::warroom().display().to_string()),
@@ -652,6 +658,24 @@ fn a_follower_sees_the_leaders_note_live() {
     view.press(&["n"]);
     view.wait_for("the follower's refusal", |s| s.contains("read-only"));
     assert!(!view.screen().contains("Observation"), "no editor opens");
+
+    // It can write its own copy of the post-mortem draft, which records nothing.
+    view.press(&["e"]);
+    view.wait_for("the follower's copy written", |s| {
+        s.contains("Post-mortem draft written to") && s.contains("your copy")
+    });
+    let copy = std::fs::read_to_string(copies.path().join(format!("{id}-postmortem.md")))
+        .expect("the follower's copy of the draft");
+    assert!(
+        copy.contains(note),
+        "the copy holds the leader's note:\n{copy}"
+    );
+    assert!(
+        log_json(data, &id)
+            .iter()
+            .all(|l| l["event"]["type"] != "postmortem_exported"),
+        "a follower's copy is recorded nowhere"
+    );
 
     // Revoked from the leader's popup: the follower stops, saying why.
     lead.press(&["p"]);

@@ -1,6 +1,8 @@
 //! The follower role: a console following a shared incident records nothing, whatever is
 //! typed, pasted or forced into it. Every effect that comes out of the reducer in this role is
-//! `Quit` or `Bell`; the help screen and the palette offer no command that records.
+//! `Quit`, `Bell`, or `ExportCopy` (the follower's own copy of the post-mortem draft, written
+//! to a local file and recorded nowhere); the help screen and the palette offer no command
+//! that records, the export aside.
 //!
 //! Driven as pure functions with a fixed clock: every key of a broad set on every screen, every
 //! command run directly, every modal forced open and submitted, alert reports, pastes, ticks,
@@ -58,7 +60,7 @@ fn following() -> State {
 }
 
 fn allowed(e: &Effect) -> bool {
-    matches!(e, Effect::Quit | Effect::Bell)
+    matches!(e, Effect::Quit | Effect::Bell | Effect::ExportCopy { .. })
 }
 
 #[track_caller]
@@ -151,7 +153,12 @@ fn every_command_run_directly_in_the_follower_role_asks_for_nothing() {
             let mut s = start();
             let fx = run(&mut s, cmd, at(12, 0));
             assert_forbidden_free(&fx, &format!("run({cmd:?})"));
-            if cmd.mutates() {
+            if cmd.follower_may() {
+                assert!(
+                    fx.iter().all(|e| matches!(e, Effect::ExportCopy { .. })),
+                    "{cmd:?}: {fx:?}"
+                );
+            } else if cmd.mutates() {
                 assert!(
                     s.modal.is_none(),
                     "{cmd:?} opened {:?} for a follower",
@@ -469,7 +476,11 @@ fn help_and_palette_offer_a_follower_no_command_that_records() {
             shown.contains(&help_text(Command::Help)),
             "{name}:\n{shown}"
         );
-        for cmd in Command::ALL.iter().copied().filter(|c| c.mutates()) {
+        for cmd in Command::ALL
+            .iter()
+            .copied()
+            .filter(|c| c.mutates() && !c.follower_may())
+        {
             assert!(
                 !shown.contains(&help_text(cmd)),
                 "{name}: help offers {cmd:?} to a follower:\n{shown}"
@@ -477,7 +488,10 @@ fn help_and_palette_offer_a_follower_no_command_that_records() {
         }
         let offered = palette_matches(&s, "");
         assert!(offered.contains(&Command::Help));
-        let recording: Vec<Command> = offered.into_iter().filter(|c| c.mutates()).collect();
+        let recording: Vec<Command> = offered
+            .into_iter()
+            .filter(|c| c.mutates() && !c.follower_may())
+            .collect();
         assert!(
             recording.is_empty(),
             "{name}: the palette offers {recording:?}"
@@ -536,6 +550,42 @@ fn a_follower_waiting_for_its_incident_says_how_the_link_is_doing() {
     let shown = screen(&mut s, 100, 30);
     assert!(
         shown.contains("stopped: the share token was refused (HTTP 403)"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_follower_writes_its_own_copy_of_the_draft_from_what_it_received() {
+    let mut s = following();
+    let received = s.current.as_ref().unwrap().entries.clone();
+    let fx = update(&mut s, key(KeyCode::Char('e')), at(12, 0));
+    match fx.as_slice() {
+        [Effect::ExportCopy { id, entries, dir }] => {
+            assert_eq!(id, "INC-1");
+            assert_eq!(entries, &received);
+            assert_eq!(dir, &None);
+        }
+        other => panic!("{other:?}"),
+    }
+    // The help screen offers it, as what it is.
+    update(&mut s, key(KeyCode::Char('?')), at(12, 0));
+    let shown = screen(&mut s, 120, 60);
+    assert!(shown.contains(&help_text(Command::Export)), "{shown}");
+    update(&mut s, key(KeyCode::Esc), at(12, 0));
+    // Once written, the flash says whose copy it is.
+    update(
+        &mut s,
+        Action::Exported {
+            id: "INC-1".into(),
+            path: "/tmp/INC-1-postmortem.md".into(),
+            findings: 0,
+            still_open: true,
+        },
+        at(12, 1),
+    );
+    let shown = screen(&mut s, 120, 40);
+    assert!(
+        shown.contains("Post-mortem draft written to /tmp/INC-1-postmortem.md (your copy"),
         "{shown}"
     );
 }

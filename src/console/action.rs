@@ -94,6 +94,11 @@ pub enum Action {
         findings: usize,
         still_open: bool,
     },
+    /// A follower's copy of the draft could not be written.
+    ExportFailed {
+        id: String,
+        reason: String,
+    },
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -215,6 +220,14 @@ pub enum Effect {
     Export {
         id: String,
         format: crate::domain::ExportFormat,
+        dir: Option<std::path::PathBuf>,
+    },
+    /// A follower's own copy of the post-mortem draft: rendered from the entries it received
+    /// (each checked against the hash chain), written to `dir` (none: the current directory),
+    /// recorded nowhere — the incident is the leader's.
+    ExportCopy {
+        id: String,
+        entries: Vec<crate::domain::Entry>,
         dir: Option<std::path::PathBuf>,
     },
     Quit,

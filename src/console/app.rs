@@ -29,6 +29,9 @@ pub struct Delivery {
     pub share: Option<std::sync::Arc<crate::share::server::Hub>>,
     /// Runs runbook actions as tasks of this loop's runtime.
     pub runner: super::runner::ActionRunner,
+    /// Where work done off the loop reports back (a follower's export copy); a leader's
+    /// journal worker has its own way back.
+    pub actions: Option<tokio::sync::mpsc::UnboundedSender<Action>>,
 }
 
 /// The alerts and blast radius as followers receive them (capped: followers need the picture,
@@ -259,6 +262,16 @@ fn apply(
                 });
                 continue;
             }
+            Effect::ExportCopy { id, entries, dir } => {
+                let Some(back) = delivery.actions.clone() else {
+                    continue;
+                };
+                // Rendering a large incident takes a moment: not on the loop.
+                tokio::task::spawn_blocking(move || {
+                    let _ = back.send(export_copy(id, &entries, dir));
+                });
+                continue;
+            }
             Effect::Deliver { id, message } => {
                 // Without hooks or [pagerduty] the console made no client; a linked PagerDuty
                 // incident still gets an outcome (a failure saying what is missing).
@@ -303,6 +316,42 @@ fn apply(
                 "the journal worker stopped; nothing more can be recorded — restart warroom".into(),
             );
         }
+    }
+}
+
+/// Writes a follower's copy of the draft; answers as the journal worker answers an export.
+fn export_copy(
+    id: String,
+    entries: &[crate::domain::Entry],
+    dir: Option<std::path::PathBuf>,
+) -> Action {
+    use crate::domain::ExportFormat;
+    let Some(incident) = crate::domain::Incident::fold(&id, entries) else {
+        return Action::ExportFailed {
+            id,
+            reason: "the incident has no opening entry yet".into(),
+        };
+    };
+    let (text, findings) = crate::postmortem::render(
+        ExportFormat::Markdown,
+        entries,
+        &incident,
+        chrono::Utc::now(),
+    );
+    let dir = dir.unwrap_or_else(|| std::path::PathBuf::from("."));
+    let path = dir.join(crate::postmortem::file_name(&id, ExportFormat::Markdown));
+    let path = std::path::absolute(&path).unwrap_or(path);
+    match std::fs::write(&path, text) {
+        Ok(()) => Action::Exported {
+            id,
+            path: path.display().to_string(),
+            findings: findings.len(),
+            still_open: !incident.is_resolved(),
+        },
+        Err(e) => Action::ExportFailed {
+            id,
+            reason: format!("cannot write {}: {e}", path.display()),
+        },
     }
 }
 

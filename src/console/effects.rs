@@ -130,6 +130,7 @@ impl JournalWorker {
                 command,
             } => self.record_run_start(&id, local, action, params, command),
             Effect::Deliver { .. }
+            | Effect::ExportCopy { .. }
             | Effect::CreateSilence { .. }
             | Effect::ExpireSilences { .. }
             | Effect::StartRun { .. }

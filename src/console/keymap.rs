@@ -200,6 +200,12 @@ impl Command {
         )
     }
 
+    /// Recording commands a follower may still use, for itself: the post-mortem draft is
+    /// written as a local copy and recorded nowhere.
+    pub fn follower_may(self) -> bool {
+        matches!(self, Command::Export)
+    }
+
     /// Commands that still make sense once the incident is resolved: the post-mortem's.
     pub fn after_resolution(self) -> bool {
         matches!(self, Command::Export | Command::FollowUp)

@@ -107,6 +107,7 @@ pub fn run_with(
         runner,
         hooks: config.webhooks.clone(),
         pagerduty: config.pagerduty.clone(),
+        actions: None,
         client,
         sources: sources.clone(),
         share: config
@@ -277,6 +278,7 @@ pub fn follow(
         sources: Vec::new(),
         share: None,
         runner: runner::ActionRunner::new(Default::default(), None, None, tx.clone()),
+        actions: Some(tx.clone()),
     };
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

@@ -30,6 +30,11 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
 /// Runs a command from a key or the palette.
 pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = state.mode();
+    // A follower's export is a local copy: nothing is recorded, so the guard below is not
+    // for it.
+    if state.follow.is_some() && cmd.follower_may() && mode == Mode::Incident {
+        return super::postmortem::export_copy(state, now);
+    }
     // A follower records nothing, even before its incident has arrived (list mode).
     if cmd.mutates() && (mode == Mode::Incident || state.follow.is_some()) {
         let refusal = match &state.current {
@@ -339,7 +344,10 @@ pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
     let mut scored: Vec<(u8, usize, Command)> = Command::ALL
         .iter()
         .copied()
-        .filter(|c| available(*c, mode) && !(read_only && c.mutates()))
+        .filter(|c| {
+            available(*c, mode)
+                && !(read_only && c.mutates() && !(state.follow.is_some() && c.follower_may()))
+        })
         .filter_map(|c| {
             let name = c.name();
             let score = if name == q {

@@ -38,7 +38,7 @@ pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effe
     // help and refused by the commands, and this is the last line of defence.
     let (kept, refused): (Vec<Effect>, Vec<Effect>) = effects
         .into_iter()
-        .partition(|e| matches!(e, Effect::Quit | Effect::Bell));
+        .partition(|e| matches!(e, Effect::Quit | Effect::Bell | Effect::ExportCopy { .. }));
     if !refused.is_empty() {
         flash(
             state,
@@ -147,6 +147,16 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::Entries { id, entries } => {
             add_entries(state, &id, entries);
+            vec![]
+        }
+        Action::ExportFailed { id, reason } => {
+            state.saving = state.saving.saturating_sub(1);
+            flash(
+                state,
+                now,
+                format!("{id}: post-mortem draft not written — {reason}"),
+                true,
+            );
             vec![]
         }
         Action::AppendFailed { id, reason } => {

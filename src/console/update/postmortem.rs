@@ -97,6 +97,21 @@ pub(super) fn export(state: &mut State) -> Vec<Effect> {
     }]
 }
 
+/// A follower's own copy of the draft, from the entries it received; recorded nowhere.
+pub(super) fn export_copy(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(c) = state.current.as_ref().filter(|c| c.incident.is_some()) else {
+        flash(state, now, "nothing to export yet".into(), true);
+        return vec![];
+    };
+    let effect = Effect::ExportCopy {
+        id: c.id.clone(),
+        entries: c.entries.clone(),
+        dir: state.export_dir.clone(),
+    };
+    state.saving += 1;
+    vec![effect]
+}
+
 /// The draft is written and its export recorded: say where, and what to review.
 pub(super) fn exported(
     state: &mut State,
@@ -107,6 +122,9 @@ pub(super) fn exported(
 ) -> Vec<Effect> {
     state.saving = state.saving.saturating_sub(1);
     let mut text = format!("Post-mortem draft written to {path}");
+    if state.follow.is_some() {
+        text.push_str(" (your copy; nothing recorded)");
+    }
     if still_open {
         text.push_str(" (DRAFT — incident still open)");
     }

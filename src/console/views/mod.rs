@@ -137,10 +137,9 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     // Keep help and quit in sight; the rest as far as the width allows, most useful first.
     let mut budget = (area.width as usize).saturating_sub(width(&always) + 9);
     let mut items: Vec<(String, &str)> = Vec::new();
-    for cmd in wanted
-        .iter()
-        .filter(|c| !(c.mutates() && (read_only || resolved)))
-    {
+    for cmd in wanted.iter().filter(|c| {
+        !(c.mutates() && (read_only || resolved)) || (state.follow.is_some() && c.follower_may())
+    }) {
         if let Some(it) = item(cmd) {
             let w = width(std::slice::from_ref(&it));
             if w > budget {

@@ -375,7 +375,10 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
         // One row per command, all its keys together.
         let mut rows: Vec<(String, crate::console::keymap::Command)> = Vec::new();
         for b in state.keymap.bindings(mode) {
-            if read_only && b.command.mutates() {
+            if read_only
+                && b.command.mutates()
+                && !(state.follow.is_some() && b.command.follower_may())
+            {
                 continue;
             }
             match rows.iter_mut().find(|(_, c)| *c == b.command) {
