@@ -3,8 +3,11 @@
 //! the end, acknowledge and resolve with `From:`, notes, log entries, a rejected token, and a
 //! 429 waited out as `Retry-After` says.
 
+mod support;
+
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
+use support::pagerduty::incident;
 use warroom::backends::pagerduty::{PagerDuty, RetryPolicy};
 use warroom::backends::{BackendError, http_client};
 use wiremock::matchers::{body_json, header, method, path, query_param};
@@ -22,46 +25,6 @@ fn pd(server: &MockServer) -> PagerDuty {
         Duration::from_secs(5),
     )
     .unwrap()
-}
-
-/// An incident in the schema's shape (with fields we do not read, as the real API sends).
-fn incident(id: &str, number: u64, status: &str) -> Value {
-    json!({
-        "id": id,
-        "type": "incident",
-        "summary": format!("[#{number}] Checkout 5xx above 5%"),
-        "self": format!("https://api.pagerduty.com/incidents/{id}"),
-        "html_url": format!("https://acme.pagerduty.com/incidents/{id}"),
-        "incident_number": number,
-        "title": "Checkout 5xx above 5%",
-        "created_at": "2026-11-21T09:00:00Z",
-        "updated_at": "2026-11-21T09:05:00Z",
-        "status": status,
-        "incident_key": format!("key-{number}"),
-        "service": {
-            "id": "PSVC001",
-            "type": "service_reference",
-            "summary": "Checkout API",
-            "self": "https://api.pagerduty.com/services/PSVC001",
-            "html_url": "https://acme.pagerduty.com/service-directory/PSVC001"
-        },
-        "assignments": [],
-        "assigned_via": "escalation_policy",
-        "last_status_change_at": "2026-11-21T09:05:00Z",
-        "resolved_at": null,
-        "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
-        "is_mergeable": true,
-        "incident_type": {"name": "incident_default"},
-        "escalation_policy": {"id": "PESC001", "type": "escalation_policy_reference", "summary": "Checkout on-call"},
-        "teams": [],
-        "pending_actions": [],
-        "acknowledgements": [],
-        "priority": {"id": "PPRI001", "type": "priority_reference", "summary": "P1"},
-        "resolve_reason": null,
-        "incidents_responders": [],
-        "responder_requests": [],
-        "urgency": "high"
-    })
 }
 
 fn page(incidents: Vec<Value>, offset: usize, more: bool) -> Value {

@@ -4,48 +4,17 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use support::cli::{Setup, stderr};
+use support::pagerduty::incident;
 use support::receiver::{Receiver, Reply};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const PD: &str = "PT4KHLK";
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    config: PathBuf,
-    id: String,
-}
-
-fn warroom(data: &Path, config: &Path) -> Command {
-    let mut c = Command::cargo_bin("warroom").unwrap();
-    c.env("WARROOM_DATA_DIR", data)
-        .env("WARROOM_CONFIG", config)
-        .env("WARROOM_USER", "alice")
-        .env("PD_TEST_TOKEN", "u+testtoken");
-    c
-}
-
 fn setup(config: &str) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config_path = dir.path().join("config.toml");
-    std::fs::write(&config_path, config).unwrap();
-    let out = warroom(&data, &config_path)
-        .args(["open", "Checkout 500s", "--severity", "sev1"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    Setup {
-        _dir: dir,
-        data,
-        config: config_path,
-        id,
-    }
+    support::cli::setup(config, &[("PD_TEST_TOKEN", "u+testtoken")])
 }
 
 fn pd_config(server: &MockServer) -> String {
@@ -57,43 +26,11 @@ fn pd_config(server: &MockServer) -> String {
 }
 
 fn run(s: &Setup, args: &[&str]) -> std::process::Output {
-    warroom(&s.data, &s.config).args(args).output().unwrap()
-}
-
-fn stderr(o: &std::process::Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// The incident's events, as `log --json` gives them.
-fn events(s: &Setup) -> Vec<Value> {
-    let out = run(s, &["log", &s.id, "--json"]);
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
-        .collect()
+    s.run(args)
 }
 
 fn of_type(s: &Setup, t: &str) -> Vec<Value> {
-    events(s).into_iter().filter(|e| e["type"] == t).collect()
-}
-
-fn incident(id: &str, number: u64, status: &str) -> Value {
-    json!({
-        "id": id,
-        "type": "incident",
-        "summary": format!("[#{number}] Checkout 5xx above 5%"),
-        "self": format!("https://api.pagerduty.com/incidents/{id}"),
-        "html_url": format!("https://acme.pagerduty.com/incidents/{id}"),
-        "incident_number": number,
-        "title": "Checkout 5xx above 5%",
-        "created_at": "2026-11-21T09:00:00Z",
-        "status": status,
-        "urgency": "high",
-        "service": {"id": "PSVC001", "type": "service_reference", "summary": "Checkout API"},
-        "assignments": [],
-        "priority": null
-    })
+    s.of_type(t)
 }
 
 /// PagerDuty as the API answers: the incident, and notes accepted (201) when the token and

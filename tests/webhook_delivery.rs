@@ -3,74 +3,28 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::Value;
-use std::path::Path;
+use support::cli::Setup;
 use support::receiver::{Receiver, Reply};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    data: std::path::PathBuf,
-    config: std::path::PathBuf,
-    id: String,
-}
-
 fn setup(config: &str) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config_path = dir.path().join("config.toml");
-    std::fs::write(&config_path, config).unwrap();
-    let out = warroom(&data, &config_path)
-        .args(["open", "Checkout 500s", "--severity", "sev1"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let id = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    Setup {
-        _dir: dir,
-        data,
-        config: config_path,
-        id,
-    }
-}
-
-fn warroom(data: &Path, config: &Path) -> Command {
-    let mut c = Command::cargo_bin("warroom").unwrap();
-    c.env("WARROOM_DATA_DIR", data)
-        .env("WARROOM_CONFIG", config)
-        .env("WARROOM_USER", "alice")
-        .env_remove("SLACK_HOOK");
-    c
-}
-
-/// The events of the incident, as `log --json` gives them.
-fn events(s: &Setup) -> Vec<Value> {
-    let out = warroom(&s.data, &s.config)
-        .args(["log", &s.id, "--json"])
-        .output()
-        .unwrap();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap()["event"].clone())
-        .collect()
+    support::cli::setup(config, &[])
 }
 
 fn deliveries(s: &Setup) -> Vec<Value> {
-    events(s)
-        .into_iter()
-        .filter(|e| e["type"] == "update_delivered")
-        .collect()
+    s.of_type("update_delivered")
+}
+
+fn events(s: &Setup) -> Vec<Value> {
+    s.events()
 }
 
 fn post(s: &Setup, text: &str) -> std::process::Output {
-    warroom(&s.data, &s.config)
+    // An unset SLACK_HOOK is what the url_env test is about.
+    s.command()
+        .env_remove("SLACK_HOOK")
         .args(["update", &s.id, text])
         .output()
         .unwrap()
@@ -242,7 +196,8 @@ fn emoji_ten_kilobytes_and_control_characters_arrive_as_valid_json_and_are_store
         text.push_str("payments degraded; 🚒 rollback in progress. ");
     }
     // Through standard input, as a script would pipe a long update.
-    let out = warroom(&s.data, &s.config)
+    let out = s
+        .command()
         .args(["update", &s.id, "-"])
         .write_stdin(text.clone())
         .output()
@@ -261,10 +216,7 @@ fn emoji_ten_kilobytes_and_control_characters_arrive_as_valid_json_and_are_store
     let expected = text.trim_end_matches('\n');
     assert_eq!(got["update"]["text"], expected);
     assert_eq!(stored["text"], expected);
-    let verify = warroom(&s.data, &s.config)
-        .args(["verify", &s.id])
-        .output()
-        .unwrap();
+    let verify = s.command().args(["verify", &s.id]).output().unwrap();
     assert!(verify.status.success());
 }
 

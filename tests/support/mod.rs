@@ -1,4 +1,6 @@
+pub mod cli;
 pub mod console;
+pub mod pagerduty;
 pub mod receiver;
 pub mod release;
 pub mod servers;

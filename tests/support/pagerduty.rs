@@ -1,0 +1,45 @@
+//! Bodies shaped like PagerDuty's REST API v2 schema, for the local servers that stand in for
+//! PagerDuty (none can run here).
+#![allow(dead_code)]
+
+use serde_json::{Value, json};
+
+/// An incident in the schema's shape (with fields we do not read, as the real API sends).
+pub fn incident(id: &str, number: u64, status: &str) -> Value {
+    json!({
+        "id": id,
+        "type": "incident",
+        "summary": format!("[#{number}] Checkout 5xx above 5%"),
+        "self": format!("https://api.pagerduty.com/incidents/{id}"),
+        "html_url": format!("https://acme.pagerduty.com/incidents/{id}"),
+        "incident_number": number,
+        "title": "Checkout 5xx above 5%",
+        "created_at": "2026-11-21T09:00:00Z",
+        "updated_at": "2026-11-21T09:05:00Z",
+        "status": status,
+        "incident_key": format!("key-{number}"),
+        "service": {
+            "id": "PSVC001",
+            "type": "service_reference",
+            "summary": "Checkout API",
+            "self": "https://api.pagerduty.com/services/PSVC001",
+            "html_url": "https://acme.pagerduty.com/service-directory/PSVC001"
+        },
+        "assignments": [],
+        "assigned_via": "escalation_policy",
+        "last_status_change_at": "2026-11-21T09:05:00Z",
+        "resolved_at": null,
+        "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
+        "is_mergeable": true,
+        "incident_type": {"name": "incident_default"},
+        "escalation_policy": {"id": "PESC001", "type": "escalation_policy_reference", "summary": "Checkout on-call"},
+        "teams": [],
+        "pending_actions": [],
+        "acknowledgements": [],
+        "priority": {"id": "PPRI001", "type": "priority_reference", "summary": "P1"},
+        "resolve_reason": null,
+        "incidents_responders": [],
+        "responder_requests": [],
+        "urgency": "high"
+    })
+}
