@@ -242,16 +242,7 @@ pub struct ConfigError {
 impl Config {
     /// Reads `path`; a missing file is the default config.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => Config::parse(path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
-            Err(e) => Err(ConfigError {
-                file: path.display().to_string(),
-                line: 0,
-                column: 0,
-                reason: format!("cannot read: {e}"),
-            }),
-        }
+        load_or_default(path, Config::parse)
     }
 }
 
@@ -260,13 +251,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let mut config: Config = parse_toml(path, text)?;
         let at = |span: std::ops::Range<usize>, reason: String| {
-            let (line, column) = line_col(text, span.start);
-            ConfigError {
-                file: path.display().to_string(),
-                line,
-                column,
-                reason,
-            }
+            ConfigError::at(path, text, span.start, reason)
         };
         let su = &config.status_updates;
         for (n, v) in [&su.sev1, &su.sev2, &su.sev3, &su.sev4]
@@ -343,6 +328,37 @@ impl Config {
 }
 
 /// Parses TOML into `T`, turning errors into `file:line:column: reason`.
+/// Reads `path` and parses it with `parse`; a missing file is `T::default()`, any other
+/// read error names the file.
+pub fn load_or_default<T: Default>(
+    path: &Path,
+    parse: impl FnOnce(&Path, &str) -> Result<T, ConfigError>,
+) -> Result<T, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(path, &text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
+        Err(e) => Err(ConfigError {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            reason: format!("cannot read: {e}"),
+        }),
+    }
+}
+
+impl ConfigError {
+    /// An error about what stands at byte `offset` of `text`, read from `path`.
+    pub fn at(path: &Path, text: &str, offset: usize, reason: String) -> ConfigError {
+        let (line, column) = line_col(text, offset);
+        ConfigError {
+            file: path.display().to_string(),
+            line,
+            column,
+            reason,
+        }
+    }
+}
+
 pub fn parse_toml<T: serde::de::DeserializeOwned>(
     path: &Path,
     text: &str,

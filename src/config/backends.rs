@@ -27,7 +27,7 @@
 //!
 //! Secrets are never in the file: `token_env` names an environment variable.
 
-use super::{Config, ConfigError, line_col};
+use super::{Config, ConfigError};
 use crate::domain::parse_duration;
 use serde::Deserialize;
 use std::path::Path;
@@ -174,13 +174,7 @@ fn env_name_ok(name: &str) -> bool {
 /// Checks the backend sections; the first problem names file, line and column.
 pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), ConfigError> {
     let at = |span: std::ops::Range<usize>, reason: String| {
-        let (line, column) = line_col(text, span.start);
-        ConfigError {
-            file: path.display().to_string(),
-            line,
-            column,
-            reason,
-        }
+        ConfigError::at(path, text, span.start, reason)
     };
     let url = |what: &str, u: &Spanned<String>| {
         crate::backends::http::check_url(u.get_ref())

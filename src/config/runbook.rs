@@ -33,7 +33,7 @@
 //! choices = ["checkout-v2", "new-pricing"]
 //! ```
 
-use super::{ConfigError, line_col, parse_toml};
+use super::{ConfigError, parse_toml};
 use crate::actions::runbook::{
     ActionKind, CompensatingAction, ExecSpec, ExpectStatus, Expectation, HttpSpec, ParamRule,
     ParamSpec, Runbook, SERVICE_NAME_PATTERN, Template, VerifySpec, for_each_string, is_env_name,
@@ -109,28 +109,13 @@ struct ParamEntry {
 
 /// Reads the runbook beside `config.toml`; a missing file is an empty runbook.
 pub fn load_runbook(path: &Path) -> Result<Runbook, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_runbook(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Runbook::default()),
-        Err(e) => Err(ConfigError {
-            file: path.display().to_string(),
-            line: 0,
-            column: 0,
-            reason: format!("cannot read: {e}"),
-        }),
-    }
+    super::load_or_default(path, parse_runbook)
 }
 
 pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
     let file: RunbookFile = parse_toml(path, text)?;
-    let at = |span: Range<usize>, reason: String| {
-        let (line, column) = line_col(text, span.start);
-        ConfigError {
-            file: path.display().to_string(),
-            line,
-            column,
-            reason,
-        }
+    let at = |span: std::ops::Range<usize>, reason: String| {
+        ConfigError::at(path, text, span.start, reason)
     };
     let mut actions: Vec<CompensatingAction> = Vec::new();
     let mut undos: Vec<(String, Spanned<String>)> = Vec::new();

@@ -16,7 +16,7 @@
 //! down_above = 0.2
 //! ```
 
-use super::{ConfigError, line_col, parse_toml};
+use super::{ConfigError, parse_toml};
 use crate::domain::{Service, ServiceCatalog, ServiceMetric};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -63,28 +63,13 @@ fn default_tier() -> toml::Spanned<u8> {
 /// Reads the catalog; a missing file is an empty catalog (services are then discovered from
 /// alert labels).
 pub fn load_services(path: &Path) -> Result<ServiceCatalog, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse_services(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ServiceCatalog::default()),
-        Err(e) => Err(ConfigError {
-            file: path.display().to_string(),
-            line: 0,
-            column: 0,
-            reason: format!("cannot read: {e}"),
-        }),
-    }
+    super::load_or_default(path, parse_services)
 }
 
 pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigError> {
     let file: ServicesFile = parse_toml(path, text)?;
     let at = |span: std::ops::Range<usize>, reason: String| {
-        let (line, column) = line_col(text, span.start);
-        ConfigError {
-            file: path.display().to_string(),
-            line,
-            column,
-            reason,
-        }
+        ConfigError::at(path, text, span.start, reason)
     };
     let mut services: Vec<Service> = Vec::new();
     for e in file.services {
