@@ -17,6 +17,9 @@
 
 #[path = "../tests/support/servers.rs"]
 mod servers;
+#[path = "support/mod.rs"]
+mod support;
+use support::loadavg;
 
 use criterion::{Criterion, SamplingMode};
 use serde_json::{Value, json};
@@ -229,12 +232,6 @@ fn main() {
             amtool / client
         );
     }
-}
-
-fn loadavg() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 /// The raw answer of `GET /api/v2/alerts` (empty on failure).

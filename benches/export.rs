@@ -18,7 +18,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{Criterion, SamplingMode};
 use std::collections::BTreeMap;
-use std::fs::{self, File};
+use std::fs;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -29,36 +29,11 @@ use warroom::domain::{
 use warroom::journal::{FileStore, Journal};
 use warroom::postmortem;
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{PEOPLE, Rng, loadavg, target_tmp};
+
 const EVENTS: usize = 100_000;
-
-fn target_tmp() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    fs::create_dir_all(&dir).expect("create target/tmp");
-    dir
-}
-
-/// A small deterministic generator, so every run exports the same incident.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-const PEOPLE: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
-];
 
 const WORDS: &[&str] = &[
     "checkout-api",
@@ -471,21 +446,6 @@ fn export(c: &mut Criterion) {
     group.finish();
 }
 
-fn median_ns(out: &Path, name: &str, since: SystemTime) -> Option<f64> {
-    let path = out.join("export").join(name).join("new/estimates.json");
-    if fs::metadata(&path).ok()?.modified().ok()? < since {
-        return None;
-    }
-    let v: serde_json::Value = serde_json::from_reader(File::open(&path).ok()?).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
-fn loadavg() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
-}
-
 fn main() {
     let started = SystemTime::now();
     eprintln!("load average at start: {}", loadavg());
@@ -498,9 +458,9 @@ fn main() {
         .configure_from_args();
     export(&mut c);
     c.final_summary();
-    let reference = median_ns(&out, "reference_journal_open_100k", started);
+    let reference = support::median_ns(&out, "export", "reference_journal_open_100k", started);
     for name in ["markdown_100k", "json_100k", "open_and_markdown_100k"] {
-        if let (Some(m), Some(r)) = (median_ns(&out, name, started), reference) {
+        if let (Some(m), Some(r)) = (support::median_ns(&out, "export", name, started), reference) {
             println!(
                 "export: median {name} {:.1} ms vs reference_journal_open_100k {:.1} ms → ratio {:.2}x",
                 m / 1e6,

@@ -14,7 +14,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use criterion::{Criterion, SamplingMode};
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, OpenOptions};
 use std::hint::black_box;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -22,70 +22,12 @@ use std::time::{Instant, SystemTime};
 use warroom::domain::{Event, Incident, NoteKind, Rejected, Role, Severity, Status};
 use warroom::journal::{FileStore, Journal};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::{PEOPLE, Rng, filesystem, human, loadavg, median_ns, scratch, target_tmp};
+
 /// Events in the replay journal.
 const REPLAY_EVENTS: usize = 100_000;
-
-fn target_tmp() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    fs::create_dir_all(&dir).expect("create target/tmp");
-    dir
-}
-
-fn scratch(prefix: &str) -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix(prefix)
-        .tempdir_in(target_tmp())
-        .expect("create a scratch dir under target/tmp")
-}
-
-/// The filesystem holding `path`, by `statfs` magic number.
-fn filesystem(path: &Path) -> String {
-    use std::os::unix::ffi::OsStrExt;
-    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
-        return "unknown".into();
-    };
-    // SAFETY: `c` is a valid NUL-terminated path and `st` a properly sized out-parameter.
-    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statfs(c.as_ptr(), &mut st) } != 0 {
-        return "unknown".into();
-    }
-    #[allow(clippy::unnecessary_cast)]
-    let magic = st.f_type as i64;
-    let name = match magic {
-        0xEF53 => "ext2/3/4",
-        0x0102_1994 => "tmpfs",
-        0x5846_5342 => "xfs",
-        0x9123_683E => "btrfs",
-        0x794C_7630 => "overlayfs",
-        0x2FC1_2FC1 => "zfs",
-        0x6969 => "nfs",
-        _ => "other",
-    };
-    format!("{name} (statfs magic {magic:#x})")
-}
-
-/// A small deterministic generator, so every run replays the same journal.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        // xorshift64*
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
-
-const PEOPLE: &[&str] = &[
-    "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi", "ivan", "judy",
-];
 
 const WORDS: &[&str] = &[
     "checkout-api",
@@ -397,33 +339,6 @@ fn replay(c: &mut Criterion) {
         })
     });
     group.finish();
-}
-
-/// The median (ns) of one benchmark, if it was measured by this process.
-fn median_ns(out: &Path, group: &str, name: &str, since: SystemTime) -> Option<f64> {
-    let path = out.join(group).join(name).join("new/estimates.json");
-    let fresh = fs::metadata(&path).ok()?.modified().ok()? >= since;
-    if !fresh {
-        return None;
-    }
-    let v: serde_json::Value = serde_json::from_reader(File::open(&path).ok()?).ok()?;
-    v["median"]["point_estimate"].as_f64()
-}
-
-fn human(ns: f64) -> String {
-    match ns {
-        n if n >= 1e9 => format!("{:.3} s", n / 1e9),
-        n if n >= 1e6 => format!("{:.2} ms", n / 1e6),
-        n if n >= 1e3 => format!("{:.2} µs", n / 1e3),
-        n => format!("{n:.0} ns"),
-    }
-}
-
-/// The load average, to judge how noisy a run was: machines are shared.
-fn loadavg() -> String {
-    fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".into())
 }
 
 fn main() {
