@@ -14,8 +14,8 @@ mod release;
 mod tmux;
 
 use common::{log_json, open_incident};
-use std::time::{Duration, Instant};
-use tmux::{POLL, Tmux, quote};
+use std::time::Duration;
+use tmux::{Tmux, alive, quote};
 
 const DEADLINE: Duration = Duration::from_secs(15);
 
@@ -132,16 +132,7 @@ fn a_confirmed_and_a_dangerous_action_run_from_the_console_and_are_logged() {
     pane.press(&["q"]);
     pane.wait_for("the quit confirmation", |s| s.contains("quit?"));
     pane.press(&["y"]);
-    let until = Instant::now() + DEADLINE;
-    while tmux
-        .command()
-        .args(["has-session", "-t", "lead"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(Instant::now() < until, "the console did not exit");
-        std::thread::sleep(POLL);
-    }
+    tmux.wait_gone("lead");
 
     let events: Vec<serde_json::Value> = log_json(&data, &id)
         .iter()
@@ -183,17 +174,6 @@ fn a_confirmed_and_a_dangerous_action_run_from_the_console_and_are_logged() {
 }
 
 /// Live (not zombie) per /proc.
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        !matches!(
-            s.rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next()),
-            Some("Z") | Some("X")
-        )
-    })
-}
-
 #[test]
 fn quitting_while_an_action_runs_stops_its_process_group_and_records_the_cancel() {
     let Some(tmux) = Tmux::new("quit-mid-run", DEADLINE) else {
@@ -250,16 +230,7 @@ fn quitting_while_an_action_runs_stops_its_process_group_and_records_the_cancel(
         s.contains("1 action is running: quitting kills it.")
     });
     pane.press(&["y"]);
-    let until = Instant::now() + DEADLINE;
-    while tmux
-        .command()
-        .args(["has-session", "-t", "lead"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-    {
-        assert!(Instant::now() < until, "the console did not exit");
-        std::thread::sleep(POLL);
-    }
+    tmux.wait_gone("lead");
     assert!(!alive(pid), "the action's sleep {pid} outlived the console");
     let finished: Vec<serde_json::Value> = log_json(&data, &id)
         .iter()

@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
-use tmux::{POLL, Pane, Tmux, has_line, loud, quote};
+use tmux::{Pane, Tmux, alive, children_named, has_line, loud, quote};
 
 /// The longest any single wait may take before the test fails, showing the screen.
 const DEADLINE: Duration = Duration::from_secs(10);
@@ -75,46 +75,9 @@ fn shown(text: &str) -> &str {
 // processes and files
 // ---------------------------------------------------------------------------------------------
 
-/// The pid of a live child of `parent` whose command name is `name`, if any.
-fn child_named(parent: u32, name: &str) -> Option<u32> {
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = &stat[open + 1..close];
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().unwrap_or("");
-        let ppid: u32 = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        if ppid == parent && comm == name && state != "Z" {
-            return Some(pid);
-        }
-    }
-    None
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        s.rsplit(')')
-            .next()
-            .and_then(|r| r.split_whitespace().next())
-            != Some("Z")
-    })
-}
-
 /// Polls until `want` holds; fails after [`DEADLINE`].
 fn wait_until(what: &str, want: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !want() {
-        assert!(Instant::now() < until, "waited {DEADLINE:?} for {what}");
-        std::thread::sleep(POLL);
-    }
+    tmux::wait_until(DEADLINE, what, want)
 }
 
 fn draft_path(data: &Path, id: &str, user: &str) -> PathBuf {
@@ -313,7 +276,10 @@ fn text_typed_before_a_sigkill_is_offered_back_and_the_terminal_is_sane() {
         draft_text(&draft).as_deref() == Some(typed)
     });
 
-    let console = child_named(shell_pid, "warroom").expect("the console's pid under the shell");
+    let console = children_named(shell_pid, "warroom")
+        .first()
+        .copied()
+        .expect("the console's pid under the shell");
     let killed = Command::new("kill")
         .args(["-KILL", &console.to_string()])
         .status()

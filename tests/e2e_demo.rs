@@ -19,8 +19,8 @@ mod tmux;
 use common::{log_json, run, warroom};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-use tmux::{POLL, Pane, Tmux, has_line, quote};
+use std::time::Duration;
+use tmux::{Pane, Tmux, children_named, has_line, quote};
 
 /// The longest any single wait may take before the test fails, showing the screen. The
 /// scenario runs 10× fast: everything it plays happens within a few seconds of wall time.
@@ -40,33 +40,6 @@ fn shell<'a>(tmux: &'a Tmux, cwd: &Path, tmp: &Path) -> Pane<'a> {
             quote(&cwd.join("not-for-the-demo").display().to_string()),
         ),
     )
-}
-
-/// Live children of `parent` named `name`.
-fn children_named(parent: u32, name: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return out;
-    };
-    for entry in dir.flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
-            continue;
-        };
-        let comm = &stat[open + 1..close];
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().unwrap_or("");
-        let ppid: u32 = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-        if ppid == parent && comm == name && state != "Z" {
-            out.push(pid);
-        }
-    }
-    out
 }
 
 /// The demo's `host:port`, from the `url = "http://127.0.0.1:PORT"` of its config.toml.
@@ -102,11 +75,7 @@ fn leftovers(tmp: &Path) -> Vec<String> {
 }
 
 fn wait_until(what: &str, want: impl Fn() -> bool) {
-    let until = Instant::now() + DEADLINE;
-    while !want() {
-        assert!(Instant::now() < until, "waited {DEADLINE:?} for {what}");
-        std::thread::sleep(POLL);
-    }
+    tmux::wait_until(DEADLINE, what, want)
 }
 
 /// `warroom blast INC-1 --json` against the running demo: the headless path reads the same

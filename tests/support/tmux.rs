@@ -78,6 +78,24 @@ impl Tmux {
         out
     }
 
+    /// Waits for session `name` to end (its command exited); fails after the deadline.
+    pub fn wait_gone(&self, name: &str) {
+        let until = Instant::now() + self.deadline;
+        while self
+            .command()
+            .args(["has-session", "-t", name])
+            .output()
+            .is_ok_and(|o| o.status.success())
+        {
+            assert!(
+                Instant::now() < until,
+                "tmux session {name} did not end within {:?}",
+                self.deadline
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
     /// A 120x40 session running `command` (through tmux's default shell).
     pub fn session(&self, name: &str, command: &str) -> Pane<'_> {
         self.tmux(&[
@@ -224,4 +242,53 @@ pub fn has_line(screen: &str, parts: &[&str]) -> bool {
 /// `s` quoted for a POSIX shell command line.
 pub fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Polls until `want` holds; fails after `deadline`.
+pub fn wait_until(deadline: Duration, what: &str, want: impl Fn() -> bool) {
+    let until = Instant::now() + deadline;
+    while !want() {
+        assert!(Instant::now() < until, "waited {deadline:?} for {what}");
+        std::thread::sleep(POLL);
+    }
+}
+
+/// Live (not zombie) children of `parent` named `name`, from /proc.
+pub fn children_named(parent: u32, name: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for entry in dir.flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid …"; comm may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        let comm = &stat[open + 1..close];
+        let mut rest = stat[close + 1..].split_whitespace();
+        let state = rest.next().unwrap_or("");
+        let ppid: u32 = rest.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        if ppid == parent && comm == name && state != "Z" {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// Whether `pid` runs (exists and is neither a zombie nor dead).
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !matches!(
+            s.rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next()),
+            Some("Z") | Some("X")
+        )
+    })
 }
