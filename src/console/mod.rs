@@ -21,6 +21,27 @@ use crate::cli::{Context, Failure};
 use crate::config::Config;
 use std::io::IsTerminal;
 
+/// What leading and following share at start: config.toml, the keymap with its overrides,
+/// the theme (NO_COLOR respected), and a fresh state with the status-update cadence.
+fn start(
+    ctx: &Context,
+    theme_name: Option<&str>,
+) -> Result<(Config, theme::Theme, state::State), Failure> {
+    let config =
+        Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = theme::Theme::select(
+        theme_name.or(config.theme.as_deref()),
+        ctx.paths.config_dir(),
+        no_color,
+    )
+    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+    state.cadence = config.cadence;
+    Ok((config, theme, state))
+}
+
 pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     run_with(ctx, theme_name, Vec::new())
 }
@@ -41,19 +62,8 @@ pub fn run_with(
             "the console needs a terminal; for scripts use the commands (see `warroom --help`)",
         ));
     }
-    let config =
-        Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
-    let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = theme::Theme::select(
-        theme_name.or(config.theme.as_deref()),
-        ctx.paths.config_dir(),
-        no_color,
-    )
-    .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+    let (config, theme, mut state) = start(ctx, theme_name)?;
     state.problems.extend(notices);
-    state.cadence = config.cadence;
     state.bell = config.status_updates.bell;
     state.export_dir = config.postmortem.dir.clone();
     let has_sources =
@@ -230,18 +240,7 @@ pub fn follow(
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(Failure::bad_input("following needs a terminal"));
     }
-    let config =
-        Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
-    let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = theme::Theme::select(
-        theme_name.or(config.theme.as_deref()),
-        ctx.paths.config_dir(),
-        no_color,
-    )
-    .map_err(|e| Failure::bad_input(e.to_string()))?;
-    let mut state = state::State::new(ctx.author.clone(), keymap, problems);
-    state.cadence = config.cadence;
+    let (_, theme, mut state) = start(ctx, theme_name)?;
     state.follow = Some(state::FollowState {
         id: target.id.clone(),
         source: target.display(),
