@@ -42,6 +42,29 @@ fn start(
     Ok((config, theme, state))
 }
 
+/// The console's runtime and action channel, with the terminal's hang-up already wired to
+/// [`action::Action::Terminate`].
+fn event_loop_parts() -> Result<
+    (
+        tokio::runtime::Runtime,
+        tokio::sync::mpsc::UnboundedSender<action::Action>,
+        tokio::sync::mpsc::UnboundedReceiver<action::Action>,
+    ),
+    Failure,
+> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let hangup = tx.clone();
+    terminal::on_hangup(move || {
+        let _ = hangup.send(action::Action::Terminate);
+    })
+    .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
+    Ok((runtime, tx, rx))
+}
+
 pub fn run(ctx: &Context, theme_name: Option<&str>) -> Result<(), Failure> {
     run_with(ctx, theme_name, Vec::new())
 }
@@ -127,16 +150,7 @@ pub fn run_with(
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let hangup = tx.clone();
-    terminal::on_hangup(move || {
-        let _ = hangup.send(action::Action::Terminate);
-    })
-    .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
+    let (runtime, tx, rx) = event_loop_parts()?;
     // Output and ends of runbook actions, from the tasks running them.
     {
         let forward = tx.clone();
@@ -247,16 +261,7 @@ pub fn follow(
         link: state::Link::Connecting,
     });
     let client = crate::share::follower::http_client(ca).map_err(Failure::bad_input)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Failure::runtime(format!("cannot start: {e}")))?;
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let hangup = tx.clone();
-    terminal::on_hangup(move || {
-        let _ = hangup.send(action::Action::Terminate);
-    })
-    .map_err(|e| Failure::runtime(format!("cannot watch the terminal: {e}")))?;
+    let (runtime, tx, rx) = event_loop_parts()?;
     {
         let token = token.trim().to_string();
         let tx = tx.clone();
