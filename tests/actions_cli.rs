@@ -3,7 +3,7 @@
 //! the reason (exit 2); parameters are checked by name; confirmation is asked for or refused
 //! without a terminal; a dry run runs nothing; exit codes say how the action ended.
 
-mod common;
+use crate::common;
 
 use common::{log_json, open_incident, run, warroom};
 use std::path::{Path, PathBuf};

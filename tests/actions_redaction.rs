@@ -4,7 +4,7 @@
 //! log), and the console's screen (outage log, Actions pane, live output), rendered with
 //! `TestBackend`.
 
-mod common;
+use crate::common;
 
 use common::{journal_path, log_json, open_incident, run, warroom};
 use ratatui::Terminal;

@@ -4,8 +4,8 @@
 //! verify`. Checked through the library and through `warroom run`, whose journal holds the
 //! verdict.
 
-mod common;
-mod support;
+use crate::common;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -3,7 +3,7 @@
 //! pair into one entry naming both sources; a silence created from the client suppresses the
 //! alert and expiring it makes it active again.
 
-mod support;
+use crate::support;
 
 use chrono::{Duration as ChronoDuration, Utc};
 use serde_json::json;

@@ -2,7 +2,7 @@
 //! the poller's fetch, the reducer, and the journal worker. Linked alerts that resolve or fire
 //! again are journaled as `alerts_changed`, exactly once each, however often they are seen.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::servers;

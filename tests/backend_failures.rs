@@ -3,7 +3,7 @@
 //! newer shapes), 10,000 alerts. Each gives data or one clear error, never a panic; and a
 //! board fed by the poller keeps a failing source's last good alerts with `stale_since`.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::net::TcpListener;

@@ -2,7 +2,7 @@
 //! Prometheus, an alert fired in Alertmanager. The computed states, the sparkline data and
 //! the recovery recorded in the journal are what a call leader would see.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 use support::servers::{self, eventually, push};

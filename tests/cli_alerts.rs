@@ -3,7 +3,7 @@
 //! every source that reported it), grouping, filters, per-source errors in the JSON, exit 1
 //! only when every source failed, and config mistakes named by file and line.
 
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};

@@ -1,7 +1,7 @@
 //! Bad input to every verb: exit code 2, one clear line on stderr naming what was wrong, and
 //! nothing on disk changes. Clap's own usage errors exit 2 too and name the argument.
 
-mod common;
+use crate::common;
 
 use common::{run, snapshot, warroom};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! asked, findings go to standard error, and the journal gains exactly one
 //! `postmortem_exported` line — every byte before it untouched.
 
-mod common;
+use crate::common;
 
 use common::{Ran, journal_path, open_incident, run, warroom};
 use std::path::Path;

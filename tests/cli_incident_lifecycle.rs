@@ -1,7 +1,7 @@
 //! A whole incident driven through the real binary, from `open` to `resolve`, and read back
 //! the three ways a user reads it: `log`, `log --json` and `list --json`.
 
-mod common;
+use crate::common;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use common::{journal_path, log_json, run, warroom};

@@ -2,7 +2,7 @@
 //! processes and the leader's own appends interleave without losing, duplicating or
 //! reordering anything, and the leader sees every one of them.
 
-mod common;
+use crate::common;
 
 use common::{assert_dense, log_json, run, warroom, warroom_std};
 use std::sync::mpsc;

@@ -4,7 +4,7 @@
 //! action); only then is a start asked for; output streams into the run; `x` cancels it; a
 //! read-only console offers none of it.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;

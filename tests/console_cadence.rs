@@ -2,7 +2,7 @@
 //! flashing) while the leader types something else; snoozes; tasks with their time boxes;
 //! the handoff; and posting the update once it is committed.
 
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;

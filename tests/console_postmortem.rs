@@ -2,7 +2,7 @@
 //! draft — asked for by the reducer as an effect, carried out by the journal worker, which
 //! writes the file and appends exactly one `postmortem_exported` line.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use support::console::*;

@@ -1,7 +1,7 @@
 //! The console's reducer, driven key by key with a fixed clock: what a call leader types
 //! becomes exactly the journal events they meant, and nothing else.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use support::console::*;

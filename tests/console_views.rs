@@ -1,7 +1,7 @@
 //! What the console shows, as text snapshots of a `TestBackend` at fixed sizes and a fixed
 //! clock: the screens a call leader sees, every modal, every theme.
 
-mod support;
+use crate::support;
 
 use crossterm::event::KeyCode;
 use ratatui::Terminal;

@@ -5,7 +5,7 @@
 //! The writer is this test binary run again (see `child_appender`), appending through the
 //! library in a tight loop and printing `committed <seq> <text>` after each append returns.
 
-mod common;
+use crate::common;
 
 use common::{
     ChildGuard, assert_dense, clock_random, journal_path, line_reader, log_json, reexec, run,
@@ -63,7 +63,11 @@ fn child_appender() {
 /// had reported as committed: seq → note text.
 fn kill_a_writer(data: &Path, id: &str, round: u64) -> BTreeMap<u64, String> {
     let spec = format!("{}|{id}|{round}", data.display());
-    let mut child = ChildGuard(reexec("child_appender", (CHILD_ENV, spec)).spawn().unwrap());
+    let mut child = ChildGuard(
+        reexec(module_path!(), "child_appender", (CHILD_ENV, spec))
+            .spawn()
+            .unwrap(),
+    );
     let (rx, reader) = line_reader(child.0.stdout.take().unwrap());
     let first = common::wait_for_line(&rx, Duration::from_secs(60), |l| {
         l.starts_with("committed ")

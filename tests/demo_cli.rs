@@ -2,7 +2,7 @@
 //! `--fast`), listed in `warroom --help`, and refused cleanly without a terminal — before it
 //! creates anything.
 
-mod common;
+use crate::common;
 
 use common::{run, warroom};
 

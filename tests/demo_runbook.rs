@@ -3,7 +3,7 @@
 //! binary against a running demo server, turns the flag off, records the run and finds the
 //! errors gone.
 
-mod common;
+use crate::common;
 
 use common::{log_json, run, warroom};
 use std::path::Path;

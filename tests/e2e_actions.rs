@@ -7,11 +7,9 @@
 //! SKIPPED line, except under CI, where it fails.
 #![cfg(target_os = "linux")]
 
-mod common;
-#[path = "support/release.rs"]
-mod release;
-#[path = "support/tmux.rs"]
-mod tmux;
+use crate::common;
+use crate::support::release;
+use crate::support::tmux;
 
 use common::{log_json, open_incident};
 use std::time::Duration;

@@ -10,11 +10,9 @@
 //! under CI (`CI=true`), where a missing tmux fails them.
 #![cfg(target_os = "linux")]
 
-mod common;
-#[path = "support/release.rs"]
-mod release;
-#[path = "support/tmux.rs"]
-mod tmux;
+use crate::common;
+use crate::support::release;
+use crate::support::tmux;
 
 use common::{assert_dense, log_json, open_incident, run, warroom};
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 //! it as a note (a local server stands in for PagerDuty), and both deliveries are recorded
 //! next to the update.
 
-mod support;
+use crate::support;
 
 use std::process::Command;
 use std::time::{Duration, Instant};

@@ -8,7 +8,7 @@
 //! command run directly, every modal forced open and submitted, alert reports, pastes, ticks,
 //! and a long deterministic random key sequence.
 
-mod support;
+use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;

@@ -3,7 +3,7 @@
 //! `/api/prometheus/grafana` stand in for Grafana's compatible APIs. A recording server checks
 //! that the bearer token and `X-Grafana-Org-Id` go with every request.
 
-mod support;
+use crate::support;
 
 use serde_json::json;
 use std::time::Duration;

@@ -2,7 +2,7 @@
 //! warning), while damage before the last line stops every command with a message naming the
 //! line, and no command rewrites the file.
 
-mod common;
+use crate::common;
 
 use common::{journal_path, log_json, run, snapshot, torn_files, warroom};
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! damage deep in it is judged as in a small one: the first damaged line named, a torn last
 //! line moved aside, a whole last line that breaks the chain refused.
 
-mod common;
+use crate::common;
 
 use common::{journal_path, log_json, open_incident, run, torn_files, warroom};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //!
 //! The other leader is this test binary run again (see `child_leader`).
 
-mod common;
+use crate::common;
 
 use common::{ChildGuard, line_reader, reexec, wait_for_line};
 use std::io::Read;
@@ -54,7 +54,11 @@ fn incident(data: &Path) -> String {
 
 /// Starts a child that leads `id` and returns once it says so.
 fn child_leads(data: &Path, id: &str) -> ChildGuard {
-    let mut cmd = reexec(CHILD_TEST, (CHILD_ENV, format!("{}|{id}", data.display())));
+    let mut cmd = reexec(
+        module_path!(),
+        CHILD_TEST,
+        (CHILD_ENV, format!("{}|{id}", data.display())),
+    );
     cmd.stdin(Stdio::piped());
     let mut child = ChildGuard(cmd.spawn().unwrap());
     let (rx, _reader) = line_reader(child.0.stdout.take().unwrap());
@@ -112,9 +116,13 @@ fn a_second_leader_is_refused_with_the_holders_name_pid_and_host_until_the_first
 
     // While this process leads, a new child is refused in turn (its `lead` fails, so it
     // exits with a failure instead of printing "leading").
-    let out = reexec(CHILD_TEST, (CHILD_ENV, format!("{}|{id}", data.display())))
-        .output()
-        .unwrap();
+    let out = reexec(
+        module_path!(),
+        CHILD_TEST,
+        (CHILD_ENV, format!("{}|{id}", data.display())),
+    )
+    .output()
+    .unwrap();
     assert!(!out.status.success(), "a second leader process was let in");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!stdout.lines().any(|l| l == "leading"), "{stdout}");

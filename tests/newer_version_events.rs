@@ -2,7 +2,7 @@
 //! known types with fields it does not know, are kept and shown, never dropped — and
 //! `log --json` still gives back every line exactly as written, so its chain can be checked.
 
-mod common;
+use crate::common;
 
 use common::{journal_path, log_json, run, warroom};
 use std::io::Write;

@@ -3,7 +3,7 @@
 //! the end, acknowledge and resolve with `From:`, notes, log entries, a rejected token, and a
 //! 429 waited out as `Retry-After` says.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};

@@ -2,7 +2,7 @@
 //! and status updates added to it as notes. PagerDuty cannot run here: a local server answers
 //! with bodies shaped like its REST API v2 schema, and checks the headers it requires.
 
-mod support;
+use crate::support;
 
 use serde_json::{Value, json};
 use support::cli::{Setup, stderr};

@@ -2,7 +2,7 @@
 //! of a failure), and the ordinary incident language it must leave alone, or nobody reads its
 //! findings.
 
-mod postmortem_fixture;
+use crate::postmortem_fixture;
 
 use warroom::postmortem::{BlamelessCheck, Rule, blameless};
 

@@ -2,7 +2,7 @@
 //! Markdown and JSON pinned by golden snapshots, and the Markdown parsed back to check that it
 //! renders as the sections and the timeline table it means to be.
 
-mod postmortem_fixture;
+use crate::postmortem_fixture;
 
 use postmortem_fixture::*;
 use pulldown_cmark::{Event as Md, HeadingLevel, Options, Parser, Tag, TagEnd};

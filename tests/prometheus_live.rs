@@ -3,7 +3,7 @@
 //! right points (NaN and ±Inf included), scalar results read, bad PromQL is Prometheus' own
 //! error, and an alerting rule over a pushed metric is read as pending, then firing.
 
-mod support;
+use crate::support;
 
 use chrono::{Duration as ChronoDuration, Utc};
 use std::time::Duration;

@@ -10,8 +10,8 @@
 //! Chromium must be installed (`.ci/run` installs Debian's `chromium`). Without it the test
 //! prints a loud SKIPPED line and passes — except under `CI=true`, where it fails.
 
-mod share_common;
-mod support;
+use crate::share_common;
+use crate::support;
 
 use share_common::{Leader, Running};
 use std::io::Read;

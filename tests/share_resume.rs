@@ -3,7 +3,7 @@
 //! it is back — none missing, none twice, each checked against the hash chain — and what it
 //! holds is exactly the journal. A plain SSE client resuming with `Last-Event-ID` likewise.
 
-mod share_common;
+use crate::share_common;
 
 use share_common::{Leader, Running, SseReader, client};
 use std::time::{Duration, Instant};

@@ -7,7 +7,7 @@
 //! the client, not other followers; nothing mutates; revoking or rotating a token ends the
 //! streams opened with it.
 
-mod share_common;
+use crate::share_common;
 
 use reqwest::StatusCode;
 use share_common::{Leader, Running, SseReader, client, get, raw};

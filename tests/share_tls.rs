@@ -4,8 +4,8 @@
 //! the CA (`warroom follow --ca`) follows over `https://`, and a client that does not trust it
 //! is refused. Certificates that do not read are refused at start, naming the setting.
 
-mod common;
-mod share_common;
+use crate::common;
+use crate::share_common;
 
 use share_common::Leader;
 use std::path::{Path, PathBuf};

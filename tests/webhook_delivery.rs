@@ -1,7 +1,7 @@
 //! Posting status updates to chat: every outcome (delivered, refused, timed out, retried) is
 //! journaled next to the update, and the update itself is never lost.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::cli::Setup;

@@ -4,7 +4,10 @@
 //! ([`SourceReport::apply`]); the board stays pure and keeps each source's last good alerts
 //! while it is failing.
 //!
-//! ```ignore
+//! ```no_run
+//! # use warroom::backends::{self, PollSettings};
+//! # use warroom::domain::AlertBoard;
+//! # async fn watch(config: warroom::config::Config, client: reqwest::Client) {
 //! let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
 //! let sources = backends::sources_from_config(&config, &client, config.alerts.timeout());
 //! let mut board = AlertBoard::with_sources(sources.iter().map(|s| s.name().to_string()));
@@ -12,6 +15,7 @@
 //! while let Some(report) = rx.recv().await {
 //!     report.apply(&mut board);
 //! }
+//! # }
 //! ```
 //! A task stops by itself once the receiver is dropped.
 

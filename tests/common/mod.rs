@@ -145,11 +145,19 @@ pub fn clock_random(salt: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// This test binary run again as a child, running only the test named `test_name`, with
-/// `env` telling that test what to do. Its stdout is piped.
-pub fn reexec(test_name: &str, env: (&str, String)) -> std::process::Command {
+/// This test binary run again as a child, running only the test `test_name` of the module
+/// `module` (pass `module_path!()`), with `env` telling that test what to do. Its stdout is
+/// piped.
+pub fn reexec(module: &str, test_name: &str, env: (&str, String)) -> std::process::Command {
+    // Test names leave out the crate: `suite::crash_safety` runs `crash_safety::child_appender`.
+    let module = module.split_once("::").map_or("", |(_, m)| m);
+    let exact = if module.is_empty() {
+        test_name.to_string()
+    } else {
+        format!("{module}::{test_name}")
+    };
     let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-    cmd.args(["--exact", test_name, "--nocapture", "--test-threads=1"])
+    cmd.args(["--exact", &exact, "--nocapture", "--test-threads=1"])
         .env(env.0, env.1)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())

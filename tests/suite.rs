@@ -1,0 +1,84 @@
+//! warroom's integration tests, built as one test binary.
+//!
+//! Each file under tests/ is a module here. One binary instead of one per file: the suite
+//! links the dependency set once, not fifty times (which took gigabytes of disk and minutes of
+//! linking on a 2-core machine). `suite_lists_every_test_file` below keeps this list whole.
+//! Run one file's tests with `cargo test --test suite console_views::`.
+
+mod common;
+mod postmortem_fixture;
+mod share_common;
+mod support;
+
+mod actions_cli;
+mod actions_exec;
+mod actions_http;
+mod actions_redaction;
+mod actions_verify_live;
+mod alertmanager_live;
+mod alerts_in_incident;
+mod backend_failures;
+mod blast_radius;
+mod blast_radius_live;
+mod cli_alerts;
+mod cli_bad_input;
+mod cli_export;
+mod cli_incident_lifecycle;
+mod concurrent_appenders;
+mod config_reference;
+mod console_actions;
+mod console_cadence;
+mod console_postmortem;
+mod console_reducer;
+mod console_views;
+mod crash_safety;
+mod demo_api;
+mod demo_cli;
+mod demo_runbook;
+mod demo_simulator;
+mod e2e_actions;
+mod e2e_console;
+mod e2e_demo;
+mod e2e_status_updates;
+mod follower_role;
+mod grafana_paths;
+mod journal_damage;
+mod journal_large;
+mod journal_replay_property;
+mod leader_lock;
+mod newer_version_events;
+mod packaging;
+mod pagerduty_api;
+mod pagerduty_link;
+mod postmortem_blameless;
+mod postmortem_export;
+mod prometheus_live;
+mod share_page;
+mod share_resume;
+mod share_security;
+mod share_tls;
+mod webhook_delivery;
+
+/// A test file under tests/ that is not declared above would silently never run.
+#[test]
+fn suite_lists_every_test_file() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let me = std::fs::read_to_string(dir.join("suite.rs")).unwrap();
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let Some(stem) = path.file_stem().and_then(|s| s.to_str()) else {
+            continue;
+        };
+        if path.extension().is_some_and(|e| e == "rs")
+            && stem != "suite"
+            && !me.contains(&format!("\nmod {stem};\n"))
+        {
+            missing.push(stem.to_string());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests/suite.rs does not declare: {missing:?}"
+    );
+}
