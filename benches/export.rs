@@ -9,9 +9,11 @@
 //!   incident (the pure part of an export, blameless check included);
 //! - `export/json_100k`: the same to JSON;
 //! - `export/open_and_markdown_100k`: what `warroom export` does before writing: open the
-//!   journal (read, verify, fold), collect the entries, render Markdown;
+//!   journal (read, verify, fold), render Markdown from its records;
 //! - `export/reference_journal_open_100k`: `FileStore::open` of the same journal alone, the
-//!   reference measured in the same process.
+//!   reference measured in the same process;
+//! - then the release binary itself, `warroom export ID -o FILE` against `warroom verify ID`
+//!   on copies of the same journal (see [`binary`]).
 //!
 //! After the run, the medians and each one's ratio to the reference are printed.
 
@@ -356,13 +358,26 @@ fn build(data_dir: &Path) -> String {
     id
 }
 
-fn export(c: &mut Criterion) {
+fn export(c: &mut Criterion, out: &Path) {
     let dir = tempfile::Builder::new()
         .prefix("warroom-bench-export-")
         .tempdir_in(target_tmp())
         .expect("scratch dir");
     let data = dir.path().join("data");
     let id = build(&data);
+    // EXPORT_KEEP_DATA=DIR keeps a copy of the data directory, to time or profile the real
+    // binary on the same incident (`WARROOM_DATA_DIR=DIR warroom export INC-1 -o /dev/null`).
+    if let Some(keep) = std::env::var_os("EXPORT_KEEP_DATA") {
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(&data)
+            .arg(&keep)
+            .status();
+        eprintln!(
+            "copied the data directory to {}: {status:?}",
+            Path::new(&keep).display()
+        );
+    }
     let store = FileStore::new(&data);
     let journal = store.open(&id).expect("open the bench journal");
     let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
@@ -427,23 +442,84 @@ fn export(c: &mut Criterion) {
             ))
         })
     });
+    // Freeing the journal is left outside the timing here and in the reference, as
+    // `warroom export` leaves it to the process exit.
     group.bench_function("open_and_markdown_100k", |b| {
-        b.iter(|| {
+        b.iter_with_large_drop(|| {
             let j = store.open(&id).expect("open");
-            let entries: Vec<Entry> = j.records().iter().map(|r| r.entry.clone()).collect();
             let incident = j.incident().expect("an incident");
-            black_box(postmortem::render(
-                ExportFormat::Markdown,
-                &entries,
-                incident,
-                now,
-            ))
+            let out = postmortem::render(ExportFormat::Markdown, j.records(), incident, now);
+            (j, out)
         })
     });
     group.bench_function("reference_journal_open_100k", |b| {
-        b.iter(|| black_box(store.open(&id).expect("open")))
+        b.iter_with_large_drop(|| store.open(&id).expect("open"))
     });
     group.finish();
+    binary(&data, &id, out);
+}
+
+/// The binary as a user runs it, on copies of the same journal: `warroom export ID -o FILE`
+/// (open, render, write the draft, record the export) against `warroom verify ID` (start, read
+/// and check the whole journal), alternating, each on a fresh copy made outside the timing.
+/// Medians go to `<criterion dir>/export/binary.json` for benches/run-all.sh.
+fn binary(data: &Path, id: &str, out: &Path) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_warroom"));
+    let runs = if std::env::args().any(|a| a == "--test") {
+        1
+    } else {
+        7
+    };
+    let dir = tempfile::Builder::new()
+        .prefix("warroom-bench-export-bin-")
+        .tempdir_in(target_tmp())
+        .expect("scratch dir");
+    let time = |args: &[&str], copy: &Path| {
+        let t = std::time::Instant::now();
+        let status = std::process::Command::new(bin)
+            .env("WARROOM_DATA_DIR", copy)
+            .args(["--as", "bench"])
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .expect("run warroom");
+        let took = t.elapsed().as_nanos() as f64;
+        assert!(status.success(), "warroom {args:?} failed: {status}");
+        took
+    };
+    let draft = dir.path().join("draft.md");
+    let draft = draft.to_str().expect("a UTF-8 scratch path");
+    let (mut export, mut verify) = (Vec::new(), Vec::new());
+    for n in 0..runs {
+        let copy = dir.path().join(format!("data-{n}"));
+        let status = std::process::Command::new("cp")
+            .arg("-a")
+            .arg(data)
+            .arg(&copy)
+            .status()
+            .expect("cp");
+        assert!(status.success(), "cp -a failed");
+        export.push(time(&["export", id, "-o", draft], &copy));
+        verify.push(time(&["verify", id], &copy));
+        let _ = fs::remove_dir_all(&copy);
+    }
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (e, v) = (median(&mut export), median(&mut verify));
+    println!(
+        "export: binary `warroom export {id} -o FILE` median {:.1} ms vs `warroom verify {id}` {:.1} ms → ratio {:.2}x ({runs} runs each)",
+        e / 1e6,
+        v / 1e6,
+        e / v
+    );
+    let path = out.join("export").join("binary.json");
+    let json = format!("{{\"export_ns\": {e:.0}, \"verify_ns\": {v:.0}, \"runs\": {runs}}}\n");
+    if let Err(err) = fs::create_dir_all(out.join("export")).and_then(|()| fs::write(&path, json)) {
+        eprintln!("cannot write {}: {err}", path.display());
+    }
 }
 
 fn main() {
@@ -456,7 +532,7 @@ fn main() {
     let mut c = Criterion::default()
         .output_directory(&out)
         .configure_from_args();
-    export(&mut c);
+    export(&mut c, &out);
     c.final_summary();
     let reference = support::median_ns(&out, "export", "reference_journal_open_100k", started);
     for name in ["markdown_100k", "json_100k", "open_and_markdown_100k"] {

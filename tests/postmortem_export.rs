@@ -9,8 +9,9 @@ use pulldown_cmark::{Event as Md, HeadingLevel, Options, Parser, Tag, TagEnd};
 use warroom::domain::{ExportFormat, ServiceState, Severity};
 use warroom::postmortem::{self, Report};
 
-fn report() -> Report {
-    Report::build(&entries(), &incident(), now())
+/// The report borrows from the entries; each test gets its own copy, kept for the test run.
+fn report() -> Report<'static> {
+    Report::build(Vec::leak(entries()), &incident(), now())
 }
 
 fn markdown() -> String {

@@ -5,7 +5,7 @@
 //! open" banner.
 
 use super::{Context, Failure, warn_all};
-use crate::domain::{Entry, Event, ExportFormat};
+use crate::domain::{Event, ExportFormat};
 use crate::journal::Journal;
 use crate::postmortem;
 use chrono::{DateTime, Utc};
@@ -22,13 +22,12 @@ pub fn run(
     let mut journal = ctx.store.open(id)?;
     warn_all(&mut journal);
     let id = journal.id().to_string();
-    let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
     let Some(incident) = journal.incident() else {
         return Err(Failure::bad_input(format!(
             "{id} has no opening entry; its journal is empty"
         )));
     };
-    let (text, findings) = postmortem::render(format, &entries, incident, now);
+    let (text, findings) = postmortem::render(format, journal.records(), incident, now);
     // Written first: a draft that could not be written was not exported.
     let recorded_path = match output {
         Some(path) => {
@@ -72,6 +71,9 @@ pub fn run(
         };
         let _ = writeln!(err, "warroom: post-mortem draft written to {p}{open}");
     }
+    // The process ends right after this. Freeing a large incident's records one by one (six
+    // allocations each) took a tenth of its export; the memory goes back with the process.
+    std::mem::forget(journal);
     Ok(())
 }
 

@@ -56,6 +56,14 @@ pub struct Entry {
     pub event: Event,
 }
 
+/// Lets what reads a run of entries (the post-mortem) take `&[Entry]`, `&[&Entry]` or the
+/// journal's records alike, without copying them.
+impl AsRef<Entry> for Entry {
+    fn as_ref(&self) -> &Entry {
+        self
+    }
+}
+
 /// An event whose `type` this version does not know, kept as the exact JSON it was written as.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownEvent {

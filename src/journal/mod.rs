@@ -35,6 +35,12 @@ pub struct Record {
     pub line: String,
 }
 
+impl AsRef<Entry> for Record {
+    fn as_ref(&self) -> &Entry {
+        &self.entry
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     #[error("{}: {source}", path.display())]

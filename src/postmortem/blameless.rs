@@ -331,9 +331,9 @@ fn texts(e: &Entry) -> Vec<(&'static str, &str)> {
 }
 
 /// The people of the incident: authors, role holders, task people and follow-up owners.
-pub fn people(entries: &[Entry]) -> Vec<&str> {
+pub fn people<E: AsRef<Entry>>(entries: &[E]) -> Vec<&str> {
     let mut out: Vec<&str> = Vec::new();
-    for e in entries {
+    for e in entries.iter().map(AsRef::as_ref) {
         let named: Option<&str> = match &e.event {
             Event::RoleAssigned { person, .. } => Some(person),
             Event::Handoff { to, .. } => Some(to),
@@ -352,7 +352,7 @@ pub fn people(entries: &[Entry]) -> Vec<&str> {
 
 /// Scans every text people typed into the incident; findings in journal order. A large
 /// incident is scanned in parts on two threads (each entry is checked on its own).
-pub fn scan(entries: &[Entry]) -> Vec<Finding> {
+pub fn scan<E: AsRef<Entry> + Sync>(entries: &[E]) -> Vec<Finding> {
     /// Below this many entries one thread scans them: starting another would cost more.
     const PARALLEL_MIN: usize = 4096;
     let check = BlamelessCheck::new(people(entries));
@@ -373,9 +373,9 @@ pub fn scan(entries: &[Entry]) -> Vec<Finding> {
     })
 }
 
-fn scan_part(check: &BlamelessCheck, entries: &[Entry]) -> Vec<Finding> {
+fn scan_part<E: AsRef<Entry>>(check: &BlamelessCheck, entries: &[E]) -> Vec<Finding> {
     let mut out = Vec::new();
-    for e in entries {
+    for e in entries.iter().map(AsRef::as_ref) {
         for (source, text) in texts(e) {
             for h in check.scan_text(text) {
                 out.push(Finding {

@@ -12,8 +12,7 @@ use std::fmt::Write;
 
 /// The whole draft.
 pub fn render(r: &Report) -> String {
-    // ~120 bytes a timeline row is a good first guess for a big incident.
-    let mut out = String::with_capacity(4096 + r.timeline.len() * 120);
+    let mut out = String::with_capacity(size_hint(r));
     header(&mut out, r);
     summary(&mut out, r);
     impact(&mut out, r);
@@ -27,6 +26,28 @@ pub fn render(r: &Report) -> String {
     messaging(&mut out, r);
     review(&mut out, &r.review);
     out
+}
+
+/// About how long the draft will be, so a big incident's tens of megabytes are allocated once
+/// rather than copied at every doubling: the typed text, a little for escapes, and each row's
+/// and section's frame.
+fn size_hint(r: &Report) -> usize {
+    let rows: usize = r
+        .timeline
+        .iter()
+        .map(|t| {
+            40 + t.text.len() + t.by.len() + t.links.iter().map(|l| l.url.len() + 16).sum::<usize>()
+        })
+        .sum();
+    let updates: usize = r
+        .status_updates
+        .iter()
+        .map(|u| 160 + u.text.len() * 2)
+        .sum();
+    let notes: usize = r.notes.iter().map(|n| 64 + n.text.len()).sum();
+    let review = r.review.len() * 240;
+    let text = rows + updates + notes + review;
+    8192 + text + text / 16
 }
 
 /// `52m 10s`, `1h 5m`, `3d 2h 0m 4s`: exact, most significant first, trailing zeros dropped.
@@ -81,12 +102,25 @@ pub fn esc(text: &str) -> String {
     out
 }
 
-fn needs_escape(b: u8) -> bool {
+const fn needs_escape(b: u8) -> bool {
     matches!(
         b,
         b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'|' | b'~' | b'&'
     ) || b.is_ascii_control()
 }
+
+/// The bytes [`esc_into`] has to stop at: those [`needs_escape`] names, and 0xC2, the first
+/// byte of the C1 control characters. One table lookup a byte keeps the plain runs fast (the
+/// timeline of a big incident is tens of megabytes of them).
+const STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = needs_escape(b as u8) || b == 0xC2;
+        b += 1;
+    }
+    table
+};
 
 fn esc_into(out: &mut String, text: &str) {
     let body = text.trim_start();
@@ -106,7 +140,9 @@ fn esc_into(out: &mut String, text: &str) {
     // Plain runs are copied whole; only the characters that need it are touched.
     while i < bytes.len() {
         let b = bytes[i];
-        if needs_escape(b) {
+        if !STOP[usize::from(b)] {
+            i += 1;
+        } else if needs_escape(b) {
             out.push_str(&body[start..i]);
             if b.is_ascii_control() {
                 out.push(' ');
@@ -489,7 +525,7 @@ fn response(out: &mut String, r: &Report) {
             when(c.at),
             c.from,
             c.to,
-            esc(&c.by)
+            esc(c.by)
         );
     }
     out.push('\n');
@@ -512,7 +548,7 @@ fn timeline(out: &mut String, rows: &[TimelineRow]) {
             let _ = write!(out, " ({})", link(label, &l.url));
         }
         out.push_str(" | ");
-        esc_into(out, &row.by);
+        esc_into(out, row.by);
         out.push_str(" |\n");
     }
     out.push('\n');
@@ -525,8 +561,8 @@ fn status_updates(out: &mut String, r: &Report) {
         return;
     }
     for u in &r.status_updates {
-        let _ = writeln!(out, "**{} — {}**\n", when(u.at), esc(&u.by));
-        quote(out, &u.text);
+        let _ = writeln!(out, "**{} — {}**\n", when(u.at), esc(u.by));
+        quote(out, u.text);
         out.push('\n');
         if u.deliveries.is_empty() {
             out.push_str("Delivery: none recorded.\n\n");
@@ -563,7 +599,13 @@ fn decisions(out: &mut String, r: &Report) {
         let _ = writeln!(out, "### {title}\n");
         let mut any = false;
         for n in r.notes.iter().filter(|n| n.kind == kind) {
-            let _ = writeln!(out, "- {} ({}): {}", when(n.at), esc(&n.by), cell(&n.text));
+            out.push_str("- ");
+            out.push_str(&when(n.at));
+            out.push_str(" (");
+            esc_into(out, n.by);
+            out.push_str("): ");
+            cell_into(out, n.text);
+            out.push('\n');
             any = true;
         }
         if !any {

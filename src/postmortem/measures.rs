@@ -80,9 +80,9 @@ pub(super) fn is_web_url(url: &str) -> bool {
 
 /// The alerts linked to the incident (and not unlinked), in the order they were linked, with
 /// their firing and resolving as the journal recorded it.
-pub(super) fn alerts(entries: &[Entry]) -> Vec<Alert> {
+pub(super) fn alerts<E: AsRef<Entry>>(entries: &[E]) -> Vec<Alert> {
     let mut out: Vec<Alert> = Vec::new();
-    for e in entries {
+    for e in entries.iter().map(AsRef::as_ref) {
         match &e.event {
             Event::AlertLinked { alert, firing } => {
                 out.retain(|a| a.fingerprint != alert.fingerprint);
@@ -201,12 +201,13 @@ pub(super) fn mitigation(
 
 /// The first sign someone took charge: a commander assigned, a handoff, or an
 /// acknowledgement recorded by a newer version (a type ending in `acknowledged`).
-pub(super) fn engagement(
-    entries: &[Entry],
+pub(super) fn engagement<E: AsRef<Entry>>(
+    entries: &[E],
     opened_at: DateTime<Utc>,
 ) -> (Option<DateTime<Utc>>, Option<String>) {
     entries
         .iter()
+        .map(AsRef::as_ref)
         .filter(|e| e.at >= opened_at)
         .find_map(|e| {
             let why = match &e.event {
@@ -227,7 +228,7 @@ pub(super) fn engagement(
 
 /// Every service the blast radius recorded as not ok, with each state it went through, up to
 /// `end` (resolution, or now while open).
-pub(super) fn services(entries: &[Entry], end: DateTime<Utc>) -> Vec<ServiceImpact> {
+pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Vec<ServiceImpact> {
     struct Track {
         customer_facing: bool,
         open: Option<(ServiceState, DateTime<Utc>)>,
@@ -246,7 +247,7 @@ pub(super) fn services(entries: &[Entry], end: DateTime<Utc>) -> Vec<ServiceImpa
         }
     };
     let mut tracks: BTreeMap<&str, Track> = BTreeMap::new();
-    for e in entries.iter().filter(|e| e.at <= end) {
+    for e in entries.iter().map(AsRef::as_ref).filter(|e| e.at <= end) {
         let Event::BlastRadiusChanged { changes } = &e.event else {
             continue;
         };
@@ -294,7 +295,7 @@ pub(super) fn services(entries: &[Entry], end: DateTime<Utc>) -> Vec<ServiceImpa
 
 /// Who held each role and for how long: single roles pass from one person to the next; every
 /// subject-matter expert stays one until the end.
-pub(super) fn responders(entries: &[Entry]) -> Vec<Responder> {
+pub(super) fn responders<E: AsRef<Entry>>(entries: &[E]) -> Vec<Responder> {
     let mut out: Vec<Responder> = Vec::new();
     let mut take = |role: Role, person: &str, at: DateTime<Utc>| {
         if role.is_single() {
@@ -313,7 +314,7 @@ pub(super) fn responders(entries: &[Entry]) -> Vec<Responder> {
             until: None,
         });
     };
-    for e in entries {
+    for e in entries.iter().map(AsRef::as_ref) {
         match &e.event {
             Event::RoleAssigned { role, person } => take(*role, person, e.at),
             Event::Handoff { to, .. } => take(Role::Commander, to, e.at),

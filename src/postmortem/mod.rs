@@ -24,9 +24,9 @@ use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};
 
 /// The draft in `format`, with the blameless findings it lists.
-pub fn render(
+pub fn render<E: AsRef<Entry> + Sync>(
     format: ExportFormat,
-    entries: &[Entry],
+    entries: &[E],
     incident: &Incident,
     now: DateTime<Utc>,
 ) -> (String, Vec<Finding>) {

@@ -3,7 +3,7 @@
 
 use super::JournalWorker;
 use crate::console::action::Action;
-use crate::domain::{Entry, Event, ExportFormat};
+use crate::domain::{Event, ExportFormat};
 use crate::journal::Journal;
 use chrono::Utc;
 use std::path::{Path, PathBuf};
@@ -31,13 +31,12 @@ impl JournalWorker {
         if let Err(e) = journal.refresh() {
             return failed(self, e.to_string());
         }
-        let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
         let Some(incident) = journal.incident() else {
             return failed(self, format!("{id} has no opening entry"));
         };
         let still_open = !incident.is_resolved();
         let now = Utc::now();
-        let (text, findings) = crate::postmortem::render(format, &entries, incident, now);
+        let (text, findings) = crate::postmortem::render(format, journal.records(), incident, now);
         let dir = dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let path = dir.join(crate::postmortem::file_name(id, format));
         let path = std::path::absolute(&path).unwrap_or(path);
