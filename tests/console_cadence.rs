@@ -9,7 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::console::*;
 use warroom::console::action::{Action, Effect, Purpose};
-use warroom::console::state::{Modal, State};
+use warroom::console::state::{Modal, PagerDutyChoice, State};
 use warroom::console::theme::Theme;
 use warroom::console::update::update;
 use warroom::console::views::render;
@@ -433,4 +433,148 @@ fn after_an_hour_as_commander_a_handoff_is_suggested_and_recorded_with_a_brief()
             .holder(Role::Commander),
         Some("bob")
     );
+}
+
+fn pd_choice(id: &str, number: u64, status: &str, title: &str) -> PagerDutyChoice {
+    PagerDutyChoice {
+        id: id.into(),
+        number: Some(number),
+        title: title.into(),
+        status: status.into(),
+        url: Some(format!("https://acme.pagerduty.com/incidents/{id}")),
+    }
+}
+
+#[test]
+fn p_offers_pagerdutys_open_incidents_and_links_or_unlinks_the_chosen_one() {
+    let mut s = leading();
+    // Without [pagerduty] nothing is asked, and the leader is told what is missing.
+    let fx = press(&mut s, vec![key(KeyCode::Char('P'))]);
+    assert!(fx.is_empty(), "{fx:?}");
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(text.contains("no [pagerduty] in config.toml"), "{text}");
+
+    s.pagerduty_configured = true;
+    let fx = press(&mut s, vec![key(KeyCode::Char('P'))]);
+    assert!(
+        matches!(fx.as_slice(), [Effect::ListPagerDuty { id }] if id == "INC-1"),
+        "{fx:?}"
+    );
+    // An answer for another incident (the leader moved on) opens nothing.
+    update(
+        &mut s,
+        Action::PagerDutyListed {
+            id: "INC-2".into(),
+            result: Ok(vec![pd_choice("PT4KHLK", 42, "triggered", "Checkout 5xx")]),
+        },
+        at(12, 0),
+    );
+    assert!(s.modal.is_none());
+    update(
+        &mut s,
+        Action::PagerDutyListed {
+            id: "INC-1".into(),
+            result: Ok(vec![
+                pd_choice("PT4KHLK", 42, "triggered", "Checkout 5xx above 5%"),
+                pd_choice("PXYZ123", 43, "acknowledged", "Cart latency"),
+            ]),
+        },
+        at(12, 0),
+    );
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(
+        text.contains("PagerDuty incident (enter links or unlinks)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PT4KHLK #42 [triggered] Checkout 5xx above 5%"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PXYZ123 #43 [acknowledged] Cart latency"),
+        "{text}"
+    );
+    let fx = press(&mut s, vec![key(KeyCode::Down), key(KeyCode::Enter)]);
+    assert_eq!(
+        appends(&fx),
+        vec![Event::PagerdutyLinked {
+            incident: "PXYZ123".into(),
+            number: Some(43),
+            title: "Cart latency".into(),
+            url: Some("https://acme.pagerduty.com/incidents/PXYZ123".into()),
+        }]
+    );
+    committed(
+        &mut s,
+        8,
+        12,
+        "alice",
+        Event::PagerdutyLinked {
+            incident: "PXYZ123".into(),
+            number: Some(43),
+            title: "Cart latency".into(),
+            url: None,
+        },
+    );
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(text.contains("PagerDuty #43"), "{text}");
+
+    // PagerDuty no longer lists it (resolved there): it is still offered, as linked, and
+    // choosing it unlinks it.
+    press(&mut s, vec![key(KeyCode::Char('P'))]);
+    update(
+        &mut s,
+        Action::PagerDutyListed {
+            id: "INC-1".into(),
+            result: Ok(vec![]),
+        },
+        at(12, 0),
+    );
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(text.contains("PXYZ123 #43 [linked] Cart latency"), "{text}");
+    let fx = press(&mut s, vec![key(KeyCode::Enter)]);
+    assert_eq!(
+        appends(&fx),
+        vec![Event::PagerdutyUnlinked {
+            incident: "PXYZ123".into()
+        }]
+    );
+    committed(
+        &mut s,
+        9,
+        12,
+        "alice",
+        Event::PagerdutyUnlinked {
+            incident: "PXYZ123".into(),
+        },
+    );
+
+    // Nothing to offer, or PagerDuty failing: said, and no picker.
+    press(&mut s, vec![key(KeyCode::Char('P'))]);
+    update(
+        &mut s,
+        Action::PagerDutyListed {
+            id: "INC-1".into(),
+            result: Ok(vec![]),
+        },
+        at(12, 0),
+    );
+    assert!(s.modal.is_none());
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(
+        text.contains("PagerDuty lists no triggered or acknowledged incident"),
+        "{text}"
+    );
+    press(&mut s, vec![key(KeyCode::Char('P'))]);
+    update(
+        &mut s,
+        Action::PagerDutyListed {
+            id: "INC-1".into(),
+            result: Err("token rejected (401)".into()),
+        },
+        at(12, 0),
+    );
+    assert!(s.modal.is_none());
+    let text = screen(&mut s, 120, 40, at(12, 0));
+    assert!(text.contains("PagerDuty: token rejected (401)"), "{text}");
 }

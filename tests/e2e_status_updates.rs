@@ -2,7 +2,7 @@
 //! the status-update prompt opens by itself, pre-filled; the leader adds a line and posts it;
 //! a local webhook receiver gets the text, the PagerDuty incident linked to the incident gets
 //! it as a note (a local server stands in for PagerDuty), and both deliveries are recorded
-//! next to the update.
+//! next to the update. And `P` links a PagerDuty incident picked from PagerDuty's own list.
 
 use crate::support;
 
@@ -143,6 +143,94 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
             ("pagerduty:PT4KHLK".to_string(), true),
             ("status-page".to_string(), true)
         ]
+    );
+    pane.press(&["q"]);
+    pane.wait_for("the quit question", |s| s.contains("quit?"));
+    pane.press(&["y"]);
+}
+
+/// PagerDuty's answer to `GET /incidents?statuses[]=triggered&statuses[]=acknowledged`.
+const PD_OPEN: &str = r#"{"incidents": [
+  {"id": "PT4KHLK", "type": "incident", "incident_number": 42, "title": "Checkout 5xx above 5%",
+   "status": "acknowledged", "urgency": "high", "created_at": "2026-11-21T09:01:00Z",
+   "html_url": "https://acme.pagerduty.com/incidents/PT4KHLK",
+   "service": {"id": "PSVC001", "type": "service_reference", "summary": "Checkout API"}},
+  {"id": "PQ2W3E4", "type": "incident", "incident_number": 43, "title": "Cart latency",
+   "status": "triggered", "urgency": "low", "created_at": "2026-11-21T09:05:00Z",
+   "html_url": "https://acme.pagerduty.com/incidents/PQ2W3E4",
+   "service": {"id": "PSVC002", "type": "service_reference", "summary": "Cart"}}],
+  "limit": 25, "offset": 0, "more": false, "total": null}"#;
+
+#[test]
+fn p_in_the_console_lists_pagerdutys_open_incidents_and_links_the_chosen_one() {
+    let Some(t) = Tmux::new("pdlink", Duration::from_secs(10)) else {
+        return;
+    };
+    let pd = Receiver::start(vec![Reply::Status(200, PD_OPEN)]);
+    let pd_base = pd.url.trim_end_matches("/hook");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n"
+        ),
+    )
+    .unwrap();
+    let bin = support::release::warroom();
+    let run = |args: &[&str]| {
+        let out = Command::new(&bin)
+            .env("WARROOM_DATA_DIR", &data)
+            .env("WARROOM_CONFIG", &config)
+            .env("WARROOM_USER", "alice")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let id = run(&["open", "Checkout 500s", "--severity", "sev2"])
+        .trim()
+        .to_string();
+    let line = format!(
+        "env -u NO_COLOR -u WARROOM_THEME PD_E2E_TOKEN=u+e2e WARROOM_DATA_DIR={} \
+         WARROOM_CONFIG={} {} --as alice",
+        quote(&data.display().to_string()),
+        quote(&config.display().to_string()),
+        quote(&bin.display().to_string()),
+    );
+    let pane = t.session("e2e", &line);
+    pane.wait_for("the incident list", |s| s.contains(&id));
+    pane.press(&["Enter"]);
+    pane.wait_for("the incident screen", |s| s.contains("Checkout 500s"));
+    pane.press(&["P"]);
+    // Newest first, as PagerDuty lists them for the call leader to pick.
+    pane.wait_for("PagerDuty's incidents in the picker", |s| {
+        s.contains("PQ2W3E4 #43 [triggered] Cart latency")
+            && s.contains("PT4KHLK #42 [acknowledged] Checkout 5xx above 5%")
+    });
+    pane.press(&["Down", "Enter"]);
+    pane.wait_for("the link in the header and the log", |s| {
+        s.contains("PagerDuty #42") && s.contains("PT4KHLK #42 linked")
+    });
+    let log = run(&["log", &id, "--json"]);
+    let linked: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].clone())
+        .filter(|e| e["type"] == "pagerduty_linked")
+        .collect();
+    assert_eq!(linked.len(), 1, "{log}");
+    assert_eq!(linked[0]["incident"], "PT4KHLK");
+    assert_eq!(linked[0]["number"], 42);
+    assert_eq!(linked[0]["title"], "Checkout 5xx above 5%");
+    assert_eq!(
+        linked[0]["url"],
+        "https://acme.pagerduty.com/incidents/PT4KHLK"
     );
     pane.press(&["q"]);
     pane.wait_for("the quit question", |s| s.contains("quit?"));

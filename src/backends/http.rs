@@ -338,10 +338,16 @@ pub(crate) fn encode_segment(s: &str) -> String {
 
 /// A body or message cut to one readable line of at most 200 characters.
 pub(crate) fn one_line(s: &str) -> String {
+    one_line_cut(s, 200)
+}
+
+/// `s` on one line (control characters and runs of white space become one space), at most
+/// `max` characters: text from a server is not ours to trust on a terminal.
+pub(crate) fn one_line_cut(s: &str, max: usize) -> String {
     let line: String = s
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
+        .take(max)
         .collect();
     line.split_whitespace().collect::<Vec<_>>().join(" ")
 }

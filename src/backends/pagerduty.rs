@@ -67,6 +67,22 @@ pub struct Incident {
     pub incident_key: Option<String>,
 }
 
+impl Incident {
+    /// The title, or the summary when the title is empty.
+    pub fn shown_title(&self) -> &str {
+        if self.title.trim().is_empty() {
+            &self.summary
+        } else {
+            &self.title
+        }
+    }
+
+    /// [`Incident::shown_title`] on one line, at most `max` characters.
+    pub fn title_line(&self, max: usize) -> String {
+        super::http::one_line_cut(self.shown_title(), max)
+    }
+}
+
 /// A note on an incident.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Note {

@@ -5,6 +5,7 @@
 use super::record::append;
 use super::{Context, Failure};
 use crate::backends::http::BackendError;
+use crate::backends::http::one_line_cut as one_line;
 use crate::backends::pagerduty::{Incident as PdIncident, PagerDuty};
 use crate::domain::{Event, check_pagerduty_id};
 use crate::journal::Journal;
@@ -65,7 +66,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
             i.status,
             i.urgency,
             one_line(&i.service.summary, 24),
-            one_line(title(i), 80)
+            i.title_line(80)
         );
     }
     Ok(())
@@ -75,29 +76,13 @@ fn row_json(i: &PdIncident) -> serde_json::Value {
     serde_json::json!({
         "id": i.id,
         "number": i.incident_number,
-        "title": title(i),
+        "title": i.shown_title(),
         "status": i.status,
         "urgency": i.urgency,
         "service": i.service.summary,
         "created_at": i.created_at,
         "url": i.html_url,
     })
-}
-
-fn title(i: &PdIncident) -> &str {
-    if i.title.trim().is_empty() {
-        &i.summary
-    } else {
-        &i.title
-    }
-}
-
-/// `s` on one line, at most `max` characters: PagerDuty's text is not ours to trust.
-fn one_line(s: &str, max: usize) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(max)
-        .collect()
 }
 
 /// Ties PagerDuty incident `pd_id` to incident `id`, after PagerDuty confirms it exists.
@@ -118,7 +103,7 @@ pub fn link(ctx: &Context, now: DateTime<Utc>, id: &str, pd_id: &str) -> Result<
         })?;
     let url = found.html_url.clone();
     let number = Some(found.incident_number).filter(|n| *n > 0);
-    let name = one_line(title(&found), crate::domain::MAX_LINE_CHARS);
+    let name = found.title_line(crate::domain::MAX_LINE_CHARS);
     append(ctx, now, &id, |_| Event::PagerdutyLinked {
         incident: found.id.clone(),
         number,

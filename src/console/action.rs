@@ -99,6 +99,11 @@ pub enum Action {
         id: String,
         reason: String,
     },
+    /// PagerDuty's open incidents, asked for by `P` on incident `id` (or why not).
+    PagerDutyListed {
+        id: String,
+        result: Result<Vec<super::state::PagerDutyChoice>, String>,
+    },
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -229,6 +234,11 @@ pub enum Effect {
         id: String,
         entries: Vec<crate::domain::Entry>,
         dir: Option<std::path::PathBuf>,
+    },
+    /// Ask PagerDuty for the triggered and acknowledged incidents of `[pagerduty] service_ids`,
+    /// to offer them for linking to `id`.
+    ListPagerDuty {
+        id: String,
     },
     Quit,
 }

@@ -29,8 +29,8 @@ pub struct Delivery {
     pub share: Option<std::sync::Arc<crate::share::server::Hub>>,
     /// Runs runbook actions as tasks of this loop's runtime.
     pub runner: super::runner::ActionRunner,
-    /// Where work done off the loop reports back (a follower's export copy); a leader's
-    /// journal worker has its own way back.
+    /// Where work done off the loop reports back (a follower's export copy, PagerDuty's list
+    /// of incidents); the journal worker has its own way back.
     pub actions: Option<tokio::sync::mpsc::UnboundedSender<Action>>,
 }
 
@@ -272,6 +272,31 @@ fn apply(
                 });
                 continue;
             }
+            Effect::ListPagerDuty { id } => {
+                let Some(back) = delivery.actions.clone() else {
+                    continue;
+                };
+                let asked = pagerduty_client(delivery);
+                // Only a question: not among the posts quitting waits for.
+                tokio::spawn(async move {
+                    let result = match asked {
+                        Err(e) => Err(e),
+                        Ok((pd, service_ids)) => pd
+                            .open_incidents(&service_ids)
+                            .await
+                            .map(|mut found| {
+                                found.sort_by_key(|i| std::cmp::Reverse(i.created_at));
+                                found
+                                    .iter()
+                                    .map(super::state::PagerDutyChoice::from_incident)
+                                    .collect()
+                            })
+                            .map_err(|e| e.to_string()),
+                    };
+                    let _ = back.send(Action::PagerDutyListed { id, result });
+                });
+                continue;
+            }
             Effect::Deliver { id, message } => {
                 // Without hooks or [pagerduty] the console made no client; a linked PagerDuty
                 // incident still gets an outcome (a failure saying what is missing).
@@ -317,6 +342,32 @@ fn apply(
             );
         }
     }
+}
+
+/// The PagerDuty client of `[pagerduty]` and its service IDs, or why there is none.
+fn pagerduty_client(
+    delivery: &Delivery,
+) -> Result<(crate::backends::pagerduty::PagerDuty, Vec<String>), String> {
+    let config = delivery
+        .pagerduty
+        .as_ref()
+        .ok_or("no [pagerduty] section in config.toml")?;
+    let token = config
+        .token()
+        .map_err(|e| format!("pagerduty.token_env: {e}"))?;
+    let client = match &delivery.client {
+        Some(c) => c.clone(),
+        None => crate::backends::http_client()?,
+    };
+    let pd = crate::backends::pagerduty::PagerDuty::new(
+        client,
+        &config.url(),
+        &token,
+        config.from.get_ref(),
+        std::time::Duration::from_secs(10),
+    )
+    .map_err(|e| format!("pagerduty: {e}"))?;
+    Ok((pd, config.service_ids.clone()))
 }
 
 /// Writes a follower's copy of the draft; answers as the journal worker answers an export.

@@ -131,6 +131,7 @@ impl JournalWorker {
             } => self.record_run_start(&id, local, action, params, command),
             Effect::Deliver { .. }
             | Effect::ExportCopy { .. }
+            | Effect::ListPagerDuty { .. }
             | Effect::CreateSilence { .. }
             | Effect::ExpireSilences { .. }
             | Effect::StartRun { .. }

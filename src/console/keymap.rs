@@ -46,6 +46,7 @@ pub enum Command {
     ActionOutput,
     Export,
     FollowUp,
+    PagerDuty,
 }
 
 impl Command {
@@ -87,6 +88,7 @@ impl Command {
         Command::ActionOutput,
         Command::Export,
         Command::FollowUp,
+        Command::PagerDuty,
     ];
 
     /// The name used in config and the palette.
@@ -129,6 +131,7 @@ impl Command {
             Command::ActionOutput => "action-output",
             Command::Export => "export",
             Command::FollowUp => "follow-up",
+            Command::PagerDuty => "pagerduty",
         }
     }
 
@@ -171,6 +174,7 @@ impl Command {
             Command::ActionOutput => "show the output of the latest action run",
             Command::Export => "write the post-mortem draft to a file",
             Command::FollowUp => "add a follow-up (an action item)",
+            Command::PagerDuty => "link or unlink a PagerDuty incident",
         }
     }
 
@@ -197,6 +201,7 @@ impl Command {
                 | Command::Actions
                 | Command::Export
                 | Command::FollowUp
+                | Command::PagerDuty
         )
     }
 
@@ -436,6 +441,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "p", Command::Share),
     (Mode::Incident, "A", Command::Actions),
     (Mode::Incident, "O", Command::ActionOutput),
+    (Mode::Incident, "P", Command::PagerDuty),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

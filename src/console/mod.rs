@@ -136,7 +136,7 @@ pub fn run_with(
         };
         runner::ActionRunner::new(runbook, client, prometheus, run_reports)
     };
-    let delivery = app::Delivery {
+    let mut delivery = app::Delivery {
         runner,
         hooks: config.webhooks.clone(),
         pagerduty: config.pagerduty.clone(),
@@ -149,8 +149,10 @@ pub fn run_with(
             .map(|_| crate::share::server::Hub::new(ctx.store.clone())),
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
+    state.pagerduty_configured = config.pagerduty.is_some();
 
     let (runtime, tx, rx) = event_loop_parts()?;
+    delivery.actions = Some(tx.clone());
     // Output and ends of runbook actions, from the tasks running them.
     {
         let forward = tx.clone();

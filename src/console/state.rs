@@ -35,6 +35,10 @@ pub struct State {
     pub share_base: Option<String>,
     /// Where `e` writes the post-mortem draft (`[postmortem] dir`); none: the current directory.
     pub export_dir: Option<std::path::PathBuf>,
+    /// Whether `[pagerduty]` is configured, so `P` can ask it for incidents to link.
+    pub pagerduty_configured: bool,
+    /// What the PagerDuty picker offers, in its order (PagerDuty's answer and the links).
+    pub pagerduty_choices: Vec<PagerDutyChoice>,
     /// Problems found at start (bad key overrides) or since; shown until dismissed.
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
@@ -289,6 +293,8 @@ pub enum PickerKind {
     /// Open tasks: enter marks done, x cancels.
     Task,
     Snooze,
+    /// PagerDuty incidents ([`State::pagerduty_choices`]): enter links or unlinks.
+    PagerDuty,
 }
 
 impl PickerKind {
@@ -299,6 +305,31 @@ impl PickerKind {
             PickerKind::Role => "Assign role",
             PickerKind::Task => "Task done (x cancels it)",
             PickerKind::Snooze => "Snooze the status update",
+            PickerKind::PagerDuty => "PagerDuty incident (enter links or unlinks)",
+        }
+    }
+}
+
+/// One PagerDuty incident the call leader may link to the incident, or unlink from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PagerDutyChoice {
+    pub id: String,
+    pub number: Option<u64>,
+    /// On one line, cut to what a journal line holds.
+    pub title: String,
+    /// `triggered`, `acknowledged`, …; empty when PagerDuty did not list it (only linked).
+    pub status: String,
+    pub url: Option<String>,
+}
+
+impl PagerDutyChoice {
+    pub fn from_incident(i: &crate::backends::pagerduty::Incident) -> PagerDutyChoice {
+        PagerDutyChoice {
+            id: i.id.clone(),
+            number: Some(i.incident_number).filter(|n| *n > 0),
+            title: i.title_line(crate::domain::MAX_LINE_CHARS),
+            status: crate::backends::http::one_line_cut(&i.status, 20),
+            url: i.html_url.clone(),
         }
     }
 }
@@ -322,6 +353,8 @@ impl State {
             follow: None,
             share_base: None,
             export_dir: None,
+            pagerduty_configured: false,
+            pagerduty_choices: Vec::new(),
             problems: problems
                 .iter()
                 .map(|p| format!("config.toml: {p}"))

@@ -117,6 +117,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         Command::ActionOutput => super::actions::open_output(state, now),
         Command::Export => super::postmortem::export(state),
         Command::FollowUp => super::postmortem::open_follow_up(state),
+        Command::PagerDuty => super::pagerduty::ask(state, now),
         Command::Share => match (&state.share_base, &state.current) {
             (Some(base), Some(c)) => vec![Effect::Share {
                 id: c.id.clone(),
@@ -311,6 +312,8 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
             0,
         ),
         PickerKind::Snooze => (vec!["2 minutes".into(), "5 minutes".into()], 0),
+        // Offered once PagerDuty answers (`pagerduty::listed`), not from here.
+        PickerKind::PagerDuty => return vec![],
         PickerKind::Task => {
             let open: Vec<String> = i
                 .open_tasks()

@@ -20,6 +20,7 @@ mod alerts;
 mod cadence;
 mod commands;
 mod modals;
+mod pagerduty;
 mod postmortem;
 
 pub use actions::picker_matches as action_matches;
@@ -149,6 +150,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             add_entries(state, &id, entries);
             vec![]
         }
+        Action::PagerDutyListed { id, result } => pagerduty::listed(state, &id, result, now),
         Action::ExportFailed { id, reason } => {
             state.saving = state.saving.saturating_sub(1);
             flash(

@@ -387,6 +387,7 @@ pub(super) fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effe
             Ok(to) if to != i.status => Event::StatusChanged { from: i.status, to },
             _ => return vec![],
         },
+        PickerKind::PagerDuty => return super::pagerduty::chosen(state, p.selected),
         PickerKind::Snooze => Event::StatusUpdateSnoozed {
             minutes: if p.selected == 0 { 2 } else { 5 },
         },

@@ -37,22 +37,40 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             frame.render_widget(hint(theme, keys_text), keys);
         }
         Modal::Picker(p) => {
-            let r = centered(area, 34, p.options.len() as u16 + 3);
+            // As wide as its longest line (PagerDuty's incidents have titles), and scrolled
+            // to the selection when there are more options than rows.
+            let numbered: Vec<String> = p
+                .options
+                .iter()
+                .enumerate()
+                .map(|(n, o)| format!(" {} {o}", n + 1))
+                .collect();
+            let widest = numbered
+                .iter()
+                .map(|l| Line::from(l.as_str()).width())
+                .chain([Line::from(p.kind.title()).width() + 4])
+                .max()
+                .unwrap_or(0);
+            let w = u16::try_from(widest + 3).unwrap_or(u16::MAX).max(34);
+            let r = centered(area, w, p.options.len() as u16 + 3);
             frame.render_widget(Clear, r);
             let block = pane(p.kind.title(), theme, true);
             let inner = block.inner(r);
             frame.render_widget(block, r);
-            let mut lines: Vec<Line> = p
-                .options
-                .iter()
+            let rows = usize::from(inner.height.saturating_sub(1)).max(1);
+            let first = p.selected.saturating_sub(rows - 1);
+            let mut lines: Vec<Line> = numbered
+                .into_iter()
                 .enumerate()
+                .skip(first)
+                .take(rows)
                 .map(|(n, o)| {
                     let style = if n == p.selected {
                         theme.style(Meaning::Selection)
                     } else {
                         theme.style(Meaning::Text)
                     };
-                    Line::styled(format!(" {} {o}", n + 1), style)
+                    Line::styled(o, style)
                 })
                 .collect();
             lines.push(Line::styled(
