@@ -445,6 +445,18 @@ fn pd_choice(id: &str, number: u64, status: &str, title: &str) -> PagerDutyChoic
     }
 }
 
+/// PagerDuty's answer to `P` on incident `id`, as the console's runtime delivers it.
+fn pagerduty_answers(s: &mut State, id: &str, result: Result<Vec<PagerDutyChoice>, String>) {
+    update(
+        s,
+        Action::PagerDutyListed {
+            id: id.into(),
+            result,
+        },
+        at(12, 0),
+    );
+}
+
 #[test]
 fn p_offers_pagerdutys_open_incidents_and_links_or_unlinks_the_chosen_one() {
     let mut s = leading();
@@ -461,25 +473,19 @@ fn p_offers_pagerdutys_open_incidents_and_links_or_unlinks_the_chosen_one() {
         "{fx:?}"
     );
     // An answer for another incident (the leader moved on) opens nothing.
-    update(
+    pagerduty_answers(
         &mut s,
-        Action::PagerDutyListed {
-            id: "INC-2".into(),
-            result: Ok(vec![pd_choice("PT4KHLK", 42, "triggered", "Checkout 5xx")]),
-        },
-        at(12, 0),
+        "INC-2",
+        Ok(vec![pd_choice("PT4KHLK", 42, "triggered", "Checkout 5xx")]),
     );
     assert!(s.modal.is_none());
-    update(
+    pagerduty_answers(
         &mut s,
-        Action::PagerDutyListed {
-            id: "INC-1".into(),
-            result: Ok(vec![
-                pd_choice("PT4KHLK", 42, "triggered", "Checkout 5xx above 5%"),
-                pd_choice("PXYZ123", 43, "acknowledged", "Cart latency"),
-            ]),
-        },
-        at(12, 0),
+        "INC-1",
+        Ok(vec![
+            pd_choice("PT4KHLK", 42, "triggered", "Checkout 5xx above 5%"),
+            pd_choice("PXYZ123", 43, "acknowledged", "Cart latency"),
+        ]),
     );
     let text = screen(&mut s, 120, 40, at(12, 0));
     assert!(
@@ -522,14 +528,7 @@ fn p_offers_pagerdutys_open_incidents_and_links_or_unlinks_the_chosen_one() {
     // PagerDuty no longer lists it (resolved there): it is still offered, as linked, and
     // choosing it unlinks it.
     press(&mut s, vec![key(KeyCode::Char('P'))]);
-    update(
-        &mut s,
-        Action::PagerDutyListed {
-            id: "INC-1".into(),
-            result: Ok(vec![]),
-        },
-        at(12, 0),
-    );
+    pagerduty_answers(&mut s, "INC-1", Ok(vec![]));
     let text = screen(&mut s, 120, 40, at(12, 0));
     assert!(text.contains("PXYZ123 #43 [linked] Cart latency"), "{text}");
     let fx = press(&mut s, vec![key(KeyCode::Enter)]);
@@ -551,14 +550,7 @@ fn p_offers_pagerdutys_open_incidents_and_links_or_unlinks_the_chosen_one() {
 
     // Nothing to offer, or PagerDuty failing: said, and no picker.
     press(&mut s, vec![key(KeyCode::Char('P'))]);
-    update(
-        &mut s,
-        Action::PagerDutyListed {
-            id: "INC-1".into(),
-            result: Ok(vec![]),
-        },
-        at(12, 0),
-    );
+    pagerduty_answers(&mut s, "INC-1", Ok(vec![]));
     assert!(s.modal.is_none());
     let text = screen(&mut s, 120, 40, at(12, 0));
     assert!(
@@ -566,14 +558,7 @@ fn p_offers_pagerdutys_open_incidents_and_links_or_unlinks_the_chosen_one() {
         "{text}"
     );
     press(&mut s, vec![key(KeyCode::Char('P'))]);
-    update(
-        &mut s,
-        Action::PagerDutyListed {
-            id: "INC-1".into(),
-            result: Err("token rejected (401)".into()),
-        },
-        at(12, 0),
-    );
+    pagerduty_answers(&mut s, "INC-1", Err("token rejected (401)".into()));
     assert!(s.modal.is_none());
     let text = screen(&mut s, 120, 40, at(12, 0));
     assert!(text.contains("PagerDuty: token rejected (401)"), "{text}");

@@ -20,34 +20,34 @@ const PD_INCIDENT: &str = r#"{"incident": {"id": "PT4KHLK", "type": "incident", 
 const PD_NOTE: &str =
     r#"{"note": {"id": "PWL7QXS", "content": "...", "created_at": "2026-11-21T09:12:00Z"}}"#;
 
-#[test]
-fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
-    let Some(t) = Tmux::new("status", Duration::from_secs(10)) else {
-        return;
-    };
-    let rx = Receiver::start(vec![Reply::Status(200, "ok")]);
-    let pd = Receiver::start(vec![
-        Reply::Status(200, PD_INCIDENT),
-        Reply::Status(201, PD_NOTE),
-    ]);
-    let pd_base = pd.url.trim_end_matches("/hook");
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[status_updates]\nsev1 = \"6s\"\n\n[[webhook]]\nkind = \"json\"\nname = \"status-page\"\nurl = \"{}\"\n\n\
-             [pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n",
-            rx.url
-        ),
-    )
-    .unwrap();
-    let bin = support::release::warroom();
-    let run = |args: &[&str]| {
-        let out = Command::new(&bin)
-            .env("WARROOM_DATA_DIR", &data)
-            .env("WARROOM_CONFIG", &config)
+/// A data directory and config.toml for one test, and the release binary run against them as
+/// alice: by command, or full screen in tmux.
+struct Setup {
+    _dir: tempfile::TempDir,
+    data: std::path::PathBuf,
+    config: std::path::PathBuf,
+    bin: std::path::PathBuf,
+}
+
+impl Setup {
+    fn new(config_toml: &str) -> Setup {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, config_toml).unwrap();
+        Setup {
+            _dir: dir,
+            data,
+            config,
+            bin: support::release::warroom(),
+        }
+    }
+
+    /// A CLI verb that must succeed; its standard output.
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new(&self.bin)
+            .env("WARROOM_DATA_DIR", &self.data)
+            .env("WARROOM_CONFIG", &self.config)
             .env("WARROOM_USER", "alice")
             .env("PD_E2E_TOKEN", "u+e2e")
             .args(args)
@@ -59,20 +59,52 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
             String::from_utf8_lossy(&out.stderr)
         );
         String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// The shell line that starts the console.
+    fn console(&self) -> String {
+        format!(
+            "env -u NO_COLOR -u WARROOM_THEME PD_E2E_TOKEN=u+e2e WARROOM_DATA_DIR={} \
+             WARROOM_CONFIG={} {} --as alice",
+            quote(&self.data.display().to_string()),
+            quote(&self.config.display().to_string()),
+            quote(&self.bin.display().to_string()),
+        )
+    }
+
+    /// The events of `id`'s journal, as `warroom log --json` gives them.
+    fn events(&self, id: &str) -> Vec<serde_json::Value> {
+        self.run(&["log", id, "--json"])
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].clone())
+            .collect()
+    }
+}
+
+#[test]
+fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
+    let Some(t) = Tmux::new("status", Duration::from_secs(10)) else {
+        return;
     };
+    let rx = Receiver::start(vec![Reply::Status(200, "ok")]);
+    let pd = Receiver::start(vec![
+        Reply::Status(200, PD_INCIDENT),
+        Reply::Status(201, PD_NOTE),
+    ]);
+    let pd_base = pd.url.trim_end_matches("/hook");
+    let setup = Setup::new(&format!(
+        "[status_updates]\nsev1 = \"6s\"\n\n[[webhook]]\nkind = \"json\"\nname = \"status-page\"\nurl = \"{}\"\n\n\
+         [pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n",
+        rx.url
+    ));
+    let run = |args: &[&str]| setup.run(args);
     let id = run(&["open", "Checkout 500s", "--severity", "sev1"])
         .trim()
         .to_string();
     run(&["note", &id, "--kind", "decision", "roll back pricing"]);
     run(&["pagerduty", "link", &id, "PT4KHLK"]);
 
-    let line = format!(
-        "env -u NO_COLOR -u WARROOM_THEME PD_E2E_TOKEN=u+e2e WARROOM_DATA_DIR={} \
-         WARROOM_CONFIG={} {} --as alice",
-        quote(&data.display().to_string()),
-        quote(&config.display().to_string()),
-        quote(&bin.display().to_string()),
-    );
+    let line = setup.console();
     let pane = t.session("e2e", &line);
     pane.wait_for("the incident list", |s| s.contains(&id));
     pane.press(&["Enter"]);
@@ -121,11 +153,7 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
     pane.wait_for("both deliveries in the log", |s| {
         s.contains("to status-page: delivered") && s.contains("to pagerduty:PT4KHLK: delivered")
     });
-    let log = run(&["log", &id, "--json"]);
-    let events: Vec<serde_json::Value> = log
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].clone())
-        .collect();
+    let events = setup.events(&id);
     let update = events
         .iter()
         .find(|e| e["type"] == "status_update")
@@ -168,42 +196,14 @@ fn p_in_the_console_lists_pagerdutys_open_incidents_and_links_the_chosen_one() {
     };
     let pd = Receiver::start(vec![Reply::Status(200, PD_OPEN)]);
     let pd_base = pd.url.trim_end_matches("/hook");
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n"
-        ),
-    )
-    .unwrap();
-    let bin = support::release::warroom();
-    let run = |args: &[&str]| {
-        let out = Command::new(&bin)
-            .env("WARROOM_DATA_DIR", &data)
-            .env("WARROOM_CONFIG", &config)
-            .env("WARROOM_USER", "alice")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    };
-    let id = run(&["open", "Checkout 500s", "--severity", "sev2"])
+    let setup = Setup::new(&format!(
+        "[pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n"
+    ));
+    let id = setup
+        .run(&["open", "Checkout 500s", "--severity", "sev2"])
         .trim()
         .to_string();
-    let line = format!(
-        "env -u NO_COLOR -u WARROOM_THEME PD_E2E_TOKEN=u+e2e WARROOM_DATA_DIR={} \
-         WARROOM_CONFIG={} {} --as alice",
-        quote(&data.display().to_string()),
-        quote(&config.display().to_string()),
-        quote(&bin.display().to_string()),
-    );
+    let line = setup.console();
     let pane = t.session("e2e", &line);
     pane.wait_for("the incident list", |s| s.contains(&id));
     pane.press(&["Enter"]);
@@ -218,13 +218,12 @@ fn p_in_the_console_lists_pagerdutys_open_incidents_and_links_the_chosen_one() {
     pane.wait_for("the link in the header and the log", |s| {
         s.contains("PagerDuty #42") && s.contains("PT4KHLK #42 linked")
     });
-    let log = run(&["log", &id, "--json"]);
-    let linked: Vec<serde_json::Value> = log
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].clone())
+    let linked: Vec<serde_json::Value> = setup
+        .events(&id)
+        .into_iter()
         .filter(|e| e["type"] == "pagerduty_linked")
         .collect();
-    assert_eq!(linked.len(), 1, "{log}");
+    assert_eq!(linked.len(), 1, "{linked:?}");
     assert_eq!(linked[0]["incident"], "PT4KHLK");
     assert_eq!(linked[0]["number"], 42);
     assert_eq!(linked[0]["title"], "Checkout 5xx above 5%");
