@@ -13,19 +13,39 @@ use std::fmt::Write;
 /// The whole draft.
 pub fn render(r: &Report) -> String {
     let mut out = String::with_capacity(size_hint(r));
-    header(&mut out, r);
-    summary(&mut out, r);
-    impact(&mut out, r);
-    detection(&mut out, r);
-    response(&mut out, r);
-    timeline(&mut out, &r.timeline);
-    status_updates(&mut out, r);
-    decisions(&mut out, r);
-    prompts(&mut out);
-    action_items(&mut out, r);
-    messaging(&mut out, r);
-    review(&mut out, &r.review);
+    sections(r, &mut out, &mut |_| {});
     out
+}
+
+/// The same draft in pieces of about `chunk` bytes, each handed to `emit` as soon as it is
+/// ready, so a large draft can be written while the rest is still being rendered.
+pub fn render_chunked(r: &Report, chunk: usize, emit: &mut dyn FnMut(String)) {
+    let room = chunk + chunk / 4;
+    let mut out = String::with_capacity(room.min(size_hint(r)));
+    sections(r, &mut out, &mut |out: &mut String| {
+        if out.len() >= chunk {
+            emit(std::mem::replace(out, String::with_capacity(room)));
+        }
+    });
+    if !out.is_empty() {
+        emit(out);
+    }
+}
+
+/// Every section in order; `flush` is offered the text so far between rows of the long ones.
+fn sections(r: &Report, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
+    header(out, r);
+    summary(out, r);
+    impact(out, r);
+    detection(out, r);
+    response(out, r);
+    timeline(out, &r.timeline, flush);
+    status_updates(out, r, flush);
+    decisions(out, r, flush);
+    prompts(out);
+    action_items(out, r);
+    messaging(out, r);
+    review(out, &r.review);
 }
 
 /// About how long the draft will be, so a big incident's tens of megabytes are allocated once
@@ -531,10 +551,11 @@ fn response(out: &mut String, r: &Report) {
     out.push('\n');
 }
 
-fn timeline(out: &mut String, rows: &[TimelineRow]) {
+fn timeline(out: &mut String, rows: &[TimelineRow], flush: &mut dyn FnMut(&mut String)) {
     out.push_str("## Timeline\n\n");
     out.push_str("| Time (UTC) | Event | By |\n| --- | --- | --- |\n");
     for row in rows {
+        flush(out);
         out.push_str("| ");
         out.push_str(&table_time(row.at));
         out.push_str(" | ");
@@ -554,13 +575,14 @@ fn timeline(out: &mut String, rows: &[TimelineRow]) {
     out.push('\n');
 }
 
-fn status_updates(out: &mut String, r: &Report) {
+fn status_updates(out: &mut String, r: &Report, flush: &mut dyn FnMut(&mut String)) {
     out.push_str("## Status updates\n\n");
     if r.status_updates.is_empty() {
         out.push_str("No status update was posted.\n\n");
         return;
     }
     for u in &r.status_updates {
+        flush(out);
         let _ = writeln!(out, "**{} — {}**\n", when(u.at), esc(u.by));
         quote(out, u.text);
         out.push('\n');
@@ -590,7 +612,7 @@ fn status_updates(out: &mut String, r: &Report) {
     }
 }
 
-fn decisions(out: &mut String, r: &Report) {
+fn decisions(out: &mut String, r: &Report, flush: &mut dyn FnMut(&mut String)) {
     out.push_str("## Decisions and hypotheses\n\n");
     for (kind, title) in [
         (NoteKind::Decision, "Decisions"),
@@ -599,6 +621,7 @@ fn decisions(out: &mut String, r: &Report) {
         let _ = writeln!(out, "### {title}\n");
         let mut any = false;
         for n in r.notes.iter().filter(|n| n.kind == kind) {
+            flush(out);
             out.push_str("- ");
             out.push_str(&when(n.at));
             out.push_str(" (");

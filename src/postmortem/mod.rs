@@ -38,6 +38,24 @@ pub fn render<E: AsRef<Entry> + Sync>(
     (text, report.review)
 }
 
+/// [`render`], handing the draft to `emit` in pieces (about 4 MB each for Markdown; JSON in
+/// one) as they are ready, so they can be written while the rest is rendered.
+pub fn render_chunked<E: AsRef<Entry> + Sync>(
+    format: ExportFormat,
+    entries: &[E],
+    incident: &Incident,
+    now: DateTime<Utc>,
+    emit: &mut dyn FnMut(String),
+) -> Vec<Finding> {
+    const CHUNK: usize = 4 << 20;
+    let report = Report::build(entries, incident, now);
+    match format {
+        ExportFormat::Markdown => markdown::render_chunked(&report, CHUNK, emit),
+        ExportFormat::Json => emit(json::render(&report)),
+    }
+    report.review
+}
+
 /// `INC-7-postmortem.md` / `INC-7-postmortem.json`.
 pub fn file_name(id: &str, format: ExportFormat) -> String {
     let ext = match format {
