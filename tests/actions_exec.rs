@@ -4,6 +4,7 @@
 //! and parameters that look like shell passed as one literal argument each.
 #![cfg(target_os = "linux")]
 
+use crate::support::alive;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -56,18 +57,6 @@ fn texts(lines: &[(Instant, OutputLine)], stream: Stream) -> Vec<String> {
         .filter(|(_, l)| l.stream == stream)
         .map(|(_, l)| l.text.clone())
         .collect()
-}
-
-/// Live (not zombie) per /proc.
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        !matches!(
-            s.rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next()),
-            Some("Z") | Some("X")
-        )
-    })
 }
 
 fn read_pid(path: &Path) -> u32 {

@@ -171,7 +171,6 @@ fn a_confirmed_and_a_dangerous_action_run_from_the_console_and_are_logged() {
     );
 }
 
-/// Live (not zombie) per /proc.
 #[test]
 fn quitting_while_an_action_runs_stops_its_process_group_and_records_the_cancel() {
     let Some(tmux) = Tmux::new("quit-mid-run", DEADLINE) else {

@@ -125,27 +125,13 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
     pane.press(&["C-s"]);
     pane.wait_for("the update in the log", |s| s.contains("UPDATE"));
     // The receiver got the update's text as JSON.
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let body = loop {
-        if let Some(b) = rx.received().first() {
-            break b.clone();
-        }
-        assert!(Instant::now() < deadline, "the webhook received nothing");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let body = rx.nth_body(0, Duration::from_secs(15), "the webhook received nothing");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     let text = v["update"]["text"].as_str().unwrap();
     assert!(text.starts_with("Conditions: SEV1"), "{text}");
     assert!(text.ends_with("Needs: payments on the call"), "{text}");
     // PagerDuty got it as a note (its second request, after the link's GET).
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let note = loop {
-        if let Some(b) = pd.received().get(1) {
-            break b.clone();
-        }
-        assert!(Instant::now() < deadline, "PagerDuty received no note");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let note = pd.nth_body(1, Duration::from_secs(15), "PagerDuty received no note");
     let note: serde_json::Value = serde_json::from_str(&note).unwrap();
     let content = note["note"]["content"].as_str().unwrap();
     assert!(content.contains("Needs: payments on the call"), "{content}");

@@ -140,6 +140,26 @@ pub struct PagerDuty {
 }
 
 impl PagerDuty {
+    /// The account `[pagerduty]` names, its token read from `token_env`; an error names the
+    /// setting at fault.
+    pub fn from_config(
+        client: reqwest::Client,
+        config: &crate::config::PagerDutyConfig,
+        timeout: Duration,
+    ) -> Result<PagerDuty, String> {
+        let token = config
+            .token()
+            .map_err(|e| format!("pagerduty.token_env: {e}"))?;
+        PagerDuty::new(
+            client,
+            &config.url(),
+            &token,
+            config.from.get_ref(),
+            timeout,
+        )
+        .map_err(|e| format!("pagerduty: {e}"))
+    }
+
     /// `base_url` is [`DEFAULT_URL`] unless testing; `from` is the acting user's email.
     pub fn new(
         client: reqwest::Client,

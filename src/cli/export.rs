@@ -27,8 +27,7 @@ pub fn run(
             "{id} has no opening entry; its journal is empty"
         )));
     };
-    // Written first: a draft that could not be written was not exported. A writer thread
-    // takes the draft in pieces while the rest is rendered (a 100,000-event draft is 32 MB).
+    // Written first: a draft that could not be written was not exported.
     let (sink, shown): (Box<dyn Write + Send>, _) = match output {
         Some(path) => {
             let file = std::fs::File::create(path)
@@ -38,9 +37,7 @@ pub fn run(
         }
         None => (Box::new(std::io::stdout()), None),
     };
-    let (findings, written) = write_draft(sink, |emit| {
-        postmortem::render_chunked(format, journal.records(), incident, now, emit)
-    });
+    let (findings, written) = postmortem::write_to(format, journal.records(), incident, now, sink);
     let recorded_path = match (written, output) {
         (Ok(()), _) => shown,
         // A closed pipe (`warroom export ID | head`) is the reader's choice.
@@ -83,31 +80,6 @@ pub fn run(
     // allocations each) took a tenth of its export; the memory goes back with the process.
     std::mem::forget(journal);
     Ok(())
-}
-
-/// Runs `render` on this thread while another writes each piece it emits to `sink`; the
-/// findings, and whether every piece was written and flushed.
-fn write_draft<T>(
-    mut sink: Box<dyn Write + Send>,
-    render: impl FnOnce(&mut dyn FnMut(String)) -> T,
-) -> (T, std::io::Result<()>) {
-    let (tx, rx) = std::sync::mpsc::sync_channel::<String>(4);
-    let writer = std::thread::spawn(move || -> std::io::Result<()> {
-        for piece in rx {
-            sink.write_all(piece.as_bytes())?;
-        }
-        sink.flush()
-    });
-    // Once the writer has failed it stops listening: the rest is rendered and dropped, and
-    // its error is what is reported.
-    let out = render(&mut |piece| {
-        let _ = tx.send(piece);
-    });
-    drop(tx);
-    let written = writer
-        .join()
-        .unwrap_or_else(|_| Err(std::io::Error::other("the writer stopped")));
-    (out, written)
 }
 
 fn incident_open(journal: &crate::journal::FileJournal) -> bool {

@@ -20,18 +20,9 @@ fn client(ctx: &Context) -> Result<(PagerDuty, crate::config::PagerDutyConfig), 
             ctx.paths.config_file.display()
         ))
     })?;
-    let token = config
-        .token()
-        .map_err(|e| Failure::bad_input(format!("pagerduty.token_env: {e}")))?;
     let http = crate::backends::http_client().map_err(Failure::runtime)?;
-    let pd = PagerDuty::new(
-        http,
-        &config.url(),
-        &token,
-        config.from.get_ref(),
-        Duration::from_secs(10),
-    )
-    .map_err(|e| Failure::bad_input(format!("pagerduty: {e}")))?;
+    let pd = PagerDuty::from_config(http, &config, Duration::from_secs(10))
+        .map_err(Failure::bad_input)?;
     Ok((pd, config))
 }
 

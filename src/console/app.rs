@@ -352,21 +352,15 @@ fn pagerduty_client(
         .pagerduty
         .as_ref()
         .ok_or("no [pagerduty] section in config.toml")?;
-    let token = config
-        .token()
-        .map_err(|e| format!("pagerduty.token_env: {e}"))?;
     let client = match &delivery.client {
         Some(c) => c.clone(),
         None => crate::backends::http_client()?,
     };
-    let pd = crate::backends::pagerduty::PagerDuty::new(
+    let pd = crate::backends::pagerduty::PagerDuty::from_config(
         client,
-        &config.url(),
-        &token,
-        config.from.get_ref(),
+        config,
         std::time::Duration::from_secs(10),
-    )
-    .map_err(|e| format!("pagerduty: {e}"))?;
+    )?;
     Ok((pd, config.service_ids.clone()))
 }
 
@@ -383,26 +377,20 @@ fn export_copy(
             reason: "the incident has no opening entry yet".into(),
         };
     };
-    let (text, findings) = crate::postmortem::render(
+    match crate::postmortem::write_file(
         ExportFormat::Markdown,
         entries,
         &incident,
         chrono::Utc::now(),
-    );
-    let dir = dir.unwrap_or_else(|| std::path::PathBuf::from("."));
-    let path = dir.join(crate::postmortem::file_name(&id, ExportFormat::Markdown));
-    let path = std::path::absolute(&path).unwrap_or(path);
-    match std::fs::write(&path, text) {
-        Ok(()) => Action::Exported {
+        dir.as_deref(),
+    ) {
+        Ok((path, findings)) => Action::Exported {
             id,
-            path: path.display().to_string(),
+            path,
             findings: findings.len(),
             still_open: !incident.is_resolved(),
         },
-        Err(e) => Action::ExportFailed {
-            id,
-            reason: format!("cannot write {}: {e}", path.display()),
-        },
+        Err(reason) => Action::ExportFailed { id, reason },
     }
 }
 

@@ -1,7 +1,7 @@
 //! The blameless post-mortem draft: a pure render of an incident from its journal entries, the
 //! incident folded from them, and a fixed `now` (the time of export, which ends the durations
-//! of an incident still open). No I/O here: the CLI and the console write the result and
-//! journal the export.
+//! of an incident still open). The only I/O is in [`write`], which writes a draft to a file or
+//! a stream; the CLI and the console journal the export.
 //!
 //! [`Report::build`] computes every fact once; [`markdown`] and [`json`] render that one value,
 //! so the two formats always say the same thing. [`blameless`] flags blameful phrasing for
@@ -12,6 +12,7 @@ pub mod json;
 pub mod markdown;
 mod measures;
 mod report;
+pub mod write;
 
 pub use blameless::{BlamelessCheck, Finding, Rule};
 pub use report::{
@@ -19,6 +20,7 @@ pub use report::{
     Messaging, Note, Report, Responder, Response, ServiceImpact, ServicePeriod, SeverityPeriod,
     SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
+pub use write::{write_file, write_to};
 
 use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};

@@ -5,3 +5,15 @@ pub mod receiver;
 pub mod release;
 pub mod servers;
 pub mod tmux;
+
+/// Whether `pid` runs (exists and is neither a zombie nor dead), per /proc.
+pub fn alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+        !matches!(
+            s.rsplit(')')
+                .next()
+                .and_then(|r| r.split_whitespace().next()),
+            Some("Z") | Some("X")
+        )
+    })
+}

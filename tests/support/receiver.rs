@@ -76,4 +76,16 @@ impl Receiver {
     pub fn received(&self) -> Vec<String> {
         self.bodies.lock().unwrap().clone()
     }
+
+    /// The body of request `n` (from 0), waiting up to `within` for it; fails naming `what`.
+    pub fn nth_body(&self, n: usize, within: Duration, what: &str) -> String {
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(b) = self.received().get(n) {
+                return b.clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }

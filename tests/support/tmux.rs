@@ -281,14 +281,4 @@ pub fn children_named(parent: u32, name: &str) -> Vec<u32> {
     out
 }
 
-/// Whether `pid` runs (exists and is neither a zombie nor dead).
-pub fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        !matches!(
-            s.rsplit(')')
-                .next()
-                .and_then(|r| r.split_whitespace().next()),
-            Some("Z") | Some("X")
-        )
-    })
-}
+pub use super::alive;

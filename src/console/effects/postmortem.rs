@@ -6,7 +6,7 @@ use crate::console::action::Action;
 use crate::domain::{Event, ExportFormat};
 use crate::journal::Journal;
 use chrono::Utc;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 impl JournalWorker {
     pub(super) fn export(&mut self, id: &str, format: ExportFormat, dir: Option<&Path>) {
@@ -36,14 +36,11 @@ impl JournalWorker {
         };
         let still_open = !incident.is_resolved();
         let now = Utc::now();
-        let (text, findings) = crate::postmortem::render(format, journal.records(), incident, now);
-        let dir = dir.map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let path = dir.join(crate::postmortem::file_name(id, format));
-        let path = std::path::absolute(&path).unwrap_or(path);
-        if let Err(e) = std::fs::write(&path, text) {
-            return failed(self, format!("cannot write {}: {e}", path.display()));
-        }
-        let shown = path.display().to_string();
+        let (shown, findings) =
+            match crate::postmortem::write_file(format, journal.records(), incident, now, dir) {
+                Ok(written) => written,
+                Err(e) => return failed(self, e),
+            };
         let event = Event::PostmortemExported {
             format,
             path: Some(shown.clone()),
