@@ -18,6 +18,7 @@ mod actions_verify_live;
 mod alertmanager_live;
 mod alerts_in_incident;
 mod backend_failures;
+mod bad_durations;
 mod blast_radius;
 mod blast_radius_live;
 mod cli_alerts;
