@@ -21,6 +21,7 @@ mod backend_failures;
 mod bad_durations;
 mod blast_radius;
 mod blast_radius_live;
+mod broken_pipe;
 mod cli_alerts;
 mod cli_bad_input;
 mod cli_export;

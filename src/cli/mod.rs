@@ -4,6 +4,30 @@
 //! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
 //! naming what was wrong.
 
+/// `println!` for the verbs: through [`out::print`], so a closed pipe ends warroom quietly
+/// instead of panicking (the standard macro's behaviour). Defined before the verbs' modules,
+/// it is the `println!` every one of them uses.
+macro_rules! println {
+    () => {
+        $crate::cli::out::print(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` for the verbs: a closed standard error is ignored rather than a panic.
+macro_rules! eprintln {
+    () => {
+        $crate::cli::out::eprint(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::eprint(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+pub mod out;
+
 mod actions;
 mod alerts;
 mod blast;
