@@ -31,12 +31,8 @@ fn start(
         Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
     let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = theme::Theme::select(
-        theme_name.or(config.theme.as_deref()),
-        ctx.paths.config_dir(),
-        no_color,
-    )
-    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let theme = theme::Theme::select(theme_name, &config, ctx.paths.config_dir(), no_color)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
     state.cadence = config.cadence;
     Ok((config, theme, state))
