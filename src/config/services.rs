@@ -72,12 +72,13 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
         ConfigError::at(path, text, span.start, reason)
     };
     let mut services: Vec<Service> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for e in file.services {
         let name = e.name.get_ref().trim().to_string();
         if name.is_empty() {
             return Err(at(e.name.span(), "service.name: empty".into()));
         }
-        if services.iter().any(|s| s.name == name) {
+        if !names.insert(name.clone()) {
             return Err(at(
                 e.name.span(),
                 format!("service.name: '{name}' is defined twice"),
