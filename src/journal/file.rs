@@ -535,12 +535,13 @@ fn check_author(by: &str) -> Result<(), Rejected> {
     Ok(())
 }
 
-/// `INC-7`, `inc-7` or `7` → `INC-7`; anything else is not an incident ID.
+/// `INC-7`, `inc-7`, `INC7`, `inc7` or `7` → `INC-7`; anything else is not an incident ID.
 pub fn normalize_id(id: &str) -> Option<String> {
     let t = id.trim();
     let digits = t
         .strip_prefix("INC-")
         .or_else(|| t.strip_prefix("inc-"))
+        .or_else(|| t.strip_prefix("INC").or_else(|| t.strip_prefix("inc")))
         .unwrap_or(t);
     let n: u64 =
         (!digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()))
