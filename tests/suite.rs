@@ -6,6 +6,7 @@
 //! Run one file's tests with `cargo test --test suite console_views::`.
 
 mod common;
+mod fuzz_targets;
 mod postmortem_fixture;
 mod share_common;
 mod support;
@@ -22,10 +23,12 @@ mod bad_durations;
 mod blast_radius;
 mod blast_radius_live;
 mod broken_pipe;
+mod catalog_cycles;
 mod cli_alerts;
 mod cli_bad_input;
 mod cli_export;
 mod cli_incident_lifecycle;
+mod cli_usability;
 mod concurrent_appenders;
 mod config_errors;
 mod config_reference;
@@ -44,6 +47,7 @@ mod e2e_console;
 mod e2e_demo;
 mod e2e_status_updates;
 mod follower_role;
+mod fuzz_smoke;
 mod grafana_paths;
 mod journal_damage;
 mod journal_large;

@@ -177,19 +177,7 @@ impl Theme {
         if user.is_file()
             && let Some(text) = crate::config::read_text(&user)?
         {
-            let at = |offset: usize, reason: String| ConfigError::at(&user, &text, offset, reason);
-            let file: ThemeFile = parse_toml(&user, &text)?;
-            let base = match &file.extends {
-                Some(b) => Some(Theme::built_in(b.get_ref()).ok_or_else(|| {
-                    at(
-                        b.span().start,
-                        format!("extends: no built-in theme '{}' ({})", b.get_ref(), names()),
-                    )
-                })?),
-                None => Theme::built_in("default"),
-            };
-            return Theme::from_file(name, file, base)
-                .map_err(|(offset, reason)| at(offset, reason));
+            return Theme::parse(name, &user, &text);
         }
         Theme::built_in(name).ok_or_else(|| {
             let reason = format!(
@@ -207,6 +195,22 @@ impl Theme {
                 None => config.theme_error(format!("theme: {reason}")),
             }
         })
+    }
+
+    /// A user theme file's text, read from `path`; every error names file, line and column.
+    pub fn parse(name: &str, path: &Path, text: &str) -> Result<Theme, ConfigError> {
+        let at = |offset: usize, reason: String| ConfigError::at(path, text, offset, reason);
+        let file: ThemeFile = parse_toml(path, text)?;
+        let base = match &file.extends {
+            Some(b) => Some(Theme::built_in(b.get_ref()).ok_or_else(|| {
+                at(
+                    b.span().start,
+                    format!("extends: no built-in theme '{}' ({})", b.get_ref(), names()),
+                )
+            })?),
+            None => Theme::built_in("default"),
+        };
+        Theme::from_file(name, file, base).map_err(|(offset, reason)| at(offset, reason))
     }
 
     /// The theme `file` describes over `base`; an error gives the byte offset it is about.
