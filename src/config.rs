@@ -135,8 +135,11 @@ pub struct Places {
     theme: Option<(usize, usize)>,
     /// (mode, key) → where the key is written and where its command is; the key `""` is the
     /// mode's own name.
-    keys: std::collections::BTreeMap<(String, String), ((usize, usize), (usize, usize))>,
+    keys: std::collections::BTreeMap<(String, String), (LineColumn, LineColumn)>,
 }
+
+/// 1-based line and column.
+type LineColumn = (usize, usize);
 
 /// Which part of a key override a problem is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
