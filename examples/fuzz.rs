@@ -53,8 +53,11 @@ fn main() -> std::process::ExitCode {
         let mut failures: BTreeSet<String> = BTreeSet::new();
         let mut batches = 0u64;
         while started.elapsed() < Duration::from_secs(seconds) {
-            if let Err(e) = (t.run)(batch, seed, &tried) {
-                failures.insert(e);
+            if let Err(e) = (t.run)(batch, seed, &tried)
+                && failures.insert(e.clone())
+            {
+                // Said at once, so a long run can be watched.
+                eprintln!("{}: FAILED (seed {seed}): {e}", t.name);
             }
             batches += 1;
             seed = seed
