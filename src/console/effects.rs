@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 mod postmortem;
+pub use postmortem::export_copy;
 
 /// How often other processes' appends are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(400);

@@ -28,6 +28,11 @@ impl FileStore {
         }
     }
 
+    /// The data directory itself.
+    pub fn data_dir(&self) -> &Path {
+        &self.root
+    }
+
     pub fn incidents_dir(&self) -> PathBuf {
         self.root.join("incidents")
     }
