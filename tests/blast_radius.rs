@@ -192,7 +192,7 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
         "checkout".into(),
         BTreeMap::from([("error ratio".to_string(), 0.05)]),
     );
-    let b = blast_radius(&catalog, &[], &m);
+    let b = blast_radius::<Alert>(&catalog, &[], &m);
     let c = b.get("checkout").unwrap();
     assert_eq!(c.state, ServiceState::Degraded);
     assert_eq!(
@@ -216,7 +216,7 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
         BTreeMap::from([("error ratio".to_string(), 0.5)]),
     );
     assert_eq!(
-        blast_radius(&catalog, &[], &m)
+        blast_radius::<Alert>(&catalog, &[], &m)
             .get("checkout")
             .unwrap()
             .state,
@@ -227,7 +227,7 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
         BTreeMap::from([("error ratio".to_string(), f64::NAN)]),
     );
     assert_eq!(
-        blast_radius(&catalog, &[], &m)
+        blast_radius::<Alert>(&catalog, &[], &m)
             .get("checkout")
             .unwrap()
             .state,

@@ -40,11 +40,14 @@ pub struct Delivery {
 /// not ten thousand rows).
 pub fn views_json(state: &State, now: chrono::DateTime<chrono::Utc>) -> String {
     const MAX_ALERTS: usize = 1000;
-    let alerts = state.alert_rows().to_vec();
+    let alerts = state.alert_rows();
     let total = alerts.len();
     serde_json::json!({
         "at": now,
-        "alerts": alerts.into_iter().take(MAX_ALERTS).collect::<Vec<_>>(),
+        "alerts": alerts[..total.min(MAX_ALERTS)]
+            .iter()
+            .map(|a| &**a)
+            .collect::<Vec<&crate::domain::Alert>>(),
         "alerts_total": total,
         "blast": state.blast,
     })

@@ -320,14 +320,17 @@ pub type MetricValues = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// Computes the blast radius. With an empty catalog, services are discovered from the
 /// `service` label of the alerts.
-pub fn blast_radius(
+pub fn blast_radius<A: AsRef<Alert>>(
     catalog: &ServiceCatalog,
-    alerts: &[Alert],
+    alerts: &[A],
     metrics: &MetricValues,
 ) -> BlastRadius {
     let discovered;
     let catalog = if catalog.services.is_empty() {
-        let names: BTreeSet<&str> = alerts.iter().filter_map(|a| a.label("service")).collect();
+        let names: BTreeSet<&str> = alerts
+            .iter()
+            .filter_map(|a| a.as_ref().label("service"))
+            .collect();
         discovered = ServiceCatalog {
             services: names.into_iter().map(Service::discovered).collect(),
         };
@@ -355,6 +358,7 @@ pub fn blast_radius(
     let mut unmapped = Vec::new();
     for a in alerts
         .iter()
+        .map(AsRef::as_ref)
         .filter(|a| a.is_firing() || a.state == AlertState::Pending)
     {
         let mut mapped = false;
