@@ -5,7 +5,8 @@
 //! `blast_radius_changed` event. Heap bytes are counted by a global allocator: the peak over
 //! the polls, and what stays live between them.
 //!
-//! Run: `cargo bench --bench alert_board`
+//! Run: `cargo bench --bench alert_board` (writes target/criterion/alert_board/memory.json for
+//! benches/run-all.sh).
 
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
@@ -182,4 +183,15 @@ fn main() {
         vm_hwm()
     );
     assert!(state.alert_rows().len() == ALERTS);
+    // For benches/run-all.sh's summary.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .map(|t| t.join("criterion").join("alert_board"))
+        .unwrap_or_else(|| "target/criterion/alert_board".into());
+    let result = json!({ "peak_bytes": peak, "live_bytes": live, "line_bytes": line });
+    if let Err(e) = std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(dir.join("memory.json"), result.to_string()))
+    {
+        eprintln!("alert_board: cannot write {}: {e}", dir.display());
+    }
 }

@@ -130,12 +130,9 @@ fn a_read_only_console_neither_exports_nor_adds_follow_ups() {
     }
 }
 
-#[test]
-fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let store = FileStore::new(data.path());
-    let mut journal = store
+/// INC-1, "Checkout 500s", opened by alice at 0:00.
+fn checkout(store: &FileStore) -> warroom::journal::FileJournal {
+    store
         .create(
             "alice",
             at(0, 0),
@@ -143,7 +140,15 @@ fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
             warroom::domain::Severity::Sev1,
             None,
         )
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = FileStore::new(data.path());
+    let mut journal = checkout(&store);
     for (m, e) in [
         (
             1,
@@ -233,15 +238,7 @@ fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
 fn neither_the_console_nor_a_follower_writes_its_draft_inside_the_data_directory() {
     let data = tempfile::tempdir().unwrap();
     let store = FileStore::new(data.path());
-    let mut journal = store
-        .create(
-            "alice",
-            at(0, 0),
-            "Checkout 500s",
-            warroom::domain::Severity::Sev1,
-            None,
-        )
-        .unwrap();
+    let mut journal = checkout(&store);
     journal
         .append("alice", at(1, 0), Event::Resolved { summary: None })
         .unwrap();

@@ -331,19 +331,24 @@ async fn every_reader_refuses(
     assert!(torn_files(data, id).is_empty(), "{what} was moved aside");
 }
 
-#[tokio::test]
-async fn every_damaged_line_that_ends_in_a_newline_is_refused_never_moved_aside() {
-    let data = tempfile::tempdir().unwrap();
-    let data = data.path();
+/// [`ten_entries`], shared: its ID, its share token and its journal's bytes.
+fn shared_ten_entries(data: &Path) -> (String, String, Vec<u8>) {
     let id = ten_entries(data);
-    let path = journal_path(data, &id);
     let token = warroom::share::tokens::issue(
         &data.join("incidents").join(&id),
         "alice",
         chrono::Utc::now(),
     )
     .unwrap();
-    let whole = std::fs::read(&path).unwrap();
+    let whole = std::fs::read(journal_path(data, &id)).unwrap();
+    (id, token, whole)
+}
+
+#[tokio::test]
+async fn every_damaged_line_that_ends_in_a_newline_is_refused_never_moved_aside() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (id, token, whole) = shared_ten_entries(data);
     let lines = lines_of(&whole);
 
     // A line that ends in a newline was written whole (the newline is the last byte of one
@@ -376,15 +381,8 @@ async fn every_damaged_line_that_ends_in_a_newline_is_refused_never_moved_aside(
 async fn every_byte_of_a_line_is_proved_not_only_its_event() {
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    let id = ten_entries(data);
+    let (id, token, whole) = shared_ten_entries(data);
     let path = journal_path(data, &id);
-    let token = warroom::share::tokens::issue(
-        &data.join("incidents").join(&id),
-        "alice",
-        chrono::Utc::now(),
-    )
-    .unwrap();
-    let whole = std::fs::read(&path).unwrap();
     let lines = lines_of(&whole);
 
     // Edits that leave seq, at, by, event, prev and hash reading the same, so the hash still
