@@ -4,7 +4,7 @@
 //! secrets redacted. A timeout or a cancel stops the whole group — SIGTERM, then SIGKILL after
 //! a short grace — and says so; so does a finished run that leaves processes behind.
 
-use super::{Cancel, OutputLine, RunResult, Sink, Stream};
+use super::{Cancel, OutputLine, Redactor, RunResult, Sink, Stream};
 use crate::domain::ActionOutcome;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
@@ -110,10 +110,12 @@ pub(super) async fn run(
     let mut guard = GroupGuard { pgid };
     let (tx, mut lines) = mpsc::channel::<(Stream, String)>(256);
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(read_lines(out, Stream::Stdout, tx.clone()));
+        let redactor = sink.redactor().clone();
+        tokio::spawn(read_lines(out, Stream::Stdout, redactor, tx.clone()));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(read_lines(err, Stream::Stderr, tx.clone()));
+        let redactor = sink.redactor().clone();
+        tokio::spawn(read_lines(err, Stream::Stderr, redactor, tx.clone()));
     }
     drop(tx);
 
@@ -236,10 +238,12 @@ async fn drain(
     }
 }
 
-/// Reads `r` and sends each line (without its line ending) as it completes.
+/// Reads `r` and sends each line (without its line ending) as it completes; a line longer
+/// than [`MAX_LINE_BYTES`] in pieces, cut where no secret straddles two of them.
 async fn read_lines<R: AsyncRead + Unpin>(
     mut r: R,
     stream: Stream,
+    redactor: Redactor,
     tx: mpsc::Sender<(Stream, String)>,
 ) {
     let mut buf: Vec<u8> = Vec::new();
@@ -256,11 +260,11 @@ async fn read_lines<R: AsyncRead + Unpin>(
                 return;
             }
         }
-        if buf.len() > MAX_LINE_BYTES {
-            let piece: Vec<u8> = std::mem::take(&mut buf);
-            if tx.send((stream, text_of(&piece))).await.is_err() {
-                return;
-            }
+        if buf.len() > MAX_LINE_BYTES
+            && let Some(piece) = redactor.cut_piece(&mut buf)
+            && tx.send((stream, piece)).await.is_err()
+        {
+            return;
         }
     }
     if !buf.is_empty() {

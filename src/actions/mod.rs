@@ -132,6 +132,10 @@ impl Sink {
         let _ = self.out.send(line);
     }
 
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+
     pub(crate) fn warroom(&mut self, text: String) {
         self.line(Stream::Warroom, text);
     }
