@@ -8,6 +8,7 @@
 
 pub mod exec;
 pub mod http;
+mod procs;
 pub mod redact;
 pub mod runbook;
 pub mod verify;
