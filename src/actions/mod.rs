@@ -9,7 +9,7 @@
 pub mod exec;
 pub mod http;
 mod procs;
-pub mod redact;
+pub use crate::domain::redact;
 pub mod runbook;
 pub mod verify;
 

@@ -654,6 +654,7 @@ impl CompensatingAction {
         let mut lookup = |var: &str| -> Option<String> {
             match env(var).filter(|v| !v.is_empty()) {
                 Some(v) => {
+                    crate::config::secrets::remember(&v);
                     secrets.push(v.clone());
                     Some(v)
                 }

@@ -10,6 +10,7 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+pub mod redact;
 mod update_draft;
 mod vocab;
 

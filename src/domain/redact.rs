@@ -1,6 +1,7 @@
 //! Secrets out of sight: every value an action takes from warroom's environment (`${VAR}`)
 //! is replaced by `[redacted]` before its output goes anywhere — the stream on screen, the
-//! journal, and so every export of the log.
+//! journal, and so every export of the log; so is every configured secret (tokens, webhook
+//! URLs) in the text of a backend's error (`config::secrets`).
 
 /// What a secret is replaced by.
 pub const REDACTED: &str = "[redacted]";
@@ -24,6 +25,16 @@ impl Redactor {
         secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
         secrets.dedup();
         Redactor { secrets }
+    }
+
+    /// Adds one more secret (an empty one is ignored).
+    pub fn add(&mut self, secret: &str) {
+        if secret.is_empty() || self.secrets.iter().any(|s| s == secret) {
+            return;
+        }
+        self.secrets.push(secret.to_string());
+        self.secrets
+            .sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     }
 
     pub fn is_empty(&self) -> bool {
