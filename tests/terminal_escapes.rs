@@ -115,6 +115,19 @@ async fn alertmanager() -> MockServer {
         "status": {"state": "active", "silencedBy": [], "inhibitedBy": []},
         "receivers": [{"name": "x"}]
     }]);
+    // PagerDuty, on the same server: an incident whose title and service carry them too.
+    let mut pd = crate::support::pagerduty::incident("PEVIL01", 9, "triggered");
+    pd["title"] = serde_json::json!(format!("Checkout down{EVIL}"));
+    pd["summary"] = serde_json::json!(format!("[#9] Checkout down{EVIL}"));
+    pd["service"]["summary"] = serde_json::json!(format!("Checkout API{EVIL}"));
+    Mock::given(method("GET"))
+        .and(path("/incidents"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"incidents": [pd], "more": false})),
+        )
+        .mount(&server)
+        .await;
     Mock::given(method("GET"))
         .and(path("/api/v2/alerts"))
         .respond_with(ResponseTemplate::new(200).set_body_json(body))
@@ -134,7 +147,8 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
     std::fs::write(
         conf.join("config.toml"),
         format!(
-            "[[alertmanager]]\nname = \"am{esc}\"\nurl = \"{}\"\n\n[[webhook]]\nkind = \"json\"\nname = \"hook{esc}\"\nurl_env = \"UNSET_HOOK_VAR\"\n",
+            "[[alertmanager]]\nname = \"am{esc}\"\nurl = \"{}\"\n\n[[webhook]]\nkind = \"json\"\nname = \"hook{esc}\"\nurl_env = \"UNSET_HOOK_VAR\"\n\n[pagerduty]\ntoken_env = \"PD_EVIL_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{}\"\n",
+            am.uri(),
             am.uri()
         ),
     )
@@ -165,6 +179,7 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
         vec!["export", "INC-1"],
         vec!["done", "INC-1", "T1"],
         vec!["handoff", "INC-1", "dave"],
+        vec!["pagerduty", "list"],
         // Error messages that quote what was typed.
         vec!["log", "INC-9\x1b]2;owned\x07"],
         vec!["severity", "INC-1", "sev\x1b[2J9"],
@@ -180,6 +195,7 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
             move || {
                 let mut c = common::warroom_std(&data, "alice");
                 c.env("WARROOM_CONFIG", &config)
+                    .env("PD_EVIL_TOKEN", "pd-token")
                     .env("TZ", "UTC")
                     .args(&args);
                 (args, c.output().unwrap())
@@ -194,6 +210,12 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
         assert_clean(&format!("warroom {what} (stdout)"), &out.stdout);
         assert_clean(&format!("warroom {what} (stderr)"), &out.stderr);
     }
+    let pd_list = String::from_utf8_lossy(&outputs[11].1.stdout).into_owned();
+    assert!(
+        pd_list.contains("Checkout down·]52;c;"),
+        "{pd_list}{}",
+        String::from_utf8_lossy(&outputs[11].1.stderr)
+    );
     let export = &outputs[8].1;
     assert!(
         String::from_utf8_lossy(&export.stderr).contains("review before sharing"),
@@ -255,6 +277,7 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
         vec!["blast", "INC-1", "--json"],
         vec!["alerts", "--json"],
         vec!["actions", "--json"],
+        vec!["pagerduty", "list", "--json"],
         vec!["export", "INC-1", "--format", "json"],
     ] {
         let out = tokio::task::spawn_blocking({
@@ -262,7 +285,9 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
             let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
             move || {
                 let mut c = common::warroom_std(&data, "alice");
-                c.env("WARROOM_CONFIG", &config).args(&args);
+                c.env("WARROOM_CONFIG", &config)
+                    .env("PD_EVIL_TOKEN", "pd-token")
+                    .args(&args);
                 c.output().unwrap()
             }
         })

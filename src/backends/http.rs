@@ -376,15 +376,19 @@ pub(crate) fn one_line(s: &str) -> String {
     one_line_cut(s, 200)
 }
 
-/// `s` on one line (control characters and runs of white space become one space), at most
-/// `max` characters: text from a server is not ours to trust on a terminal.
+/// `s` on one line (runs of white space, line breaks included, become one space; any other
+/// control character is shown as `·`, see [`crate::domain::for_terminal`]), at most `max`
+/// characters: text from a server is not ours to trust on a terminal.
 pub(crate) fn one_line_cut(s: &str, max: usize) -> String {
     let line: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
         .take(max)
         .collect();
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::domain::for_terminal_line(&line)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `null` reads as the default, like an absent field.

@@ -285,10 +285,5 @@ async fn deliver_pagerduty(
 
 /// A response body cut to one readable line (Slack answers `invalid_payload`, others HTML).
 fn summarize(body: &str) -> String {
-    let one: String = body
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    one.trim().to_string()
+    super::http::one_line(body)
 }
