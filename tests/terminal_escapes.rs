@@ -180,6 +180,7 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
         vec!["done", "INC-1", "T1"],
         vec!["handoff", "INC-1", "dave"],
         vec!["pagerduty", "list"],
+        vec!["run", "INC-1", "flag-off", "--yes"],
         // Error messages that quote what was typed.
         vec!["log", "INC-9\x1b]2;owned\x07"],
         vec!["severity", "INC-1", "sev\x1b[2J9"],
@@ -215,6 +216,11 @@ async fn no_text_verb_sends_a_control_character_from_outside_to_the_terminal() {
         pd_list.contains("Checkout down·]52;c;"),
         "{pd_list}{}",
         String::from_utf8_lossy(&outputs[11].1.stderr)
+    );
+    let ran = String::from_utf8_lossy(&outputs[12].1.stdout).into_owned();
+    assert!(
+        ran.contains("off·]2;owned··2J"),
+        "warroom run shows the action's output: {ran}"
     );
     let export = &outputs[8].1;
     assert!(
