@@ -26,6 +26,29 @@ macro_rules! eprintln {
     };
 }
 
+/// `println!` for text a person reads: every control character that came with the text
+/// (a title, a label, a server's words) is shown as `·`, never sent
+/// ([`crate::domain::for_terminal`]); line breaks and tabs stay.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        println!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` as [`say!`] is `println!`.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
+    };
+}
+
+/// `println!` of JSON text: DEL and C1 escaped as well (`serde_json` escapes the rest).
+macro_rules! say_json {
+    ($json:expr) => {
+        println!("{}", $crate::domain::json_for_terminal(&$json))
+    };
+}
+
 pub mod out;
 
 mod actions;
@@ -410,12 +433,28 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
-    match Cli::parse().with_env().and_then(run) {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A usage error quotes what was typed: shown, never obeyed by the terminal. Help and
+        // the version (clap's own text) go out as clap writes them.
+        Err(e) if e.use_stderr() => {
+            use std::io::Write;
+            let text = e.render().to_string();
+            let _ = write!(std::io::stderr(), "{}", crate::domain::for_terminal(&text));
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        Err(e) => e.exit(),
+    };
+    match cli.with_env().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             // A plain write: eprintln! panics when stderr is a terminal that has gone away.
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "warroom: {}", f.message);
+            let _ = writeln!(
+                std::io::stderr(),
+                "warroom: {}",
+                crate::domain::for_terminal(&f.message)
+            );
             ExitCode::from(f.code)
         }
     }
@@ -546,6 +585,6 @@ impl Context {
 /// Prints the journal's warnings (a torn line moved aside, …) to standard error.
 fn warn_all(journal: &mut dyn crate::journal::Journal) {
     for w in journal.take_warnings() {
-        eprintln!("warroom: warning: {w}");
+        say_err!("warroom: warning: {w}");
     }
 }

@@ -395,7 +395,11 @@ fn services_toml(cases: u32, seed: u64, tried: &AtomicU64) -> Result<(), String>
         if let Some(catalog) = located(warroom::config::parse_services(path, &text))? {
             let _ = catalog.cycles();
             let _ = catalog.unknown_dependencies();
-            let _ = warroom::domain::blast_radius(&catalog, &[], &Default::default());
+            let _ = warroom::domain::blast_radius::<warroom::domain::Alert>(
+                &catalog,
+                &[],
+                &Default::default(),
+            );
         }
         Ok(())
     })
