@@ -10,6 +10,7 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+mod number;
 mod update_draft;
 mod vocab;
 
@@ -27,7 +28,8 @@ pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
     Task, TaskState, check_opening, check_pagerduty_id,
 };
-pub use update_draft::{handoff_summary, status_update_draft};
+pub use number::{human_number, humanize_numbers};
+pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 
 /// Longest text accepted in one note or status update (bytes). Generous enough for a pasted

@@ -164,21 +164,21 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 let minutes = if d == '2' { 2 } else { 5 };
                 return append(state, Event::StatusUpdateSnoozed { minutes }, false);
             }
+            if purpose == Purpose::StatusUpdate
+                && key.modifiers.contains(KeyModifiers::ALT)
+                && key.code == KeyCode::Char('i')
+                && let Some(c) = state.current.as_ref()
+                && let Some(i) = c.incident.as_ref()
+            {
+                // The details the short draft leaves out, inserted at the end.
+                let details = status_update_details(i, &c.entries, now);
+                text.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                text.move_cursor(ratatui_textarea::CursorMove::End);
+                text.insert_str(format!("\n\n{}", details.trim_end()));
+                return saved_edit(state, purpose, text, now);
+            }
             if text.input(key) {
-                let draft = Draft {
-                    purpose,
-                    text: text_of(&text),
-                    saved_at: now,
-                };
-                state.modal = Some(Modal::Editor { purpose, text });
-                if let Some(c) = state.current.as_mut() {
-                    c.draft = Some(draft.clone());
-                    return vec![Effect::SaveDraft {
-                        id: c.id.clone(),
-                        draft,
-                    }];
-                }
-                return vec![];
+                return saved_edit(state, purpose, text, now);
             }
             state.modal = Some(Modal::Editor { purpose, text });
             vec![]
@@ -367,6 +367,31 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             state.modal = Some(Modal::Palette { query, selected });
             vec![]
         }
+    }
+}
+
+/// The editor after a change, its text saved as a draft (nothing typed is lost).
+fn saved_edit(
+    state: &mut State,
+    purpose: Purpose,
+    text: ratatui_textarea::TextArea<'static>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let draft = Draft {
+        purpose,
+        text: text_of(&text),
+        saved_at: now,
+    };
+    state.modal = Some(Modal::Editor { purpose, text });
+    match state.current.as_mut() {
+        Some(c) => {
+            c.draft = Some(draft.clone());
+            vec![Effect::SaveDraft {
+                id: c.id.clone(),
+                draft,
+            }]
+        }
+        None => vec![],
     }
 }
 
