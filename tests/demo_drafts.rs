@@ -253,3 +253,79 @@ async fn after_the_fix_the_prompted_update_is_short_and_says_state_action_effect
         "{full}"
     );
 }
+
+/// Every run of digits after a point longer than five: a float printed in full.
+fn long_decimals(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in text.split(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        if let Some((_, frac)) = word.split_once('.')
+            && frac.len() > 5
+            && frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            out.push(word.to_string());
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_post_mortem_of_the_demo_reads_for_people() {
+    let mut d = led_through_the_fix().await;
+    d.append(Event::Resolved {
+        summary: Some("Turning pricing-v2 off brought checkout back.".into()),
+    });
+    let entries = d.entries();
+    let i = d.incident().clone();
+    let now = d.demo.now();
+    let (md, _) =
+        warroom::postmortem::render(warroom::domain::ExportFormat::Markdown, &entries, &i, now);
+    // Verification values as a person writes them: as recorded (what the console's run
+    // pane and `warroom run` print), in the log's line, in the draft and in the JSON.
+    let verified: Vec<&Entry> = entries
+        .iter()
+        .filter(|e| matches!(e.event, Event::ActionVerified { .. }))
+        .collect();
+    assert_eq!(verified.len(), 1);
+    let line = verified[0].event.describe();
+    assert!(line.contains(" = 0.00"), "{line}");
+    assert_eq!(long_decimals(&line), Vec::<String>::new(), "{line}");
+    assert_eq!(
+        long_decimals(&verified[0].event.to_json()),
+        Vec::<String>::new()
+    );
+    assert_eq!(long_decimals(&md), Vec::<String>::new(), "{md}");
+    let (json, _) =
+        warroom::postmortem::render(warroom::domain::ExportFormat::Json, &entries, &i, now);
+    assert_eq!(long_decimals(&json), Vec::<String>::new(), "{json}");
+    // Each single role with the time it was held.
+    assert!(md.contains("- Commander: alice (10:00:30–end)"), "{md}");
+    // A trigger and root-cause section that asks, blamelessly.
+    let trigger = md
+        .split("## Trigger and root cause\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no trigger section:\n{md}"));
+    let trigger = &trigger[..trigger.find("\n## ").unwrap()];
+    assert!(trigger.contains('?'), "{trigger}");
+    assert!(
+        trigger.contains("flag-off"),
+        "the fix that worked: {trigger}"
+    );
+    // The external message: no internal service name, no chain of states, and the times.
+    let external = md
+        .split("### External\n\n")
+        .nth(1)
+        .unwrap()
+        .split("\n## ")
+        .next()
+        .unwrap();
+    for s in scenario::SERVICES {
+        let named = external
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .any(|w| w == s.name);
+        assert!(!named, "{} named in: {external}", s.name);
+    }
+    assert!(!external.contains("then"), "{external}");
+    assert!(!external.contains("at risk"), "{external}");
+    assert!(external.contains("10:0"), "{external}");
+    assert!(external.contains("resolved"), "{external}");
+}

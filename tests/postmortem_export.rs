@@ -283,6 +283,7 @@ fn the_markdown_parses_into_the_template_sections_and_a_timeline_table() {
             "Timeline",
             "Status updates",
             "Decisions and hypotheses",
+            "Trigger and root cause",
             "Contributing factors",
             "What went well",
             "What didn't go well",

@@ -161,7 +161,9 @@ pub(super) fn actions(incident: &Incident) -> Vec<Action> {
                     }
                     .to_string()
                 }),
-                verification_detail: verification.map(|v| v.detail.clone()),
+                // Readings recorded in full (`0.0018174245924825177`) read as people write them.
+                verification_detail: verification
+                    .map(|v| crate::domain::humanize_numbers(&v.detail)),
                 verified_at: verification.map(|v| v.at),
                 effective: !r.dry_run
                     && verification.is_some_and(|v| v.result == VerifyResult::Effective),
@@ -399,20 +401,24 @@ pub(super) fn messaging(r: &Report) -> Messaging {
     }
     internal.push_str("A blameless post-mortem draft is being written.");
 
+    Messaging {
+        internal,
+        external: external(r),
+    }
+}
+
+/// The message for customers: what they saw, from the customer-facing services' worst state
+/// only, in plain words and without any service's internal name; when; whether a fix is in
+/// place; and where it stands. What the journal cannot say is a bracketed blank.
+fn external(r: &Report) -> String {
     let facing: Vec<_> = r
         .impact
         .services
         .iter()
         .filter(|s| s.customer_facing)
         .collect();
-    let mut external = String::new();
-    if facing.is_empty() {
-        external.push_str(&format!(
-            "Between {} and {}, [describe what customers saw; no customer-facing service \
-             impact was recorded].",
-            day_time(r.opened_at),
-            r.resolved_at.map_or("now".to_string(), day_time)
-        ));
+    let (from, until) = if facing.is_empty() {
+        (Some(r.opened_at), r.resolved_at)
     } else {
         let from = facing.iter().map(|s| s.first_affected_at).min();
         let until = if facing.iter().all(|s| s.recovered_at.is_some()) {
@@ -420,36 +426,40 @@ pub(super) fn messaging(r: &Report) -> Messaging {
         } else {
             None
         };
-        let what: Vec<String> = facing
-            .iter()
-            .map(|s| {
-                let mut states: Vec<&str> = Vec::new();
-                for p in &s.periods {
-                    let w = state_words(p.state);
-                    if states.last() != Some(&w) {
-                        states.push(w);
-                    }
-                }
-                format!("{} was {}", s.service, states.join(", then "))
-            })
-            .collect();
-        external.push_str(&format!(
-            "{} {}, {}.",
-            match from {
-                Some(f) => format!("From {}", day_time(f)),
-                None => String::new(),
-            },
-            match until {
-                Some(u) => format!("to {}", day_time(u)),
-                None => "onwards".to_string(),
-            },
-            what.join(" and ")
+        (from, until.or(r.resolved_at))
+    };
+    let when = match (from, until) {
+        (Some(f), Some(u)) if f.date_naive() == u.date_naive() => format!(
+            "Between {} and {} UTC on {}",
+            f.format("%H:%M"),
+            u.format("%H:%M"),
+            f.format("%Y-%m-%d")
+        ),
+        (Some(f), Some(u)) => format!("Between {} and {}", day_time(f), day_time(u)),
+        (Some(f), None) => format!("Since {}", day_time(f)),
+        (None, _) => "[When]".to_string(),
+    };
+    let worst = facing.iter().map(|s| s.worst_state).min();
+    let what = match worst {
+        Some(ServiceState::Down) => {
+            "some customers could not use parts of our service [which ones, in customers' words]"
+        }
+        Some(ServiceState::Degraded) => {
+            "some customers saw errors or slow responses [where, in customers' words]"
+        }
+        _ => "[describe what customers saw; no customer-facing service impact was recorded]",
+    };
+    let mut text = format!("{when}, {what}.");
+    if let Some(at) = r.response.mitigated_at {
+        text.push_str(&format!(
+            " A fix was in place at {} UTC.",
+            at.format("%H:%M")
         ));
     }
-    external.push_str(if r.still_open {
+    text.push_str(if r.still_open {
         " We are working on it and will post another update."
     } else {
         " The issue is resolved."
     });
-    Messaging { internal, external }
+    text
 }
