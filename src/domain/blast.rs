@@ -20,6 +20,9 @@ pub struct Service {
     /// 1 is the most important.
     pub tier: u8,
     pub customer_facing: bool,
+    /// What customers call it (`services.toml` `public_name`), for messages to them.
+    #[serde(default)]
+    pub public_name: Option<String>,
     pub team: Option<String>,
     pub depends_on: Vec<String>,
     /// Alert labels that identify it (all must match); default `{ service = name }`.
@@ -44,6 +47,7 @@ impl Service {
             name: name.to_string(),
             tier: 3,
             customer_facing: false,
+            public_name: None,
             team: None,
             depends_on: Vec::new(),
             matchers: BTreeMap::from([("service".to_string(), name.to_string())]),
@@ -235,6 +239,9 @@ pub struct ServiceImpact {
     pub evidence: Vec<Evidence>,
     pub tier: u8,
     pub customer_facing: bool,
+    /// What customers call it, when the catalog says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
     pub team: Option<String>,
     /// Failing itself with no failing dependency to explain it: where to look first.
     pub root_suspect: bool,
@@ -429,6 +436,7 @@ pub fn blast_radius(
             evidence,
             tier: s.tier,
             customer_facing: s.customer_facing,
+            public_name: s.public_name.clone(),
             team: s.team.clone(),
             key_metric: key_metrics[n].take(),
         });
@@ -448,6 +456,9 @@ pub struct ServiceChange {
     pub to: ServiceState,
     #[serde(default)]
     pub customer_facing: bool,
+    /// What customers call the service (`public_name` in `services.toml`), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
     /// The evidence for the new state, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<String>,
@@ -481,6 +492,7 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: before,
                 to: s.state,
                 customer_facing: s.customer_facing,
+                public_name: s.public_name.clone(),
                 why: s.evidence.iter().map(Evidence::describe).collect(),
             });
         }
@@ -493,6 +505,7 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: *state,
                 to: ServiceState::Ok,
                 customer_facing: false,
+                public_name: None,
                 why: vec!["no longer reported".into()],
             });
         }

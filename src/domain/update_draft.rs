@@ -465,6 +465,7 @@ mod tests {
             from,
             to,
             customer_facing,
+            public_name: None,
             why: vec![],
         };
         use ServiceState::{AtRisk, Degraded, Down, Ok};

@@ -233,6 +233,7 @@ pub(super) fn engagement<E: AsRef<Entry>>(
 pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Vec<ServiceImpact> {
     struct Track {
         customer_facing: bool,
+        public_name: Option<String>,
         open: Option<(ServiceState, DateTime<Utc>)>,
         periods: Vec<ServicePeriod>,
         recovered_at: Option<DateTime<Utc>>,
@@ -256,11 +257,15 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
         for c in changes {
             let t = tracks.entry(c.service.as_str()).or_insert(Track {
                 customer_facing: c.customer_facing,
+                public_name: None,
                 open: None,
                 periods: Vec::new(),
                 recovered_at: None,
             });
             t.customer_facing = c.customer_facing;
+            if c.public_name.is_some() {
+                t.public_name = c.public_name.clone();
+            }
             if t.open.is_some_and(|(s, _)| s == c.to) {
                 continue;
             }
@@ -283,6 +288,7 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
             Some(ServiceImpact {
                 service: name.to_string(),
                 customer_facing: t.customer_facing,
+                public_name: t.public_name,
                 worst_state: t.periods.iter().map(|p| p.state).min()?,
                 first_affected_at: first,
                 recovered_at: t.recovered_at,
@@ -407,6 +413,75 @@ pub(super) fn messaging(r: &Report) -> Messaging {
     }
 }
 
+/// What customers saw, by the public names of the customer-facing services that were down
+/// (could not be used) or degraded (errors, slowness); services without a public name are
+/// "other parts of our service", never their internal name.
+fn customers_saw(facing: &[&ServiceImpact]) -> String {
+    let names = |state: ServiceState| -> (Vec<&str>, bool) {
+        let hit: Vec<&&ServiceImpact> = facing.iter().filter(|s| s.worst_state == state).collect();
+        let mut named: Vec<&str> = Vec::new();
+        for s in &hit {
+            if let Some(p) = s.public_name.as_deref()
+                && !named.contains(&p)
+            {
+                named.push(p);
+            }
+        }
+        let unnamed = hit.iter().any(|s| s.public_name.is_none());
+        (named, unnamed)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let (down, down_other) = names(ServiceState::Down);
+    match (down.is_empty(), down_other) {
+        (false, false) => parts.push(format!("some customers could not use {}", and_list(&down))),
+        (false, true) => parts.push(format!(
+            "some customers could not use {} and other parts of our service [which ones, in \
+             customers' words]",
+            and_list(&down)
+        )),
+        (true, true) => parts.push(
+            "some customers could not use parts of our service [which ones, in customers' words]"
+                .into(),
+        ),
+        (true, false) => {}
+    }
+    let (slow, slow_other) = names(ServiceState::Degraded);
+    let who = if parts.is_empty() {
+        "some customers"
+    } else {
+        "others"
+    };
+    match (slow.is_empty(), slow_other) {
+        (false, false) => parts.push(format!(
+            "{who} saw errors or slow responses from {}",
+            and_list(&slow)
+        )),
+        (false, true) => parts.push(format!(
+            "{who} saw errors or slow responses from {} and other parts of our service [which \
+             ones, in customers' words]",
+            and_list(&slow)
+        )),
+        (true, true) => parts.push(format!(
+            "{who} saw errors or slow responses [where, in customers' words]"
+        )),
+        (true, false) => {}
+    }
+    if parts.is_empty() {
+        return "[describe what customers saw; no customer-facing service impact was recorded]"
+            .into();
+    }
+    parts.join("; ")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
 /// The message for customers: what they saw, from the customer-facing services' worst state
 /// only, in plain words and without any service's internal name; when; whether a fix is in
 /// place; and where it stands. What the journal cannot say is a bracketed blank.
@@ -439,17 +514,7 @@ fn external(r: &Report) -> String {
         (Some(f), None) => format!("Since {}", day_time(f)),
         (None, _) => "[When]".to_string(),
     };
-    let worst = facing.iter().map(|s| s.worst_state).min();
-    let what = match worst {
-        Some(ServiceState::Down) => {
-            "some customers could not use parts of our service [which ones, in customers' words]"
-        }
-        Some(ServiceState::Degraded) => {
-            "some customers saw errors or slow responses [where, in customers' words]"
-        }
-        _ => "[describe what customers saw; no customer-facing service impact was recorded]",
-    };
-    let mut text = format!("{when}, {what}.");
+    let mut text = format!("{when}, {}.", customers_saw(&facing));
     if let Some(at) = r.response.mitigated_at {
         text.push_str(&format!(
             " A fix was in place at {} UTC.",

@@ -98,6 +98,8 @@ pub struct SeverityTime {
 pub struct ServiceImpact {
     pub service: String,
     pub customer_facing: bool,
+    /// What customers call it (`public_name` in `services.toml`), as last recorded.
+    pub public_name: Option<String>,
     pub worst_state: ServiceState,
     #[serde(serialize_with = "time")]
     pub first_affected_at: DateTime<Utc>,

@@ -62,6 +62,7 @@ fn change(service: &str, from: ServiceState, to: ServiceState, facing: bool) -> 
         from,
         to,
         customer_facing: facing,
+        public_name: None,
         why: vec![],
     }
 }

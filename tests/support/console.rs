@@ -368,6 +368,7 @@ pub fn leading_with_blast() -> State {
                         from: warroom::domain::ServiceState::Ok,
                         to: warroom::domain::ServiceState::Down,
                         customer_facing: true,
+                        public_name: None,
                         why: vec![],
                     }],
                 },
