@@ -215,6 +215,7 @@ impl Mix {
                             customer_facing: rng.below(2) == 0,
                             public_name: None,
                             why: vec!["alert HighErrorRate firing".into()],
+                            peak: None,
                         }],
                     }
                 }

@@ -117,12 +117,15 @@ impl Demo {
         alerts
     }
 
-    /// The blast radius of `alerts` and the metrics read now.
+    /// The blast radius of `alerts` and the metrics read now, with the key metrics' peaks
+    /// over their last 30 minutes, as the console computes it.
     pub(crate) async fn blast_of(&self, alerts: &[warroom::domain::Alert]) -> BlastRadius {
         let catalog = catalog();
-        let report = metrics::read(&self.prom(), &catalog, self.now(), false).await;
+        let report = metrics::read(&self.prom(), &catalog, self.now(), true).await;
         assert!(report.errors.is_empty(), "{:?}", report.errors);
-        blast_radius(&catalog, alerts, &report.values)
+        let mut blast = blast_radius(&catalog, alerts, &report.values);
+        warroom::domain::attach_peaks(&mut blast, &report.history, self.now());
+        blast
     }
 }
 

@@ -24,6 +24,8 @@ const LEADER: &str = "alice";
 pub(crate) struct Drill {
     pub demo: Demo,
     pub journal: FileJournal,
+    /// The highest checkout error ratio read at any poll.
+    pub checkout_peak: f64,
     _dir: tempfile::TempDir,
 }
 
@@ -41,6 +43,7 @@ impl Drill {
         Drill {
             demo,
             journal,
+            checkout_peak: 0.0,
             _dir: dir,
         }
     }
@@ -64,6 +67,7 @@ impl Drill {
 
     /// One poll of the console: linked alerts and the blast radius brought up to date.
     pub async fn observe(&mut self) {
+        self.checkout_peak = self.checkout_peak.max(self.demo.checkout_errors().await);
         let alerts = self.demo.alerts().await;
         let blast = self.demo.blast_of(&alerts).await;
         let now = self.demo.now();
@@ -296,7 +300,48 @@ async fn the_post_mortem_of_the_demo_reads_for_people() {
     assert_eq!(long_decimals(&md), Vec::<String>::new(), "{md}");
     let (json, _) =
         warroom::postmortem::render(warroom::domain::ExportFormat::Json, &entries, &i, now);
-    assert_eq!(long_decimals(&json), Vec::<String>::new(), "{json}");
+    // JSON numbers stay exact for programs; its texts read like the Markdown.
+    fn texts(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| texts(x, out)),
+            serde_json::Value::Object(o) => o.values().for_each(|x| texts(x, out)),
+            _ => {}
+        }
+    }
+    let mut strings = Vec::new();
+    texts(&serde_json::from_str(&json).unwrap(), &mut strings);
+    assert_eq!(long_decimals(&strings.join("\n")), Vec::<String>::new());
+    // Impact has the key metric's peak: checkout's errors reached about 30 %.
+    let row = md
+        .lines()
+        .find(|l| l.starts_with("| checkout |"))
+        .unwrap_or_else(|| panic!("no checkout row:\n{md}"));
+    let peak: f64 = row
+        .split("error ratio ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no peak in {row}"));
+    let read = d.checkout_peak;
+    assert!(read > 0.2, "the outage was real: {read}");
+    assert!(
+        (read * 0.9..=read * 1.01).contains(&peak),
+        "peak {peak}, highest read {read}: {row}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let checkout = v["impact"]["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "checkout")
+        .unwrap();
+    assert_eq!(checkout["peak"]["metric"], "error ratio", "{checkout}");
+    let json_peak = checkout["peak"]["value"].as_f64().unwrap();
+    assert!(
+        (read * 0.9..=read * 1.01).contains(&json_peak),
+        "{json_peak}"
+    );
     // Each single role with the time it was held.
     assert!(md.contains("- Commander: alice (10:00:30–end)"), "{md}");
     // A trigger and root-cause section that asks, blamelessly.

@@ -407,6 +407,7 @@ fn the_external_message_names_what_customers_know_and_ends_at_resolution() {
         customer_facing: facing,
         public_name: public.map(str::to_string),
         why: vec![],
+        peak: None,
     };
     let events = vec![
         (

@@ -247,6 +247,9 @@ pub struct ServiceImpact {
     pub root_suspect: bool,
     /// Latest value of the key metric, if it has one.
     pub key_metric: Option<(String, f64)>,
+    /// The key metric's highest recent value (see [`super::attach_peaks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_metric_peak: Option<super::MetricPeak>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -439,6 +442,7 @@ pub fn blast_radius(
             public_name: s.public_name.clone(),
             team: s.team.clone(),
             key_metric: key_metrics[n].take(),
+            key_metric_peak: None,
         });
     }
     impacts.sort_by(|a, b| (a.state, a.tier, &a.name).cmp(&(b.state, b.tier, &b.name)));
@@ -462,6 +466,9 @@ pub struct ServiceChange {
     /// The evidence for the new state, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<String>,
+    /// On a change to a better state: the key metric's peak in the period it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak: Option<super::MetricPeak>,
 }
 
 impl ServiceChange {
@@ -494,6 +501,10 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 customer_facing: s.customer_facing,
                 public_name: s.public_name.clone(),
                 why: s.evidence.iter().map(Evidence::describe).collect(),
+                // Better than before: the worst it got while in the state it leaves.
+                peak: (s.state > before)
+                    .then(|| s.key_metric_peak.clone())
+                    .flatten(),
             });
         }
     }
@@ -507,6 +518,7 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 customer_facing: false,
                 public_name: None,
                 why: vec!["no longer reported".into()],
+                peak: None,
             });
         }
     }

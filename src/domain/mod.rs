@@ -11,6 +11,7 @@ mod cadence;
 mod event;
 mod incident;
 mod number;
+mod peak;
 mod update_draft;
 mod vocab;
 
@@ -29,6 +30,7 @@ pub use incident::{
     Task, TaskState, check_opening, check_pagerduty_id,
 };
 pub use number::{human_number, humanize_numbers};
+pub use peak::{MetricPeak, attach_peaks};
 pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 

@@ -467,6 +467,7 @@ mod tests {
             customer_facing,
             public_name: None,
             why: vec![],
+            peak: None,
         };
         use ServiceState::{AtRisk, Degraded, Down, Ok};
         let more = vec![

@@ -368,13 +368,21 @@ fn impact(out: &mut String, r: &Report) {
         return;
     }
     out.push_str(
-        "| Service | Customer-facing | Worst state | Affected for | First affected (UTC) | Recovered (UTC) |\n\
-         | --- | --- | --- | --- | --- | --- |\n",
+        "| Service | Customer-facing | Worst state | Key metric at its peak | Affected for | First affected (UTC) | Recovered (UTC) |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for s in &i.services {
+        let peak = s.peak.as_ref().map_or("not recorded".to_string(), |p| {
+            format!(
+                "{} {} at {}",
+                esc(&p.metric),
+                crate::domain::human_number(p.value),
+                p.at.format("%H:%M:%S")
+            )
+        });
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {peak} | {} | {} | {} |",
             esc(&s.service),
             if s.customer_facing { "**yes**" } else { "no" },
             s.worst_state.as_str(),

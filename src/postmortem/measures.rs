@@ -3,7 +3,7 @@
 //! read off the entries as recorded, never estimated.
 
 use super::report::{
-    Action, Alert, Link, Messaging, Report, Responder, ServiceImpact, ServicePeriod,
+    Action, Alert, Link, Messaging, Peak, Report, Responder, ServiceImpact, ServicePeriod,
     SeverityPeriod, SeverityTime, StatusChange, seconds,
 };
 use crate::domain::{
@@ -234,6 +234,7 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
     struct Track {
         customer_facing: bool,
         public_name: Option<String>,
+        peak: Option<Peak>,
         open: Option<(ServiceState, DateTime<Utc>)>,
         periods: Vec<ServicePeriod>,
         recovered_at: Option<DateTime<Utc>>,
@@ -258,6 +259,7 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
             let t = tracks.entry(c.service.as_str()).or_insert(Track {
                 customer_facing: c.customer_facing,
                 public_name: None,
+                peak: None,
                 open: None,
                 periods: Vec::new(),
                 recovered_at: None,
@@ -265,6 +267,15 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
             t.customer_facing = c.customer_facing;
             if c.public_name.is_some() {
                 t.public_name = c.public_name.clone();
+            }
+            if let Some(p) = &c.peak
+                && t.peak.as_ref().is_none_or(|old| p.value > old.value)
+            {
+                t.peak = Some(Peak {
+                    metric: p.metric.clone(),
+                    value: p.value,
+                    at: p.at,
+                });
             }
             if t.open.is_some_and(|(s, _)| s == c.to) {
                 continue;
@@ -289,6 +300,7 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
                 service: name.to_string(),
                 customer_facing: t.customer_facing,
                 public_name: t.public_name,
+                peak: t.peak,
                 worst_state: t.periods.iter().map(|p| p.state).min()?,
                 first_affected_at: first,
                 recovered_at: t.recovered_at,
@@ -375,7 +387,7 @@ pub(super) fn messaging(r: &Report) -> Messaging {
             .iter()
             .map(|s| {
                 format!(
-                    "{}{} {} for {}",
+                    "{}{} {} for {}{}",
                     s.service,
                     if s.customer_facing {
                         " (customer-facing)"
@@ -383,7 +395,12 @@ pub(super) fn messaging(r: &Report) -> Messaging {
                         ""
                     },
                     state_words(s.worst_state),
-                    super::markdown::human(s.affected_seconds)
+                    super::markdown::human(s.affected_seconds),
+                    s.peak.as_ref().map_or(String::new(), |p| format!(
+                        ", {} peaked at {}",
+                        p.metric,
+                        crate::domain::human_number(p.value)
+                    ))
                 )
             })
             .collect();

@@ -109,6 +109,17 @@ pub struct ServiceImpact {
     /// Time in any state but ok, up to resolution (or `generated_at`).
     pub affected_seconds: i64,
     pub periods: Vec<ServicePeriod>,
+    /// The highest value its key metric reached, as recorded when it got better.
+    pub peak: Option<Peak>,
+}
+
+/// A key metric's highest value and when it was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Peak {
+    pub metric: String,
+    pub value: f64,
+    #[serde(serialize_with = "time")]
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -370,6 +370,7 @@ pub fn leading_with_blast() -> State {
                         customer_facing: true,
                         public_name: None,
                         why: vec![],
+                        peak: None,
                     }],
                 },
             )],

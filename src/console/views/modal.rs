@@ -29,7 +29,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                     &[
                         ("ctrl-s", "post"),
                         ("alt-i", "details"),
-                        ("alt-2/alt-5", "snooze 2/5 min"),
+                        ("alt-2/alt-5", "snooze"),
                         ("esc", "later, keep draft"),
                     ]
                 } else {
