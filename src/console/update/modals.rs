@@ -377,12 +377,23 @@ fn saved_edit(
     text: ratatui_textarea::TextArea<'static>,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
+    let typed = text_of(&text);
+    state.modal = Some(Modal::Editor { purpose, text });
+    save_draft(state, purpose, typed, now)
+}
+
+/// Keeps what an editor holds as the incident's draft, in memory and on disk.
+fn save_draft(
+    state: &mut State,
+    purpose: Purpose,
+    text: String,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
     let draft = Draft {
         purpose,
-        text: text_of(&text),
+        text,
         saved_at: now,
     };
-    state.modal = Some(Modal::Editor { purpose, text });
     match state.current.as_mut() {
         Some(c) => {
             c.draft = Some(draft.clone());
@@ -515,21 +526,8 @@ pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec
             text: area,
         }) => {
             area.insert_str(text);
-            let draft = Draft {
-                purpose: *purpose,
-                text: text_of(area),
-                saved_at: now,
-            };
-            match state.current.as_mut() {
-                Some(c) => {
-                    c.draft = Some(draft.clone());
-                    vec![Effect::SaveDraft {
-                        id: c.id.clone(),
-                        draft,
-                    }]
-                }
-                None => vec![],
-            }
+            let (purpose, typed) = (*purpose, text_of(area));
+            save_draft(state, purpose, typed, now)
         }
         Some(Modal::NewIncident { title: area, .. })
         | Some(Modal::AssignPerson { person: area, .. })
