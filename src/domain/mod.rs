@@ -12,6 +12,8 @@ mod event;
 mod incident;
 mod number;
 mod peak;
+pub mod redact;
+mod text;
 mod update_draft;
 mod vocab;
 
@@ -31,6 +33,7 @@ pub use incident::{
 };
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};
+pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 
