@@ -40,6 +40,7 @@ mod console_views;
 mod crash_safety;
 mod demo_api;
 mod demo_cli;
+mod demo_drafts;
 mod demo_runbook;
 mod demo_simulator;
 mod e2e_actions;

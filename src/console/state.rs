@@ -467,10 +467,14 @@ impl State {
         alerts && metrics && (!self.board.sources.is_empty() || self.metrics_expected)
     }
 
-    /// Recomputes the blast radius from the current alerts, metrics and catalog.
+    /// Recomputes the blast radius from the current alerts, metrics and catalog, with each
+    /// key metric's recent peak (recorded when a service gets better).
     pub fn recompute_blast(&mut self) {
         self.blast =
             crate::domain::blast_radius(&self.catalog, &self.alerts_view.rows, &self.metrics);
+        if let Some(read_at) = self.metrics_ok {
+            crate::domain::attach_peaks(&mut self.blast, &self.history, read_at);
+        }
     }
 
     pub fn too_small(&self) -> bool {

@@ -10,7 +10,8 @@ use super::state::{
 };
 use crate::backends::webhook::UpdateMessage;
 use crate::domain::{
-    Event, Incident, NoteKind, Role, Severity, Status, handoff_summary, status_update_draft,
+    Event, Incident, NoteKind, Role, Severity, Status, handoff_summary, status_update_details,
+    status_update_draft,
 };
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
