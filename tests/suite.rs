@@ -53,6 +53,7 @@ mod pagerduty_link;
 mod postmortem_blameless;
 mod postmortem_export;
 mod prometheus_live;
+mod share_follow_line;
 mod share_page;
 mod share_resume;
 mod share_security;

@@ -165,7 +165,8 @@ pub enum Command {
     Follow {
         /// The share URL, e.g. http://10.0.0.5:7420/v1/incidents/INC-7
         url: String,
-        #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
+        /// The share token (`--token=T`; a token may start with `-`).
+        #[arg(long, env = "WARROOM_FOLLOW_TOKEN", allow_hyphen_values = true)]
         token: String,
         /// Trust only this CA certificate (PEM) for an https:// share server with its own
         /// certificate.

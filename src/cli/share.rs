@@ -1,4 +1,4 @@
-//! `warroom share ID [--rotate | --revoke]`, `warroom serve`, and `warroom follow URL --token T`.
+//! `warroom share ID [--rotate | --revoke]`, `warroom serve`, and `warroom follow URL --token=T`.
 
 use super::{Context, Failure};
 use crate::journal::Journal;

@@ -238,7 +238,7 @@ pub fn run_with(
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }
 
-/// `warroom follow URL --token T`: the console in the follower role — read-only, fed by the
+/// `warroom follow URL --token=T`: the console in the follower role — read-only, fed by the
 /// share server, every entry checked against the hash chain.
 pub fn follow(
     ctx: &Context,
