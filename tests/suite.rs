@@ -39,6 +39,7 @@ mod demo_simulator;
 mod e2e_actions;
 mod e2e_console;
 mod e2e_demo;
+mod e2e_share_fds;
 mod e2e_status_updates;
 mod follower_role;
 mod grafana_paths;
