@@ -81,7 +81,7 @@ fn enough_descriptors_for_the_flood() {
         lim.rlim_cur = lim.rlim_max;
         let _ = libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim), 0);
-        lim.rlim_cur as u64
+        lim.rlim_cur
     };
     assert!(
         limit >= LORIS as u64 + 200,
@@ -143,7 +143,9 @@ fn wait_for_entry(rx: &Receiver<Sse>, text: &str, within: Duration) {
                 panic!("the follower was told {kind:?} ({data}) while waiting for {text:?}")
             }
             Ok(_) => {}
-            Err(RecvTimeoutError::Timeout) => panic!("{text:?} did not reach the follower in {within:?}"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("{text:?} did not reach the follower in {within:?}")
+            }
             Err(RecvTimeoutError::Disconnected) => panic!("the follower's reader ended"),
         }
     }
@@ -191,7 +193,9 @@ impl Flood {
                             }
                             continue;
                         }
-                        let Some((s, sent)) = slot.as_mut() else { continue };
+                        let Some((s, sent)) = slot.as_mut() else {
+                            continue;
+                        };
                         // Closed by the server (end of stream or an error): open another.
                         let mut probe = [0u8; 512];
                         let closed = match s.read(&mut probe) {
@@ -308,7 +312,9 @@ fn a_console_hosting_the_share_server_records_under_a_slow_loris_flood() {
     ));
     lead.wait_line("the incident in the list", &[&s.id, "Checkout 500s"]);
     lead.press(&["Enter"]);
-    lead.wait_for("alice leading the incident", |sc| sc.contains("next update in"));
+    lead.wait_for("alice leading the incident", |sc| {
+        sc.contains("next update in")
+    });
     wait_for_port(s.addr);
     let events = follower(s.addr, &s.id, &s.token);
     wait_for_entry(&events, "Checkout 500s", LIVE);

@@ -309,6 +309,9 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    // A soft limit of 1,024 open files is a common default; the hard limit is what the
+    // machine allows. The share server counts its connections against what this gives.
+    crate::fds::raise_soft_limit();
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -38,7 +38,15 @@ pub fn share(
         return Ok(());
     }
     let config = share_config(ctx)?;
-    if let Some(existing) = tokens::load(&dir)
+    // A record that cannot be read is no reason to issue a new token (that would cut off
+    // every follower): say so and stop.
+    let current = tokens::load(&dir).map_err(|e| {
+        Failure::runtime(format!(
+            "{}: cannot read the share record: {e}",
+            dir.display()
+        ))
+    })?;
+    if let Some(existing) = current
         && !rotate
     {
         println!(

@@ -78,6 +78,8 @@ pub struct Current {
     pub kind_filter: KindFilter,
     pub text_filter: String,
     pub draft: Option<Draft>,
+    /// Why the draft could not be saved, while that lasts: then it is not on disk.
+    pub draft_unsaved: Option<String>,
     /// The due time the update prompt was last opened (or the bell rung) for, so each due
     /// time prompts once.
     pub prompted_for: Option<DateTime<Utc>>,
