@@ -376,6 +376,61 @@ async fn rotating_a_token_ends_the_streams_opened_with_the_old_one() {
     .await;
 }
 
+/// A share record that cannot be read for a while (out of file descriptors, a permission;
+/// here a directory where share.json goes) says nothing about sharing: open streams go on and
+/// hear no `revoked`, a new request is told to retry (503), never refused (403).
+#[tokio::test]
+async fn a_share_record_that_cannot_be_read_revokes_nothing() {
+    let leader = Leader::new();
+    let id = leader.open("Checkout 500s", Severity::Sev1);
+    let token = leader.share(&id);
+    let server = Running::start(&leader.store, "127.0.0.1:0").await;
+    let resp = client()
+        .get(server.events_url(&id))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let mut events = SseReader::new(resp);
+    assert_eq!(events.next(QUICK).await.unwrap().kind, "entry");
+
+    let record = leader.incident_dir(&id).join("share.json");
+    let aside = leader.incident_dir(&id).join("share.json.aside");
+    std::fs::rename(&record, &aside).unwrap();
+    std::fs::create_dir(&record).unwrap();
+    // Past two re-reads of the record (twice a second).
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    leader.note(&id, "still streaming");
+    let ev = events.next(QUICK).await.expect("an event");
+    assert_eq!(ev.kind, "entry", "{ev:?}");
+    assert!(ev.data.contains("still streaming"), "{ev:?}");
+    let meanwhile = client()
+        .get(server.events_url(&id))
+        .bearer_auth(&token)
+        .timeout(QUICK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(meanwhile.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    std::fs::remove_dir(&record).unwrap();
+    std::fs::rename(&aside, &record).unwrap();
+    leader.note(&id, "and after");
+    let ev = events.next(QUICK).await.expect("an event");
+    assert!(
+        ev.kind == "entry" && ev.data.contains("and after"),
+        "{ev:?}"
+    );
+    let again = client()
+        .get(server.events_url(&id))
+        .bearer_auth(&token)
+        .timeout(QUICK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
 #[tokio::test]
 async fn the_stakeholder_page_is_served_without_a_token_and_carries_none() {
     let (_leader, server, t1, _t2) = two_shared_incidents().await;
