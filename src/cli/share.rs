@@ -82,6 +82,8 @@ pub fn serve(ctx: &Context) -> Result<(), Failure> {
             }
         })?;
         let hub = server::Hub::new(ctx.store.clone());
+        // No console here computes alerts or a blast radius: followers are told so.
+        hub.publish_views(server::NO_VIEWS.to_string());
         let actual = listener
             .local_addr()
             .map_or_else(|_| config.listen.get_ref().clone(), |a| a.to_string());

@@ -119,6 +119,33 @@ pub struct FollowState {
     pub id: String,
     pub source: String,
     pub link: Link,
+    /// Whether the leader's alerts and blast radius have arrived.
+    pub views: FollowViews,
+}
+
+/// A follower's alerts and blast radius: the leader's, once they arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FollowViews {
+    /// Nothing yet (the leader's console publishes with its first alert or metrics report).
+    #[default]
+    Waiting,
+    /// The leader's view arrived and is shown.
+    Shared,
+    /// The leader's console has no view to share (no alert source, no metrics, or no console).
+    NotShared,
+}
+
+impl FollowViews {
+    /// What a follower's alerts and blast panes say instead of a view, if there is none.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            FollowViews::Waiting => {
+                Some("waiting for the leader's view of alerts and blast radius")
+            }
+            FollowViews::NotShared => Some("the leader's console shares no alerts or blast radius"),
+            FollowViews::Shared => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -49,6 +49,10 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 const PAGE: &str = include_str!("page.html");
 
+/// The `views` a server sends when no console computes alerts or a blast radius for it:
+/// followers say so instead of waiting for a view that will not come.
+pub const NO_VIEWS: &str = r#"{"shared":false}"#;
+
 /// What the server shares: the incidents of one data directory, and the latest derived views.
 pub struct Hub {
     store: FileStore,

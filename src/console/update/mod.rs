@@ -327,7 +327,7 @@ fn discard_draft(state: &mut State) -> Vec<Effect> {
 
 /// A follower's news: entries (checked already), the leader's views, the link's state.
 fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now: DateTime<Utc>) {
-    use super::state::Link;
+    use super::state::{FollowViews, Link};
     use crate::share::follower::FollowEvent;
     let Some(follow) = state.follow.as_mut() else {
         return;
@@ -338,7 +338,9 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
             follow.link = Link::Reconnecting { since, reason }
         }
         FollowEvent::Stopped(why) => follow.link = Link::Stopped(why),
+        FollowEvent::NoViews => follow.views = FollowViews::NotShared,
         FollowEvent::Views { alerts, blast } => {
+            follow.views = FollowViews::Shared;
             let mut board = crate::domain::AlertBoard::with_sources(["leader"]);
             board.report_ok("leader", alerts, now);
             state.set_board(board);
