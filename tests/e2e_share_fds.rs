@@ -8,7 +8,7 @@
 //! in count (1,100) and time (the flood ends when the test does), on loopback only.
 #![cfg(target_os = "linux")]
 
-use crate::common::{ChildGuard, log_json, open_incident, run, warroom};
+use crate::common::{ChildGuard, log_json, open_incident, printed_token, run, warroom};
 use crate::support::release;
 use crate::support::tmux::{Tmux, has_line, quote};
 use std::io::{BufRead, BufReader, Read, Write};
@@ -52,13 +52,7 @@ fn shared_incident() -> Shared {
         c
     });
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
-    let token = ran
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("status page: "))
-        .and_then(|l| l.rsplit_once(':'))
-        .map(|(_, t)| t.to_string())
-        .expect("the status page line");
+    let token = printed_token(&ran.stdout);
     Shared {
         _dir: dir,
         data,

@@ -2,7 +2,7 @@
 //! token looks like. Tokens are URL-safe base64, so about one in 64 starts with `-`, which a
 //! command line reads as an option unless it is glued to its flag (`--token=-…`).
 
-use crate::common::{open_incident, run, warroom};
+use crate::common::{open_incident, printed_token, run, warroom};
 use clap::Parser;
 use warroom::cli::{Cli, Command};
 
@@ -80,13 +80,7 @@ fn warroom_share_prints_the_token_glued_to_its_flag() {
     });
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     let follow = ran.stdout.lines().next().unwrap_or_default();
-    let token = ran
-        .stdout
-        .lines()
-        .find_map(|l| l.strip_prefix("status page: "))
-        .and_then(|l| l.rsplit_once(':'))
-        .map(|(_, t)| t.to_string())
-        .expect("the status page line");
+    let token = printed_token(&ran.stdout);
     assert!(
         follow.ends_with(&format!(" --token={token}")),
         "the printed follow line: {follow}"

@@ -331,9 +331,16 @@ async fn every_mutating_method_on_every_route_is_405_and_changes_nothing() {
     );
 }
 
-/// Opens a stream with `token`, reads the backlog's first entry, then runs `change` and
-/// expects the `revoked` event and the end of the stream within a few seconds.
-async fn stream_ends_when(change: impl FnOnce(&Leader)) {
+/// A shared incident, served, with a stream open on it whose first entry was read.
+struct Streaming {
+    leader: Leader,
+    server: Running,
+    id: String,
+    token: String,
+    events: SseReader,
+}
+
+async fn streaming() -> Streaming {
     let leader = Leader::new();
     let id = leader.open("Checkout 500s", Severity::Sev1);
     let token = leader.share(&id);
@@ -347,6 +354,25 @@ async fn stream_ends_when(change: impl FnOnce(&Leader)) {
     assert_eq!(resp.status(), StatusCode::OK);
     let mut events = SseReader::new(resp);
     assert_eq!(events.next(QUICK).await.unwrap().kind, "entry");
+    Streaming {
+        leader,
+        server,
+        id,
+        token,
+        events,
+    }
+}
+
+/// Opens a stream, then runs `change` and expects the `revoked` event and the end of the
+/// stream within a few seconds.
+async fn stream_ends_when(change: impl FnOnce(&Leader)) {
+    let Streaming {
+        leader,
+        server,
+        id,
+        token,
+        mut events,
+    } = streaming().await;
     let changed = Instant::now();
     change(&leader);
     let ev = events.next(QUICK).await.expect("an event before the end");
@@ -381,18 +407,13 @@ async fn rotating_a_token_ends_the_streams_opened_with_the_old_one() {
 /// hear no `revoked`, a new request is told to retry (503), never refused (403).
 #[tokio::test]
 async fn a_share_record_that_cannot_be_read_revokes_nothing() {
-    let leader = Leader::new();
-    let id = leader.open("Checkout 500s", Severity::Sev1);
-    let token = leader.share(&id);
-    let server = Running::start(&leader.store, "127.0.0.1:0").await;
-    let resp = client()
-        .get(server.events_url(&id))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
-    let mut events = SseReader::new(resp);
-    assert_eq!(events.next(QUICK).await.unwrap().kind, "entry");
+    let Streaming {
+        leader,
+        server,
+        id,
+        token,
+        mut events,
+    } = streaming().await;
 
     let record = leader.incident_dir(&id).join("share.json");
     let aside = leader.incident_dir(&id).join("share.json.aside");

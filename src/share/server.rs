@@ -81,9 +81,10 @@ impl Hub {
         })
     }
 
-    /// Publishes the alerts and blast radius snapshot (JSON) to every follower.
+    /// Publishes the alerts and blast radius snapshot (JSON) to every follower, and keeps it
+    /// for those who come later (`send` would drop it while nobody follows).
     pub fn publish_views(&self, json: String) {
-        let _ = self.views.send(Some(Arc::from(json)));
+        self.views.send_replace(Some(Arc::from(json)));
     }
 
     fn incident_dir(&self, id: &str) -> std::path::PathBuf {
@@ -568,6 +569,15 @@ impl<S: hyper::service::Service<R>, R> hyper::service::Service<R> for Headed<S> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_published_before_anyone_follows_are_kept_for_the_first_follower() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = Hub::new(FileStore::new(dir.path()));
+        hub.publish_views(NO_VIEWS.to_string());
+        let first = hub.views.subscribe().borrow().clone();
+        assert_eq!(first.as_deref(), Some(NO_VIEWS));
+    }
 
     #[test]
     fn connections_leave_room_under_the_file_limit() {
