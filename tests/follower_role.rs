@@ -613,6 +613,10 @@ fn before_the_leaders_view_arrives_a_follower_says_it_is_waiting_and_offers_no_r
             shown.contains("waiting for the leader"),
             "{w}x{h}: says it waits for the leader's view:\n{shown}"
         );
+        assert!(
+            shown.contains("Actions: none running") || shown.contains("no action running"),
+            "{w}x{h}: the actions are the leader's runs:\n{shown}"
+        );
         for wrong in ["not connected", "runbook", "no alerts shared"] {
             assert!(
                 !shown.contains(wrong),
@@ -626,7 +630,7 @@ fn before_the_leaders_view_arrives_a_follower_says_it_is_waiting_and_offers_no_r
     for (w, h) in [(80, 24), (160, 45)] {
         let shown = screen(&mut s, w, h);
         assert!(
-            shown.contains("shares no alerts"),
+            shown.contains("the leader") && shown.contains("shares no"),
             "{w}x{h}: says the leader shares no view:\n{shown}"
         );
         for wrong in ["waiting for the leader", "not connected", "runbook"] {

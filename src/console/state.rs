@@ -146,6 +146,15 @@ impl FollowViews {
             FollowViews::Shared => None,
         }
     }
+
+    /// The same, short enough for the one-line strip of a narrow screen.
+    pub fn short_note(self) -> Option<&'static str> {
+        match self {
+            FollowViews::Waiting => Some("waiting for the leader's view"),
+            FollowViews::NotShared => Some("the leader shares none"),
+            FollowViews::Shared => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -62,7 +62,7 @@ pub fn render(
         let [log, strip] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(rest);
         outage_log(c, theme, log, frame);
-        let awaited = state.follow.as_ref().and_then(|f| f.views.note());
+        let awaited = state.follow.as_ref().and_then(|f| f.views.short_note());
         let alerts = if let Some(note) = awaited {
             format!("Alerts, blast radius: {note}")
         } else if state.board.sources.is_empty() {
