@@ -28,6 +28,7 @@ mod concurrent_appenders;
 mod config_reference;
 mod console_actions;
 mod console_cadence;
+mod console_keys;
 mod console_postmortem;
 mod console_reducer;
 mod console_views;

@@ -27,7 +27,7 @@ pub use actions::picker_matches as action_matches;
 use alerts::*;
 use cadence::*;
 use commands::*;
-pub use commands::{available, palette_matches, run};
+pub use commands::{available, palette_matches, quit_asks, run};
 use modals::*;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {

@@ -195,7 +195,12 @@ fn alerts_pane(
                     _ => ("INFO", Meaning::Info),
                 };
                 let is_linked = linked.contains(&a.fingerprint.as_str());
+                let selected = focus && n == c.alert_cursor;
                 let mut line = Line::from(vec![
+                    Span::styled(
+                        super::modal::marker(selected),
+                        theme.style(Meaning::Accent),
+                    ),
                     Span::styled(
                         if is_linked { "⛓ " } else { "  " },
                         theme.style(Meaning::Accent),
@@ -208,7 +213,7 @@ fn alerts_pane(
                     ),
                     Span::styled(a.summary().to_string(), theme.style(Meaning::Muted)),
                 ]);
-                if focus && n == c.alert_cursor {
+                if selected {
                     line = line.style(theme.style(Meaning::Selection));
                 }
                 lines.push(line);
