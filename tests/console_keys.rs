@@ -77,7 +77,10 @@ fn while_the_terminal_is_too_small_only_quit_acts() {
         assert!(s.modal.is_none(), "{k} opened {:?}", s.modal);
     }
     assert!(press(&mut s, vec![key(KeyCode::Esc)]).is_empty());
-    assert!(s.current.is_some(), "esc left the incident behind the message");
+    assert!(
+        s.current.is_some(),
+        "esc left the incident behind the message"
+    );
     // An editor open before the terminal shrank takes no typing either.
     let mut s = leading();
     press(&mut s, vec![key(KeyCode::Char('n'))]);
@@ -216,7 +219,10 @@ fn taking_command_is_one_key_and_assigning_offers_me() {
         .skip_while(|l| !l.contains("Who is deputy?"))
         .nth(1)
         .unwrap_or_default();
-    assert!(field.contains("alice"), "the name field offers no one:\n{shown}");
+    assert!(
+        field.contains("alice"),
+        "the name field offers no one:\n{shown}"
+    );
     let fx = press(&mut s, vec![key(KeyCode::Enter)]);
     assert_eq!(
         appends(&fx),
@@ -259,7 +265,10 @@ fn the_chosen_follow_up_type_is_marked_not_only_coloured() {
     assert!(!marked(&row, FollowUpKind::Process), "{row}");
     press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Right)]);
     let shown = screen(&mut s, 80, 24);
-    let row = shown.lines().find(|l| l.contains("Type")).unwrap_or_default();
+    let row = shown
+        .lines()
+        .find(|l| l.contains("Type"))
+        .unwrap_or_default();
     assert!(marked(row, FollowUpKind::Process), "{row}");
     assert!(!marked(row, FollowUpKind::Prevent), "{row}");
 }

@@ -31,6 +31,7 @@ mod console_cadence;
 mod console_keys;
 mod console_postmortem;
 mod console_reducer;
+mod console_resolve;
 mod console_views;
 mod crash_safety;
 mod demo_api;

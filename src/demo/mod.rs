@@ -100,12 +100,12 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         config_dir.display()
     ));
     let mut notices = vec![format!(
-            "demo: outage simulated at {addr}{speed}; {}",
-            match &opts.data_dir {
-                Some(d) => format!("incidents kept in {}", d.display()),
-                None => format!("deleted on quit: {root_shown}"),
-            }
-        )];
+        "demo: outage simulated at {addr}{speed}; {}",
+        match &opts.data_dir {
+            Some(d) => format!("incidents kept in {}", d.display()),
+            None => format!("deleted on quit: {root_shown}"),
+        }
+    )];
     notices.extend(key_hints(opened.as_deref()));
     let ctx = Context {
         store,

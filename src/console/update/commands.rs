@@ -38,7 +38,10 @@ fn on_key_too_small(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec
     if matches!(state.modal, Some(Modal::ConfirmQuit)) {
         return on_modal_key(state, key, now);
     }
-    match state.keymap.resolve(Mode::Global, &[Chord::from_event(&key)]) {
+    match state
+        .keymap
+        .resolve(Mode::Global, &[Chord::from_event(&key)])
+    {
         Resolution::Run(Command::Quit) => run(state, Command::Quit, now),
         _ => vec![],
     }
@@ -57,7 +60,8 @@ pub(super) fn refusal(state: &State, cmd: Command) -> Option<String> {
         }
         Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
         Some(c)
-            if !cmd.after_resolution() && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
+            if !cmd.after_resolution()
+                && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
         {
             Some(format!("{} is resolved", c.id))
         }
@@ -70,9 +74,10 @@ pub(super) fn refusal(state: &State, cmd: Command) -> Option<String> {
 
 /// Whether quitting should ask first: while leading an open incident, or while actions run.
 pub fn quit_asks(state: &State) -> bool {
-    let open_led = state.current.as_ref().is_some_and(|c| {
-        c.leading() && !c.incident.as_ref().is_some_and(Incident::is_resolved)
-    });
+    let open_led = state
+        .current
+        .as_ref()
+        .is_some_and(|c| c.leading() && !c.incident.as_ref().is_some_and(Incident::is_resolved));
     open_led || state.actions.running().next().is_some()
 }
 
@@ -213,7 +218,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             },
         ),
         Command::StatusUpdate => open_editor(state, Purpose::StatusUpdate),
-        Command::Resolve => open_editor(state, Purpose::Resolve),
+        Command::Resolve => super::resolve::start(state),
         Command::Severity => open_picker(state, PickerKind::Severity),
         Command::Snooze => open_picker(state, PickerKind::Snooze),
         Command::TaskDone => open_picker(state, PickerKind::Task),

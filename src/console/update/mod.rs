@@ -22,6 +22,7 @@ mod commands;
 mod modals;
 mod pagerduty;
 mod postmortem;
+mod resolve;
 
 pub use actions::picker_matches as action_matches;
 use alerts::*;
@@ -96,6 +97,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 rung_for: None,
                 focus: Pane::Log,
                 alert_cursor: 0,
+                resolve_answered: Vec::new(),
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -355,6 +357,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     rung_for: None,
                     focus: Pane::Log,
                     alert_cursor: 0,
+                    resolve_answered: Vec::new(),
                 });
                 state.loaded = true;
             } else {

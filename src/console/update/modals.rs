@@ -74,6 +74,9 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 }
             }
         }
+        Modal::ConfirmResolve { wrong, summary } => {
+            super::resolve::on_key(state, wrong, summary, key, now)
+        }
         Modal::ExpireSilences(list) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => match state.current.as_ref() {
                 Some(c) => vec![Effect::ExpireSilences {
@@ -239,7 +242,11 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             KeyCode::Enter => {
                 let who = text_of(&person).trim().to_string();
                 // Nothing typed: the role goes to whoever is at this console, as the field offers.
-                let who = if who.is_empty() { state.me.clone() } else { who };
+                let who = if who.is_empty() {
+                    state.me.clone()
+                } else {
+                    who
+                };
                 let event = Event::RoleAssigned { role, person: who };
                 if let Some(Err(r)) = state
                     .current
@@ -473,6 +480,9 @@ pub(super) fn submit_editor(
         flash(state, now, r.0, true);
         state.modal = Some(Modal::Editor { purpose, text });
         return vec![];
+    }
+    if purpose == Purpose::Resolve {
+        return super::resolve::submit(state, text, event);
     }
     append(state, event, true)
 }

@@ -197,10 +197,7 @@ fn alerts_pane(
                 let is_linked = linked.contains(&a.fingerprint.as_str());
                 let selected = focus && n == c.alert_cursor;
                 let mut line = Line::from(vec![
-                    Span::styled(
-                        super::modal::marker(selected),
-                        theme.style(Meaning::Accent),
-                    ),
+                    Span::styled(super::modal::marker(selected), theme.style(Meaning::Accent)),
                     Span::styled(
                         if is_linked { "⛓ " } else { "  " },
                         theme.style(Meaning::Accent),

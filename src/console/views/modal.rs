@@ -249,7 +249,11 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 (Command::LinkAlert, "link/unlink"),
                 (Command::Silence, "silence"),
             ] {
-                if let Some(k) = state.keymap.key_for(Mode::Incident, cmd).filter(|_| !read_only) {
+                if let Some(k) = state
+                    .keymap
+                    .key_for(Mode::Incident, cmd)
+                    .filter(|_| !read_only)
+                {
                     keys.push((k, what));
                 }
             }
@@ -297,6 +301,24 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                     ],
                 ),
                 rows[4],
+            );
+        }
+        Modal::ConfirmResolve { wrong, .. } => {
+            let q = format!(
+                "Still wrong:\n{}\nResolve {} anyway?",
+                wrong
+                    .iter()
+                    .map(|w| format!("  • {w}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                state.current.as_ref().map(|c| c.id.as_str()).unwrap_or(""),
+            );
+            confirm(
+                &q,
+                &[("y", "resolve, noting this"), ("any other key", "not yet")],
+                theme,
+                area,
+                frame,
             );
         }
         Modal::ExpireSilences(list) => {
@@ -357,9 +379,10 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
 
 /// The question before quitting: what quitting ends (the lead of an open incident, runs).
 pub(super) fn quit_question(state: &State) -> String {
-    let led = state.current.as_ref().filter(|c| {
-        c.leading() && !c.incident.as_ref().is_some_and(|i| i.is_resolved())
-    });
+    let led = state
+        .current
+        .as_ref()
+        .filter(|c| c.leading() && !c.incident.as_ref().is_some_and(|i| i.is_resolved()));
     let question = match led {
         Some(c) => format!("Stop leading {} and quit?", c.id),
         None => "Quit?".to_string(),
@@ -492,7 +515,10 @@ fn palette(
             theme.style(Meaning::Text)
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{}{:<16}", marker(n == selected), cmd.name()), style),
+            Span::styled(
+                format!("{}{:<16}", marker(n == selected), cmd.name()),
+                style,
+            ),
             Span::styled(format!("{:<8}", key), theme.style(Meaning::Accent)),
             Span::styled(cmd.description(), theme.style(Meaning::Muted)),
         ]));
