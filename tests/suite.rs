@@ -25,6 +25,7 @@ mod cli_bad_input;
 mod cli_export;
 mod cli_incident_lifecycle;
 mod concurrent_appenders;
+mod config_broken_part;
 mod config_reference;
 mod console_actions;
 mod console_cadence;
