@@ -4,7 +4,7 @@
 
 use crate::common;
 use crate::support::release;
-use crate::support::tmux::{Tmux, quote};
+use crate::support::tmux::{Pane, Tmux, quote};
 
 use common::{open_incident, run, warroom};
 use std::path::Path;
@@ -60,6 +60,23 @@ fn a_misspelt_part_stops_only_the_verbs_that_need_it() {
     assert!(alerts.stderr.contains(&at), "{}", alerts.stderr);
 }
 
+/// The release binary's console as alice in a 120×40 pane, on `data` with `config`.
+fn console<'a>(tmux: &'a Tmux, data: &Path, config: &Path) -> Pane<'a> {
+    let pane = tmux.shell(
+        "lead",
+        &format!(
+            "exec env -u WARROOM_USER -u WARROOM_THEME -u NO_COLOR WARROOM_DATA_DIR={} WARROOM_CONFIG={}",
+            quote(&data.display().to_string()),
+            quote(&config.display().to_string()),
+        ),
+    );
+    pane.run_line(&format!(
+        "{} --as alice; echo warroom-exit-$?",
+        quote(&release::warroom().display().to_string())
+    ));
+    pane
+}
+
 #[test]
 fn the_console_starts_with_a_broken_part_and_names_it() {
     let Some(tmux) = Tmux::new("broken-config", Duration::from_secs(10)) else {
@@ -73,18 +90,7 @@ fn the_console_starts_with_a_broken_part_and_names_it() {
         open_incident(&data, "alice", "Checkout 500s", "sev1"),
         "INC-1"
     );
-    let pane = tmux.shell(
-        "lead",
-        &format!(
-            "exec env -u WARROOM_USER -u WARROOM_THEME -u NO_COLOR WARROOM_DATA_DIR={} WARROOM_CONFIG={}",
-            quote(&data.display().to_string()),
-            quote(&config.display().to_string()),
-        ),
-    );
-    pane.run_line(&format!(
-        "{} --as alice; echo warroom-exit-$?",
-        quote(&release::warroom().display().to_string())
-    ));
+    let pane = console(&tmux, &data, &config);
     pane.wait_for("the incident list with the problem named", |s| {
         s.contains("Checkout 500s") && s.contains("config.toml:4:")
     });
@@ -93,8 +99,9 @@ fn the_console_starts_with_a_broken_part_and_names_it() {
     pane.wait_for("the incident", |s| {
         s.contains("INC-1") && s.contains("next update in")
     });
-    pane.press(&["Escape"]);
     pane.press(&["q"]);
+    pane.wait_for("the quit question", |s| s.contains("quit?"));
+    pane.press(&["y"]);
     pane.wait_for("the console to exit with status 0", |s| {
         s.contains("warroom-exit-0")
     });
@@ -111,17 +118,7 @@ fn keys_do_nothing_behind_terminal_too_small() {
         open_incident(&data, "alice", "Checkout 500s", "sev1"),
         "INC-1"
     );
-    let pane = tmux.shell(
-        "lead",
-        &format!(
-            "exec env -u WARROOM_USER -u WARROOM_CONFIG -u WARROOM_THEME WARROOM_DATA_DIR={}",
-            quote(&data.display().to_string()),
-        ),
-    );
-    pane.run_line(&format!(
-        "{} --as alice; echo warroom-exit-$?",
-        quote(&release::warroom().display().to_string())
-    ));
+    let pane = console(&tmux, &data, &dir.path().join("no-config.toml"));
     pane.wait_for("the incident list", |s| s.contains("Checkout 500s"));
     tmux.tmux(&["resize-window", "-t", "lead", "-x", "40", "-y", "10"]);
     pane.wait_for("the enlarge message", |s| s.contains("Terminal too small"));

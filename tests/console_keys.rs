@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use support::console::*;
-use warroom::console::action::{Action, Effect, Lead};
+use warroom::console::action::{Action, Effect};
 use warroom::console::state::{Modal, State};
 use warroom::console::theme::Theme;
 use warroom::console::update::{palette_matches, update};
@@ -168,27 +168,7 @@ fn the_alert_popup_shows_and_obeys_overridden_keys() {
 #[test]
 fn taking_command_is_one_key_and_assigning_offers_me() {
     // INC-2 has no commander yet.
-    let mut s = on_list();
-    let entries = vec![entry(
-        1,
-        at(-30, 0),
-        "dan",
-        Event::Opened {
-            title: "Search latency p99 > 2s".into(),
-            severity: Severity::Sev3,
-            summary: None,
-        },
-    )];
-    update(
-        &mut s,
-        Action::Opened {
-            id: "INC-2".into(),
-            entries,
-            lead: Lead::Leading,
-            draft: None,
-        },
-        at(12, 0),
-    );
+    let mut s = leading_without_commander();
     let fx = press(&mut s, vec![key(KeyCode::Char('C'))]);
     assert_eq!(
         appends(&fx),

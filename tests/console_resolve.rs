@@ -12,38 +12,12 @@ use tokio::sync::mpsc::unbounded_channel;
 use warroom::backends::alertmanager::Alertmanager;
 use warroom::backends::http::Endpoint;
 use warroom::backends::{Matcher, http_client};
-use warroom::console::action::{Action, Effect, Lead};
+use warroom::console::action::{Action, Effect};
 use warroom::console::keymap::Keymap;
 use warroom::console::state::{Modal, State};
 use warroom::console::update::update;
 use warroom::domain::{AlertRef, Event, NoteKind, Severity};
 use warroom::journal::{FileStore, Journal};
-
-/// INC-2 (no commander ever assigned), led here.
-fn leading_without_commander() -> State {
-    let mut s = on_list();
-    let entries = vec![entry(
-        1,
-        at(-30, 0),
-        "dan",
-        Event::Opened {
-            title: "Search latency p99 > 2s".into(),
-            severity: Severity::Sev3,
-            summary: None,
-        },
-    )];
-    update(
-        &mut s,
-        Action::Opened {
-            id: "INC-2".into(),
-            entries,
-            lead: Lead::Leading,
-            draft: None,
-        },
-        at(12, 0),
-    );
-    s
-}
 
 fn commit(s: &mut State, id: &str, seq: u64, event: Event) {
     update(

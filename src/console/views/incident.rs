@@ -286,13 +286,19 @@ fn header(
             theme.style(Meaning::Muted),
         ));
     }
-    // Only the leader can assign: a follower or a read-only viewer is not told to.
-    let none = if c.leading() {
-        "none — assign one (a)"
-    } else {
-        "none"
+    // Only the leader can take command: a follower or a read-only viewer is not told to.
+    let take = state
+        .keymap
+        .key_for(
+            crate::console::keymap::Mode::Incident,
+            crate::console::keymap::Command::TakeCommand,
+        )
+        .filter(|_| c.leading());
+    let none = match take {
+        Some(k) => format!("none — {k} takes command"),
+        None => "none".to_string(),
     };
-    let commander = i.holder(Role::Commander).unwrap_or(none);
+    let commander = i.holder(Role::Commander).unwrap_or(&none);
     let mut spans = vec![
         Span::raw(" Commander "),
         Span::styled(commander.to_string(), theme.style(Meaning::Accent)),

@@ -92,6 +92,27 @@ fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The incident screen's footer, most useful first: taking command only while this console's
+/// user is not the commander (dropped with the first element).
+const INCIDENT_KEYS: [Command; 16] = [
+    Command::TakeCommand,
+    Command::Note,
+    Command::Hypothesis,
+    Command::Decision,
+    Command::StatusUpdate,
+    Command::Severity,
+    Command::Status,
+    Command::Assign,
+    Command::Resolve,
+    Command::Dependencies,
+    Command::Actions,
+    Command::Share,
+    Command::FollowUp,
+    Command::Export,
+    Command::Filter,
+    Command::Back,
+];
+
 /// The keys that work right now, from the keymap itself.
 fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mode = state.mode();
@@ -126,39 +147,8 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
             Command::ToggleResolved,
         ],
         // With no commander of mine, taking command comes first.
-        _ if !commander => &[
-            Command::TakeCommand,
-            Command::Note,
-            Command::StatusUpdate,
-            Command::Assign,
-            Command::Severity,
-            Command::Status,
-            Command::Resolve,
-            Command::Dependencies,
-            Command::Actions,
-            Command::Share,
-            Command::FollowUp,
-            Command::Export,
-            Command::Filter,
-            Command::Back,
-        ],
-        _ => &[
-            Command::Note,
-            Command::Hypothesis,
-            Command::Decision,
-            Command::StatusUpdate,
-            Command::Severity,
-            Command::Status,
-            Command::Assign,
-            Command::Resolve,
-            Command::Dependencies,
-            Command::Actions,
-            Command::Share,
-            Command::FollowUp,
-            Command::Export,
-            Command::Filter,
-            Command::Back,
-        ],
+        _ if !commander => &INCIDENT_KEYS[..],
+        _ => &INCIDENT_KEYS[1..],
     };
     let item = |cmd: &Command| {
         state
