@@ -19,6 +19,7 @@ started=$(date +%s)
 out=target/run-all
 rm -rf "$out" && mkdir -p "$out"
 rm -f target/criterion/export/binary.json  # written afresh by benches/export.rs
+rm -f target/criterion/alert_board/memory.json  # written afresh by benches/alert_board.rs
 say() { echo "run-all: $* (at $(( $(date +%s) - started ))s)" >&2; }
 
 say "building the release binary"
@@ -119,6 +120,13 @@ try:
     e, v = b["export_ns"], b["verify_ns"]
     met = "met" if e < 500e6 else "NOT met"
     lines.append(f"| the binary: `warroom export ID -o FILE` of 100k events (open, render, write, record), median of {b['runs']} < 500 ms | {fmt(e)} | `warroom verify ID` | {fmt(v)} | {e/v:.2f}× | {met} |")
+except (OSError, KeyError, ValueError, TypeError):
+    pass
+try:
+    b = json.load(open(os.path.join("target", "criterion", "alert_board", "memory.json")))
+    p, l = b["peak_bytes"], b["live_bytes"]
+    met = "met" if p <= 150e6 else "NOT met"
+    lines.append(f"| console heap with 100,000 alerts, peak over four polls (`benches/alert_board.rs`) <= 150 MB | {p/1e6:.0f} MB | live between polls | {l/1e6:.0f} MB | — | {met} |")
 except (OSError, KeyError, ValueError, TypeError):
     pass
 try:

@@ -164,6 +164,7 @@ pub fn run_with(
             .share
             .as_ref()
             .map(|_| crate::share::server::Hub::new(ctx.store.clone())),
+        data_dir: ctx.store.data_dir().to_path_buf(),
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
@@ -302,6 +303,7 @@ pub fn follow(
         share: None,
         runner: runner::ActionRunner::new(Default::default(), None, None, tx.clone()),
         actions: Some(tx.clone()),
+        data_dir: ctx.store.data_dir().to_path_buf(),
     };
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

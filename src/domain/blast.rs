@@ -158,6 +158,16 @@ pub enum Evidence {
         severity: Option<String>,
         /// An alert still pending in Prometheus: an early warning, not a failure.
         pending: bool,
+        /// How many alerts of this name, severity and pendingness map to the service;
+        /// `fingerprint` is the first of them.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        count: usize,
+    },
+    /// Alerts beyond the few kinds listed for a service, counted.
+    MoreAlerts {
+        alerts: usize,
+        /// Distinct (name, severity) kinds among them.
+        kinds: usize,
     },
     Metric {
         metric: String,
@@ -182,14 +192,25 @@ impl Evidence {
                 alert,
                 severity,
                 pending,
+                count,
                 ..
             } => format!(
-                "{}alert {alert}{}",
+                "{}alert {alert}{}{}",
                 if *pending { "pending " } else { "" },
                 severity
                     .as_ref()
                     .map(|s| format!(" ({s})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if *count > 1 {
+                    format!(" × {count}")
+                } else {
+                    String::new()
+                }
+            ),
+            Evidence::MoreAlerts { alerts, kinds } => format!(
+                "and {alerts} more alert{} ({kinds} other kind{})",
+                plural(*alerts),
+                plural(*kinds)
             ),
             Evidence::Metric {
                 metric,
@@ -216,7 +237,36 @@ impl Evidence {
             }
         }
     }
+
+    /// How many alerts this piece of evidence stands for.
+    pub fn alerts(&self) -> usize {
+        match self {
+            Evidence::Alert { count, .. } => *count,
+            Evidence::MoreAlerts { alerts, .. } => *alerts,
+            _ => 0,
+        }
+    }
 }
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Kinds of alert (name, severity, pending) listed one by one in a service's evidence; the
+/// rest are counted in one [`Evidence::MoreAlerts`], so a service with 5,000 alerts costs a
+/// few lines, on screen and in the journal.
+pub const ALERT_KINDS_LISTED: usize = 5;
+
+/// Lines of evidence a `blast_radius_changed` entry keeps per service; the rest are counted.
+pub const WHY_LINES: usize = 4;
 
 fn fmt_value(v: f64) -> String {
     if v.abs() >= 100.0 || v == v.trunc() {
@@ -270,14 +320,17 @@ pub type MetricValues = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// Computes the blast radius. With an empty catalog, services are discovered from the
 /// `service` label of the alerts.
-pub fn blast_radius(
+pub fn blast_radius<A: AsRef<Alert>>(
     catalog: &ServiceCatalog,
-    alerts: &[Alert],
+    alerts: &[A],
     metrics: &MetricValues,
 ) -> BlastRadius {
     let discovered;
     let catalog = if catalog.services.is_empty() {
-        let names: BTreeSet<&str> = alerts.iter().filter_map(|a| a.label("service")).collect();
+        let names: BTreeSet<&str> = alerts
+            .iter()
+            .filter_map(|a| a.as_ref().label("service"))
+            .collect();
         discovered = ServiceCatalog {
             services: names.into_iter().map(Service::discovered).collect(),
         };
@@ -297,12 +350,31 @@ pub fn blast_radius(
     }
     let mut own: Vec<(ServiceState, Vec<Evidence>)> =
         vec![(ServiceState::Ok, Vec::new()); catalog.services.len()];
+    // Each service's alerts by kind (name, severity label, pending), in the order first seen:
+    // counted, not listed one by one.
+    let mut kinds: Vec<AlertKinds> = (0..catalog.services.len())
+        .map(|_| AlertKinds::default())
+        .collect();
     let mut unmapped = Vec::new();
     for a in alerts
         .iter()
+        .map(AsRef::as_ref)
         .filter(|a| a.is_firing() || a.state == AlertState::Pending)
     {
         let mut mapped = false;
+        let pending = a.state == AlertState::Pending;
+        let severity = a.label("severity");
+        let level = if pending {
+            ServiceState::AtRisk
+        } else if severity.is_some_and(|s| {
+            ["critical", "page", "sev1", "p1", "error"]
+                .iter()
+                .any(|c| s.eq_ignore_ascii_case(c))
+        }) {
+            ServiceState::Down
+        } else {
+            ServiceState::Degraded
+        };
         for (k, v) in &a.labels {
             let Some(candidates) = index.get(&(k.as_str(), v.as_str())) else {
                 continue;
@@ -312,25 +384,8 @@ pub fn blast_radius(
                     continue;
                 }
                 mapped = true;
-                let pending = a.state == AlertState::Pending;
-                let severity = a.severity();
-                let level = if pending {
-                    ServiceState::AtRisk
-                } else if matches!(
-                    severity.as_deref(),
-                    Some("critical" | "page" | "sev1" | "p1" | "error")
-                ) {
-                    ServiceState::Down
-                } else {
-                    ServiceState::Degraded
-                };
                 own[n].0 = own[n].0.min(level);
-                own[n].1.push(Evidence::Alert {
-                    fingerprint: a.fingerprint.clone(),
-                    alert: a.name().to_string(),
-                    severity,
-                    pending,
-                });
+                kinds[n].add((a.name(), severity, pending), &a.fingerprint);
             }
         }
         if !mapped && a.is_firing() {
@@ -408,7 +463,8 @@ pub fn blast_radius(
     let mut impacts = Vec::with_capacity(catalog.services.len());
     for (n, s) in catalog.services.iter().enumerate() {
         let own_state = own_states[n];
-        let mut evidence = std::mem::take(&mut own[n].1);
+        let mut evidence = std::mem::take(&mut kinds[n]).evidence();
+        evidence.append(&mut own[n].1);
         let failing_dependency = !reached[n].is_empty();
         for &(root, via) in &reached[n] {
             evidence.push(Evidence::DependsOn {
@@ -437,6 +493,59 @@ pub fn blast_radius(
     BlastRadius {
         services: impacts,
         unmapped,
+    }
+}
+
+/// A kind of alert: its name, its severity label, whether it is pending.
+type AlertKind<'a> = (&'a str, Option<&'a str>, bool);
+
+/// One service's alerts by kind.
+#[derive(Default)]
+struct AlertKinds<'a> {
+    /// Where each kind is in `counts`.
+    index: std::collections::HashMap<AlertKind<'a>, usize>,
+    /// Per kind, in the order first seen: the kind, its first fingerprint, how many.
+    counts: Vec<(AlertKind<'a>, &'a str, usize)>,
+}
+
+impl<'a> AlertKinds<'a> {
+    fn add(&mut self, kind: AlertKind<'a>, fingerprint: &'a str) {
+        match self.index.get(&kind) {
+            Some(&i) => self.counts[i].2 += 1,
+            None => {
+                self.index.insert(kind, self.counts.len());
+                self.counts.push((kind, fingerprint, 1));
+            }
+        }
+    }
+
+    /// The first [`ALERT_KINDS_LISTED`] kinds with their counts, then the rest counted.
+    fn evidence(self) -> Vec<Evidence> {
+        let mut out = Vec::new();
+        let (mut more, mut more_kinds) = (0, 0);
+        for (i, ((name, severity, pending), fingerprint, count)) in
+            self.counts.into_iter().enumerate()
+        {
+            if i < ALERT_KINDS_LISTED {
+                out.push(Evidence::Alert {
+                    fingerprint: fingerprint.to_string(),
+                    alert: name.to_string(),
+                    severity: severity.map(str::to_ascii_lowercase),
+                    pending,
+                    count,
+                });
+            } else {
+                more += count;
+                more_kinds += 1;
+            }
+        }
+        if more > 0 {
+            out.push(Evidence::MoreAlerts {
+                alerts: more,
+                kinds: more_kinds,
+            });
+        }
+        out
     }
 }
 
@@ -481,7 +590,7 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: before,
                 to: s.state,
                 customer_facing: s.customer_facing,
-                why: s.evidence.iter().map(Evidence::describe).collect(),
+                why: why(&s.evidence),
             });
         }
     }
@@ -497,5 +606,30 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
             });
         }
     }
+    out
+}
+
+/// The evidence in words for the journal: at most [`WHY_LINES`] lines, the last one counting
+/// what it leaves out.
+fn why(evidence: &[Evidence]) -> Vec<String> {
+    if evidence.len() <= WHY_LINES {
+        return evidence.iter().map(Evidence::describe).collect();
+    }
+    let (shown, rest) = evidence.split_at(WHY_LINES - 1);
+    let mut out: Vec<String> = shown.iter().map(Evidence::describe).collect();
+    let alerts: usize = rest.iter().map(Evidence::alerts).sum();
+    let other = rest
+        .iter()
+        .filter(|e| !matches!(e, Evidence::Alert { .. } | Evidence::MoreAlerts { .. }))
+        .count();
+    out.push(match (alerts, other) {
+        (0, n) => format!("and {n} more reason{}", plural(n)),
+        (a, 0) => format!("and {a} more alert{}", plural(a)),
+        (a, n) => format!(
+            "and {a} more alert{} and {n} more reason{}",
+            plural(a),
+            plural(n)
+        ),
+    });
     out
 }

@@ -397,9 +397,9 @@ impl Incident {
     /// sources report now, or `None` if nothing changed. `alerts` is the merged view of every
     /// source; only call it once every source has answered at least once, since an alert
     /// missing from a source that never answered is not resolved.
-    pub fn alert_changes(
+    pub fn alert_changes<A: AsRef<crate::domain::Alert>>(
         &self,
-        alerts: &[crate::domain::Alert],
+        alerts: &[A],
         now: DateTime<Utc>,
     ) -> Option<Event> {
         if self.is_resolved() {
@@ -410,6 +410,7 @@ impl Incident {
         for l in &self.linked_alerts {
             let live = alerts
                 .iter()
+                .map(AsRef::as_ref)
                 .find(|a| a.fingerprint == l.alert.fingerprint && a.is_firing());
             match (live, l.firing) {
                 (Some(a), false) => firing.push(AlertRef::of(a)),
