@@ -6,9 +6,12 @@
 //! `--config` / `WARROOM_CONFIG` names the file. `services.toml` and `runbook.toml` sit beside
 //! `config.toml`.
 
+mod lenient;
 mod runbook;
 pub mod secrets;
 mod services;
+
+pub use lenient::{BrokenPart, SECTIONS};
 
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};

@@ -187,8 +187,13 @@ fn an_incident_led_from_the_console_is_exactly_what_the_log_holds() {
     pane.wait_line("the severity change in the log", &["SEV", "SEV3 → SEV1"]);
     pane.wait_line("SEV1 in the header", &["INC-", "SEV1", title]);
 
-    // Resolve with a summary.
+    // Resolve with a summary. Nobody took command: the console asks first, and the answer
+    // goes to the log.
     pane.press(&["R"]);
+    pane.wait_for("the question before resolving", |s| {
+        s.contains("no commander was ever assigned") && s.contains("anyway?")
+    });
+    pane.press(&["y"]);
     pane.wait_for("the resolve editor", |s| s.contains("Resolve — summary"));
     pane.type_text(summary);
     pane.press(&["C-s"]);
@@ -200,21 +205,18 @@ fn an_incident_led_from_the_console_is_exactly_what_the_log_holds() {
         s.contains("RESOLVED — the log is closed")
     });
 
-    // Quit: it asks first, because this console leads the incident.
+    // Quit: a resolved incident has nothing left to lead, so q quits without asking.
     pane.press(&["q"]);
-    pane.wait_for("the quit confirmation", |s| {
-        s.contains("Stop leading INC-") && s.contains("quit?")
-    });
-    pane.press(&["y"]);
     pane.wait_for("the console to exit with status 0", |s| s.contains(EXIT_OK));
 
     let id = the_only_incident(data);
-    let got = events(data, &id, &["alice"; 5]);
+    let got = events(data, &id, &["alice"; 6]);
     let want = vec![
         json!({"type": "opened", "title": title, "severity": "sev3"}),
         json!({"type": "note", "kind": "observation", "text": note}),
         json!({"type": "status_update", "text": update_lines.join("\n")}),
         json!({"type": "severity_changed", "from": "sev3", "to": "sev1"}),
+        json!({"type": "note", "kind": "decision", "text": "Resolved although: no commander was ever assigned"}),
         json!({"type": "resolved", "summary": summary}),
     ];
     assert_eq!(got, want, "the log of {id}");

@@ -19,7 +19,10 @@ pub fn run(
     json: bool,
     filters: &[String],
 ) -> Result<(), Failure> {
-    let config = ctx.config()?;
+    let config = ctx.config_for(
+        "alerts",
+        &["alertmanager", "prometheus", "grafana", "alerts"],
+    )?;
     let matchers = filters
         .iter()
         .map(|f| Matcher::parse(f))

@@ -16,7 +16,10 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
         .incident()
         .cloned()
         .ok_or_else(|| Failure::bad_input(format!("{id} has no opening entry")))?;
-    let config = ctx.config()?;
+    let config = ctx.config_for(
+        "blast",
+        &["alertmanager", "prometheus", "grafana", "alerts"],
+    )?;
     let catalog = crate::config::load_services(&ctx.paths.config_dir().join("services.toml"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let client = crate::backends::http_client().map_err(Failure::runtime)?;

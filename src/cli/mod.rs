@@ -579,10 +579,29 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 impl Context {
-    /// `config.toml`, checked; a bad file is bad input (exit 2) naming file and line.
+    /// `config.toml`, checked whole; a bad file is bad input (exit 2) naming file and line.
     pub fn config(&self) -> Result<crate::config::Config, Failure> {
         crate::config::Config::load(&self.paths.config_file)
             .map_err(|e| Failure::bad_input(e.to_string()))
+    }
+
+    /// `config.toml` for the verb `warroom {verb}`, which uses the parts `needs`: one of those
+    /// broken is bad input (exit 2) naming file and line; any other broken part is left out,
+    /// with a warning, so a mistake in `[prometheus]` does not stop `warroom update`.
+    pub fn config_for(&self, verb: &str, needs: &[&str]) -> Result<crate::config::Config, Failure> {
+        let (config, broken) = crate::config::Config::load_lenient(&self.paths.config_file);
+        if let Some(b) = broken.iter().find(|b| needs.iter().any(|n| b.breaks(n))) {
+            return Err(Failure::bad_input(b.error.to_string()));
+        }
+        for b in &broken {
+            use std::io::Write;
+            // A plain write: `eprintln!` panics on a closed standard error.
+            let _ = writeln!(
+                std::io::stderr(),
+                "warroom: warning: {b}; `warroom {verb}` does not use it"
+            );
+        }
+        Ok(config)
     }
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 /// The client for `[pagerduty]`, or exit 2 saying what is missing.
 fn client(ctx: &Context) -> Result<(PagerDuty, crate::config::PagerDutyConfig), Failure> {
-    let config = ctx.config()?.pagerduty.ok_or_else(|| {
+    let config = ctx.config_for("pagerduty", &["pagerduty"])?.pagerduty.ok_or_else(|| {
         Failure::bad_input(format!(
             "{}: no [pagerduty] section (token_env, from, service_ids); see docs/configuration.md",
             ctx.paths.config_file.display()

@@ -56,7 +56,7 @@ pub fn note(
 }
 
 pub fn update(ctx: &Context, now: DateTime<Utc>, id: &str, text: &str) -> Result<(), Failure> {
-    let config = ctx.config()?;
+    let config = ctx.config_for("update", &["webhook", "pagerduty"])?;
     let text = text_arg(text)?;
     let mut journal = append(ctx, now, id, |_| Event::StatusUpdate { text: text.clone() })?;
     // The update is committed; now post it, and record how each post went.

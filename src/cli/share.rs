@@ -6,7 +6,7 @@ use crate::share::{server, tokens};
 use chrono::{DateTime, Utc};
 
 fn share_config(ctx: &Context) -> Result<crate::config::ShareConfig, Failure> {
-    ctx.config()?.share.ok_or_else(|| {
+    ctx.config_for("share", &["share"])?.share.ok_or_else(|| {
         Failure::bad_input(format!(
             "{}: no [share] section; set listen = \"127.0.0.1:7420\" to share incidents read-only",
             ctx.paths.config_file.display()

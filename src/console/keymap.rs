@@ -29,6 +29,7 @@ pub enum Command {
     Severity,
     Status,
     Assign,
+    TakeCommand,
     Resolve,
     Filter,
     KindFilter,
@@ -71,6 +72,7 @@ impl Command {
         Command::Severity,
         Command::Status,
         Command::Assign,
+        Command::TakeCommand,
         Command::Resolve,
         Command::Filter,
         Command::KindFilter,
@@ -114,6 +116,7 @@ impl Command {
             Command::Severity => "severity",
             Command::Status => "status",
             Command::Assign => "assign",
+            Command::TakeCommand => "take-command",
             Command::Resolve => "resolve",
             Command::Filter => "filter",
             Command::KindFilter => "kind-filter",
@@ -156,7 +159,8 @@ impl Command {
             Command::StatusUpdate => "write a status update",
             Command::Severity => "change severity",
             Command::Status => "change status",
-            Command::Assign => "assign a role",
+            Command::Assign => "assign a role (enter on the name: yourself)",
+            Command::TakeCommand => "take command: you become the commander",
             Command::Resolve => "resolve the incident",
             Command::Filter => "filter the log by text",
             Command::KindFilter => "cycle the log filter by kind",
@@ -190,6 +194,7 @@ impl Command {
                 | Command::Severity
                 | Command::Status
                 | Command::Assign
+                | Command::TakeCommand
                 | Command::Resolve
                 | Command::Task
                 | Command::TaskDone
@@ -425,6 +430,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "s", Command::Severity),
     (Mode::Incident, "S", Command::Status),
     (Mode::Incident, "a", Command::Assign),
+    (Mode::Incident, "C", Command::TakeCommand),
     (Mode::Incident, "R", Command::Resolve),
     (Mode::Incident, "/", Command::Filter),
     (Mode::Incident, "F", Command::KindFilter),

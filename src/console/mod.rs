@@ -27,13 +27,26 @@ fn start(
     ctx: &Context,
     theme_name: Option<&str>,
 ) -> Result<(Config, theme::Theme, state::State), Failure> {
-    let config =
-        Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
+    // One mistake in config.toml must not keep a call leader out: the broken part is left
+    // out and shown in the problems list, naming file and line.
+    let (config, broken) = Config::load_lenient(&ctx.paths.config_file);
     let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = theme::Theme::select(theme_name, &config, ctx.paths.config_dir(), no_color)
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let mut theme_problem = None;
+    let theme = match theme::Theme::select(theme_name, &config, ctx.paths.config_dir(), no_color) {
+        Ok(t) => t,
+        // A theme asked for on the command line is meant: its mistake stops the start.
+        Err(e) if theme_name.is_some() => return Err(Failure::bad_input(e.to_string())),
+        Err(e) => {
+            theme_problem = Some(format!("{e} (the default theme is used)"));
+            theme::Theme::select(None, &Config::default(), ctx.paths.config_dir(), no_color)
+                .map_err(|e| Failure::bad_input(e.to_string()))?
+        }
+    };
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
+    state
+        .problems
+        .extend(broken.iter().map(|b| b.to_string()).chain(theme_problem));
     state.cadence = config.cadence;
     Ok((config, theme, state))
 }
@@ -89,8 +102,12 @@ pub fn run_with(
         !config.alertmanagers.is_empty() || config.grafana.is_some() || config.prometheus.is_some();
     state.group_by = config.alerts.group_by().to_string();
     let services_file = ctx.paths.config_dir().join("services.toml");
-    state.catalog = crate::config::load_services(&services_file)
-        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    // A broken services.toml costs the catalog (services are then found from alert labels),
+    // not the console.
+    state.catalog = crate::config::load_services(&services_file).unwrap_or_else(|e| {
+        state.problems.push(format!("{e} (services.toml left out)"));
+        Default::default()
+    });
     let metrics_wanted =
         config.prometheus.is_some() && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
     state.metrics_expected = metrics_wanted;

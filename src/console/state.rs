@@ -88,6 +88,8 @@ pub struct Current {
     pub focus: Pane,
     /// Index into [`State::alert_rows`] of the selected alert.
     pub alert_cursor: usize,
+    /// What was still wrong when the leader answered "resolve anyway": not asked again.
+    pub resolve_answered: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -276,6 +278,12 @@ pub enum Modal {
     /// Labels, annotations and link of one alert.
     AlertDetail(Box<crate::domain::Alert>),
     Silence(Box<SilenceForm>),
+    /// Before resolving while something is still wrong: resolve anyway? `wrong` lists what;
+    /// `summary` is the resolve editor's text when the question comes on sending it.
+    ConfirmResolve {
+        wrong: Vec<String>,
+        summary: Option<TextArea<'static>>,
+    },
     /// After resolution: expire the silences created during the incident?
     ExpireSilences(Vec<(String, String)>),
     DraftOffer(Draft),

@@ -99,16 +99,14 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         },
         config_dir.display()
     ));
-    let notices = vec![
-        hint(opened.as_deref()),
-        format!(
-            "demo: outage simulated at {addr}{speed}; {}",
-            match &opts.data_dir {
-                Some(d) => format!("incidents kept in {}", d.display()),
-                None => format!("deleted on quit: {root_shown}"),
-            }
-        ),
-    ];
+    let mut notices = vec![format!(
+        "demo: outage simulated at {addr}{speed}; {}",
+        match &opts.data_dir {
+            Some(d) => format!("incidents kept in {}", d.display()),
+            None => format!("deleted on quit: {root_shown}"),
+        }
+    )];
+    notices.extend(key_hints(opened.as_deref()));
     let ctx = Context {
         store,
         paths: Paths {
@@ -137,29 +135,34 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// What a new user needs first: which keys lead the incident.
-fn hint(opened: Option<&str>) -> String {
+/// What a new user needs first: which keys lead the incident, as notices for the console,
+/// each short enough for an 80-column status line. The status line shows the newest notice
+/// first, so they are returned last line first.
+pub fn key_hints(opened: Option<&str>) -> Vec<String> {
     use crate::console::keymap::{Command, Keymap, Mode};
     let keys = Keymap::default();
-    let mut parts = Vec::new();
-    if let Some(id) = opened {
-        parts.push(format!("enter opens {id}"));
-    }
-    // By name, so a command this build lacks is simply left out.
-    for (name, mode, what) in [
-        ("assign", Mode::Incident, "take command"),
-        ("status-update", Mode::Incident, "update"),
-        ("dependencies", Mode::Incident, "blast radius"),
-        ("actions", Mode::Incident, "actions"),
-        ("resolve", Mode::Incident, "resolve"),
-        ("help", Mode::Global, "keys"),
-    ] {
-        let cmd = Command::ALL.iter().copied().find(|c| c.name() == name);
-        if let Some(k) = cmd.and_then(|c| keys.key_for(mode, c)) {
-            parts.push(format!("{k} {what}"));
-        }
-    }
-    format!("demo: {}", parts.join(" · "))
+    let key = |cmd: Command, mode: Mode, what: &str| {
+        keys.key_for(mode, cmd).map(|k| format!("{k} {what}"))
+    };
+    let first: Vec<String> = opened
+        .map(|id| format!("enter opens {id}"))
+        .into_iter()
+        .chain(key(Command::TakeCommand, Mode::Incident, "take command"))
+        .chain(key(Command::StatusUpdate, Mode::Incident, "update"))
+        .collect();
+    let second: Vec<String> = [
+        key(Command::Dependencies, Mode::Incident, "blast radius"),
+        key(Command::Actions, Mode::Incident, "actions"),
+        key(Command::Resolve, Mode::Incident, "resolve"),
+        key(Command::Help, Mode::Global, "keys"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    vec![
+        format!("demo: {}", second.join(" · ")),
+        format!("demo: {}", first.join(" · ")),
+    ]
 }
 
 /// Writes `config.toml`, `services.toml` and `runbook.toml` for the server at `base_url`.

@@ -476,12 +476,14 @@ impl Incident {
     pub fn check(&self, event: &Event) -> Result<(), Rejected> {
         // Delivery results of an update posted before resolution may still arrive after it,
         // and so may the end (and verification) of an action started before it;
+        // and so may the expiry of the silences its resolution offered to expire;
         // the post-mortem adds follow-ups and exports drafts of a resolved incident.
         if self.is_resolved()
             && !matches!(
                 event,
                 Event::Unknown(_)
                     | Event::UpdateDelivered { .. }
+                    | Event::SilenceExpired { .. }
                     | Event::ActionFinished { .. }
                     | Event::ActionVerified { .. }
                     | Event::FollowUp { .. }

@@ -135,6 +135,32 @@ pub fn leading() -> State {
     s
 }
 
+/// A console leading INC-2, which nobody ever took command of.
+pub fn leading_without_commander() -> State {
+    let mut s = on_list();
+    let entries = vec![entry(
+        1,
+        at(-30, 0),
+        "dan",
+        Event::Opened {
+            title: "Search latency p99 > 2s".into(),
+            severity: Severity::Sev3,
+            summary: None,
+        },
+    )];
+    update(
+        &mut s,
+        Action::Opened {
+            id: "INC-2".into(),
+            entries,
+            lead: Lead::Leading,
+            draft: None,
+        },
+        at(12, 0),
+    );
+    s
+}
+
 pub fn key(code: KeyCode) -> Action {
     Action::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }

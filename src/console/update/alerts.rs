@@ -34,8 +34,13 @@ pub(super) fn observe_alerts(state: &State, now: DateTime<Utc>) -> Vec<Effect> {
     }
 }
 
-pub(super) fn link_alert(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(a) = selected_alert(state) else {
+/// Links `alert` (the selected one, or the one whose details are open), or unlinks it.
+pub(super) fn link_alert(
+    state: &mut State,
+    alert: Option<crate::domain::Alert>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(a) = alert else {
         flash(
             state,
             now,
@@ -66,8 +71,13 @@ pub(super) fn link_alert(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     append(state, event, false)
 }
 
-pub(super) fn open_silence(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
-    let Some(a) = selected_alert(state) else {
+/// Opens the silence form for `alert` (the selected one, or the one whose details are open).
+pub(super) fn open_silence(
+    state: &mut State,
+    alert: Option<crate::domain::Alert>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(a) = alert else {
         flash(
             state,
             now,

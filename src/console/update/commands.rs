@@ -4,6 +4,9 @@
 use super::*;
 
 pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+    if state.too_small() {
+        return on_key_too_small(state, key, now);
+    }
     if state.modal.is_some() {
         return on_modal_key(state, key, now);
     }
@@ -27,6 +30,57 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
     }
 }
 
+/// While the screen shows only "Terminal too small", nothing the user cannot see may happen:
+/// every key is ignored but quit (and the answer to the quit question, which that screen
+/// shows).
+fn on_key_too_small(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec<Effect> {
+    state.pending_keys.clear();
+    if matches!(state.modal, Some(Modal::ConfirmQuit)) {
+        return on_modal_key(state, key, now);
+    }
+    match state
+        .keymap
+        .resolve(Mode::Global, &[Chord::from_event(&key)])
+    {
+        Resolution::Run(Command::Quit) => run(state, Command::Quit, now),
+        _ => vec![],
+    }
+}
+
+/// Why `cmd` may not record here, if it may not: following, led elsewhere, resolved.
+pub(super) fn refusal(state: &State, cmd: Command) -> Option<String> {
+    let mode = state.mode();
+    // A follower records nothing, even before its incident has arrived (list mode).
+    if !(cmd.mutates() && (mode == Mode::Incident || state.follow.is_some())) {
+        return None;
+    }
+    match &state.current {
+        Some(c) if matches!(c.lead, Lead::Follower { .. }) => {
+            Some(format!("{} is read-only here: you are following it", c.id))
+        }
+        Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
+        Some(c)
+            if !cmd.after_resolution()
+                && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
+        {
+            Some(format!("{} is resolved", c.id))
+        }
+        None if state.follow.is_some() => {
+            Some("read-only: you are following a shared incident".to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Whether quitting should ask first: while leading an open incident, or while actions run.
+pub fn quit_asks(state: &State) -> bool {
+    let open_led = state
+        .current
+        .as_ref()
+        .is_some_and(|c| c.leading() && !c.incident.as_ref().is_some_and(Incident::is_resolved));
+    open_led || state.actions.running().next().is_some()
+}
+
 /// Runs a command from a key or the palette.
 pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
     let mode = state.mode();
@@ -35,32 +89,13 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
     if state.follow.is_some() && cmd.follower_may() && mode == Mode::Incident {
         return super::postmortem::export_copy(state, now);
     }
-    // A follower records nothing, even before its incident has arrived (list mode).
-    if cmd.mutates() && (mode == Mode::Incident || state.follow.is_some()) {
-        let refusal = match &state.current {
-            Some(c) if matches!(c.lead, Lead::Follower { .. }) => {
-                Some(format!("{} is read-only here: you are following it", c.id))
-            }
-            Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
-            Some(c)
-                if !cmd.after_resolution()
-                    && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
-            {
-                Some(format!("{} is resolved", c.id))
-            }
-            None if state.follow.is_some() => {
-                Some("read-only: you are following a shared incident".to_string())
-            }
-            _ => None,
-        };
-        if let Some(r) = refusal {
-            flash(state, now, r, true);
-            return vec![];
-        }
+    if let Some(r) = refusal(state, cmd) {
+        flash(state, now, r, true);
+        return vec![];
     }
     match cmd {
         Command::Quit => {
-            if state.current.as_ref().is_some_and(Current::leading) {
+            if quit_asks(state) {
                 state.modal = Some(Modal::ConfirmQuit);
                 vec![]
             } else {
@@ -112,7 +147,10 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             }
             vec![]
         }
-        Command::LinkAlert => link_alert(state, now),
+        Command::LinkAlert => {
+            let a = selected_alert(state);
+            link_alert(state, a, now)
+        }
         Command::Actions => super::actions::open_picker(state, now),
         Command::ActionOutput => super::actions::open_output(state, now),
         Command::Export => super::postmortem::export(state),
@@ -139,7 +177,10 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             state.modal = Some(Modal::Dependencies { scroll: 0 });
             vec![]
         }
-        Command::Silence => open_silence(state, now),
+        Command::Silence => {
+            let a = selected_alert(state);
+            open_silence(state, a, now)
+        }
         // A follower has only the incident it follows: nothing to go back to.
         Command::Back if state.follow.is_some() => vec![],
         Command::Back => match state.current.take() {
@@ -177,7 +218,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             },
         ),
         Command::StatusUpdate => open_editor(state, Purpose::StatusUpdate),
-        Command::Resolve => open_editor(state, Purpose::Resolve),
+        Command::Resolve => super::resolve::start(state),
         Command::Severity => open_picker(state, PickerKind::Severity),
         Command::Snooze => open_picker(state, PickerKind::Snooze),
         Command::TaskDone => open_picker(state, PickerKind::Task),
@@ -198,6 +239,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Command::Status => open_picker(state, PickerKind::Status),
         Command::Assign => open_picker(state, PickerKind::Role),
+        Command::TakeCommand => take_command(state, now),
         Command::Filter => {
             if let Some(c) = &state.current {
                 state.modal = Some(Modal::Filter {
@@ -222,6 +264,30 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// `C`: whoever is at this console becomes the commander, in one key.
+fn take_command(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let Some(c) = state.current.as_ref() else {
+        return vec![];
+    };
+    let Some(i) = c.incident.as_ref() else {
+        return vec![];
+    };
+    if i.holder(Role::Commander) == Some(state.me.as_str()) {
+        let text = format!("you are already commander of {}", c.id);
+        flash(state, now, text, false);
+        return vec![];
+    }
+    let event = Event::RoleAssigned {
+        role: Role::Commander,
+        person: state.me.clone(),
+    };
+    if let Err(r) = i.check(&event) {
+        flash(state, now, r.0, true);
+        return vec![];
+    }
+    append(state, event, false)
 }
 
 pub(super) fn navigate(state: &mut State, cmd: Command) {
@@ -339,12 +405,13 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
 }
 
 /// Commands the palette offers here, best match first: the exact name, then names starting
-/// with the query, containing it, or matching it as a subsequence; shorter names first.
+/// with the query, containing it, or matching it as a subsequence; alphabetically within
+/// each of these (so an empty query lists every command in alphabetical order).
 pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
     let mode = state.mode();
     let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
     let q = query.trim().to_lowercase();
-    let mut scored: Vec<(u8, usize, Command)> = Command::ALL
+    let mut scored: Vec<(u8, &str, Command)> = Command::ALL
         .iter()
         .copied()
         .filter(|c| {
@@ -364,8 +431,7 @@ pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
             } else {
                 return None;
             };
-            // Among equals, the shortest name is the likeliest meant.
-            Some((score, name.len(), c))
+            Some((score, name, c))
         })
         .collect();
     scored.sort();

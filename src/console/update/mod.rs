@@ -23,12 +23,13 @@ mod commands;
 mod modals;
 mod pagerduty;
 mod postmortem;
+mod resolve;
 
 pub use actions::picker_matches as action_matches;
 use alerts::*;
 use cadence::*;
 use commands::*;
-pub use commands::{available, palette_matches, run};
+pub use commands::{available, palette_matches, quit_asks, run};
 use modals::*;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
@@ -98,6 +99,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 rung_for: None,
                 focus: Pane::Log,
                 alert_cursor: 0,
+                resolve_answered: Vec::new(),
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -370,6 +372,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     rung_for: None,
                     focus: Pane::Log,
                     alert_cursor: 0,
+                    resolve_answered: Vec::new(),
                 });
                 state.loaded = true;
             } else {

@@ -43,10 +43,39 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             vec![]
         }
         Modal::AlertDetail(a) => {
-            if !matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) {
-                state.modal = Some(Modal::AlertDetail(a));
+            // The keys the popup shows are the incident's own (overrides included), acting
+            // on the alert shown.
+            let cmd = match state
+                .keymap
+                .resolve(Mode::Incident, &[Chord::from_event(&key)])
+            {
+                Resolution::Run(cmd @ (Command::LinkAlert | Command::Silence)) => Some(cmd),
+                _ => None,
+            };
+            match cmd {
+                Some(cmd) => {
+                    if let Some(r) = refusal(state, cmd) {
+                        flash(state, now, r, true);
+                        state.modal = Some(Modal::AlertDetail(a));
+                        return vec![];
+                    }
+                    if cmd == Command::LinkAlert {
+                        link_alert(state, Some(*a), now)
+                    } else {
+                        open_silence(state, Some(*a), now)
+                    }
+                }
+                None if matches!(key.code, KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q')) => {
+                    vec![]
+                }
+                None => {
+                    state.modal = Some(Modal::AlertDetail(a));
+                    vec![]
+                }
             }
-            vec![]
+        }
+        Modal::ConfirmResolve { wrong, summary } => {
+            super::resolve::on_key(state, wrong, summary, key, now)
         }
         Modal::ExpireSilences(list) => match key.code {
             KeyCode::Char('y') | KeyCode::Char('Y') => match state.current.as_ref() {
@@ -212,12 +241,24 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             KeyCode::Esc => vec![],
             KeyCode::Enter => {
                 let who = text_of(&person).trim().to_string();
-                if who.is_empty() {
-                    flash(state, now, "name the person to assign".into(), true);
+                // Nothing typed: the role goes to whoever is at this console, as the field offers.
+                let who = if who.is_empty() {
+                    state.me.clone()
+                } else {
+                    who
+                };
+                let event = Event::RoleAssigned { role, person: who };
+                if let Some(Err(r)) = state
+                    .current
+                    .as_ref()
+                    .and_then(|c| c.incident.as_ref())
+                    .map(|i| i.check(&event))
+                {
+                    flash(state, now, r.0, true);
                     state.modal = Some(Modal::AssignPerson { role, person });
                     return vec![];
                 }
-                append(state, Event::RoleAssigned { role, person: who }, false)
+                append(state, event, false)
             }
             _ => {
                 person.input(key);
@@ -437,7 +478,7 @@ pub(super) fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effe
             };
             state.modal = Some(Modal::AssignPerson {
                 role,
-                person: text_input("", "who"),
+                person: text_input("", &format!("{} (enter), or type a name", state.me)),
             });
             return vec![];
         }
@@ -475,6 +516,9 @@ pub(super) fn submit_editor(
         flash(state, now, r.0, true);
         state.modal = Some(Modal::Editor { purpose, text });
         return vec![];
+    }
+    if purpose == Purpose::Resolve {
+        return super::resolve::submit(state, text, event);
     }
     append(state, event, true)
 }

@@ -391,7 +391,10 @@ fn picker(
                 ""
             };
             let line = Line::from(vec![
-                Span::styled(format!(" {:<width$} ", a.name), theme.style(Meaning::Text)),
+                Span::styled(
+                    format!("{}{:<width$} ", super::modal::marker(n == selected), a.name),
+                    theme.style(Meaning::Text),
+                ),
                 Span::styled(format!("{:<5}", a.kind.name()), theme.style(Meaning::Muted)),
                 Span::styled(
                     format!("{flags:<10}"),

@@ -46,7 +46,9 @@ pub fn render(form: &FollowUpForm, theme: &Theme, area: Rect, frame: &mut Frame)
         } else {
             theme.style(Meaning::Muted)
         };
-        spans.push(Span::styled(format!(" {} {k} ", n + 1), style));
+        // The chosen type is marked, not only coloured: ◉ chosen, ○ not.
+        let mark = if *k == form.kind { "◉" } else { "○" };
+        spans.push(Span::styled(format!(" {} {mark} {k} ", n + 1), style));
         spans.push(Span::raw(" "));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), f);

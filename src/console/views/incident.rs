@@ -203,7 +203,9 @@ fn alerts_pane(
                     _ => ("INFO", Meaning::Info),
                 };
                 let is_linked = linked.contains(&a.fingerprint.as_str());
+                let selected = focus && n == c.alert_cursor;
                 let mut line = Line::from(vec![
+                    Span::styled(super::modal::marker(selected), theme.style(Meaning::Accent)),
                     Span::styled(
                         if is_linked { "⛓ " } else { "  " },
                         theme.style(Meaning::Accent),
@@ -216,7 +218,7 @@ fn alerts_pane(
                     ),
                     Span::styled(a.summary().to_string(), theme.style(Meaning::Muted)),
                 ]);
-                if focus && n == c.alert_cursor {
+                if selected {
                     line = line.style(theme.style(Meaning::Selection));
                 }
                 lines.push(line);
@@ -292,13 +294,19 @@ fn header(
             theme.style(Meaning::Muted),
         ));
     }
-    // Only the leader can assign: a follower or a read-only viewer is not told to.
-    let none = if c.leading() {
-        "none — assign one (a)"
-    } else {
-        "none"
+    // Only the leader can take command: a follower or a read-only viewer is not told to.
+    let take = state
+        .keymap
+        .key_for(
+            crate::console::keymap::Mode::Incident,
+            crate::console::keymap::Command::TakeCommand,
+        )
+        .filter(|_| c.leading());
+    let none = match take {
+        Some(k) => format!("none — {k} takes command"),
+        None => "none".to_string(),
     };
-    let commander = i.holder(Role::Commander).unwrap_or(none);
+    let commander = i.holder(Role::Commander).unwrap_or(&none);
     let mut spans = vec![
         Span::raw(" Commander "),
         Span::styled(commander.to_string(), theme.style(Meaning::Accent)),

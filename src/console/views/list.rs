@@ -84,7 +84,11 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
             }
         };
         let row = Row::new(vec![
-            Cell::from(i.id.clone()),
+            Cell::from(format!(
+                "{}{}",
+                super::modal::marker(n == state.list_cursor),
+                i.id
+            )),
             Cell::from(Span::styled(i.severity.label(), theme.severity(i.severity))),
             Cell::from(i.status.as_str()),
             Cell::from(i.title.clone()),
@@ -99,7 +103,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
         }
     });
     let header = Row::new([
-        "ID",
+        " ID",
         "SEV",
         "STATUS",
         "TITLE",
@@ -111,7 +115,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
     let table = Table::new(
         rows,
         [
-            Constraint::Length(8),
+            Constraint::Length(9),
             Constraint::Length(5),
             Constraint::Length(13),
             Constraint::Fill(1),

@@ -19,8 +19,21 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Frame) {
     let area = frame.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Keys do nothing here but quit (`update::on_key`): say so, and show the quit
+        // question when it is asked.
+        let quit = state
+            .keymap
+            .key_for(Mode::Global, Command::Quit)
+            .unwrap_or_else(|| "ctrl-c".into());
+        let tail = match &state.modal {
+            Some(super::state::Modal::ConfirmQuit) => format!(
+                "\n{}\ny quits, any other key stays",
+                modal::quit_question(state)
+            ),
+            _ => format!("\n{quit} quits."),
+        };
         let msg = format!(
-            "Terminal too small: {}×{}.\nEnlarge to {MIN_WIDTH}×{MIN_HEIGHT}.",
+            "Terminal too small: {}×{}.\nEnlarge to {MIN_WIDTH}×{MIN_HEIGHT}.{tail}",
             area.width, area.height
         );
         frame.render_widget(
@@ -79,6 +92,27 @@ fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
+/// The incident screen's footer, most useful first: taking command only while this console's
+/// user is not the commander (dropped with the first element).
+const INCIDENT_KEYS: [Command; 16] = [
+    Command::TakeCommand,
+    Command::Note,
+    Command::Hypothesis,
+    Command::Decision,
+    Command::StatusUpdate,
+    Command::Severity,
+    Command::Status,
+    Command::Assign,
+    Command::Resolve,
+    Command::Dependencies,
+    Command::Actions,
+    Command::Share,
+    Command::FollowUp,
+    Command::Export,
+    Command::Filter,
+    Command::Back,
+];
+
 /// The keys that work right now, from the keymap itself.
 fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     let mode = state.mode();
@@ -88,6 +122,13 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
         .as_ref()
         .and_then(|c| c.incident.as_ref())
         .is_some_and(|i| i.is_resolved());
+    let commander = read_only
+        || resolved
+        || state
+            .current
+            .as_ref()
+            .and_then(|c| c.incident.as_ref())
+            .is_some_and(|i| i.holder(crate::domain::Role::Commander) == Some(state.me.as_str()));
     let alerts_focus = state
         .current
         .as_ref()
@@ -105,18 +146,9 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
             Command::NewIncident,
             Command::ToggleResolved,
         ],
-        _ => &[
-            Command::Note,
-            Command::Hypothesis,
-            Command::Decision,
-            Command::StatusUpdate,
-            Command::Severity,
-            Command::Status,
-            Command::Assign,
-            Command::Resolve,
-            Command::Filter,
-            Command::Back,
-        ],
+        // With no commander of mine, taking command comes first.
+        _ if !commander => &INCIDENT_KEYS[..],
+        _ => &INCIDENT_KEYS[1..],
     };
     let item = |cmd: &Command| {
         state
@@ -137,8 +169,12 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     // Keep help and quit in sight; the rest as far as the width allows, most useful first.
     let mut budget = (area.width as usize).saturating_sub(width(&always) + 9);
     let mut items: Vec<(String, &str)> = Vec::new();
+    // Only what works here: a read-only view records nothing (a follower may still export
+    // its own copy), a resolved incident only takes the post-mortem's follow-ups and export.
     for cmd in wanted.iter().filter(|c| {
-        !(c.mutates() && (read_only || resolved)) || (state.follow.is_some() && c.follower_may())
+        !c.mutates()
+            || (state.follow.is_some() && c.follower_may())
+            || (!read_only && (!resolved || c.after_resolution()))
     }) {
         if let Some(it) = item(cmd) {
             let w = width(std::slice::from_ref(&it));
@@ -176,6 +212,8 @@ fn short_name(cmd: Command, mode: Mode) -> &'static str {
         Command::Hypothesis => "hypo",
         Command::Severity => "sev",
         Command::Palette => "cmd",
+        Command::Dependencies => "blast",
+        Command::TakeCommand => "take command",
         other => other.name(),
     }
 }

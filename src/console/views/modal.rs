@@ -2,7 +2,7 @@
 //! confirmations.
 
 use super::pane;
-use crate::console::keymap::Mode;
+use crate::console::keymap::{Command, Mode};
 use crate::console::state::{Modal, State};
 use crate::console::theme::{Meaning, Theme};
 use crate::console::update::palette_matches;
@@ -44,7 +44,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 .options
                 .iter()
                 .enumerate()
-                .map(|(n, o)| format!(" {} {o}", n + 1))
+                .map(|(n, o)| format!("{} {} {o}", marker(n == p.selected), n + 1))
                 .collect();
             let widest = numbered
                 .iter()
@@ -241,8 +241,29 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                     Span::raw(v.clone()),
                 ]));
             }
+            // The incident's keys for these, overrides included; absent where nothing is
+            // recorded from here.
+            let mut keys: Vec<(String, &str)> = Vec::new();
+            let read_only =
+                state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
+            for (cmd, what) in [
+                (Command::LinkAlert, "link/unlink"),
+                (Command::Silence, "silence"),
+            ] {
+                if let Some(k) = state
+                    .keymap
+                    .key_for(Mode::Incident, cmd)
+                    .filter(|_| !read_only)
+                {
+                    keys.push((k, what));
+                }
+            }
+            keys.push(("esc".into(), "close"));
             lines.push(Line::styled(
-                "l link/unlink · m silence · esc close",
+                keys.iter()
+                    .map(|(k, what)| format!("{k} {what}"))
+                    .collect::<Vec<_>>()
+                    .join(" · "),
                 theme.style(Meaning::Muted),
             ));
             frame.render_widget(
@@ -283,6 +304,24 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 rows[4],
             );
         }
+        Modal::ConfirmResolve { wrong, .. } => {
+            let q = format!(
+                "Still wrong:\n{}\nResolve {} anyway?",
+                wrong
+                    .iter()
+                    .map(|w| format!("  • {w}"))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                state.current.as_ref().map(|c| c.id.as_str()).unwrap_or(""),
+            );
+            confirm(
+                &q,
+                &[("y", "resolve, noting this"), ("any other key", "not yet")],
+                theme,
+                area,
+                frame,
+            );
+        }
         Modal::ExpireSilences(list) => {
             let q = format!(
                 "{} silence{} created during this incident still run{}:\n{}\nExpire {} now?",
@@ -313,23 +352,13 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             frame.render_widget(Paragraph::new(text.clone()).block(block), r);
         }
         Modal::FollowUp(form) => super::followup::render(form, theme, area, frame),
-        Modal::ConfirmQuit => {
-            let id = state.current.as_ref().map(|c| c.id.as_str()).unwrap_or("");
-            // Quitting stops what the runbook started here: say so before, not after.
-            let running = state.actions.running().count();
-            let runs = match running {
-                0 => String::new(),
-                1 => "\n1 action is running: quitting kills it.".into(),
-                n => format!("\n{n} actions are running: quitting kills them."),
-            };
-            confirm(
-                &format!("Stop leading {id} and quit?{runs}"),
-                &[("y", "quit"), ("any other key", "stay")],
-                theme,
-                area,
-                frame,
-            );
-        }
+        Modal::ConfirmQuit => confirm(
+            &quit_question(state),
+            &[("y", "quit"), ("any other key", "stay")],
+            theme,
+            area,
+            frame,
+        ),
         Modal::DraftOffer(d) => {
             let preview: String = d.text.chars().take(120).collect();
             let q = format!(
@@ -347,6 +376,25 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
         }
     }
+}
+
+/// The question before quitting: what quitting ends (the lead of an open incident, runs).
+pub(super) fn quit_question(state: &State) -> String {
+    let led = state
+        .current
+        .as_ref()
+        .filter(|c| c.leading() && !c.incident.as_ref().is_some_and(|i| i.is_resolved()));
+    let question = match led {
+        Some(c) => format!("Stop leading {} and quit?", c.id),
+        None => "Quit?".to_string(),
+    };
+    // Quitting stops what the runbook started here: say so before, not after.
+    let runs = match state.actions.running().count() {
+        0 => String::new(),
+        1 => "\n1 action is running: quitting kills it.".into(),
+        n => format!("\n{n} actions are running: quitting kills them."),
+    };
+    format!("{question}{runs}")
 }
 
 fn confirm(question: &str, keys: &[(&str, &str)], theme: &Theme, area: Rect, frame: &mut Frame) {
@@ -473,12 +521,20 @@ fn palette(
             theme.style(Meaning::Text)
         };
         lines.push(Line::from(vec![
-            Span::styled(format!("{:<16}", cmd.name()), style),
+            Span::styled(
+                format!("{}{:<16}", marker(n == selected), cmd.name()),
+                style,
+            ),
             Span::styled(format!("{:<8}", key), theme.style(Meaning::Accent)),
             Span::styled(cmd.description(), theme.style(Meaning::Muted)),
         ]));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The mark of the selected line in a list, so the selection shows without colour too.
+pub(crate) fn marker(selected: bool) -> &'static str {
+    if selected { "›" } else { " " }
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
