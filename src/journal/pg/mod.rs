@@ -120,7 +120,7 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Connects without looking at (or creating) the schema.
+    /// A store on `options` that has not yet looked at the schema (it connects on first use).
     fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
         let target = Target::new(options).map_err(JournalError::Store)?;
         let rt = tokio::runtime::Builder::new_current_thread()
@@ -134,32 +134,29 @@ impl PgStore {
                 client: Mutex::new(None),
             }),
         };
-        let mut slot = store.slot();
-        store.client(&mut slot).map_err(|f| store.final_error(f))?;
-        drop(slot);
         Ok(store)
     }
 
     /// Creates or migrates the schema; returns the version found before (0: none).
     pub fn init(&self) -> Result<i32, JournalError> {
-        let mut slot = self.slot();
-        let client = self.client(&mut slot).map_err(|f| self.final_error(f))?;
-        match self.block(schema::ensure(client)) {
-            Ok(v) => Ok(v),
-            Err(schema::SchemaError::Newer(v)) => Err(JournalError::Store(format!(
-                "{}: the schema is version {v}, newer than this warroom {} knows (version {}); \
-                 use a newer warroom. The database was not changed.",
-                self.shown(),
-                env!("CARGO_PKG_VERSION"),
-                schema::LATEST
-            ))),
-            Err(schema::SchemaError::NotUtf8(enc)) => Err(JournalError::Store(format!(
-                "{}: the database's encoding is {enc}; warroom needs UTF8 \
-                 (CREATE DATABASE … ENCODING 'UTF8')",
-                self.shown()
-            ))),
-            Err(schema::SchemaError::Sql(e)) => Err(self.sql_error(&e)),
-        }
+        self.retry(|s, slot| {
+            let client = s.client(slot)?;
+            s.block(schema::ensure(client)).map_err(|e| match e {
+                schema::SchemaError::Newer(v) => Fail::Final(JournalError::Store(format!(
+                    "{}: the schema is version {v}, newer than this warroom {} knows \
+                     (version {}); use a newer warroom. The database was not changed.",
+                    s.shown(),
+                    env!("CARGO_PKG_VERSION"),
+                    schema::LATEST
+                ))),
+                schema::SchemaError::NotUtf8(enc) => Fail::Final(JournalError::Store(format!(
+                    "{}: the database's encoding is {enc}; warroom needs UTF8 \
+                     (CREATE DATABASE … ENCODING 'UTF8')",
+                    s.shown()
+                ))),
+                schema::SchemaError::Sql(e) => s.fail(&e),
+            })
+        })
     }
 
     /// Where the store is, without the password.
@@ -400,15 +397,6 @@ impl PgStore {
             self.shown(),
             describe(e)
         )))
-    }
-
-    fn final_error(&self, f: Fail) -> JournalError {
-        match f {
-            Fail::Final(e) => e,
-            Fail::Lost(why) => {
-                JournalError::Store(format!("{}: cannot reach the store: {why}", self.shown()))
-            }
-        }
     }
 
     /// Runs `op` again (after a short wait) while the connection keeps going away under it.
