@@ -8,9 +8,11 @@
 
 mod runbook;
 mod services;
+mod store;
 
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
+pub use store::{SSLMODES, StoreConfig};
 
 use crate::domain::{StatusCadence, parse_duration};
 
@@ -118,6 +120,9 @@ pub struct Config {
     /// `[postmortem]`: where the console writes post-mortem drafts.
     #[serde(default)]
     pub postmortem: PostmortemConfig,
+    /// `[store]`: the shared PostgreSQL store.
+    #[serde(default)]
+    pub store: Option<StoreConfig>,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
@@ -306,6 +311,9 @@ impl Config {
             }
         }
         backends::check(&config, path, text)?;
+        if let Some(store) = &config.store {
+            store::check(store, path, text)?;
+        }
         if let Some(share) = &config.share {
             let listen = share.listen.get_ref();
             if listen.parse::<std::net::SocketAddr>().is_err() {

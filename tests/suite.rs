@@ -57,6 +57,7 @@ mod share_page;
 mod share_resume;
 mod share_security;
 mod share_tls;
+mod store_pg_cli;
 mod store_pg_concurrency;
 mod store_pg_journal;
 mod webhook_delivery;

@@ -12,7 +12,7 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const JOURNAL: &str = "journal.jsonl";
+pub(super) const JOURNAL: &str = "journal.jsonl";
 const LOCK: &str = "journal.lock";
 
 /// All incidents under one data directory.
@@ -509,14 +509,14 @@ fn id_number(name: &str) -> Option<u64> {
     (format!("INC-{n}") == name).then_some(n)
 }
 
-fn io(path: &Path, source: std::io::Error) -> JournalError {
+pub(super) fn io(path: &Path, source: std::io::Error) -> JournalError {
     JournalError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+pub(super) fn sync_dir(dir: &Path) -> Result<(), JournalError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| io(dir, e))

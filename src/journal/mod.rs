@@ -15,6 +15,7 @@
 //! holds it.
 
 mod file;
+mod import;
 mod line;
 mod lock;
 mod pg;
@@ -22,7 +23,9 @@ mod pg;
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
-pub use pg::{PgJournal, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus};
+pub use pg::{
+    PgJournal, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target, has_password,
+};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};

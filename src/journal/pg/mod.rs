@@ -17,7 +17,7 @@ mod target;
 
 pub use journal::PgJournal;
 pub use schema::LATEST as SCHEMA_VERSION;
-pub use target::{SslMode, StoreOptions, Target};
+pub use target::{SslMode, StoreOptions, Target, has_password};
 
 use super::{GENESIS, JournalError, Record, VerifyReport, normalize_id};
 use crate::domain::{Severity, check_opening};

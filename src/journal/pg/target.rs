@@ -177,6 +177,11 @@ fn shown(config: &tokio_postgres::Config) -> String {
     )
 }
 
+/// Whether `url` carries a password (which `ps` would show, were it an argument).
+pub fn has_password(url: &str) -> bool {
+    password_in(url).is_some()
+}
+
 /// The password written in a URL (`postgres://user:PASSWORD@…`) or a `password=…` pair, as it
 /// stands there (possibly percent-encoded: both forms are redacted).
 fn password_in(url: &str) -> Option<String> {
