@@ -60,6 +60,7 @@ mod share_tls;
 mod store_pg_cli;
 mod store_pg_concurrency;
 mod store_pg_journal;
+mod store_pg_tls;
 mod webhook_delivery;
 
 /// A test file under tests/ that is not declared above would silently never run.

@@ -26,6 +26,8 @@ pub struct Postgres {
     /// The `postgres` user's uid/gid when we run as root.
     owner: Option<(u32, u32)>,
     running: bool,
+    /// Settings given to the server at each start.
+    settings: String,
 }
 
 /// One cluster shared by the tests that run at the same time (each takes a database of its
@@ -61,7 +63,16 @@ pub fn start() -> Option<Postgres> {
         eprintln!("************************************************************");
         return None;
     }
-    Some(Postgres::init())
+    Some(Postgres::init(None))
+}
+
+/// A cluster that speaks TLS with this certificate and key (PEM files), and lets the `warroom`
+/// role in over TLS only (the superuser may still use plain TCP, for the tests' own SQL).
+pub fn start_tls(cert: &Path, key: &Path) -> Option<Postgres> {
+    if !Path::new(BIN).join("initdb").is_file() {
+        return start();
+    }
+    Some(Postgres::init(Some((cert, key))))
 }
 
 fn random_hex(bytes: usize) -> String {
@@ -90,7 +101,7 @@ fn postgres_user() -> Option<(u32, u32)> {
 }
 
 impl Postgres {
-    fn init() -> Postgres {
+    fn init(tls: Option<(&Path, &Path)>) -> Postgres {
         let dir = tempfile::tempdir().expect("temp dir");
         let owner = postgres_user();
         let data = dir.path().join("data");
@@ -102,6 +113,7 @@ impl Postgres {
             data,
             owner,
             running: false,
+            settings: String::new(),
         };
         let pwfile = pg.dir.path().join("pwfile");
         std::fs::write(&pwfile, format!("{}\n", pg.admin_password)).unwrap();
@@ -125,12 +137,25 @@ impl Postgres {
             ],
         );
         // Password logins over loopback TCP only (and replication, for the failover tests).
-        std::fs::write(
-            pg.data.join("pg_hba.conf"),
-            "host all all 127.0.0.1/32 scram-sha-256\n\
-             host replication all 127.0.0.1/32 scram-sha-256\n",
-        )
-        .unwrap();
+        let hba = match tls {
+            None => "host all all 127.0.0.1/32 scram-sha-256\n\
+                     host replication all 127.0.0.1/32 scram-sha-256\n"
+                .to_string(),
+            Some((cert, key)) => {
+                for (from, to) in [(cert, "server.crt"), (key, "server.key")] {
+                    let path = pg.data.join(to);
+                    std::fs::copy(from, &path).unwrap();
+                    pg.give(&path);
+                    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                        .unwrap();
+                }
+                pg.settings = " -c ssl=on".to_string();
+                "host all postgres 127.0.0.1/32 scram-sha-256\n\
+                 hostssl all all 127.0.0.1/32 scram-sha-256\n"
+                    .to_string()
+            }
+        };
+        std::fs::write(pg.data.join("pg_hba.conf"), hba).unwrap();
         let mut last = String::new();
         for _ in 0..5 {
             pg.port = super::servers::free_port();
@@ -188,9 +213,10 @@ impl Postgres {
     fn pg_ctl_start(&self) -> Result<(), String> {
         let log = self.dir.path().join("server.log");
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=on{}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.settings
         );
         let out = self
             .program(

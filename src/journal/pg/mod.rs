@@ -84,6 +84,9 @@ fn is_lost(e: &tokio_postgres::Error) -> bool {
     if e.is_closed() {
         return true;
     }
+    if tls_refused(e) {
+        return false;
+    }
     match e.code() {
         Some(c) => {
             let c = c.code();
@@ -91,6 +94,24 @@ fn is_lost(e: &tokio_postgres::Error) -> bool {
         }
         None => e.as_db_error().is_none(),
     }
+}
+
+/// A TLS handshake that failed on its merits (a certificate not trusted, a name that does not
+/// match): trying again would fail the same way.
+fn tls_refused(e: &tokio_postgres::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        // io::Error's source() skips the error it wraps, so look inside it too.
+        let inner = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .is_some_and(|i| i.is::<rustls::Error>());
+        if inner || s.is::<rustls::Error>() {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn describe(e: &tokio_postgres::Error) -> String {
@@ -353,9 +374,9 @@ impl PgStore {
             });
             match connected {
                 Ok(c) => *slot = Some(c),
-                Err(e) => {
-                    return Err(Fail::Lost(self.shared.target.redact(&describe(&e))));
-                }
+                // A refusal (a wrong password, an untrusted certificate, no such database) is
+                // final; a server that is not there (yet) is worth another try.
+                Err(e) => return Err(self.fail(&e)),
             }
         }
         slot.as_mut()
