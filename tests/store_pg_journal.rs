@@ -306,3 +306,44 @@ fn append_reopen_fold<S: TestStore>(
     prop_assert_eq!(&report.head, &j.records().last().unwrap().hash);
     Ok(())
 }
+
+/// The journal is synchronous; a caller inside an async task (the share server, later) must
+/// not bring its runtime down: using, and dropping, a store there works on both kinds of
+/// runtime.
+#[test]
+fn a_store_works_from_inside_an_async_task() {
+    let Some(cluster) = postgres::shared() else {
+        return;
+    };
+    let url = cluster.database("in_async");
+    let runtimes = [
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap(),
+    ];
+    for (n, rt) in runtimes.iter().enumerate() {
+        let url = url.clone();
+        let id = rt.block_on(async move {
+            let store = pg(&url);
+            let mut j = TestStore::create(&store, "alice", t(0), "Checkout 500s").unwrap();
+            j.append(
+                "bob",
+                t(1),
+                Event::Note {
+                    kind: NoteKind::Observation,
+                    text: "from a task".into(),
+                },
+            )
+            .unwrap();
+            assert_eq!(store.open(j.id()).unwrap().records().len(), 2);
+            j.id().to_string()
+        });
+        assert_eq!(id, format!("INC-{}", n + 1));
+    }
+}

@@ -36,9 +36,23 @@ pub struct PgStore {
 }
 
 struct Shared {
-    rt: tokio::runtime::Runtime,
+    /// Always `Some` until dropped.
+    rt: Option<tokio::runtime::Runtime>,
     target: Target,
     client: Mutex<Option<Client>>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        // Close the session, then let the runtime go without waiting: a runtime dropped the
+        // ordinary way inside an async task panics.
+        if let Ok(slot) = self.client.get_mut() {
+            *slot = None;
+        }
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_background();
+        }
+    }
 }
 
 impl std::fmt::Debug for PgStore {
@@ -150,7 +164,7 @@ impl PgStore {
             .map_err(|e| JournalError::Store(format!("cannot start the store's runtime: {e}")))?;
         let store = PgStore {
             shared: Arc::new(Shared {
-                rt,
+                rt: Some(rt),
                 target,
                 client: Mutex::new(None),
             }),
@@ -389,16 +403,17 @@ impl PgStore {
         F: Future + Send,
         F::Output: Send,
     {
+        let Some(rt) = self.shared.rt.as_ref() else {
+            unreachable!("the runtime goes only when the store is dropped");
+        };
         if tokio::runtime::Handle::try_current().is_ok() {
             // Inside someone's runtime a block_on would panic: wait on a plain thread instead.
-            std::thread::scope(
-                |scope| match scope.spawn(|| self.shared.rt.block_on(f)).join() {
-                    Ok(out) => out,
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-            )
+            std::thread::scope(|scope| match scope.spawn(|| rt.block_on(f)).join() {
+                Ok(out) => out,
+                Err(panic) => std::panic::resume_unwind(panic),
+            })
         } else {
-            self.shared.rt.block_on(f)
+            rt.block_on(f)
         }
     }
 
