@@ -90,16 +90,21 @@ impl PgJournal {
             }
             let record =
                 read_line(line, prev, expected).map_err(|why| self.damaged(expected, why))?;
-            match self.incident.as_mut() {
-                Some(i) => i.apply(&record.entry),
-                None => self.incident = Incident::fold(&self.id, [&record.entry]),
-            }
             if ours == Some(event_id) {
                 found = Some(record.clone());
             }
-            self.records.push(record);
+            self.push(record);
         }
         Ok(found)
+    }
+
+    /// Takes a checked record, folding it into the incident.
+    fn push(&mut self, record: Record) {
+        match self.incident.as_mut() {
+            Some(i) => i.apply(&record.entry),
+            None => self.incident = Incident::fold(&self.id, [&record.entry]),
+        }
+        self.records.push(record);
     }
 
     fn known_seq(&self) -> i64 {
@@ -180,11 +185,7 @@ impl PgJournal {
             })
             .map_err(|e| store.fail(&e))?;
         // Committed: COMMIT returned.
-        match self.incident.as_mut() {
-            Some(i) => i.apply(&record.entry),
-            None => self.incident = Incident::fold(&self.id, [&record.entry]),
-        }
-        self.records.push(record.clone());
+        self.push(record.clone());
         Ok(Some(record))
     }
 }
