@@ -143,8 +143,10 @@ fn describe(e: &tokio_postgres::Error) -> String {
     }
 }
 
-/// How many times one operation is tried when the connection goes away under it.
-const ATTEMPTS: usize = 5;
+/// How long one operation keeps being tried while the connection goes away under it or the
+/// server is not there: long enough for a database restart (crash recovery included), short
+/// enough for a person waiting on a command.
+const KEEP_TRYING: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl PgStore {
     /// Connects, and creates or migrates warroom's schema on first use. A database whose
@@ -442,9 +444,14 @@ impl PgStore {
     ) -> Result<T, JournalError> {
         let mut slot = self.slot();
         let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
+        let until = std::time::Instant::now() + KEEP_TRYING;
+        for attempt in 0u32.. {
             if attempt > 0 {
-                std::thread::sleep(std::time::Duration::from_millis(100 << attempt.min(4)));
+                if std::time::Instant::now() >= until {
+                    break;
+                }
+                // 100 ms, 200 ms, 400 ms, then every 800 ms.
+                std::thread::sleep(std::time::Duration::from_millis(100 << attempt.min(4) >> 1));
             }
             match op(self, &mut slot) {
                 Ok(v) => return Ok(v),
