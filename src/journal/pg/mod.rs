@@ -8,8 +8,9 @@
 //!
 //! Sync over async: the `Journal` trait and the CLI are synchronous, tokio-postgres is not. A
 //! `PgStore` owns a small current-thread tokio runtime and one connection, and blocks on each
-//! step (`Runtime::block_on`). Clones share both. Called from inside an async task it steps
-//! onto a scoped plain thread rather than block the caller's runtime.
+//! step (`Runtime::block_on`). Clones share both. Called from inside an async task, where a
+//! `block_on` would panic, it runs the step on a scoped plain thread and waits for it: that
+//! still holds the task's thread, so async callers should reach it through `spawn_blocking`.
 
 mod journal;
 mod schema;
