@@ -10,6 +10,8 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+pub mod redact;
+mod text;
 mod update_draft;
 mod vocab;
 
@@ -21,12 +23,13 @@ pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
 };
-pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
+pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
     Task, TaskState, check_opening, check_pagerduty_id,
 };
+pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 

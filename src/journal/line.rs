@@ -8,14 +8,16 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+/// A journal line's fields in the order and form warroom writes them (what makes a line
+/// canonical: the file journal's reader compares a line with this).
 #[derive(Serialize)]
-struct LineOut<'a> {
-    seq: u64,
-    at: &'a str,
-    by: &'a str,
-    event: &'a RawValue,
-    prev: &'a str,
-    hash: &'a str,
+pub(super) struct LineOut<'a> {
+    pub(super) seq: u64,
+    pub(super) at: &'a str,
+    pub(super) by: &'a str,
+    pub(super) event: &'a RawValue,
+    pub(super) prev: &'a str,
+    pub(super) hash: &'a str,
 }
 
 /// Entry `seq` after the line whose hash is `prev`, as its line (in [`Record::line`], without

@@ -553,10 +553,7 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
     for (n, l) in text.split('\n').enumerate() {
         // Control characters would move the terminal's cursor: show them, do not send them.
-        let safe: String = l
-            .chars()
-            .map(|ch| if ch.is_control() { '·' } else { ch })
-            .collect();
+        let safe = crate::domain::for_terminal_line(l).into_owned();
         if n == 0 {
             out.push(Line::from(vec![
                 Span::styled(
