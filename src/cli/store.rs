@@ -9,7 +9,6 @@
 
 use super::{Context, Failure};
 use crate::journal::{Journal, PgStore, Record, SCHEMA_VERSION, SslMode, StoreOptions};
-use std::io::Write;
 
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
@@ -106,19 +105,17 @@ fn init(options: &StoreOptions) -> Result<(), Failure> {
         v if v == SCHEMA_VERSION => "already up to date".to_string(),
         v => format!("migrated from version {v}"),
     };
-    out(format_args!(
+    say!(
         "{}: schema version {SCHEMA_VERSION} ({what})",
         store.shown()
-    ))
+    );
+    Ok(())
 }
 
 fn status(options: &StoreOptions) -> Result<(), Failure> {
     let s = PgStore::status(options)?;
-    out(format_args!("store:     {}", s.shown))?;
-    out(format_args!(
-        "reachable: yes (PostgreSQL {})",
-        s.server_version
-    ))?;
+    say!("store:     {}", s.shown);
+    say!("reachable: yes (PostgreSQL {})", s.server_version);
     let schema = match s.schema_version {
         0 => "none yet (`warroom store init` creates it)".to_string(),
         v if v == SCHEMA_VERSION => format!("version {v}"),
@@ -127,10 +124,10 @@ fn status(options: &StoreOptions) -> Result<(), Failure> {
         ),
         v => format!("version {v} (this warroom migrates it to {SCHEMA_VERSION} on first use)"),
     };
-    out(format_args!("schema:    {schema}"))?;
-    out(format_args!("incidents: {}", s.incidents.len()))?;
+    say!("schema:    {schema}");
+    say!("incidents: {}", s.incidents.len());
     for (id, entries) in &s.incidents {
-        out(format_args!("  {id}\t{entries} entries"))?;
+        say!("  {id}\t{entries} entries");
     }
     Ok(())
 }
@@ -195,23 +192,9 @@ fn report(id: &str, added: usize, records: &[Record], place: &str) -> Result<(),
         .map_or("", |r| &r.hash[..16.min(r.hash.len())]);
     let n = records.len();
     if added == 0 {
-        out(format_args!(
-            "{id}: already in {place}, {n} entries, hash chain intact (head {head})"
-        ))
+        say!("{id}: already in {place}, {n} entries, hash chain intact (head {head})");
     } else {
-        out(format_args!(
-            "{id}: {added} of {n} entries copied into {place}, hash chain intact (head {head})"
-        ))
+        say!("{id}: {added} of {n} entries copied into {place}, hash chain intact (head {head})");
     }
-}
-
-/// One line to standard output; a closed pipe is not a crash.
-fn out(line: std::fmt::Arguments<'_>) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
-    match writeln!(stdout, "{line}") {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::runtime(format!("standard output: {e}")))
-        }
-        _ => Ok(()),
-    }
+    Ok(())
 }
