@@ -10,11 +10,13 @@ mod lenient;
 mod runbook;
 pub mod secrets;
 mod services;
+mod store;
 
 pub use lenient::{BrokenPart, SECTIONS};
 
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
+pub use store::{SSLMODES, StoreConfig};
 
 use crate::domain::{StatusCadence, parse_duration};
 
@@ -122,6 +124,9 @@ pub struct Config {
     /// `[postmortem]`: where the console writes post-mortem drafts.
     #[serde(default)]
     pub postmortem: PostmortemConfig,
+    /// `[store]`: the shared PostgreSQL store.
+    #[serde(default)]
+    pub store: Option<StoreConfig>,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
@@ -417,6 +422,9 @@ impl Config {
             }
         }
         backends::check(&config, path, text)?;
+        if let Some(store) = &config.store {
+            store::check(store, path, text)?;
+        }
         if let Some(share) = &config.share {
             if let Err(why) = check_listen(share.listen.get_ref()) {
                 return Err(at(share.listen.span(), format!("share.listen: {why}")));

@@ -93,6 +93,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "alerts",
         "share",
         "postmortem",
+        "store",
     ]
     .iter()
     .map(|s| s.to_string())

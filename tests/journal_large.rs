@@ -14,13 +14,18 @@ const LINES: usize = 20_000;
 /// An incident opened by the CLI, then notes appended by hand (hash-chained as warroom writes
 /// them) up to `LINES` lines.
 fn large(data: &Path) -> String {
+    large_with(data, LINES)
+}
+
+/// The same with `lines` lines.
+pub(crate) fn large_with(data: &Path, lines: usize) -> String {
     let id = open_incident(data, "alice", "Checkout 500s", "sev2");
     let path = journal_path(data, &id);
     let first = std::fs::read_to_string(&path).unwrap();
     let opened: serde_json::Value = serde_json::from_str(first.trim_end()).unwrap();
     let mut prev = opened["hash"].as_str().unwrap().to_string();
     let mut text = first;
-    for seq in 2..=LINES as u64 {
+    for seq in 2..=lines as u64 {
         let at = format!("2026-11-21T09:{:02}:{:02}.000Z", (seq / 60) % 60, seq % 60);
         let by = ["bob", "carol", "dave"][seq as usize % 3];
         let event = format!(r#"{{"type":"note","kind":"observation","text":"note {seq} — ü 🔥"}}"#);

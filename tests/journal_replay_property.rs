@@ -140,7 +140,7 @@ fn unwritable() -> impl Strategy<Value = Event> {
     ]
 }
 
-fn event() -> impl Strategy<Value = Event> {
+pub(crate) fn event() -> impl Strategy<Value = Event> {
     prop_oneof![
         (text(), severity(), prop::option::of(text())).prop_map(|(title, severity, summary)| {
             Event::Opened {
@@ -220,7 +220,7 @@ fn opened() -> impl Strategy<Value = Event> {
 }
 
 /// A valid author: one line, not blank, at most 100 characters.
-fn author() -> impl Strategy<Value = String> {
+pub(crate) fn author() -> impl Strategy<Value = String> {
     prop::collection::vec(
         any::<char>().prop_filter("one line", |c| !c.is_control()),
         1..20,
@@ -230,7 +230,7 @@ fn author() -> impl Strategy<Value = String> {
 }
 
 /// A time between 2000 and 2099, to the millisecond (what the journal stores), in any order.
-fn time() -> impl Strategy<Value = DateTime<Utc>> {
+pub(crate) fn time() -> impl Strategy<Value = DateTime<Utc>> {
     (946_684_800_000i64..4_102_444_800_000).prop_map(|ms| Utc.timestamp_millis_opt(ms).unwrap())
 }
 

@@ -71,6 +71,10 @@ mod share_page;
 mod share_resume;
 mod share_security;
 mod share_tls;
+mod store_pg_cli;
+mod store_pg_concurrency;
+mod store_pg_journal;
+mod store_pg_tls;
 mod terminal_escapes;
 mod webhook_delivery;
 

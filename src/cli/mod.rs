@@ -65,6 +65,7 @@ mod pagerduty;
 mod probe;
 mod record;
 mod share;
+mod store;
 mod tasks;
 mod verify;
 
@@ -301,6 +302,8 @@ pub enum Command {
     },
     /// Print the man page (roff) to standard output: `warroom man > warroom.1`.
     Man,
+    /// The shared PostgreSQL store: init, status, push ID…, pull ID….
+    Store(store::StoreArgs),
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
     Verify {
         /// The incident: INC-7, inc-7, INC7 or 7.
@@ -526,6 +529,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
+        Some(Command::Store(args)) => store::run(&ctx, args),
         Some(Command::Export { id, format, output }) => {
             export::run(&ctx, now, &id, format, output.as_deref())
         }

@@ -192,7 +192,7 @@ mod tests {
     fn a_misspelt_part_is_left_out_and_named_with_its_line() {
         let text = "theme = \"light\"\n\n[promethues]\nurl = \"http://127.0.0.1:9090\"\n\n[alerts]\ngroup_by = \"team\"\n";
         let (config, broken) = Config::parse_lenient(Path::new("config.toml"), text);
-        assert_eq!(config.theme.as_deref(), Some("light"));
+        assert_eq!(config.theme_name(), Some("light"));
         assert_eq!(config.alerts.group_by(), "team");
         assert_eq!(broken.len(), 1, "{broken:?}");
         assert_eq!(broken[0].written, "promethues");

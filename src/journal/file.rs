@@ -1,18 +1,19 @@
 //! The file journal: one directory per incident under `<data_dir>/incidents/`, holding
 //! `journal.jsonl` (the events) and `journal.lock` (who leads it).
 
+use super::line::LineOut;
 use super::lock::{Acquire, LeaderLock};
 use super::{Decide, GENESIS, Journal, JournalError, Record, chain_hash};
 use crate::domain::{Entry, Event, Incident, Rejected, Severity, check_opening};
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const JOURNAL: &str = "journal.jsonl";
+pub(super) const JOURNAL: &str = "journal.jsonl";
 const LOCK: &str = "journal.lock";
 
 /// All incidents under one data directory.
@@ -186,16 +187,6 @@ struct LineIn<'a> {
     prev: Cow<'a, str>,
     #[serde(borrow)]
     hash: Cow<'a, str>,
-}
-
-#[derive(Serialize)]
-struct LineOut<'a> {
-    seq: u64,
-    at: &'a str,
-    by: &'a str,
-    event: &'a RawValue,
-    prev: &'a str,
-    hash: &'a str,
 }
 
 /// How the bytes after the known part of a file read.
@@ -464,43 +455,8 @@ impl FileJournal {
             Some(r) => (r.hash.clone(), r.entry.seq + 1),
             None => (GENESIS.to_string(), 1),
         };
-        let at_text = at.to_rfc3339_opts(SecondsFormat::Millis, true);
-        let event_json = event.to_json();
-        let hash = chain_hash(&prev, seq, &at_text, by, &event_json);
-        let raw = RawValue::from_string(event_json).map_err(|e| {
-            JournalError::Rejected(Rejected(format!("event is not valid JSON: {e}")))
-        })?;
-        let mut line = serde_json::to_string(&LineOut {
-            seq,
-            at: &at_text,
-            by,
-            event: &raw,
-            prev: &prev,
-            hash: &hash,
-        })
-        .map_err(|e| JournalError::Rejected(Rejected(format!("cannot encode event: {e}"))))?;
-        // Write nothing that replay would read differently or not at all (event JSON that
-        // spans lines or is not an object with a "type", a time past year 9999, …): such a
-        // line would later be taken for a torn one and moved aside, or stop the journal.
-        let read_back = if line.contains('\n') {
-            Err("its JSON spans more than one line".to_string())
-        } else {
-            parse_line(line.as_bytes(), &prev, seq).map_err(|bad| bad.reason)
-        };
-        let record = read_back
-            .and_then(|r| {
-                if r.entry.event == event && r.entry.by == by {
-                    Ok(r)
-                } else {
-                    Err("it would read back as a different event".to_string())
-                }
-            })
-            .map_err(|why| {
-                Rejected(format!(
-                    "cannot record this {} event: {why}",
-                    event.type_name()
-                ))
-            })?;
+        let record = super::line::encode(&prev, seq, at, by, &event)?;
+        let mut line = record.line.clone();
         line.push('\n');
         let written = file
             .write_all(line.as_bytes())
@@ -616,7 +572,7 @@ fn parse_time(s: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-fn check_author(by: &str) -> Result<(), Rejected> {
+pub(crate) fn check_author(by: &str) -> Result<(), Rejected> {
     if by.trim().is_empty() || by.chars().any(char::is_control) || by.chars().count() > 100 {
         return Err(Rejected(format!(
             "author '{}' must be a non-empty single line of at most 100 characters (set --as or WARROOM_USER)",
@@ -646,14 +602,14 @@ fn id_number(name: &str) -> Option<u64> {
     (format!("INC-{n}") == name).then_some(n)
 }
 
-fn io(path: &Path, source: std::io::Error) -> JournalError {
+pub(super) fn io(path: &Path, source: std::io::Error) -> JournalError {
     JournalError::Io {
         path: path.to_path_buf(),
         source,
     }
 }
 
-fn sync_dir(dir: &Path) -> Result<(), JournalError> {
+pub(super) fn sync_dir(dir: &Path) -> Result<(), JournalError> {
     File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(|e| io(dir, e))

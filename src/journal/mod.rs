@@ -18,10 +18,17 @@
 //! holds it.
 
 mod file;
+mod import;
+mod line;
 mod lock;
+mod pg;
 
+pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
+pub use pg::{
+    PgJournal, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target, has_password,
+};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};
@@ -64,6 +71,10 @@ pub enum JournalError {
     Led { id: String, holder: LockHolder },
     #[error("{0}")]
     Rejected(#[from] Rejected),
+    /// The shared store could not be reached, or refused (the message says where, never with
+    /// the password).
+    #[error("{0}")]
+    Store(String),
 }
 
 impl JournalError {
@@ -78,8 +89,9 @@ impl JournalError {
 /// the newest committed entry.
 pub type Decide<'a> = dyn FnMut(Option<&Incident>) -> Result<Option<Event>, Rejected> + 'a;
 
-/// The store of one incident's events. [`FileJournal`] is the one implementation today; the
-/// trait is what the console, the CLI and the share server program against.
+/// The store of one incident's events: [`FileJournal`] (the embedded default) and
+/// [`PgJournal`] (a shared PostgreSQL database); the trait is what the console, the CLI and the
+/// share server program against.
 pub trait Journal {
     fn id(&self) -> &str;
     /// Every entry committed so far, as this handle last saw them.
@@ -119,15 +131,12 @@ pub trait Journal {
         at: DateTime<Utc>,
         event: Event,
     ) -> Result<Record, JournalError> {
-        let mut event = Some(event);
+        // Checked afresh on each call: a store may decide again after a lost connection.
         self.append_with(by, at, &mut |incident| {
-            let e = event
-                .take()
-                .ok_or_else(|| Rejected("event already used".into()))?;
             if let Some(i) = incident {
-                i.check(&e)?;
+                i.check(&event)?;
             }
-            Ok(e)
+            Ok(event.clone())
         })
     }
 }

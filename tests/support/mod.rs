@@ -1,9 +1,11 @@
 pub mod cli;
 pub mod console;
 pub mod pagerduty;
+pub mod postgres;
 pub mod receiver;
 pub mod release;
 pub mod servers;
+pub mod stores;
 pub mod tmux;
 
 /// Whether `pid` runs (exists and is neither a zombie nor dead), per /proc.

@@ -1,0 +1,359 @@
+//! One incident's journal in PostgreSQL: read in seq order and checked line by line exactly as
+//! the file journal checks its file; appended in one transaction under the incident's head row.
+
+use super::{CHANNEL, Fail, PgStore, new_event_id};
+use crate::domain::{Event, Incident};
+use crate::journal::{Decide, GENESIS, Journal, JournalError, Record, check_author, read_line};
+use chrono::{DateTime, Utc};
+use tokio_postgres::Row;
+
+/// One incident's journal in a [`PgStore`], with every committed entry read and folded.
+pub struct PgJournal {
+    store: PgStore,
+    id: String,
+    records: Vec<Record>,
+    incident: Option<Incident>,
+    warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for PgJournal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PgJournal")
+            .field("store", &self.store)
+            .field("id", &self.id)
+            .field("records", &self.records.len())
+            .finish()
+    }
+}
+
+impl PgJournal {
+    pub(super) fn load(store: PgStore, id: String) -> Result<PgJournal, JournalError> {
+        let mut journal = PgJournal {
+            store,
+            id,
+            records: Vec::new(),
+            incident: None,
+            warnings: Vec::new(),
+        };
+        let store = journal.store.clone();
+        let exists = store.retry(|s, slot| {
+            let client = s.client(slot)?;
+            s.block(client.query_opt(
+                "SELECT 1 FROM warroom_incidents WHERE id = $1",
+                &[&journal.id],
+            ))
+            .map(|row| row.is_some())
+            .map_err(|e| s.fail(&e))
+        })?;
+        if !exists {
+            return Err(JournalError::NotFound(journal.id));
+        }
+        journal.refresh()?;
+        Ok(journal)
+    }
+
+    /// Where this journal is, for messages: `postgres://user@host:port/db/INC-7`.
+    pub fn location(&self) -> String {
+        format!("{}/{}", self.store.shown(), self.id)
+    }
+
+    fn damaged(&self, seq: u64, reason: String) -> JournalError {
+        JournalError::Damaged {
+            path: self.location().into(),
+            line: seq as usize,
+            reason,
+        }
+    }
+
+    /// Checks rows (seq, event id, line), which must follow the known records, and takes
+    /// them. Returns the record whose event id is `ours`, when one is.
+    fn take_rows(
+        &mut self,
+        rows: &[Row],
+        ours: Option<&str>,
+    ) -> Result<Option<Record>, JournalError> {
+        let mut found = None;
+        self.records.reserve(rows.len());
+        for row in rows {
+            let seq: i64 = row.get(0);
+            let event_id: &str = row.get(1);
+            let line: &str = row.get(2);
+            let (prev, expected) = match self.records.last() {
+                Some(r) => (r.hash.as_str(), r.entry.seq + 1),
+                None => (GENESIS, 1),
+            };
+            if seq as u64 != expected {
+                return Err(self.damaged(
+                    expected,
+                    format!("entry {seq} where {expected} was expected (a gap)"),
+                ));
+            }
+            let record =
+                read_line(line, prev, expected).map_err(|why| self.damaged(expected, why))?;
+            if ours == Some(event_id) {
+                found = Some(record.clone());
+            }
+            self.push(record);
+        }
+        Ok(found)
+    }
+
+    /// Takes a checked record, folding it into the incident.
+    fn push(&mut self, record: Record) {
+        match self.incident.as_mut() {
+            Some(i) => i.apply(&record.entry),
+            None => self.incident = Incident::fold(&self.id, [&record.entry]),
+        }
+        self.records.push(record);
+    }
+
+    fn known_seq(&self) -> i64 {
+        self.records.last().map_or(0, |r| r.entry.seq as i64)
+    }
+
+    /// One try: lock the head, read what others committed, decide, insert, move the head,
+    /// notify, commit.
+    fn try_append(
+        &mut self,
+        client: &mut tokio_postgres::Client,
+        by: &str,
+        at: DateTime<Utc>,
+        event_id: &str,
+        decide: &mut Decide<'_>,
+        decided: &mut Option<(u64, Event)>,
+    ) -> Result<Option<Record>, Fail> {
+        let store = self.store.clone();
+        let id = self.id.clone();
+        let known = self.known_seq();
+        let (tx, head, rows) = store
+            .block(async {
+                let tx = client.transaction().await?;
+                let head = tx
+                    .query_opt(
+                        "SELECT head_seq FROM warroom_incidents WHERE id = $1 FOR UPDATE",
+                        &[&id],
+                    )
+                    .await?;
+                let rows = tx
+                    .query(
+                        "SELECT seq, event_id, line FROM warroom_events \
+                         WHERE incident = $1 AND seq > $2 ORDER BY seq",
+                        &[&id, &known],
+                    )
+                    .await?;
+                Ok((tx, head, rows))
+            })
+            .map_err(|e| store.fail(&e))?;
+        let Some(head) = head else {
+            return Err(Fail::Final(JournalError::NotFound(id)));
+        };
+        let head: i64 = head.get(0);
+        if let Some(record) = self.take_rows(&rows, Some(event_id))? {
+            // An earlier try committed, and only its answer was lost.
+            return Ok(Some(record));
+        }
+        if self.known_seq() != head {
+            return Err(Fail::Final(self.damaged(
+                head as u64,
+                format!(
+                    "the head says entry {head} is the last, but entries end at {}",
+                    self.known_seq()
+                ),
+            )));
+        }
+        let event = match decided.take() {
+            // Decided already against this very head by a try whose connection was lost.
+            Some((seq, event)) if seq == head as u64 => event,
+            _ => match decide(self.incident.as_ref())? {
+                Some(event) => event,
+                None => {
+                    drop(tx);
+                    return Ok(None);
+                }
+            },
+        };
+        *decided = Some((head as u64, event.clone()));
+        let (prev, seq) = match self.records.last() {
+            Some(r) => (r.hash.as_str(), r.entry.seq + 1),
+            None => (GENESIS, 1),
+        };
+        let record = crate::journal::line::encode(prev, seq, at, by, &event)?;
+        store
+            .block(async {
+                insert(&tx, &id, &record, event_id).await?;
+                tx.commit().await
+            })
+            .map_err(|e| store.fail(&e))?;
+        // Committed: COMMIT returned.
+        self.push(record.clone());
+        Ok(Some(record))
+    }
+}
+
+/// Inserts entry `record` of incident `id` and moves the head to it, announcing it on
+/// [`CHANNEL`] (delivered at COMMIT). The caller holds the head row.
+pub(super) async fn insert(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: &str,
+    record: &Record,
+    event_id: &str,
+) -> Result<(), tokio_postgres::Error> {
+    let seq = record.entry.seq as i64;
+    tx.execute(
+        "INSERT INTO warroom_events (incident, seq, event_id, line) VALUES ($1, $2, $3, $4)",
+        &[&id, &seq, &event_id, &record.line],
+    )
+    .await?;
+    tx.execute(
+        "UPDATE warroom_incidents SET head_seq = $2, head_hash = $3 WHERE id = $1",
+        &[&id, &seq, &record.hash],
+    )
+    .await?;
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &format!("{id}:{seq}")],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Copies `records` (a verified chain) in as incident `id`: all when it is new, the missing
+/// ones when what is here is a beginning of the same chain. `Ok(Err(why))` when what is here
+/// differs. Each line gets event id `<batch>-<seq>`.
+pub(super) async fn import(
+    client: &mut tokio_postgres::Client,
+    id: &str,
+    number: i64,
+    records: &[Record],
+    batch: &str,
+) -> Result<Result<usize, String>, tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    tx.execute(
+        "INSERT INTO warroom_incidents (id, number, head_seq, head_hash) \
+         VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING",
+        &[&id, &number, &GENESIS],
+    )
+    .await?;
+    // New IDs start after every incident copied in.
+    tx.execute(
+        "UPDATE warroom_ids SET last = greatest(last, $1) WHERE name = 'incident'",
+        &[&number],
+    )
+    .await?;
+    tx.query_one(
+        "SELECT head_seq FROM warroom_incidents WHERE id = $1 FOR UPDATE",
+        &[&id],
+    )
+    .await?;
+    let here = tx
+        .query(
+            "SELECT line FROM warroom_events WHERE incident = $1 ORDER BY seq",
+            &[&id],
+        )
+        .await?;
+    if here.len() > records.len()
+        || here
+            .iter()
+            .zip(records)
+            .any(|(row, r)| row.get::<_, &str>(0) != r.line)
+    {
+        return Ok(Err(format!(
+            "{id} is already in the store with {} entries that differ from the ones copied \
+             ({}); nothing was copied",
+            here.len(),
+            records.len()
+        )));
+    }
+    let rest = &records[here.len()..];
+    let Some(last) = rest.last() else {
+        return Ok(Ok(0));
+    };
+    let seqs: Vec<i64> = rest.iter().map(|r| r.entry.seq as i64).collect();
+    let ids: Vec<String> = seqs.iter().map(|s| format!("{batch}-{s}")).collect();
+    let lines: Vec<&str> = rest.iter().map(|r| r.line.as_str()).collect();
+    tx.execute(
+        "INSERT INTO warroom_events (incident, seq, event_id, line) \
+         SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[])",
+        &[&id, &seqs, &ids, &lines],
+    )
+    .await?;
+    let last_seq = last.entry.seq as i64;
+    tx.execute(
+        "UPDATE warroom_incidents SET head_seq = $2, head_hash = $3 WHERE id = $1",
+        &[&id, &last_seq, &last.hash],
+    )
+    .await?;
+    tx.execute(
+        "SELECT pg_notify($1, $2)",
+        &[&CHANNEL, &format!("{id}:{last_seq}")],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ok(rest.len()))
+}
+
+impl Journal for PgJournal {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    fn incident(&self) -> Option<&Incident> {
+        self.incident.as_ref()
+    }
+
+    fn refresh(&mut self) -> Result<usize, JournalError> {
+        let store = self.store.clone();
+        let known = self.known_seq();
+        let rows = store.retry(|s, slot| {
+            let client = s.client(slot)?;
+            s.block(client.query(
+                "SELECT seq, event_id, line FROM warroom_events \
+                 WHERE incident = $1 AND seq > $2 ORDER BY seq",
+                &[&self.id, &known],
+            ))
+            .map_err(|e| s.fail(&e))
+        })?;
+        self.take_rows(&rows, None)?;
+        Ok(rows.len())
+    }
+
+    fn append_if(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError> {
+        check_author(by)?;
+        let event_id = new_event_id().map_err(|e| {
+            JournalError::Store(format!("{}: no random event id: {e}", self.location()))
+        })?;
+        let mut decided = None;
+        let store = self.store.clone();
+        let appended = store.retry(|s, slot| {
+            let client = s.client(slot)?;
+            self.try_append(client, by, at, &event_id, decide, &mut decided)
+        });
+        match appended {
+            Ok(appended) => Ok(appended),
+            Err(JournalError::Store(why)) if decided.is_some() => {
+                Err(JournalError::Store(format!(
+                    "{why}; the entry may or may not have been recorded \
+                     (`warroom log {}` shows)",
+                    self.id
+                )))
+            }
+            Err(JournalError::Store(why)) => {
+                Err(JournalError::Store(format!("{why}; nothing was recorded")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+}
