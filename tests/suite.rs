@@ -30,6 +30,7 @@ mod console_actions;
 mod console_cadence;
 mod console_postmortem;
 mod console_reducer;
+mod console_text;
 mod console_views;
 mod crash_safety;
 mod demo_api;

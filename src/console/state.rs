@@ -86,6 +86,8 @@ pub struct Current {
     pub focus: Pane,
     /// Index into [`State::alert_rows`] of the selected alert.
     pub alert_cursor: usize,
+    /// The first affected service the blast radius pane shows.
+    pub blast_scroll: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -236,6 +238,8 @@ pub enum Modal {
     },
     /// Labels, annotations and link of one alert.
     AlertDetail(Box<crate::domain::Alert>),
+    /// A log entry shown whole, wrapped; the arrow keys scroll it.
+    Detail(Box<Detail>),
     Silence(Box<SilenceForm>),
     /// After resolution: expire the silences created during the incident?
     ExpireSilences(Vec<(String, String)>),
@@ -244,6 +248,14 @@ pub enum Modal {
     Action(Box<super::runs::ActionModal>),
     /// A follow-up: text, type, owner (boxed: two text inputs).
     FollowUp(Box<FollowUpForm>),
+}
+
+/// A text shown whole in a popup: its title, the text, and the first row shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    pub text: String,
+    pub scroll: u16,
 }
 
 /// Capturing a follow-up: what to do, its type, who owns it.

@@ -2,10 +2,14 @@
 
 mod actions;
 pub mod blast;
+pub mod detail;
 mod followup;
 mod incident;
 mod list;
 mod modal;
+
+pub use incident::entry_text;
+pub use modal::help_max_scroll;
 
 use super::keymap::{Command, Mode};
 use super::state::{MIN_HEIGHT, MIN_WIDTH, State};
