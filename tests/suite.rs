@@ -41,6 +41,7 @@ mod e2e_actions;
 mod e2e_console;
 mod e2e_demo;
 mod e2e_status_updates;
+mod e2e_text;
 mod follower_role;
 mod grafana_paths;
 mod journal_damage;

@@ -340,8 +340,22 @@ fn header(
             theme.style(Meaning::Accent),
         ),
         Span::raw("  "),
-        Span::styled(i.title.clone(), theme.style(Meaning::Title)),
     ]);
+    // Unknown is not ok: said where everyone looks first, before the title (which may be cut).
+    let blind = match state.sight() {
+        Sight::Unknown => Some("⚠ UNKNOWN: nothing answers"),
+        Sight::Partial => Some("⚠ PARTLY UNKNOWN"),
+        _ => None,
+    };
+    if let Some(b) = blind {
+        line1
+            .spans
+            .push(Span::styled(b, theme.style(Meaning::Warning)));
+        line1.spans.push(Span::raw("  "));
+    }
+    line1
+        .spans
+        .push(Span::styled(i.title.clone(), theme.style(Meaning::Title)));
     // Where else the updates go: the PagerDuty incidents linked (notes are added to them).
     if !i.pagerduty.is_empty() {
         let names: Vec<String> = i
@@ -370,18 +384,6 @@ fn header(
         Span::raw(format!("  ·  elapsed {}", clock(i.elapsed(now)))),
     ];
     spans.extend(update_clock(state, i, theme, now));
-    // Unknown is not ok: said where everyone looks first.
-    match state.sight() {
-        Sight::Unknown => spans.push(Span::styled(
-            "  ·  ⚠ UNKNOWN",
-            theme.style(Meaning::Warning),
-        )),
-        Sight::Partial => spans.push(Span::styled(
-            "  ·  ⚠ PARTLY UNKNOWN",
-            theme.style(Meaning::Warning),
-        )),
-        _ => {}
-    }
     // PagerDuty's practice: hand over before fatigue does it for you.
     if let Some(since) = i.commander_since().filter(|_| !i.is_resolved())
         && now - since >= chrono::Duration::minutes(60)
