@@ -609,3 +609,35 @@ fn the_share_token_is_never_cut() {
         insta::assert_snapshot!(format!("share_{w}x{h}"), shown);
     }
 }
+
+#[test]
+fn the_incident_list_marks_a_cut_title() {
+    use warroom::domain::{Incident, Severity};
+    for (w, h) in SIZES {
+        let mut s = on_list();
+        let title = format!("Payments declined for every card issued in the EU {LONG_NOTE}");
+        let long = vec![entry(
+            1,
+            at(-5, 0),
+            "erin",
+            Event::Opened {
+                title: title.clone(),
+                severity: Severity::Sev1,
+                summary: None,
+            },
+        )];
+        let mut list = s.incidents.clone();
+        list.push(Incident::fold("INC-3", &long).unwrap());
+        update(&mut s, Action::Incidents(list), at(12, 0));
+        let shown = screen(&mut s, w, h);
+        let row = shown
+            .lines()
+            .find(|l| l.contains("INC-3"))
+            .unwrap_or_else(|| panic!("{w}x{h}: no INC-3\n{shown}"));
+        assert!(
+            row.contains("Payments") && row.contains('…'),
+            "{w}x{h}: the title is cut with no …: {row:?}\n{shown}"
+        );
+        insta::assert_snapshot!(format!("list_long_title_{w}x{h}"), shown);
+    }
+}

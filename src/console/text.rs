@@ -175,6 +175,16 @@ pub fn window(total: usize, rows: usize, first: usize) -> (usize, usize) {
     (first, below)
 }
 
+/// What a scrolled view holds beyond what it shows: "↑ 3 above · +12 more ↓", or nothing.
+pub fn more_hint(above: usize, below: usize) -> String {
+    match (above, below) {
+        (0, 0) => String::new(),
+        (0, n) => format!("+{n} more ↓"),
+        (a, 0) => format!("↑ {a} above"),
+        (a, n) => format!("↑ {a} above · +{n} more ↓"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -358,11 +358,18 @@ pub fn render_dependencies(
         height: area.height.saturating_sub(2),
     };
     frame.render_widget(Clear, r);
-    let block = pane("How the failure spreads (esc closes)", theme, true);
+    let lines = dependency_lines(state, theme);
+    let shown = usize::from(r.height.saturating_sub(2));
+    let (first, below) = crate::console::text::window(lines.len(), shown, usize::from(scroll));
+    let foot = match crate::console::text::more_hint(first, below) {
+        h if h.is_empty() => h,
+        h => format!(" {h} "),
+    };
+    let block = pane("How the failure spreads (esc closes)", theme, true)
+        .title_bottom(Span::styled(foot, theme.style(Meaning::Muted)));
+    let lines: Vec<Line> = lines.into_iter().skip(first).take(shown).collect();
     frame.render_widget(
-        Paragraph::new(dependency_lines(state, theme))
-            .block(block)
-            .scroll((scroll, 0)),
+        Paragraph::new(cut_lines(lines, usize::from(r.width.saturating_sub(2)))).block(block),
         r,
     );
 }

@@ -34,11 +34,9 @@ pub fn render(d: &Detail, theme: &Theme, area: Rect, frame: &mut Frame) {
     let (r, rows) = layout(area, &d.text);
     let shown = usize::from(r.height.saturating_sub(2));
     let (first, below) = crate::console::text::window(rows.len(), shown, usize::from(d.scroll));
-    let foot = match (first, below) {
-        (0, 0) => " esc closes ".to_string(),
-        (0, n) => format!(" +{n} more ↓ · esc closes "),
-        (a, 0) => format!(" ↑ {a} above · esc closes "),
-        (a, n) => format!(" ↑ {a} above · +{n} more ↓ · esc closes "),
+    let foot = match crate::console::text::more_hint(first, below) {
+        h if h.is_empty() => " esc closes ".to_string(),
+        h => format!(" {h} · esc closes "),
     };
     frame.render_widget(Clear, r);
     let block =

@@ -80,7 +80,10 @@ fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
         });
         lines.push(Line::styled(f.text.clone(), style));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(
+        Paragraph::new(super::text::cut_lines(lines, area.width.into())),
+        area,
+    );
 }
 
 /// The keys that work right now, from the keymap itself.

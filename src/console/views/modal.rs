@@ -78,7 +78,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 " ↑↓ enter · esc cancel",
                 theme.style(Meaning::Muted),
             ));
-            frame.render_widget(Paragraph::new(lines), inner);
+            frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
         }
         Modal::NewIncident { title, severity } => {
             let r = centered(area, 70, 7);
@@ -520,11 +520,9 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
     let (r, rows) = help_area(state, area);
     let shown = usize::from(r.height.saturating_sub(2));
     let (first, below) = crate::console::text::window(rows.len(), shown, usize::from(scroll));
-    let foot = match (first, below) {
-        (0, 0) => String::new(),
-        (0, n) => format!(" +{n} more ↓ "),
-        (a, 0) => format!(" ↑ {a} above "),
-        (a, n) => format!(" ↑ {a} above · +{n} more ↓ "),
+    let foot = match crate::console::text::more_hint(first, below) {
+        h if h.is_empty() => h,
+        h => format!(" {h} "),
     };
     frame.render_widget(Clear, r);
     let block = pane("Keys (esc closes)", theme, true)
@@ -588,7 +586,7 @@ fn palette(
             Span::styled(cmd.description(), theme.style(Meaning::Muted)),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
