@@ -6,45 +6,15 @@
 use crate::support;
 
 use crossterm::event::KeyCode;
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use support::console::*;
 use warroom::backends::metrics::MetricsReport;
 use warroom::console::action::Action;
 use warroom::console::keymap::Command;
 use warroom::console::state::State;
-use warroom::console::theme::Theme;
 use warroom::console::update::update;
-use warroom::console::views::render;
 use warroom::domain::{AlertBoard, Event, NoteKind};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
-
-/// The screen as text, one trimmed line per row.
-fn screen(state: &mut State, w: u16, h: u16) -> String {
-    update(
-        state,
-        Action::Resize {
-            width: w,
-            height: h,
-        },
-        at(12, 0),
-    );
-    let theme = Theme::built_in("default").unwrap();
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| render(state, &theme, at(12, 0), f)).unwrap();
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        let mut line = String::new();
-        for x in 0..buf.area.width {
-            line.push_str(buf[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
-}
 
 /// The text inside the box whose top border holds `title`, row by row, borders removed.
 fn boxed(screen: &str, title: &str) -> Vec<String> {
@@ -81,7 +51,7 @@ fn words(s: &str) -> String {
 }
 
 /// Nothing on screen calls unseen things fine.
-fn assert_never_ok(screen: &str, case: &str) {
+pub(crate) fn assert_never_ok(screen: &str, case: &str) {
     for line in screen.lines() {
         assert!(
             !line.contains("all ok") && !line.contains("services ok"),

@@ -5,6 +5,7 @@
 #![cfg(target_os = "linux")]
 
 use crate::common::{open_incident, run, warroom};
+use crate::console_text::assert_never_ok;
 use crate::support::release;
 use crate::support::tmux::{Pane, Tmux, has_line, quote};
 use std::io::{Read, Write};
@@ -67,19 +68,6 @@ fn dead_port() -> u16 {
     l.local_addr().expect("local addr").port()
 }
 
-fn never_ok(screen: &str, case: &str) {
-    for line in screen.lines() {
-        assert!(
-            !line.contains("all ok") && !line.contains("services ok"),
-            "{case}: says ok while it cannot see:\n{screen}"
-        );
-        assert!(
-            !line.contains("nothing firing") || line.contains("unknown"),
-            "{case}: says nothing fires while it cannot see:\n{screen}"
-        );
-    }
-}
-
 /// Alertmanager and Prometheus both unreachable: at 80×24 the summary and the header say
 /// UNKNOWN and name each source with since when; at 160×45 the alerts and blast radius panes
 /// say so too. Nowhere "ok".
@@ -108,7 +96,7 @@ fn with_every_source_unreachable_the_console_says_unknown_not_ok() {
     let screen = pane.wait_for("am-eu named unreachable at 80x24", |s| {
         has_line(s, &["am-eu unreachable since"]) && s.contains("Blast radius: UNKNOWN")
     });
-    never_ok(&screen, "80x24");
+    assert_never_ok(&screen, "80x24");
     assert!(
         screen.lines().take(2).any(|l| l.contains("UNKNOWN")),
         "the header does not say it:\n{screen}"
@@ -119,7 +107,7 @@ fn with_every_source_unreachable_the_console_says_unknown_not_ok() {
             && s.contains("Alerts — UNKNOWN")
             && s.contains("blast radius unknown")
     });
-    never_ok(&screen, "160x45");
+    assert_never_ok(&screen, "160x45");
     assert!(
         has_line(&screen, &["⚠ am-eu unreachable since"]),
         "{screen}"

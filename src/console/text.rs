@@ -50,6 +50,15 @@ fn fitting(s: &str, max: usize) -> (&str, usize) {
     (s, used)
 }
 
+/// The start of `s` for a row of `max` columns: what fits, or its first character alone when
+/// even that is wider than the row (a row is never empty while text is left).
+fn row_start(s: &str, max: usize) -> &str {
+    match fitting(s, max) {
+        ("", _) => &s[..s.chars().next().map_or(0, char::len_utf8)],
+        (start, _) => start,
+    }
+}
+
 /// `s` in at most `max` columns: whole when it fits, else cut and ended with "…".
 pub fn cut(s: &str, max: usize) -> Cow<'_, str> {
     if width(s) <= max {
@@ -122,14 +131,7 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
             // A word on a line of its own, broken where it is longer than a line.
             let mut rest = word;
             while width(rest) > max {
-                let (start, _) = fitting(rest, max);
-                let start = if start.is_empty() {
-                    // One character wider than the whole line: it goes alone.
-                    let first = rest.chars().next().map_or(0, char::len_utf8);
-                    &rest[..first]
-                } else {
-                    start
-                };
+                let start = row_start(rest, max);
                 out.push(start.to_string());
                 rest = &rest[start.len()..];
             }
@@ -150,13 +152,7 @@ pub fn wrap_exact(s: &str, max: usize) -> Vec<String> {
     for paragraph in s.split('\n') {
         let mut rest = paragraph;
         loop {
-            let (start, _) = fitting(rest, max);
-            let start = if start.is_empty() && !rest.is_empty() {
-                let first = rest.chars().next().map_or(0, char::len_utf8);
-                &rest[..first]
-            } else {
-                start
-            };
+            let start = row_start(rest, max);
             out.push(start.to_string());
             rest = &rest[start.len()..];
             if rest.is_empty() {
