@@ -458,10 +458,10 @@ fn blast_services(shown: &str) -> Vec<String> {
 fn the_blast_pane_says_how_many_more_and_scrolls_to_them() {
     for (w, h) in SIZES {
         let mut s = leading_with_blast();
-        // Ten batch jobs down as well: more than either screen holds.
+        // Twenty-five batch jobs down as well: more than either screen holds, one row each.
         let (_, mut board, _) = fifty_services();
         let mut more = board.sources[0].alerts.clone();
-        for n in 0..10 {
+        for n in 0..25 {
             let mut a = more[0].clone();
             a.fingerprint = format!("b{n}");
             a.labels.insert("service".into(), format!("batch-{n:02}"));

@@ -152,10 +152,17 @@ pub fn render_pane(
     let first = c.blast_scroll.min(affected.len().saturating_sub(1));
     let rows = usize::from(inner.height)
         .saturating_sub(lines.len() + usize::from(unmapped.is_some()) + usize::from(first > 0));
+    // When the services and their evidence do not all fit, one row each: more of them in
+    // sight (the evidence is in the dependency view, b).
+    let full: usize = affected[first..]
+        .iter()
+        .map(|s| 1 + usize::from(!s.evidence.is_empty()))
+        .sum();
+    let evidence = full <= rows;
     let mut shown: Vec<Line> = Vec::new();
     let mut next = first;
     while next < affected.len() {
-        let block = service_lines(c, state, affected[next], spark_width, theme, now);
+        let block = service_lines(c, state, affected[next], spark_width, theme, now, evidence);
         let left_after = affected.len() - next - 1;
         // Room for this service, and for the "+N more" row if others follow it.
         if shown.len() + block.len() + usize::from(left_after > 0) > rows {
@@ -189,7 +196,7 @@ pub fn render_pane(
 }
 
 /// One affected service's rows: state, name, tier, sparkline, key value, time affected; then
-/// its first evidence.
+/// its first evidence, when asked for.
 fn service_lines<'a>(
     c: &Current,
     state: &State,
@@ -197,6 +204,7 @@ fn service_lines<'a>(
     spark_width: usize,
     theme: &Theme,
     now: DateTime<Utc>,
+    evidence: bool,
 ) -> Vec<Line<'a>> {
     let (tag, meaning) = state_style(s.state);
     let spark = state
@@ -227,7 +235,7 @@ fn service_lines<'a>(
         Span::styled(format!("{value:>6} "), theme.style(Meaning::Text)),
         Span::styled(since(c, s, now), theme.style(Meaning::Muted)),
     ])];
-    if let Some(e) = s.evidence.first() {
+    if let Some(e) = s.evidence.first().filter(|_| evidence) {
         out.push(Line::styled(
             format!("         {}", e.describe()),
             theme.style(Meaning::Muted),
