@@ -7,6 +7,7 @@
 //! `config.toml`.
 
 mod runbook;
+pub mod secrets;
 mod services;
 
 pub use runbook::{load_runbook, parse_runbook};
@@ -211,14 +212,17 @@ impl WebhookConfig {
 
     /// The URL, from the file or the environment; the error says which variable is unset.
     pub fn resolve_url(&self) -> Result<String, String> {
-        match (&self.url, &self.url_env) {
+        let url = match (&self.url, &self.url_env) {
             (Some(u), _) => Ok(u.clone()),
             (None, Some(var)) => std::env::var(var)
                 .ok()
                 .filter(|v| !v.is_empty())
                 .ok_or_else(|| format!("environment variable {var} is not set")),
             (None, None) => Err("neither url nor url_env is set".into()),
-        }
+        }?;
+        // A webhook URL is a secret: an error that echoes it is redacted.
+        secrets::remember_url(&url);
+        Ok(url)
     }
 
     pub fn timeout(&self) -> chrono::Duration {

@@ -361,3 +361,114 @@ TOKEN = "${ACTION_TEST_TOKEN}""#,
     assert!(!all.contains("s3cr3t"), "{all}");
     assert!(!r.output_tail.contains("s3cr3t"), "{}", r.output_tail);
 }
+
+/// Kills `pid` when dropped, so a process a failing test left behind does not outlive it.
+struct KillOnDrop(Vec<u32>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        for pid in &self.0 {
+            // SAFETY: kill only sends a signal.
+            unsafe {
+                libc::kill(*pid as i32, libc::SIGKILL);
+            }
+        }
+    }
+}
+
+/// Neither alive nor a zombie waiting to be reaped: its /proc entry is gone.
+fn gone(pid: u32) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    true
+}
+
+/// A program that starts a grandchild in a session (and so a process group) of its own,
+/// with its output away from warroom's pipes, like a daemon: it writes its pid to
+/// `{dir}/escaped` and sleeps.
+fn escaping_script(dir: &str) -> String {
+    format!(
+        "setsid sh -c 'echo $$ > {dir}/escaped.tmp; mv {dir}/escaped.tmp {dir}/escaped; exec sleep 300' </dev/null >/dev/null 2>&1 & \
+         while [ ! -e {dir}/escaped ]; do sleep 0.05; done; echo waiting; sleep 300"
+    )
+}
+
+/// `warroom run`'s timeout ends every process the action started, also one that left its
+/// process group with `setsid()`.
+#[test]
+fn a_timeout_in_warroom_run_ends_a_grandchild_that_called_setsid() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let data = dir.path().join("data");
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("runbook.toml"),
+        format!(
+            "[[action]]\nname = \"daemon\"\nkind = \"exec\"\nargv = [\"sh\", \"-c\", {}]\ntimeout = \"2s\"\n",
+            toml_str(&escaping_script(&d))
+        ),
+    )
+    .unwrap();
+    let id = crate::common::open_incident(&data, "alice", "Escapes", "sev2");
+    let ran = crate::common::run({
+        let mut c = crate::common::warroom(&data, "alice");
+        c.env("WARROOM_CONFIG", conf.join("config.toml"))
+            .args(["run", &id, "daemon", "--yes"]);
+        c
+    });
+    let escaped = read_pid(&dir.path().join("escaped"));
+    let _cleanup = KillOnDrop(vec![escaped]);
+    assert_ne!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("timed out after 2.0s"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        gone(escaped),
+        "the setsid grandchild {escaped} survived warroom run's timeout"
+    );
+}
+
+/// The console's cancel ends a grandchild that called `setsid()`, and leaves no zombie: the
+/// run reaps what it killed.
+#[tokio::test]
+async fn cancel_ends_a_grandchild_that_called_setsid_and_leaves_no_zombie() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let a = action(&format!(
+        "kind = \"exec\"\nargv = [\"sh\", \"-c\", {}]\ntimeout = \"5m\"\n",
+        toml_str(&escaping_script(&d))
+    ));
+    let run = a.prepare(&params(&[]), &|_| None).unwrap();
+    let client = warroom::backends::http_client().unwrap();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (handle, cancel) = Cancel::pair();
+    let exec = execute(&run, Some(&client), tx, cancel);
+    tokio::pin!(exec);
+    let mut lines: Vec<OutputLine> = Vec::new();
+    let r = loop {
+        tokio::select! {
+            Some(l) = rx.recv() => {
+                if l.text == "waiting" {
+                    handle.cancel();
+                }
+                lines.push(l);
+            }
+            r = &mut exec => break r,
+        }
+    };
+    let escaped = read_pid(&dir.path().join("escaped"));
+    let _cleanup = KillOnDrop(vec![escaped]);
+    assert_eq!(r.outcome, ActionOutcome::Cancelled, "{lines:?}");
+    assert!(
+        gone(escaped),
+        "the setsid grandchild {escaped} survived the cancel (or is an unreaped zombie)"
+    );
+}

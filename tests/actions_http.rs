@@ -229,3 +229,82 @@ async fn a_silent_flag_service_times_out_and_a_closed_port_fails() {
         "{lines:?}"
     );
 }
+
+/// The request `warroom run` shows before it sends (and records) is the request the server
+/// gets: a parameter in the URL's path and query arrives as one literal value whatever it
+/// holds, and one that would make a path segment `.` or `..` (which every URL parser resolves
+/// away, sending the request elsewhere) is refused before anything is sent.
+#[test]
+fn the_url_shown_is_the_request_line_the_server_receives_whatever_the_parameter() {
+    let server = FlagService::start(200, "ok");
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("runbook.toml"),
+        format!(
+            "[[action]]\nname = \"echo\"\nkind = \"http\"\nmethod = \"POST\"\n\
+             url = \"{}/echo/{{x}}/end?q={{x}}\"\n[[action.param]]\nname = \"x\"\npattern = \".+\"\n",
+            server.url
+        ),
+    )
+    .unwrap();
+    let id = crate::common::open_incident(&data, "alice", "URLs", "sev3");
+    let send = |value: &str| {
+        crate::common::run({
+            let mut c = crate::common::warroom(&data, "alice");
+            c.env("WARROOM_CONFIG", conf.join("config.toml"))
+                .args(["run", &id, "echo", "--yes", "--param"])
+                .arg(format!("x={value}"));
+            c
+        })
+    };
+    for value in [
+        "/",
+        "?",
+        "#",
+        "%",
+        "a b",
+        "ünï 日本",
+        "../..",
+        "%2e%2e",
+        ".%2E",
+        "x/../y",
+        "...",
+        ".a",
+        "a.",
+    ] {
+        let ran = send(value);
+        assert_eq!(ran.code, Some(0), "{value:?}: {}", ran.stderr);
+        let shown = ran
+            .stdout
+            .lines()
+            .find_map(|l| l.strip_prefix("echo: POST "))
+            .unwrap_or_else(|| panic!("{value:?}: no command shown:\n{}", ran.stdout));
+        let path = shown
+            .strip_prefix(server.url.as_str())
+            .unwrap_or_else(|| panic!("{value:?}: {shown} is not on {}", server.url));
+        let got = server.seen().last().unwrap().request_line.clone();
+        assert_eq!(
+            got,
+            format!("POST {path} HTTP/1.1"),
+            "{value:?}: shown {shown}"
+        );
+        assert!(
+            path.starts_with("/echo/") && path.contains("/end?q="),
+            "{path}"
+        );
+    }
+    let before = server.seen().len();
+    for value in [".", ".."] {
+        let ran = send(value);
+        assert_eq!(ran.code, Some(2), "{value:?}: {}{}", ran.stdout, ran.stderr);
+        assert!(
+            ran.stderr.contains("parameter x") && ran.stderr.contains("path segment"),
+            "{value:?}: {}",
+            ran.stderr
+        );
+    }
+    assert_eq!(server.seen().len(), before, "a refused run sent nothing");
+}

@@ -59,6 +59,7 @@ mod share_page;
 mod share_resume;
 mod share_security;
 mod share_tls;
+mod terminal_escapes;
 mod webhook_delivery;
 
 /// A test file under tests/ that is not declared above would silently never run.

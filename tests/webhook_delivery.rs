@@ -235,3 +235,141 @@ fn a_bad_webhook_config_is_refused_naming_the_line() {
     assert!(err.contains("teams"), "{err}");
     assert_eq!(events(&s).len(), 1, "nothing recorded on a bad config");
 }
+
+/// A server that echoes back what it was sent, secrets included, in a 500's body — as some
+/// proxies and frameworks do; it answers PagerDuty's `GET /incidents/PECHO01` so the incident
+/// can be linked.
+fn echo_server() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            let _ = reader.read_line(&mut request_line);
+            let mut auth = String::new();
+            let mut length = 0usize;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if lower.starts_with("authorization:") {
+                    auth = line["authorization:".len()..].trim().to_string();
+                }
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = std::io::Read::read_exact(&mut reader, &mut body);
+            let request_line = request_line.trim_end();
+            let (status, reply) = if request_line.starts_with("GET /incidents/PECHO01 ") {
+                (
+                    200,
+                    serde_json::json!({
+                        "incident": crate::support::pagerduty::incident("PECHO01", 7, "triggered")
+                    })
+                    .to_string(),
+                )
+            } else {
+                (
+                    500,
+                    format!(
+                        "no route for {request_line} (authorization {auth}) at {url_of}",
+                        url_of = request_line.split(' ').nth(1).unwrap_or("")
+                    ),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\ncontent-type: text/plain\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{reply}",
+                reply.len()
+            );
+        }
+    });
+    url
+}
+
+/// A failed delivery's error text is journaled and shown, but never the secrets: not the
+/// webhook URL from `url_env` (nor its path, nor its key), not the PagerDuty token, even when
+/// the server echoes them back in its answer. Checked in stderr, the journal file, `warroom
+/// log`, `log --json` and both exports.
+#[test]
+fn secrets_echoed_back_in_error_answers_are_redacted_everywhere() {
+    let server = echo_server();
+    let key = "XyZq8secretKey4Pq2Lm7Nv9Wb";
+    let hook = format!("{server}/hooks/T0SEC1234/B0SEC5678/{key}");
+    let token = "u+PdSecretToken-9Qx7Rz";
+    let s = support::cli::setup(
+        &format!(
+            "[[webhook]]\nkind = \"slack\"\nname = \"ops-chat\"\nurl_env = \"WARROOM_TEST_HOOK\"\nretries = 0\n\
+             [pagerduty]\ntoken_env = \"PD_ECHO_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{server}\"\n"
+        ),
+        &[
+            ("WARROOM_TEST_HOOK", hook.as_str()),
+            ("PD_ECHO_TOKEN", token),
+        ],
+    );
+    let link = s.run(&["pagerduty", "link", &s.id, "PECHO01"]);
+    assert!(link.status.success(), "{}", support::cli::stderr(&link));
+    let out = s.run(&["update", &s.id, "Mitigated: flag off"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = support::cli::stderr(&out);
+    // The errors themselves are there (what the server said, minus the secrets).
+    assert!(
+        stderr.contains("NOT posted to ops-chat: HTTP 500"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("NOT posted to pagerduty:PECHO01"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[redacted]"), "{stderr}");
+
+    let secrets = [
+        hook.as_str(),
+        key,
+        "T0SEC1234",
+        "B0SEC5678",
+        token,
+        "PdSecretToken",
+    ];
+    let export_md = s.run(&["export", &s.id]);
+    let export_json = s.run(&["export", &s.id, "--format", "json"]);
+    let log = s.run(&["log", &s.id]);
+    let log_json = s.run(&["log", &s.id, "--json"]);
+    let journal =
+        std::fs::read_to_string(s.data.join("incidents").join(&s.id).join("journal.jsonl"))
+            .unwrap();
+    let delivered = s.of_type("update_delivered");
+    assert_eq!(delivered.len(), 2, "{delivered:?}");
+    for (what, text) in [
+        ("stderr", stderr.clone()),
+        ("the journal", journal),
+        (
+            "warroom log",
+            String::from_utf8_lossy(&log.stdout).into_owned(),
+        ),
+        (
+            "log --json",
+            String::from_utf8_lossy(&log_json.stdout).into_owned(),
+        ),
+        (
+            "the Markdown export",
+            String::from_utf8_lossy(&export_md.stdout).into_owned(),
+        ),
+        (
+            "the JSON export",
+            String::from_utf8_lossy(&export_json.stdout).into_owned(),
+        ),
+    ] {
+        assert!(!text.is_empty(), "{what} is empty");
+        for secret in secrets {
+            assert!(!text.contains(secret), "{what} holds {secret}:\n{text}");
+        }
+    }
+}

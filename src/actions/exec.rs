@@ -1,10 +1,12 @@
 //! Running an `exec` action: the program in a process group of its own, standard input from
 //! `/dev/null` (a child never reads the keyboard), standard output and error read line by
 //! line and streamed to the caller as they come, each line tagged with its stream and with
-//! secrets redacted. A timeout or a cancel stops the whole group — SIGTERM, then SIGKILL after
+//! secrets redacted. A timeout or a cancel stops the whole group and every process the run
+//! started, also those that left the group (see [`super::procs`]) — SIGTERM, then SIGKILL after
 //! a short grace — and says so; so does a finished run that leaves processes behind.
 
-use super::{Cancel, OutputLine, RunResult, Sink, Stream};
+use super::procs::{self, RunProcs};
+use super::{Cancel, OutputLine, Redactor, RunResult, Sink, Stream};
 use crate::domain::ActionOutcome;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
@@ -16,59 +18,32 @@ use tokio::sync::mpsc;
 pub const GRACE: Duration = Duration::from_secs(2);
 /// How long output is still read after the program exits, for what its children wrote.
 const DRAIN: Duration = Duration::from_millis(500);
+/// How often the run's processes are looked for while it goes.
+const LOOK: Duration = Duration::from_secs(1);
 /// A line longer than this is passed on in pieces.
 const MAX_LINE_BYTES: usize = 8192;
 
-/// Kills the group if the run is dropped half way (the console quits, a task is aborted):
-/// nothing the runbook started outlives warroom's interest in it.
-struct GroupGuard {
-    pgid: Option<i32>,
+/// Kills the run's processes if the run is dropped half way (the console quits, a task is
+/// aborted): nothing the runbook started outlives warroom's interest in it.
+struct Guard {
+    procs: Option<RunProcs>,
 }
 
-impl Drop for GroupGuard {
+impl Guard {
+    fn signal(&mut self, signal: i32) {
+        if let Some(p) = self.procs.as_mut() {
+            p.signal(signal);
+        }
+    }
+}
+
+impl Drop for Guard {
     fn drop(&mut self) {
-        if let Some(pgid) = self.pgid.take() {
-            signal_group(pgid, libc::SIGKILL);
+        if let Some(mut p) = self.procs.take() {
+            p.signal(libc::SIGKILL);
+            p.reap();
         }
     }
-}
-
-fn signal_group(pgid: i32, signal: i32) {
-    if pgid > 1 {
-        // SAFETY: killpg only sends a signal; an absent group is ESRCH, which is fine.
-        unsafe {
-            libc::killpg(pgid, signal);
-        }
-    }
-}
-
-/// Whether any live (not zombie) process is still in group `pgid`.
-pub fn group_alive(pgid: i32) -> bool {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        // No /proc: ask the kernel (zombies count, so this may say yes for a dead group).
-        // SAFETY: signal 0 only checks.
-        return unsafe { libc::killpg(pgid, 0) } == 0;
-    };
-    for entry in dir.flatten() {
-        let name = entry.file_name();
-        let Some(pid) = name.to_str().and_then(|n| n.parse::<u32>().ok()) else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
-        let Some(close) = stat.rfind(')') else {
-            continue;
-        };
-        let mut rest = stat[close + 1..].split_whitespace();
-        let state = rest.next().unwrap_or("Z");
-        let pgrp = rest.nth(1).and_then(|p| p.parse::<i32>().ok());
-        if pgrp == Some(pgid) && state != "Z" && state != "X" {
-            return true;
-        }
-    }
-    false
 }
 
 /// Runs `argv` and reports its lines to `sink`; never panics, whatever the program does.
@@ -85,6 +60,8 @@ pub(super) async fn run(
         sink.warroom("nothing to run: argv is empty".into());
         return sink.result(ActionOutcome::Failed, None, None, started);
     };
+    procs::become_subreaper();
+    let mark = procs::new_mark();
     let mut cmd = tokio::process::Command::new(program);
     cmd.args(&argv[1..])
         .stdin(Stdio::null())
@@ -95,6 +72,7 @@ pub(super) async fn run(
     for (k, v) in env {
         cmd.env(k, v);
     }
+    cmd.env(procs::MARK_VAR, &mark);
     if let Some(d) = dir {
         cmd.current_dir(d);
     }
@@ -106,14 +84,17 @@ pub(super) async fn run(
             return sink.result(ActionOutcome::Failed, None, None, started);
         }
     };
-    let pgid = child.id().map(|p| p as i32);
-    let mut guard = GroupGuard { pgid };
+    let mut guard = Guard {
+        procs: child.id().map(|p| RunProcs::new(p as i32, mark)),
+    };
     let (tx, mut lines) = mpsc::channel::<(Stream, String)>(256);
     if let Some(out) = child.stdout.take() {
-        tokio::spawn(read_lines(out, Stream::Stdout, tx.clone()));
+        let redactor = sink.redactor().clone();
+        tokio::spawn(read_lines(out, Stream::Stdout, redactor, tx.clone()));
     }
     if let Some(err) = child.stderr.take() {
-        tokio::spawn(read_lines(err, Stream::Stderr, tx.clone()));
+        let redactor = sink.redactor().clone();
+        tokio::spawn(read_lines(err, Stream::Stderr, redactor, tx.clone()));
     }
     drop(tx);
 
@@ -124,6 +105,10 @@ pub(super) async fn run(
     let mut stop: Option<ActionOutcome> = None;
     let mut killed = false;
     let mut readers_open = true;
+    // Learns the run's processes while they can still be told apart, and reaps those that
+    // ended as warroom's children.
+    let mut look = tokio::time::interval(LOOK);
+    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let status = loop {
         tokio::select! {
             biased;
@@ -132,29 +117,30 @@ pub(super) async fn run(
                 None => readers_open = false,
             },
             status = child.wait() => break status,
+            _ = look.tick() => if let Some(p) = guard.procs.as_mut() { p.reap() },
             () = &mut deadline, if stop.is_none() => {
                 stop = Some(ActionOutcome::TimedOut);
                 sink.warroom(format!(
-                    "timed out after {}: stopping the whole process group (SIGTERM, then SIGKILL after {}s)",
+                    "timed out after {}: stopping the whole process group and every process it started (SIGTERM, then SIGKILL after {}s)",
                     secs(timeout),
                     GRACE.as_secs()
                 ));
-                if let Some(g) = pgid { signal_group(g, libc::SIGTERM) }
+                guard.signal(libc::SIGTERM);
                 grace.as_mut().reset(tokio::time::Instant::now() + GRACE);
             }
             () = cancel.cancelled(), if stop.is_none() => {
                 stop = Some(ActionOutcome::Cancelled);
                 sink.warroom(format!(
-                    "cancelled: stopping the whole process group (SIGTERM, then SIGKILL after {}s)",
+                    "cancelled: stopping the whole process group and every process it started (SIGTERM, then SIGKILL after {}s)",
                     GRACE.as_secs()
                 ));
-                if let Some(g) = pgid { signal_group(g, libc::SIGTERM) }
+                guard.signal(libc::SIGTERM);
                 grace.as_mut().reset(tokio::time::Instant::now() + GRACE);
             }
             () = &mut grace, if stop.is_some() && !killed => {
                 killed = true;
                 sink.warroom(format!("still running {}s after SIGTERM: SIGKILL sent to the process group", GRACE.as_secs()));
-                if let Some(g) = pgid { signal_group(g, libc::SIGKILL) }
+                guard.signal(libc::SIGKILL);
             }
         }
     };
@@ -166,38 +152,39 @@ pub(super) async fn run(
         tokio::time::Instant::now() + DRAIN
     };
     drain(&mut lines, &mut readers_open, sink, until).await;
-    if let Some(g) = pgid
-        && (readers_open || group_alive(g))
-    {
-        if stop.is_some() {
-            if !killed {
-                sink.warroom(format!(
-                    "still running {}s after SIGTERM: SIGKILL sent to the process group",
-                    GRACE.as_secs()
-                ));
+    if let Some(mut procs) = guard.procs.take() {
+        if readers_open || procs.alive() {
+            if stop.is_some() {
+                if !killed {
+                    sink.warroom(format!(
+                        "still running {}s after SIGTERM: SIGKILL sent to the process group",
+                        GRACE.as_secs()
+                    ));
+                }
+            } else {
+                sink.warroom(
+                    "the program exited but left processes running: the process group was killed"
+                        .into(),
+                );
             }
-        } else {
-            sink.warroom(
-                "the program exited but left processes running: the process group was killed"
-                    .into(),
-            );
-        }
-        signal_group(g, libc::SIGKILL);
-        let until = tokio::time::Instant::now() + DRAIN;
-        drain(&mut lines, &mut readers_open, sink, until).await;
-        // SIGKILL is not instant: return once the group is really gone (or say it is not).
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while group_alive(g) {
-            if tokio::time::Instant::now() >= deadline {
-                sink.warroom(format!(
-                    "processes of group {g} are still alive after SIGKILL (stuck in the kernel?)"
-                ));
-                break;
+            procs.signal(libc::SIGKILL);
+            let until = tokio::time::Instant::now() + DRAIN;
+            drain(&mut lines, &mut readers_open, sink, until).await;
+            // SIGKILL is not instant: return once they are really gone (or say they are not).
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+            while procs.alive() {
+                if tokio::time::Instant::now() >= deadline {
+                    sink.warroom(
+                        "processes of the run are still alive after SIGKILL (stuck in the kernel?)"
+                            .into(),
+                    );
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
-            tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        procs.reap();
     }
-    guard.pgid = None;
     let (code, signal) = match &status {
         Ok(s) => (s.code(), s.signal()),
         Err(_) => (None, None),
@@ -236,10 +223,12 @@ async fn drain(
     }
 }
 
-/// Reads `r` and sends each line (without its line ending) as it completes.
+/// Reads `r` and sends each line (without its line ending) as it completes; a line longer
+/// than [`MAX_LINE_BYTES`] in pieces, cut where no secret straddles two of them.
 async fn read_lines<R: AsyncRead + Unpin>(
     mut r: R,
     stream: Stream,
+    redactor: Redactor,
     tx: mpsc::Sender<(Stream, String)>,
 ) {
     let mut buf: Vec<u8> = Vec::new();
@@ -256,11 +245,11 @@ async fn read_lines<R: AsyncRead + Unpin>(
                 return;
             }
         }
-        if buf.len() > MAX_LINE_BYTES {
-            let piece: Vec<u8> = std::mem::take(&mut buf);
-            if tx.send((stream, text_of(&piece))).await.is_err() {
-                return;
-            }
+        if buf.len() > MAX_LINE_BYTES
+            && let Some(piece) = redactor.cut_piece(&mut buf)
+            && tx.send((stream, piece)).await.is_err()
+        {
+            return;
         }
     }
     if !buf.is_empty() {

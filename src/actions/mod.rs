@@ -8,7 +8,8 @@
 
 pub mod exec;
 pub mod http;
-pub mod redact;
+mod procs;
+pub use crate::domain::redact;
 pub mod runbook;
 pub mod verify;
 
@@ -130,6 +131,10 @@ impl Sink {
             self.tail = cut_tail(&self.tail, TAIL_BYTES);
         }
         let _ = self.out.send(line);
+    }
+
+    pub(crate) fn redactor(&self) -> &Redactor {
+        &self.redactor
     }
 
     pub(crate) fn warroom(&mut self, text: String) {

@@ -393,6 +393,45 @@ impl Template {
     }
 }
 
+impl Template {
+    /// The parameter that makes a whole path segment of this URL `.` or `..` (as such or
+    /// percent-encoded), and that segment. Every URL parser resolves such a segment away, so
+    /// the request would not go where the URL says; [`encode_url`] keeps every other value
+    /// inside its segment.
+    fn dot_segment(&self, params: &BTreeMap<String, String>) -> Option<(String, String)> {
+        let mut url = String::new();
+        let mut spans: Vec<(usize, usize, &str)> = Vec::new();
+        for p in &self.pieces {
+            match p {
+                Piece::Text(t) => url.push_str(t),
+                Piece::Param(n) => {
+                    let start = url.len();
+                    url.push_str(&encode_url(params.get(n).map_or("", String::as_str)));
+                    spans.push((start, url.len(), n));
+                }
+                Piece::Env(_) => url.push_str(super::redact::REDACTED),
+            }
+        }
+        let path_end = url.find(['?', '#']).unwrap_or(url.len());
+        let mut start = 0;
+        for segment in url[..path_end].split('/') {
+            let end = start + segment.len();
+            let lower = segment.to_ascii_lowercase();
+            if matches!(
+                lower.as_str(),
+                "." | "%2e" | ".." | ".%2e" | "%2e." | "%2e%2e"
+            ) && let Some((_, _, name)) = spans
+                .iter()
+                .find(|(a, b, _)| (a < b && *a < end && start < *b) || (start <= *a && *a <= end))
+            {
+                return Some((name.to_string(), segment.to_string()));
+            }
+            start = end + 1;
+        }
+        None
+    }
+}
+
 fn flush(lit: &mut String, pieces: &mut Vec<Piece>) {
     if !lit.is_empty() {
         pieces.push(Piece::Text(std::mem::take(lit)));
@@ -502,6 +541,18 @@ impl CompensatingAction {
             })?;
             out.insert(p.name.clone(), value);
         }
+        if let ActionKind::Http(h) = &self.kind
+            && let Some((param, segment)) = h.url.dot_segment(&out)
+        {
+            return Err(ParamError {
+                reason: format!(
+                    "'{}' makes the URL path segment '{segment}', which URLs resolve away \
+                     (the request would go to another path); nothing was sent",
+                    out.get(&param).map_or("", String::as_str)
+                ),
+                param,
+            });
+        }
         Ok(out)
     }
 
@@ -603,6 +654,7 @@ impl CompensatingAction {
         let mut lookup = |var: &str| -> Option<String> {
             match env(var).filter(|v| !v.is_empty()) {
                 Some(v) => {
+                    crate::config::secrets::remember(&v);
                     secrets.push(v.clone());
                     Some(v)
                 }

@@ -10,54 +10,87 @@ use std::time::Duration;
 /// Largest answer read from a backend (64 MiB: 10,000 Alertmanager alerts are ~6 MiB).
 pub const MAX_BODY_BYTES: usize = 64 << 20;
 
-/// Why a call to a backend failed. `Display` is one line naming the URL and what went wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a call to a backend failed. `Display` is one line naming the URL and what went wrong,
+/// with every configured secret redacted (a server may echo a token or a webhook key back in
+/// its answer; see [`crate::config::secrets`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BackendError {
     /// The configured URL (or a header value) cannot be used.
-    #[error("{url}: bad URL: {reason}")]
     BadUrl { url: String, reason: String },
     /// Nothing listens there, or the host cannot be reached.
-    #[error("{url}: connection refused or host unreachable")]
     Unreachable { url: String },
     /// Connected (or tried to) but no complete answer within the timeout.
-    #[error("{url}: no answer within {}s", after.as_secs_f32())]
     Timeout { url: String, after: Duration },
     /// 401/403: the token is missing, wrong or lacks the rights.
-    #[error("{url}: token rejected (HTTP {status}){}", detail_suffix(detail))]
     Unauthorized {
         url: String,
         status: u16,
         detail: String,
     },
     /// 429 on every try, even after waiting as told.
-    #[error("{url}: rate limited (HTTP 429) after {tries} tries")]
     RateLimited { url: String, tries: u32 },
     /// Any other non-success status, with the start of the body.
-    #[error("{url}: HTTP {status}{}", detail_suffix(body))]
     Http {
         url: String,
         status: u16,
         body: String,
     },
     /// The service answered with its own error object (Prometheus `status: "error"`).
-    #[error("{url}: {error_type}: {message}")]
     Api {
         url: String,
         error_type: String,
         message: String,
     },
     /// The answer is not the JSON we expect (truncated, HTML from a proxy, …).
-    #[error("{url}: unreadable answer: {detail}")]
     Decode { url: String, detail: String },
     /// The answer exceeded [`MAX_BODY_BYTES`].
-    #[error("{url}: answer larger than {limit} bytes; refusing to read it all")]
     TooLarge { url: String, limit: usize },
     /// Set-up problem before any request (an unset token variable, …).
-    #[error("{0}")]
     Setup(String),
     /// Anything else reqwest reports.
-    #[error("{url}: request failed: {detail}")]
     Other { url: String, detail: String },
+}
+
+impl std::error::Error for BackendError {}
+
+impl std::fmt::Display for BackendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let text = match self {
+            BackendError::BadUrl { url, reason } => format!("{url}: bad URL: {reason}"),
+            BackendError::Unreachable { url } => {
+                format!("{url}: connection refused or host unreachable")
+            }
+            BackendError::Timeout { url, after } => {
+                format!("{url}: no answer within {}s", after.as_secs_f32())
+            }
+            BackendError::Unauthorized {
+                url,
+                status,
+                detail,
+            } => format!(
+                "{url}: token rejected (HTTP {status}){}",
+                detail_suffix(detail)
+            ),
+            BackendError::RateLimited { url, tries } => {
+                format!("{url}: rate limited (HTTP 429) after {tries} tries")
+            }
+            BackendError::Http { url, status, body } => {
+                format!("{url}: HTTP {status}{}", detail_suffix(body))
+            }
+            BackendError::Api {
+                url,
+                error_type,
+                message,
+            } => format!("{url}: {error_type}: {message}"),
+            BackendError::Decode { url, detail } => format!("{url}: unreadable answer: {detail}"),
+            BackendError::TooLarge { url, limit } => {
+                format!("{url}: answer larger than {limit} bytes; refusing to read it all")
+            }
+            BackendError::Setup(s) => s.clone(),
+            BackendError::Other { url, detail } => format!("{url}: request failed: {detail}"),
+        };
+        f.write_str(&crate::config::secrets::redact(&text))
+    }
 }
 
 fn detail_suffix(s: &str) -> String {
@@ -134,8 +167,10 @@ impl Endpoint {
         Ok(self)
     }
 
-    /// Adds `Authorization: <scheme> <secret>`, marked sensitive so it never shows in `Debug`.
+    /// Adds `Authorization: <scheme> <secret>`, marked sensitive so it never shows in `Debug`
+    /// and remembered as a secret, so no error that echoes it shows it.
     pub fn with_authorization(mut self, value: &str) -> Result<Endpoint, BackendError> {
+        crate::config::secrets::remember(value);
         let mut v = HeaderValue::from_str(value).map_err(|_| BackendError::BadUrl {
             url: self.base.clone(),
             reason: "the token has characters HTTP cannot carry".into(),
@@ -341,15 +376,19 @@ pub(crate) fn one_line(s: &str) -> String {
     one_line_cut(s, 200)
 }
 
-/// `s` on one line (control characters and runs of white space become one space), at most
-/// `max` characters: text from a server is not ours to trust on a terminal.
+/// `s` on one line (runs of white space, line breaks included, become one space; any other
+/// control character is shown as `·`, see [`crate::domain::for_terminal`]), at most `max`
+/// characters: text from a server is not ours to trust on a terminal.
 pub(crate) fn one_line_cut(s: &str, max: usize) -> String {
     let line: String = s
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if c.is_whitespace() { ' ' } else { c })
         .take(max)
         .collect();
-    line.split_whitespace().collect::<Vec<_>>().join(" ")
+    crate::domain::for_terminal_line(&line)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// `null` reads as the default, like an absent field.

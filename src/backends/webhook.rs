@@ -105,8 +105,25 @@ pub struct Outcome {
     pub attempts: u32,
 }
 
+impl Outcome {
+    /// The outcome as recorded and shown: every configured secret (the webhook's URL, a token)
+    /// redacted from its detail, which may quote the server's answer or the URL.
+    fn redacted(mut self) -> Outcome {
+        self.detail = crate::config::secrets::redact(&self.detail);
+        self
+    }
+}
+
 /// Posts `msg` to `hook`, retrying transient failures with a short backoff (0.5 s, 1 s, 2 s…).
 pub async fn deliver(
+    client: &reqwest::Client,
+    hook: &WebhookConfig,
+    msg: &UpdateMessage,
+) -> Outcome {
+    try_deliver(client, hook, msg).await.redacted()
+}
+
+async fn try_deliver(
     client: &reqwest::Client,
     hook: &WebhookConfig,
     msg: &UpdateMessage,
@@ -200,11 +217,11 @@ pub async fn deliver_all(
     msg: &UpdateMessage,
 ) -> Vec<Outcome> {
     let chat = futures::future::join_all(hooks.iter().map(|h| deliver(client, h, msg)));
-    let notes = futures::future::join_all(
-        msg.pagerduty
-            .iter()
-            .map(|id| deliver_pagerduty(client, pagerduty, id, msg)),
-    );
+    let notes = futures::future::join_all(msg.pagerduty.iter().map(|id| async move {
+        deliver_pagerduty(client, pagerduty, id, msg)
+            .await
+            .redacted()
+    }));
     let (mut outcomes, notes) = futures::future::join(chat, notes).await;
     outcomes.extend(notes);
     outcomes
@@ -268,10 +285,5 @@ async fn deliver_pagerduty(
 
 /// A response body cut to one readable line (Slack answers `invalid_payload`, others HTML).
 fn summarize(body: &str) -> String {
-    let one: String = body
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .take(200)
-        .collect();
-    one.trim().to_string()
+    super::http::one_line(body)
 }

@@ -6,6 +6,7 @@
 use super::{Context, Failure, warn_all};
 use crate::actions::runbook::{CompensatingAction, ParamRule, display_pattern};
 use crate::actions::{Cancel, OutputLine, Runbook, Stream, execute, verify};
+use crate::domain::for_terminal;
 use crate::domain::{ActionOutcome, Event, Rejected, next_run_id};
 use crate::journal::{FileJournal, Journal};
 use std::collections::BTreeMap;
@@ -15,7 +16,11 @@ use std::io::{BufRead, IsTerminal, Write};
 /// nobody reads its output any more.
 macro_rules! say {
     ($($arg:tt)*) => {{
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        let _ = writeln!(
+            std::io::stdout(),
+            "{}",
+            crate::domain::for_terminal(&format!($($arg)*))
+        );
     }};
 }
 
@@ -46,7 +51,7 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
         let list: Vec<serde_json::Value> = runbook.actions.iter().map(action_json).collect();
         let text = serde_json::to_string_pretty(&list)
             .map_err(|e| Failure::runtime(format!("cannot encode the runbook: {e}")))?;
-        return emit(&format!("{text}\n"));
+        return emit(&format!("{}\n", crate::domain::json_for_terminal(&text)));
     }
     if runbook.actions.is_empty() {
         outln!(
@@ -98,8 +103,10 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
     emit(&out)
 }
 
-/// Writes to standard output; a closed pipe (`warroom actions | head`) is the reader's choice.
+/// Writes text for a person (control characters shown, not sent) to standard output; a
+/// closed pipe (`warroom actions | head`) is the reader's choice.
 fn emit(text: &str) -> Result<(), Failure> {
+    let text = crate::domain::for_terminal(text);
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())
@@ -377,13 +384,13 @@ fn print_line(line: &OutputLine) {
     // Plain writes: a closed pipe must not panic the run half way.
     match line.stream {
         Stream::Stdout => {
-            let _ = writeln!(std::io::stdout(), "{}", line.text);
+            let _ = writeln!(std::io::stdout(), "{}", for_terminal(&line.text));
         }
         Stream::Stderr => {
-            let _ = writeln!(std::io::stderr(), "{}", line.text);
+            let _ = writeln!(std::io::stderr(), "{}", for_terminal(&line.text));
         }
         Stream::Warroom => {
-            let _ = writeln!(std::io::stderr(), "warroom: {}", line.text);
+            let _ = writeln!(std::io::stderr(), "warroom: {}", for_terminal(&line.text));
         }
     }
 }
@@ -469,21 +476,21 @@ pub(super) fn check_runbook(ctx: &Context, config: &crate::config::Config) -> Re
     let path = ctx.runbook_path();
     let runbook = ctx.runbook()?;
     if !path.exists() {
-        println!("{}: not found; no actions to run", path.display());
+        say!("{}: not found; no actions to run", path.display());
         return Ok(());
     }
-    println!("{}: {} actions", path.display(), runbook.actions.len());
+    say!("{}: {} actions", path.display(), runbook.actions.len());
     for a in &runbook.actions {
         for var in a.env_vars() {
             if std::env::var(&var).map_or(true, |v| v.is_empty()) {
-                println!(
+                say!(
                     "runbook.toml: WARNING: action {} needs environment variable {var}, which is not set here",
                     a.name
                 );
             }
         }
         if a.verify.is_some() && config.prometheus.is_none() {
-            println!(
+            say!(
                 "runbook.toml: WARNING: action {} verifies with PromQL, but config.toml has no [prometheus]",
                 a.name
             );
@@ -494,7 +501,7 @@ pub(super) fn check_runbook(ctx: &Context, config: &crate::config::Config) -> Re
             && !program.contains('/')
             && find_on_path(program).is_none()
         {
-            println!(
+            say!(
                 "runbook.toml: WARNING: action {}: {program} is not on PATH here",
                 a.name
             );

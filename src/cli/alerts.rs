@@ -102,7 +102,7 @@ fn print_json(alerts: &[Alert], sources: &[SourceStatus]) -> Result<(), Failure>
     };
     let text = serde_json::to_string_pretty(&out)
         .map_err(|e| Failure::runtime(format!("cannot encode the alerts: {e}")))?;
-    println!("{text}");
+    say_json!(text);
     Ok(())
 }
 
@@ -117,9 +117,8 @@ fn state_word(s: AlertState) -> &'static str {
 
 /// Server text is shown on a terminal: no control characters, bounded length.
 fn clean(s: &str, max: usize) -> String {
-    let mut out: String = s
+    let mut out: String = crate::domain::for_terminal_line(s)
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
         .take(max)
         .collect();
     if s.chars().count() > max {
@@ -134,7 +133,7 @@ fn print_text(alerts: &[Alert], sources: &[SourceStatus], group_by: &str, now: D
         groups.entry(a.label(group_by)).or_default().push(a);
     }
     if alerts.is_empty() {
-        println!("no alerts");
+        say!("no alerts");
     }
     // Named groups first (alphabetically), the alerts without the label last.
     let ordered = groups
@@ -147,7 +146,7 @@ fn print_text(alerts: &[Alert], sources: &[SourceStatus], group_by: &str, now: D
             None => format!("(no {group_by})"),
         };
         let n = members.len();
-        println!("{title}  ({n} alert{})", if n == 1 { "" } else { "s" });
+        say!("{title}  ({n} alert{})", if n == 1 { "" } else { "s" });
         for a in members {
             let severity = a.severity().unwrap_or_else(|| "-".into());
             let age = short_duration(now - a.starts_at);
@@ -157,7 +156,7 @@ fn print_text(alerts: &[Alert], sources: &[SourceStatus], group_by: &str, now: D
             } else {
                 a.summary()
             };
-            println!(
+            say!(
                 "  {:<8} {:<9} {:<28} {}  ({age}; {})",
                 state_word(a.state),
                 clean(&severity, 9),
@@ -174,5 +173,5 @@ fn print_text(alerts: &[Alert], sources: &[SourceStatus], group_by: &str, now: D
             Some(e) => format!("{} FAILED: {}", s.name, clean(e, 200)),
         })
         .collect();
-    println!("sources: {}", lines.join("; "));
+    say!("sources: {}", lines.join("; "));
 }

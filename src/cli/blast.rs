@@ -69,10 +69,10 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
     };
     let blast = blast_radius(&catalog, &board.merged(), &values);
     for p in &problems {
-        eprintln!("warroom: warning: {p}");
+        say_err!("warroom: warning: {p}");
     }
     if as_json {
-        println!("{}", to_json(&incident, &blast, &board, now));
+        say_json!(to_json(&incident, &blast, &board, now));
     } else {
         print_text(&incident, &blast, now);
     }
@@ -131,13 +131,13 @@ fn to_json(
 fn print_text(incident: &crate::domain::Incident, b: &BlastRadius, now: DateTime<Utc>) {
     let affected: Vec<_> = b.affected().collect();
     if affected.is_empty() {
-        println!(
+        say!(
             "{}: all {} known services ok",
             incident.id,
             b.services.len()
         );
     } else {
-        println!(
+        say!(
             "{}: {} of {} services affected{}",
             incident.id,
             affected.len(),
@@ -148,9 +148,13 @@ fn print_text(incident: &crate::domain::Incident, b: &BlastRadius, now: DateTime
                 ""
             }
         );
-        println!(
+        say!(
             "{:<9} {:<16} {:<4} {:<3} {:<8} EVIDENCE",
-            "STATE", "SERVICE", "TIER", "CF", "SINCE"
+            "STATE",
+            "SERVICE",
+            "TIER",
+            "CF",
+            "SINCE"
         );
         for s in affected {
             let since = incident
@@ -159,7 +163,7 @@ fn print_text(incident: &crate::domain::Incident, b: &BlastRadius, now: DateTime
                 .map(|t| crate::domain::short_duration(now - *t))
                 .unwrap_or_else(|| "-".into());
             let evidence: Vec<String> = s.evidence.iter().map(|e| e.describe()).collect();
-            println!(
+            say!(
                 "{:<9} {:<16} {:<4} {:<3} {:<8} {}{}",
                 s.state.as_str(),
                 s.name,
@@ -176,10 +180,10 @@ fn print_text(incident: &crate::domain::Incident, b: &BlastRadius, now: DateTime
         }
     }
     if !b.unmapped.is_empty() {
-        println!("Alerts mapping to no service:");
+        say!("Alerts mapping to no service:");
         for a in &b.unmapped {
             let labels: Vec<String> = a.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            println!("  {} {{{}}}", a.name(), labels.join(", "));
+            say!("  {} {{{}}}", a.name(), labels.join(", "));
         }
     }
 }

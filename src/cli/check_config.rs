@@ -21,9 +21,9 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
     Theme::select(config.theme.as_deref(), ctx.paths.config_dir(), false)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     if !path.exists() {
-        println!("{}: not found; using defaults", path.display());
+        say!("{}: not found; using defaults", path.display());
     } else {
-        println!("{}: ok", path.display());
+        say!("{}: ok", path.display());
     }
     let cadence: Vec<String> = crate::domain::Severity::ALL
         .iter()
@@ -32,38 +32,36 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
             None => format!("{s} never"),
         })
         .collect();
-    println!("status updates: {}", cadence.join(", "));
+    say!("status updates: {}", cadence.join(", "));
     for w in &config.webhooks {
         match w.resolve_url() {
-            Ok(_) => println!("webhook {} ({:?}): url set", w.display_name(), w.kind),
-            Err(e) => println!("webhook {} ({:?}): WARNING: {e}", w.display_name(), w.kind),
+            Ok(_) => say!("webhook {} ({:?}): url set", w.display_name(), w.kind),
+            Err(e) => say!("webhook {} ({:?}): WARNING: {e}", w.display_name(), w.kind),
         }
     }
     let services_path = ctx.paths.config_dir().join("services.toml");
     let catalog = crate::config::load_services(&services_path)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     if services_path.exists() {
-        println!(
+        say!(
             "{}: {} services",
             services_path.display(),
             catalog.services.len()
         );
     } else {
-        println!(
+        say!(
             "{}: not found; services are discovered from alert labels",
             services_path.display()
         );
     }
     for cycle in catalog.cycles() {
-        println!(
+        say!(
             "services.toml: WARNING: dependency cycle {}",
             cycle.join(" → ")
         );
     }
     for (service, missing) in catalog.unknown_dependencies() {
-        println!(
-            "services.toml: WARNING: {service} depends on {missing}, which is not in the catalog"
-        );
+        say!("services.toml: WARNING: {service} depends on {missing}, which is not in the catalog");
     }
     super::actions::check_runbook(ctx, &config)?;
     super::probe::describe(&config);

@@ -57,7 +57,7 @@ pub fn run(
         let _ = writeln!(
             err,
             "warroom: review before sharing: {}",
-            postmortem::finding_line(f)
+            crate::domain::for_terminal_line(&postmortem::finding_line(f))
         );
     }
     journal.append(
@@ -74,6 +74,7 @@ pub fn run(
         } else {
             ""
         };
+        let p = crate::domain::for_terminal_line(&p);
         let _ = writeln!(err, "warroom: post-mortem draft written to {p}{open}");
     }
     // The process ends right after this. Freeing a large incident's records one by one (six

@@ -13,13 +13,13 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
         match ctx.store.open(&id) {
             Ok(mut j) => {
                 for w in j.take_warnings() {
-                    eprintln!("warroom: warning: {w}");
+                    say_err!("warroom: warning: {w}");
                 }
                 if let Some(i) = j.incident() {
                     incidents.push(i.clone());
                 }
             }
-            Err(e) => eprintln!("warroom: warning: {id}: {e}"),
+            Err(e) => say_err!("warroom: warning: {id}: {e}"),
         }
     }
     let recent = now - chrono::Duration::hours(24);
@@ -30,19 +30,23 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
     if json {
         let text = serde_json::to_string_pretty(&incidents)
             .map_err(|e| Failure::runtime(format!("cannot encode the list: {e}")))?;
-        println!("{text}");
+        say_json!(text);
         return Ok(());
     }
     if incidents.is_empty() {
-        println!("No {}incidents.", if all { "" } else { "open or recent " });
+        say!("No {}incidents.", if all { "" } else { "open or recent " });
         return Ok(());
     }
-    println!(
+    say!(
         "{:<8} {:<5} {:<13} {:>7}  {:<12} TITLE",
-        "ID", "SEV", "STATUS", "AGE", "COMMANDER"
+        "ID",
+        "SEV",
+        "STATUS",
+        "AGE",
+        "COMMANDER"
     );
     for i in &incidents {
-        println!(
+        say!(
             "{:<8} {:<5} {:<13} {:>7}  {:<12} {}",
             i.id,
             i.severity.label(),

@@ -4,6 +4,29 @@
 //! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
 //! naming what was wrong.
 
+/// `println!` for text a person reads: every control character that came with the text
+/// (a title, a label, a server's words) is shown as `·`, never sent
+/// ([`crate::domain::for_terminal`]); line breaks and tabs stay.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        ::std::println!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
+    };
+}
+
+/// `eprintln!` as [`say!`] is `println!`.
+macro_rules! say_err {
+    ($($arg:tt)*) => {
+        ::std::eprintln!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
+    };
+}
+
+/// `println!` of JSON text: DEL and C1 escaped as well (`serde_json` escapes the rest).
+macro_rules! say_json {
+    ($json:expr) => {
+        ::std::println!("{}", $crate::domain::json_for_terminal(&$json))
+    };
+}
+
 mod actions;
 mod alerts;
 mod blast;
@@ -308,13 +331,28 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // A usage error quotes what was typed: shown, never obeyed by the terminal. Help and
+        // the version (clap's own text) go out as clap writes them.
+        Err(e) if e.use_stderr() => {
+            use std::io::Write;
+            let text = e.render().to_string();
+            let _ = write!(std::io::stderr(), "{}", crate::domain::for_terminal(&text));
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+        Err(e) => e.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             // A plain write: eprintln! panics when stderr is a terminal that has gone away.
             use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "warroom: {}", f.message);
+            let _ = writeln!(
+                std::io::stderr(),
+                "warroom: {}",
+                crate::domain::for_terminal(&f.message)
+            );
             ExitCode::from(f.code)
         }
     }
@@ -414,6 +452,6 @@ impl Context {
 /// Prints the journal's warnings (a torn line moved aside, …) to standard error.
 fn warn_all(journal: &mut dyn crate::journal::Journal) {
     for w in journal.take_warnings() {
-        eprintln!("warroom: warning: {w}");
+        say_err!("warroom: warning: {w}");
     }
 }

@@ -15,6 +15,6 @@ pub fn run(
         .store
         .create(&ctx.author, now, title, severity, summary)?;
     warn_all(&mut journal);
-    println!("{}", crate::journal::Journal::id(&journal));
+    say!("{}", crate::journal::Journal::id(&journal));
     Ok(())
 }

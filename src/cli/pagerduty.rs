@@ -42,15 +42,15 @@ pub fn list(ctx: &Context, json: bool) -> Result<(), Failure> {
     incidents.sort_by_key(|i| std::cmp::Reverse(i.created_at));
     if json {
         let rows: Vec<serde_json::Value> = incidents.iter().map(row_json).collect();
-        println!("{}", serde_json::Value::Array(rows));
+        say_json!(serde_json::Value::Array(rows).to_string());
         return Ok(());
     }
     if incidents.is_empty() {
-        println!("no triggered or acknowledged PagerDuty incidents");
+        say!("no triggered or acknowledged PagerDuty incidents");
         return Ok(());
     }
     for i in &incidents {
-        println!(
+        say!(
             "{:<10} #{:<6} {:<12} {:<5} {:<24} {}",
             i.id,
             i.incident_number,
@@ -101,7 +101,7 @@ pub fn link(ctx: &Context, now: DateTime<Utc>, id: &str, pd_id: &str) -> Result<
         title: name.clone(),
         url: url.clone(),
     })?;
-    println!(
+    say!(
         "{id}: PagerDuty incident {}{} linked ({}); status updates will be added to it as notes",
         found.id,
         number.map(|n| format!(" #{n}")).unwrap_or_default(),
@@ -118,6 +118,6 @@ pub fn unlink(ctx: &Context, now: DateTime<Utc>, id: &str, pd_id: &str) -> Resul
     append(ctx, now, id, |_| Event::PagerdutyUnlinked {
         incident: pd_id.to_string(),
     })?;
-    println!("{id}: PagerDuty incident {pd_id} unlinked");
+    say!("{id}: PagerDuty incident {pd_id} unlinked");
     Ok(())
 }

@@ -12,15 +12,15 @@ use crate::config::Config;
 /// One line per configured backend (no network), warning about unset token variables.
 pub fn describe(config: &Config) {
     for am in &config.alertmanagers {
-        println!("alertmanager {}: {}", am.display_name(), am.url.get_ref());
+        say!("alertmanager {}: {}", am.display_name(), am.url.get_ref());
     }
     if let Some(p) = &config.prometheus {
-        println!("prometheus: {}", p.url.get_ref());
+        say!("prometheus: {}", p.url.get_ref());
     }
     if let Some(g) = &config.grafana {
         match g.token() {
-            Ok(_) => println!("grafana: {} (token set)", g.url.get_ref()),
-            Err(e) => println!("grafana: {} WARNING: {e}", g.url.get_ref()),
+            Ok(_) => say!("grafana: {} (token set)", g.url.get_ref()),
+            Err(e) => say!("grafana: {} WARNING: {e}", g.url.get_ref()),
         }
     }
     if let Some(pd) = &config.pagerduty {
@@ -30,12 +30,12 @@ pub fn describe(config: &Config) {
             pd.service_ids.join(", ")
         };
         match pd.token() {
-            Ok(_) => println!("pagerduty: {} for {services} (token set)", pd.url()),
-            Err(e) => println!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
+            Ok(_) => say!("pagerduty: {} for {services} (token set)", pd.url()),
+            Err(e) => say!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
         }
     }
     if !config.alertmanagers.is_empty() || config.prometheus.is_some() || config.grafana.is_some() {
-        println!(
+        say!(
             "alerts: every {}s, timeout {}s, grouped by {}",
             config.alerts.poll_interval().as_secs_f32(),
             config.alerts.timeout().as_secs_f32(),
@@ -100,16 +100,16 @@ pub fn run(config: &Config) -> Result<(), Failure> {
         }
     });
     if lines.is_empty() {
-        println!("probe: no backends configured");
+        say!("probe: no backends configured");
         return Ok(());
     }
     let mut failed = 0;
     for (what, r) in &lines {
         match r {
-            Ok(detail) => println!("probe {what}: ok, {detail}"),
+            Ok(detail) => say!("probe {what}: ok, {detail}"),
             Err(e) => {
                 failed += 1;
-                println!("probe {what}: FAILED: {e}");
+                say!("probe {what}: FAILED: {e}");
             }
         }
     }

@@ -83,9 +83,9 @@ pub fn update(ctx: &Context, now: DateTime<Utc>, id: &str, text: &str) -> Result
     let mut not_posted = Vec::new();
     for o in outcomes {
         if o.ok {
-            eprintln!("warroom: posted to {} ({})", o.target, o.detail);
+            say_err!("warroom: posted to {} ({})", o.target, o.detail);
         } else {
-            eprintln!("warroom: warning: NOT posted to {}: {}", o.target, o.detail);
+            say_err!("warroom: warning: NOT posted to {}: {}", o.target, o.detail);
             not_posted.push(o.target.clone());
         }
         let event = Event::UpdateDelivered {
@@ -96,7 +96,7 @@ pub fn update(ctx: &Context, now: DateTime<Utc>, id: &str, text: &str) -> Result
             attempts: o.attempts,
         };
         if let Err(e) = journal.append(&ctx.author, chrono::Utc::now(), event) {
-            eprintln!(
+            say_err!(
                 "warroom: warning: delivery to {} not journaled: {e}",
                 o.target
             );

@@ -27,7 +27,7 @@ pub fn share(
     if revoke {
         let had = tokens::revoke(&dir)
             .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
-        println!(
+        say!(
             "{id}: {}",
             if had {
                 "sharing revoked; open streams close within a second"
@@ -41,7 +41,7 @@ pub fn share(
     if let Some(existing) = tokens::load(&dir)
         && !rotate
     {
-        println!(
+        say!(
             "{id} is shared since {} (by {}). Only the token's hash is kept, so it cannot be shown again;\n`warroom share {id} --rotate` issues a new one (the old one stops working).",
             existing.created_at.format("%Y-%m-%d %H:%M UTC"),
             existing.created_by
@@ -50,7 +50,7 @@ pub fn share(
     }
     let token = tokens::issue(&dir, &ctx.author, now)
         .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
-    println!(
+    say!(
         "{}",
         crate::share::follow_lines(&config.base_url(), &id, &token)
     );
@@ -77,7 +77,7 @@ pub fn serve(ctx: &Context) -> Result<(), Failure> {
         let actual = listener
             .local_addr()
             .map_or_else(|_| config.listen.get_ref().clone(), |a| a.to_string());
-        eprintln!(
+        say_err!(
             "warroom: sharing read-only on {} ({actual}{}; ctrl-c stops)",
             config.base_url(),
             if tls.is_some() { ", TLS" } else { "" }

@@ -26,7 +26,7 @@ pub fn assign(
     })?;
     if let Some(Event::TaskAssigned { task, .. }) = journal.records().last().map(|r| &r.entry.event)
     {
-        println!("T{task}");
+        say!("T{task}");
     }
     Ok(())
 }
@@ -77,7 +77,7 @@ pub fn handoff(ctx: &Context, now: DateTime<Utc>, id: &str, person: &str) -> Res
     super::warn_all(&mut journal);
     result?;
     if let Some(r) = journal.records().last() {
-        println!("{}", r.entry.event.describe());
+        say!("{}", r.entry.event.describe());
     }
     Ok(())
 }

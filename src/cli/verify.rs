@@ -5,9 +5,9 @@ use super::{Context, Failure};
 pub fn run(ctx: &Context, id: &str) -> Result<(), Failure> {
     let report = ctx.store.verify(id)?;
     for w in &report.warnings {
-        eprintln!("warroom: warning: {w}");
+        say_err!("warroom: warning: {w}");
     }
-    println!(
+    say!(
         "{}: {} events, hash chain intact (head {})",
         report.id,
         report.events,

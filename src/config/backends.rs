@@ -146,11 +146,13 @@ fn check_duration(s: &str) -> Result<Duration, String> {
 }
 
 fn env_secret(var: &str) -> Result<String, String> {
-    std::env::var(var)
+    let secret = std::env::var(var)
         .ok()
         .map(|v| v.trim().to_string())
         .filter(|v| !v.is_empty())
-        .ok_or_else(|| format!("environment variable {var} is not set"))
+        .ok_or_else(|| format!("environment variable {var} is not set"))?;
+    super::secrets::remember(&secret);
+    Ok(secret)
 }
 
 /// `host:port` of a URL (for a default source name), or the URL itself if it does not parse.

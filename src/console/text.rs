@@ -20,23 +20,6 @@ pub fn width(s: &str) -> usize {
     s.chars().map(char_width).sum()
 }
 
-/// Control characters would move the terminal's cursor: shown as `·`, never sent. Tabs become
-/// a space.
-pub fn printable(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
-        return Cow::Borrowed(s);
-    }
-    Cow::Owned(
-        s.chars()
-            .map(|c| match c {
-                '\t' => ' ',
-                c if c.is_control() => '·',
-                c => c,
-            })
-            .collect(),
-    )
-}
-
 /// The longest start of `s` that fits in `max` columns, and its width.
 fn fitting(s: &str, max: usize) -> (&str, usize) {
     let mut used = 0;
@@ -114,7 +97,7 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
     let max = max.max(1);
     let mut out = Vec::new();
     for paragraph in s.split('\n') {
-        let paragraph = printable(paragraph);
+        let paragraph = crate::domain::for_terminal_line(paragraph);
         let mut line = String::new();
         let mut used = 0;
         for (n, word) in paragraph.split(' ').enumerate() {

@@ -10,6 +10,8 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+pub mod redact;
+mod text;
 mod update_draft;
 mod vocab;
 
@@ -27,6 +29,7 @@ pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
     Task, TaskState, check_opening, check_pagerduty_id,
 };
+pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 

@@ -518,15 +518,5 @@ fn output(
 
 /// Control characters would move the terminal's cursor: shown, never sent.
 fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c == '\t' {
-                ' '
-            } else if c.is_control() {
-                '·'
-            } else {
-                c
-            }
-        })
-        .collect()
+    crate::domain::for_terminal_line(s).into_owned()
 }

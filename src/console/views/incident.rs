@@ -5,7 +5,7 @@ use super::pane;
 use crate::console::action::Lead;
 use crate::console::health::Sight;
 use crate::console::state::{Current, State};
-use crate::console::text::{cut, cut_line, cut_lines, printable};
+use crate::console::text::{cut, cut_line, cut_lines};
 use crate::console::theme::{Meaning, Theme};
 use crate::domain::{Entry, Event, Incident, NoteKind, Role, clock};
 use chrono::{DateTime, Utc};
@@ -271,7 +271,7 @@ fn alerts_pane(
                         theme.style(Meaning::Muted),
                     ),
                     Span::styled(
-                        printable(a.summary()).into_owned(),
+                        crate::domain::for_terminal_line(a.summary()).into_owned(),
                         theme.style(Meaning::Muted),
                     ),
                 ]);
@@ -649,7 +649,8 @@ fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Ve
     let (tag, meaning, text) = entry_text(e);
     let mut out = Vec::new();
     for (n, l) in text.split('\n').enumerate() {
-        let safe = printable(l).into_owned();
+        // Control characters would move the terminal's cursor: show them, do not send them.
+        let safe = crate::domain::for_terminal_line(l).into_owned();
         let line = if n == 0 {
             let by = cut(&e.by, 10);
             let pad = 10usize.saturating_sub(crate::console::text::width(&by));

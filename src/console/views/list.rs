@@ -2,7 +2,7 @@
 
 use super::pane;
 use crate::console::state::State;
-use crate::console::text::{cut, printable};
+use crate::console::text::cut;
 use crate::console::theme::{Meaning, Theme};
 use crate::domain::{Role, clock, short_duration};
 use chrono::{DateTime, Utc};
@@ -91,7 +91,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
             Cell::from(cut(&i.id, 8).into_owned()),
             Cell::from(Span::styled(i.severity.label(), theme.severity(i.severity))),
             Cell::from(i.status.as_str()),
-            Cell::from(cut(&printable(&i.title), title_width).into_owned()),
+            Cell::from(cut(&crate::domain::for_terminal_line(&i.title), title_width).into_owned()),
             Cell::from(cut(i.holder(Role::Commander).unwrap_or("—"), 10).into_owned()),
             Cell::from(short_duration(i.elapsed(now))),
             Cell::from(due),
