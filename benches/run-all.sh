@@ -19,6 +19,7 @@ started=$(date +%s)
 out=target/run-all
 rm -rf "$out" && mkdir -p "$out"
 rm -f target/criterion/export/binary.json  # written afresh by benches/export.rs
+rm -f target/criterion/alert_board/memory.json  # written afresh by benches/alert_board.rs
 say() { echo "run-all: $* (at $(( $(date +%s) - started ))s)" >&2; }
 
 say "building the release binary"
@@ -92,6 +93,8 @@ rows = [
     (("append", "journal_note"), ("append", "reference_write_sync_data"), None, "durable append (write + sync_data)"),
     (("replay", "journal_open_100k"), ("replay", "reference_read_parse_value_100k"), 200e6, "replay 100k events < 200 ms"),
     (("blast_radius", "2000_services_10000_alerts"), ("blast_radius", "reference_count_alerts_per_service"), 5e6, "blast radius 2,000 services, 10,000 alerts < 5 ms"),
+    (("catalog_check", "cycles_10000_services"), ("catalog_check", "reference_toml_value_10000"), 100e6, "dependency cycles of 10,000 services (`check-config`) < 100 ms"),
+    (("catalog_check", "10000_services"), ("catalog_check", "reference_toml_value_10000"), None, "services.toml of 10,000 services read and checked (parse, cycles, unknown dependencies)"),
     (("render_200x60", "10000_alerts_100000_log_entries"), ("render_200x60", "reference_empty_incident"), 16.7e6, "one 200×60 frame < 16.7 ms (60 Hz)"),
     (("export", "markdown_100k"), ("export", "reference_journal_open_100k"), 500e6, "post-mortem render of 100k events < 500 ms"),
     (("export", "open_and_markdown_100k"), ("export", "reference_journal_open_100k"), 500e6, "open + render of 100k events (what `warroom export` does before writing) < 500 ms"),
@@ -119,6 +122,13 @@ try:
     e, v = b["export_ns"], b["verify_ns"]
     met = "met" if e < 500e6 else "NOT met"
     lines.append(f"| the binary: `warroom export ID -o FILE` of 100k events (open, render, write, record), median of {b['runs']} < 500 ms | {fmt(e)} | `warroom verify ID` | {fmt(v)} | {e/v:.2f}× | {met} |")
+except (OSError, KeyError, ValueError, TypeError):
+    pass
+try:
+    b = json.load(open(os.path.join("target", "criterion", "alert_board", "memory.json")))
+    p, l = b["peak_bytes"], b["live_bytes"]
+    met = "met" if p <= 150e6 else "NOT met"
+    lines.append(f"| console heap with 100,000 alerts, peak over four polls (`benches/alert_board.rs`) <= 150 MB | {p/1e6:.0f} MB | live between polls | {l/1e6:.0f} MB | — | {met} |")
 except (OSError, KeyError, ValueError, TypeError):
     pass
 try:

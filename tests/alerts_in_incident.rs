@@ -299,7 +299,7 @@ fn a_source_that_never_answered_does_not_resolve_anything() {
     assert!(matches!(fx.as_slice(), [Effect::ObserveAlerts { .. }]));
     let i = Incident::fold("INC-1", &entries).unwrap();
     assert!(matches!(
-        i.alert_changes(&[], t),
+        i.alert_changes::<warroom::domain::Alert>(&[], t),
         Some(Event::AlertsChanged { .. })
     ));
 }

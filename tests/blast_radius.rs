@@ -192,7 +192,7 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
         "checkout".into(),
         BTreeMap::from([("error ratio".to_string(), 0.05)]),
     );
-    let b = blast_radius(&catalog, &[], &m);
+    let b = blast_radius::<Alert>(&catalog, &[], &m);
     let c = b.get("checkout").unwrap();
     assert_eq!(c.state, ServiceState::Degraded);
     assert_eq!(
@@ -216,7 +216,7 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
         BTreeMap::from([("error ratio".to_string(), 0.5)]),
     );
     assert_eq!(
-        blast_radius(&catalog, &[], &m)
+        blast_radius::<Alert>(&catalog, &[], &m)
             .get("checkout")
             .unwrap()
             .state,
@@ -227,7 +227,7 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
         BTreeMap::from([("error ratio".to_string(), f64::NAN)]),
     );
     assert_eq!(
-        blast_radius(&catalog, &[], &m)
+        blast_radius::<Alert>(&catalog, &[], &m)
             .get("checkout")
             .unwrap()
             .state,
@@ -300,4 +300,100 @@ fn custom_matchers_map_alerts_by_other_labels() {
     let b = blast_radius(&catalog, &[prod, staging], &MetricValues::new());
     assert_eq!(b.get("payments").unwrap().state, ServiceState::Down);
     assert_eq!(b.unmapped.len(), 1);
+}
+
+/// An outage of 100,000 alerts over 200 services (500 alerts each, of ten alert names and two
+/// severities): each service's evidence is counted and summarised, not listed alert by alert,
+/// and the `blast_radius_changed` line the journal gets stays small.
+#[test]
+fn a_hundred_thousand_alerts_are_counted_in_the_evidence_and_the_journal_line_stays_small() {
+    let alerts: Vec<Alert> = (0..100_000)
+        .map(|n| {
+            let service = format!("svc-{:03}", n % 200);
+            let severity = if n % 7 == 0 { "warning" } else { "critical" };
+            let name = format!("A{}", (n / 200) % 10);
+            let instance = format!("host-{n}:9100");
+            alert(
+                &format!("{n:016x}"),
+                &name,
+                &[
+                    ("service", &service),
+                    ("severity", severity),
+                    ("instance", &instance),
+                ],
+            )
+        })
+        .collect();
+    let b = blast_radius(&ServiceCatalog::default(), &alerts, &MetricValues::new());
+    assert_eq!(b.services.len(), 200);
+    for s in &b.services {
+        assert_eq!(s.state, ServiceState::Down, "{}", s.name);
+        assert!(
+            s.evidence.len() <= 8,
+            "{} keeps {} pieces of evidence",
+            s.name,
+            s.evidence.len()
+        );
+        let described: Vec<String> = s.evidence.iter().map(Evidence::describe).collect();
+        // Every one of its 500 alerts is counted, in a few lines.
+        let counted: usize = described
+            .iter()
+            .map(|d| {
+                if let Some(more) = d.strip_prefix("and ") {
+                    more.split(' ').next().unwrap().parse::<usize>().unwrap()
+                } else if let Some((_, n)) = d.rsplit_once(" × ") {
+                    n.parse::<usize>().unwrap()
+                } else {
+                    1
+                }
+            })
+            .sum();
+        assert_eq!(counted, 500, "{}: {described:?}", s.name);
+        assert!(
+            described
+                .iter()
+                .any(|d| d.starts_with("alert A") && d.contains("(critical) × ")),
+            "{}: {described:?}",
+            s.name
+        );
+    }
+
+    // What the console journals for it.
+    let opened = warroom::domain::Entry {
+        seq: 1,
+        at: Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap(),
+        by: "alice".into(),
+        event: warroom::domain::Event::Opened {
+            title: "Everything is down".into(),
+            severity: warroom::domain::Severity::Sev1,
+            summary: None,
+        },
+    };
+    let incident = warroom::domain::Incident::fold("INC-1", [&opened]).unwrap();
+    let event = incident.blast_changes(&b).expect("200 services changed");
+    let json = event.to_json();
+    assert!(
+        json.len() <= 64 * 1024,
+        "the blast_radius_changed line is {} bytes",
+        json.len()
+    );
+    let warroom::domain::Event::BlastRadiusChanged { changes } = &event else {
+        panic!("{json}")
+    };
+    assert_eq!(changes.len(), 200);
+    for c in changes {
+        assert!(c.why.len() <= 4, "{}: {:?}", c.service, c.why);
+        assert!(!c.why.is_empty());
+        assert_eq!(
+            c.why.iter().filter(|w| w.contains("alert A0")).count(),
+            c.why
+                .iter()
+                .filter(|w| w.contains("alert A0"))
+                .count()
+                .min(1),
+            "{}: {:?}",
+            c.service,
+            c.why
+        );
+    }
 }

@@ -68,7 +68,8 @@ fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal() {
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
     let id = resolved_incident(data);
-    let out = data.join("draft.md");
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = elsewhere.path().join("draft.md");
     let before = std::fs::read(journal_path(data, &id)).unwrap();
 
     let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
@@ -148,10 +149,11 @@ fn an_unwritable_output_fails_naming_the_path_and_records_nothing() {
     let data = data.path();
     let id = resolved_incident(data);
     let before = std::fs::read(journal_path(data, &id)).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
     for out in [
-        data.join("no-such-dir").join("draft.md"),
+        elsewhere.path().join("no-such-dir").join("draft.md"),
         // A directory is not a file to write.
-        data.to_path_buf(),
+        elsewhere.path().to_path_buf(),
     ] {
         let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
         assert_eq!(ran.code, Some(1), "{}", ran.stderr);
@@ -200,4 +202,138 @@ fn follow_ups_need_text_and_a_known_type_and_may_come_after_resolution() {
         assert_eq!(ran.code, Some(2), "{args:?}: {}", ran.stderr);
     }
     assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+}
+
+#[test]
+fn no_output_path_inside_the_data_directory_is_ever_opened_for_writing() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = resolved_incident(data);
+    let incident_dir = data.join("incidents").join(&id);
+    // A lock and a draft, as a console leaves them.
+    std::fs::write(
+        incident_dir.join("journal.lock"),
+        "alice 4242 host 2026-11-21\n",
+    )
+    .unwrap();
+    std::fs::write(
+        incident_dir.join("draft.alice.json"),
+        "{\"text\":\"half a note\"}",
+    )
+    .unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let link = elsewhere.path().join("looks-harmless.md");
+    std::os::unix::fs::symlink(journal_path(data, &id), &link).unwrap();
+    let sneaky = elsewhere
+        .path()
+        .join("..")
+        .join(
+            data.strip_prefix(elsewhere.path().parent().unwrap())
+                .unwrap_or(data),
+        )
+        .join("incidents")
+        .join(&id)
+        .join("journal.jsonl");
+    let before = common::snapshot(data);
+    for out in [
+        journal_path(data, &id),
+        incident_dir.join("journal.lock"),
+        incident_dir.join("draft.alice.json"),
+        incident_dir.join("new-file.md"),
+        incident_dir.clone(),
+        data.join("incidents"),
+        data.to_path_buf(),
+        sneaky,
+        link.clone(),
+    ] {
+        let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
+        assert_eq!(ran.code, Some(2), "-o {}: {}", out.display(), ran.stderr);
+        assert!(
+            ran.stderr.contains(&out.display().to_string())
+                && ran.stderr.contains("data directory"),
+            "the refusal should name {}: {}",
+            out.display(),
+            ran.stderr
+        );
+        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+        assert_eq!(ran.stdout, "");
+        assert_eq!(
+            common::snapshot(data),
+            before,
+            "export -o {} changed the data directory",
+            out.display()
+        );
+    }
+    // From inside the incident's directory, by a relative name, too.
+    let ran = run({
+        let mut c = warroom(data, "alice");
+        c.current_dir(&incident_dir)
+            .args(["export", &id, "-o", "journal.jsonl"]);
+        c
+    });
+    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
+    assert_eq!(common::snapshot(data), before);
+    assert!(std::fs::symlink_metadata(&link).unwrap().is_symlink());
+}
+
+#[test]
+fn a_write_that_fails_halfway_leaves_the_existing_file_as_it_was() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = resolved_incident(data);
+    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("postmortem.md");
+    std::fs::write(&target, "the reviewed post-mortem, edited by hand\n").unwrap();
+    // Files may grow to 512 bytes (the draft is larger), and the signal that limit raises is
+    // ignored, so the write fails with "File too large" halfway through the draft.
+    let bin = env!("CARGO_BIN_EXE_warroom");
+    let ran = run({
+        let mut c = assert_cmd::Command::new("sh");
+        c.env("WARROOM_DATA_DIR", data)
+            .env_remove("WARROOM_USER")
+            .env_remove("WARROOM_CONFIG")
+            .args([
+                "-c",
+                "trap '' XFSZ; ulimit -f 1; exec \"$0\" \"$@\"",
+                bin,
+                "--as",
+                "alice",
+                "export",
+                &id,
+                "-o",
+                target.to_str().unwrap(),
+            ]);
+        c
+    });
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&target.display().to_string()),
+        "{}",
+        ran.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the reviewed post-mortem, edited by hand\n",
+        "the failed export overwrote the file"
+    );
+    let left: Vec<_> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left.len(), 1, "a partial file was left behind: {left:?}");
+    assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+
+    // Without the limit the same export replaces the file whole.
+    let ran = cli(
+        data,
+        "alice",
+        &["export", &id, "-o", target.to_str().unwrap()],
+    );
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("# INC-1 post-mortem: Checkout 500s")
+    );
 }

@@ -130,12 +130,9 @@ fn a_read_only_console_neither_exports_nor_adds_follow_ups() {
     }
 }
 
-#[test]
-fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
-    let data = tempfile::tempdir().unwrap();
-    let out = tempfile::tempdir().unwrap();
-    let store = FileStore::new(data.path());
-    let mut journal = store
+/// INC-1, "Checkout 500s", opened by alice at 0:00.
+fn checkout(store: &FileStore) -> warroom::journal::FileJournal {
+    store
         .create(
             "alice",
             at(0, 0),
@@ -143,7 +140,15 @@ fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
             warroom::domain::Severity::Sev1,
             None,
         )
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
+    let data = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let store = FileStore::new(data.path());
+    let mut journal = checkout(&store);
     for (m, e) in [
         (
             1,
@@ -227,4 +232,78 @@ fn the_worker_writes_the_draft_and_journals_one_export_line_only() {
     // The console shows the new entry like any other.
     let shown = s.current.as_ref().unwrap().entries.last().unwrap();
     assert_eq!(shown.event.type_name(), "postmortem_exported");
+}
+
+#[test]
+fn neither_the_console_nor_a_follower_writes_its_draft_inside_the_data_directory() {
+    let data = tempfile::tempdir().unwrap();
+    let store = FileStore::new(data.path());
+    let mut journal = checkout(&store);
+    journal
+        .append("alice", at(1, 0), Event::Resolved { summary: None })
+        .unwrap();
+    let entries: Vec<_> = journal.records().iter().map(|r| r.entry.clone()).collect();
+    let incident_dir = journal.path().parent().unwrap().to_path_buf();
+    drop(journal);
+    let before = crate::common::snapshot(data.path());
+
+    // The leader's `e`, with `[postmortem] dir` pointing into the data directory.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let (worker, handle) =
+        warroom::console::effects::spawn(store.clone(), "alice".into(), tx).unwrap();
+    worker.send(Effect::Open { id: "INC-1".into() }).unwrap();
+    for dir in [incident_dir.clone(), data.path().to_path_buf()] {
+        worker
+            .send(Effect::Export {
+                id: "INC-1".into(),
+                format: ExportFormat::Markdown,
+                dir: Some(dir.clone()),
+            })
+            .unwrap();
+        let reason = loop {
+            match rx.blocking_recv().expect("the worker answers") {
+                Action::AppendFailed { reason, .. } => break reason,
+                Action::Exported { path, .. } => panic!("the draft was written to {path}"),
+                _ => {}
+            }
+        };
+        let target = dir.join("INC-1-postmortem.md");
+        assert!(
+            reason.contains(&target.display().to_string()) && reason.contains("data directory"),
+            "{reason}"
+        );
+    }
+    drop(worker);
+    handle.join().unwrap();
+    // The lead lock the worker took is released: only it may differ.
+    let mut after = crate::common::snapshot(data.path());
+    after.retain(|p, _| !p.ends_with("journal.lock"));
+    assert_eq!(
+        after, before,
+        "the console's export changed the data directory"
+    );
+
+    // A follower's copy, into its own data directory.
+    for dir in [incident_dir.clone(), data.path().to_path_buf()] {
+        let answer = warroom::console::effects::export_copy(
+            "INC-1".into(),
+            &entries,
+            Some(dir.clone()),
+            data.path(),
+        );
+        match answer {
+            Action::ExportFailed { reason, .. } => assert!(
+                reason.contains(&dir.join("INC-1-postmortem.md").display().to_string())
+                    && reason.contains("data directory"),
+                "{reason}"
+            ),
+            other => panic!("the follower's copy was written: {other:?}"),
+        }
+    }
+    let mut after = crate::common::snapshot(data.path());
+    after.retain(|p, _| !p.ends_with("journal.lock"));
+    assert_eq!(
+        after, before,
+        "the follower's export changed the data directory"
+    );
 }

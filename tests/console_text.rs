@@ -460,7 +460,11 @@ fn the_blast_pane_says_how_many_more_and_scrolls_to_them() {
         let mut s = leading_with_blast();
         // Twenty-five batch jobs down as well: more than either screen holds, one row each.
         let (_, mut board, _) = fifty_services();
-        let mut more = board.sources[0].alerts.clone();
+        let mut more: Vec<warroom::domain::Alert> = board.sources[0]
+            .alerts
+            .iter()
+            .map(|a| (**a).clone())
+            .collect();
         for n in 0..25 {
             let mut a = more[0].clone();
             a.fingerprint = format!("b{n}");

@@ -232,3 +232,238 @@ fn an_edited_last_line_is_damage_not_a_torn_write_and_is_never_moved_aside() {
         assert!(torn_files(data, &id).is_empty());
     }
 }
+
+/// The journal's lines, each without its newline.
+fn lines_of(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut lines: Vec<Vec<u8>> = bytes.split(|&b| b == b'\n').map(<[u8]>::to_vec).collect();
+    assert_eq!(
+        lines.pop(),
+        Some(Vec::new()),
+        "the journal ends in a newline"
+    );
+    lines
+}
+
+/// The lines joined back, each ending in a newline.
+fn joined(lines: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for l in lines {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
+/// `bytes` with the first `from` replaced by `to`.
+fn replace_once(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .unwrap_or_else(|| panic!("{} not in the line", String::from_utf8_lossy(from)));
+    [&bytes[..at], to, &bytes[at + from.len()..]].concat()
+}
+
+/// Writes `damaged` as the journal of `id` and checks that every reader refuses it naming
+/// `line` and that nothing changes the data: verify, log, log --json, note, export, the
+/// console's open (the leader's and a reader's) and the share stream.
+async fn every_reader_refuses(
+    data: &Path,
+    id: &str,
+    token: &str,
+    damaged: &[u8],
+    line: usize,
+    what: &str,
+) {
+    let what = format!("a journal with {what} at line {line}");
+    std::fs::write(journal_path(data, id), damaged).unwrap();
+    let before = snapshot(data);
+    for args in [
+        vec!["verify", id],
+        vec!["log", id],
+        vec!["log", id, "--json"],
+        vec!["note", id, "is it fixed?"],
+        vec!["resolve", id],
+        vec!["export", id],
+    ] {
+        let ran = cli(data, &args);
+        assert_eq!(ran.code, Some(1), "{args:?} on {what}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(&format!(":{line}: journal damaged")),
+            "{args:?} should name line {line} of {what}: {}",
+            ran.stderr
+        );
+        assert_eq!(ran.stdout, "", "{args:?} printed from {what}");
+        assert_eq!(snapshot(data), before, "{args:?} changed {what}");
+    }
+    let store = warroom::journal::FileStore::new(data);
+    for opened in [
+        store.open(id).map(|_| ()),
+        store.lead(id, "dave", chrono::Utc::now()).map(|_| ()),
+    ] {
+        match opened {
+            Err(warroom::journal::JournalError::Damaged { line: l, .. }) => {
+                assert_eq!(l, line, "{what}")
+            }
+            other => panic!("the console opened {what}: {other:?}"),
+        }
+    }
+    let server = crate::share_common::Running::start(&store, "127.0.0.1:0").await;
+    let answer = crate::share_common::client()
+        .get(server.events_url(id))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    let status = answer.status();
+    let body = if status.is_success() {
+        // A stream that was (wrongly) accepted: what it served first.
+        let mut sse = crate::share_common::SseReader::new(answer);
+        format!("{:?}", sse.next(std::time::Duration::from_secs(5)).await)
+    } else {
+        String::new()
+    };
+    assert!(
+        !status.is_success(),
+        "the share stream served {what}: {status} {body}"
+    );
+    server.stop().await;
+    assert_eq!(snapshot(data), before, "a reader changed {what}");
+    assert!(torn_files(data, id).is_empty(), "{what} was moved aside");
+}
+
+/// [`ten_entries`], shared: its ID, its share token and its journal's bytes.
+fn shared_ten_entries(data: &Path) -> (String, String, Vec<u8>) {
+    let id = ten_entries(data);
+    let token = warroom::share::tokens::issue(
+        &data.join("incidents").join(&id),
+        "alice",
+        chrono::Utc::now(),
+    )
+    .unwrap();
+    let whole = std::fs::read(journal_path(data, &id)).unwrap();
+    (id, token, whole)
+}
+
+#[tokio::test]
+async fn every_damaged_line_that_ends_in_a_newline_is_refused_never_moved_aside() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (id, token, whole) = shared_ten_entries(data);
+    let lines = lines_of(&whole);
+
+    // A line that ends in a newline was written whole (the newline is the last byte of one
+    // write), so whatever is wrong with it happened afterwards: at the last line as anywhere.
+    type Damage = fn(&[u8]) -> Vec<u8>;
+    let damages: [(&str, Damage); 4] = [
+        ("its closing brace cut", |l| l[..l.len() - 1].to_vec()),
+        ("a byte that is not UTF-8", |l| {
+            replace_once(l, b"all clear", b"all cle\xffr")
+        }),
+        ("a blank line instead", |_| Vec::new()),
+        ("garbage after it", |l| [l, b" garbage"].concat()),
+    ];
+    for line in [10, 4] {
+        for (what, damage) in &damages {
+            let mut damaged = lines.clone();
+            damaged[line - 1] = damage(&lines[line - 1]);
+            every_reader_refuses(data, &id, &token, &joined(&damaged), line, what).await;
+        }
+    }
+    // Whole lines added after the last entry: a blank one, a garbage one.
+    for (what, extra) in [("a blank line", &b""[..]), ("a garbage line", b"garbage")] {
+        let mut damaged = lines.clone();
+        damaged.push(extra.to_vec());
+        every_reader_refuses(data, &id, &token, &joined(&damaged), 11, what).await;
+    }
+}
+
+#[tokio::test]
+async fn every_byte_of_a_line_is_proved_not_only_its_event() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let (id, token, whole) = shared_ten_entries(data);
+    let path = journal_path(data, &id);
+    let lines = lines_of(&whole);
+
+    // Edits that leave seq, at, by, event, prev and hash reading the same, so the hash still
+    // matches: the line is still not what warroom wrote.
+    type Edit = fn(&[u8]) -> Vec<u8>;
+    let edits: [(&str, Edit); 6] = [
+        ("a field added", |l| {
+            replace_once(
+                l,
+                b"{\"seq\"",
+                br#"{"evil":"<script>alert(1)</script>","seq""#,
+            )
+        }),
+        ("keys reordered", |l| {
+            let text = std::str::from_utf8(l).unwrap();
+            let at_start = text.find(",\"at\":").unwrap();
+            let at_end = at_start + text[at_start + 1..].find(",\"by\"").unwrap() + 1;
+            format!("{{{},{}", &text[at_start + 1..at_end], &text[1..at_start])
+                .into_bytes()
+                .into_iter()
+                .chain(text[at_end..].bytes())
+                .collect()
+        }),
+        ("a space after a colon", |l| {
+            replace_once(l, b"\"seq\":", b"\"seq\": ")
+        }),
+        ("a space before the closing brace", |l| {
+            [&l[..l.len() - 1], b" }"].concat()
+        }),
+        ("the author re-encoded", |l| {
+            replace_once(l, b"\"by\":\"bob\"", br#""by":"\u0062ob""#)
+        }),
+        ("a carriage return before the newline", |l| {
+            [l, b"\r"].concat()
+        }),
+    ];
+    for line in [10, 4] {
+        let prev: serde_json::Value = serde_json::from_slice(&lines[line - 2]).unwrap();
+        let prev = prev["hash"].as_str().unwrap();
+        for (what, edit) in &edits {
+            let edited = edit(&lines[line - 1]);
+            // Still the same fields, as JSON reads them.
+            let parsed: serde_json::Value = serde_json::from_slice(&edited)
+                .unwrap_or_else(|e| panic!("{what}: {e}: {}", String::from_utf8_lossy(&edited)));
+            let original: serde_json::Value = serde_json::from_slice(&lines[line - 1]).unwrap();
+            for field in ["seq", "at", "by", "event", "prev", "hash"] {
+                assert_eq!(parsed[field], original[field], "{what}");
+            }
+            // A follower checks a line it receives with the same rule.
+            let text = String::from_utf8(edited.clone()).unwrap();
+            assert!(
+                warroom::journal::read_line(&text, prev, line as u64).is_err(),
+                "a follower accepted line {line} with {what}: {text}"
+            );
+            let mut damaged = lines.clone();
+            damaged[line - 1] = edited;
+            every_reader_refuses(data, &id, &token, &joined(&damaged), line, what).await;
+        }
+    }
+    // The whole file converted to CRLF: line 1 is the first one that is not as written.
+    let crlf: Vec<u8> = whole
+        .iter()
+        .flat_map(|&b| {
+            if b == b'\n' {
+                vec![b'\r', b'\n']
+            } else {
+                vec![b]
+            }
+        })
+        .collect();
+    every_reader_refuses(data, &id, &token, &crlf, 1, "CRLF line ends").await;
+
+    // The untouched journal still verifies, and every line still reads for a follower.
+    std::fs::write(&path, &whole).unwrap();
+    let verify = cli(data, &["verify", &id]);
+    assert_eq!(verify.code, Some(0), "{}", verify.stderr);
+    let mut prev = warroom::journal::GENESIS.to_string();
+    for (i, l) in lines.iter().enumerate() {
+        let record =
+            warroom::journal::read_line(std::str::from_utf8(l).unwrap(), &prev, i as u64 + 1)
+                .unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
+        prev = record.hash;
+    }
+}

@@ -6,6 +6,7 @@
 //! Run one file's tests with `cargo test --test suite console_views::`.
 
 mod common;
+mod fuzz_targets;
 mod postmortem_fixture;
 mod share_common;
 mod support;
@@ -18,13 +19,18 @@ mod actions_verify_live;
 mod alertmanager_live;
 mod alerts_in_incident;
 mod backend_failures;
+mod bad_durations;
 mod blast_radius;
 mod blast_radius_live;
+mod broken_pipe;
+mod catalog_cycles;
 mod cli_alerts;
 mod cli_bad_input;
 mod cli_export;
 mod cli_incident_lifecycle;
+mod cli_usability;
 mod concurrent_appenders;
+mod config_errors;
 mod config_reference;
 mod console_actions;
 mod console_cadence;
@@ -43,6 +49,7 @@ mod e2e_demo;
 mod e2e_status_updates;
 mod e2e_text;
 mod follower_role;
+mod fuzz_smoke;
 mod grafana_paths;
 mod journal_damage;
 mod journal_large;

@@ -40,11 +40,15 @@ pub struct SourceReport {
 }
 
 impl SourceReport {
-    /// Feeds the report to the board: `report_ok` or `report_err`.
-    pub fn apply(self, board: &mut AlertBoard) {
+    /// Feeds the report to the board: `report_ok` or `report_err`. False when the board's
+    /// merged view cannot have changed (the same alerts again).
+    pub fn apply(self, board: &mut AlertBoard) -> bool {
         match self.result {
             Ok(alerts) => board.report_ok(&self.source, alerts, self.at),
-            Err(e) => board.report_err(&self.source, e, self.at),
+            Err(e) => {
+                board.report_err(&self.source, e, self.at);
+                true
+            }
         }
     }
 }

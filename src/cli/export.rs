@@ -28,28 +28,36 @@ pub fn run(
         )));
     };
     // Written first: a draft that could not be written was not exported.
-    let (sink, shown): (Box<dyn Write + Send>, _) = match output {
+    let (findings, recorded_path) = match output {
         Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", path.display())))?;
+            let findings = postmortem::write_path(
+                format,
+                journal.records(),
+                incident,
+                now,
+                path,
+                ctx.store.data_dir(),
+            )
+            .map_err(|e| match e {
+                postmortem::WriteError::Refused(m) => Failure::bad_input(m),
+                postmortem::WriteError::Failed(m) => Failure::runtime(m),
+            })?;
             let shown = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-            (Box::new(file), Some(shown.display().to_string()))
+            (findings, Some(shown.display().to_string()))
         }
-        None => (Box::new(std::io::stdout()), None),
-    };
-    let (findings, written) = postmortem::write_to(format, journal.records(), incident, now, sink);
-    let recorded_path = match (written, output) {
-        (Ok(()), _) => shown,
-        // A closed pipe (`warroom export ID | head`) is the reader's choice.
-        (Err(e), None) if e.kind() == std::io::ErrorKind::BrokenPipe => None,
-        (Err(e), Some(path)) => {
-            return Err(Failure::runtime(format!(
-                "cannot write {}: {e}",
-                path.display()
-            )));
-        }
-        (Err(e), None) => {
-            return Err(Failure::runtime(format!("cannot write the draft: {e}")));
+        None => {
+            let sink = Box::new(std::io::stdout());
+            let (findings, written) =
+                postmortem::write_to(format, journal.records(), incident, now, sink);
+            match written {
+                Ok(()) => {}
+                // A closed pipe (`warroom export ID | head`) is the reader's choice.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+                Err(e) => {
+                    return Err(Failure::runtime(format!("cannot write the draft: {e}")));
+                }
+            }
+            (findings, None)
         }
     };
     let mut err = std::io::stderr().lock();

@@ -52,8 +52,8 @@ struct ServiceEntry {
 struct MetricEntry {
     name: toml::Spanned<String>,
     promql: String,
-    degraded_above: Option<f64>,
-    down_above: Option<f64>,
+    degraded_above: Option<toml::Spanned<f64>>,
+    down_above: Option<toml::Spanned<f64>>,
 }
 
 fn default_tier() -> toml::Spanned<u8> {
@@ -72,12 +72,13 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
         ConfigError::at(path, text, span.start, reason)
     };
     let mut services: Vec<Service> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for e in file.services {
         let name = e.name.get_ref().trim().to_string();
         if name.is_empty() {
             return Err(at(e.name.span(), "service.name: empty".into()));
         }
-        if services.iter().any(|s| s.name == name) {
+        if !names.insert(name.clone()) {
             return Err(at(
                 e.name.span(),
                 format!("service.name: '{name}' is defined twice"),
@@ -112,7 +113,25 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
                     format!("service {name}, metric {mname}: promql is empty"),
                 ));
             }
-            if let (Some(d), Some(x)) = (m.degraded_above, m.down_above)
+            for (field, v) in [
+                ("degraded_above", &m.degraded_above),
+                ("down_above", &m.down_above),
+            ] {
+                if let Some(v) = v
+                    && !v.get_ref().is_finite()
+                {
+                    return Err(at(
+                        v.span(),
+                        format!(
+                            "service {name}, metric {mname}: {field} must be a finite number, not {}",
+                            v.get_ref()
+                        ),
+                    ));
+                }
+            }
+            let degraded_above = m.degraded_above.map(toml::Spanned::into_inner);
+            let down_above = m.down_above.map(toml::Spanned::into_inner);
+            if let (Some(d), Some(x)) = (degraded_above, down_above)
                 && d > x
             {
                 return Err(at(
@@ -125,8 +144,8 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
             metrics.push(ServiceMetric {
                 name: mname,
                 promql: m.promql,
-                degraded_above: m.degraded_above,
-                down_above: m.down_above,
+                degraded_above,
+                down_above,
             });
         }
         services.push(Service {

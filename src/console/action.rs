@@ -163,7 +163,7 @@ pub enum Effect {
     /// so each change is journaled exactly once.
     ObserveAlerts {
         id: String,
-        alerts: Vec<crate::domain::Alert>,
+        alerts: Vec<std::sync::Arc<crate::domain::Alert>>,
     },
     /// Record the services whose state changed, if any — decided under the journal's lock.
     ObserveBlast {

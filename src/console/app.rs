@@ -32,17 +32,22 @@ pub struct Delivery {
     /// Where work done off the loop reports back (a follower's export copy, PagerDuty's list
     /// of incidents); the journal worker has its own way back.
     pub actions: Option<tokio::sync::mpsc::UnboundedSender<Action>>,
+    /// This console's data directory, which no export writes into.
+    pub data_dir: std::path::PathBuf,
 }
 
 /// The alerts and blast radius as followers receive them (capped: followers need the picture,
 /// not ten thousand rows).
 pub fn views_json(state: &State, now: chrono::DateTime<chrono::Utc>) -> String {
     const MAX_ALERTS: usize = 1000;
-    let alerts = state.alert_rows().to_vec();
+    let alerts = state.alert_rows();
     let total = alerts.len();
     serde_json::json!({
         "at": now,
-        "alerts": alerts.into_iter().take(MAX_ALERTS).collect::<Vec<_>>(),
+        "alerts": alerts[..total.min(MAX_ALERTS)]
+            .iter()
+            .map(|a| &**a)
+            .collect::<Vec<&crate::domain::Alert>>(),
         "alerts_total": total,
         "blast": state.blast,
     })
@@ -266,9 +271,15 @@ fn apply(
                 let Some(back) = delivery.actions.clone() else {
                     continue;
                 };
+                let delivery_data_dir = delivery.data_dir.clone();
                 // Rendering a large incident takes a moment: not on the loop.
                 tokio::task::spawn_blocking(move || {
-                    let _ = back.send(export_copy(id, &entries, dir));
+                    let _ = back.send(super::effects::export_copy(
+                        id,
+                        &entries,
+                        dir,
+                        &delivery_data_dir,
+                    ));
                 });
                 continue;
             }
@@ -362,36 +373,6 @@ fn pagerduty_client(
         std::time::Duration::from_secs(10),
     )?;
     Ok((pd, config.service_ids.clone()))
-}
-
-/// Writes a follower's copy of the draft; answers as the journal worker answers an export.
-fn export_copy(
-    id: String,
-    entries: &[crate::domain::Entry],
-    dir: Option<std::path::PathBuf>,
-) -> Action {
-    use crate::domain::ExportFormat;
-    let Some(incident) = crate::domain::Incident::fold(&id, entries) else {
-        return Action::ExportFailed {
-            id,
-            reason: "the incident has no opening entry yet".into(),
-        };
-    };
-    match crate::postmortem::write_file(
-        ExportFormat::Markdown,
-        entries,
-        &incident,
-        chrono::Utc::now(),
-        dir.as_deref(),
-    ) {
-        Ok((path, findings)) => Action::Exported {
-            id,
-            path,
-            findings: findings.len(),
-            still_open: !incident.is_resolved(),
-        },
-        Err(reason) => Action::ExportFailed { id, reason },
-    }
 }
 
 fn draw(terminal: &mut Tui, state: &State, theme: &Theme) -> std::io::Result<()> {

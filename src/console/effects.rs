@@ -13,6 +13,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 mod postmortem;
+pub use postmortem::export_copy;
 
 /// How often other processes' appends are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(400);
@@ -324,7 +325,7 @@ impl JournalWorker {
 
     /// Records the linked alerts' changes, deciding under the append lock so that a change
     /// seen by two consoles (or twice by one) is journaled once.
-    fn observe(&mut self, id: &str, alerts: &[crate::domain::Alert]) {
+    fn observe(&mut self, id: &str, alerts: &[std::sync::Arc<crate::domain::Alert>]) {
         let Some(journal) = self.journals.get_mut(id) else {
             return;
         };

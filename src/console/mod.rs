@@ -33,12 +33,8 @@ fn start(
         Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
     let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = theme::Theme::select(
-        theme_name.or(config.theme.as_deref()),
-        ctx.paths.config_dir(),
-        no_color,
-    )
-    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let theme = theme::Theme::select(theme_name, &config, ctx.paths.config_dir(), no_color)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
     state.cadence = config.cadence;
     Ok((config, theme, state))
@@ -149,6 +145,7 @@ pub fn run_with(
             .share
             .as_ref()
             .map(|_| crate::share::server::Hub::new(ctx.store.clone())),
+        data_dir: ctx.store.data_dir().to_path_buf(),
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
@@ -287,6 +284,7 @@ pub fn follow(
         share: None,
         runner: runner::ActionRunner::new(Default::default(), None, None, tx.clone()),
         actions: Some(tx.clone()),
+        data_dir: ctx.store.data_dir().to_path_buf(),
     };
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

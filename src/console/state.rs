@@ -136,7 +136,8 @@ pub enum Link {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AlertsView {
     /// Merged and sorted by group, then state, then name.
-    pub rows: Vec<crate::domain::Alert>,
+    /// Shared with the board: each alert is held once.
+    pub rows: Vec<std::sync::Arc<crate::domain::Alert>>,
     /// Each group's label value and size, in the rows' order.
     pub groups: Vec<(String, usize)>,
     pub firing: usize,
@@ -425,7 +426,7 @@ impl State {
     }
 
     /// The alerts the pane lists, in its order: grouped by the group label, firing first.
-    pub fn alert_rows(&self) -> &[crate::domain::Alert] {
+    pub fn alert_rows(&self) -> &[std::sync::Arc<crate::domain::Alert>] {
         &self.alerts_view.rows
     }
 
@@ -437,7 +438,7 @@ impl State {
 
     /// Rebuilds the pane's rows and groups and the blast radius after the board changed.
     pub fn refresh_alerts(&mut self) {
-        let mut rows = self.board.merged();
+        let mut rows = self.board.merged_shared();
         let group_by = self.group_by.clone();
         // Sort on a key computed once per alert, not once per comparison.
         rows.sort_by_cached_key(|a| {

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// Where an alert stands in its source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -40,6 +41,12 @@ pub struct Alert {
     /// Names of the sources that reported it (several when an HA pair both do).
     #[serde(default)]
     pub sources: Vec<String>,
+}
+
+impl AsRef<Alert> for Alert {
+    fn as_ref(&self) -> &Alert {
+        self
+    }
 }
 
 impl Alert {
@@ -90,7 +97,8 @@ pub fn fingerprint_of(labels: &BTreeMap<String, String>) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceStatus {
     pub name: String,
-    pub alerts: Vec<Alert>,
+    /// Shared with the merged view: an alert only one source reports is held once.
+    pub alerts: Vec<Arc<Alert>>,
     pub last_ok: Option<DateTime<Utc>>,
     /// Set from the first failure after a success until the next success.
     pub stale_since: Option<DateTime<Utc>>,
@@ -135,12 +143,25 @@ impl AlertBoard {
     }
 
     /// A source answered: its alerts replace what it said before, and it is fresh again.
-    pub fn report_ok(&mut self, name: &str, alerts: Vec<Alert>, now: DateTime<Utc>) {
+    /// False when nothing the merged view shows changed (the same alerts as last time from a
+    /// source that was fresh), so what is derived from it need not be computed again.
+    pub fn report_ok(&mut self, name: &str, alerts: Vec<Alert>, now: DateTime<Utc>) -> bool {
         let s = self.source(name);
-        s.alerts = alerts;
+        let was_fresh = s.last_ok.is_some() && s.stale_since.is_none() && s.error.is_none();
+        let mut alerts = alerts;
+        for a in &mut alerts {
+            a.sources = vec![s.name.clone()];
+        }
+        let same = was_fresh
+            && s.alerts.len() == alerts.len()
+            && s.alerts.iter().zip(&alerts).all(|(old, new)| **old == *new);
+        if !same {
+            s.alerts = alerts.into_iter().map(Arc::new).collect();
+        }
         s.last_ok = Some(now);
         s.stale_since = None;
         s.error = None;
+        !same
     }
 
     /// A source failed: keep its last good alerts, remember since when it is stale and why.
@@ -155,11 +176,22 @@ impl AlertBoard {
     /// Every alert once, de-duplicated by fingerprint across sources (an HA pair reports the
     /// same alert twice); the most urgent state wins, and all reporting sources are named.
     pub fn merged(&self) -> Vec<Alert> {
-        let mut by_fp: BTreeMap<&str, Alert> = BTreeMap::new();
+        self.merged_shared()
+            .into_iter()
+            .map(Arc::unwrap_or_clone)
+            .collect()
+    }
+
+    /// [`AlertBoard::merged`] without copying: an alert one source reports is shared with
+    /// the board; only one several sources report is copied, to merge them.
+    pub fn merged_shared(&self) -> Vec<Arc<Alert>> {
+        let mut by_fp: std::collections::HashMap<&str, Arc<Alert>> =
+            std::collections::HashMap::new();
         for s in &self.sources {
             for a in &s.alerts {
                 match by_fp.get_mut(a.fingerprint.as_str()) {
                     Some(seen) => {
+                        let seen = Arc::make_mut(seen);
                         if a.state < seen.state {
                             seen.state = a.state;
                         }
@@ -169,15 +201,15 @@ impl AlertBoard {
                         }
                     }
                     None => {
-                        let mut copy = a.clone();
-                        copy.sources = vec![s.name.clone()];
-                        by_fp.insert(a.fingerprint.as_str(), copy);
+                        by_fp.insert(a.fingerprint.as_str(), a.clone());
                     }
                 }
             }
         }
-        let mut out: Vec<Alert> = by_fp.into_values().collect();
-        out.sort_by(|a, b| (a.state, b.starts_at).cmp(&(b.state, a.starts_at)));
+        let mut out: Vec<Arc<Alert>> = by_fp.into_values().collect();
+        out.sort_by(|a, b| {
+            (a.state, b.starts_at, &a.fingerprint).cmp(&(b.state, a.starts_at, &b.fingerprint))
+        });
         out
     }
 
@@ -246,6 +278,21 @@ mod tests {
         b.report_ok("am", vec![], at(4));
         assert!(b.stale().next().is_none());
         assert!(b.merged().is_empty());
+    }
+
+    #[test]
+    fn the_same_alerts_again_are_no_change_and_the_merged_view_shares_them() {
+        let mut b = AlertBoard::with_sources(["am"]);
+        assert!(b.report_ok("am", vec![alert("1", AlertState::Active, 0)], at(1)));
+        assert!(!b.report_ok("am", vec![alert("1", AlertState::Active, 0)], at(2)));
+        assert_eq!(b.sources[0].last_ok, Some(at(2)));
+        assert!(b.report_ok("am", vec![alert("1", AlertState::Suppressed, 0)], at(3)));
+        b.report_err("am", "timeout".into(), at(4));
+        assert!(b.report_ok("am", vec![alert("1", AlertState::Suppressed, 0)], at(5)));
+        // One source: the merged view holds the board's alert, not a copy.
+        let m = b.merged_shared();
+        assert!(Arc::ptr_eq(&m[0], &b.sources[0].alerts[0]));
+        assert_eq!(m[0].sources, vec!["am".to_string()]);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use super::{Alert, AlertState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 
 /// A service as the catalog (`services.toml`) describes it.
@@ -72,49 +72,148 @@ impl ServiceCatalog {
         self.services.iter().find(|s| s.name == name)
     }
 
-    /// Every dependency cycle, each as the path that closes it (`a → b → a`), for
-    /// `check-config`. Dependencies on services not in the catalog are not cycles.
+    /// The dependency cycles, for `check-config`: one per group of services that depend on
+    /// each other in a circle (a strongly connected component, or a service depending on
+    /// itself), named as a path that closes, `a → b → c → a`, from the group's first service
+    /// in catalog order. Dependencies on services not in the catalog are not cycles. Linear in
+    /// services plus dependencies (Tarjan's algorithm, without recursion).
     pub fn cycles(&self) -> Vec<Vec<String>> {
-        let mut found: Vec<Vec<String>> = Vec::new();
-        let mut seen_sets: BTreeSet<BTreeSet<String>> = BTreeSet::new();
-        for start in &self.services {
-            // Depth-first from each service, looking for a way back to it.
-            let mut stack: Vec<(String, Vec<String>)> =
-                vec![(start.name.clone(), vec![start.name.clone()])];
-            let mut visited: BTreeSet<String> = BTreeSet::new();
-            while let Some((node, path)) = stack.pop() {
-                let Some(s) = self.get(&node) else { continue };
-                for dep in &s.depends_on {
-                    if *dep == start.name {
-                        let set: BTreeSet<String> = path.iter().cloned().collect();
-                        if seen_sets.insert(set) {
-                            let mut cycle = path.clone();
-                            cycle.push(dep.clone());
-                            found.push(cycle);
-                        }
-                    } else if visited.insert(dep.clone()) {
-                        let mut p = path.clone();
-                        p.push(dep.clone());
-                        stack.push((dep.clone(), p));
-                    }
-                }
+        let index: HashMap<&str, usize> = self
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let edges: Vec<Vec<usize>> = self
+            .services
+            .iter()
+            .map(|s| {
+                s.depends_on
+                    .iter()
+                    .filter_map(|d| index.get(d.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        let mut found = Vec::new();
+        for group in strongly_connected(&edges) {
+            let start = group.iter().copied().min().unwrap_or_default();
+            if group.len() == 1 && !edges[start].contains(&start) {
+                continue;
             }
+            let path = cycle_through(start, &group, &edges);
+            found.push((
+                start,
+                path.iter()
+                    .map(|&i| self.services[i].name.clone())
+                    .collect::<Vec<String>>(),
+            ));
         }
-        found
+        found.sort();
+        found.into_iter().map(|(_, path)| path).collect()
     }
 
     /// Dependencies naming no service in the catalog: (service, missing dependency).
     pub fn unknown_dependencies(&self) -> Vec<(String, String)> {
+        let names: HashSet<&str> = self.services.iter().map(|s| s.name.as_str()).collect();
         let mut out = Vec::new();
         for s in &self.services {
             for d in &s.depends_on {
-                if self.get(d).is_none() {
+                if !names.contains(d.as_str()) {
                     out.push((s.name.clone(), d.clone()));
                 }
             }
         }
         out
     }
+}
+
+/// The strongly connected components of the graph `edges` (node → the nodes it points to),
+/// by Tarjan's algorithm with an explicit stack, so a chain of any length cannot overflow
+/// the call stack.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut order = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut groups = Vec::new();
+    let mut next = 0;
+    for root in 0..n {
+        if order[root] != UNSEEN {
+            continue;
+        }
+        // (node, how many of its edges are done)
+        let mut walk: Vec<(usize, usize)> = vec![(root, 0)];
+        order[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut done)) = walk.last_mut() {
+            if let Some(&w) = edges[v].get(*done) {
+                *done += 1;
+                if order[w] == UNSEEN {
+                    order[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    walk.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(order[w]);
+                }
+                continue;
+            }
+            walk.pop();
+            if let Some(&(parent, _)) = walk.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == order[v] {
+                let mut group = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    group.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                groups.push(group);
+            }
+        }
+    }
+    groups
+}
+
+/// A shortest path from `start` back to itself inside `group` (breadth first).
+fn cycle_through(start: usize, group: &[usize], edges: &[Vec<usize>]) -> Vec<usize> {
+    let inside: HashSet<usize> = group.iter().copied().collect();
+    let mut came_from: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if w == start {
+                let mut back = Vec::new();
+                let mut at = v;
+                while at != start {
+                    back.push(at);
+                    match came_from.get(&at) {
+                        Some(&from) => at = from,
+                        None => break,
+                    }
+                }
+                let mut path = vec![start];
+                path.extend(back.into_iter().rev());
+                path.push(start);
+                return path;
+            }
+            if inside.contains(&w) && !came_from.contains_key(&w) {
+                came_from.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start, start]
 }
 
 /// How a service is doing, worst first.
@@ -158,6 +257,16 @@ pub enum Evidence {
         severity: Option<String>,
         /// An alert still pending in Prometheus: an early warning, not a failure.
         pending: bool,
+        /// How many alerts of this name, severity and pendingness map to the service;
+        /// `fingerprint` is the first of them.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        count: usize,
+    },
+    /// Alerts beyond the few kinds listed for a service, counted.
+    MoreAlerts {
+        alerts: usize,
+        /// Distinct (name, severity) kinds among them.
+        kinds: usize,
     },
     Metric {
         metric: String,
@@ -182,14 +291,25 @@ impl Evidence {
                 alert,
                 severity,
                 pending,
+                count,
                 ..
             } => format!(
-                "{}alert {alert}{}",
+                "{}alert {alert}{}{}",
                 if *pending { "pending " } else { "" },
                 severity
                     .as_ref()
                     .map(|s| format!(" ({s})"))
-                    .unwrap_or_default()
+                    .unwrap_or_default(),
+                if *count > 1 {
+                    format!(" × {count}")
+                } else {
+                    String::new()
+                }
+            ),
+            Evidence::MoreAlerts { alerts, kinds } => format!(
+                "and {alerts} more alert{} ({kinds} other kind{})",
+                plural(*alerts),
+                plural(*kinds)
             ),
             Evidence::Metric {
                 metric,
@@ -216,7 +336,36 @@ impl Evidence {
             }
         }
     }
+
+    /// How many alerts this piece of evidence stands for.
+    pub fn alerts(&self) -> usize {
+        match self {
+            Evidence::Alert { count, .. } => *count,
+            Evidence::MoreAlerts { alerts, .. } => *alerts,
+            _ => 0,
+        }
+    }
 }
+
+fn one() -> usize {
+    1
+}
+
+fn is_one(n: &usize) -> bool {
+    *n == 1
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Kinds of alert (name, severity, pending) listed one by one in a service's evidence; the
+/// rest are counted in one [`Evidence::MoreAlerts`], so a service with 5,000 alerts costs a
+/// few lines, on screen and in the journal.
+pub const ALERT_KINDS_LISTED: usize = 5;
+
+/// Lines of evidence a `blast_radius_changed` entry keeps per service; the rest are counted.
+pub const WHY_LINES: usize = 4;
 
 fn fmt_value(v: f64) -> String {
     if v.abs() >= 100.0 || v == v.trunc() {
@@ -270,14 +419,17 @@ pub type MetricValues = BTreeMap<String, BTreeMap<String, f64>>;
 
 /// Computes the blast radius. With an empty catalog, services are discovered from the
 /// `service` label of the alerts.
-pub fn blast_radius(
+pub fn blast_radius<A: AsRef<Alert>>(
     catalog: &ServiceCatalog,
-    alerts: &[Alert],
+    alerts: &[A],
     metrics: &MetricValues,
 ) -> BlastRadius {
     let discovered;
     let catalog = if catalog.services.is_empty() {
-        let names: BTreeSet<&str> = alerts.iter().filter_map(|a| a.label("service")).collect();
+        let names: BTreeSet<&str> = alerts
+            .iter()
+            .filter_map(|a| a.as_ref().label("service"))
+            .collect();
         discovered = ServiceCatalog {
             services: names.into_iter().map(Service::discovered).collect(),
         };
@@ -297,12 +449,31 @@ pub fn blast_radius(
     }
     let mut own: Vec<(ServiceState, Vec<Evidence>)> =
         vec![(ServiceState::Ok, Vec::new()); catalog.services.len()];
+    // Each service's alerts by kind (name, severity label, pending), in the order first seen:
+    // counted, not listed one by one.
+    let mut kinds: Vec<AlertKinds> = (0..catalog.services.len())
+        .map(|_| AlertKinds::default())
+        .collect();
     let mut unmapped = Vec::new();
     for a in alerts
         .iter()
+        .map(AsRef::as_ref)
         .filter(|a| a.is_firing() || a.state == AlertState::Pending)
     {
         let mut mapped = false;
+        let pending = a.state == AlertState::Pending;
+        let severity = a.label("severity");
+        let level = if pending {
+            ServiceState::AtRisk
+        } else if severity.is_some_and(|s| {
+            ["critical", "page", "sev1", "p1", "error"]
+                .iter()
+                .any(|c| s.eq_ignore_ascii_case(c))
+        }) {
+            ServiceState::Down
+        } else {
+            ServiceState::Degraded
+        };
         for (k, v) in &a.labels {
             let Some(candidates) = index.get(&(k.as_str(), v.as_str())) else {
                 continue;
@@ -312,25 +483,8 @@ pub fn blast_radius(
                     continue;
                 }
                 mapped = true;
-                let pending = a.state == AlertState::Pending;
-                let severity = a.severity();
-                let level = if pending {
-                    ServiceState::AtRisk
-                } else if matches!(
-                    severity.as_deref(),
-                    Some("critical" | "page" | "sev1" | "p1" | "error")
-                ) {
-                    ServiceState::Down
-                } else {
-                    ServiceState::Degraded
-                };
                 own[n].0 = own[n].0.min(level);
-                own[n].1.push(Evidence::Alert {
-                    fingerprint: a.fingerprint.clone(),
-                    alert: a.name().to_string(),
-                    severity,
-                    pending,
-                });
+                kinds[n].add((a.name(), severity, pending), &a.fingerprint);
             }
         }
         if !mapped && a.is_firing() {
@@ -408,7 +562,8 @@ pub fn blast_radius(
     let mut impacts = Vec::with_capacity(catalog.services.len());
     for (n, s) in catalog.services.iter().enumerate() {
         let own_state = own_states[n];
-        let mut evidence = std::mem::take(&mut own[n].1);
+        let mut evidence = std::mem::take(&mut kinds[n]).evidence();
+        evidence.append(&mut own[n].1);
         let failing_dependency = !reached[n].is_empty();
         for &(root, via) in &reached[n] {
             evidence.push(Evidence::DependsOn {
@@ -437,6 +592,59 @@ pub fn blast_radius(
     BlastRadius {
         services: impacts,
         unmapped,
+    }
+}
+
+/// A kind of alert: its name, its severity label, whether it is pending.
+type AlertKind<'a> = (&'a str, Option<&'a str>, bool);
+
+/// One service's alerts by kind.
+#[derive(Default)]
+struct AlertKinds<'a> {
+    /// Where each kind is in `counts`.
+    index: std::collections::HashMap<AlertKind<'a>, usize>,
+    /// Per kind, in the order first seen: the kind, its first fingerprint, how many.
+    counts: Vec<(AlertKind<'a>, &'a str, usize)>,
+}
+
+impl<'a> AlertKinds<'a> {
+    fn add(&mut self, kind: AlertKind<'a>, fingerprint: &'a str) {
+        match self.index.get(&kind) {
+            Some(&i) => self.counts[i].2 += 1,
+            None => {
+                self.index.insert(kind, self.counts.len());
+                self.counts.push((kind, fingerprint, 1));
+            }
+        }
+    }
+
+    /// The first [`ALERT_KINDS_LISTED`] kinds with their counts, then the rest counted.
+    fn evidence(self) -> Vec<Evidence> {
+        let mut out = Vec::new();
+        let (mut more, mut more_kinds) = (0, 0);
+        for (i, ((name, severity, pending), fingerprint, count)) in
+            self.counts.into_iter().enumerate()
+        {
+            if i < ALERT_KINDS_LISTED {
+                out.push(Evidence::Alert {
+                    fingerprint: fingerprint.to_string(),
+                    alert: name.to_string(),
+                    severity: severity.map(str::to_ascii_lowercase),
+                    pending,
+                    count,
+                });
+            } else {
+                more += count;
+                more_kinds += 1;
+            }
+        }
+        if more > 0 {
+            out.push(Evidence::MoreAlerts {
+                alerts: more,
+                kinds: more_kinds,
+            });
+        }
+        out
     }
 }
 
@@ -481,7 +689,7 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: before,
                 to: s.state,
                 customer_facing: s.customer_facing,
-                why: s.evidence.iter().map(Evidence::describe).collect(),
+                why: why(&s.evidence),
             });
         }
     }
@@ -497,5 +705,30 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
             });
         }
     }
+    out
+}
+
+/// The evidence in words for the journal: at most [`WHY_LINES`] lines, the last one counting
+/// what it leaves out.
+fn why(evidence: &[Evidence]) -> Vec<String> {
+    if evidence.len() <= WHY_LINES {
+        return evidence.iter().map(Evidence::describe).collect();
+    }
+    let (shown, rest) = evidence.split_at(WHY_LINES - 1);
+    let mut out: Vec<String> = shown.iter().map(Evidence::describe).collect();
+    let alerts: usize = rest.iter().map(Evidence::alerts).sum();
+    let other = rest
+        .iter()
+        .filter(|e| !matches!(e, Evidence::Alert { .. } | Evidence::MoreAlerts { .. }))
+        .count();
+    out.push(match (alerts, other) {
+        (0, n) => format!("and {n} more reason{}", plural(n)),
+        (a, 0) => format!("and {a} more alert{}", plural(a)),
+        (a, n) => format!(
+            "and {a} more alert{} and {n} more reason{}",
+            plural(a),
+            plural(n)
+        ),
+    });
     out
 }

@@ -238,8 +238,13 @@ impl Incident {
                 self.snoozed_until = None;
             }
             Event::StatusUpdateSnoozed { minutes } => {
-                self.snoozed_until =
-                    Some(entry.at + chrono::Duration::minutes(i64::from(*minutes)));
+                // Saturating: a journal may say anything, and folding it must not panic.
+                self.snoozed_until = Some(
+                    entry
+                        .at
+                        .checked_add_signed(chrono::Duration::minutes(i64::from(*minutes)))
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                );
             }
             Event::TaskAssigned {
                 task,
@@ -397,9 +402,9 @@ impl Incident {
     /// sources report now, or `None` if nothing changed. `alerts` is the merged view of every
     /// source; only call it once every source has answered at least once, since an alert
     /// missing from a source that never answered is not resolved.
-    pub fn alert_changes(
+    pub fn alert_changes<A: AsRef<crate::domain::Alert>>(
         &self,
-        alerts: &[crate::domain::Alert],
+        alerts: &[A],
         now: DateTime<Utc>,
     ) -> Option<Event> {
         if self.is_resolved() {
@@ -410,6 +415,7 @@ impl Incident {
         for l in &self.linked_alerts {
             let live = alerts
                 .iter()
+                .map(AsRef::as_ref)
                 .find(|a| a.fingerprint == l.alert.fingerprint && a.is_firing());
             match (live, l.firing) {
                 (Some(a), false) => firing.push(AlertRef::of(a)),

@@ -23,7 +23,7 @@ pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
 };
-pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
+pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,

@@ -28,6 +28,11 @@ impl FileStore {
         }
     }
 
+    /// The data directory itself.
+    pub fn data_dir(&self) -> &Path {
+        &self.root
+    }
+
     pub fn incidents_dir(&self) -> PathBuf {
         self.root.join("incidents")
     }
@@ -253,37 +258,36 @@ impl FileJournal {
         while !rest.is_empty() {
             let line_no = self.known_lines + tail.lines + 1;
             let offset = tail.good_len;
+            let damaged = |bad: BadLine| JournalError::Damaged {
+                path: self.path.clone(),
+                line: line_no,
+                reason: bad.reason,
+            };
+            // The newline is the last byte of an append's one write, so only a last line
+            // without one can be what a crash left, and only if it is not a whole journal
+            // line that breaks the chain (that was changed afterwards).
             let Some(nl) = memchr::memchr(b'\n', rest) else {
-                tail.torn = Some((offset, format!("line {line_no} is cut short")));
+                match parse_line(rest, &prev, seq + 1) {
+                    Err(bad) if bad.breaks_chain => return Err(damaged(bad)),
+                    Err(bad) => {
+                        tail.torn = Some((
+                            offset,
+                            format!("line {line_no} is cut short: {}", bad.reason),
+                        ))
+                    }
+                    Ok(_) => tail.torn = Some((offset, format!("line {line_no} has no newline"))),
+                }
                 break;
             };
-            let line = &rest[..nl];
+            // A line that ends in a newline was written whole: whatever is wrong with it,
+            // at the end of the file as anywhere, is damage.
+            let record = parse_line(&rest[..nl], &prev, seq + 1).map_err(damaged)?;
             rest = &rest[nl + 1..];
-            match parse_line(line, &prev, seq + 1) {
-                Ok(record) => {
-                    prev = record.hash.clone();
-                    seq = record.entry.seq;
-                    tail.records.push(record);
-                    tail.good_len += nl as u64 + 1;
-                    tail.lines += 1;
-                }
-                // Only a last line that does not even read as a journal line can be what a
-                // crash left; a whole line that breaks the chain was changed afterwards.
-                Err(bad) if rest.is_empty() && !bad.breaks_chain => {
-                    tail.torn = Some((
-                        offset,
-                        format!("line {line_no} is unreadable: {}", bad.reason),
-                    ));
-                    break;
-                }
-                Err(bad) => {
-                    return Err(JournalError::Damaged {
-                        path: self.path.clone(),
-                        line: line_no,
-                        reason: bad.reason,
-                    });
-                }
-            }
+            prev = record.hash.clone();
+            seq = record.entry.seq;
+            tail.records.push(record);
+            tail.good_len += nl as u64 + 1;
+            tail.lines += 1;
         }
         Ok(tail)
     }
@@ -504,6 +508,15 @@ fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, BadLine> {
     if l.hash != hash {
         return Err(broken("content does not match its hash".into()));
     }
+    // The hash covers the fields' values; the line around them must be exactly how warroom
+    // writes those values, so no byte of it goes unproved.
+    if !written_as_warroom_writes(line, &l) {
+        return Err(broken(
+            "is not the line warroom wrote for its fields (a field added, keys reordered, \
+             spacing, escapes or line end changed)"
+                .into(),
+        ));
+    }
     let at = parse_time(&l.at).ok_or_else(|| unreadable(format!("bad time '{}'", l.at)))?;
     let event = Event::from_json(l.event.get()).map_err(unreadable)?;
     Ok(Record {
@@ -517,6 +530,36 @@ fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, BadLine> {
         hash,
         line: text.to_string(),
     })
+}
+
+/// True when `line` is byte for byte the line [`LineOut`] writes for `l`'s fields (its event
+/// as it stands). Compared as it is serialised, without building the line.
+fn written_as_warroom_writes(line: &[u8], l: &LineIn) -> bool {
+    struct SameAs<'a>(&'a [u8]);
+    impl Write for SameAs<'_> {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            match self.0.strip_prefix(buf) {
+                Some(rest) => {
+                    self.0 = rest;
+                    Ok(buf.len())
+                }
+                None => Err(std::io::Error::other("differs")),
+            }
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut same = SameAs(line);
+    let out = LineOut {
+        seq: l.seq,
+        at: &l.at,
+        by: &l.by,
+        event: l.event,
+        prev: &l.prev,
+        hash: &l.hash,
+    };
+    serde_json::to_writer(&mut same, &out).is_ok() && same.0.is_empty()
 }
 
 fn parse_time(s: &str) -> Option<DateTime<Utc>> {
@@ -535,12 +578,13 @@ fn check_author(by: &str) -> Result<(), Rejected> {
     Ok(())
 }
 
-/// `INC-7`, `inc-7` or `7` → `INC-7`; anything else is not an incident ID.
+/// `INC-7`, `inc-7`, `INC7`, `inc7` or `7` → `INC-7`; anything else is not an incident ID.
 pub fn normalize_id(id: &str) -> Option<String> {
     let t = id.trim();
     let digits = t
         .strip_prefix("INC-")
         .or_else(|| t.strip_prefix("inc-"))
+        .or_else(|| t.strip_prefix("INC").or_else(|| t.strip_prefix("inc")))
         .unwrap_or(t);
     let n: u64 =
         (!digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()))

@@ -5,7 +5,10 @@
 //! `{"seq":N,"at":"RFC3339 UTC","by":"alice","event":{…},"prev":"<hex>","hash":"<hex>"}`
 //! with `hash = sha256(prev "\n" seq "\n" at "\n" by "\n" event)`, where `event` is the
 //! event's JSON exactly as it stands in the line and `prev` is the previous line's hash (64
-//! zeros for the first). An append counts as committed only after `write` + `sync_data`.
+//! zeros for the first). The rest of a line is proved by its form: it must be byte for byte
+//! the line warroom writes for those fields. An append counts as committed only after
+//! `write` and `sync_data`; its newline is the last byte of its one write, so only a last
+//! line without a newline can be a crash's leftover.
 //!
 //! Concurrency: every writer (the console and each CLI verb) takes an exclusive `flock` on
 //! `journal.jsonl` for the duration of one append, first reading whatever others appended

@@ -20,7 +20,7 @@ pub use report::{
     Messaging, Note, Report, Responder, Response, ServiceImpact, ServicePeriod, SeverityPeriod,
     SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
-pub use write::{write_file, write_to};
+pub use write::{WriteError, write_file, write_path, write_to};
 
 use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The journal worker's side of `e`: render the post-mortem draft from the journal as
+//! The journal worker's side of `e` (and a follower's copy): render the post-mortem draft from the journal as
 //! committed, write it, then record `postmortem_exported` — the one entry an export adds.
 
 use super::JournalWorker;
@@ -36,11 +36,17 @@ impl JournalWorker {
         };
         let still_open = !incident.is_resolved();
         let now = Utc::now();
-        let (shown, findings) =
-            match crate::postmortem::write_file(format, journal.records(), incident, now, dir) {
-                Ok(written) => written,
-                Err(e) => return failed(self, e),
-            };
+        let (shown, findings) = match crate::postmortem::write_file(
+            format,
+            journal.records(),
+            incident,
+            now,
+            dir,
+            self.store.data_dir(),
+        ) {
+            Ok(written) => written,
+            Err(e) => return failed(self, e),
+        };
         let event = Event::PostmortemExported {
             format,
             path: Some(shown.clone()),
@@ -63,5 +69,37 @@ impl JournalWorker {
             findings: findings.len(),
             still_open,
         });
+    }
+}
+
+/// Writes a follower's copy of the draft; answers as the journal worker answers an export.
+pub fn export_copy(
+    id: String,
+    entries: &[crate::domain::Entry],
+    dir: Option<std::path::PathBuf>,
+    data_dir: &Path,
+) -> Action {
+    use crate::domain::ExportFormat;
+    let Some(incident) = crate::domain::Incident::fold(&id, entries) else {
+        return Action::ExportFailed {
+            id,
+            reason: "the incident has no opening entry yet".into(),
+        };
+    };
+    match crate::postmortem::write_file(
+        ExportFormat::Markdown,
+        entries,
+        &incident,
+        chrono::Utc::now(),
+        dir.as_deref(),
+        data_dir,
+    ) {
+        Ok((path, findings)) => Action::Exported {
+            id,
+            path,
+            findings: findings.len(),
+            still_open: !incident.is_resolved(),
+        },
+        Err(reason) => Action::ExportFailed { id, reason },
     }
 }

@@ -6,7 +6,10 @@ use super::*;
 /// The alert under the cursor in the alerts pane, when it has the focus.
 pub(super) fn selected_alert(state: &State) -> Option<crate::domain::Alert> {
     let c = state.current.as_ref().filter(|c| c.focus == Pane::Alerts)?;
-    state.alert_rows().get(c.alert_cursor).cloned()
+    state
+        .alert_rows()
+        .get(c.alert_cursor)
+        .map(|a| crate::domain::Alert::clone(a))
 }
 
 /// After new alert reports: if a linked alert fired or resolved, ask the journal worker to

@@ -190,8 +190,11 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             vec![]
         }
         Action::AlertReport(report) => {
-            report.apply(&mut state.board);
-            state.refresh_alerts();
+            // The same alerts again (the usual poll during a long outage): nothing derived
+            // from them changes, so nothing is merged, sorted or computed again.
+            if report.apply(&mut state.board) {
+                state.refresh_alerts();
+            }
             let n = state.alert_rows().len();
             if let Some(c) = state.current.as_mut() {
                 c.alert_cursor = c.alert_cursor.min(n.saturating_sub(1));
