@@ -249,5 +249,9 @@ fn the_share_token_can_be_read_whole_at_80_columns() {
         "a cut token is refused: {refused}"
     );
     pane.press(&["Escape"]);
+    // Closed before the next key: an escape followed at once by q reads as alt-q.
+    pane.wait_for("the share popup to close", |s| {
+        !s.contains("Share read-only")
+    });
     quit(&pane);
 }
