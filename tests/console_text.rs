@@ -214,6 +214,8 @@ fn with_long_entries() -> State {
         to: warroom::domain::ServiceState::Degraded,
         customer_facing: true,
         why: vec!["error ratio 0.04 over 0.01".into()],
+        public_name: None,
+        peak: None,
     })
     .collect();
     let events = vec![
@@ -573,7 +575,8 @@ fn the_share_token_is_never_cut() {
             .split_whitespace()
             .collect();
         assert!(
-            inside.contains(&format!("--token{token}")),
+            inside.contains(&format!("--token={token}"))
+                || inside.contains(&format!("--token{token}")),
             "{w}x{h}: the token cannot be read off the screen:\n{shown}"
         );
         assert!(

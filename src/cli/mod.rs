@@ -265,8 +265,9 @@ pub enum Command {
     Follow {
         /// The share URL, e.g. http://10.0.0.5:7420/v1/incidents/INC-7
         url: String,
-        /// The token from the `warroom follow` line you were given.
-        #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
+        /// The token from the `warroom follow` line you were given (`--token=T`; a token
+        /// may start with `-`).
+        #[arg(long, env = "WARROOM_FOLLOW_TOKEN", allow_hyphen_values = true)]
         token: String,
         /// Trust only this CA certificate (PEM) for an https:// share server with its own
         /// certificate.
@@ -433,6 +434,9 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    // A soft limit of 1,024 open files is a common default; the hard limit is what the
+    // machine allows. The share server counts its connections against what this gives.
+    crate::fds::raise_soft_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A usage error quotes what was typed: shown, never obeyed by the terminal. Help and

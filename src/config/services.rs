@@ -5,6 +5,7 @@
 //! name = "checkout"
 //! tier = 1
 //! customer_facing = true
+//! public_name = "Checkout"               # what customers call it, for external messages
 //! team = "payments-eng"
 //! depends_on = ["payments", "cart"]
 //! match = { service = "checkout" }      # default { service = name }
@@ -37,6 +38,7 @@ struct ServiceEntry {
     tier: toml::Spanned<u8>,
     #[serde(default)]
     customer_facing: bool,
+    public_name: Option<String>,
     team: Option<String>,
     #[serde(default)]
     depends_on: Vec<String>,
@@ -152,6 +154,10 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
             name,
             tier,
             customer_facing: e.customer_facing,
+            public_name: e
+                .public_name
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
             team: e.team,
             depends_on: e.depends_on,
             matchers,

@@ -149,6 +149,14 @@ pub fn run_with(
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
+    // Followers learn at once when this console has no view to share; otherwise the first
+    // alert or metrics report publishes one.
+    if let Some(hub) = &delivery.share
+        && state.board.sources.is_empty()
+        && !state.metrics_expected
+    {
+        hub.publish_views(app::views_json(&state, chrono::Utc::now()));
+    }
 
     let (runtime, tx, rx) = event_loop_parts()?;
     delivery.actions = Some(tx.clone());
@@ -237,7 +245,7 @@ pub fn run_with(
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }
 
-/// `warroom follow URL --token T`: the console in the follower role — read-only, fed by the
+/// `warroom follow URL --token=T`: the console in the follower role — read-only, fed by the
 /// share server, every entry checked against the hash chain.
 pub fn follow(
     ctx: &Context,
@@ -260,6 +268,7 @@ pub fn follow(
         id: target.id.clone(),
         source: target.display(),
         link: state::Link::Connecting,
+        views: state::FollowViews::Waiting,
     });
     let client = crate::share::follower::http_client(ca).map_err(Failure::bad_input)?;
     let (runtime, tx, rx) = event_loop_parts()?;

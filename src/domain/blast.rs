@@ -20,6 +20,9 @@ pub struct Service {
     /// 1 is the most important.
     pub tier: u8,
     pub customer_facing: bool,
+    /// What customers call it (`services.toml` `public_name`), for messages to them.
+    #[serde(default)]
+    pub public_name: Option<String>,
     pub team: Option<String>,
     pub depends_on: Vec<String>,
     /// Alert labels that identify it (all must match); default `{ service = name }`.
@@ -44,6 +47,7 @@ impl Service {
             name: name.to_string(),
             tier: 3,
             customer_facing: false,
+            public_name: None,
             team: None,
             depends_on: Vec::new(),
             matchers: BTreeMap::from([("service".to_string(), name.to_string())]),
@@ -384,11 +388,17 @@ pub struct ServiceImpact {
     pub evidence: Vec<Evidence>,
     pub tier: u8,
     pub customer_facing: bool,
+    /// What customers call it, when the catalog says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
     pub team: Option<String>,
     /// Failing itself with no failing dependency to explain it: where to look first.
     pub root_suspect: bool,
     /// Latest value of the key metric, if it has one.
     pub key_metric: Option<(String, f64)>,
+    /// The key metric's highest recent value (see [`super::attach_peaks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_metric_peak: Option<super::MetricPeak>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -584,8 +594,10 @@ pub fn blast_radius<A: AsRef<Alert>>(
             evidence,
             tier: s.tier,
             customer_facing: s.customer_facing,
+            public_name: s.public_name.clone(),
             team: s.team.clone(),
             key_metric: key_metrics[n].take(),
+            key_metric_peak: None,
         });
     }
     impacts.sort_by(|a, b| (a.state, a.tier, &a.name).cmp(&(b.state, b.tier, &b.name)));
@@ -656,9 +668,15 @@ pub struct ServiceChange {
     pub to: ServiceState,
     #[serde(default)]
     pub customer_facing: bool,
+    /// What customers call the service (`public_name` in `services.toml`), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
     /// The evidence for the new state, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<String>,
+    /// On a change to a better state: the key metric's peak in the period it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak: Option<super::MetricPeak>,
 }
 
 impl ServiceChange {
@@ -689,7 +707,12 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: before,
                 to: s.state,
                 customer_facing: s.customer_facing,
+                public_name: s.public_name.clone(),
                 why: why(&s.evidence),
+                // Better than before: the worst it got while in the state it leaves.
+                peak: (s.state > before)
+                    .then(|| s.key_metric_peak.clone())
+                    .flatten(),
             });
         }
     }
@@ -701,7 +724,9 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: *state,
                 to: ServiceState::Ok,
                 customer_facing: false,
+                public_name: None,
                 why: vec!["no longer reported".into()],
+                peak: None,
             });
         }
     }

@@ -10,6 +10,8 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+mod number;
+mod peak;
 pub mod redact;
 mod text;
 mod update_draft;
@@ -29,8 +31,10 @@ pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
     Task, TaskState, check_opening, check_pagerduty_id,
 };
+pub use number::{human_number, humanize_numbers};
+pub use peak::{MetricPeak, attach_peaks};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
-pub use update_draft::{handoff_summary, status_update_draft};
+pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 
 /// Longest text accepted in one note or status update (bytes). Generous enough for a pasted

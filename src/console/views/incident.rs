@@ -72,15 +72,21 @@ pub fn render(
         ])
         .areas(rest);
         outage_log(c, theme, log, frame);
-        let mut lines = vec![Line::styled(
-            format!(
+        // A follower waiting for the leader's views says so, not "not connected".
+        let awaited = state.follow.as_ref().and_then(|f| f.views.short_note());
+        let summary = match awaited {
+            Some(note) => format!(
+                "Alerts, blast radius: {note} · {}",
+                super::actions::strip(state, c)
+            ),
+            None => format!(
                 "{} · {} · {}",
                 alerts_summary(state),
                 blast_summary(state),
                 super::actions::strip(state, c)
             ),
-            theme.style(Meaning::Muted),
-        )];
+        };
+        let mut lines = vec![Line::styled(summary, theme.style(Meaning::Muted))];
         if !blind.is_empty() {
             lines.push(Line::styled(
                 format!("⚠ {}", crate::console::health::blind_text(&blind)),
@@ -140,13 +146,14 @@ fn alerts_pane(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
-    if state.board.sources.is_empty() {
+    let awaited = state.follow.as_ref().and_then(|f| f.views.note());
+    if awaited.is_some() || state.board.sources.is_empty() {
         lines.push(Line::styled(
-            if state.follow.is_some() {
+            awaited.unwrap_or(if state.follow.is_some() {
                 "no alerts shared by the leader"
             } else {
                 "not connected — add [[alertmanager]] or [prometheus] to config.toml"
-            },
+            }),
             theme.style(Meaning::Muted),
         ));
         frame.render_widget(

@@ -29,7 +29,8 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 if *purpose == crate::console::action::Purpose::StatusUpdate {
                     &[
                         ("ctrl-s", "post"),
-                        ("alt-2/alt-5", "snooze 2/5 min"),
+                        ("alt-i", "details"),
+                        ("alt-2/alt-5", "snooze"),
                         ("esc", "later, keep draft"),
                     ]
                 } else {
@@ -509,6 +510,11 @@ fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
         for (k, d) in [
             ("ctrl-s", "send"),
             ("esc", "close; the text is kept as a draft"),
+            (
+                "alt-i",
+                "status update: insert the details the short draft leaves out",
+            ),
+            ("alt-2 alt-5", "status update: snooze it 2 or 5 minutes"),
         ] {
             entry(k, "", d, &mut out);
         }
