@@ -11,15 +11,12 @@
 use crate::support;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use support::console::*;
 use warroom::console::action::{Action, Draft, Effect, Lead, Purpose};
 use warroom::console::keymap::{Command, Keymap};
 use warroom::console::state::{
     FollowState, FollowViews, Link, Modal, Picker, PickerKind, State, TaskForm,
 };
-use warroom::console::theme::Theme;
 use warroom::console::update::{palette_matches, run, update};
 use warroom::share::follower::FollowEvent;
 
@@ -430,30 +427,6 @@ fn twenty_thousand_random_keys_in_a_follower_ask_for_nothing() {
         restarts > 0,
         "the sequence never quit: it did not reach much"
     );
-}
-
-fn screen(state: &mut State, w: u16, h: u16) -> String {
-    update(
-        state,
-        Action::Resize {
-            width: w,
-            height: h,
-        },
-        at(12, 0),
-    );
-    let theme = Theme::built_in("default").unwrap();
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| warroom::console::views::render(state, &theme, at(12, 0), f))
-        .unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..h {
-        for x in 0..w {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// What help shows for `cmd`: its description (cut to what surely fits the help box).

@@ -8,11 +8,13 @@
 pub mod action;
 mod app;
 pub mod effects;
+pub mod health;
 pub mod keymap;
 mod runner;
 pub mod runs;
 pub mod state;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod update;
 pub mod views;

@@ -90,6 +90,8 @@ pub struct Current {
     pub alert_cursor: usize,
     /// What was still wrong when the leader answered "resolve anyway": not asked again.
     pub resolve_answered: Vec<String>,
+    /// The first affected service the blast radius pane shows.
+    pub blast_scroll: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -277,6 +279,8 @@ pub enum Modal {
     },
     /// Labels, annotations and link of one alert.
     AlertDetail(Box<crate::domain::Alert>),
+    /// A log entry shown whole, wrapped; the arrow keys scroll it.
+    Detail(Box<Detail>),
     Silence(Box<SilenceForm>),
     /// Before resolving while something is still wrong: resolve anyway? `wrong` lists what;
     /// `summary` is the resolve editor's text when the question comes on sending it.
@@ -291,6 +295,14 @@ pub enum Modal {
     Action(Box<super::runs::ActionModal>),
     /// A follow-up: text, type, owner (boxed: two text inputs).
     FollowUp(Box<FollowUpForm>),
+}
+
+/// A text shown whole in a popup: its title, the text, and the first row shown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Detail {
+    pub title: String,
+    pub text: String,
+    pub scroll: u16,
 }
 
 /// Capturing a follow-up: what to do, its type, who owns it.

@@ -9,6 +9,36 @@ use warroom::console::state::State;
 use warroom::console::update::update;
 use warroom::domain::{Entry, Event, Incident, NoteKind, Role, Severity};
 
+/// The screen a console draws at `w`×`h` with the default theme at minute 12, as text: one
+/// line per row, trailing blanks trimmed.
+pub fn screen(state: &mut State, w: u16, h: u16) -> String {
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    update(
+        state,
+        Action::Resize {
+            width: w,
+            height: h,
+        },
+        at(12, 0),
+    );
+    let theme = warroom::console::theme::Theme::built_in("default").unwrap();
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| warroom::console::views::render(state, &theme, at(12, 0), f))
+        .unwrap();
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// 09:00 UTC on the day of the outage.
 pub fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap()

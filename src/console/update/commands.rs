@@ -131,6 +131,8 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             _ => {
                 if let Some(a) = selected_alert(state) {
                     state.modal = Some(Modal::AlertDetail(Box::new(a)));
+                } else if let Some(d) = selected_entry(state) {
+                    state.modal = Some(Modal::Detail(Box::new(d)));
                 }
                 vec![]
             }
@@ -290,6 +292,18 @@ fn take_command(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     append(state, event, false)
 }
 
+/// The log entry at the bottom of the log (the selected one), whole, for the detail popup.
+fn selected_entry(state: &State) -> Option<Detail> {
+    let c = state.current.as_ref().filter(|c| c.focus == Pane::Log)?;
+    let e = c.visible().rev().nth(c.scroll)?;
+    let (tag, _, text) = crate::console::views::entry_text(e);
+    Some(Detail {
+        title: format!("{tag} by {} at {}", e.by, e.at.format("%H:%M:%S")),
+        text,
+        scroll: 0,
+    })
+}
+
 pub(super) fn navigate(state: &mut State, cmd: Command) {
     let page = state.size.1.saturating_sub(8).max(1) as usize;
     match state.current.as_mut() {
@@ -312,6 +326,17 @@ pub(super) fn navigate(state: &mut State, cmd: Command) {
                 Command::Down => (c.alert_cursor + 1).min(last),
                 Command::PageUp => c.alert_cursor.saturating_sub(page),
                 Command::PageDown => (c.alert_cursor + page).min(last),
+                Command::Top => 0,
+                _ => last,
+            };
+        }
+        Some(c) if c.focus == Pane::Blast => {
+            let last = state.blast.affected().count().saturating_sub(1);
+            c.blast_scroll = match cmd {
+                Command::Up => c.blast_scroll.saturating_sub(1),
+                Command::Down => (c.blast_scroll + 1).min(last),
+                Command::PageUp => c.blast_scroll.saturating_sub(page / 2),
+                Command::PageDown => (c.blast_scroll + page / 2).min(last),
                 Command::Top => 0,
                 _ => last,
             };

@@ -5,8 +5,8 @@
 use super::action::{Action, Draft, Effect, Lead, Purpose};
 use super::keymap::{Chord, Command, Mode, Resolution};
 use super::state::{
-    Current, Flash, Modal, Pane, Picker, PickerKind, SilenceForm, State, TaskForm, text_input,
-    text_of,
+    Current, Detail, Flash, Modal, Pane, Picker, PickerKind, SilenceForm, State, TaskForm,
+    text_input, text_of,
 };
 use crate::backends::webhook::UpdateMessage;
 use crate::domain::{
@@ -100,6 +100,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 focus: Pane::Log,
                 alert_cursor: 0,
                 resolve_answered: Vec::new(),
+                blast_scroll: 0,
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -373,6 +374,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     focus: Pane::Log,
                     alert_cursor: 0,
                     resolve_answered: Vec::new(),
+                    blast_scroll: 0,
                 });
                 state.loaded = true;
             } else {

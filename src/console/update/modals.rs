@@ -15,17 +15,20 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
     let ctrl_c = key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL);
     match modal {
         Modal::Help { scroll } => {
-            match key.code {
-                KeyCode::Down | KeyCode::Char('j') => {
-                    state.modal = Some(Modal::Help { scroll: scroll + 1 })
-                }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    state.modal = Some(Modal::Help {
-                        scroll: scroll.saturating_sub(1),
-                    })
-                }
-                _ => {}
-            }
+            let max = crate::console::views::help_max_scroll(state);
+            let page = state.size.1.saturating_sub(6).max(1);
+            let scroll = match key.code {
+                KeyCode::Down | KeyCode::Char('j') => scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(page),
+                KeyCode::PageUp => scroll.saturating_sub(page),
+                KeyCode::Home | KeyCode::Char('g') => 0,
+                KeyCode::End | KeyCode::Char('G') => max,
+                _ => return vec![],
+            };
+            state.modal = Some(Modal::Help {
+                scroll: scroll.min(max),
+            });
             vec![]
         }
         Modal::Dependencies { scroll } => {
@@ -40,6 +43,23 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 }
                 _ => {}
             }
+            vec![]
+        }
+        Modal::Detail(mut d) => {
+            let max = crate::console::views::detail::max_scroll(state.size, &d.text);
+            let page = state.size.1.saturating_sub(6).max(1);
+            d.scroll = match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => return vec![],
+                KeyCode::Down | KeyCode::Char('j') => d.scroll.saturating_add(1),
+                KeyCode::Up | KeyCode::Char('k') => d.scroll.saturating_sub(1),
+                KeyCode::PageDown | KeyCode::Char(' ') => d.scroll.saturating_add(page),
+                KeyCode::PageUp => d.scroll.saturating_sub(page),
+                KeyCode::Home | KeyCode::Char('g') => 0,
+                KeyCode::End | KeyCode::Char('G') => max,
+                _ => d.scroll,
+            }
+            .min(max);
+            state.modal = Some(Modal::Detail(d));
             vec![]
         }
         Modal::AlertDetail(a) => {

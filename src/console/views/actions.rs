@@ -128,7 +128,11 @@ pub fn render_pane(
                 theme.style(Meaning::Critical),
             ),
             Span::styled(
-                format!("{:<width$} ", a.name, width = width),
+                format!(
+                    "{:<width$} ",
+                    crate::console::text::cut(&a.name, width),
+                    width = width
+                ),
                 theme.style(Meaning::Text),
             ),
             Span::styled(text, theme.style(meaning)),
@@ -155,7 +159,10 @@ pub fn render_pane(
         }
         lines.push(Line::from(spans));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(
+        Paragraph::new(crate::console::text::cut_lines(lines, inner.width.into())),
+        inner,
+    );
 }
 
 fn outcome_meaning(r: &ActionRun) -> Meaning {
@@ -420,7 +427,11 @@ fn picker(
         ));
     }
     let offset = selected.saturating_sub((list.height as usize).saturating_sub(1));
-    frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), list);
+    frame.render_widget(
+        Paragraph::new(crate::console::text::cut_lines(lines, list.width.into()))
+            .scroll((offset as u16, 0)),
+        list,
+    );
     frame.render_widget(
         hint(
             theme,

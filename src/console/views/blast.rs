@@ -3,7 +3,9 @@
 //! suspects out to the services at risk.
 
 use super::pane;
+use crate::console::health::Sight;
 use crate::console::state::{Current, State};
+use crate::console::text::cut_lines;
 use crate::console::theme::{Meaning, Theme};
 use crate::domain::{ServiceImpact, ServiceState, short_duration};
 use chrono::{DateTime, Utc};
@@ -80,20 +82,21 @@ pub fn render_pane(
     frame: &mut Frame,
 ) {
     let affected: Vec<&ServiceImpact> = state.blast.affected().collect();
-    let title = if affected.is_empty() {
-        "Blast radius".to_string()
+    let sight = state.sight();
+    let customers = if state.blast.customers_affected() {
+        ", CUSTOMERS"
     } else {
-        format!(
-            "Blast radius — {} affected{}",
-            affected.len(),
-            if state.blast.customers_affected() {
-                ", CUSTOMERS"
-            } else {
-                ""
-            }
-        )
+        ""
     };
-    let block = pane(&title, theme, false);
+    let title = match (sight, affected.len()) {
+        (Sight::Unknown, _) => "Blast radius — UNKNOWN".to_string(),
+        (Sight::Partial, 0) => "Blast radius — partial".to_string(),
+        (Sight::Partial, n) => format!("Blast radius — {n} affected{customers}, partial"),
+        (_, 0) => "Blast radius".to_string(),
+        (_, n) => format!("Blast radius — {n} affected{customers}"),
+    };
+    let focus = c.focus == crate::console::state::Pane::Blast;
+    let block = pane(&title, theme, focus);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
@@ -102,68 +105,148 @@ pub fn render_pane(
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
         return;
     }
-    if state.board.sources.is_empty() && !state.metrics_expected {
+    if sight == Sight::NotConnected {
         lines.push(Line::styled(
             "not connected — needs alerts or [prometheus] with services.toml metrics",
             theme.style(Meaning::Muted),
         ));
-    } else if let Some((since, why)) = &state.metrics_error {
+    }
+    // What cannot be seen, and since when: unknown is not ok.
+    for b in state.blind() {
         lines.push(Line::styled(
-            format!("⚠ metrics stale since {} — {why}", since.format("%H:%M:%S")),
+            format!(
+                "⚠ {} {} since {} — {}",
+                b.name,
+                b.verb,
+                b.since.format("%H:%M:%S"),
+                b.why
+            ),
             theme.style(Meaning::Warning),
         ));
     }
-    if affected.is_empty() && state.blast_ready() {
-        lines.push(Line::styled("all services ok", theme.style(Meaning::Ok)));
-    }
-    let spark_width = (inner.width as usize).saturating_sub(36).clamp(0, 16);
-    for s in &affected {
-        let (tag, meaning) = state_style(s.state);
-        let spark = state
-            .history
-            .get(&s.name)
-            .map(|p| sparkline(p, spark_width))
-            .unwrap_or_default();
-        let value = s
-            .key_metric
-            .as_ref()
-            .map(|(_, v)| fmt_value(*v))
-            .unwrap_or_default();
-        lines.push(Line::from(vec![
-            Span::styled(format!("{tag} "), theme.style(meaning)),
-            Span::styled(format!("{:<12}", s.name), theme.style(Meaning::Text)),
-            Span::styled(
-                format!("T{}{} ", s.tier, if s.customer_facing { "★" } else { " " }),
-                theme.style(if s.customer_facing {
-                    Meaning::Accent
-                } else {
-                    Meaning::Muted
-                }),
-            ),
-            Span::styled(
-                format!("{spark:<width$} ", width = spark_width),
-                theme.style(meaning),
-            ),
-            Span::styled(format!("{value:>6} "), theme.style(Meaning::Text)),
-            Span::styled(since(c, s, now), theme.style(Meaning::Muted)),
-        ]));
-        if let Some(e) = s.evidence.first() {
-            lines.push(Line::styled(
-                format!("         {}", e.describe()),
-                theme.style(Meaning::Muted),
-            ));
+    match (sight, affected.is_empty()) {
+        (Sight::Clear, true) => {
+            lines.push(Line::styled("all services ok", theme.style(Meaning::Ok)))
         }
+        (Sight::Unknown, _) => lines.push(Line::styled(
+            "blast radius unknown: no source answers now",
+            theme.style(Meaning::Warning),
+        )),
+        (Sight::Partial, true) => lines.push(Line::styled(
+            "no failure seen in what answers; the rest is unknown",
+            theme.style(Meaning::Warning),
+        )),
+        (Sight::Waiting, true) => lines.push(Line::styled(
+            "waiting for the first answer…",
+            theme.style(Meaning::Muted),
+        )),
+        _ => {}
     }
-    if !state.blast.unmapped.is_empty() {
-        lines.push(Line::styled(
+    let unmapped = (!state.blast.unmapped.is_empty()).then(|| {
+        Line::styled(
             format!(
                 "{} alert(s) map to no service (see the alerts pane)",
                 state.blast.unmapped.len()
             ),
             theme.style(Meaning::Warning),
+        )
+    });
+    let spark_width = (inner.width as usize).saturating_sub(36).clamp(0, 16);
+    // Each service takes its row and its evidence's; what does not fit is counted, and the
+    // arrow keys (tab to this pane) scroll to it.
+    let first = c.blast_scroll.min(affected.len().saturating_sub(1));
+    let rows = usize::from(inner.height)
+        .saturating_sub(lines.len() + usize::from(unmapped.is_some()) + usize::from(first > 0));
+    // When the services and their evidence do not all fit, one row each: more of them in
+    // sight (the evidence is in the dependency view, b).
+    let full: usize = affected[first..]
+        .iter()
+        .map(|s| 1 + usize::from(!s.evidence.is_empty()))
+        .sum();
+    let evidence = full <= rows;
+    let mut shown: Vec<Line> = Vec::new();
+    let mut next = first;
+    while next < affected.len() {
+        let block = service_lines(c, state, affected[next], spark_width, theme, now, evidence);
+        let left_after = affected.len() - next - 1;
+        // Room for this service, and for the "+N more" row if others follow it.
+        if shown.len() + block.len() + usize::from(left_after > 0) > rows {
+            break;
+        }
+        shown.extend(block);
+        next += 1;
+    }
+    let below = affected.len() - next;
+    lines.extend(shown);
+    if below > 0 || first > 0 {
+        let above = if first > 0 {
+            format!("↑ {first} above · ")
+        } else {
+            String::new()
+        };
+        let more = if below > 0 && focus {
+            format!("+{below} more (↓)")
+        } else if below > 0 {
+            format!("+{below} more (tab here, then ↓)")
+        } else {
+            "end".to_string()
+        };
+        lines.push(Line::styled(
+            format!("{above}{more}"),
+            theme.style(Meaning::Muted),
         ));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    lines.extend(unmapped);
+    frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
+}
+
+/// One affected service's rows: state, name, tier, sparkline, key value, time affected; then
+/// its first evidence, when asked for.
+fn service_lines<'a>(
+    c: &Current,
+    state: &State,
+    s: &ServiceImpact,
+    spark_width: usize,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    evidence: bool,
+) -> Vec<Line<'a>> {
+    let (tag, meaning) = state_style(s.state);
+    let spark = state
+        .history
+        .get(&s.name)
+        .map(|p| sparkline(p, spark_width))
+        .unwrap_or_default();
+    let value = s
+        .key_metric
+        .as_ref()
+        .map(|(_, v)| fmt_value(*v))
+        .unwrap_or_default();
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("{tag} "), theme.style(meaning)),
+        Span::styled(format!("{:<12}", s.name), theme.style(Meaning::Text)),
+        Span::styled(
+            format!("T{}{} ", s.tier, if s.customer_facing { "★" } else { " " }),
+            theme.style(if s.customer_facing {
+                Meaning::Accent
+            } else {
+                Meaning::Muted
+            }),
+        ),
+        Span::styled(
+            format!("{spark:<width$} ", width = spark_width),
+            theme.style(meaning),
+        ),
+        Span::styled(format!("{value:>6} "), theme.style(Meaning::Text)),
+        Span::styled(since(c, s, now), theme.style(Meaning::Muted)),
+    ])];
+    if let Some(e) = s.evidence.first().filter(|_| evidence) {
+        out.push(Line::styled(
+            format!("         {}", e.describe()),
+            theme.style(Meaning::Muted),
+        ));
+    }
+    out
 }
 
 /// Trees from each root suspect to the services that depend on it, directly or not.
@@ -288,11 +371,18 @@ pub fn render_dependencies(
         height: area.height.saturating_sub(2),
     };
     frame.render_widget(Clear, r);
-    let block = pane("How the failure spreads (esc closes)", theme, true);
+    let lines = dependency_lines(state, theme);
+    let shown = usize::from(r.height.saturating_sub(2));
+    let (first, below) = crate::console::text::window(lines.len(), shown, usize::from(scroll));
+    let foot = match crate::console::text::more_hint(first, below) {
+        h if h.is_empty() => h,
+        h => format!(" {h} "),
+    };
+    let block = pane("How the failure spreads (esc closes)", theme, true)
+        .title_bottom(Span::styled(foot, theme.style(Meaning::Muted)));
+    let lines: Vec<Line> = lines.into_iter().skip(first).take(shown).collect();
     frame.render_widget(
-        Paragraph::new(dependency_lines(state, theme))
-            .block(block)
-            .scroll((scroll, 0)),
+        Paragraph::new(cut_lines(lines, usize::from(r.width.saturating_sub(2)))).block(block),
         r,
     );
 }

@@ -3,7 +3,9 @@
 
 use super::pane;
 use crate::console::action::Lead;
+use crate::console::health::Sight;
 use crate::console::state::{Current, State};
+use crate::console::text::{cut, cut_line, cut_lines};
 use crate::console::theme::{Meaning, Theme};
 use crate::domain::{Entry, Event, Incident, NoteKind, Role, clock};
 use chrono::{DateTime, Utc};
@@ -30,10 +32,14 @@ pub fn render(
     ])
     .areas(area);
     header(state, c, theme, now, head, frame);
-    frame.render_widget(Paragraph::new(tasks), tasks_area);
+    frame.render_widget(
+        Paragraph::new(cut_lines(tasks, tasks_area.width.into())),
+        tasks_area,
+    );
     if let Some(text) = banner {
         frame.render_widget(
-            Paragraph::new(text).style(theme.style(Meaning::Banner)),
+            Paragraph::new(cut(&text, banner_area.width.into()).into_owned())
+                .style(theme.style(Meaning::Banner)),
             banner_area,
         );
     }
@@ -59,41 +65,60 @@ pub fn render(
     } else if c.focus == crate::console::state::Pane::Blast {
         super::blast::render_pane(state, c, theme, now, rest, frame);
     } else {
-        let [log, strip] =
-            Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(rest);
+        let blind = state.blind();
+        let [log, strip] = Layout::vertical([
+            Constraint::Fill(1),
+            Constraint::Length(1 + u16::from(!blind.is_empty())),
+        ])
+        .areas(rest);
         outage_log(c, theme, log, frame);
+        // A follower waiting for the leader's views says so, not "not connected".
         let awaited = state.follow.as_ref().and_then(|f| f.views.short_note());
-        let alerts = if let Some(note) = awaited {
-            format!("Alerts, blast radius: {note}")
-        } else if state.board.sources.is_empty() {
-            "Alerts: not connected".to_string()
-        } else {
-            let firing = state.alerts_view.firing;
-            let stale = if state.board.stale().next().is_some() {
-                " (STALE)"
-            } else {
-                ""
-            };
-            format!("Alerts: {firing} firing{stale} — tab to view")
+        let summary = match awaited {
+            Some(note) => format!(
+                "Alerts, blast radius: {note} · {}",
+                super::actions::strip(state, c)
+            ),
+            None => format!(
+                "{} · {} · {}",
+                alerts_summary(state),
+                blast_summary(state),
+                super::actions::strip(state, c)
+            ),
         };
-        frame.render_widget(
-            Paragraph::new(if awaited.is_some() {
-                format!("{alerts} · {}", super::actions::strip(state, c))
-            } else {
-                format!(
-                    "{alerts} · {} · {}",
-                    match state.blast.affected().count() {
-                        0 if state.board.sources.is_empty() && !state.metrics_expected =>
-                            "Blast radius: not connected".to_string(),
-                        0 => "Blast radius: all ok".to_string(),
-                        n => format!("Blast radius: {n} affected (b)"),
-                    },
-                    super::actions::strip(state, c)
-                )
-            })
-            .style(theme.style(Meaning::Muted)),
-            strip,
-        );
+        let mut lines = vec![Line::styled(summary, theme.style(Meaning::Muted))];
+        if !blind.is_empty() {
+            lines.push(Line::styled(
+                format!("⚠ {}", crate::console::health::blind_text(&blind)),
+                theme.style(Meaning::Warning),
+            ));
+        }
+        frame.render_widget(Paragraph::new(cut_lines(lines, strip.width.into())), strip);
+    }
+}
+
+/// The alerts in a few words, for the 80-column summary: never a count it cannot vouch for.
+fn alerts_summary(state: &State) -> String {
+    let firing = state.alerts_view.firing;
+    match state.alert_sight() {
+        Sight::NotConnected => "Alerts: not connected".to_string(),
+        Sight::Unknown => "Alerts: UNKNOWN".to_string(),
+        Sight::Partial => format!("Alerts: {firing} firing, partial"),
+        Sight::Waiting | Sight::Clear => format!("Alerts: {firing} firing — tab to view"),
+    }
+}
+
+/// The blast radius in a few words: "all ok" only when every source answers.
+fn blast_summary(state: &State) -> String {
+    let affected = state.blast.affected().count();
+    match (state.sight(), affected) {
+        (Sight::NotConnected, _) => "Blast radius: not connected".to_string(),
+        (Sight::Unknown, _) => "Blast radius: UNKNOWN".to_string(),
+        (Sight::Partial, 0) => "Blast radius: none seen failing, partial".to_string(),
+        (Sight::Partial, n) => format!("Blast radius: {n} affected (b), partial"),
+        (Sight::Waiting, 0) => "Blast radius: waiting for the first answer".to_string(),
+        (Sight::Clear, 0) => "Blast radius: all ok".to_string(),
+        (_, n) => format!("Blast radius: {n} affected (b)"),
     }
 }
 
@@ -110,10 +135,12 @@ fn alerts_pane(
     let focus = c.focus == crate::console::state::Pane::Alerts;
     let rows = state.alert_rows();
     let firing = state.alerts_view.firing;
-    let title = if state.board.sources.is_empty() {
-        "Alerts".to_string()
-    } else {
-        format!("Alerts — {firing} firing, by {}", state.group_by)
+    let sight = state.alert_sight();
+    let title = match sight {
+        Sight::NotConnected => "Alerts".to_string(),
+        Sight::Unknown => "Alerts — UNKNOWN".to_string(),
+        Sight::Partial => format!("Alerts — {firing} firing, partial, by {}", state.group_by),
+        Sight::Waiting | Sight::Clear => format!("Alerts — {firing} firing, by {}", state.group_by),
     };
     let block = super::pane(&title, theme, focus);
     let inner = block.inner(area);
@@ -137,11 +164,13 @@ fn alerts_pane(
     }
     for s in &state.board.sources {
         match (&s.stale_since, &s.error, s.last_ok) {
-            (Some(since), Some(why), _) => lines.push(Line::styled(
+            (Some(since), Some(why), last) => lines.push(Line::styled(
                 format!(
-                    "⚠ {} stale since {} — {why}",
+                    "⚠ {} unreachable since {}{} — {why}",
                     s.name,
-                    since.format("%H:%M:%S")
+                    since.format("%H:%M:%S"),
+                    last.map(|t| format!(", alerts as of {}", t.format("%H:%M:%S")))
+                        .unwrap_or_default()
                 ),
                 theme.style(Meaning::Warning),
             )),
@@ -162,8 +191,37 @@ fn alerts_pane(
                 .collect()
         })
         .unwrap_or_default();
-    if rows.is_empty() && state.alerts_complete() {
-        lines.push(Line::styled("nothing firing", theme.style(Meaning::Ok)));
+    if rows.is_empty() {
+        match sight {
+            Sight::Clear => lines.push(Line::styled("nothing firing", theme.style(Meaning::Ok))),
+            Sight::Unknown => lines.push(Line::styled(
+                "alerts unknown: no source answers now",
+                theme.style(Meaning::Warning),
+            )),
+            Sight::Partial => {
+                let blind: Vec<String> = state
+                    .blind_alert_sources()
+                    .into_iter()
+                    .map(|b| b.name)
+                    .collect();
+                let seeing: Vec<&str> = state
+                    .board
+                    .sources
+                    .iter()
+                    .filter(|s| !blind.contains(&s.name) && s.last_ok.is_some())
+                    .map(|s| s.name.as_str())
+                    .collect();
+                lines.push(Line::styled(
+                    format!(
+                        "nothing firing in {}; {} unknown",
+                        seeing.join(", "),
+                        blind.join(", ")
+                    ),
+                    theme.style(Meaning::Warning),
+                ));
+            }
+            Sight::NotConnected | Sight::Waiting => {}
+        }
     }
     // The pane's rows as (group header | alert) slots, cheap to lay out; only the slots in
     // view become lines, so ten thousand alerts cost what twenty do.
@@ -182,8 +240,13 @@ fn alerts_pane(
         .iter()
         .position(|s| matches!(s, Slot::Alert(n) if focus && *n == c.alert_cursor))
         .unwrap_or(0);
-    let height = (inner.height as usize).saturating_sub(lines.len());
+    let mut height = (inner.height as usize).saturating_sub(lines.len());
+    // A list longer than the pane says how much more it holds, on its last row.
+    if slots.len() > height {
+        height = height.saturating_sub(1);
+    }
     let offset = selected_slot.saturating_sub(height.saturating_sub(1));
+    let below = slots.len().saturating_sub(offset + height);
     for slot in slots.iter().skip(offset).take(height) {
         match *slot {
             Slot::Group(g) => {
@@ -216,7 +279,10 @@ fn alerts_pane(
                         format!(" {} ", crate::domain::short_duration(now - a.starts_at)),
                         theme.style(Meaning::Muted),
                     ),
-                    Span::styled(a.summary().to_string(), theme.style(Meaning::Muted)),
+                    Span::styled(
+                        crate::domain::for_terminal_line(a.summary()).into_owned(),
+                        theme.style(Meaning::Muted),
+                    ),
                 ]);
                 if selected {
                     line = line.style(theme.style(Meaning::Selection));
@@ -225,7 +291,13 @@ fn alerts_pane(
             }
         }
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    if below > 0 {
+        lines.push(Line::styled(
+            format!("+{below} more (↓)"),
+            theme.style(Meaning::Muted),
+        ));
+    }
+    frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
 }
 
 fn banner(state: &State, c: &Current) -> Option<String> {
@@ -277,8 +349,22 @@ fn header(
             theme.style(Meaning::Accent),
         ),
         Span::raw("  "),
-        Span::styled(i.title.clone(), theme.style(Meaning::Title)),
     ]);
+    // Unknown is not ok: said where everyone looks first, before the title (which may be cut).
+    let blind = match state.sight() {
+        Sight::Unknown => Some("⚠ UNKNOWN: nothing answers"),
+        Sight::Partial => Some("⚠ PARTLY UNKNOWN"),
+        _ => None,
+    };
+    if let Some(b) = blind {
+        line1
+            .spans
+            .push(Span::styled(b, theme.style(Meaning::Warning)));
+        line1.spans.push(Span::raw("  "));
+    }
+    line1
+        .spans
+        .push(Span::styled(i.title.clone(), theme.style(Meaning::Title)));
     // Where else the updates go: the PagerDuty incidents linked (notes are added to them).
     if !i.pagerduty.is_empty() {
         let names: Vec<String> = i
@@ -333,7 +419,7 @@ fn header(
         ));
     }
     frame.render_widget(
-        Paragraph::new(vec![line1, Line::from(spans)]).style(hs),
+        Paragraph::new(cut_lines(vec![line1, Line::from(spans)], area.width.into())).style(hs),
         area,
     );
 }
@@ -432,10 +518,13 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
     let block = pane(&title, theme, true);
     let inner = block.inner(area);
     let height = inner.height as usize;
+    let width = usize::from(inner.width);
+    // The entry at the bottom is the selected one: enter shows it whole.
+    let select = c.focus == crate::console::state::Pane::Log;
     // Walk back from the newest visible entry only as far as the pane can show.
     let mut lines: Vec<Line> = Vec::new();
-    for e in c.visible().rev().skip(c.scroll) {
-        let mut entry_lines = entry_lines(e, theme);
+    for (n, e) in c.visible().rev().skip(c.scroll).enumerate() {
+        let mut entry_lines = entry_lines(e, theme, width, select && n == 0);
         entry_lines.append(&mut lines);
         lines = entry_lines;
         if lines.len() >= height {
@@ -453,8 +542,10 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
-    let (tag, meaning, text): (&str, Meaning, String) = match &e.event {
+/// What a log entry says in full, with its tag and colour: the log's rows and the detail
+/// popup both show this.
+pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
+    match &e.event {
         Event::Opened {
             title, severity, ..
         } => (
@@ -565,40 +656,50 @@ fn entry_lines<'a>(e: &'a Entry, theme: &Theme) -> Vec<Line<'a>> {
             Meaning::Muted,
             format!("[{}] {}", u.type_name, u.json),
         ),
-    };
+    }
+}
+
+/// An entry's rows in the log, each cut to `width` with "…" when longer.
+fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Vec<Line<'a>> {
+    let (tag, meaning, text) = entry_text(e);
     let mut out = Vec::new();
     for (n, l) in text.split('\n').enumerate() {
         // Control characters would move the terminal's cursor: show them, do not send them.
         let safe = crate::domain::for_terminal_line(l).into_owned();
-        if n == 0 {
-            out.push(Line::from(vec![
+        let line = if n == 0 {
+            let by = cut(&e.by, 10);
+            let pad = 10usize.saturating_sub(crate::console::text::width(&by));
+            let line = Line::from(vec![
                 Span::styled(
                     e.at.format("%H:%M:%S ").to_string(),
                     theme.style(Meaning::Muted),
                 ),
                 Span::styled(
-                    format!("{:<10} ", truncate(&e.by, 10)),
+                    format!("{by}{} ", " ".repeat(pad)),
                     theme.style(Meaning::Muted),
                 ),
                 Span::styled(format!("{tag:<10} "), theme.style(meaning)),
                 Span::styled(safe, theme.style(Meaning::Text)),
-            ]));
+            ]);
+            if selected {
+                // In the selection's own colours, whatever each part's: legible in every theme.
+                let sel = theme.style(Meaning::Selection);
+                Line::from(
+                    line.spans
+                        .into_iter()
+                        .map(|s| s.style(sel))
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                line
+            }
         } else {
-            out.push(Line::from(vec![
+            Line::from(vec![
                 Span::raw(" ".repeat(31)),
                 Span::styled(safe, theme.style(Meaning::Text)),
-            ]));
-        }
+            ])
+        };
+        out.push(cut_line(line, width));
     }
     out
-}
-
-fn truncate(s: &str, n: usize) -> String {
-    if s.chars().count() <= n {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(n - 1).collect();
-        t.push('…');
-        t
-    }
 }

@@ -2,6 +2,7 @@
 
 use super::pane;
 use crate::console::state::State;
+use crate::console::text::cut;
 use crate::console::theme::{Meaning, Theme};
 use crate::domain::{Role, clock, short_duration};
 use chrono::{DateTime, Utc};
@@ -67,6 +68,9 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
         frame.render_widget(Paragraph::new(text).block(block), area);
         return;
     }
+    // The title takes what the other columns leave (and the gaps between the seven); what
+    // does not fit is cut with "…", like every cut.
+    let title_width = usize::from(area.width.saturating_sub(2)).saturating_sub(57 + 6);
     let rows = listed.iter().enumerate().map(|(n, i)| {
         let due = if i.is_resolved() {
             Span::styled("resolved", theme.style(Meaning::Muted))
@@ -87,12 +91,12 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
             Cell::from(format!(
                 "{}{}",
                 super::modal::marker(n == state.list_cursor),
-                i.id
+                cut(&i.id, 8)
             )),
             Cell::from(Span::styled(i.severity.label(), theme.severity(i.severity))),
             Cell::from(i.status.as_str()),
-            Cell::from(i.title.clone()),
-            Cell::from(i.holder(Role::Commander).unwrap_or("—").to_string()),
+            Cell::from(cut(&crate::domain::for_terminal_line(&i.title), title_width).into_owned()),
+            Cell::from(cut(i.holder(Role::Commander).unwrap_or("—"), 10).into_owned()),
             Cell::from(short_duration(i.elapsed(now))),
             Cell::from(due),
         ]);

@@ -2,10 +2,14 @@
 
 mod actions;
 pub mod blast;
+pub mod detail;
 mod followup;
 mod incident;
 mod list;
 mod modal;
+
+pub use incident::entry_text;
+pub use modal::help_max_scroll;
 
 use super::keymap::{Command, Mode};
 use super::state::{MIN_HEIGHT, MIN_WIDTH, State};
@@ -89,7 +93,10 @@ fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
         });
         lines.push(Line::styled(f.text.clone(), style));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(
+        Paragraph::new(super::text::cut_lines(lines, area.width.into())),
+        area,
+    );
 }
 
 /// The incident screen's footer, most useful first: taking command only while this console's

@@ -4,6 +4,7 @@
 use super::pane;
 use crate::console::keymap::{Command, Mode};
 use crate::console::state::{Modal, State};
+use crate::console::text::{cut_lines, wrap};
 use crate::console::theme::{Meaning, Theme};
 use crate::console::update::palette_matches;
 use ratatui::Frame;
@@ -78,7 +79,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 " ↑↓ enter · esc cancel",
                 theme.style(Meaning::Muted),
             ));
-            frame.render_widget(Paragraph::new(lines), inner);
+            frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
         }
         Modal::NewIncident { title, severity } => {
             let r = centered(area, 70, 7);
@@ -273,6 +274,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 r,
             );
         }
+        Modal::Detail(d) => super::detail::render(d, theme, area, frame),
         Modal::Silence(form) => {
             let r = centered(area, 78, 7);
             frame.render_widget(Clear, r);
@@ -342,15 +344,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 frame,
             );
         }
-        Modal::Share { text } => {
-            // Never wrapped: a follow line broken over two rows would paste as two commands.
-            let lines = text.lines().count() as u16;
-            let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0) as u16;
-            let r = centered(area, widest + 2, lines + 2);
-            frame.render_widget(Clear, r);
-            let block = pane("Share read-only", theme, true);
-            frame.render_widget(Paragraph::new(text.clone()).block(block), r);
-        }
+        Modal::Share { text } => share(text, theme, area, frame),
         Modal::FollowUp(form) => super::followup::render(form, theme, area, frame),
         Modal::ConfirmQuit => confirm(
             &quit_question(state),
@@ -397,6 +391,55 @@ pub(super) fn quit_question(state: &State) -> String {
     format!("{question}{runs}")
 }
 
+/// The share popup. A line that fits is never broken (a follow line over two rows pastes as
+/// two commands); one that does not is broken where the row ends, keeping every character,
+/// and the popup says so: the token is shown once and must never be cut.
+fn share(text: &str, theme: &Theme, area: Rect, frame: &mut Frame) {
+    use crate::console::text::{width, wrap_exact};
+    let room = usize::from(area.width.saturating_sub(2));
+    let mut rows: Vec<Line> = Vec::new();
+    let mut broken = false;
+    for line in text.lines() {
+        let command = line.starts_with("warroom ");
+        let words_fit = line
+            .split(' ')
+            .all(|w| width(w) + if command { 2 } else { 0 } <= room);
+        if width(line) <= room {
+            rows.push(Line::raw(line.to_string()));
+        } else if command && words_fit {
+            // Between words, each row but the last ended with a shell's line continuation:
+            // pasted, the rows are still one command.
+            let parts = wrap(line, room.saturating_sub(2));
+            let last = parts.len().saturating_sub(1);
+            rows.extend(
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, p)| Line::raw(if n < last { format!("{p} \\") } else { p })),
+            );
+        } else if words_fit && !line.contains("://") {
+            rows.extend(wrap(line, room).into_iter().map(Line::raw));
+        } else {
+            broken = true;
+            rows.extend(wrap_exact(line, room).into_iter().map(Line::raw));
+        }
+    }
+    if broken {
+        rows.push(Line::styled(
+            "(a line is broken to fit: join its rows, or widen the terminal)",
+            theme.style(Meaning::Warning),
+        ));
+    }
+    let widest = rows.iter().map(Line::width).max().unwrap_or(0);
+    let w = u16::try_from(widest + 2).unwrap_or(u16::MAX);
+    let h = u16::try_from(rows.len() + 2).unwrap_or(u16::MAX);
+    let r = centered(area, w, h);
+    frame.render_widget(Clear, r);
+    let block = pane("Share read-only", theme, true);
+    let rows = crate::console::text::cut_lines(rows, usize::from(r.width.saturating_sub(2)));
+    frame.render_widget(Paragraph::new(rows).block(block), r);
+}
+
 fn confirm(question: &str, keys: &[(&str, &str)], theme: &Theme, area: Rect, frame: &mut Frame) {
     let lines = question.lines().count() as u16;
     let r = centered(area, 60, lines + 4);
@@ -424,22 +467,72 @@ pub(super) fn hint<'a>(theme: &Theme, keys: &[(&str, &str)]) -> Paragraph<'a> {
     Paragraph::new(Line::from(spans))
 }
 
-fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let r = centered(area, 72, area.height.saturating_sub(2));
-    frame.render_widget(Clear, r);
-    let block = pane("Keys (esc closes)", theme, true);
+/// Help's box on a screen of `area`: as wide as the screen allows, as tall as it needs.
+fn help_area(state: &State, area: Rect) -> (Rect, Vec<Vec<(String, Meaning)>>) {
+    let w = area.width.saturating_sub(4);
+    let rows = help_rows(state, usize::from(w.saturating_sub(2)));
+    let h = u16::try_from(rows.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height.saturating_sub(2));
+    (centered(area, w, h), rows)
+}
+
+/// The furthest help scrolls on the console's screen.
+pub fn help_max_scroll(state: &State) -> u16 {
+    let (r, rows) = help_area(state, Rect::new(0, 0, state.size.0, state.size.1));
+    u16::try_from(
+        rows.len()
+            .saturating_sub(usize::from(r.height.saturating_sub(2))),
+    )
+    .unwrap_or(u16::MAX)
+}
+
+/// Every key of this screen and of everywhere, one command a row (all its keys together),
+/// the description wrapped between words under itself in `width` columns.
+fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
+    const KEYS: usize = 14;
+    const NAME: usize = 16;
     let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
-    let mut lines = Vec::new();
+    // Descriptions beside the names when there is room, else under them.
+    let beside = width >= KEYS + NAME + 24;
+    let indent = if beside { KEYS + NAME } else { 4 };
+    let desc_width = width.saturating_sub(indent).max(8);
+    let mut out: Vec<Vec<(String, Meaning)>> = Vec::new();
+    let entry = |keys: &str, name: &str, desc: &str, out: &mut Vec<Vec<(String, Meaning)>>| {
+        let keys = format!("  {keys:<12}");
+        let head = vec![
+            (keys.clone(), Meaning::Accent),
+            (format!("{name:<NAME$}"), Meaning::Text),
+        ];
+        let mut wrapped = wrap(desc, desc_width).into_iter();
+        if beside || name.is_empty() {
+            let mut first = head;
+            if name.is_empty() {
+                first.truncate(1);
+                first[0].0 = format!("{:<width$}", keys, width = indent);
+            }
+            first.push((wrapped.next().unwrap_or_default(), Meaning::Muted));
+            out.push(first);
+        } else {
+            out.push(head);
+        }
+        for rest in wrapped {
+            out.push(vec![
+                (" ".repeat(indent), Meaning::Muted),
+                (rest, Meaning::Muted),
+            ]);
+        }
+    };
     for mode in [state.mode(), Mode::Global] {
-        lines.push(Line::styled(
+        out.push(vec![(
             match mode {
                 Mode::Global => "Everywhere",
                 Mode::List => "Incident list",
                 Mode::Incident => "Incident",
-            },
-            theme.style(Meaning::Title),
-        ));
-        // One row per command, all its keys together.
+            }
+            .to_string(),
+            Meaning::Title,
+        )]);
         let mut rows: Vec<(String, crate::console::keymap::Command)> = Vec::new();
         for b in state.keymap.bindings(mode) {
             if read_only
@@ -457,15 +550,11 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
             }
         }
         for (keys, cmd) in rows {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<12}"), theme.style(Meaning::Accent)),
-                Span::styled(format!("{:<16}", cmd.name()), theme.style(Meaning::Text)),
-                Span::styled(cmd.description(), theme.style(Meaning::Muted)),
-            ]));
+            entry(&keys, cmd.name(), cmd.description(), &mut out);
         }
     }
     if !read_only {
-        lines.push(Line::styled("In an editor", theme.style(Meaning::Title)));
+        out.push(vec![("In an editor".to_string(), Meaning::Title)]);
         for (k, d) in [
             ("ctrl-s", "send"),
             ("esc", "close; the text is kept as a draft"),
@@ -475,13 +564,38 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
             ),
             ("alt-2 alt-5", "status update: snooze it 2 or 5 minutes"),
         ] {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {k:<12}"), theme.style(Meaning::Accent)),
-                Span::styled(d, theme.style(Meaning::Muted)),
-            ]));
+            entry(k, "", d, &mut out);
         }
     }
-    frame.render_widget(Paragraph::new(lines).block(block).scroll((scroll, 0)), r);
+    out
+}
+
+fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame) {
+    let (r, rows) = help_area(state, area);
+    let shown = usize::from(r.height.saturating_sub(2));
+    let (first, below) = crate::console::text::window(rows.len(), shown, usize::from(scroll));
+    let foot = match crate::console::text::more_hint(first, below) {
+        h if h.is_empty() => h,
+        h => format!(" {h} "),
+    };
+    frame.render_widget(Clear, r);
+    let block = pane("Keys (esc closes)", theme, true)
+        .title_bottom(Span::styled(foot, theme.style(Meaning::Muted)));
+    let lines: Vec<Line> = rows
+        .into_iter()
+        .skip(first)
+        .take(shown)
+        .map(|spans| {
+            Line::from(
+                spans
+                    .into_iter()
+                    .map(|(t, m)| Span::styled(t, theme.style(m)))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    let width = usize::from(r.width.saturating_sub(2));
+    frame.render_widget(Paragraph::new(cut_lines(lines, width)).block(block), r);
 }
 
 fn palette(
@@ -529,7 +643,7 @@ fn palette(
             Span::styled(cmd.description(), theme.style(Meaning::Muted)),
         ]));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
 }
 
 /// The mark of the selected line in a list, so the selection shows without colour too.
