@@ -10,6 +10,7 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+mod labels;
 pub mod redact;
 mod text;
 mod update_draft;
@@ -28,6 +29,9 @@ pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
     Task, TaskState, check_opening, check_pagerduty_id,
+};
+pub use labels::{
+    Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_draft};
