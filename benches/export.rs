@@ -213,7 +213,9 @@ impl Mix {
                             from,
                             to,
                             customer_facing: rng.below(2) == 0,
+                            public_name: None,
                             why: vec!["alert HighErrorRate firing".into()],
+                            peak: None,
                         }],
                     }
                 }

@@ -88,7 +88,7 @@ pub struct Config {
     /// Theme name: a built-in (`default`, `light`, `high-contrast`, `colorblind`) or a file
     /// `themes/<name>.toml` in the config directory.
     #[serde(default)]
-    pub theme: Option<String>,
+    pub theme: Option<toml::Spanned<String>>,
     /// Key overrides per mode (`global`, `list`, `incident`): `"ctrl-n" = "note"`.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
@@ -122,7 +122,83 @@ pub struct Config {
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
+    /// Where the theme and the key overrides stand in the file, for the checks made where
+    /// they are used (the theme's name, the keys' chords and commands).
+    #[serde(skip)]
+    pub places: Places,
 }
+
+/// Where `config.toml` gave the values checked only where they are used, so that those
+/// checks too name file, line and column.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Places {
+    file: String,
+    theme: Option<(usize, usize)>,
+    /// (mode, key) → where the key is written and where its command is; the key `""` is the
+    /// mode's own name.
+    keys: std::collections::BTreeMap<(String, String), (LineColumn, LineColumn)>,
+}
+
+/// 1-based line and column.
+type LineColumn = (usize, usize);
+
+/// Which part of a key override a problem is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyPart {
+    /// The mode (`[keys.MODE]`).
+    Mode,
+    /// The key sequence (`"ctrl-n" = …`).
+    Key,
+    /// The command it names (`… = "note"`).
+    Command,
+}
+
+impl Config {
+    /// The theme config.toml names, if any.
+    pub fn theme_name(&self) -> Option<&str> {
+        self.theme.as_ref().map(|t| t.get_ref().as_str())
+    }
+
+    /// An error about the theme config.toml names, at its place in the file.
+    pub fn theme_error(&self, reason: String) -> ConfigError {
+        let (line, column) = self.places.theme.unwrap_or((1, 1));
+        ConfigError {
+            file: self.places.file.clone(),
+            line,
+            column,
+            reason,
+        }
+    }
+
+    /// An error about key override `keys.MODE."KEY"` (key `""`: the mode itself), at the
+    /// place in the file of the `part` it is about.
+    pub fn key_error(&self, mode: &str, key: &str, part: KeyPart, reason: String) -> ConfigError {
+        let found = self.places.keys.get(&(mode.to_string(), key.to_string()));
+        let (line, column) = match (found, part) {
+            (Some((_, value)), KeyPart::Command) => *value,
+            (Some((key, _)), _) => *key,
+            (None, _) => (1, 1),
+        };
+        ConfigError {
+            file: self.places.file.clone(),
+            line,
+            column,
+            reason,
+        }
+    }
+}
+
+/// The key overrides again, with where each is written.
+#[derive(serde::Deserialize)]
+struct KeyPlaces {
+    #[serde(default)]
+    keys: SpannedKeys,
+}
+
+type SpannedKeys = std::collections::BTreeMap<
+    toml::Spanned<String>,
+    std::collections::BTreeMap<toml::Spanned<String>, toml::Spanned<toml::Value>>,
+>;
 
 /// `[postmortem]`: where `e` in the console writes `INC-N-postmortem.md`.
 #[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
@@ -233,9 +309,11 @@ impl WebhookConfig {
     }
 }
 
-/// A config file that cannot be used; the message names file, line, column and field.
+/// A config file that cannot be used; the message names file, line, column and field. Line
+/// 0 means no place in a file: the whole file (it cannot be read) or a command-line option
+/// (`--theme`), and the message then names only that.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {reason}")]
+#[error("{}", self.message())]
 pub struct ConfigError {
     pub file: String,
     pub line: usize,
@@ -257,6 +335,32 @@ impl Config {
         let at = |span: std::ops::Range<usize>, reason: String| {
             ConfigError::at(path, text, span.start, reason)
         };
+        config.places.file = path.display().to_string();
+        config.places.theme = config
+            .theme
+            .as_ref()
+            .map(|t| line_col(text, t.span().start));
+        if !config.keys.is_empty() {
+            let spans: KeyPlaces = parse_toml(path, text)?;
+            for (mode, keys) in spans.keys {
+                let here = line_col(text, mode.span().start);
+                let mode = mode.into_inner();
+                config
+                    .places
+                    .keys
+                    .insert((mode.clone(), String::new()), (here, here));
+                for (key, command) in keys {
+                    let places = (
+                        line_col(text, key.span().start),
+                        line_col(text, command.span().start),
+                    );
+                    config
+                        .places
+                        .keys
+                        .insert((mode.clone(), key.into_inner()), places);
+                }
+            }
+        }
         let su = &config.status_updates;
         for (n, v) in [&su.sev1, &su.sev2, &su.sev3, &su.sev4]
             .into_iter()
@@ -311,14 +415,8 @@ impl Config {
         }
         backends::check(&config, path, text)?;
         if let Some(share) = &config.share {
-            let listen = share.listen.get_ref();
-            if listen.parse::<std::net::SocketAddr>().is_err() {
-                return Err(at(
-                    share.listen.span(),
-                    format!(
-                        "share.listen: '{listen}' is not host:port with an IP address, e.g. 127.0.0.1:7420"
-                    ),
-                ));
+            if let Err(why) = check_listen(share.listen.get_ref()) {
+                return Err(at(share.listen.span(), format!("share.listen: {why}")));
             }
             if share.tls_cert.is_some() != share.tls_key.is_some() {
                 return Err(at(
@@ -331,26 +429,83 @@ impl Config {
     }
 }
 
-/// Parses TOML into `T`, turning errors into `file:line:column: reason`.
+/// `host:port` with an IP address (`127.0.0.1:7420`, `[::1]:7420`); the error says which
+/// part is wrong.
+fn check_listen(listen: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(a) = listen.parse::<std::net::SocketAddr>() {
+        return Ok(a);
+    }
+    let example = "e.g. 127.0.0.1:7420";
+    let Some((host, port)) = listen.rsplit_once(':') else {
+        return Err(format!("'{listen}' is not host:port, {example}"));
+    };
+    let host_ok = host.parse::<std::net::Ipv4Addr>().is_ok()
+        || host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .is_some_and(|h| h.parse::<std::net::Ipv6Addr>().is_ok());
+    if !host_ok {
+        return Err(format!(
+            "'{host}' is not an IP address (a host name is not resolved here), {example}"
+        ));
+    }
+    match port.parse::<u64>() {
+        Ok(p) => Err(format!("port {p} is out of range (0 to 65535)")),
+        Err(_) => Err(format!("'{port}' is not a port number, {example}")),
+    }
+}
+
 /// Reads `path` and parses it with `parse`; a missing file is `T::default()`, any other
 /// read error names the file.
 pub fn load_or_default<T: Default>(
     path: &Path,
     parse: impl FnOnce(&Path, &str) -> Result<T, ConfigError>,
 ) -> Result<T, ConfigError> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => parse(path, &text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(T::default()),
-        Err(e) => Err(ConfigError {
-            file: path.display().to_string(),
-            line: 0,
-            column: 0,
-            reason: format!("cannot read: {e}"),
-        }),
+    match read_text(path)? {
+        Some(text) => parse(path, &text),
+        None => Ok(T::default()),
     }
 }
 
+/// A config file's text; `None` when there is no such file. Bytes that are not UTF-8 are
+/// named by line, column and byte offset; any other read error names the file.
+pub fn read_text(path: &Path) -> Result<Option<String>, ConfigError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(ConfigError {
+                file: path.display().to_string(),
+                line: 0,
+                column: 0,
+                reason: format!("cannot read: {e}"),
+            });
+        }
+    };
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let valid = String::from_utf8_lossy(&e.as_bytes()[..offset]).into_owned();
+        ConfigError::at(
+            path,
+            &valid,
+            offset,
+            format!("not valid UTF-8 (byte {offset}); save the file as UTF-8"),
+        )
+    })
+}
+
 impl ConfigError {
+    fn message(&self) -> String {
+        if self.line == 0 {
+            format!("{}: {}", self.file, self.reason)
+        } else {
+            format!(
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.reason
+            )
+        }
+    }
+
     /// An error about what stands at byte `offset` of `text`, read from `path`.
     pub fn at(path: &Path, text: &str, offset: usize, reason: String) -> ConfigError {
         let (line, column) = line_col(text, offset);
@@ -380,24 +535,12 @@ pub fn parse_toml<T: serde::de::DeserializeOwned>(
 
 /// 1-based line and column of a byte offset.
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
+    let mut end = offset.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let before = &text[..end];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
-}
-
-/// Where in `text` a dotted key such as `keys.incident."ctrl-q"` is defined, best effort, for
-/// messages about values that parse but mean nothing (an unknown command name).
-pub fn locate_key(text: &str, key: &str) -> (usize, usize) {
-    for (i, l) in text.lines().enumerate() {
-        let t = l.trim_start();
-        if t.starts_with(&format!("\"{key}\""))
-            || t.starts_with(&format!("'{key}'"))
-            || t.starts_with(&format!("{key} "))
-            || t.starts_with(&format!("{key}="))
-        {
-            return (i + 1, l.len() - t.len() + 1);
-        }
-    }
-    (0, 0)
 }

@@ -10,6 +10,7 @@ pub mod config;
 pub mod console;
 pub mod demo;
 pub mod domain;
+pub mod fds;
 pub mod journal;
 pub mod postmortem;
 pub mod share;

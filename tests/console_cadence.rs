@@ -85,16 +85,31 @@ fn at_zero_the_prompt_opens_prefilled_with_what_changed() {
     };
     assert_eq!(*purpose, Purpose::StatusUpdate);
     let draft = text.lines().join("\n");
-    assert!(
-        draft.starts_with("Conditions: SEV1, investigating, 14m in."),
-        "{draft}"
+    // Short: the state now, the impact, what is next and when the next update comes.
+    assert_eq!(
+        draft,
+        "SEV1 Checkout 500s: investigating (14m in).\n\
+         Impact: none recorded.\n\
+         Next: finding the cause; next update 09:24 UTC."
     );
-    assert!(
-        draft.contains("- (decision) roll back pricing to v41"),
-        "{draft}"
-    );
-    assert!(draft.ends_with("Needs: "), "{draft}");
     insta::assert_snapshot!("update_prompt_80x24", screen(&mut s, 80, 24, at(14, 0)));
+    // alt-i inserts the details: here the decision recorded since the last update.
+    let fx = press(&mut s, vec![alt('i')]);
+    let Some(Modal::Editor { text, .. }) = &s.modal else {
+        panic!("{:?}", s.modal);
+    };
+    let full = text.lines().join("\n");
+    assert!(full.starts_with(&format!("{draft}\n\nDetails")), "{full}");
+    assert!(
+        full.contains("- (decision) roll back pricing to v41"),
+        "{full}"
+    );
+    // Saved as a draft like any edit.
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::SaveDraft { draft, .. } if draft.text == full)),
+        "{fx:?}"
+    );
 }
 
 #[test]
@@ -167,7 +182,11 @@ fn a_snooze_from_the_prompt_is_journaled_and_keeps_the_text() {
     );
     assert!(s.modal.is_none());
     let draft = s.current.as_ref().unwrap().draft.clone().unwrap();
-    assert!(draft.text.ends_with("Needs: payments ok"), "{}", draft.text);
+    assert!(
+        draft.text.ends_with("next update 09:24 UTC.payments ok"),
+        "{}",
+        draft.text
+    );
     committed(
         &mut s,
         8,
@@ -181,7 +200,11 @@ fn a_snooze_from_the_prompt_is_journaled_and_keeps_the_text() {
     update(&mut s, Action::Tick, at(19, 0));
     match &s.modal {
         Some(Modal::Editor { text, .. }) => {
-            assert!(text.lines().join("\n").ends_with("Needs: payments ok"))
+            assert!(
+                text.lines()
+                    .join("\n")
+                    .ends_with("next update 09:24 UTC.payments ok")
+            )
         }
         other => panic!("{other:?}"),
     }

@@ -307,3 +307,78 @@ fn neither_the_console_nor_a_follower_writes_its_draft_inside_the_data_directory
         "the follower's export changed the data directory"
     );
 }
+
+/// The peak a post-mortem's impact shows comes from what the console read: a service that
+/// gets better records the highest value its key metric reached (its history and the value
+/// now), here 0.31 half an hour of history ago rather than the 0.25 it had when it went down.
+#[test]
+fn a_service_that_gets_better_records_the_peak_the_console_read() {
+    use warroom::backends::metrics::MetricsReport;
+    use warroom::domain::{Service, ServiceCatalog, ServiceMetric, ServiceState};
+    let mut s = leading();
+    let mut checkout = Service::discovered("checkout");
+    checkout.metrics = vec![ServiceMetric {
+        name: "error ratio".into(),
+        promql: "errors".into(),
+        degraded_above: Some(0.02),
+        down_above: Some(0.2),
+    }];
+    s.catalog = ServiceCatalog {
+        services: vec![checkout],
+    };
+    s.metrics_expected = true;
+    let mut seq = 100;
+    let mut read = |s: &mut warroom::console::state::State, minute: i64, value: f64| {
+        let report = MetricsReport {
+            at: at(minute, 0),
+            values: [(
+                "checkout".to_string(),
+                [("error ratio".to_string(), value)].into(),
+            )]
+            .into(),
+            history: [(
+                "checkout".to_string(),
+                vec![(at(minute - 2, 0), 0.24), (at(minute - 1, 30), 0.31)],
+            )]
+            .into(),
+            errors: vec![],
+        };
+        let fx = update(s, Action::Metrics(report), at(minute, 0));
+        let blast = fx
+            .iter()
+            .find_map(|e| match e {
+                Effect::ObserveBlast { blast, .. } => Some(blast.clone()),
+                _ => None,
+            })
+            .expect("the blast radius is observed");
+        // As the journal worker decides and commits it.
+        let i = s.current.as_ref().unwrap().incident.clone().unwrap();
+        let event = i.blast_changes(&blast).expect("a change");
+        seq += 1;
+        update(
+            s,
+            Action::Appended {
+                id: "INC-1".into(),
+                entries: vec![entry(seq, at(minute, 0), "alice", event.clone())],
+                cleared_draft: false,
+            },
+            at(minute, 0),
+        );
+        event
+    };
+    let Event::BlastRadiusChanged { changes } = read(&mut s, 20, 0.25) else {
+        panic!()
+    };
+    assert_eq!(changes[0].to, ServiceState::Down);
+    assert_eq!(changes[0].peak, None, "worse: no period ended");
+    let Event::BlastRadiusChanged { changes } = read(&mut s, 22, 0.001) else {
+        panic!()
+    };
+    assert_eq!(changes[0].to, ServiceState::Ok);
+    let peak = changes[0]
+        .peak
+        .clone()
+        .expect("the peak of the period it ends");
+    assert_eq!((peak.metric.as_str(), peak.value), ("error ratio", 0.31));
+    assert_eq!(peak.at, at(21, 30));
+}

@@ -15,12 +15,12 @@ use warroom::backends::prometheus::Prometheus;
 use warroom::demo::{Server, api, scenario, simulator::Simulator};
 use warroom::domain::{AlertState, BlastRadius, ServiceCatalog, ServiceState, blast_radius};
 
-fn origin() -> DateTime<Utc> {
+pub(crate) fn origin() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 10, 0, 0).unwrap()
 }
 
-/// The demo server at speed 1 with a clock the test sets.
-struct Demo {
+/// The demo server at speed 1 with a clock the test sets (also used by `demo_drafts`).
+pub(crate) struct Demo {
     clock: Arc<Mutex<DateTime<Utc>>>,
     url: String,
     client: reqwest::Client,
@@ -28,7 +28,7 @@ struct Demo {
 }
 
 impl Demo {
-    fn start(at_secs: i64) -> Demo {
+    pub(crate) fn start(at_secs: i64) -> Demo {
         let clock = Arc::new(Mutex::new(origin() + chrono::Duration::seconds(at_secs)));
         let read: api::Clock = {
             let clock = clock.clone();
@@ -49,23 +49,23 @@ impl Demo {
         }
     }
 
-    fn now(&self) -> DateTime<Utc> {
+    pub(crate) fn now(&self) -> DateTime<Utc> {
         *self.clock.lock().unwrap()
     }
 
-    fn advance(&self, secs: i64) {
+    pub(crate) fn advance(&self, secs: i64) {
         *self.clock.lock().unwrap() += chrono::Duration::seconds(secs);
     }
 
-    fn endpoint(&self) -> Endpoint {
+    pub(crate) fn endpoint(&self) -> Endpoint {
         Endpoint::new(self.client.clone(), &self.url, Duration::from_secs(5)).unwrap()
     }
 
-    fn am(&self) -> Alertmanager {
+    pub(crate) fn am(&self) -> Alertmanager {
         Alertmanager::new(self.endpoint())
     }
 
-    fn prom(&self) -> Prometheus {
+    pub(crate) fn prom(&self) -> Prometheus {
         Prometheus::new(self.endpoint())
     }
 
@@ -91,7 +91,7 @@ impl Demo {
         r.json().await.unwrap()
     }
 
-    async fn checkout_errors(&self) -> f64 {
+    pub(crate) async fn checkout_errors(&self) -> f64 {
         let q = format!("{}{{service=\"checkout\"}}", scenario::ERROR_RATIO);
         let samples = self.prom().query(&q, None).await.unwrap();
         assert_eq!(samples.len(), 1, "{samples:?}");
@@ -100,7 +100,13 @@ impl Demo {
 
     /// What the console computes: every Alertmanager alert plus Prometheus' pending ones,
     /// the catalog's metrics, and the blast radius of both.
-    async fn blast(&self) -> BlastRadius {
+    pub(crate) async fn blast(&self) -> BlastRadius {
+        let alerts = self.alerts().await;
+        self.blast_of(&alerts).await
+    }
+
+    /// Every Alertmanager alert plus Prometheus' pending ones, as the console merges them.
+    pub(crate) async fn alerts(&self) -> Vec<warroom::domain::Alert> {
         let mut alerts = self.am().alerts(&AlertFilter::default()).await.unwrap();
         let pending = self.prom().alerts().await.unwrap();
         alerts.extend(
@@ -108,14 +114,22 @@ impl Demo {
                 .into_iter()
                 .filter(|a| a.state == AlertState::Pending),
         );
+        alerts
+    }
+
+    /// The blast radius of `alerts` and the metrics read now, with the key metrics' peaks
+    /// over their last 30 minutes, as the console computes it.
+    pub(crate) async fn blast_of(&self, alerts: &[warroom::domain::Alert]) -> BlastRadius {
         let catalog = catalog();
-        let report = metrics::read(&self.prom(), &catalog, self.now(), false).await;
+        let report = metrics::read(&self.prom(), &catalog, self.now(), true).await;
         assert!(report.errors.is_empty(), "{:?}", report.errors);
-        blast_radius(&catalog, &alerts, &report.values)
+        let mut blast = blast_radius(&catalog, alerts, &report.values);
+        warroom::domain::attach_peaks(&mut blast, &report.history, self.now());
+        blast
     }
 }
 
-fn catalog() -> ServiceCatalog {
+pub(crate) fn catalog() -> ServiceCatalog {
     warroom::config::parse_services(Path::new("services.toml"), &scenario::services_toml()).unwrap()
 }
 

@@ -555,7 +555,7 @@ fn a_follower_sees_the_leaders_note_live() {
     });
     lead.press(&["p"]);
     let popup = lead.wait_for("the share popup with the follow line", |s| {
-        s.contains("warroom follow http://") && s.contains("--token ")
+        s.contains("warroom follow http://") && s.contains("--token=")
     });
     let follow_line = popup
         .lines()
@@ -569,8 +569,8 @@ fn a_follower_sees_the_leaders_note_live() {
         .expect("a follow line");
     let words: Vec<&str> = follow_line.split_whitespace().collect();
     assert_eq!(
-        (words.len(), words[0], words[1], words[3]),
-        (5, "warroom", "follow", "--token"),
+        (words.len(), words[0], words[1], &words[3][..8]),
+        (4, "warroom", "follow", "--token="),
         "{follow_line}"
     );
     assert_eq!(
@@ -593,10 +593,10 @@ fn a_follower_sees_the_leaders_note_live() {
         quote(&copies.path().display().to_string())
     ));
     view.run_line(&format!(
-        "{} --as bob follow {} --token {}; echo warroom-exit-$?",
+        "{} --as bob follow {} {}; echo warroom-exit-$?",
         quote(&release::warroom().display().to_string()),
         words[2],
-        words[4]
+        words[3]
     ));
     view.wait_for("the followed incident on bob's screen", |s| {
         s.contains("READ-ONLY — following") && has_line(s, &[&id, "Checkout 500s"])

@@ -237,6 +237,16 @@ fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
         "after the flag: {states:?}"
     );
 
+    // The next update falls due (every minute with --fast): the prompt opens by itself,
+    // short, and is posted as it is.
+    pane.wait_within(Duration::from_secs(75), "the status-update prompt", |s| {
+        s.contains("Status update") && s.contains("alt-i details")
+    });
+    pane.press(&["C-s"]);
+    pane.wait_for("the prompted update posted", |s| {
+        !s.contains("alt-i details")
+    });
+
     // Resolve, then quit (it asks: this console leads the incident).
     let summary = "pricing-v2 flag off; checkout errors back to 0.2%";
     pane.press(&["R"]);
@@ -302,6 +312,17 @@ fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
         .unwrap();
     assert_eq!(update_entry["by"], "alice");
     assert_eq!(update_entry["event"]["text"], update);
+    // The prompted one says where things stand after the fix, in under 300 characters.
+    let prompted = log
+        .iter()
+        .filter(|l| l["event"]["type"] == "status_update")
+        .nth(1)
+        .and_then(|l| l["event"]["text"].as_str())
+        .unwrap_or_else(|| panic!("no prompted update: {log:?}"));
+    assert!(prompted.chars().count() < 300, "{prompted}");
+    for want in ["mitigated", "flag-off", "worked", "next update"] {
+        assert!(prompted.contains(want), "{want} missing from: {prompted}");
+    }
     assert_eq!(log[0]["by"], "sam");
     let verify = run({
         let mut c = warroom(&data, "reader");

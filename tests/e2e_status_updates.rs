@@ -111,24 +111,32 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
     pane.wait_for("the incident screen", |s| {
         (s.contains("next update in") || s.contains("STATUS UPDATE")) && s.contains("PagerDuty #42")
     });
-    // Nobody touches a key: at zero the prompt opens by itself, pre-filled with what changed.
+    // Nobody touches a key: at zero the prompt opens by itself, pre-filled short.
     let shown = Instant::now();
     pane.wait_within(Duration::from_secs(20), "the status-update prompt", |s| {
-        s.contains("Status update") && s.contains("Conditions: SEV1")
+        s.contains("Status update") && s.contains("SEV1 Checkout 500s: investigating")
     });
     let waited = shown.elapsed();
     let screen = pane.screen();
-    assert!(screen.contains("(decision) roll back pricing"), "{screen}");
+    assert!(!screen.contains("(decision) roll back pricing"), "{screen}");
     eprintln!("the prompt opened {waited:?} after the incident screen");
+    // alt-i brings in the details: the decision recorded since.
+    pane.press(&["M-i"]);
+    pane.wait_for("the details in the editor", |s| {
+        s.contains("(decision) roll back pricing")
+    });
     pane.press(&["End"]);
-    pane.type_text("payments on the call");
+    pane.type_text(" Needs: payments on the call");
     pane.press(&["C-s"]);
     pane.wait_for("the update in the log", |s| s.contains("UPDATE"));
     // The receiver got the update's text as JSON.
     let body = rx.nth_body(0, Duration::from_secs(15), "the webhook received nothing");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
     let text = v["update"]["text"].as_str().unwrap();
-    assert!(text.starts_with("Conditions: SEV1"), "{text}");
+    assert!(
+        text.starts_with("SEV1 Checkout 500s: investigating"),
+        "{text}"
+    );
     assert!(text.ends_with("Needs: payments on the call"), "{text}");
     // PagerDuty got it as a note (its second request, after the link's GET).
     let note = pd.nth_body(1, Duration::from_secs(15), "PagerDuty received no note");

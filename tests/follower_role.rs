@@ -16,7 +16,9 @@ use ratatui::backend::TestBackend;
 use support::console::*;
 use warroom::console::action::{Action, Draft, Effect, Lead, Purpose};
 use warroom::console::keymap::{Command, Keymap};
-use warroom::console::state::{FollowState, Link, Modal, Picker, PickerKind, State, TaskForm};
+use warroom::console::state::{
+    FollowState, FollowViews, Link, Modal, Picker, PickerKind, State, TaskForm,
+};
 use warroom::console::theme::Theme;
 use warroom::console::update::{palette_matches, run, update};
 use warroom::share::follower::FollowEvent;
@@ -28,6 +30,7 @@ fn connecting() -> State {
         id: "INC-1".into(),
         source: "http://127.0.0.1:7420/v1/incidents/INC-1".into(),
         link: Link::Connecting,
+        views: FollowViews::Waiting,
     });
     s
 }
@@ -588,4 +591,60 @@ fn a_follower_writes_its_own_copy_of_the_draft_from_what_it_received() {
         shown.contains("Post-mortem draft written to /tmp/INC-1-postmortem.md (your copy"),
         "{shown}"
     );
+}
+
+/// Lines of `screen` that mention `needle`, for failure messages.
+fn lines_with<'a>(screen: &'a str, needle: &str) -> Vec<&'a str> {
+    screen.lines().filter(|l| l.contains(needle)).collect()
+}
+
+#[test]
+fn before_the_leaders_view_arrives_a_follower_says_it_is_waiting_and_offers_no_runbook_hint() {
+    let mut s = connecting();
+    update(&mut s, Action::Follow(FollowEvent::Connected), at(12, 0));
+    update(
+        &mut s,
+        Action::Follow(FollowEvent::Entries(checkout_entries())),
+        at(12, 0),
+    );
+    for (w, h) in [(80, 24), (160, 45)] {
+        let shown = screen(&mut s, w, h);
+        assert!(
+            shown.contains("waiting for the leader"),
+            "{w}x{h}: says it waits for the leader's view:\n{shown}"
+        );
+        assert!(
+            shown.contains("Actions: none running") || shown.contains("no action running"),
+            "{w}x{h}: the actions are the leader's runs:\n{shown}"
+        );
+        for wrong in ["not connected", "runbook", "no alerts shared"] {
+            assert!(
+                !shown.contains(wrong),
+                "{w}x{h}: {wrong:?} means nothing to a follower: {:?}\n{shown}",
+                lines_with(&shown, wrong)
+            );
+        }
+    }
+    // The leader's console has no view to share: said, not waited for.
+    update(&mut s, Action::Follow(FollowEvent::NoViews), at(12, 0));
+    for (w, h) in [(80, 24), (160, 45)] {
+        let shown = screen(&mut s, w, h);
+        assert!(
+            shown.contains("the leader") && shown.contains("shares no"),
+            "{w}x{h}: says the leader shares no view:\n{shown}"
+        );
+        for wrong in ["waiting for the leader", "not connected", "runbook"] {
+            assert!(!shown.contains(wrong), "{w}x{h}: {wrong:?}\n{shown}");
+        }
+    }
+}
+
+#[test]
+fn once_the_leaders_view_arrives_a_follower_shows_it_and_still_no_runbook_hint() {
+    let mut s = following();
+    let shown = screen(&mut s, 160, 45);
+    assert!(shown.contains("firing"), "the leader's alerts:\n{shown}");
+    for wrong in ["waiting for the leader", "not connected", "runbook"] {
+        assert!(!shown.contains(wrong), "{wrong:?}\n{shown}");
+    }
 }

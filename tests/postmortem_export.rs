@@ -283,6 +283,7 @@ fn the_markdown_parses_into_the_template_sections_and_a_timeline_table() {
             "Timeline",
             "Status updates",
             "Decisions and hypotheses",
+            "Trigger and root cause",
             "Contributing factors",
             "What went well",
             "What didn't go well",
@@ -391,4 +392,69 @@ fn typed_text_cannot_break_the_document() {
     // Shown as typed, escaped: "1. nor this" keeps its number and dot, "- not a list" its dash.
     assert!(md.contains("1\\. nor this"), "{md}");
     assert!(md.contains("\\- not a list"), "{md}");
+}
+
+/// An outage as a real Alertmanager setup records it: `cart` (customer-facing, public name
+/// "the shopping cart") and `ledger-db` (customer-facing, no public name) go down and are
+/// still recorded down when the incident is resolved; `pricing` is internal.
+#[test]
+fn the_external_message_names_what_customers_know_and_ends_at_resolution() {
+    use warroom::domain::{Entry, Event, Incident, ServiceChange};
+    let change = |service: &str, to, facing, public: Option<&str>| ServiceChange {
+        service: service.into(),
+        from: ServiceState::Ok,
+        to,
+        customer_facing: facing,
+        public_name: public.map(str::to_string),
+        why: vec![],
+        peak: None,
+    };
+    let events = vec![
+        (
+            t(13, 20, 0),
+            Event::Opened {
+                title: "ledger-db replication lag".into(),
+                severity: Severity::Sev2,
+                summary: None,
+            },
+        ),
+        (
+            t(13, 24, 0),
+            Event::BlastRadiusChanged {
+                changes: vec![
+                    change("cart", ServiceState::Down, true, Some("the shopping cart")),
+                    change("ledger-db", ServiceState::Degraded, true, None),
+                    change("pricing", ServiceState::Down, false, None),
+                ],
+            },
+        ),
+        (
+            t(13, 50, 0),
+            Event::Resolved {
+                summary: Some("ledger-db failed over.".into()),
+            },
+        ),
+    ];
+    let entries: Vec<Entry> = events
+        .into_iter()
+        .enumerate()
+        .map(|(n, (at, event))| Entry {
+            seq: n as u64 + 1,
+            at,
+            by: "alice".into(),
+            event,
+        })
+        .collect();
+    let incident = Incident::fold("INC-9", &entries).unwrap();
+    let r = Report::build(&entries, &incident, t(14, 0, 0));
+    let external = &r.messaging.external;
+    assert_eq!(
+        external,
+        "Between 13:24 and 13:50 UTC on 2026-11-21, some customers could not use the shopping \
+         cart; others saw errors or slow responses [where, in customers' words]. The issue is \
+         resolved."
+    );
+    for internal in ["ledger-db", "pricing"] {
+        assert!(!external.contains(internal), "{internal}: {external}");
+    }
 }

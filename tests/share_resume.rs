@@ -64,7 +64,7 @@ impl Seen {
             FollowEvent::Connected => self.connected += 1,
             FollowEvent::Reconnecting { .. } => self.reconnecting += 1,
             FollowEvent::Stopped(why) => self.stopped = Some(why),
-            FollowEvent::Views { .. } => {}
+            FollowEvent::Views { .. } | FollowEvent::NoViews => {}
         }
     }
 

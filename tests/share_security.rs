@@ -331,9 +331,16 @@ async fn every_mutating_method_on_every_route_is_405_and_changes_nothing() {
     );
 }
 
-/// Opens a stream with `token`, reads the backlog's first entry, then runs `change` and
-/// expects the `revoked` event and the end of the stream within a few seconds.
-async fn stream_ends_when(change: impl FnOnce(&Leader)) {
+/// A shared incident, served, with a stream open on it whose first entry was read.
+struct Streaming {
+    leader: Leader,
+    server: Running,
+    id: String,
+    token: String,
+    events: SseReader,
+}
+
+async fn streaming() -> Streaming {
     let leader = Leader::new();
     let id = leader.open("Checkout 500s", Severity::Sev1);
     let token = leader.share(&id);
@@ -347,6 +354,25 @@ async fn stream_ends_when(change: impl FnOnce(&Leader)) {
     assert_eq!(resp.status(), StatusCode::OK);
     let mut events = SseReader::new(resp);
     assert_eq!(events.next(QUICK).await.unwrap().kind, "entry");
+    Streaming {
+        leader,
+        server,
+        id,
+        token,
+        events,
+    }
+}
+
+/// Opens a stream, then runs `change` and expects the `revoked` event and the end of the
+/// stream within a few seconds.
+async fn stream_ends_when(change: impl FnOnce(&Leader)) {
+    let Streaming {
+        leader,
+        server,
+        id,
+        token,
+        mut events,
+    } = streaming().await;
     let changed = Instant::now();
     change(&leader);
     let ev = events.next(QUICK).await.expect("an event before the end");
@@ -374,6 +400,56 @@ async fn rotating_a_token_ends_the_streams_opened_with_the_old_one() {
         leader.share("INC-1");
     })
     .await;
+}
+
+/// A share record that cannot be read for a while (out of file descriptors, a permission;
+/// here a directory where share.json goes) says nothing about sharing: open streams go on and
+/// hear no `revoked`, a new request is told to retry (503), never refused (403).
+#[tokio::test]
+async fn a_share_record_that_cannot_be_read_revokes_nothing() {
+    let Streaming {
+        leader,
+        server,
+        id,
+        token,
+        mut events,
+    } = streaming().await;
+
+    let record = leader.incident_dir(&id).join("share.json");
+    let aside = leader.incident_dir(&id).join("share.json.aside");
+    std::fs::rename(&record, &aside).unwrap();
+    std::fs::create_dir(&record).unwrap();
+    // Past two re-reads of the record (twice a second).
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    leader.note(&id, "still streaming");
+    let ev = events.next(QUICK).await.expect("an event");
+    assert_eq!(ev.kind, "entry", "{ev:?}");
+    assert!(ev.data.contains("still streaming"), "{ev:?}");
+    let meanwhile = client()
+        .get(server.events_url(&id))
+        .bearer_auth(&token)
+        .timeout(QUICK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(meanwhile.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    std::fs::remove_dir(&record).unwrap();
+    std::fs::rename(&aside, &record).unwrap();
+    leader.note(&id, "and after");
+    let ev = events.next(QUICK).await.expect("an event");
+    assert!(
+        ev.kind == "entry" && ev.data.contains("and after"),
+        "{ev:?}"
+    );
+    let again = client()
+        .get(server.events_url(&id))
+        .bearer_auth(&token)
+        .timeout(QUICK)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
 }
 
 #[tokio::test]

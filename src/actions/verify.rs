@@ -57,7 +57,7 @@ pub async fn verify(
                 } else {
                     values
                         .iter()
-                        .map(|v| format!("{v}"))
+                        .map(|v| crate::domain::human_number(*v))
                         .collect::<Vec<_>>()
                         .join(", ")
                 };

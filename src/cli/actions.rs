@@ -192,11 +192,19 @@ pub fn run(ctx: &Context, args: RunArgs<'_>) -> Result<(), Failure> {
     let runbook = ctx.runbook()?;
     let Some(action) = runbook.get(args.action) else {
         let known: Vec<&str> = runbook.actions.iter().map(|a| a.name.as_str()).collect();
-        return Err(Failure::bad_input(if known.is_empty() {
+        let path = ctx.runbook_path();
+        return Err(Failure::bad_input(if !path.exists() {
+            format!(
+                "no action '{}': no runbook at {} (it is read beside config.toml; create it \
+                 there, docs/runbook.example.toml shows every field)",
+                args.action,
+                path.display()
+            )
+        } else if known.is_empty() {
             format!(
                 "no action '{}': {} has no actions",
                 args.action,
-                ctx.runbook_path().display()
+                path.display()
             )
         } else {
             format!(

@@ -2,23 +2,18 @@
 //! problem with file and line (exit 2), or what it found (exit 0).
 
 use super::{Context, Failure};
-use crate::config::locate_key;
 use crate::console::keymap::Keymap;
 use crate::console::theme::Theme;
 
 pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
     let path = &ctx.paths.config_file;
     let config = ctx.config()?;
-    let text = std::fs::read_to_string(path).unwrap_or_default();
     let (_, problems) = Keymap::with_overrides(&config.keys);
     if let Some(p) = problems.first() {
-        let (line, column) = locate_key(&text, &p.key);
-        return Err(Failure::bad_input(format!(
-            "{}:{line}:{column}: {p}",
-            path.display()
-        )));
+        let e = config.key_error(&p.mode, &p.key, p.part, p.to_string());
+        return Err(Failure::bad_input(e.to_string()));
     }
-    Theme::select(config.theme.as_deref(), ctx.paths.config_dir(), false)
+    Theme::select(None, &config, ctx.paths.config_dir(), false)
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     if !path.exists() {
         say!("{}: not found; using defaults", path.display());

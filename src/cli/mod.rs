@@ -4,28 +4,52 @@
 //! journal, an incident led elsewhere); 2 bad usage or bad input, with a one-line message
 //! naming what was wrong.
 
+/// `println!` for the verbs: through [`out::print`], so a closed pipe ends warroom quietly
+/// instead of panicking (the standard macro's behaviour). Defined before the verbs' modules,
+/// it is the `println!` every one of them uses.
+macro_rules! println {
+    () => {
+        $crate::cli::out::print(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::print(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `eprintln!` for the verbs: a closed standard error is ignored rather than a panic.
+macro_rules! eprintln {
+    () => {
+        $crate::cli::out::eprint(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::out::eprint(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
 /// `println!` for text a person reads: every control character that came with the text
 /// (a title, a label, a server's words) is shown as `·`, never sent
 /// ([`crate::domain::for_terminal`]); line breaks and tabs stay.
 macro_rules! say {
     ($($arg:tt)*) => {
-        ::std::println!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
+        println!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
     };
 }
 
 /// `eprintln!` as [`say!`] is `println!`.
 macro_rules! say_err {
     ($($arg:tt)*) => {
-        ::std::eprintln!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
+        eprintln!("{}", $crate::domain::for_terminal(&::std::format!($($arg)*)))
     };
 }
 
 /// `println!` of JSON text: DEL and C1 escaped as well (`serde_json` escapes the rest).
 macro_rules! say_json {
     ($json:expr) => {
-        ::std::println!("{}", $crate::domain::json_for_terminal(&$json))
+        println!("{}", $crate::domain::json_for_terminal(&$json))
     };
 }
+
+pub mod out;
 
 mod actions;
 mod alerts;
@@ -60,17 +84,23 @@ use std::process::ExitCode;
                   on the incidents in the data directory."
 )]
 pub struct Cli {
-    /// Where incident journals are kept.
-    #[arg(long, global = true, env = "WARROOM_DATA_DIR", value_name = "DIR")]
+    // The global options' variables are read by `Cli::with_env`, not by the parser: a value
+    // the parser takes from the environment counts as given, and clap then shows the option
+    // in every usage line as if it were required.
+    /// Where incident journals are kept [default: $WARROOM_DATA_DIR, else the platform's data
+    /// directory].
+    #[arg(long, global = true, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// The config.toml to read (services.toml and runbook.toml sit beside it).
-    #[arg(long, global = true, env = "WARROOM_CONFIG", value_name = "FILE")]
+    /// The config.toml to read; services.toml and runbook.toml sit beside it [default:
+    /// $WARROOM_CONFIG, else config.toml in the platform's config directory].
+    #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Console theme: default, light, high-contrast, colorblind, or a user theme.
-    #[arg(long, global = true, env = "WARROOM_THEME", value_name = "NAME")]
+    /// Console theme: default, light, high-contrast, colorblind, or a user theme [default:
+    /// $WARROOM_THEME, else config.toml's theme].
+    #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Who is recording (default: the login name).
-    #[arg(long = "as", global = true, env = "WARROOM_USER", value_name = "NAME")]
+    /// Who is recording [default: $WARROOM_USER, else the login name].
+    #[arg(long = "as", global = true, value_name = "NAME")]
     pub author: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -80,23 +110,31 @@ pub struct Cli {
 pub enum Command {
     /// Open an incident; prints its new ID alone.
     Open {
+        /// What is wrong, in one line, e.g. "Checkout 500s".
         title: String,
+        /// How bad: sev1 (worst) to sev4.
         #[arg(long, value_name = "sev1|sev2|sev3|sev4")]
         severity: Severity,
+        /// What is known so far.
         #[arg(long)]
         summary: Option<String>,
     },
     /// List open incidents and those resolved in the last day (--all: every incident).
     List {
+        /// Every incident, however long ago it was resolved.
         #[arg(long)]
         all: bool,
+        /// One JSON array, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Add a note to the outage log ("-" reads the text from standard input).
     Note {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// The note ("-": read it from standard input).
         text: String,
+        /// What kind of note it is.
         #[arg(
             long,
             default_value = "observation",
@@ -106,11 +144,19 @@ pub enum Command {
     },
     /// Record a status update and post it to the configured webhooks ("-" reads standard
     /// input). Waits for the deliveries (bounded by their timeouts); each result is journaled.
-    Update { id: String, text: String },
+    Update {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The update for everyone following ("-": read it from standard input).
+        text: String,
+    },
     /// Hand a time-boxed task to a person; prints the task's number (T1, T2, …).
     Task {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// Who does it.
         person: String,
+        /// What to do, e.g. "check the primary DB".
         what: String,
         /// How long they have, e.g. 3m, 90s, 1h.
         #[arg(long, default_value = "5m")]
@@ -118,13 +164,21 @@ pub enum Command {
     },
     /// Mark a task done (or --cancel it).
     Done {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// The task: T3, t3 or 3.
         task: String,
+        /// Cancel it instead: it will not be done.
         #[arg(long)]
         cancel: bool,
     },
     /// Hand command to another person; records a handoff brief.
-    Handoff { id: String, person: String },
+    Handoff {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// Who takes command.
+        person: String,
+    },
     /// Check config.toml (and the keys, themes and webhooks it names); exits 2 naming the
     /// file and line of the first problem.
     CheckConfig {
@@ -137,6 +191,7 @@ pub enum Command {
     /// `[alerts] group_by` label (--json: {"alerts": [...], "sources": [...]}). Exit 1 when
     /// every source failed.
     Alerts {
+        /// One JSON object, for scripts.
         #[arg(long)]
         json: bool,
         /// Only alerts matching, e.g. 'service="checkout"' or 'env=~"prod|staging"'
@@ -145,40 +200,62 @@ pub enum Command {
         filter: Vec<String>,
     },
     /// Change the severity.
-    Severity { id: String, severity: Severity },
+    Severity {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The new severity: sev1 (worst) to sev4.
+        severity: Severity,
+    },
     /// Change the status (investigating, identified, monitoring).
-    Status { id: String, status: Status },
+    Status {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The new status: investigating, identified or monitoring.
+        status: Status,
+    },
     /// Give a role (commander, deputy, scribe, liaison, sme) to a person.
     Assign {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// The role: commander, deputy, scribe, liaison or sme.
         role: Role,
+        /// Who takes it.
         person: String,
     },
     /// Resolve the incident.
     Resolve {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// How it ended, in a sentence.
         #[arg(long)]
         summary: Option<String>,
     },
     /// Print the outage log, oldest first (--json: one JSON object per event).
     Log {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// One JSON object per event (the journal's lines), for scripts.
         #[arg(long)]
         json: bool,
     },
     /// The blast radius now: which services are failing, which depend on them (--json for
     /// scripts). Reads alerts, Prometheus metrics and services.toml; records nothing.
     Blast {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// One JSON object, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Share an incident read-only: prints the exact `warroom follow` line to paste in chat
     /// (and the status page link); --rotate issues a new token, --revoke ends sharing.
     Share {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// Issue a new token; the old one stops working.
         #[arg(long, conflicts_with = "revoke")]
         rotate: bool,
+        /// End sharing: every follower is cut off.
         #[arg(long)]
         revoke: bool,
     },
@@ -188,7 +265,9 @@ pub enum Command {
     Follow {
         /// The share URL, e.g. http://10.0.0.5:7420/v1/incidents/INC-7
         url: String,
-        #[arg(long, env = "WARROOM_FOLLOW_TOKEN")]
+        /// The token from the `warroom follow` line you were given (`--token=T`; a token
+        /// may start with `-`).
+        #[arg(long, env = "WARROOM_FOLLOW_TOKEN", allow_hyphen_values = true)]
         token: String,
         /// Trust only this CA certificate (PEM) for an https:// share server with its own
         /// certificate.
@@ -216,15 +295,23 @@ pub enum Command {
         command: PagerdutyCommand,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
-    Completions { shell: clap_complete::Shell },
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
     /// Print the man page (roff) to standard output: `warroom man > warroom.1`.
     Man,
     /// Check an incident's hash chain; exits 1 naming the first damaged line.
-    Verify { id: String },
+    Verify {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+    },
     /// Write the blameless post-mortem draft (to FILE, or standard output) and record the
     /// export; phrasing to review before sharing goes to standard error.
     Export {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// The draft's format.
         #[arg(long, default_value = "markdown", value_name = "markdown|json")]
         format: ExportFormat,
         /// Where to write the draft (default: standard output).
@@ -233,9 +320,11 @@ pub enum Command {
     },
     /// Record a follow-up: work to do after the incident (also once it is resolved).
     Followup {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
         /// What to do ("-" reads it from standard input).
         text: String,
+        /// What it is for: mitigate, prevent (a recurrence) or process.
         #[arg(long = "type", value_name = "mitigate|prevent|process")]
         kind: FollowUpKind,
         /// Who owns it.
@@ -244,6 +333,7 @@ pub enum Command {
     },
     /// List the compensating actions of runbook.toml (--json for scripts).
     Actions {
+        /// One JSON array, for scripts.
         #[arg(long)]
         json: bool,
     },
@@ -251,7 +341,9 @@ pub enum Command {
     /// asks on a terminal when the runbook says so, streams the output and records start, end
     /// and verification in the log. Exit 0 when it succeeded, 1 when it failed or timed out.
     Run {
+        /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
+        /// The action's name in runbook.toml (`warroom actions` lists them).
         action: String,
         /// A parameter, NAME=VALUE (repeat for several).
         #[arg(long = "param", value_name = "NAME=VALUE")]
@@ -270,14 +362,25 @@ pub enum PagerdutyCommand {
     /// Triggered and acknowledged PagerDuty incidents of [pagerduty] service_ids, newest
     /// first (--json for scripts).
     List {
+        /// One JSON array, for scripts.
         #[arg(long)]
         json: bool,
     },
     /// Link PagerDuty incident PD_INCIDENT (like PT4KHLK) to incident ID: checks it exists,
     /// records the link; every later status update is added to it as a note.
-    Link { id: String, pd_incident: String },
+    Link {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The PagerDuty incident, like PT4KHLK.
+        pd_incident: String,
+    },
     /// Stop adding status updates to PagerDuty incident PD_INCIDENT.
-    Unlink { id: String, pd_incident: String },
+    Unlink {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The PagerDuty incident, like PT4KHLK.
+        pd_incident: String,
+    },
 }
 
 /// Why a command failed, and the exit code that says so.
@@ -331,6 +434,9 @@ impl Context {
 }
 
 pub fn main() -> ExitCode {
+    // A soft limit of 1,024 open files is a common default; the hard limit is what the
+    // machine allows. The share server counts its connections against what this gives.
+    crate::fds::raise_soft_limit();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // A usage error quotes what was typed: shown, never obeyed by the terminal. Help and
@@ -343,7 +449,7 @@ pub fn main() -> ExitCode {
         }
         Err(e) => e.exit(),
     };
-    match run(cli) {
+    match cli.with_env().and_then(run) {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
             // A plain write: eprintln! panics when stderr is a terminal that has gone away.
@@ -355,6 +461,37 @@ pub fn main() -> ExitCode {
             );
             ExitCode::from(f.code)
         }
+    }
+}
+
+impl Cli {
+    /// Each global option not given on the command line, from its `WARROOM_*` variable (an
+    /// empty one counts as unset).
+    pub fn with_env(mut self) -> Result<Cli, Failure> {
+        fn var(name: &str) -> Option<std::ffi::OsString> {
+            std::env::var_os(name).filter(|v| !v.is_empty())
+        }
+        fn text(name: &str) -> Result<Option<String>, Failure> {
+            var(name)
+                .map(|v| {
+                    v.into_string()
+                        .map_err(|_| Failure::bad_input(format!("{name} is not valid UTF-8")))
+                })
+                .transpose()
+        }
+        if self.data_dir.is_none() {
+            self.data_dir = var("WARROOM_DATA_DIR").map(PathBuf::from);
+        }
+        if self.config.is_none() {
+            self.config = var("WARROOM_CONFIG").map(PathBuf::from);
+        }
+        if self.theme.is_none() {
+            self.theme = text("WARROOM_THEME")?;
+        }
+        if self.author.is_none() {
+            self.author = text("WARROOM_USER")?;
+        }
+        Ok(self)
     }
 }
 

@@ -6,7 +6,10 @@ use clap::CommandFactory;
 
 pub fn completions(shell: clap_complete::Shell) -> Result<(), Failure> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "warroom", &mut std::io::stdout());
+    // Generated whole, then written: the generator panics on a failed write.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "warroom", &mut script);
+    super::out::write_all(&script);
     Ok(())
 }
 
@@ -16,11 +19,6 @@ pub fn man() -> Result<(), Failure> {
     clap_mangen::Man::new(cmd)
         .render(&mut out)
         .map_err(|e| Failure::runtime(format!("cannot render the man page: {e}")))?;
-    use std::io::Write;
-    let mut stdout = std::io::stdout();
-    match stdout.write_all(&out).and_then(|()| stdout.flush()) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::runtime(format!("cannot write the man page: {e}"))),
-    }
+    super::out::write_all(&out);
+    Ok(())
 }

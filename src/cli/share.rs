@@ -1,4 +1,4 @@
-//! `warroom share ID [--rotate | --revoke]`, `warroom serve`, and `warroom follow URL --token T`.
+//! `warroom share ID [--rotate | --revoke]`, `warroom serve`, and `warroom follow URL --token=T`.
 
 use super::{Context, Failure};
 use crate::journal::Journal;
@@ -38,7 +38,15 @@ pub fn share(
         return Ok(());
     }
     let config = share_config(ctx)?;
-    if let Some(existing) = tokens::load(&dir)
+    // A record that cannot be read is no reason to issue a new token (that would cut off
+    // every follower): say so and stop.
+    let current = tokens::load(&dir).map_err(|e| {
+        Failure::runtime(format!(
+            "{}: cannot read the share record: {e}",
+            dir.display()
+        ))
+    })?;
+    if let Some(existing) = current
         && !rotate
     {
         say!(
@@ -74,6 +82,8 @@ pub fn serve(ctx: &Context) -> Result<(), Failure> {
             }
         })?;
         let hub = server::Hub::new(ctx.store.clone());
+        // No console here computes alerts or a blast radius: followers are told so.
+        hub.publish_views(server::NO_VIEWS.to_string());
         let actual = listener
             .local_addr()
             .map_or_else(|_| config.listen.get_ref().clone(), |a| a.to_string());

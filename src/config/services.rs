@@ -5,6 +5,7 @@
 //! name = "checkout"
 //! tier = 1
 //! customer_facing = true
+//! public_name = "Checkout"               # what customers call it, for external messages
 //! team = "payments-eng"
 //! depends_on = ["payments", "cart"]
 //! match = { service = "checkout" }      # default { service = name }
@@ -37,6 +38,7 @@ struct ServiceEntry {
     tier: toml::Spanned<u8>,
     #[serde(default)]
     customer_facing: bool,
+    public_name: Option<String>,
     team: Option<String>,
     #[serde(default)]
     depends_on: Vec<String>,
@@ -52,8 +54,8 @@ struct ServiceEntry {
 struct MetricEntry {
     name: toml::Spanned<String>,
     promql: String,
-    degraded_above: Option<f64>,
-    down_above: Option<f64>,
+    degraded_above: Option<toml::Spanned<f64>>,
+    down_above: Option<toml::Spanned<f64>>,
 }
 
 fn default_tier() -> toml::Spanned<u8> {
@@ -72,12 +74,13 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
         ConfigError::at(path, text, span.start, reason)
     };
     let mut services: Vec<Service> = Vec::new();
+    let mut names: std::collections::HashSet<String> = std::collections::HashSet::new();
     for e in file.services {
         let name = e.name.get_ref().trim().to_string();
         if name.is_empty() {
             return Err(at(e.name.span(), "service.name: empty".into()));
         }
-        if services.iter().any(|s| s.name == name) {
+        if !names.insert(name.clone()) {
             return Err(at(
                 e.name.span(),
                 format!("service.name: '{name}' is defined twice"),
@@ -112,7 +115,25 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
                     format!("service {name}, metric {mname}: promql is empty"),
                 ));
             }
-            if let (Some(d), Some(x)) = (m.degraded_above, m.down_above)
+            for (field, v) in [
+                ("degraded_above", &m.degraded_above),
+                ("down_above", &m.down_above),
+            ] {
+                if let Some(v) = v
+                    && !v.get_ref().is_finite()
+                {
+                    return Err(at(
+                        v.span(),
+                        format!(
+                            "service {name}, metric {mname}: {field} must be a finite number, not {}",
+                            v.get_ref()
+                        ),
+                    ));
+                }
+            }
+            let degraded_above = m.degraded_above.map(toml::Spanned::into_inner);
+            let down_above = m.down_above.map(toml::Spanned::into_inner);
+            if let (Some(d), Some(x)) = (degraded_above, down_above)
                 && d > x
             {
                 return Err(at(
@@ -125,14 +146,18 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
             metrics.push(ServiceMetric {
                 name: mname,
                 promql: m.promql,
-                degraded_above: m.degraded_above,
-                down_above: m.down_above,
+                degraded_above,
+                down_above,
             });
         }
         services.push(Service {
             name,
             tier,
             customer_facing: e.customer_facing,
+            public_name: e
+                .public_name
+                .map(|p| p.trim().to_string())
+                .filter(|p| !p.is_empty()),
             team: e.team,
             depends_on: e.depends_on,
             matchers,

@@ -36,6 +36,11 @@ pub enum Action {
         id: String,
         entries: Vec<Entry>,
     },
+    /// Saving the typed text as a draft failed (`error`), or works again after failing (None).
+    DraftSaved {
+        id: String,
+        error: Option<String>,
+    },
     /// An append was refused or failed; nothing was written.
     AppendFailed {
         id: String,

@@ -40,6 +40,10 @@ pub struct Delivery {
 /// not ten thousand rows).
 pub fn views_json(state: &State, now: chrono::DateTime<chrono::Utc>) -> String {
     const MAX_ALERTS: usize = 1000;
+    if state.board.sources.is_empty() && !state.metrics_expected {
+        // No alert source and no metrics: nothing to share, and followers are told so.
+        return crate::share::server::NO_VIEWS.to_string();
+    }
     let alerts = state.alert_rows();
     let total = alerts.len();
     serde_json::json!({

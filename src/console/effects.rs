@@ -17,6 +17,8 @@ pub use postmortem::export_copy;
 
 /// How often other processes' appends are looked for.
 const WATCH_EVERY: Duration = Duration::from_millis(400);
+/// File descriptors held back for saving drafts when the process runs short of them.
+const RESERVED_FDS: usize = 4;
 
 pub struct JournalWorker {
     store: FileStore,
@@ -27,6 +29,11 @@ pub struct JournalWorker {
     current: Option<(String, Option<LeaderLock>)>,
     /// Entries of the current incident already sent to the console.
     sent: usize,
+    /// Descriptors held back so that a draft can be saved when the process runs short (the
+    /// led incident's journal is held open for the same reason).
+    reserve: crate::fds::Reserve,
+    /// Incidents whose last draft save failed, and why: their draft is not on disk.
+    unsaved: BTreeMap<String, String>,
 }
 
 /// Starts the worker; dropping the returned sender stops it (join the handle to wait for an
@@ -47,6 +54,8 @@ pub fn spawn(
                 journals: BTreeMap::new(),
                 current: None,
                 sent: 0,
+                reserve: crate::fds::Reserve::new(RESERVED_FDS),
+                unsaved: BTreeMap::new(),
             }
             .run(rx)
         })?;
@@ -79,6 +88,9 @@ impl JournalWorker {
             Effect::Leave { id } => {
                 if self.current.as_ref().is_some_and(|(c, _)| *c == id) {
                     self.current = None;
+                    if let Some(j) = self.journals.get_mut(&id) {
+                        j.release();
+                    }
                 }
             }
             Effect::Append {
@@ -104,8 +116,24 @@ impl JournalWorker {
                 }
             }
             Effect::SaveDraft { id, draft } => {
-                if let Err(e) = save_draft(&self.draft_path(&id), &draft) {
-                    self.problem(format!("draft not saved: {e}"));
+                let path = self.draft_path(&id);
+                match self.reserve.run(|| save_draft(&path, &draft)) {
+                    Ok(()) => {
+                        if self.unsaved.remove(&id).is_some() {
+                            self.send(Action::DraftSaved { id, error: None });
+                        }
+                    }
+                    Err(e) => {
+                        let why = e.to_string();
+                        if self.unsaved.get(&id) != Some(&why) {
+                            self.problem(format!("{id}: draft not saved: {why}"));
+                            self.unsaved.insert(id.clone(), why.clone());
+                            self.send(Action::DraftSaved {
+                                id,
+                                error: Some(why),
+                            });
+                        }
+                    }
                 }
             }
             Effect::DiscardDraft { id } => {
@@ -219,7 +247,11 @@ impl JournalWorker {
     }
 
     fn open(&mut self, id: &str) {
-        self.current = None;
+        if let Some((previous, _)) = self.current.take()
+            && let Some(j) = self.journals.get_mut(&previous)
+        {
+            j.release();
+        }
         let (journal, lead, lock) = match self.store.lead(id, &self.me, Utc::now()) {
             Ok((j, lock)) => (j, Lead::Leading, Some(lock)),
             Err(JournalError::Led { holder, .. }) => match self.store.open(id) {
@@ -237,6 +269,12 @@ impl JournalWorker {
         let mut journal = journal;
         for w in journal.take_warnings() {
             self.problem(w);
+        }
+        // The incident this console leads is recorded to without opening its file again.
+        if lock.is_some()
+            && let Err(e) = journal.hold_open()
+        {
+            self.problem(e);
         }
         let entries: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
         self.sent = entries.len();
@@ -378,7 +416,11 @@ impl JournalWorker {
             }
         } else {
             match tokens::load(&dir) {
-                Some(r) if !rotate => format!(
+                // No verdict on whether it is shared, so no new token either.
+                Err(e) if !rotate => {
+                    format!("could not tell whether {id} is shared: {e}\nTry again in a moment.")
+                }
+                Ok(Some(r)) if !rotate => format!(
                     "{id} is shared since {} (by {}).\nOnly the token's hash is kept, so the link cannot be shown again.\nPress r for a new link (the old one stops working), x to stop sharing.",
                     r.created_at.format("%H:%M UTC"),
                     r.created_by

@@ -384,6 +384,8 @@ pub struct Keymap {
 pub struct KeyProblem {
     pub mode: String,
     pub key: String,
+    /// What is wrong: the mode, the key sequence, or the command it names.
+    pub part: crate::config::KeyPart,
     pub reason: String,
 }
 
@@ -484,6 +486,7 @@ impl Keymap {
                 problems.push(KeyProblem {
                     mode: mode_name.clone(),
                     key: String::new(),
+                    part: crate::config::KeyPart::Mode,
                     reason: format!(
                         "unknown mode '{mode_name}' (expected global, list or incident)"
                     ),
@@ -497,6 +500,7 @@ impl Keymap {
                         problems.push(KeyProblem {
                             mode: mode_name.clone(),
                             key: key.clone(),
+                            part: crate::config::KeyPart::Key,
                             reason,
                         });
                         continue;
@@ -510,6 +514,7 @@ impl Keymap {
                     problems.push(KeyProblem {
                         mode: mode_name.clone(),
                         key: key.clone(),
+                        part: crate::config::KeyPart::Command,
                         reason: format!(
                             "unknown command '{command_name}' (see `:` in the console for names)"
                         ),

@@ -31,12 +31,8 @@ fn start(
         Config::load(&ctx.paths.config_file).map_err(|e| Failure::bad_input(e.to_string()))?;
     let (keymap, problems) = keymap::Keymap::with_overrides(&config.keys);
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = theme::Theme::select(
-        theme_name.or(config.theme.as_deref()),
-        ctx.paths.config_dir(),
-        no_color,
-    )
-    .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let theme = theme::Theme::select(theme_name, &config, ctx.paths.config_dir(), no_color)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
     let mut state = state::State::new(ctx.author.clone(), keymap, problems);
     state.cadence = config.cadence;
     Ok((config, theme, state))
@@ -151,6 +147,14 @@ pub fn run_with(
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
+    // Followers learn at once when this console has no view to share; otherwise the first
+    // alert or metrics report publishes one.
+    if let Some(hub) = &delivery.share
+        && state.board.sources.is_empty()
+        && !state.metrics_expected
+    {
+        hub.publish_views(app::views_json(&state, chrono::Utc::now()));
+    }
 
     let (runtime, tx, rx) = event_loop_parts()?;
     delivery.actions = Some(tx.clone());
@@ -239,7 +243,7 @@ pub fn run_with(
     result.map_err(|e| Failure::runtime(format!("terminal error: {e}")))
 }
 
-/// `warroom follow URL --token T`: the console in the follower role — read-only, fed by the
+/// `warroom follow URL --token=T`: the console in the follower role — read-only, fed by the
 /// share server, every entry checked against the hash chain.
 pub fn follow(
     ctx: &Context,
@@ -262,6 +266,7 @@ pub fn follow(
         id: target.id.clone(),
         source: target.display(),
         link: state::Link::Connecting,
+        views: state::FollowViews::Waiting,
     });
     let client = crate::share::follower::http_client(ca).map_err(Failure::bad_input)?;
     let (runtime, tx, rx) = event_loop_parts()?;

@@ -78,6 +78,8 @@ pub struct Current {
     pub kind_filter: KindFilter,
     pub text_filter: String,
     pub draft: Option<Draft>,
+    /// Why the draft could not be saved, while that lasts: then it is not on disk.
+    pub draft_unsaved: Option<String>,
     /// The due time the update prompt was last opened (or the bell rung) for, so each due
     /// time prompts once.
     pub prompted_for: Option<DateTime<Utc>>,
@@ -117,6 +119,42 @@ pub struct FollowState {
     pub id: String,
     pub source: String,
     pub link: Link,
+    /// Whether the leader's alerts and blast radius have arrived.
+    pub views: FollowViews,
+}
+
+/// A follower's alerts and blast radius: the leader's, once they arrive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FollowViews {
+    /// Nothing yet (the leader's console publishes with its first alert or metrics report).
+    #[default]
+    Waiting,
+    /// The leader's view arrived and is shown.
+    Shared,
+    /// The leader's console has no view to share (no alert source, no metrics, or no console).
+    NotShared,
+}
+
+impl FollowViews {
+    /// What a follower's alerts and blast panes say instead of a view, if there is none.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            FollowViews::Waiting => {
+                Some("waiting for the leader's view of alerts and blast radius")
+            }
+            FollowViews::NotShared => Some("the leader's console shares no alerts or blast radius"),
+            FollowViews::Shared => None,
+        }
+    }
+
+    /// The same, short enough for the one-line strip of a narrow screen.
+    pub fn short_note(self) -> Option<&'static str> {
+        match self {
+            FollowViews::Waiting => Some("waiting for the leader's view"),
+            FollowViews::NotShared => Some("the leader shares none"),
+            FollowViews::Shared => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -467,10 +505,14 @@ impl State {
         alerts && metrics && (!self.board.sources.is_empty() || self.metrics_expected)
     }
 
-    /// Recomputes the blast radius from the current alerts, metrics and catalog.
+    /// Recomputes the blast radius from the current alerts, metrics and catalog, with each
+    /// key metric's recent peak (recorded when a service gets better).
     pub fn recompute_blast(&mut self) {
         self.blast =
             crate::domain::blast_radius(&self.catalog, &self.alerts_view.rows, &self.metrics);
+        if let Some(read_at) = self.metrics_ok {
+            crate::domain::attach_peaks(&mut self.blast, &self.history, read_at);
+        }
     }
 
     pub fn too_small(&self) -> bool {

@@ -4,13 +4,14 @@
 //! `extends = "<built-in>"` and override only some roles. `NO_COLOR` gives a monochrome theme
 //! that keeps meaning with bold, reverse and dim.
 
-use crate::config::{ConfigError, parse_toml};
+use crate::config::{Config, ConfigError, parse_toml};
 use crate::domain::Severity;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
+use toml::Spanned;
 
 pub const BUILT_IN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
@@ -87,18 +88,18 @@ struct ThemeFile {
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
-    extends: Option<String>,
+    extends: Option<Spanned<String>>,
     #[serde(default)]
     palette: BTreeMap<String, String>,
     #[serde(default)]
-    roles: BTreeMap<String, RoleStyle>,
+    roles: BTreeMap<Spanned<String>, RoleStyle>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RoleStyle {
-    fg: Option<String>,
-    bg: Option<String>,
+    fg: Option<Spanned<String>>,
+    bg: Option<Spanned<String>>,
     #[serde(default)]
     bold: bool,
     #[serde(default)]
@@ -158,71 +159,92 @@ impl Theme {
         }
     }
 
-    /// Chooses the theme: `NO_COLOR` wins, then `--theme`, then `config.toml`'s `theme`, then
-    /// `default`. A user theme file in `<config_dir>/themes/` overrides a built-in of the
-    /// same name.
+    /// Chooses the theme: `NO_COLOR` wins, then `--theme` (`flag`), then `config.toml`'s
+    /// `theme`, then `default`. A user theme file in `<config_dir>/themes/` overrides a
+    /// built-in of the same name. An unknown name is reported where it was given (`--theme`,
+    /// or config.toml's line); a bad theme file at its own line.
     pub fn select(
-        requested: Option<&str>,
+        flag: Option<&str>,
+        config: &Config,
         config_dir: &Path,
         no_color: bool,
     ) -> Result<Theme, ConfigError> {
         if no_color {
             return Ok(Theme::monochrome());
         }
-        let name = requested.unwrap_or("default");
+        let name = flag.or(config.theme_name()).unwrap_or("default");
         let user = config_dir.join("themes").join(format!("{name}.toml"));
-        if user.is_file() {
-            let text = std::fs::read_to_string(&user).map_err(|e| ConfigError {
-                file: user.display().to_string(),
-                line: 0,
-                column: 0,
-                reason: format!("cannot read: {e}"),
-            })?;
-            let file: ThemeFile = parse_toml(&user, &text)?;
-            let base = match &file.extends {
-                Some(b) => Some(Theme::built_in(b).ok_or_else(|| ConfigError {
-                    file: user.display().to_string(),
-                    line: 1,
-                    column: 1,
-                    reason: format!("extends: no built-in theme '{b}' ({})", names()),
-                })?),
-                None => Theme::built_in("default"),
-            };
-            return Theme::from_file(name, file, base).map_err(|reason| ConfigError {
-                file: user.display().to_string(),
-                line: 0,
-                column: 0,
-                reason,
-            });
+        if user.is_file()
+            && let Some(text) = crate::config::read_text(&user)?
+        {
+            return Theme::parse(name, &user, &text);
         }
-        Theme::built_in(name).ok_or_else(|| ConfigError {
-            file: "--theme".into(),
-            line: 0,
-            column: 0,
-            reason: format!(
+        Theme::built_in(name).ok_or_else(|| {
+            let reason = format!(
                 "no theme '{name}' ({}, or a file {})",
                 names(),
                 user.display()
-            ),
+            );
+            match flag {
+                Some(_) => ConfigError {
+                    file: "--theme".into(),
+                    line: 0,
+                    column: 0,
+                    reason,
+                },
+                None => config.theme_error(format!("theme: {reason}")),
+            }
         })
     }
 
-    fn from_file(name: &str, file: ThemeFile, base: Option<Theme>) -> Result<Theme, String> {
+    /// A user theme file's text, read from `path`; every error names file, line and column.
+    pub fn parse(name: &str, path: &Path, text: &str) -> Result<Theme, ConfigError> {
+        let at = |offset: usize, reason: String| ConfigError::at(path, text, offset, reason);
+        let file: ThemeFile = parse_toml(path, text)?;
+        let base = match &file.extends {
+            Some(b) => Some(Theme::built_in(b.get_ref()).ok_or_else(|| {
+                at(
+                    b.span().start,
+                    format!("extends: no built-in theme '{}' ({})", b.get_ref(), names()),
+                )
+            })?),
+            None => Theme::built_in("default"),
+        };
+        Theme::from_file(name, file, base).map_err(|(offset, reason)| at(offset, reason))
+    }
+
+    /// The theme `file` describes over `base`; an error gives the byte offset it is about.
+    fn from_file(
+        name: &str,
+        file: ThemeFile,
+        base: Option<Theme>,
+    ) -> Result<Theme, (usize, String)> {
         let mut styles = base.map(|b| b.styles).unwrap_or_default();
         for (role, rs) in &file.roles {
             let meaning = Meaning::ALL
                 .iter()
-                .find(|(_, n)| n == role)
+                .find(|(_, n)| n == role.get_ref())
                 .map(|(m, _)| *m)
-                .ok_or_else(|| format!("roles.{role}: unknown role"))?;
-            let color = |c: &Option<String>, what: &str| -> Result<Option<Color>, String> {
+                .ok_or_else(|| {
+                    (
+                        role.span().start,
+                        format!("roles.{}: unknown role", role.get_ref()),
+                    )
+                })?;
+            let role = role.get_ref();
+            let color = |c: &Option<Spanned<String>>,
+                         what: &str|
+             -> Result<Option<Color>, (usize, String)> {
                 match c {
                     None => Ok(None),
                     Some(c) => {
-                        let v = file.palette.get(c).unwrap_or(c);
-                        Color::from_str(v)
-                            .map(Some)
-                            .map_err(|_| format!("roles.{role}.{what}: unknown colour '{c}'"))
+                        let v = file.palette.get(c.get_ref()).unwrap_or(c.get_ref());
+                        Color::from_str(v).map(Some).map_err(|_| {
+                            (
+                                c.span().start,
+                                format!("roles.{role}.{what}: unknown colour '{}'", c.get_ref()),
+                            )
+                        })
                     }
                 }
             };
@@ -275,7 +297,13 @@ mod tests {
 
     #[test]
     fn no_color_gives_a_theme_without_colours() {
-        let t = Theme::select(Some("default"), Path::new("/nonexistent"), true).unwrap();
+        let t = Theme::select(
+            Some("default"),
+            &Config::default(),
+            Path::new("/nonexistent"),
+            true,
+        )
+        .unwrap();
         for (m, _) in Meaning::ALL {
             assert_eq!(t.style(*m).fg, None);
             assert_eq!(t.style(*m).bg, None);
@@ -284,8 +312,16 @@ mod tests {
 
     #[test]
     fn an_unknown_theme_names_the_choices() {
-        let e = Theme::select(Some("neon"), Path::new("/nonexistent"), false).unwrap_err();
+        let e = Theme::select(
+            Some("neon"),
+            &Config::default(),
+            Path::new("/nonexistent"),
+            false,
+        )
+        .unwrap_err();
         assert!(e.reason.contains("no theme 'neon'"), "{e}");
+        // Given on the command line: named as the option, with no line of any file.
+        assert!(e.to_string().starts_with("--theme: no theme 'neon'"), "{e}");
         assert!(e.reason.contains("high-contrast"), "{e}");
     }
 }

@@ -162,6 +162,22 @@ pub const SERVICES: &[ServiceSpec] = &[
     ),
 ];
 
+/// What customers call the customer-facing services, for messages to them.
+pub const PUBLIC_NAMES: &[(&str, &str)] = &[
+    ("web", "our website"),
+    ("mobile-api", "our mobile app"),
+    ("checkout", "checkout"),
+    ("cart", "the shopping cart"),
+    ("search", "search"),
+];
+
+pub fn public_name(service: &str) -> Option<&'static str> {
+    PUBLIC_NAMES
+        .iter()
+        .find(|(s, _)| *s == service)
+        .map(|(_, p)| *p)
+}
+
 pub fn service(name: &str) -> Option<&'static ServiceSpec> {
     SERVICES.iter().find(|s| s.name == name)
 }
@@ -306,13 +322,16 @@ pub fn services_toml() -> String {
             .map(|d| format!("\"{d}\""))
             .collect::<Vec<_>>()
             .join(", ");
+        let public = public_name(s.name)
+            .map(|p| format!("public_name = \"{p}\"\n"))
+            .unwrap_or_default();
         out.push_str(&format!(
             r#"
 [[service]]
 name = "{name}"
 tier = {tier}
 customer_facing = {cf}
-team = "{team}"
+{public}team = "{team}"
 depends_on = [{deps}]
 [[service.metric]]
 name = "error ratio"

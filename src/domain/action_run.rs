@@ -400,7 +400,10 @@ pub(crate) fn describe(e: &ActionEvent<'_>) -> String {
             action,
             result,
             detail,
-        } => format!("action {run_id} {action} {result}: {detail}"),
+        } => format!(
+            "action {run_id} {action} {result}: {}",
+            super::humanize_numbers(detail)
+        ),
     }
 }
 

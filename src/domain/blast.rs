@@ -10,7 +10,7 @@
 use super::{Alert, AlertState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::fmt;
 
 /// A service as the catalog (`services.toml`) describes it.
@@ -20,6 +20,9 @@ pub struct Service {
     /// 1 is the most important.
     pub tier: u8,
     pub customer_facing: bool,
+    /// What customers call it (`services.toml` `public_name`), for messages to them.
+    #[serde(default)]
+    pub public_name: Option<String>,
     pub team: Option<String>,
     pub depends_on: Vec<String>,
     /// Alert labels that identify it (all must match); default `{ service = name }`.
@@ -44,6 +47,7 @@ impl Service {
             name: name.to_string(),
             tier: 3,
             customer_facing: false,
+            public_name: None,
             team: None,
             depends_on: Vec::new(),
             matchers: BTreeMap::from([("service".to_string(), name.to_string())]),
@@ -72,49 +76,148 @@ impl ServiceCatalog {
         self.services.iter().find(|s| s.name == name)
     }
 
-    /// Every dependency cycle, each as the path that closes it (`a → b → a`), for
-    /// `check-config`. Dependencies on services not in the catalog are not cycles.
+    /// The dependency cycles, for `check-config`: one per group of services that depend on
+    /// each other in a circle (a strongly connected component, or a service depending on
+    /// itself), named as a path that closes, `a → b → c → a`, from the group's first service
+    /// in catalog order. Dependencies on services not in the catalog are not cycles. Linear in
+    /// services plus dependencies (Tarjan's algorithm, without recursion).
     pub fn cycles(&self) -> Vec<Vec<String>> {
-        let mut found: Vec<Vec<String>> = Vec::new();
-        let mut seen_sets: BTreeSet<BTreeSet<String>> = BTreeSet::new();
-        for start in &self.services {
-            // Depth-first from each service, looking for a way back to it.
-            let mut stack: Vec<(String, Vec<String>)> =
-                vec![(start.name.clone(), vec![start.name.clone()])];
-            let mut visited: BTreeSet<String> = BTreeSet::new();
-            while let Some((node, path)) = stack.pop() {
-                let Some(s) = self.get(&node) else { continue };
-                for dep in &s.depends_on {
-                    if *dep == start.name {
-                        let set: BTreeSet<String> = path.iter().cloned().collect();
-                        if seen_sets.insert(set) {
-                            let mut cycle = path.clone();
-                            cycle.push(dep.clone());
-                            found.push(cycle);
-                        }
-                    } else if visited.insert(dep.clone()) {
-                        let mut p = path.clone();
-                        p.push(dep.clone());
-                        stack.push((dep.clone(), p));
-                    }
-                }
+        let index: HashMap<&str, usize> = self
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), i))
+            .collect();
+        let edges: Vec<Vec<usize>> = self
+            .services
+            .iter()
+            .map(|s| {
+                s.depends_on
+                    .iter()
+                    .filter_map(|d| index.get(d.as_str()).copied())
+                    .collect()
+            })
+            .collect();
+        let mut found = Vec::new();
+        for group in strongly_connected(&edges) {
+            let start = group.iter().copied().min().unwrap_or_default();
+            if group.len() == 1 && !edges[start].contains(&start) {
+                continue;
             }
+            let path = cycle_through(start, &group, &edges);
+            found.push((
+                start,
+                path.iter()
+                    .map(|&i| self.services[i].name.clone())
+                    .collect::<Vec<String>>(),
+            ));
         }
-        found
+        found.sort();
+        found.into_iter().map(|(_, path)| path).collect()
     }
 
     /// Dependencies naming no service in the catalog: (service, missing dependency).
     pub fn unknown_dependencies(&self) -> Vec<(String, String)> {
+        let names: HashSet<&str> = self.services.iter().map(|s| s.name.as_str()).collect();
         let mut out = Vec::new();
         for s in &self.services {
             for d in &s.depends_on {
-                if self.get(d).is_none() {
+                if !names.contains(d.as_str()) {
                     out.push((s.name.clone(), d.clone()));
                 }
             }
         }
         out
     }
+}
+
+/// The strongly connected components of the graph `edges` (node → the nodes it points to),
+/// by Tarjan's algorithm with an explicit stack, so a chain of any length cannot overflow
+/// the call stack.
+fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let mut order = vec![UNSEEN; n];
+    let mut low = vec![0; n];
+    let mut on_stack = vec![false; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut groups = Vec::new();
+    let mut next = 0;
+    for root in 0..n {
+        if order[root] != UNSEEN {
+            continue;
+        }
+        // (node, how many of its edges are done)
+        let mut walk: Vec<(usize, usize)> = vec![(root, 0)];
+        order[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut done)) = walk.last_mut() {
+            if let Some(&w) = edges[v].get(*done) {
+                *done += 1;
+                if order[w] == UNSEEN {
+                    order[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    walk.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(order[w]);
+                }
+                continue;
+            }
+            walk.pop();
+            if let Some(&(parent, _)) = walk.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == order[v] {
+                let mut group = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    group.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                groups.push(group);
+            }
+        }
+    }
+    groups
+}
+
+/// A shortest path from `start` back to itself inside `group` (breadth first).
+fn cycle_through(start: usize, group: &[usize], edges: &[Vec<usize>]) -> Vec<usize> {
+    let inside: HashSet<usize> = group.iter().copied().collect();
+    let mut came_from: HashMap<usize, usize> = HashMap::new();
+    let mut queue = VecDeque::from([start]);
+    while let Some(v) = queue.pop_front() {
+        for &w in &edges[v] {
+            if w == start {
+                let mut back = Vec::new();
+                let mut at = v;
+                while at != start {
+                    back.push(at);
+                    match came_from.get(&at) {
+                        Some(&from) => at = from,
+                        None => break,
+                    }
+                }
+                let mut path = vec![start];
+                path.extend(back.into_iter().rev());
+                path.push(start);
+                return path;
+            }
+            if inside.contains(&w) && !came_from.contains_key(&w) {
+                came_from.insert(w, v);
+                queue.push_back(w);
+            }
+        }
+    }
+    vec![start, start]
 }
 
 /// How a service is doing, worst first.
@@ -285,11 +388,17 @@ pub struct ServiceImpact {
     pub evidence: Vec<Evidence>,
     pub tier: u8,
     pub customer_facing: bool,
+    /// What customers call it, when the catalog says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
     pub team: Option<String>,
     /// Failing itself with no failing dependency to explain it: where to look first.
     pub root_suspect: bool,
     /// Latest value of the key metric, if it has one.
     pub key_metric: Option<(String, f64)>,
+    /// The key metric's highest recent value (see [`super::attach_peaks`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_metric_peak: Option<super::MetricPeak>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -485,8 +594,10 @@ pub fn blast_radius<A: AsRef<Alert>>(
             evidence,
             tier: s.tier,
             customer_facing: s.customer_facing,
+            public_name: s.public_name.clone(),
             team: s.team.clone(),
             key_metric: key_metrics[n].take(),
+            key_metric_peak: None,
         });
     }
     impacts.sort_by(|a, b| (a.state, a.tier, &a.name).cmp(&(b.state, b.tier, &b.name)));
@@ -557,9 +668,15 @@ pub struct ServiceChange {
     pub to: ServiceState,
     #[serde(default)]
     pub customer_facing: bool,
+    /// What customers call the service (`public_name` in `services.toml`), if anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_name: Option<String>,
     /// The evidence for the new state, in words.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub why: Vec<String>,
+    /// On a change to a better state: the key metric's peak in the period it ends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak: Option<super::MetricPeak>,
 }
 
 impl ServiceChange {
@@ -590,7 +707,12 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: before,
                 to: s.state,
                 customer_facing: s.customer_facing,
+                public_name: s.public_name.clone(),
                 why: why(&s.evidence),
+                // Better than before: the worst it got while in the state it leaves.
+                peak: (s.state > before)
+                    .then(|| s.key_metric_peak.clone())
+                    .flatten(),
             });
         }
     }
@@ -602,7 +724,9 @@ pub fn service_changes(recorded: &ServiceHistory, now: &BlastRadius) -> Vec<Serv
                 from: *state,
                 to: ServiceState::Ok,
                 customer_facing: false,
+                public_name: None,
                 why: vec!["no longer reported".into()],
+                peak: None,
             });
         }
     }

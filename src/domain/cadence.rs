@@ -33,7 +33,9 @@ impl StatusCadence {
         }
         let every = self.every(incident.severity)?;
         let base = incident.last_status_update.unwrap_or(incident.opened_at);
-        let due = base + every;
+        let due = base
+            .checked_add_signed(every)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         Some(match incident.snoozed_until {
             Some(until) if until > due => until,
             _ => due,
@@ -48,42 +50,63 @@ impl StatusCadence {
     }
 }
 
-/// Reads `90s`, `3m`, `1h30m`, `2h`, `45` (minutes). Returns a message naming the problem.
+/// The longest duration [`parse_duration`] accepts: every duration a call leader writes (a
+/// time box, a silence, a cadence, a timeout) is far shorter, and anything up to it can be
+/// added to any clock time without overflow.
+pub const MAX_DURATION: Duration = Duration::days(30);
+
+/// Reads `90s`, `3m`, `1h30m`, `2h`, `45` (minutes), up to [`MAX_DURATION`]. Returns a message
+/// naming the problem; never panics, whatever the text.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let t = s.trim();
     if t.is_empty() {
         return Err("empty duration (write e.g. 30s, 5m, 1h)".into());
     }
+    let max = MAX_DURATION.num_seconds();
+    let too_long = || format!("'{s}' is longer than 30 days");
+    // Seconds so far; every step is checked against the maximum before it can overflow.
+    let add = |total: i64, digits: &str, unit: i64| -> Result<i64, String> {
+        let mut n: i64 = 0;
+        for b in digits.bytes() {
+            n = n * 10 + i64::from(b - b'0');
+            if n > max {
+                return Err(too_long());
+            }
+        }
+        let sum = n * unit + total;
+        if sum > max {
+            return Err(too_long());
+        }
+        Ok(sum)
+    };
     if t.bytes().all(|b| b.is_ascii_digit()) {
-        let m: i64 = t.parse().map_err(|_| format!("'{s}' is too large"))?;
-        return Ok(Duration::minutes(m));
+        return add(0, t, 60).map(Duration::seconds);
     }
-    let mut total = Duration::zero();
-    let mut num = String::new();
-    for c in t.chars() {
+    let not_a_duration = || format!("'{s}' is not a duration (write e.g. 30s, 5m, 1h)");
+    let mut total: i64 = 0;
+    let mut start = 0;
+    for (i, c) in t.char_indices() {
         if c.is_ascii_digit() {
-            num.push(c);
             continue;
         }
-        let n: i64 = num
-            .parse()
-            .map_err(|_| format!("'{s}' is not a duration (write e.g. 30s, 5m, 1h)"))?;
-        num.clear();
-        total += match c {
-            's' => Duration::seconds(n),
-            'm' => Duration::minutes(n),
-            'h' => Duration::hours(n),
-            'd' => Duration::days(n),
-            _ => return Err(format!("'{s}' is not a duration (write e.g. 30s, 5m, 1h)")),
+        let digits = &t[start..i];
+        if digits.is_empty() {
+            return Err(not_a_duration());
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86400,
+            _ => return Err(not_a_duration()),
         };
+        total = add(total, digits, unit)?;
+        start = i + c.len_utf8();
     }
-    if !num.is_empty() {
+    if start < t.len() {
         return Err(format!("'{s}' lacks a unit at the end (s, m, h or d)"));
     }
-    if total > Duration::days(30) {
-        return Err(format!("'{s}' is longer than 30 days"));
-    }
-    Ok(total)
+    Ok(Duration::seconds(total))
 }
 
 /// `07:12` or `1:02:03`: a countdown or an elapsed time, to the second.
@@ -244,5 +267,32 @@ mod tests {
         assert!(parse_duration("m").is_err());
         assert!(parse_duration("5m3").is_err());
         assert!(parse_duration("").is_err());
+        assert_eq!(parse_duration("30d"), Ok(MAX_DURATION));
+        assert_eq!(parse_duration("43200"), Ok(MAX_DURATION));
+    }
+
+    #[test]
+    fn durations_past_thirty_days_are_refused_whatever_their_size() {
+        for s in [
+            "30d1s",
+            "43201",
+            "9999999999999h",
+            "2562047788015h1h",
+            "999999999999999",
+            "99999999999999999999999999999s",
+            "9223372036854775807s",
+            "1h9223372036854775807s",
+            "0000000000000000000000000000031d",
+        ] {
+            assert_eq!(
+                parse_duration(s),
+                Err(format!("'{s}' is longer than 30 days")),
+                "{s}"
+            );
+        }
+        assert_eq!(
+            parse_duration("0000000000000000000090s"),
+            Ok(Duration::seconds(90))
+        );
     }
 }

@@ -396,7 +396,17 @@ impl Event {
             Event::BlastRadiusChanged { changes } => {
                 let parts: Vec<String> = changes
                     .iter()
-                    .map(|c| format!("{} {} ({} → {})", c.service, c.kind(), c.from, c.to))
+                    .map(|c| match &c.peak {
+                        Some(p) => format!(
+                            "{} {} ({} → {}; {})",
+                            c.service,
+                            c.kind(),
+                            c.from,
+                            c.to,
+                            p.describe()
+                        ),
+                        None => format!("{} {} ({} → {})", c.service, c.kind(), c.from, c.to),
+                    })
                     .collect();
                 format!("blast radius: {}", parts.join("; "))
             }

@@ -238,8 +238,13 @@ impl Incident {
                 self.snoozed_until = None;
             }
             Event::StatusUpdateSnoozed { minutes } => {
-                self.snoozed_until =
-                    Some(entry.at + chrono::Duration::minutes(i64::from(*minutes)));
+                // Saturating: a journal may say anything, and folding it must not panic.
+                self.snoozed_until = Some(
+                    entry
+                        .at
+                        .checked_add_signed(chrono::Duration::minutes(i64::from(*minutes)))
+                        .unwrap_or(DateTime::<Utc>::MAX_UTC),
+                );
             }
             Event::TaskAssigned {
                 task,

@@ -11,6 +11,8 @@ mod cadence;
 mod event;
 mod incident;
 mod labels;
+mod number;
+mod peak;
 pub mod redact;
 mod text;
 mod update_draft;
@@ -24,7 +26,7 @@ pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
 };
-pub use cadence::{StatusCadence, clock, parse_duration, short_duration};
+pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
@@ -33,8 +35,10 @@ pub use incident::{
 pub use labels::{
     Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
+pub use number::{human_number, humanize_numbers};
+pub use peak::{MetricPeak, attach_peaks};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
-pub use update_draft::{handoff_summary, status_update_draft};
+pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};
 
 /// Longest text accepted in one note or status update (bytes). Generous enough for a pasted

@@ -168,6 +168,9 @@ pub struct FileJournal {
     /// A torn tail already reported, so a reader warns once, not on every refresh.
     reported_tail: Option<u64>,
     warnings: Vec<String>,
+    /// The journal file kept open between reads and appends ([`FileJournal::hold_open`]), so
+    /// recording needs no new file descriptor.
+    held: Option<File>,
 }
 
 #[derive(Deserialize)]
@@ -218,6 +221,7 @@ impl FileJournal {
             known_lines: 0,
             reported_tail: None,
             warnings: Vec::new(),
+            held: None,
         };
         journal.refresh()?;
         Ok(journal)
@@ -233,6 +237,36 @@ impl FileJournal {
             .append(write)
             .open(&self.path)
             .map_err(|e| io(&self.path, e))
+    }
+
+    /// Keeps the journal file open from now on (until [`FileJournal::release`]): a console
+    /// leading the incident can then record even when the process has no file descriptor
+    /// to spare. Locks are taken on the held handle as on a fresh one.
+    pub fn hold_open(&mut self) -> Result<(), JournalError> {
+        if self.held.is_none() {
+            self.held = Some(self.open_file(true)?);
+        }
+        Ok(())
+    }
+
+    /// Closes the handle [`FileJournal::hold_open`] kept.
+    pub fn release(&mut self) {
+        self.held = None;
+    }
+
+    /// The held handle (taken out while in use), or a new one.
+    fn take_file(&mut self, write: bool) -> Result<File, JournalError> {
+        match self.held.take() {
+            Some(f) => Ok(f),
+            None => self.open_file(write),
+        }
+    }
+
+    /// Puts a handle from [`FileJournal::take_file`] back if it is the held one.
+    fn put_back(&mut self, file: File, held: bool) {
+        if held {
+            self.held = Some(file);
+        }
     }
 
     /// Reads and checks everything after `known_len`. The caller holds a lock.
@@ -346,10 +380,17 @@ impl Journal for FileJournal {
     }
 
     fn refresh(&mut self) -> Result<usize, JournalError> {
-        let mut file = self.open_file(false)?;
-        file.lock_shared().map_err(|e| io(&self.path, e))?;
-        let tail = self.read_tail(&mut file);
-        let _ = file.unlock();
+        let held = self.held.is_some();
+        let mut file = self.take_file(false)?;
+        let tail = match file.lock_shared() {
+            Ok(()) => {
+                let tail = self.read_tail(&mut file);
+                let _ = file.unlock();
+                tail
+            }
+            Err(e) => Err(io(&self.path, e)),
+        };
+        self.put_back(file, held);
         let tail = tail?;
         if let Some((offset, why)) = &tail.torn
             && self.reported_tail != Some(*offset)
@@ -370,10 +411,17 @@ impl Journal for FileJournal {
         decide: &mut Decide<'_>,
     ) -> Result<Option<Record>, JournalError> {
         check_author(by)?;
-        let mut file = self.open_file(true)?;
-        file.lock().map_err(|e| io(&self.path, e))?;
-        let result = self.append_locked(&mut file, by, at, decide);
-        let _ = file.unlock();
+        let held = self.held.is_some();
+        let mut file = self.take_file(true)?;
+        let result = match file.lock() {
+            Ok(()) => {
+                let result = self.append_locked(&mut file, by, at, decide);
+                let _ = file.unlock();
+                result
+            }
+            Err(e) => Err(io(&self.path, e)),
+        };
+        self.put_back(file, held);
         result
     }
 
@@ -578,12 +626,13 @@ fn check_author(by: &str) -> Result<(), Rejected> {
     Ok(())
 }
 
-/// `INC-7`, `inc-7` or `7` → `INC-7`; anything else is not an incident ID.
+/// `INC-7`, `inc-7`, `INC7`, `inc7` or `7` → `INC-7`; anything else is not an incident ID.
 pub fn normalize_id(id: &str) -> Option<String> {
     let t = id.trim();
     let digits = t
         .strip_prefix("INC-")
         .or_else(|| t.strip_prefix("inc-"))
+        .or_else(|| t.strip_prefix("INC").or_else(|| t.strip_prefix("inc")))
         .unwrap_or(t);
     let n: u64 =
         (!digits.is_empty() && digits.len() <= 12 && digits.bytes().all(|b| b.is_ascii_digit()))

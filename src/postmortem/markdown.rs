@@ -42,6 +42,7 @@ fn sections(r: &Report, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
     timeline(out, &r.timeline, flush);
     status_updates(out, r, flush);
     decisions(out, r, flush);
+    trigger(out, r);
     prompts(out);
     action_items(out, r);
     messaging(out, r);
@@ -301,7 +302,7 @@ fn header(out: &mut String, r: &Report) {
             .responders
             .iter()
             .filter(|x| x.role == role)
-            .map(|x| holder(x, r))
+            .map(holder)
             .collect();
         let _ = writeln!(out, "- {}: {}", role_name(role), holders.join(", "));
     }
@@ -312,9 +313,10 @@ fn header(out: &mut String, r: &Report) {
     out.push('\n');
 }
 
-fn holder(x: &Responder, r: &Report) -> String {
-    let single = x.role.is_single() && r.responders.iter().filter(|y| y.role == x.role).count() > 1;
-    if !single {
+/// A person in a role; single roles (commander, deputy, scribe, liaison) with the time they
+/// held it, even when one person held it throughout.
+fn holder(x: &Responder) -> String {
+    if !x.role.is_single() {
         return esc(&x.person);
     }
     let until = x
@@ -366,13 +368,21 @@ fn impact(out: &mut String, r: &Report) {
         return;
     }
     out.push_str(
-        "| Service | Customer-facing | Worst state | Affected for | First affected (UTC) | Recovered (UTC) |\n\
-         | --- | --- | --- | --- | --- | --- |\n",
+        "| Service | Customer-facing | Worst state | Key metric at its peak | Affected for | First affected (UTC) | Recovered (UTC) |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for s in &i.services {
+        let peak = s.peak.as_ref().map_or("not recorded".to_string(), |p| {
+            format!(
+                "{} {} at {}",
+                esc(&p.metric),
+                crate::domain::human_number(p.value),
+                p.at.format("%H:%M:%S")
+            )
+        });
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {peak} | {} | {} | {} |",
             esc(&s.service),
             if s.customer_facing { "**yes**" } else { "no" },
             s.worst_state.as_str(),
@@ -636,6 +646,43 @@ fn decisions(out: &mut String, r: &Report, flush: &mut dyn FnMut(&mut String)) {
         }
         out.push('\n');
     }
+}
+
+/// What set it off and why it could: questions for the team (as in Google's and PagerDuty's
+/// templates), with what the log already says about it — the mitigation that worked and the
+/// hypotheses noted.
+fn trigger(out: &mut String, r: &Report) {
+    out.push_str("## Trigger and root cause\n\n");
+    out.push_str(
+        "_To be written by the team, about conditions and systems rather than people. \
+         Questions to start from:_\n\n\
+         - _What triggered the incident: a deploy, a configuration or feature-flag change, \
+         traffic, a dependency, something else? When did it start?_\n\
+         - _Why could that trigger cause this impact? Keep asking why until you reach \
+         conditions in the system (tests, limits, rollout, dependencies), not a person's \
+         action._\n\
+         - _How was the cause confirmed: data, a reproduction, the mitigation working?_\n\n",
+    );
+    out.push_str("From the log:\n\n");
+    match (&r.response.mitigated_by, r.response.mitigated_at) {
+        (Some(by), Some(at)) => {
+            let _ = writeln!(out, "- Mitigated by: {} ({})", esc(by), when(at));
+        }
+        _ => out.push_str("- No mitigation was recorded.\n"),
+    }
+    let hypotheses: Vec<&str> = r
+        .notes
+        .iter()
+        .filter(|n| n.kind == NoteKind::Hypothesis)
+        .map(|n| n.text.lines().next().unwrap_or(""))
+        .collect();
+    if hypotheses.is_empty() {
+        out.push_str("- No hypothesis was noted during the incident.\n");
+    } else {
+        let quoted: Vec<String> = hypotheses.iter().map(|h| format!("“{}”", esc(h))).collect();
+        let _ = writeln!(out, "- Hypotheses noted: {}", quoted.join("; "));
+    }
+    out.push('\n');
 }
 
 fn prompts(out: &mut String) {

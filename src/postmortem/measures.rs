@@ -3,7 +3,7 @@
 //! read off the entries as recorded, never estimated.
 
 use super::report::{
-    Action, Alert, Link, Messaging, Report, Responder, ServiceImpact, ServicePeriod,
+    Action, Alert, Link, Messaging, Peak, Report, Responder, ServiceImpact, ServicePeriod,
     SeverityPeriod, SeverityTime, StatusChange, seconds,
 };
 use crate::domain::{
@@ -161,7 +161,9 @@ pub(super) fn actions(incident: &Incident) -> Vec<Action> {
                     }
                     .to_string()
                 }),
-                verification_detail: verification.map(|v| v.detail.clone()),
+                // Readings recorded in full (`0.0018174245924825177`) read as people write them.
+                verification_detail: verification
+                    .map(|v| crate::domain::humanize_numbers(&v.detail)),
                 verified_at: verification.map(|v| v.at),
                 effective: !r.dry_run
                     && verification.is_some_and(|v| v.result == VerifyResult::Effective),
@@ -231,6 +233,8 @@ pub(super) fn engagement<E: AsRef<Entry>>(
 pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Vec<ServiceImpact> {
     struct Track {
         customer_facing: bool,
+        public_name: Option<String>,
+        peak: Option<Peak>,
         open: Option<(ServiceState, DateTime<Utc>)>,
         periods: Vec<ServicePeriod>,
         recovered_at: Option<DateTime<Utc>>,
@@ -254,11 +258,25 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
         for c in changes {
             let t = tracks.entry(c.service.as_str()).or_insert(Track {
                 customer_facing: c.customer_facing,
+                public_name: None,
+                peak: None,
                 open: None,
                 periods: Vec::new(),
                 recovered_at: None,
             });
             t.customer_facing = c.customer_facing;
+            if c.public_name.is_some() {
+                t.public_name = c.public_name.clone();
+            }
+            if let Some(p) = &c.peak
+                && t.peak.as_ref().is_none_or(|old| p.value > old.value)
+            {
+                t.peak = Some(Peak {
+                    metric: p.metric.clone(),
+                    value: p.value,
+                    at: p.at,
+                });
+            }
             if t.open.is_some_and(|(s, _)| s == c.to) {
                 continue;
             }
@@ -281,6 +299,8 @@ pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Ve
             Some(ServiceImpact {
                 service: name.to_string(),
                 customer_facing: t.customer_facing,
+                public_name: t.public_name,
+                peak: t.peak,
                 worst_state: t.periods.iter().map(|p| p.state).min()?,
                 first_affected_at: first,
                 recovered_at: t.recovered_at,
@@ -367,7 +387,7 @@ pub(super) fn messaging(r: &Report) -> Messaging {
             .iter()
             .map(|s| {
                 format!(
-                    "{}{} {} for {}",
+                    "{}{} {} for {}{}",
                     s.service,
                     if s.customer_facing {
                         " (customer-facing)"
@@ -375,7 +395,12 @@ pub(super) fn messaging(r: &Report) -> Messaging {
                         ""
                     },
                     state_words(s.worst_state),
-                    super::markdown::human(s.affected_seconds)
+                    super::markdown::human(s.affected_seconds),
+                    s.peak.as_ref().map_or(String::new(), |p| format!(
+                        ", {} peaked at {}",
+                        p.metric,
+                        crate::domain::human_number(p.value)
+                    ))
                 )
             })
             .collect();
@@ -399,20 +424,93 @@ pub(super) fn messaging(r: &Report) -> Messaging {
     }
     internal.push_str("A blameless post-mortem draft is being written.");
 
+    Messaging {
+        internal,
+        external: external(r),
+    }
+}
+
+/// What customers saw, by the public names of the customer-facing services that were down
+/// (could not be used) or degraded (errors, slowness); services without a public name are
+/// "other parts of our service", never their internal name.
+fn customers_saw(facing: &[&ServiceImpact]) -> String {
+    let names = |state: ServiceState| -> (Vec<&str>, bool) {
+        let hit: Vec<&&ServiceImpact> = facing.iter().filter(|s| s.worst_state == state).collect();
+        let mut named: Vec<&str> = Vec::new();
+        for s in &hit {
+            if let Some(p) = s.public_name.as_deref()
+                && !named.contains(&p)
+            {
+                named.push(p);
+            }
+        }
+        let unnamed = hit.iter().any(|s| s.public_name.is_none());
+        (named, unnamed)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    let (down, down_other) = names(ServiceState::Down);
+    match (down.is_empty(), down_other) {
+        (false, false) => parts.push(format!("some customers could not use {}", and_list(&down))),
+        (false, true) => parts.push(format!(
+            "some customers could not use {} and other parts of our service [which ones, in \
+             customers' words]",
+            and_list(&down)
+        )),
+        (true, true) => parts.push(
+            "some customers could not use parts of our service [which ones, in customers' words]"
+                .into(),
+        ),
+        (true, false) => {}
+    }
+    let (slow, slow_other) = names(ServiceState::Degraded);
+    let who = if parts.is_empty() {
+        "some customers"
+    } else {
+        "others"
+    };
+    match (slow.is_empty(), slow_other) {
+        (false, false) => parts.push(format!(
+            "{who} saw errors or slow responses from {}",
+            and_list(&slow)
+        )),
+        (false, true) => parts.push(format!(
+            "{who} saw errors or slow responses from {} and other parts of our service [which \
+             ones, in customers' words]",
+            and_list(&slow)
+        )),
+        (true, true) => parts.push(format!(
+            "{who} saw errors or slow responses [where, in customers' words]"
+        )),
+        (true, false) => {}
+    }
+    if parts.is_empty() {
+        return "[describe what customers saw; no customer-facing service impact was recorded]"
+            .into();
+    }
+    parts.join("; ")
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// The message for customers: what they saw, from the customer-facing services' worst state
+/// only, in plain words and without any service's internal name; when; whether a fix is in
+/// place; and where it stands. What the journal cannot say is a bracketed blank.
+fn external(r: &Report) -> String {
     let facing: Vec<_> = r
         .impact
         .services
         .iter()
         .filter(|s| s.customer_facing)
         .collect();
-    let mut external = String::new();
-    if facing.is_empty() {
-        external.push_str(&format!(
-            "Between {} and {}, [describe what customers saw; no customer-facing service \
-             impact was recorded].",
-            day_time(r.opened_at),
-            r.resolved_at.map_or("now".to_string(), day_time)
-        ));
+    let (from, until) = if facing.is_empty() {
+        (Some(r.opened_at), r.resolved_at)
     } else {
         let from = facing.iter().map(|s| s.first_affected_at).min();
         let until = if facing.iter().all(|s| s.recovered_at.is_some()) {
@@ -420,36 +518,30 @@ pub(super) fn messaging(r: &Report) -> Messaging {
         } else {
             None
         };
-        let what: Vec<String> = facing
-            .iter()
-            .map(|s| {
-                let mut states: Vec<&str> = Vec::new();
-                for p in &s.periods {
-                    let w = state_words(p.state);
-                    if states.last() != Some(&w) {
-                        states.push(w);
-                    }
-                }
-                format!("{} was {}", s.service, states.join(", then "))
-            })
-            .collect();
-        external.push_str(&format!(
-            "{} {}, {}.",
-            match from {
-                Some(f) => format!("From {}", day_time(f)),
-                None => String::new(),
-            },
-            match until {
-                Some(u) => format!("to {}", day_time(u)),
-                None => "onwards".to_string(),
-            },
-            what.join(" and ")
+        (from, until.or(r.resolved_at))
+    };
+    let when = match (from, until) {
+        (Some(f), Some(u)) if f.date_naive() == u.date_naive() => format!(
+            "Between {} and {} UTC on {}",
+            f.format("%H:%M"),
+            u.format("%H:%M"),
+            f.format("%Y-%m-%d")
+        ),
+        (Some(f), Some(u)) => format!("Between {} and {}", day_time(f), day_time(u)),
+        (Some(f), None) => format!("Since {}", day_time(f)),
+        (None, _) => "[When]".to_string(),
+    };
+    let mut text = format!("{when}, {}.", customers_saw(&facing));
+    if let Some(at) = r.response.mitigated_at {
+        text.push_str(&format!(
+            " A fix was in place at {} UTC.",
+            at.format("%H:%M")
         ));
     }
-    external.push_str(if r.still_open {
+    text.push_str(if r.still_open {
         " We are working on it and will post another update."
     } else {
         " The issue is resolved."
     });
-    Messaging { internal, external }
+    text
 }

@@ -17,8 +17,8 @@ pub mod write;
 pub use blameless::{BlamelessCheck, Finding, Rule};
 pub use report::{
     Action, Alert, Delivery, Detection, FORMAT_NAME, FORMAT_VERSION, FollowUp, Impact, Link,
-    Messaging, Note, Report, Responder, Response, ServiceImpact, ServicePeriod, SeverityPeriod,
-    SeverityTime, StatusChange, StatusUpdate, TimelineRow,
+    Messaging, Note, Peak, Report, Responder, Response, ServiceImpact, ServicePeriod,
+    SeverityPeriod, SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
 pub use write::{WriteError, write_file, write_path, write_to};
 

@@ -98,6 +98,8 @@ pub struct SeverityTime {
 pub struct ServiceImpact {
     pub service: String,
     pub customer_facing: bool,
+    /// What customers call it (`public_name` in `services.toml`), as last recorded.
+    pub public_name: Option<String>,
     pub worst_state: ServiceState,
     #[serde(serialize_with = "time")]
     pub first_affected_at: DateTime<Utc>,
@@ -107,6 +109,17 @@ pub struct ServiceImpact {
     /// Time in any state but ok, up to resolution (or `generated_at`).
     pub affected_seconds: i64,
     pub periods: Vec<ServicePeriod>,
+    /// The highest value its key metric reached, as recorded when it got better.
+    pub peak: Option<Peak>,
+}
+
+/// A key metric's highest value and when it was read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Peak {
+    pub metric: String,
+    pub value: f64,
+    #[serde(serialize_with = "time")]
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

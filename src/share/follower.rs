@@ -55,6 +55,9 @@ pub enum FollowEvent {
         alerts: Vec<Alert>,
         blast: Option<BlastRadius>,
     },
+    /// The leader's console shares no alerts or blast radius (it has no alert source and no
+    /// metrics, or no console serves the incident: `warroom serve`).
+    NoViews,
     Connected,
     /// Lost the stream; trying again after `retry_in`.
     Reconnecting {
@@ -72,6 +75,13 @@ struct Views {
     alerts: Vec<Alert>,
     #[serde(default)]
     blast: Option<BlastRadius>,
+    /// False when there is nothing to share (see [`crate::share::server::NO_VIEWS`]).
+    #[serde(default = "shared")]
+    shared: bool,
+}
+
+fn shared() -> bool {
+    true
 }
 
 /// Follows until `send` fails (the console is gone) or the follow is refused.
@@ -227,9 +237,13 @@ async fn read_stream(
                         return Ok(StreamEnd::ConsoleGone);
                     }
                     if let Ok(v) = serde_json::from_str::<Views>(&data)
-                        && !send(FollowEvent::Views {
-                            alerts: v.alerts,
-                            blast: v.blast,
+                        && !send(if v.shared {
+                            FollowEvent::Views {
+                                alerts: v.alerts,
+                                blast: v.blast,
+                            }
+                        } else {
+                            FollowEvent::NoViews
                         })
                     {
                         return Ok(StreamEnd::ConsoleGone);

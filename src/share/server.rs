@@ -24,9 +24,10 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Semaphore, broadcast, watch};
+use tokio::sync::{broadcast, watch};
 
 /// How often a feed looks for lines appended to its journal.
 const WATCH_EVERY: Duration = Duration::from_millis(50);
@@ -35,14 +36,22 @@ const WATCH_EVERY: Duration = Duration::from_millis(50);
 const RECHECK_TOKEN_TICKS: u32 = 10;
 /// A feed with no stream for this many watch ticks (a minute) is dropped.
 const IDLE_FEED_TICKS: u32 = 1_200;
-/// Connections served at once; more wait in the kernel's accept queue.
+/// Connections served at once, at most; fewer when the process's file limit is lower (see
+/// [`connection_cap`]).
 const MAX_CONNECTIONS: usize = 1024;
+/// Descriptors kept free for everything but connections: the journals and share records the
+/// server reads, the console's journal worker, pollers, actions.
+const FD_HEADROOM: usize = 128;
 /// Time allowed for a client to send its request headers (slow-loris guard).
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest request head accepted.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 const PAGE: &str = include_str!("page.html");
+
+/// The `views` a server sends when no console computes alerts or a blast radius for it:
+/// followers say so instead of waiting for a view that will not come.
+pub const NO_VIEWS: &str = r#"{"shared":false}"#;
 
 /// What the server shares: the incidents of one data directory, and the latest derived views.
 pub struct Hub {
@@ -72,17 +81,22 @@ impl Hub {
         })
     }
 
-    /// Publishes the alerts and blast radius snapshot (JSON) to every follower.
+    /// Publishes the alerts and blast radius snapshot (JSON) to every follower, and keeps it
+    /// for those who come later (`send` would drop it while nobody follows).
     pub fn publish_views(&self, json: String) {
-        let _ = self.views.send(Some(Arc::from(json)));
+        self.views.send_replace(Some(Arc::from(json)));
     }
 
     fn incident_dir(&self, id: &str) -> std::path::PathBuf {
         self.store.incidents_dir().join(id)
     }
 
-    /// The feed of `id`, started on first use.
-    fn feed(self: &Arc<Self>, id: &str) -> Result<Arc<Feed>, String> {
+    /// The feed of `id`, started on first use; `share` is its share record as just read.
+    fn feed(
+        self: &Arc<Self>,
+        id: &str,
+        share: Option<tokens::ShareRecord>,
+    ) -> Result<Arc<Feed>, String> {
         let mut feeds = self
             .feeds
             .lock()
@@ -100,7 +114,7 @@ impl Hub {
         let feed = Arc::new(Feed {
             lines: Mutex::new(lines),
             tx: broadcast::channel(4096).0,
-            share: watch::channel(tokens::load(&dir)).0,
+            share: watch::channel(share).0,
         });
         feeds.insert(id.to_string(), feed.clone());
         // The watcher holds the feed and the hub weakly: it ends once the hub is gone, or
@@ -128,8 +142,11 @@ impl Hub {
                     return;
                 }
                 ticks = ticks.wrapping_add(1);
-                if ticks.is_multiple_of(RECHECK_TOKEN_TICKS) {
-                    let record = tokens::load(&dir);
+                // A record that cannot be read now (out of file descriptors, …) says nothing
+                // about sharing: the streams go on as they were, and it is read again soon.
+                if ticks.is_multiple_of(RECHECK_TOKEN_TICKS)
+                    && let Ok(record) = tokens::load(&dir)
+                {
                     feed.share.send_if_modified(|current| {
                         let changed = *current != record;
                         *current = record;
@@ -223,6 +240,8 @@ enum Refused {
     NoToken,
     /// Wrong token, another incident's token, or no such incident.
     Forbidden,
+    /// The share record could not be read just now: no verdict, try again.
+    Unavailable,
 }
 
 impl IntoResponse for Refused {
@@ -234,6 +253,11 @@ impl IntoResponse for Refused {
             )
                 .into_response(),
             Refused::Forbidden => StatusCode::FORBIDDEN.into_response(),
+            Refused::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+            )
+                .into_response(),
         }
     }
 }
@@ -246,13 +270,20 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
+/// What a request may stream: the incident, the token it showed, and the share record.
+struct Granted {
+    id: String,
+    token: String,
+    record: tokens::ShareRecord,
+}
+
 /// The incident's ID and the token if `headers` carry its current token.
-fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<(String, String), Refused> {
+fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<Granted, Refused> {
     let token = bearer(headers).ok_or(Refused::NoToken)?;
     // Only a well-formed ID (`INC-<digits>`) ever becomes a path: `..`, slashes and the like
     // are refused here, before any file is looked at.
     let id = normalize_id(id).ok_or(Refused::Forbidden)?;
-    let record = tokens::load(&hub.incident_dir(&id));
+    let record = tokens::load(&hub.incident_dir(&id)).map_err(|_| Refused::Unavailable)?;
     // Compare even when there is nothing to compare with, so both take about as long.
     let ok = match &record {
         Some(r) => tokens::accepts(r, token),
@@ -261,10 +292,13 @@ fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<(String, String
             false
         }
     };
-    if ok {
-        Ok((id, token.to_string()))
-    } else {
-        Err(Refused::Forbidden)
+    match record {
+        Some(record) if ok => Ok(Granted {
+            id,
+            token: token.to_string(),
+            record,
+        }),
+        _ => Err(Refused::Forbidden),
     }
 }
 
@@ -281,7 +315,7 @@ async fn events(
     Query(q): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let (id, token) = match authorize(&hub, &id, &headers) {
+    let Granted { id, token, record } = match authorize(&hub, &id, &headers) {
         Ok(x) => x,
         Err(refused) => return refused.into_response(),
     };
@@ -291,7 +325,7 @@ async fn events(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok())
     });
-    let feed = match hub.feed(&id) {
+    let feed = match hub.feed(&id, Some(record)) {
         Ok(f) => f,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -399,8 +433,39 @@ pub async fn serve(
     serve_with(listener, hub, None, shutdown).await
 }
 
+/// How many connections may be open at once: [`MAX_CONNECTIONS`], or fewer so that, with
+/// `in_use` descriptors already open, [`FD_HEADROOM`] stay free under the file `limit`.
+/// The process must never run out: a share record or journal that cannot be opened would
+/// look to its readers like damage, and the console could not record.
+pub fn connection_cap(limit: Option<u64>, in_use: usize) -> usize {
+    let Some(limit) = limit else {
+        return MAX_CONNECTIONS;
+    };
+    let room = usize::try_from(limit)
+        .unwrap_or(usize::MAX)
+        .saturating_sub(in_use);
+    let cap = if room >= 2 * FD_HEADROOM {
+        room - FD_HEADROOM
+    } else {
+        room / 2
+    };
+    cap.clamp(1, MAX_CONNECTIONS)
+}
+
+/// A connection being served, oldest first.
+struct Open {
+    task: tokio::task::AbortHandle,
+    /// True until the connection's first request head has arrived.
+    waiting: Arc<AtomicBool>,
+}
+
 /// Serves until `shutdown` completes, over TLS when `tls` is given. When it returns, every
 /// connection it accepted is closed (open streams end; followers resume elsewhere or later).
+///
+/// Connections are counted against the process's file limit ([`connection_cap`]). When the
+/// table is full, a new connection takes the place of the oldest one that has not yet sent a
+/// request head (a slow client's); when every connection is serving a request, the new one is
+/// closed at once. Streams already open are never closed to make room.
 pub async fn serve_with(
     listener: tokio::net::TcpListener,
     hub: Arc<Hub>,
@@ -408,12 +473,17 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let app = router(hub);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let cap = connection_cap(
+        crate::fds::soft_limit(),
+        crate::fds::open_count().unwrap_or(0),
+    );
+    let mut open: std::collections::VecDeque<Open> = std::collections::VecDeque::new();
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(shutdown);
     loop {
         // Forget connections that ended, so the set holds only live ones.
         while connections.try_join_next().is_some() {}
+        open.retain(|c| !c.task.is_finished());
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => stream,
@@ -422,31 +492,39 @@ pub async fn serve_with(
             },
             _ = &mut shutdown => break,
         };
-        let permit = tokio::select! {
-            permit = slots.clone().acquire_owned() => match permit {
-                Ok(p) => p,
-                Err(_) => break,
-            },
-            _ = &mut shutdown => break,
-        };
+        if open.len() >= cap {
+            match open.iter().position(|c| c.waiting.load(Ordering::Relaxed)) {
+                Some(i) => {
+                    if let Some(oldest) = open.remove(i) {
+                        oldest.task.abort();
+                    }
+                }
+                None => {
+                    drop(stream);
+                    continue;
+                }
+            }
+        }
         // Entries are small writes that must leave at once, not wait for an ACK.
         let _ = stream.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
-        connections.spawn(async move {
-            let _permit = permit;
+        let waiting = Arc::new(AtomicBool::new(true));
+        let headed = waiting.clone();
+        let task = connections.spawn(async move {
             match tls {
-                None => connection(stream, app).await,
+                None => connection(stream, app, headed).await,
                 Some(acceptor) => {
                     // The handshake gets no more time than a request head.
                     if let Ok(Ok(stream)) =
                         tokio::time::timeout(HEADER_TIMEOUT, acceptor.accept(stream)).await
                     {
-                        connection(stream, app).await;
+                        connection(stream, app, headed).await;
                     }
                 }
             }
         });
+        open.push_back(Open { task, waiting });
     }
     // Stopping: close every connection (their streams end with them).
     connections.shutdown().await;
@@ -454,12 +532,16 @@ pub async fn serve_with(
 }
 
 /// One HTTP/1.1 connection, with the slow-client and head-size limits.
-async fn connection<S>(stream: S, app: Router)
+/// `waiting` is cleared when the first request head has arrived.
+async fn connection<S>(stream: S, app: Router, waiting: Arc<AtomicBool>)
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     use hyper_util::rt::{TokioIo, TokioTimer};
-    let service = hyper_util::service::TowerToHyperService::new(app);
+    let service = Headed {
+        inner: hyper_util::service::TowerToHyperService::new(app),
+        waiting,
+    };
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
@@ -467,9 +549,47 @@ where
     let _ = http.serve_connection(TokioIo::new(stream), service).await;
 }
 
+/// A connection's service that notes when a request head has arrived.
+struct Headed<S> {
+    inner: S,
+    waiting: Arc<AtomicBool>,
+}
+
+impl<S: hyper::service::Service<R>, R> hyper::service::Service<R> for Headed<S> {
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn call(&self, req: R) -> Self::Future {
+        self.waiting.store(false, Ordering::Relaxed);
+        self.inner.call(req)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn views_published_before_anyone_follows_are_kept_for_the_first_follower() {
+        let dir = tempfile::tempdir().unwrap();
+        let hub = Hub::new(FileStore::new(dir.path()));
+        hub.publish_views(NO_VIEWS.to_string());
+        let first = hub.views.subscribe().borrow().clone();
+        assert_eq!(first.as_deref(), Some(NO_VIEWS));
+    }
+
+    #[test]
+    fn connections_leave_room_under_the_file_limit() {
+        // A common default, 1,024, with 20 descriptors in use: 128 stay free.
+        assert_eq!(connection_cap(Some(1024), 20), 1024 - 20 - FD_HEADROOM);
+        // A high limit: the fixed maximum.
+        assert_eq!(connection_cap(Some(1 << 20), 20), MAX_CONNECTIONS);
+        assert_eq!(connection_cap(None, 20), MAX_CONNECTIONS);
+        // A tiny limit: half of what is left, and never none.
+        assert_eq!(connection_cap(Some(100), 20), 40);
+        assert_eq!(connection_cap(Some(10), 20), 1);
+    }
 
     #[tokio::test]
     async fn a_feed_is_retired_only_when_no_request_and_no_stream_holds_it() {
@@ -490,7 +610,7 @@ mod tests {
         let table = |hub: &Hub| hub.feeds.lock().unwrap().get(&id).cloned();
 
         // A request holds it (between taking the feed and subscribing): kept.
-        let held = hub.feed(&id).unwrap();
+        let held = hub.feed(&id, None).unwrap();
         assert!(!hub.retire(&id, &table(&hub).unwrap()));
         // A stream listens: kept.
         let (_, rx) = Hub::subscribe(&held, 0);
@@ -500,7 +620,7 @@ mod tests {
         drop(rx);
         assert!(hub.retire(&id, &table(&hub).unwrap()));
         assert!(table(&hub).is_none());
-        assert!(hub.feed(&id).is_ok());
+        assert!(hub.feed(&id, None).is_ok());
         assert!(table(&hub).is_some());
     }
 }

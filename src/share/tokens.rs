@@ -55,10 +55,22 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The current share record of an incident, if it is shared.
-pub fn load(incident_dir: &Path) -> Option<ShareRecord> {
-    let text = std::fs::read(path(incident_dir)).ok()?;
-    serde_json::from_slice(&text).ok()
+/// The current share record of an incident: `Ok(None)` only when it is not shared (no
+/// record). A record that cannot be read (out of file descriptors, a permission, a damaged
+/// file) is an error, never "not shared": callers keep what they knew and try again.
+pub fn load(incident_dir: &Path) -> std::io::Result<Option<ShareRecord>> {
+    let file = path(incident_dir);
+    let text = match std::fs::read(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    serde_json::from_slice(&text).map(Some).map_err(|e| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{}: {e}", file.display()),
+        )
+    })
 }
 
 /// Issues a token (replacing any previous one) and returns it: the only time it is seen.
@@ -111,16 +123,29 @@ mod tests {
         );
         let stored = std::fs::read_to_string(dir.path().join(FILE)).unwrap();
         assert!(!stored.contains(&t1));
-        let r = load(dir.path()).unwrap();
+        let r = load(dir.path()).unwrap().unwrap();
         assert!(accepts(&r, &t1));
         assert!(!accepts(&r, "nope"));
         let t2 = issue(dir.path(), "alice", Utc::now()).unwrap();
         assert_ne!(t1, t2);
-        let r = load(dir.path()).unwrap();
+        let r = load(dir.path()).unwrap().unwrap();
         assert!(!accepts(&r, &t1));
         assert!(accepts(&r, &t2));
         assert!(revoke(dir.path()).unwrap());
-        assert!(load(dir.path()).is_none());
+        assert!(load(dir.path()).unwrap().is_none());
         assert!(!revoke(dir.path()).unwrap());
+    }
+
+    #[test]
+    fn a_record_that_cannot_be_read_is_an_error_not_unshared() {
+        let dir = tempfile::tempdir().unwrap();
+        issue(dir.path(), "alice", Utc::now()).unwrap();
+        // A share.json that reads as an error (here a directory in its place).
+        std::fs::remove_file(dir.path().join(FILE)).unwrap();
+        std::fs::create_dir(dir.path().join(FILE)).unwrap();
+        assert!(load(dir.path()).is_err());
+        std::fs::remove_dir(dir.path().join(FILE)).unwrap();
+        std::fs::write(dir.path().join(FILE), "{\"token_sha").unwrap();
+        assert!(load(dir.path()).is_err());
     }
 }

@@ -209,3 +209,13 @@ pub fn wait_for_line(
         }
     }
 }
+
+/// The token in `warroom share`'s output (the end of its `status page:` line).
+pub fn printed_token(stdout: &str) -> String {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("status page: "))
+        .and_then(|l| l.rsplit_once(':'))
+        .map(|(_, t)| t.to_string())
+        .expect("the status page line")
+}

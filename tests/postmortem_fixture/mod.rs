@@ -62,7 +62,9 @@ fn change(service: &str, from: ServiceState, to: ServiceState, facing: bool) -> 
         from,
         to,
         customer_facing: facing,
+        public_name: None,
         why: vec![],
+        peak: None,
     }
 }
 
@@ -281,7 +283,15 @@ pub fn entries() -> Vec<Entry> {
             "bob",
             Event::BlastRadiusChanged {
                 changes: vec![
-                    change("checkout", Down, Degraded, true),
+                    // Better: the worst the error ratio got while down, as read.
+                    ServiceChange {
+                        peak: Some(warroom::domain::MetricPeak {
+                            metric: "error ratio".into(),
+                            value: 0.31274918273645,
+                            at: t(9, 8, 30),
+                        }),
+                        ..change("checkout", Down, Degraded, true)
+                    },
                     change("pricing", Degraded, Ok, false),
                 ],
             },

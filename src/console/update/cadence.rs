@@ -24,9 +24,11 @@ pub(super) fn check_due(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     }
     if editor_free && c.prompted_for != Some(due) {
         c.prompted_for = Some(due);
+        // Posted now, the next one falls due a cadence from now.
+        let next = state.cadence.every(i.severity).map(|every| now + every);
         let text = match &c.draft {
             Some(d) if d.purpose == Purpose::StatusUpdate => d.text.clone(),
-            _ => status_update_draft(i, &c.entries, now),
+            _ => status_update_draft(i, &c.entries, now, next),
         };
         state.modal = Some(Modal::Editor {
             purpose: Purpose::StatusUpdate,

@@ -10,7 +10,8 @@ use super::state::{
 };
 use crate::backends::webhook::UpdateMessage;
 use crate::domain::{
-    Event, Incident, NoteKind, Role, Severity, Status, handoff_summary, status_update_draft,
+    Event, Incident, NoteKind, Role, Severity, Status, handoff_summary, status_update_details,
+    status_update_draft,
 };
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
@@ -92,6 +93,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 kind_filter: Default::default(),
                 text_filter: String::new(),
                 draft: draft.clone(),
+                draft_unsaved: None,
                 prompted_for: None,
                 rung_for: None,
                 focus: Pane::Log,
@@ -161,16 +163,23 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             );
             vec![]
         }
+        Action::DraftSaved { id, error } => {
+            if let Some(c) = state.current.as_mut().filter(|c| c.id == id) {
+                c.draft_unsaved = error;
+            }
+            vec![]
+        }
         Action::AppendFailed { id, reason } => {
             state.saving = state.saving.saturating_sub(1);
-            let kept = state
-                .current
-                .as_ref()
-                .is_some_and(|c| c.id == id && c.draft.is_some());
-            let tail = if kept {
-                " (your text is kept as a draft)"
-            } else {
-                ""
+            // "Kept" is said only of a draft on disk.
+            let tail = match state.current.as_ref().filter(|c| c.id == id) {
+                Some(c) if c.draft.is_some() => match &c.draft_unsaved {
+                    None => " (your text is kept as a draft)".to_string(),
+                    Some(why) => format!(
+                        " (your text could not be saved as a draft either: {why}; it is only in this console until then — open the same editor to get it back)"
+                    ),
+                },
+                _ => String::new(),
             };
             flash(
                 state,
@@ -322,7 +331,7 @@ fn discard_draft(state: &mut State) -> Vec<Effect> {
 
 /// A follower's news: entries (checked already), the leader's views, the link's state.
 fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now: DateTime<Utc>) {
-    use super::state::Link;
+    use super::state::{FollowViews, Link};
     use crate::share::follower::FollowEvent;
     let Some(follow) = state.follow.as_mut() else {
         return;
@@ -333,7 +342,9 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
             follow.link = Link::Reconnecting { since, reason }
         }
         FollowEvent::Stopped(why) => follow.link = Link::Stopped(why),
+        FollowEvent::NoViews => follow.views = FollowViews::NotShared,
         FollowEvent::Views { alerts, blast } => {
+            follow.views = FollowViews::Shared;
             let mut board = crate::domain::AlertBoard::with_sources(["leader"]);
             board.report_ok("leader", alerts, now);
             state.set_board(board);
@@ -354,6 +365,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     kind_filter: Default::default(),
                     text_filter: String::new(),
                     draft: None,
+                    draft_unsaved: None,
                     prompted_for: None,
                     rung_for: None,
                     focus: Pane::Log,

@@ -164,21 +164,21 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 let minutes = if d == '2' { 2 } else { 5 };
                 return append(state, Event::StatusUpdateSnoozed { minutes }, false);
             }
+            if purpose == Purpose::StatusUpdate
+                && key.modifiers.contains(KeyModifiers::ALT)
+                && key.code == KeyCode::Char('i')
+                && let Some(c) = state.current.as_ref()
+                && let Some(i) = c.incident.as_ref()
+            {
+                // The details the short draft leaves out, inserted at the end.
+                let details = status_update_details(i, &c.entries, now);
+                text.move_cursor(ratatui_textarea::CursorMove::Bottom);
+                text.move_cursor(ratatui_textarea::CursorMove::End);
+                text.insert_str(format!("\n\n{}", details.trim_end()));
+                return saved_edit(state, purpose, text, now);
+            }
             if text.input(key) {
-                let draft = Draft {
-                    purpose,
-                    text: text_of(&text),
-                    saved_at: now,
-                };
-                state.modal = Some(Modal::Editor { purpose, text });
-                if let Some(c) = state.current.as_mut() {
-                    c.draft = Some(draft.clone());
-                    return vec![Effect::SaveDraft {
-                        id: c.id.clone(),
-                        draft,
-                    }];
-                }
-                return vec![];
+                return saved_edit(state, purpose, text, now);
             }
             state.modal = Some(Modal::Editor { purpose, text });
             vec![]
@@ -370,6 +370,42 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
     }
 }
 
+/// The editor after a change, its text saved as a draft (nothing typed is lost).
+fn saved_edit(
+    state: &mut State,
+    purpose: Purpose,
+    text: ratatui_textarea::TextArea<'static>,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let typed = text_of(&text);
+    state.modal = Some(Modal::Editor { purpose, text });
+    save_draft(state, purpose, typed, now)
+}
+
+/// Keeps what an editor holds as the incident's draft, in memory and on disk.
+fn save_draft(
+    state: &mut State,
+    purpose: Purpose,
+    text: String,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let draft = Draft {
+        purpose,
+        text,
+        saved_at: now,
+    };
+    match state.current.as_mut() {
+        Some(c) => {
+            c.draft = Some(draft.clone());
+            vec![Effect::SaveDraft {
+                id: c.id.clone(),
+                draft,
+            }]
+        }
+        None => vec![],
+    }
+}
+
 pub(super) fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
         return vec![];
@@ -490,21 +526,8 @@ pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec
             text: area,
         }) => {
             area.insert_str(text);
-            let draft = Draft {
-                purpose: *purpose,
-                text: text_of(area),
-                saved_at: now,
-            };
-            match state.current.as_mut() {
-                Some(c) => {
-                    c.draft = Some(draft.clone());
-                    vec![Effect::SaveDraft {
-                        id: c.id.clone(),
-                        draft,
-                    }]
-                }
-                None => vec![],
-            }
+            let (purpose, typed) = (*purpose, text_of(area));
+            save_draft(state, purpose, typed, now)
         }
         Some(Modal::NewIncident { title: area, .. })
         | Some(Modal::AssignPerson { person: area, .. })

@@ -54,9 +54,15 @@ pub fn render_pane(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
-    if state.actions.runbook.actions.is_empty() && running.is_empty() {
+    // A follower runs nothing: its own runbook means nothing here, only the leader's runs.
+    let follower = state.follow.is_some();
+    if running.is_empty() && (follower || state.actions.runbook.actions.is_empty()) {
         lines.push(Line::styled(
-            "no runbook — add runbook.toml",
+            if follower {
+                "no action running"
+            } else {
+                "no runbook — add runbook.toml"
+            },
             theme.style(Meaning::Muted),
         ));
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
@@ -173,6 +179,7 @@ pub fn strip(state: &State, c: &Current) -> String {
         )
         .unwrap_or_else(|| ":actions".into());
     match (running, state.actions.runbook.actions.len()) {
+        (0, _) if state.follow.is_some() => "Actions: none running".to_string(),
         (0, 0) => "Actions: no runbook".to_string(),
         (0, n) => format!("Actions: {n} in runbook ({key})"),
         (n, _) => format!("Actions: {n} running"),

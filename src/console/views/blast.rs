@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
 use std::collections::BTreeSet;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
@@ -97,6 +97,11 @@ pub fn render_pane(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
+    if let Some(note) = state.follow.as_ref().and_then(|f| f.views.note()) {
+        lines.push(Line::styled(note, theme.style(Meaning::Muted)));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), inner);
+        return;
+    }
     if state.board.sources.is_empty() && !state.metrics_expected {
         lines.push(Line::styled(
             "not connected — needs alerts or [prometheus] with services.toml metrics",

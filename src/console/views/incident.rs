@@ -62,7 +62,10 @@ pub fn render(
         let [log, strip] =
             Layout::vertical([Constraint::Fill(1), Constraint::Length(1)]).areas(rest);
         outage_log(c, theme, log, frame);
-        let alerts = if state.board.sources.is_empty() {
+        let awaited = state.follow.as_ref().and_then(|f| f.views.short_note());
+        let alerts = if let Some(note) = awaited {
+            format!("Alerts, blast radius: {note}")
+        } else if state.board.sources.is_empty() {
             "Alerts: not connected".to_string()
         } else {
             let firing = state.alerts_view.firing;
@@ -74,16 +77,20 @@ pub fn render(
             format!("Alerts: {firing} firing{stale} — tab to view")
         };
         frame.render_widget(
-            Paragraph::new(format!(
-                "{alerts} · {} · {}",
-                match state.blast.affected().count() {
-                    0 if state.board.sources.is_empty() && !state.metrics_expected =>
-                        "Blast radius: not connected".to_string(),
-                    0 => "Blast radius: all ok".to_string(),
-                    n => format!("Blast radius: {n} affected (b)"),
-                },
-                super::actions::strip(state, c)
-            ))
+            Paragraph::new(if awaited.is_some() {
+                format!("{alerts} · {}", super::actions::strip(state, c))
+            } else {
+                format!(
+                    "{alerts} · {} · {}",
+                    match state.blast.affected().count() {
+                        0 if state.board.sources.is_empty() && !state.metrics_expected =>
+                            "Blast radius: not connected".to_string(),
+                        0 => "Blast radius: all ok".to_string(),
+                        n => format!("Blast radius: {n} affected (b)"),
+                    },
+                    super::actions::strip(state, c)
+                )
+            })
             .style(theme.style(Meaning::Muted)),
             strip,
         );
@@ -112,13 +119,14 @@ fn alerts_pane(
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines: Vec<Line> = Vec::new();
-    if state.board.sources.is_empty() {
+    let awaited = state.follow.as_ref().and_then(|f| f.views.note());
+    if awaited.is_some() || state.board.sources.is_empty() {
         lines.push(Line::styled(
-            if state.follow.is_some() {
+            awaited.unwrap_or(if state.follow.is_some() {
                 "no alerts shared by the leader"
             } else {
                 "not connected — add [[alertmanager]] or [prometheus] to config.toml"
-            },
+            }),
             theme.style(Meaning::Muted),
         ));
         frame.render_widget(

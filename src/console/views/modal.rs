@@ -28,7 +28,8 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 if *purpose == crate::console::action::Purpose::StatusUpdate {
                     &[
                         ("ctrl-s", "post"),
-                        ("alt-2/alt-5", "snooze 2/5 min"),
+                        ("alt-i", "details"),
+                        ("alt-2/alt-5", "snooze"),
                         ("esc", "later, keep draft"),
                     ]
                 } else {
@@ -420,6 +421,11 @@ fn help(state: &State, scroll: u16, theme: &Theme, area: Rect, frame: &mut Frame
         for (k, d) in [
             ("ctrl-s", "send"),
             ("esc", "close; the text is kept as a draft"),
+            (
+                "alt-i",
+                "status update: insert the details the short draft leaves out",
+            ),
+            ("alt-2 alt-5", "status update: snooze it 2 or 5 minutes"),
         ] {
             lines.push(Line::from(vec![
                 Span::styled(format!("  {k:<12}"), theme.style(Meaning::Accent)),
