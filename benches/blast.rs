@@ -76,8 +76,8 @@ fn alerts(count: usize, services: usize, rng: &mut Rng) -> Vec<Alert> {
             ]);
             Alert {
                 fingerprint: format!("{n:016x}"),
-                labels,
-                annotations: BTreeMap::new(),
+                labels: labels.into(),
+                annotations: Default::default(),
                 starts_at: t,
                 ends_at: None,
                 generator_url: None,
@@ -121,7 +121,7 @@ fn bench(c: &mut Criterion) {
             let mut per: HashMap<&str, usize> = HashMap::new();
             for a in black_box(&alerts) {
                 if let Some(s) = a.labels.get("service") {
-                    *per.entry(s.as_str()).or_default() += 1;
+                    *per.entry(s).or_default() += 1;
                 }
             }
             per.len()

@@ -8,7 +8,6 @@ use chrono::{Duration, TimeZone, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::collections::BTreeMap;
 use std::hint::black_box;
 use warroom::console::action::{Action, Lead};
 use warroom::console::keymap::Keymap;
@@ -16,7 +15,7 @@ use warroom::console::state::State;
 use warroom::console::theme::Theme;
 use warroom::console::update::update;
 use warroom::console::views::render;
-use warroom::domain::{Alert, AlertBoard, AlertState, Entry, Event, NoteKind, Severity};
+use warroom::domain::{Alert, AlertBoard, AlertState, Entry, Event, Labels, NoteKind, Severity};
 
 fn state(entries: usize, alerts: usize) -> State {
     let t0 = Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap();
@@ -67,7 +66,7 @@ fn state(entries: usize, alerts: usize) -> State {
         (0..alerts)
             .map(|n| Alert {
                 fingerprint: format!("{n:016x}"),
-                labels: BTreeMap::from([
+                labels: Labels::from([
                     ("alertname".to_string(), format!("Alert{}", n % 50)),
                     ("service".to_string(), format!("svc-{}", n % 200)),
                     (
@@ -75,7 +74,7 @@ fn state(entries: usize, alerts: usize) -> State {
                         if n % 3 == 0 { "critical" } else { "warning" }.to_string(),
                     ),
                 ]),
-                annotations: BTreeMap::from([(
+                annotations: Labels::from([(
                     "summary".to_string(),
                     format!("summary of alert {n}"),
                 )]),

@@ -23,8 +23,8 @@ fn alert(fp: &str, name: &str, labels: &[(&str, &str)]) -> Alert {
     l.insert("alertname".into(), name.into());
     Alert {
         fingerprint: fp.into(),
-        labels: l,
-        annotations: BTreeMap::new(),
+        labels: l.into(),
+        annotations: Default::default(),
         starts_at: Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap(),
         ends_at: None,
         generator_url: None,

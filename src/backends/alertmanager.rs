@@ -7,7 +7,9 @@
 
 use super::http::{BackendError, Endpoint, encode_segment, null_default};
 use super::matcher::Matcher;
-use crate::domain::{Alert, AlertState, fingerprint_of};
+use crate::domain::{
+    Alert, AlertState, Labels, deserialize_shared, fingerprint_of, sharing_strings,
+};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -227,18 +229,43 @@ impl Alertmanager {
 
 /// Decodes a `GET /api/v2/alerts` body into [`Alert`]s. The error is serde's message (with
 /// line and column).
+///
+/// Each alert is mapped as soon as it is read, and label names and values repeated across
+/// alerts are held once: 100,000 alerts take tens of megabytes, not hundreds.
 pub fn parse_alerts(body: &[u8]) -> Result<Vec<Alert>, String> {
-    let wire: Vec<WireAlert> = serde_json::from_slice(body).map_err(|e| e.to_string())?;
-    Ok(wire.into_iter().map(WireAlert::into_alert).collect())
+    sharing_strings(|| {
+        let mut de = serde_json::Deserializer::from_slice(body);
+        let alerts = serde::Deserializer::deserialize_seq(&mut de, AlertsVisitor)
+            .and_then(|a| de.end().map(|()| a));
+        alerts.map_err(|e| e.to_string())
+    })
+}
+
+/// A JSON array of alerts, each mapped to an [`Alert`] as it is read.
+struct AlertsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for AlertsVisitor {
+    type Value = Vec<Alert>;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a sequence")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Alert>, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+        while let Some(w) = seq.next_element::<WireAlert>()? {
+            out.push(w.into_alert());
+        }
+        out.shrink_to_fit();
+        Ok(out)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct WireAlert {
-    #[serde(default, deserialize_with = "null_default")]
-    labels: BTreeMap<String, String>,
-    #[serde(default, deserialize_with = "null_default")]
-    annotations: BTreeMap<String, String>,
+    #[serde(default, deserialize_with = "deserialize_shared")]
+    labels: Labels,
+    #[serde(default, deserialize_with = "deserialize_shared")]
+    annotations: Labels,
     #[serde(default, deserialize_with = "null_default")]
     fingerprint: String,
     #[serde(default)]

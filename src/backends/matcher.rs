@@ -2,8 +2,8 @@
 //! `instance=~"web-.*"`, `job!~"batch|cron"`. Used for `filter=` queries, for silences, and
 //! to filter alerts on our side for sources that cannot (Prometheus' alert list).
 
+use crate::domain::LabelLookup;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fmt;
 
 /// One matcher, in Alertmanager API v2's shape (`isEqual` defaults to true, as in the API).
@@ -173,9 +173,9 @@ impl LabelFilter {
         self.tests.is_empty()
     }
 
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &(impl LabelLookup + ?Sized)) -> bool {
         self.tests.iter().all(|(m, re)| {
-            let v = labels.get(&m.name).map_or("", String::as_str);
+            let v = labels.lookup(&m.name).unwrap_or("");
             let hit = match re {
                 Some(re) => re.is_match(v),
                 None => v == m.value,
@@ -188,6 +188,7 @@ impl LabelFilter {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs

@@ -337,8 +337,8 @@ impl WireAlert {
         };
         Alert {
             fingerprint: fingerprint_of(&self.labels),
-            labels: self.labels,
-            annotations: self.annotations,
+            labels: self.labels.into(),
+            annotations: self.annotations.into(),
             starts_at: self.active_at.unwrap_or(DateTime::UNIX_EPOCH),
             ends_at: None,
             generator_url: None,

@@ -202,8 +202,8 @@ pub fn open_first_incident(
     if let Some(a) = &paged {
         let alert = Alert {
             fingerprint: simulator::fingerprint(&a.labels),
-            labels: a.labels.clone(),
-            annotations: a.annotations.clone(),
+            labels: (&a.labels).into(),
+            annotations: (&a.annotations).into(),
             starts_at: a.fired_at.unwrap_or(a.active_at),
             ends_at: None,
             generator_url: None,

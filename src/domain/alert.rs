@@ -2,9 +2,9 @@
 //! several sources (HA pairs, regions, Grafana, Prometheus' pending alerts), keeps each
 //! source's last good answer and says since when a source is stale.
 
+use super::labels::Labels;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Where an alert stands in its source.
@@ -25,9 +25,9 @@ pub enum AlertState {
 pub struct Alert {
     /// Alertmanager's fingerprint (or one computed from the labels for Prometheus alerts).
     pub fingerprint: String,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     #[serde(default)]
-    pub annotations: BTreeMap<String, String>,
+    pub annotations: Labels,
     pub starts_at: DateTime<Utc>,
     #[serde(default)]
     pub ends_at: Option<DateTime<Utc>>,
@@ -51,12 +51,10 @@ impl AsRef<Alert> for Alert {
 
 impl Alert {
     pub fn name(&self) -> &str {
-        self.labels
-            .get("alertname")
-            .map_or("(unnamed)", String::as_str)
+        self.labels.get("alertname").unwrap_or("(unnamed)")
     }
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.get(key).map(String::as_str)
+        self.labels.get(key)
     }
     /// The `severity` label, lower-cased, if any.
     pub fn severity(&self) -> Option<String> {
@@ -68,7 +66,7 @@ impl Alert {
         self.annotations
             .get("summary")
             .or_else(|| self.annotations.get("description"))
-            .map_or_else(|| self.name(), String::as_str)
+            .unwrap_or_else(|| self.name())
     }
     pub fn is_firing(&self) -> bool {
         matches!(
@@ -80,13 +78,15 @@ impl Alert {
 
 /// Fingerprint for alerts whose source gives none (Prometheus' own alert list): stable over
 /// the sorted labels, so the same alert from two sources gets the same one.
-pub fn fingerprint_of(labels: &BTreeMap<String, String>) -> String {
+pub fn fingerprint_of<K: AsRef<str>, V: AsRef<str>>(
+    labels: impl IntoIterator<Item = (K, V)>,
+) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
     for (k, v) in labels {
-        h.update(k.as_bytes());
+        h.update(k.as_ref().as_bytes());
         h.update([0xff]);
-        h.update(v.as_bytes());
+        h.update(v.as_ref().as_bytes());
         h.update([0xfe]);
     }
     let d = h.finalize();
@@ -225,6 +225,7 @@ impl AlertBoard {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+    use std::collections::BTreeMap;
 
     fn at(min: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + chrono::Duration::minutes(min)
@@ -233,8 +234,8 @@ mod tests {
     fn alert(fp: &str, state: AlertState, start: i64) -> Alert {
         Alert {
             fingerprint: fp.into(),
-            labels: BTreeMap::from([("alertname".into(), format!("A{fp}"))]),
-            annotations: BTreeMap::new(),
+            labels: Labels::from_iter([("alertname", format!("A{fp}"))]),
+            annotations: Labels::default(),
             starts_at: at(start),
             ends_at: None,
             generator_url: None,

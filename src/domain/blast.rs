@@ -56,12 +56,12 @@ impl Service {
         }
     }
 
-    pub fn matches(&self, labels: &BTreeMap<String, String>) -> bool {
+    pub fn matches(&self, labels: &(impl super::LabelLookup + ?Sized)) -> bool {
         !self.matchers.is_empty()
             && self
                 .matchers
                 .iter()
-                .all(|(k, v)| labels.get(k).is_some_and(|l| l == v))
+                .all(|(k, v)| labels.lookup(k).is_some_and(|l| l == v))
     }
 }
 
@@ -485,7 +485,7 @@ pub fn blast_radius<A: AsRef<Alert>>(
             ServiceState::Degraded
         };
         for (k, v) in &a.labels {
-            let Some(candidates) = index.get(&(k.as_str(), v.as_str())) else {
+            let Some(candidates) = index.get(&(k, v)) else {
                 continue;
             };
             for &n in candidates {

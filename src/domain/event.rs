@@ -30,7 +30,7 @@ impl AlertRef {
         AlertRef {
             fingerprint: a.fingerprint.clone(),
             name: a.name().to_string(),
-            labels: a.labels.clone(),
+            labels: a.labels.to_map(),
             starts_at: a.starts_at,
             ends_at: None,
             generator_url: a.generator_url.clone(),

@@ -10,6 +10,7 @@ mod blast;
 mod cadence;
 mod event;
 mod incident;
+mod labels;
 mod number;
 mod peak;
 pub mod redact;
@@ -30,6 +31,9 @@ pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
     Task, TaskState, check_opening, check_pagerduty_id,
+};
+pub use labels::{
+    Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};

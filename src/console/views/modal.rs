@@ -232,14 +232,14 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             for (k, v) in &a.labels {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {k}="), theme.style(Meaning::Muted)),
-                    Span::raw(v.clone()),
+                    Span::raw(v.to_string()),
                 ]));
             }
             lines.push(Line::styled("Annotations", theme.style(Meaning::Title)));
             for (k, v) in &a.annotations {
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {k}: "), theme.style(Meaning::Muted)),
-                    Span::raw(v.clone()),
+                    Span::raw(v.to_string()),
                 ]));
             }
             // The incident's keys for these, overrides included; absent where nothing is
