@@ -470,7 +470,9 @@ fn the_blast_pane_says_how_many_more_and_scrolls_to_them() {
         for n in 0..25 {
             let mut a = more[0].clone();
             a.fingerprint = format!("b{n}");
-            a.labels.insert("service".into(), format!("batch-{n:02}"));
+            let mut labels = a.labels.to_map();
+            labels.insert("service".into(), format!("batch-{n:02}"));
+            a.labels = labels.into();
             more.push(a);
         }
         board.report_ok("am", more, at(11, 55));

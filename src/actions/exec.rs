@@ -183,7 +183,14 @@ pub(super) async fn run(
                 tokio::time::sleep(Duration::from_millis(10)).await;
             }
         }
-        procs.reap();
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(500);
+        loop {
+            procs.reap();
+            if procs.settled() || tokio::time::Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
     let (code, signal) = match &status {
         Ok(s) => (s.code(), s.signal()),

@@ -84,6 +84,9 @@ pub(super) struct RunProcs {
     mark: String,
     /// Every process seen as the run's, to reap it once it has become our zombie.
     known: BTreeSet<i32>,
+    /// Every process ever seen as the run's: a zombie cannot show its mark, and one whose
+    /// parent died between two looks is ours to reap all the same.
+    ever: BTreeSet<i32>,
 }
 
 impl RunProcs {
@@ -92,6 +95,7 @@ impl RunProcs {
             child,
             mark,
             known: BTreeSet::new(),
+            ever: BTreeSet::new(),
         }
     }
 
@@ -123,7 +127,7 @@ impl RunProcs {
             }
             // A zombie's environment cannot be read: it is known from an earlier look.
             let marked = if p.zombie {
-                self.known.contains(&pid)
+                self.known.contains(&pid) || self.ever.contains(&pid)
             } else {
                 carries(pid, &self.mark)
             };
@@ -133,6 +137,7 @@ impl RunProcs {
         }
         // A pid gone from the list may be reused: only what is found now is remembered.
         self.known = found.iter().map(|(pid, _)| *pid).collect();
+        self.ever.extend(self.known.iter().copied());
         found
     }
 
@@ -173,5 +178,12 @@ impl RunProcs {
                 self.known.remove(&pid);
             }
         }
+    }
+
+    /// Whether none of the run's processes is left but the program, dead or alive (an
+    /// orphan reaches warroom only once its parent has died, so reaping may take a few looks).
+    pub(super) fn settled(&mut self) -> bool {
+        let child = self.child;
+        self.scan().iter().all(|(pid, _)| *pid == child)
     }
 }
