@@ -115,7 +115,7 @@ fn the_alert_popup_links_and_silences_with_the_keys_it_shows() {
         &mut s,
         vec![key(KeyCode::Tab), key(KeyCode::Down), key(KeyCode::Enter)],
     );
-    assert!(matches!(s.modal, Some(Modal::AlertDetail(_))));
+    assert!(matches!(s.modal, Some(Modal::AlertDetail(..))));
     let shown = screen(&mut s, 100, 30);
     assert!(shown.contains("l link"), "{shown}");
     assert!(shown.contains("m silence"), "{shown}");
@@ -125,7 +125,7 @@ fn the_alert_popup_links_and_silences_with_the_keys_it_shows() {
         other => panic!("l in the popup recorded {other:?}"),
     }
     press(&mut s, vec![key(KeyCode::Enter)]);
-    assert!(matches!(s.modal, Some(Modal::AlertDetail(_))));
+    assert!(matches!(s.modal, Some(Modal::AlertDetail(..))));
     press(&mut s, vec![key(KeyCode::Char('m'))]);
     match &s.modal {
         Some(Modal::Silence(form)) => assert!(

@@ -441,6 +441,44 @@ fn a_long_alert_summary_is_marked_and_opens_whole() {
     }
 }
 
+/// An alert whose annotations are taller than the screen is not cut out of reach: its popup
+/// says there is more and the arrow keys scroll to the last word.
+#[test]
+fn an_alert_taller_than_the_screen_scrolls_to_its_end() {
+    for (w, h) in SIZES {
+        let mut s = leading();
+        let mut board = long_alert_board();
+        let mut alert = (*board.sources[0].alerts[0]).clone();
+        let long = format!("{} THE-VERY-END", LONG_NOTE.repeat(12));
+        alert.annotations = [("description".to_string(), long)].into();
+        board.report_ok("am", vec![alert], at(11, 59));
+        s.set_board(board);
+        press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Enter)]);
+        let shown = screen(&mut s, w, h);
+        assert!(
+            shown.contains("more ↓"),
+            "{w}x{h}: the popup does not say there is more:\n{shown}"
+        );
+        let first = words(&boxed(&shown, "Alert CheckoutHighErrorRate").join(" "));
+        assert!(!first.contains("THE-VERY-END"), "{w}x{h}:\n{shown}");
+        press(&mut s, vec![key(KeyCode::End)]);
+        let shown = screen(&mut s, w, h);
+        let last = words(&boxed(&shown, "Alert CheckoutHighErrorRate").join(" "));
+        assert!(
+            last.contains("THE-VERY-END"),
+            "{w}x{h}: the end cannot be reached:\n{shown}"
+        );
+        assert!(shown.contains("above"), "{w}x{h}:\n{shown}");
+        // Scrolled past the end, one ↑ moves at once.
+        press(
+            &mut s,
+            vec![key(KeyCode::Down), key(KeyCode::Down), key(KeyCode::Up)],
+        );
+        let up = screen(&mut s, w, h);
+        assert_ne!(up, shown, "{w}x{h}: ↑ after the end did not move");
+    }
+}
+
 /// The affected services listed in the blast pane as shown.
 fn blast_services(shown: &str) -> Vec<String> {
     boxed(shown, "Blast radius")

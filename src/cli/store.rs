@@ -31,12 +31,14 @@ pub enum StoreCommand {
     /// Copy incidents from the data directory into the store, line for line; both sides are
     /// verified and must end in the same hash.
     Push {
+        /// The incidents to copy into the store (INC-7, inc-7 or 7).
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
     },
     /// Copy incidents from the store into the data directory (an offline copy, an archive),
     /// line for line; both sides are verified and must end in the same hash.
     Pull {
+        /// The incidents to copy out of the store (INC-7, inc-7 or 7).
         #[arg(required = true, value_name = "ID")]
         ids: Vec<String>,
     },

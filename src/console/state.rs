@@ -277,8 +277,8 @@ pub enum Modal {
     Dependencies {
         scroll: u16,
     },
-    /// Labels, annotations and link of one alert.
-    AlertDetail(Box<crate::domain::Alert>),
+    /// Labels, annotations and link of one alert, and how far it is scrolled.
+    AlertDetail(Box<crate::domain::Alert>, u16),
     /// A log entry shown whole, wrapped; the arrow keys scroll it.
     Detail(Box<Detail>),
     Silence(Box<SilenceForm>),

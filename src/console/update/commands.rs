@@ -130,7 +130,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             }
             _ => {
                 if let Some(a) = selected_alert(state) {
-                    state.modal = Some(Modal::AlertDetail(Box::new(a)));
+                    state.modal = Some(Modal::AlertDetail(Box::new(a), 0));
                 } else if let Some(d) = selected_entry(state) {
                     state.modal = Some(Modal::Detail(Box::new(d)));
                 }

@@ -62,7 +62,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             state.modal = Some(Modal::Detail(d));
             vec![]
         }
-        Modal::AlertDetail(a) => {
+        Modal::AlertDetail(a, scroll) => {
             // The keys the popup shows are the incident's own (overrides included), acting
             // on the alert shown.
             let cmd = match state
@@ -76,7 +76,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 Some(cmd) => {
                     if let Some(r) = refusal(state, cmd) {
                         flash(state, now, r, true);
-                        state.modal = Some(Modal::AlertDetail(a));
+                        state.modal = Some(Modal::AlertDetail(a, scroll));
                         return vec![];
                     }
                     if cmd == Command::LinkAlert {
@@ -89,7 +89,21 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                     vec![]
                 }
                 None => {
-                    state.modal = Some(Modal::AlertDetail(a));
+                    // A long alert scrolls, like a log entry shown whole.
+                    let max =
+                        crate::console::views::alert_detail::max_scroll(state, &a, state.size);
+                    let page = state.size.1.saturating_sub(6).max(1);
+                    let scroll = match key.code {
+                        KeyCode::Down => scroll.saturating_add(1),
+                        KeyCode::Up => scroll.saturating_sub(1),
+                        KeyCode::PageDown | KeyCode::Char(' ') => scroll.saturating_add(page),
+                        KeyCode::PageUp => scroll.saturating_sub(page),
+                        KeyCode::Home => 0,
+                        KeyCode::End => max,
+                        _ => scroll,
+                    }
+                    .min(max);
+                    state.modal = Some(Modal::AlertDetail(a, scroll));
                     vec![]
                 }
             }

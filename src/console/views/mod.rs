@@ -1,6 +1,7 @@
 //! Rendering: `render(&State, &Theme, now, &mut Frame)` is pure; one file per screen or modal.
 
 mod actions;
+pub mod alert_detail;
 pub mod blast;
 pub mod detail;
 mod followup;

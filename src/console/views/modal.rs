@@ -2,7 +2,7 @@
 //! confirmations.
 
 use super::pane;
-use crate::console::keymap::{Command, Mode};
+use crate::console::keymap::Mode;
 use crate::console::state::{Modal, State};
 use crate::console::text::{cut_lines, wrap};
 use crate::console::theme::{Meaning, Theme};
@@ -193,86 +193,8 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
         Modal::Dependencies { scroll } => {
             super::blast::render_dependencies(state, *scroll, theme, area, frame)
         }
-        Modal::AlertDetail(a) => {
-            let r = centered(area, 90, area.height.saturating_sub(4));
-            frame.render_widget(Clear, r);
-            let title = format!("Alert {}", a.name());
-            let block = pane(&title, theme, true);
-            let mut lines = vec![
-                Line::from(vec![
-                    Span::styled("state      ", theme.style(Meaning::Muted)),
-                    Span::raw(format!("{:?}", a.state).to_lowercase()),
-                ]),
-                Line::from(vec![
-                    Span::styled("since      ", theme.style(Meaning::Muted)),
-                    Span::raw(a.starts_at.format("%Y-%m-%d %H:%M:%S UTC").to_string()),
-                ]),
-                Line::from(vec![
-                    Span::styled("from       ", theme.style(Meaning::Muted)),
-                    Span::raw(a.sources.join(", ")),
-                ]),
-                Line::from(vec![
-                    Span::styled("fingerprint ", theme.style(Meaning::Muted)),
-                    Span::raw(a.fingerprint.clone()),
-                ]),
-            ];
-            if let Some(u) = &a.generator_url {
-                lines.push(Line::from(vec![
-                    Span::styled("source     ", theme.style(Meaning::Muted)),
-                    Span::styled(u.clone(), theme.style(Meaning::Accent)),
-                ]));
-            }
-            if !a.silenced_by.is_empty() {
-                lines.push(Line::styled(
-                    format!("silenced by {}", a.silenced_by.join(", ")),
-                    theme.style(Meaning::Warning),
-                ));
-            }
-            lines.push(Line::styled("Labels", theme.style(Meaning::Title)));
-            for (k, v) in &a.labels {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {k}="), theme.style(Meaning::Muted)),
-                    Span::raw(v.to_string()),
-                ]));
-            }
-            lines.push(Line::styled("Annotations", theme.style(Meaning::Title)));
-            for (k, v) in &a.annotations {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {k}: "), theme.style(Meaning::Muted)),
-                    Span::raw(v.to_string()),
-                ]));
-            }
-            // The incident's keys for these, overrides included; absent where nothing is
-            // recorded from here.
-            let mut keys: Vec<(String, &str)> = Vec::new();
-            let read_only =
-                state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
-            for (cmd, what) in [
-                (Command::LinkAlert, "link/unlink"),
-                (Command::Silence, "silence"),
-            ] {
-                if let Some(k) = state
-                    .keymap
-                    .key_for(Mode::Incident, cmd)
-                    .filter(|_| !read_only)
-                {
-                    keys.push((k, what));
-                }
-            }
-            keys.push(("esc".into(), "close"));
-            lines.push(Line::styled(
-                keys.iter()
-                    .map(|(k, what)| format!("{k} {what}"))
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-                theme.style(Meaning::Muted),
-            ));
-            frame.render_widget(
-                Paragraph::new(lines)
-                    .wrap(Wrap { trim: false })
-                    .block(block),
-                r,
-            );
+        Modal::AlertDetail(a, scroll) => {
+            super::alert_detail::render(state, a, *scroll, theme, area, frame)
         }
         Modal::Detail(d) => super::detail::render(d, theme, area, frame),
         Modal::Silence(form) => {
