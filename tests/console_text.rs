@@ -479,6 +479,25 @@ fn an_alert_taller_than_the_screen_scrolls_to_its_end() {
     }
 }
 
+/// A problem or a message in the status lines is wrapped, never cut: at 80 columns the whole
+/// text can be read where it stands.
+#[test]
+fn status_lines_wrap_instead_of_cutting() {
+    for (w, h) in SIZES {
+        let mut s = leading();
+        let long = format!(
+            "demo: outage simulated at 127.0.0.1:46679; deleted on quit: {} THE-VERY-END",
+            "/tmp/tmp.Y46ffiCXbb/warroom-demo-c5ea76ac/data ".repeat(3)
+        );
+        s.problems.push(long.clone());
+        let shown = screen(&mut s, w, h);
+        assert!(
+            words(&shown).contains(&words(&long)),
+            "{w}x{h}: the problem is not shown whole:\n{shown}"
+        );
+    }
+}
+
 /// The affected services listed in the blast pane as shown.
 fn blast_services(shown: &str) -> Vec<String> {
     boxed(shown, "Blast radius")

@@ -50,10 +50,13 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
         );
         return;
     }
-    let status_lines = u16::from(state.flash.is_some()) + state.problems.len().min(3) as u16;
-    let [body, status, footer] = Layout::vertical([
+    let status = status_lines(state, theme, area.width.into());
+    let status_height = u16::try_from(status.len())
+        .unwrap_or(u16::MAX)
+        .min(area.height / 3);
+    let [body, status_area, footer] = Layout::vertical([
         Constraint::Min(1),
-        Constraint::Length(status_lines),
+        Constraint::Length(status_height),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -61,7 +64,10 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
         Some(c) => incident::render(state, c, theme, now, body, frame),
         None => list::render(state, theme, now, body, frame),
     }
-    render_status(state, theme, status, frame);
+    frame.render_widget(
+        Paragraph::new(super::text::cut_lines(status, status_area.width.into())),
+        status_area,
+    );
     render_footer(state, theme, footer, frame);
     match &state.modal {
         // Action runs show their clock: rendered here, where the time is known.
@@ -73,14 +79,16 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
     }
 }
 
-fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
-    let mut lines: Vec<Line> = state
+/// The newest three problems and the flash, each wrapped to `width` between words rather
+/// than cut: a problem or a message is read whole where it stands.
+fn status_lines(state: &State, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut texts: Vec<(String, ratatui::style::Style)> = state
         .problems
         .iter()
         .rev()
         .take(3)
         .map(|p| {
-            Line::styled(
+            (
                 format!("⚠ {p}  (esc to dismiss)"),
                 theme.style(Meaning::Warning),
             )
@@ -92,12 +100,16 @@ fn render_status(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
         } else {
             Meaning::Info
         });
-        lines.push(Line::styled(f.text.clone(), style));
+        texts.push((f.text.clone(), style));
     }
-    frame.render_widget(
-        Paragraph::new(super::text::cut_lines(lines, area.width.into())),
-        area,
-    );
+    texts
+        .into_iter()
+        .flat_map(|(text, style)| {
+            super::text::wrap(&text, width)
+                .into_iter()
+                .map(move |row| Line::styled(row, style))
+        })
+        .collect()
 }
 
 /// The incident screen's footer, most useful first: taking command only while this console's
