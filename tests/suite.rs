@@ -59,6 +59,7 @@ mod fuzz_smoke;
 mod grafana_paths;
 mod journal_damage;
 mod journal_large;
+mod journal_numbers;
 mod journal_replay_property;
 mod leader_lock;
 mod newer_version_events;
