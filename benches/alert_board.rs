@@ -13,7 +13,7 @@ use serde_json::json;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use warroom::backends::alertmanager::parse_alerts;
+use warroom::backends::alertmanager::AlertDecoder;
 use warroom::backends::poller::SourceReport;
 use warroom::console::action::{Action, Effect, Lead};
 use warroom::console::keymap::Keymap;
@@ -136,10 +136,12 @@ fn main() {
         mb(body.len())
     );
     let mut line = 0;
+    // As the console's Alertmanager client: one decoder for the source, kept across polls.
+    let decoder = AlertDecoder::default();
     for poll in 1..=4 {
         let at = t0 + Duration::seconds(10 * poll);
         let started = Instant::now();
-        let alerts = parse_alerts(&body).expect("decode");
+        let alerts = decoder.parse(&body).expect("decode");
         let parsed = started.elapsed();
         let report = SourceReport {
             source: "am".into(),

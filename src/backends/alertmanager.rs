@@ -8,12 +8,13 @@
 use super::http::{BackendError, Endpoint, encode_segment, null_default};
 use super::matcher::Matcher;
 use crate::domain::{
-    Alert, AlertState, Labels, deserialize_shared, fingerprint_of, sharing_strings,
+    Alert, AlertState, Interner, Labels, deserialize_shared, fingerprint_of, sharing_strings,
 };
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Which alerts `GET /api/v2/alerts` returns. `Default` is everything (as the API's own
 /// defaults): active, silenced, inhibited and unprocessed, no matchers.
@@ -120,13 +121,18 @@ pub struct AmStatus {
 #[derive(Debug, Clone)]
 pub struct Alertmanager {
     endpoint: Endpoint,
+    /// Kept across polls: each answer's labels share those of the alerts already shown.
+    decoder: AlertDecoder,
 }
 
 impl Alertmanager {
     /// `endpoint`'s base URL is the one the UI is served at (`http://am:9093`, or with a
     /// prefix); `/api/v2/...` is appended.
     pub fn new(endpoint: Endpoint) -> Alertmanager {
-        Alertmanager { endpoint }
+        Alertmanager {
+            endpoint,
+            decoder: AlertDecoder::default(),
+        }
     }
 
     pub fn endpoint(&self) -> &Endpoint {
@@ -140,10 +146,12 @@ impl Alertmanager {
             .request(Method::GET, "api/v2/alerts")
             .query(&filter.query(true));
         let reply = self.endpoint.send_ok(req).await?;
-        parse_alerts(&reply.body).map_err(|detail| BackendError::Decode {
-            url: reply.url,
-            detail,
-        })
+        self.decoder
+            .parse(&reply.body)
+            .map_err(|detail| BackendError::Decode {
+                url: reply.url,
+                detail,
+            })
     }
 
     /// `GET /api/v2/alerts/groups` (the `unprocessed` flag does not apply there).
@@ -231,14 +239,38 @@ impl Alertmanager {
 /// line and column).
 ///
 /// Each alert is mapped as soon as it is read, and label names and values repeated across
-/// alerts are held once: 100,000 alerts take tens of megabytes, not hundreds.
+/// alerts are held once: 100,000 alerts take tens of megabytes, not hundreds. Nothing is
+/// shared with an earlier answer; a poller uses an [`AlertDecoder`] for that.
 pub fn parse_alerts(body: &[u8]) -> Result<Vec<Alert>, String> {
-    sharing_strings(|| {
-        let mut de = serde_json::Deserializer::from_slice(body);
-        let alerts = serde::Deserializer::deserialize_seq(&mut de, AlertsVisitor)
-            .and_then(|a| de.end().map(|()| a));
-        alerts.map_err(|e| e.to_string())
-    })
+    AlertDecoder::default().parse(body)
+}
+
+/// Decodes one source's successive `GET /api/v2/alerts` answers, keeping the label strings
+/// and label sets it decoded last time: an alert still firing at the next poll gets the very
+/// labels and annotations the one on screen holds, so while a poll is decoded its 100,000
+/// alerts do not need a second copy of them. What no alert holds any more is forgotten at the
+/// next decode. Clones share the same memory of earlier answers.
+#[derive(Debug, Clone, Default)]
+pub struct AlertDecoder {
+    interner: Arc<Mutex<Interner>>,
+}
+
+impl AlertDecoder {
+    /// As [`parse_alerts`], sharing strings with this decoder's earlier answers.
+    pub fn parse(&self, body: &[u8]) -> Result<Vec<Alert>, String> {
+        // A decode that panicked left a valid interner behind: nothing to repair.
+        let mut interner = self
+            .interner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        interner.forget_unused();
+        sharing_strings(&mut interner, || {
+            let mut de = serde_json::Deserializer::from_slice(body);
+            let alerts = serde::Deserializer::deserialize_seq(&mut de, AlertsVisitor)
+                .and_then(|a| de.end().map(|()| a));
+            alerts.map_err(|e| e.to_string())
+        })
+    }
 }
 
 /// A JSON array of alerts, each mapped to an [`Alert`] as it is read.
@@ -402,6 +434,42 @@ mod tests {
         assert!(q.contains(&("filter", "service=\"checkout\"".into())));
         assert!(q.contains(&("unprocessed", "true".into())));
         assert!(!f.query(false).iter().any(|(k, _)| *k == "unprocessed"));
+    }
+
+    #[test]
+    fn a_decoder_shares_the_labels_of_its_last_answer_and_forgets_what_is_gone() {
+        let body = br#"[{"labels":{"alertname":"Down","instance":"10.0.0.1:9100"},
+            "annotations":{"summary":"instance 1 is down"},"fingerprint":"01"}]"#;
+        let decoder = AlertDecoder::default();
+        let shown = decoder.parse(body).unwrap();
+        let next = decoder.parse(body).unwrap();
+        assert_eq!(shown, next);
+        let (a, b) = (&shown[0], &next[0]);
+        assert!(
+            std::ptr::eq(
+                a.labels.iter().next().unwrap().1,
+                b.labels.iter().next().unwrap().1
+            ),
+            "the next answer's labels are the ones on screen"
+        );
+        assert!(
+            std::ptr::eq(a.summary(), b.summary()),
+            "and its annotations"
+        );
+        // Once neither answer is held, the next decode keeps nothing of them.
+        drop((shown, next));
+        let other = decoder
+            .parse(br#"[{"labels":{"alertname":"Up"},"fingerprint":"02"}]"#)
+            .unwrap();
+        assert_eq!(other[0].name(), "Up");
+        let held = decoder.interner.lock().unwrap().held();
+        assert_eq!(held, (2, 1), "`alertname`, `Up` and their set");
+        // Separate decoders share nothing.
+        let apart = AlertDecoder::default().parse(body).unwrap();
+        assert!(!std::ptr::eq(
+            apart[0].summary(),
+            AlertDecoder::default().parse(body).unwrap()[0].summary()
+        ));
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! A compact, sorted label (or annotation) set: one slice of shared strings instead of a
 //! `BTreeMap`'s nodes. Label names and most values repeat across thousands of alerts, so a
-//! decoder can share them (see [`Interner`]); an alert's labels then cost two pointers each.
+//! decoder can share them (see [`Interner`]); an alert's labels then cost two pointers each,
+//! and an alert whose whole set was seen before (the same alert in the next poll's answer)
+//! shares that set too.
 
 use serde::de::{MapAccess, Visitor};
 use serde::ser::SerializeMap;
@@ -10,9 +12,9 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Name/value pairs, sorted by name, each name once (a later pair with the same name
-/// replaces the earlier one, as inserting into a map does).
+/// replaces the earlier one, as inserting into a map does). Cloning shares the set.
 #[derive(Clone, Default, PartialEq, Eq, Hash)]
-pub struct Labels(Box<[(Arc<str>, Arc<str>)]>);
+pub struct Labels(Arc<[(Arc<str>, Arc<str>)]>);
 
 /// Anything that answers "what is this label's value": [`Labels`] and plain maps alike.
 pub trait LabelLookup {
@@ -43,7 +45,7 @@ impl Labels {
                 _ => out.push(p),
             }
         }
-        Labels(out.into_boxed_slice())
+        Labels(out.into())
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -138,18 +140,54 @@ impl<'de> Deserialize<'de> for Labels {
     }
 }
 
-/// Shares equal strings: each distinct label name or value decoded in one go is held once.
+/// Shares equal strings and equal label sets: each distinct label name or value, and each
+/// distinct set, is held once. Kept from one decode to the next (see
+/// [`Interner::forget_unused`]), the next answer's labels share what the alerts on screen
+/// already hold.
 #[derive(Default)]
-pub struct Interner(HashSet<Arc<str>>);
+pub struct Interner {
+    strings: HashSet<Arc<str>>,
+    sets: HashSet<Labels>,
+}
+
+impl fmt::Debug for Interner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Interner")
+            .field("strings", &self.strings.len())
+            .field("sets", &self.sets.len())
+            .finish()
+    }
+}
 
 impl Interner {
     pub fn intern(&mut self, s: &str) -> Arc<str> {
-        if let Some(a) = self.0.get(s) {
+        if let Some(a) = self.strings.get(s) {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
-        self.0.insert(a.clone());
+        self.strings.insert(a.clone());
         a
+    }
+
+    /// The set already held if an equal one is, else `set` (now held too).
+    pub fn intern_set(&mut self, set: Labels) -> Labels {
+        if let Some(held) = self.sets.get(&set) {
+            return held.clone();
+        }
+        self.sets.insert(set.clone());
+        set
+    }
+
+    /// Drops every set and string nothing but the interner holds any more (the alerts that
+    /// used them are gone), so keeping an interner across decodes does not grow it forever.
+    pub fn forget_unused(&mut self) {
+        self.sets.retain(|l| Arc::strong_count(&l.0) > 1);
+        self.strings.retain(|s| Arc::strong_count(s) > 1);
+    }
+
+    /// How many strings and sets it holds.
+    pub fn held(&self) -> (usize, usize) {
+        (self.strings.len(), self.sets.len())
     }
 }
 
@@ -171,7 +209,11 @@ impl<'de> Visitor<'de> for LabelsVisitor<'_> {
             let v = m.next_value_seed(Str(self.0.as_deref_mut()))?;
             pairs.push((k, v));
         }
-        Ok(Labels::from_pairs(pairs))
+        let set = Labels::from_pairs(pairs);
+        Ok(match self.0 {
+            Some(i) => i.intern_set(set),
+            None => set,
+        })
     }
 }
 
@@ -210,13 +252,16 @@ thread_local! {
     static SHARED: std::cell::RefCell<Option<Interner>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Runs `decode` with one interner for every [`Labels`] that [`deserialize_shared`] decodes
-/// meanwhile on this thread, so 100,000 alerts' `alertname`, `service`, `job`, … and their
-/// repeated values are held once each.
-pub fn sharing_strings<R>(decode: impl FnOnce() -> R) -> R {
-    let outer = SHARED.with_borrow_mut(|s| s.replace(Interner::default()));
+/// Runs `decode` with `interner` shared by every [`Labels`] that [`deserialize_shared`]
+/// decodes meanwhile on this thread, so 100,000 alerts' `alertname`, `service`, `job`, … and
+/// their repeated values are held once each (and, with an interner kept from the last
+/// decode, what the last answer held is reused).
+pub fn sharing_strings<R>(interner: &mut Interner, decode: impl FnOnce() -> R) -> R {
+    let outer = SHARED.with_borrow_mut(|s| s.replace(std::mem::take(interner)));
     let r = decode();
-    SHARED.with_borrow_mut(|s| *s = outer);
+    *interner = SHARED
+        .with_borrow_mut(|s| std::mem::replace(s, outer))
+        .unwrap_or_default();
     r
 }
 
@@ -264,7 +309,8 @@ mod tests {
     #[test]
     fn one_decode_holds_each_repeated_name_and_value_once() {
         let body = r#"[{"labels":{"job":"node","i":"1"}},{"labels":{"job":"node","i":"2"}}]"#;
-        let two: Vec<Wire> = sharing_strings(|| serde_json::from_str(body)).unwrap();
+        let mut interner = Interner::default();
+        let two: Vec<Wire> = sharing_strings(&mut interner, || serde_json::from_str(body)).unwrap();
         let (a, b) = (&two[0].labels.0, &two[1].labels.0);
         assert!(Arc::ptr_eq(&a[1].0, &b[1].0), "the name `job` twice");
         assert!(Arc::ptr_eq(&a[1].1, &b[1].1), "the value `node` twice");
