@@ -361,3 +361,103 @@ async fn the_poller_keeps_last_good_alerts_of_a_failing_source_and_says_since_wh
             .unwrap();
     }
 }
+
+/// One Graphite metric read the way the console's metrics poller reads it.
+async fn graphite_round(url: &str, timeout: Duration) -> warroom::backends::metrics::MetricsReport {
+    use warroom::backends::metrics::{MetricReaders, read};
+    let catalog = warroom::config::parse_services(
+        std::path::Path::new("services.toml"),
+        "[[service]]\nname = \"checkout\"\n[[service.metric]]\nname = \"errors/s\"\ngraphite = \"sumSeries(stats.checkout.errors)\"\ndown_above = 5\n",
+    )
+    .unwrap();
+    let readers = MetricReaders::from(warroom::backends::graphite::Graphite::new(endpoint(
+        url, timeout,
+    )));
+    read(&readers, &catalog, chrono::Utc::now(), true).await
+}
+
+/// The one reason a failed round gives, checked to be a clear line: no value was made up
+/// and no history drawn from a broken answer.
+fn graphite_failure(report: &warroom::backends::metrics::MetricsReport) -> String {
+    assert!(report.values.is_empty(), "{report:?}");
+    assert!(report.history.is_empty(), "{report:?}");
+    assert_eq!(
+        report.errors.len(),
+        2,
+        "value and history: {:?}",
+        report.errors
+    );
+    assert!(
+        report.errors[0].starts_with("checkout errors/s: "),
+        "{:?}",
+        report.errors
+    );
+    assert!(!report.errors[0].contains('\n'), "{:?}", report.errors);
+    report.errors[0].clone()
+}
+
+#[tokio::test]
+async fn graphite_failures_are_one_clear_reason_per_round() {
+    let t = Duration::from_secs(5);
+    let e = graphite_failure(&graphite_round(&refused_url(), t).await);
+    assert!(e.contains("/render: connection refused"), "{e}");
+
+    let started = Instant::now();
+    let e = graphite_failure(&graphite_round(&mute_server(), Duration::from_millis(500)).await);
+    assert!(e.contains("no answer within 0.5s"), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+
+    let s500 = serving(
+        500,
+        "Traceback (most recent call last): boom\n",
+        "text/html",
+    )
+    .await;
+    let e = graphite_failure(&graphite_round(&s500.uri(), t).await);
+    assert!(
+        e.ends_with("/render: HTTP 500: Traceback (most recent call last): boom"),
+        "{e}"
+    );
+
+    let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+    let e = graphite_failure(&graphite_round(&html.uri(), t).await);
+    assert!(e.contains("/render: unreadable answer"), "{e}");
+
+    let full = r#"[{"target": "stats.checkout.errors", "datapoints": [[1.0, 1796400000], [null, 1796400001]]}]"#;
+    let cut = serving(200, &full[..full.len() / 2], "application/json").await;
+    let e = graphite_failure(&graphite_round(&cut.uri(), t).await);
+    assert!(e.contains("unreadable answer") && e.contains("EOF"), "{e}");
+
+    let shape = serving(200, r#"{"error": "no such function"}"#, "application/json").await;
+    let e = graphite_failure(&graphite_round(&shape.uri(), t).await);
+    assert!(e.contains("unreadable answer"), "{e}");
+}
+
+#[tokio::test]
+async fn a_50_mb_graphite_answer_is_read_within_bounds_or_refused() {
+    // 50 MB of datapoints inside the body cap: read (one series, its newest value), not a
+    // crash; and 50 MB of something that is not JSON: one clear reason.
+    let mut big = String::from(r#"[{"target": "stats.checkout.errors", "datapoints": ["#);
+    let mut t: u64 = 1_700_000_000;
+    while big.len() < 50_000_000 {
+        big.push_str(&format!("[null, {t}], [7.0, {}], ", t + 1));
+        t += 2;
+    }
+    big.push_str(&format!("[9.0, {t}]]}}]"));
+    let server = serving(200, &big, "application/json").await;
+    drop(big);
+    let report = graphite_round(&server.uri(), Duration::from_secs(30)).await;
+    assert!(report.errors.is_empty(), "{:?}", report.errors);
+    assert_eq!(report.values["checkout"]["errors/s"], 9.0);
+
+    let junk = "<html>".repeat(50_000_000 / 6);
+    let server = serving(200, &junk, "text/html").await;
+    drop(junk);
+    let e = graphite_failure(&graphite_round(&server.uri(), Duration::from_secs(30)).await);
+    assert!(e.contains("unreadable answer"), "{e}");
+    assert!(
+        e.len() < 1_000,
+        "the reason is a line, not the body: {} bytes",
+        e.len()
+    );
+}
