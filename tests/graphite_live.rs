@@ -199,6 +199,28 @@ fn statsd_counters_and_timers_drive_the_blast_radius_through_graphite() {
     phase.store(STOP, Ordering::SeqCst);
     sending.join().unwrap();
 
+    // check-config --probe finds every series the targets name, and names one that is not.
+    let out = s.run(&["check-config", "--probe"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}{}", stderr(&out));
+    assert!(
+        text.contains(&format!("probe graphite ({}): ok, version 1.", g.url))
+            && text.contains(", 3 series paths of services.toml found"),
+        "{text}"
+    );
+    let typo = "[[service]]\nname = \"typo\"\n[[service.metric]]\nname = \"errors/s\"\ngraphite = \"sumSeries(stats.chekout.errors)\"\n";
+    std::fs::write(dir.join("services.toml"), format!("{SERVICES}{typo}")).unwrap();
+    let out = s.run(&["check-config", "--probe"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "FAILED: version 1.1.8, but no series match stats.chekout.errors (typo errors/s)"
+        ),
+        "{text}"
+    );
+    std::fs::write(dir.join("services.toml"), SERVICES).unwrap();
+
     // The history the console reads: the render API's own datapoints, gaps kept.
     let catalog =
         warroom::config::parse_services(std::path::Path::new("services.toml"), SERVICES).unwrap();

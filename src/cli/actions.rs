@@ -507,11 +507,7 @@ pub(super) fn check_runbook(ctx: &Context, config: &crate::config::Config) -> Re
         }
         if let Some(v) = &a.verify {
             let source = v.query.source();
-            let configured = match &v.query {
-                crate::domain::MetricQuery::Promql(_) => config.prometheus.is_some(),
-                crate::domain::MetricQuery::Graphite(_) => config.graphite.is_some(),
-            };
-            if !configured {
+            if !super::probe::configured(config, &v.query) {
                 say!(
                     "runbook.toml: WARNING: action {} verifies with {}, but config.toml has no [{source}]",
                     a.name,

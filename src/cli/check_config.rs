@@ -58,10 +58,23 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
     for (service, missing) in catalog.unknown_dependencies() {
         say!("services.toml: WARNING: {service} depends on {missing}, which is not in the catalog");
     }
+    for s in &catalog.services {
+        for m in &s.metrics {
+            if !super::probe::configured(&config, &m.query) {
+                say!(
+                    "services.toml: WARNING: {} metric {} is a {} query, but config.toml has no [{}]",
+                    s.name,
+                    m.name,
+                    m.query.key(),
+                    m.query.source()
+                );
+            }
+        }
+    }
     super::actions::check_runbook(ctx, &config)?;
     super::probe::describe(&config);
     if probe {
-        super::probe::run(&config)?;
+        super::probe::run(&config, &catalog)?;
     }
     Ok(())
 }

@@ -4,10 +4,20 @@
 use super::Failure;
 use crate::backends::alertmanager::{AlertFilter, Alertmanager};
 use crate::backends::grafana::Grafana;
+use crate::backends::graphite::{Graphite, target_paths};
 use crate::backends::pagerduty::PagerDuty;
 use crate::backends::prometheus::Prometheus;
 use crate::backends::{BackendError, Endpoint, http_client};
 use crate::config::Config;
+use crate::domain::{MetricQuery, ServiceCatalog};
+
+/// Whether `config.toml` names the source that answers `q`.
+pub fn configured(config: &Config, q: &MetricQuery) -> bool {
+    match q {
+        MetricQuery::Promql(_) => config.prometheus.is_some(),
+        MetricQuery::Graphite(_) => config.graphite.is_some(),
+    }
+}
 
 /// One line per configured backend (no network), warning about unset token variables.
 pub fn describe(config: &Config) {
@@ -16,6 +26,13 @@ pub fn describe(config: &Config) {
     }
     if let Some(p) = &config.prometheus {
         say!("prometheus: {}", p.url.get_ref());
+    }
+    if let Some(g) = &config.graphite {
+        match g.credentials() {
+            Ok(Some((user, _))) => say!("graphite: {} (basic auth as {user})", g.url.get_ref()),
+            Ok(None) => say!("graphite: {}", g.url.get_ref()),
+            Err(e) => say!("graphite: {} WARNING: {e}", g.url.get_ref()),
+        }
     }
     if let Some(g) = &config.grafana {
         match g.token() {
@@ -44,7 +61,7 @@ pub fn describe(config: &Config) {
     }
 }
 
-pub fn run(config: &Config) -> Result<(), Failure> {
+pub fn run(config: &Config, catalog: &ServiceCatalog) -> Result<(), Failure> {
     let client = http_client().map_err(Failure::runtime)?;
     let timeout = config.alerts.timeout();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -72,6 +89,11 @@ pub fn run(config: &Config) -> Result<(), Failure> {
                 Ok::<_, BackendError>(format!("version {}", b.version))
             }
             .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        if let Some(g) = &config.graphite {
+            let what = format!("graphite ({})", g.url.get_ref());
+            let r = probe_graphite(config, catalog, &client, timeout).await;
             lines.push((what, r.map_err(|e| e.to_string())));
         }
         if let Some(g) = &config.grafana {
@@ -120,4 +142,50 @@ pub fn run(config: &Config) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// graphite-web's version, then every series path of every Graphite target in
+/// `services.toml` looked up with `/metrics/find`: a path that matches nothing fails the probe
+/// (a misspelt target would otherwise only ever read as "no data").
+async fn probe_graphite(
+    config: &Config,
+    catalog: &ServiceCatalog,
+    client: &reqwest::Client,
+    timeout: std::time::Duration,
+) -> Result<String, BackendError> {
+    let (readers, problems) =
+        crate::backends::metrics::MetricReaders::from_config(config, client, timeout);
+    let Some(g): Option<Graphite> = readers.graphite else {
+        return Err(BackendError::Setup(problems.join("; ")));
+    };
+    let version = g.version().await?;
+    let mut paths: Vec<(String, String)> = Vec::new();
+    for s in &catalog.services {
+        for m in &s.metrics {
+            if let MetricQuery::Graphite(target) = &m.query {
+                for p in target_paths(target) {
+                    if !paths.iter().any(|(q, _)| *q == p) {
+                        paths.push((p, format!("{} {}", s.name, m.name)));
+                    }
+                }
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for (p, used_by) in &paths {
+        if g.find(p).await?.is_empty() {
+            missing.push(format!("{p} ({used_by})"));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(BackendError::Setup(format!(
+            "version {version}, but no series match {}",
+            missing.join(", ")
+        )));
+    }
+    Ok(format!(
+        "version {version}, {} series path{} of services.toml found",
+        paths.len(),
+        if paths.len() == 1 { "" } else { "s" }
+    ))
 }
