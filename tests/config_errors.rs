@@ -151,6 +151,75 @@ fn every_config_mistake_names_file_line_and_column() {
             18,
             "degraded_above must be a finite number",
         ),
+        // services.toml: a metric's one query, the low bands
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\npromql = \"x\"\ngraphite = \"stats.x\"\n",
+            )],
+            "services.toml",
+            6,
+            12,
+            "has both promql and graphite; give exactly one query",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ndown_below = 1\n",
+            )],
+            "services.toml",
+            4,
+            8,
+            "needs a query: one of promql, graphite",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ngraphite = \"x\"\ndown_below = -inf\n",
+            )],
+            "services.toml",
+            6,
+            14,
+            "down_below must be a finite number",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ngraphite = \"x\"\ndegraded_below = 1\ndown_below = 2\n",
+            )],
+            "services.toml",
+            4,
+            8,
+            "degraded_below (1) is under down_below (2)",
+        ),
+        // config.toml: [graphite]
+        (
+            &[("config.toml", b"[graphite]\nurl = \"graphite:8080\"\n")],
+            "config.toml",
+            2,
+            7,
+            "graphite.url",
+        ),
+        (
+            &[(
+                "config.toml",
+                b"[graphite]\nurl = \"http://graphite\"\npassword_env = \"GRAPHITE_PASSWORD\"\n",
+            )],
+            "config.toml",
+            3,
+            16,
+            "graphite.password_env: needs graphite.user beside it",
+        ),
+        (
+            &[(
+                "config.toml",
+                b"[graphite]\nurl = \"http://graphite\"\nuser = \"w\"\npassword_env = \"hunter2 secret\"\n",
+            )],
+            "config.toml",
+            4,
+            16,
+            "graphite.password_env: name an environment variable",
+        ),
         (
             &[("services.toml", b"[[service]]\nname = \"\xff\"\n")],
             "services.toml",

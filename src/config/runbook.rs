@@ -590,6 +590,7 @@ fn params_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::MetricQuery;
 
     fn parse(text: &str) -> Result<Runbook, ConfigError> {
         parse_runbook(Path::new("runbook.toml"), text)
@@ -769,6 +770,55 @@ pattern = ".+"
             "[[action]]\nname = \"a\"\nkind = \"exec\"\nargv = [\"true\", \"{p}\"]\n[[action.param]]\nname = \"p\"\n",
         );
         assert!(why.contains("give a pattern, choices"), "{why}");
+    }
+
+    #[test]
+    fn verify_takes_a_graphite_target_or_promql_never_both_or_neither() {
+        let base = "[[action]]\nname = \"a\"\nkind = \"exec\"\nargv = [\"true\", \"{svc}\"]\n";
+        let param = "[[action.param]]\nname = \"svc\"\nchoices = [\"checkout\"]\n";
+        let r = parse(&format!(
+            "{base}verify = {{ graphite = \"sumSeries(stats.{{svc}}.errors)\", expect = \"< 1\" }}\n{param}"
+        ))
+        .unwrap();
+        let v = r.actions[0].verify.clone().unwrap();
+        assert_eq!(
+            v.query,
+            MetricQuery::Graphite("sumSeries(stats.{svc}.errors)".into())
+        );
+        let filled = crate::actions::verify::fill(
+            &v,
+            &BTreeMap::from([("svc".to_string(), "checkout".to_string())]),
+        );
+        assert_eq!(
+            filled,
+            MetricQuery::Graphite("sumSeries(stats.checkout.errors)".into())
+        );
+        let e = parse(&format!(
+            "{base}verify = {{ promql = \"up\", graphite = \"a.b\", expect = \"< 1\" }}\n{param}"
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(
+            e.reason
+                .contains("action a: verify: has both promql and graphite"),
+            "{e}"
+        );
+        let e = parse(&format!("{base}verify = {{ expect = \"< 1\" }}\n{param}")).unwrap_err();
+        assert_eq!(e.line, 5, "{e}");
+        assert!(
+            e.reason
+                .contains("verify: needs a query: one of promql, graphite"),
+            "{e}"
+        );
+        let e = parse(&format!(
+            "{base}verify = {{ graphite = \"stats.{{nope}}\", expect = \"< 1\" }}\n{param}"
+        ))
+        .unwrap_err();
+        assert!(
+            e.reason
+                .contains("verify.graphite: 'stats.{nope}': {nope} is not a parameter"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -388,3 +388,30 @@ pub fn render_dependencies(
         r,
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn points(values: &[Option<f64>]) -> Vec<(DateTime<Utc>, Option<f64>)> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (Utc.timestamp_opt(1_800_000_000 + i as i64, 0).unwrap(), *v))
+            .collect()
+    }
+
+    #[test]
+    fn a_gap_is_drawn_as_a_space_never_as_the_lowest_bar() {
+        let p = points(&[Some(0.0), None, Some(7.0), None, None, Some(3.5)]);
+        assert_eq!(sparkline(&p, 10), "▁ █  ▅");
+        // The newest `width` points only, scaled among themselves.
+        assert_eq!(sparkline(&p, 3), "  ▁");
+        // Nothing but gaps: blanks as wide as the history, no bar.
+        assert_eq!(sparkline(&points(&[None, None]), 10), "  ");
+        assert_eq!(sparkline(&points(&[]), 10), "");
+        // A flat line stays the lowest bar.
+        assert_eq!(sparkline(&points(&[Some(2.0), Some(2.0)]), 10), "▁▁");
+    }
+}
