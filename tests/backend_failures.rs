@@ -461,3 +461,62 @@ async fn a_50_mb_graphite_answer_is_read_within_bounds_or_refused() {
         e.len()
     );
 }
+
+#[tokio::test]
+async fn graphite_basic_auth_is_sent_and_its_password_never_shown() {
+    use wiremock::matchers::header;
+    let server = MockServer::start().await;
+    // "graphite-reader:s3cret-graphite-pw" in base64.
+    Mock::given(method("GET"))
+        .and(path("/render"))
+        .and(header(
+            "authorization",
+            "Basic Z3JhcGhpdGUtcmVhZGVyOnMzY3JldC1ncmFwaGl0ZS1wdw==",
+        ))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"[{"target": "stats.checkout.errors", "datapoints": [[3.0, 1796400000], [null, 1796400001]]}]"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    // Anything else: a proxy that echoes what it was sent.
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(401)
+                .set_body_string("bad credentials: graphite-reader:s3cret-graphite-pw"),
+        )
+        .mount(&server)
+        .await;
+    let good = endpoint(&server.uri(), Duration::from_secs(5))
+        .with_basic("graphite-reader", "s3cret-graphite-pw")
+        .unwrap();
+    assert!(!format!("{good:?}").contains("Z3JhcGhpdGUt"), "{good:?}");
+    let g = warroom::backends::graphite::Graphite::new(good);
+    let series = g
+        .render(
+            "stats.checkout.errors",
+            chrono::Utc::now(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        series[0].points.iter().map(|p| p.1).collect::<Vec<_>>(),
+        vec![Some(3.0), None]
+    );
+    let wrong = endpoint(&server.uri(), Duration::from_secs(5))
+        .with_basic("graphite-reader", "another-wrong-pw")
+        .unwrap();
+    let err = warroom::backends::graphite::Graphite::new(wrong)
+        .render(
+            "stats.checkout.errors",
+            chrono::Utc::now(),
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap_err();
+    let shown = err.to_string();
+    assert!(matches!(err, BackendError::Unauthorized { .. }), "{err:?}");
+    assert!(!shown.contains("s3cret-graphite-pw"), "{shown}");
+    assert!(shown.contains("bad credentials"), "{shown}");
+}
