@@ -109,7 +109,7 @@ pub fn render_pane(
     }
     if sight == Sight::NotConnected {
         lines.push(Line::styled(
-            "not connected — needs alerts or [prometheus] with services.toml metrics",
+            "not connected — needs alerts or [prometheus] with services.toml metrics (or [graphite])",
             theme.style(Meaning::Muted),
         ));
     }
