@@ -253,3 +253,154 @@ fn a_ban_or_a_kick_from_the_channel_is_journaled_as_not_delivered() {
         "{d}"
     );
 }
+
+#[test]
+fn a_server_password_and_a_channel_key_come_from_the_environment() {
+    let Some(server) = ngircd::start_with("Password = s3cret-pass\n") else {
+        return;
+    };
+    let mut op = Client::connect_with_password(server.port, "chanop", "s3cret-pass");
+    op.join("#keyed");
+    op.send("MODE #keyed +k sesame");
+    op.expect(|l| command(l) == "MODE", "the key");
+    // A refusal is final: one attempt, though a second one is allowed.
+    let config = "password_env = \"IRC_PASS\"\nchannel_key_env = \"OPS_KEY\"\nretries = 1\n";
+    let irc = |password: &str, key: &str| {
+        support::cli::setup(
+            &format!(
+                "[[webhook]]\nkind = \"irc\"\nserver = \"127.0.0.1\"\nport = {}\nnick = \"warroom\"\n\
+                 channel = \"#keyed\"\n{config}",
+                server.port
+            ),
+            &[("IRC_PASS", password), ("OPS_KEY", key)],
+        )
+    };
+
+    let s = irc("s3cret-pass", "sesame");
+    let out = update(&s, "Payments recovered.");
+    assert!(out.status.success(), "{}", support::cli::stderr(&out));
+    op.expect(
+        |l| command(l) == "PRIVMSG" && l.ends_with(":Payments recovered."),
+        "the update",
+    );
+
+    let s = irc("s3cret-pass", "not-the-key");
+    assert_eq!(update(&s, "x").status.code(), Some(1));
+    let d = delivery(&s);
+    assert_eq!(d["detail"], "wrong or missing key for #keyed (475)");
+    assert_eq!(d["attempts"], 1);
+
+    let s = irc("wrong-pass", "sesame");
+    let out = update(&s, "x");
+    assert_eq!(out.status.code(), Some(1));
+    let d = delivery(&s);
+    assert_eq!(
+        d["detail"],
+        "the server closed the connection: Access denied: Bad password?"
+    );
+    assert_eq!(d["attempts"], 1);
+    // Neither secret is anywhere in what warroom recorded or said.
+    let log = String::from_utf8(s.run(&["log", &s.id, "--json"]).stdout).unwrap();
+    for secret in ["wrong-pass", "sesame"] {
+        assert!(!log.contains(secret), "{log}");
+        assert!(!support::cli::stderr(&out).contains(secret));
+    }
+}
+
+#[test]
+fn irc_settings_that_cannot_work_are_refused_with_file_and_line() {
+    let cases = [
+        (
+            "kind = \"irc\"\nnick = \"w\"\nchannel = \"#ops\"\n",
+            "kind = \"irc\" needs server",
+        ),
+        (
+            "kind = \"irc\"\nserver = \"irc\"\nchannel = \"#ops\"\n",
+            "kind = \"irc\" needs nick",
+        ),
+        (
+            "kind = \"irc\"\nserver = \"irc\"\nnick = \"w\"\n",
+            "kind = \"irc\" needs channel",
+        ),
+        (
+            "kind = \"irc\"\nserver = \"irc\"\nnick = \"war room\"\nchannel = \"#ops\"\n",
+            "nick 'war room' is not an IRC nickname",
+        ),
+        (
+            "kind = \"irc\"\nserver = \"irc\"\nnick = \"w\"\nchannel = \"ops\"\n",
+            "channel 'ops' is not an IRC channel",
+        ),
+        (
+            "kind = \"irc\"\nserver = \"irc\"\nnick = \"w\"\nchannel = \"#ops\\r\\nQUIT\"\n",
+            "channel '#ops\\r\\nQUIT' is not an IRC channel",
+        ),
+        (
+            "kind = \"irc\"\nserver = \"irc\"\nnick = \"w\\nQUIT\"\nchannel = \"#ops\"\n",
+            "nick 'w\\nQUIT' is not an IRC nickname",
+        ),
+        (
+            "kind = \"irc\"\nurl = \"http://x\"\nserver = \"irc\"\nnick = \"w\"\nchannel = \"#ops\"\n",
+            "kind = \"irc\" takes server, nick and channel, not url",
+        ),
+        (
+            "kind = \"slack\"\nurl = \"http://x\"\nchannel = \"#ops\"\n",
+            "channel is only for kind = \"irc\"",
+        ),
+    ];
+    for (webhook, reason) in cases {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config.toml");
+        // A good webhook first: the error must name the second one and its line.
+        let text =
+            format!("[[webhook]]\nkind = \"json\"\nurl = \"http://x\"\n\n[[webhook]]\n{webhook}");
+        std::fs::write(&config, &text).unwrap();
+        let out = support::cli::warroom(&dir.path().join("data"), &config, &[])
+            .arg("check-config")
+            .output()
+            .unwrap();
+        let stderr = support::cli::stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{text}\n{stderr}");
+        let expected = format!("{}:5:1: webhook #2: {reason}", config.display());
+        assert!(stderr.contains(&expected), "{expected}\n{stderr}");
+    }
+}
+
+#[test]
+fn check_config_says_where_an_irc_webhook_posts_and_what_it_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[[webhook]]\nkind = \"irc\"\nname = \"ops-irc\"\nserver = \"irc.example.net\"\ntls = true\n\
+         nick = \"warroom\"\nchannel = \"#ops\"\npassword_env = \"IRC_PASS_UNSET\"\n",
+    )
+    .unwrap();
+    let run = |env: &[(String, String)]| {
+        let out = support::cli::warroom(&dir.path().join("data"), &config, env)
+            .env_remove("IRC_PASS_UNSET")
+            .arg("check-config")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", support::cli::stderr(&out));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = run(&[]);
+    assert!(
+        said.contains(
+            "webhook ops-irc (irc): WARNING: environment variable IRC_PASS_UNSET is not set"
+        ),
+        "{said}"
+    );
+    std::fs::write(
+        &config,
+        std::fs::read_to_string(&config)
+            .unwrap()
+            .replace("password_env = \"IRC_PASS_UNSET\"\n", ""),
+    )
+    .unwrap();
+    let said = run(&[]);
+    assert!(
+        said.contains("webhook ops-irc (irc): #ops on irc.example.net:6697 (TLS)"),
+        "{said}"
+    );
+}

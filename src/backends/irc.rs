@@ -323,7 +323,7 @@ impl<'a> Message<'a> {
     }
 
     /// The nick of the prefix (`nick!user@host`).
-    fn from_nick(&self) -> Option<&'a str> {
+    fn sender(&self) -> Option<&'a str> {
         self.prefix.map(|p| p.split(['!', '@']).next().unwrap_or(p))
     }
 
@@ -440,10 +440,15 @@ impl Connection {
         let channel = &target.channel;
         let final_ = |s: String| Some(Failure::Final(s));
         match m.command {
-            "ERROR" => Some(Failure::Retry(format!(
-                "the server closed the connection: {}",
-                m.text()
-            ))),
+            // A refused password is final (ngIRCd says so in its ERROR, not with a 464).
+            "ERROR" => {
+                let why = format!("the server closed the connection: {}", m.text());
+                Some(if why.to_ascii_lowercase().contains("password") {
+                    Failure::Final(why)
+                } else {
+                    Failure::Retry(why)
+                })
+            }
             "464" => final_("the server refused the password (464)".into()),
             "465" => final_(format!("banned from this server (465: {})", m.text())),
             "432" => final_(format!(
@@ -475,7 +480,7 @@ impl Connection {
             {
                 final_(format!(
                     "kicked from {channel} by {}: {}",
-                    m.from_nick().unwrap_or("the server"),
+                    m.sender().unwrap_or("the server"),
                     super::http::one_line(m.params.get(2).copied().unwrap_or(""))
                 ))
             }
@@ -533,7 +538,7 @@ impl Connection {
         let waiting = format!("joining {}", target.channel);
         self.wait_for(target, &waiting, |m| {
             (m.command == "JOIN"
-                && m.from_nick().is_some_and(|n| n.eq_ignore_ascii_case(&nick))
+                && m.sender().is_some_and(|n| n.eq_ignore_ascii_case(&nick))
                 && m.params
                     .first()
                     .is_some_and(|c| c.eq_ignore_ascii_case(&target.channel)))
@@ -602,7 +607,7 @@ mod tests {
     #[test]
     fn server_lines_parse_into_prefix_command_and_params() {
         let m = Message::parse(":bob!~b@host KICK #ops warroom :go away now");
-        assert_eq!(m.from_nick(), Some("bob"));
+        assert_eq!(m.sender(), Some("bob"));
         assert_eq!(m.command, "KICK");
         assert_eq!(m.params, ["#ops", "warroom", "go away now"]);
         let m = Message::parse("PING :irc.example");

@@ -48,6 +48,11 @@ impl Drop for Ngircd {
 
 /// Starts ngIRCd; `None` (after a loud SKIPPED) when it is not installed outside CI.
 pub fn start() -> Option<Ngircd> {
+    start_with("")
+}
+
+/// Starts ngIRCd with `global` (e.g. `Password = …\n`) added to its `[Global]` section.
+pub fn start_with(global: &str) -> Option<Ngircd> {
     let bin = require("ngIRCd (Debian package ngircd)", &["ngircd"])?;
     let dir = tempfile::tempdir().expect("tempdir");
     // Started as root, ngIRCd runs as nobody: its pid file's directory must be reachable.
@@ -64,7 +69,7 @@ pub fn start() -> Option<Ngircd> {
         format!(
             "[Global]\nName = irc.warroom.test\nInfo = warroom test server\n\
              AdminInfo1 = warroom tests\nAdminInfo2 = loopback\nAdminEMail = tests@localhost\n\
-             Listen = 127.0.0.1\nPorts = {port}\nPidFile = {}\nMotdPhrase = warroom test server\n\
+             Listen = 127.0.0.1\nPorts = {port}\nPidFile = {}\nMotdPhrase = warroom test server\n{global}\
              [Limits]\nMaxConnectionsIP = 0\nMaxNickLength = 30\nPingTimeout = 120\nPongTimeout = 20\n\
              [Options]\nPAM = no\nIdent = no\nDNS = no\n",
             run.join("ngircd.pid").display()
@@ -133,6 +138,15 @@ pub struct Client {
 impl Client {
     /// Connects as `nick` and waits for the welcome (001).
     pub fn connect(port: u16, nick: &str) -> Client {
+        Client::register(port, nick, None)
+    }
+
+    /// Connects to a server that asks for a password.
+    pub fn connect_with_password(port: u16, nick: &str, password: &str) -> Client {
+        Client::register(port, nick, Some(password))
+    }
+
+    fn register(port: u16, nick: &str, password: Option<&str>) -> Client {
         let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect to ngircd");
         stream
             .set_read_timeout(Some(Duration::from_millis(200)))
@@ -144,6 +158,9 @@ impl Client {
             partial: Vec::new(),
             seen: Vec::new(),
         };
+        if let Some(p) = password {
+            c.send(&format!("PASS {p}"));
+        }
         c.send(&format!("NICK {nick}"));
         c.send(&format!("USER {nick} 0 * :test client"));
         c.expect(|l| command(l) == "001", "the welcome");
