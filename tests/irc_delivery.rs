@@ -256,7 +256,7 @@ fn a_ban_or_a_kick_from_the_channel_is_journaled_as_not_delivered() {
 
 #[test]
 fn a_server_password_and_a_channel_key_come_from_the_environment() {
-    let Some(server) = ngircd::start_with("Password = s3cret-pass\n") else {
+    let Some(server) = ngircd::start_with("Password = s3cret-pass\n", None) else {
         return;
     };
     let mut op = Client::connect_with_password(server.port, "chanop", "s3cret-pass");
@@ -299,6 +299,14 @@ fn a_server_password_and_a_channel_key_come_from_the_environment() {
         "the server closed the connection: Access denied: Bad password?"
     );
     assert_eq!(d["attempts"], 1);
+    // A line break in a secret from the environment never reaches the server as a command.
+    let s = irc("s3cret-pass\r\nJOIN #elsewhere", "sesame");
+    assert_eq!(update(&s, "x").status.code(), Some(1));
+    assert_eq!(
+        delivery(&s)["detail"],
+        "refused to send a PASS holding a line break or NUL (from the config or its environment variables)"
+    );
+
     // Neither secret is anywhere in what warroom recorded or said.
     let log = String::from_utf8(s.run(&["log", &s.id, "--json"]).stdout).unwrap();
     for secret in ["wrong-pass", "sesame"] {
@@ -403,4 +411,75 @@ fn check_config_says_where_an_irc_webhook_posts_and_what_it_lacks() {
         said.contains("webhook ops-irc (irc): #ops on irc.example.net:6697 (TLS)"),
         "{said}"
     );
+}
+
+#[test]
+fn over_tls_the_certificate_is_checked_against_the_ca_given_or_the_systems() {
+    let pki_dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(pki_dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let pki = crate::share_tls::pki(pki_dir.path());
+    std::fs::set_permissions(&pki.key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let Some(server) = ngircd::start_with("", Some((&pki.cert, &pki.key))) else {
+        return;
+    };
+    let tls_port = server.tls_port.unwrap();
+    let mut watcher = Client::connect(server.port, "watcher");
+    watcher.join("#ops");
+    let tls = format!("tls = true\nca_file = {:?}\nretries = 0\n", pki.ca);
+    let s = irc_setup(tls_port, "warroom", "#ops", &tls);
+    let out = update(&s, "Encrypted all the way.");
+    assert!(out.status.success(), "{}", support::cli::stderr(&out));
+    watcher.expect(
+        |l| command(l) == "PRIVMSG" && l.ends_with(":Encrypted all the way."),
+        "the update sent over TLS",
+    );
+    let d = delivery(&s);
+    let detail = d["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(&format!("127.0.0.1:{tls_port} (TLS)")),
+        "{detail}"
+    );
+
+    // Without the CA, the system's roots do not know the test CA: nothing is sent.
+    let s = irc_setup(tls_port, "warroom", "#ops", "tls = true\nretries = 0\n");
+    assert_eq!(update(&s, "x").status.code(), Some(1));
+    let detail = delivery(&s)["detail"].as_str().unwrap().to_string();
+    assert!(
+        detail.starts_with(&format!("TLS with 127.0.0.1:{tls_port}:"))
+            && detail.contains("certificate"),
+        "{detail}"
+    );
+}
+
+#[test]
+fn a_server_that_sends_garbage_or_hangs_up_is_journaled_not_crashed_on() {
+    use std::io::Write;
+    // One server floods a line that never ends; the other hangs up at once.
+    let flood = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hangup = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let ports = (
+        flood.local_addr().unwrap().port(),
+        hangup.local_addr().unwrap().port(),
+    );
+    std::thread::spawn(move || {
+        if let Ok((mut c, _)) = flood.accept() {
+            let junk = vec![b'x'; 1 << 20];
+            for _ in 0..50 {
+                if c.write_all(&junk).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    std::thread::spawn(move || drop(hangup.accept()));
+    let s = irc_setup(ports.0, "warroom", "#ops", "retries = 0\n");
+    assert_eq!(update(&s, "x").status.code(), Some(1));
+    assert_eq!(
+        delivery(&s)["detail"],
+        "the server sent a line longer than 8192 bytes"
+    );
+    let s = irc_setup(ports.1, "warroom", "#ops", "retries = 0\n");
+    assert_eq!(update(&s, "x").status.code(), Some(1));
+    assert_eq!(delivery(&s)["detail"], "the server closed the connection");
 }

@@ -7,12 +7,14 @@
 use super::servers::{free_port, require};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub struct Ngircd {
     pub port: u16,
+    /// The TLS port, when started with a certificate.
+    pub tls_port: Option<u16>,
     pub dir: tempfile::TempDir,
     child: Child,
     log: PathBuf,
@@ -48,11 +50,13 @@ impl Drop for Ngircd {
 
 /// Starts ngIRCd; `None` (after a loud SKIPPED) when it is not installed outside CI.
 pub fn start() -> Option<Ngircd> {
-    start_with("")
+    start_with("", None)
 }
 
-/// Starts ngIRCd with `global` (e.g. `Password = …\n`) added to its `[Global]` section.
-pub fn start_with(global: &str) -> Option<Ngircd> {
+/// Starts ngIRCd with `global` (e.g. `Password = …\n`) added to its `[Global]` section and,
+/// given a PEM certificate and key (readable by anyone: started as root, ngIRCd runs as
+/// nobody), a TLS port besides the plain one.
+pub fn start_with(global: &str, tls: Option<(&Path, &Path)>) -> Option<Ngircd> {
     let bin = require("ngIRCd (Debian package ngircd)", &["ngircd"])?;
     let dir = tempfile::tempdir().expect("tempdir");
     // Started as root, ngIRCd runs as nobody: its pid file's directory must be reachable.
@@ -63,6 +67,16 @@ pub fn start_with(global: &str) -> Option<Ngircd> {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).expect("chmod");
     }
     let port = free_port();
+    let tls_port = tls.map(|_| free_port());
+    let ssl = match tls {
+        Some((cert, key)) => format!(
+            "[SSL]\nCertFile = {}\nKeyFile = {}\nPorts = {}\n",
+            cert.display(),
+            key.display(),
+            tls_port.unwrap_or_default()
+        ),
+        None => String::new(),
+    };
     let config = dir.path().join("ngircd.conf");
     std::fs::write(
         &config,
@@ -71,7 +85,7 @@ pub fn start_with(global: &str) -> Option<Ngircd> {
              AdminInfo1 = warroom tests\nAdminInfo2 = loopback\nAdminEMail = tests@localhost\n\
              Listen = 127.0.0.1\nPorts = {port}\nPidFile = {}\nMotdPhrase = warroom test server\n{global}\
              [Limits]\nMaxConnectionsIP = 0\nMaxNickLength = 30\nPingTimeout = 120\nPongTimeout = 20\n\
-             [Options]\nPAM = no\nIdent = no\nDNS = no\n",
+             [Options]\nPAM = no\nIdent = no\nDNS = no\n{ssl}",
             run.join("ngircd.pid").display()
         ),
     )
@@ -101,13 +115,15 @@ pub fn start_with(global: &str) -> Option<Ngircd> {
         .expect("start ngircd");
     let mut server = Ngircd {
         port,
+        tls_port,
         dir,
         child,
         log,
     };
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        let listening = |p: u16| TcpStream::connect(("127.0.0.1", p)).is_ok();
+        if listening(port) && tls_port.is_none_or(listening) {
             return Some(server);
         }
         if let Ok(Some(status)) = server.child.try_wait() {
