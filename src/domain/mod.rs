@@ -8,6 +8,7 @@ mod action_run;
 mod alert;
 mod blast;
 mod cadence;
+mod cloudwatch;
 mod event;
 mod incident;
 mod labels;
@@ -26,6 +27,7 @@ pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
 };
+pub use cloudwatch::CloudWatchQuery;
 pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
