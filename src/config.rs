@@ -22,7 +22,8 @@ use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, PagerDutyConfig,
+    PrometheusConfig,
 };
 use std::path::{Path, PathBuf};
 
@@ -112,6 +113,9 @@ pub struct Config {
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
+    /// `[cloudwatch]`: CloudWatch alarms and metrics.
+    #[serde(default)]
+    pub cloudwatch: Option<CloudWatchConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,

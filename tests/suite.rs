@@ -29,6 +29,8 @@ mod cli_bad_input;
 mod cli_export;
 mod cli_incident_lifecycle;
 mod cli_usability;
+mod cloudwatch_live;
+mod cloudwatch_sigv4;
 mod concurrent_appenders;
 mod config_broken_part;
 mod config_errors;

@@ -27,8 +27,8 @@ pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
 };
-pub use cloudwatch::CloudWatchQuery;
 pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
+pub use cloudwatch::CloudWatchQuery;
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,

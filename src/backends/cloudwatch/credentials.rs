@@ -204,11 +204,13 @@ mod tests {
         let file = dir.path().join("credentials");
         std::fs::write(&file, "[ops]\naws_access_key_id = AKIDOPS\n").unwrap();
         let f = file.to_str().unwrap();
-        let e = resolve_with(Some("ops"), &env(&[("AWS_SHARED_CREDENTIALS_FILE", f)]))
-            .unwrap_err();
-        assert!(e.contains("lacks aws_access_key_id or aws_secret_access_key"), "{e}");
-        let e = resolve_with(Some("prod"), &env(&[("AWS_SHARED_CREDENTIALS_FILE", f)]))
-            .unwrap_err();
+        let e = resolve_with(Some("ops"), &env(&[("AWS_SHARED_CREDENTIALS_FILE", f)])).unwrap_err();
+        assert!(
+            e.contains("lacks aws_access_key_id or aws_secret_access_key"),
+            "{e}"
+        );
+        let e =
+            resolve_with(Some("prod"), &env(&[("AWS_SHARED_CREDENTIALS_FILE", f)])).unwrap_err();
         assert!(e.contains("has no profile [prod]"), "{e}");
         let e = resolve_with(None, &env(&[])).unwrap_err();
         assert!(e.starts_with("no AWS credentials"), "{e}");

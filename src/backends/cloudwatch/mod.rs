@@ -118,7 +118,10 @@ impl CloudWatch {
                 ("StateValue".to_string(), "ALARM".to_string()),
                 ("MaxRecords".to_string(), "100".to_string()),
                 ("AlarmTypes.member.1".to_string(), "MetricAlarm".to_string()),
-                ("AlarmTypes.member.2".to_string(), "CompositeAlarm".to_string()),
+                (
+                    "AlarmTypes.member.2".to_string(),
+                    "CompositeAlarm".to_string(),
+                ),
             ];
             if let Some(p) = &self.alarm_prefix {
                 params.push(("AlarmNamePrefix".into(), p.clone()));
@@ -168,8 +171,14 @@ impl CloudWatch {
             ("ScanBy".to_string(), "TimestampAscending".to_string()),
             (format!("{q}.Id"), "m1".to_string()),
             (format!("{q}.ReturnData"), "true".to_string()),
-            (format!("{q}.MetricStat.Metric.Namespace"), query.namespace.clone()),
-            (format!("{q}.MetricStat.Metric.MetricName"), query.metric.clone()),
+            (
+                format!("{q}.MetricStat.Metric.Namespace"),
+                query.namespace.clone(),
+            ),
+            (
+                format!("{q}.MetricStat.Metric.MetricName"),
+                query.metric.clone(),
+            ),
             (
                 format!("{q}.MetricStat.Period"),
                 period.as_secs().max(1).to_string(),
@@ -375,7 +384,11 @@ mod tests {
             .collect();
         assert_eq!(alerts.len(), 2);
         let a = &alerts[0];
-        assert_eq!(a.name(), "checkout-5xx", "a dimension never renames the alarm");
+        assert_eq!(
+            a.name(),
+            "checkout-5xx",
+            "a dimension never renames the alarm"
+        );
         assert_eq!(a.labels.get("service"), Some("checkout"));
         assert_eq!(a.labels.get("namespace"), Some("AWS/ApplicationELB"));
         assert_eq!(a.labels.get("metric"), Some("HTTPCode_Target_5XX_Count"));
@@ -422,14 +435,26 @@ mod tests {
         assert_eq!(r.next_token.as_deref(), Some("abc"));
         let m = &r.metric_data_results.member[0];
         assert_eq!(m.values.member, [2.5, 1.0]);
-        assert_eq!(m.timestamps.member[1].to_rfc3339(), "2026-12-04T16:00:00+00:00");
+        assert_eq!(
+            m.timestamps.member[1].to_rfc3339(),
+            "2026-12-04T16:00:00+00:00"
+        );
 
         let aws = r#"<ErrorResponse><Error><Type>Sender</Type><Code>InvalidClientTokenId</Code>
           <Message>The security token included in the request is invalid.</Message></Error></ErrorResponse>"#;
-        let e = xml::decode::<xml::ErrorResponse>(aws.as_bytes()).unwrap().first().unwrap();
+        let e = xml::decode::<xml::ErrorResponse>(aws.as_bytes())
+            .unwrap()
+            .first()
+            .unwrap();
         assert_eq!(e.code, "InvalidClientTokenId");
         let other = r#"<ErrorResponse><Errors><Error><Code>ValidationError</Code><Message>bad</Message></Error></Errors></ErrorResponse>"#;
-        let e = xml::decode::<xml::ErrorResponse>(other.as_bytes()).unwrap().first().unwrap();
-        assert_eq!((e.code.as_str(), e.message.as_str()), ("ValidationError", "bad"));
+        let e = xml::decode::<xml::ErrorResponse>(other.as_bytes())
+            .unwrap()
+            .first()
+            .unwrap();
+        assert_eq!(
+            (e.code.as_str(), e.message.as_str()),
+            ("ValidationError", "bad")
+        );
     }
 }
