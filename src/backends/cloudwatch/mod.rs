@@ -21,6 +21,9 @@ pub const SERVICE: &str = "monitoring";
 pub const API_VERSION: &str = "2010-08-01";
 /// Pages of one answer read at most (DescribeAlarms gives 100 alarms a page).
 const MAX_PAGES: usize = 100;
+/// The largest page read: 100 alarms, or 100,800 datapoints (GetMetricData's page), are a
+/// few megabytes.
+pub const MAX_PAGE_BYTES: usize = 16 << 20;
 
 /// CloudWatch's regional endpoint.
 pub fn default_endpoint(region: &str) -> String {
@@ -47,7 +50,7 @@ impl CloudWatch {
     ) -> Result<CloudWatch, BackendError> {
         let url = endpoint.map_or_else(|| default_endpoint(region), str::to_string);
         Ok(CloudWatch {
-            endpoint: Endpoint::new(client, &url, timeout)?,
+            endpoint: Endpoint::new(client, &url, timeout)?.with_max_body(MAX_PAGE_BYTES),
             region: region.to_string(),
             credentials: Arc::new(credentials),
             alarm_prefix: None,
