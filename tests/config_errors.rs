@@ -213,6 +213,34 @@ fn every_config_mistake_names_file_line_and_column() {
             8,
             "not valid UTF-8 (byte 20)",
         ),
+        // config.toml: [cloudwatch]
+        (
+            &[("config.toml", b"[cloudwatch]\nregion = \"EU West\"\n")],
+            "config.toml",
+            2,
+            10,
+            "cloudwatch.region: \"EU West\" is not an AWS region",
+        ),
+        (
+            &[(
+                "config.toml",
+                b"[cloudwatch]\nregion = \"eu-west-1\"\nendpoint = \"moto:5000\"\n",
+            )],
+            "config.toml",
+            3,
+            12,
+            "cloudwatch.endpoint: must start with http:// or https://",
+        ),
+        (
+            &[(
+                "config.toml",
+                b"[cloudwatch]\nregion = \"eu-west-1\"\nprofile = \" \"\n",
+            )],
+            "config.toml",
+            3,
+            11,
+            "cloudwatch.profile: empty",
+        ),
     ];
     let mut wrong = Vec::new();
     for (files, file, line, column, says) in cases {
