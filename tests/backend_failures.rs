@@ -431,7 +431,7 @@ async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_r
         metric: "Errors".into(),
         dimensions: Default::default(),
         stat: "Average".into(),
-        period: Duration::from_secs(60),
+        period_secs: 60,
     };
     for (url, reason) in cases {
         // The source had answered; now it answers like this: its alarm stays, marked stale

@@ -158,7 +158,7 @@ fn values_put_with_put_metric_data_come_back_through_get_metric_data() {
             metric: "ErrorRate".into(),
             dimensions: BTreeMap::from([("service".to_string(), "checkout".to_string())]),
             stat: "Average".into(),
-            period: Duration::from_secs(60),
+            period_secs: 60,
         };
         let points = cw
             .get_metric_data(

@@ -1,12 +1,12 @@
 //! A CloudWatch metric as a service metric reads it (`cloudwatch = { … }` in
 //! `services.toml`): which metric, which statistic over which period.
 
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
-use std::time::Duration;
 
 /// One CloudWatch metric and how it is aggregated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CloudWatchQuery {
     /// `AWS/ApplicationELB`, `Checkout/Web`, …
     pub namespace: String,
@@ -16,8 +16,8 @@ pub struct CloudWatchQuery {
     pub dimensions: BTreeMap<String, String>,
     /// `Average`, `Sum`, `Maximum`, `Minimum`, `SampleCount` or a percentile (`p99`).
     pub stat: String,
-    /// The statistic's period.
-    pub period: Duration,
+    /// The statistic's period, in seconds.
+    pub period_secs: u64,
 }
 
 impl fmt::Display for CloudWatchQuery {
@@ -31,6 +31,6 @@ impl fmt::Display for CloudWatchQuery {
                 .collect();
             write!(f, " {{{}}}", dims.join(","))?;
         }
-        write!(f, " {} {}s", self.stat, self.period.as_secs())
+        write!(f, " {} {}s", self.stat, self.period_secs)
     }
 }
