@@ -21,8 +21,10 @@ pub use store::{SSLMODES, StoreConfig};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
+mod cloudwatch;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, PagerDutyConfig,
+    AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
+    PagerDutyConfig,
     PrometheusConfig,
 };
 use std::path::{Path, PathBuf};
@@ -110,6 +112,9 @@ pub struct Config {
     /// `[prometheus]`: metrics, and its pending alerts.
     #[serde(default)]
     pub prometheus: Option<PrometheusConfig>,
+    /// `[graphite]`: service metrics given as Graphite targets.
+    #[serde(default)]
+    pub graphite: Option<GraphiteConfig>,
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,

@@ -4,6 +4,7 @@
 pub mod alertmanager;
 pub mod cloudwatch;
 pub mod grafana;
+pub mod graphite;
 pub mod http;
 pub mod matcher;
 pub mod metrics;
