@@ -24,8 +24,7 @@ mod backends;
 mod cloudwatch;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
-    PagerDutyConfig,
-    PrometheusConfig,
+    PagerDutyConfig, PrometheusConfig,
 };
 use std::path::{Path, PathBuf};
 

@@ -411,8 +411,9 @@ async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_r
     }
     huge.push_str("</MetricAlarms></DescribeAlarmsResult></DescribeAlarmsResponse>");
     let huge = cloudwatch_serving(200, huge.into_bytes(), "text/xml").await;
-    let refused = refused_url();
+    // The silent one first: it holds its port, so the refused one cannot be given it again.
     let mute = mute_server();
+    let refused = refused_url();
 
     let timeout = Duration::from_millis(500);
     let cases = [

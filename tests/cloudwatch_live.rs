@@ -11,7 +11,8 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::time::Duration;
 use support::moto::{self, ACCESS_KEY, REGION, SECRET_KEY};
-use warroom::domain::CloudWatchQuery;
+use warroom::backends::metrics::MetricReaders;
+use warroom::domain::{CloudWatchQuery, MetricQuery};
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -174,5 +175,118 @@ fn values_put_with_put_metric_data_come_back_through_get_metric_data() {
             .map(|(ago, v)| (minute - Minutes::minutes(*ago), *v))
             .collect();
         assert_eq!(points, expected);
+
+        // Through the metrics seam, as the console's poller and `warroom blast` read it: the
+        // history has the same points, the value now is the newest.
+        let readers = MetricReaders::from(cw.clone());
+        let q = MetricQuery::CloudWatch(query);
+        let history = readers
+            .range(
+                &q,
+                minute - Minutes::minutes(10),
+                minute + Minutes::minutes(1),
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+        let expected: Vec<_> = expected.into_iter().map(|(t, v)| (t, Some(v))).collect();
+        assert_eq!(history, expected);
+        assert_eq!(
+            readers
+                .instant(&q, minute + Minutes::minutes(1))
+                .await
+                .unwrap(),
+            Some(12.0)
+        );
     });
+}
+
+const SERVICES: &str = r#"
+[[service]]
+name = "checkout"
+tier = 1
+customer_facing = true
+[[service.metric]]
+name = "error rate"
+cloudwatch = { namespace = "Checkout/Web", metric = "ErrorRate", dimensions = { service = "checkout" }, stat = "Average", period = "60s" }
+degraded_above = 5
+down_above = 10
+
+[[service]]
+name = "search"
+tier = 2
+[[service.metric]]
+name = "latency ms"
+cloudwatch = { namespace = "Search/Web", metric = "Latency", period = "1m" }
+degraded_above = 500
+
+[[service]]
+name = "payments"
+tier = 1
+"#;
+
+#[test]
+fn metrics_and_alarms_reach_the_blast_radius() {
+    let Some(server) = moto::moto() else {
+        return;
+    };
+    let cw = moto::client(&server.url, Duration::from_secs(10));
+    let now = Utc::now();
+    runtime().block_on(async {
+        for ago in [1, 2] {
+            let at = now - Minutes::minutes(ago);
+            moto::put_metric(
+                &cw,
+                "Checkout/Web",
+                "ErrorRate",
+                &[("service", "checkout")],
+                12.0,
+                at,
+            )
+            .await;
+            moto::put_metric(&cw, "Search/Web", "Latency", &[], 120.0, at).await;
+        }
+        moto::raise_alarm(
+            &cw,
+            "payments-timeouts",
+            "Payments/Api",
+            "Timeouts",
+            &[("service", "payments")],
+            "Threshold Crossed",
+        )
+        .await;
+    });
+    let s = support::cli::setup(&config(&server.url), &aws_env());
+    std::fs::write(s.config.parent().unwrap().join("services.toml"), SERVICES).unwrap();
+    let out = s.run(&["blast", &s.id, "--json"]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = support::cli::stderr(&out);
+    assert!(out.status.success(), "{stderr}{stdout}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let service = |name: &str| {
+        v["services"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} in {stdout}"))
+    };
+    let checkout = service("checkout");
+    assert_eq!(checkout["state"], "down", "{checkout}");
+    assert_eq!(checkout["key_metric"]["name"], "error rate");
+    assert_eq!(checkout["key_metric"]["value"], 12.0);
+    let search = service("search");
+    assert_eq!(search["state"], "ok", "{search}");
+    assert_eq!(search["key_metric"]["value"], 120.0);
+    let payments = service("payments");
+    assert_ne!(payments["state"], "ok", "{payments}");
+    assert!(
+        payments["evidence"]
+            .to_string()
+            .contains("payments-timeouts"),
+        "{payments}"
+    );
+    assert!(!stdout.contains(SECRET_KEY) && !stderr.contains(SECRET_KEY));
 }

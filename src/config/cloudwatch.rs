@@ -16,7 +16,7 @@ type Span = std::ops::Range<usize>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CloudWatchEntry {
+pub struct CloudWatchEntry {
     namespace: Spanned<String>,
     metric: Spanned<String>,
     dimensions: Option<Spanned<BTreeMap<String, String>>>,
@@ -38,8 +38,7 @@ fn stat_ok(s: &str) -> bool {
         .find_map(|p| s.strip_prefix(p));
     rest.is_some_and(|r| {
         r.starts_with(|c: char| c.is_ascii_digit() || c == '(')
-            && r.chars()
-                .all(|c| c.is_ascii_digit() || "().:%".contains(c))
+            && r.chars().all(|c| c.is_ascii_digit() || "().:%".contains(c))
     })
 }
 
@@ -84,11 +83,15 @@ impl CloudWatchEntry {
         let period_secs = match &self.period {
             None => 60,
             Some(p) => {
-                let bad = |reason: String| (p.span(), format!("{what}: cloudwatch.period: {reason}"));
+                let bad =
+                    |reason: String| (p.span(), format!("{what}: cloudwatch.period: {reason}"));
                 let d = crate::domain::parse_duration(p.get_ref()).map_err(bad)?;
                 let secs = d.num_seconds();
                 if secs < 1 || d != chrono::Duration::seconds(secs) {
-                    return Err(bad(format!("'{}' is not a whole number of seconds", p.get_ref())));
+                    return Err(bad(format!(
+                        "'{}' is not a whole number of seconds",
+                        p.get_ref()
+                    )));
                 }
                 if !matches!(secs, 1 | 5 | 10 | 30) && secs % 60 != 0 {
                     return Err(bad(format!(
@@ -121,7 +124,15 @@ mod tests {
 
     #[test]
     fn statistics_and_percentiles() {
-        for ok in ["Average", "Sum", "SampleCount", "p99", "p99.9", "tm(10%:90%)", "tm90"] {
+        for ok in [
+            "Average",
+            "Sum",
+            "SampleCount",
+            "p99",
+            "p99.9",
+            "tm(10%:90%)",
+            "tm90",
+        ] {
             assert!(stat_ok(ok), "{ok}");
         }
         for bad in ["average", "", "p", "mean", "p99x", "Avg"] {
