@@ -110,6 +110,37 @@ fn every_config_mistake_names_file_line_and_column() {
             10,
             "host:port",
         ),
+        // services.toml: a CloudWatch metric
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ncloudwatch = { namespace = \"N\", metric = \"M\", stat = \"mean\" }\n",
+            )],
+            "services.toml",
+            5,
+            54,
+            "service a, metric m: cloudwatch.stat: \"mean\" is not a statistic",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ncloudwatch = { namespace = \"N\", metric = \"M\", period = \"90s\" }\n",
+            )],
+            "services.toml",
+            5,
+            56,
+            "cloudwatch.period: '90s': CloudWatch takes 1s, 5s, 10s, 30s or a multiple of 60s",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\npromql = \"x\"\ncloudwatch = { namespace = \"N\", metric = \"M\" }\n",
+            )],
+            "services.toml",
+            6,
+            14,
+            "has both promql and cloudwatch; give exactly one query",
+        ),
         // services.toml: every float field, NaN and both infinities
         (
             &[(
