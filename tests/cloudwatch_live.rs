@@ -118,8 +118,38 @@ fn an_alarm_in_alarm_shows_as_an_alert_of_its_service() {
             && probe.contains("ok, credentials accepted (1 alarms in ALARM)"),
         "{probe}"
     );
-    for o in [&stdout, &text, &probe] {
+    // Without --probe: where, and whether credentials were found; without them, why not.
+    let out = s.run(&["check-config"]);
+    let described = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        described.contains(&format!(
+            "cloudwatch: {} region {REGION} (credentials found)",
+            server.url
+        )),
+        "{described}"
+    );
+    let out = s
+        .command()
+        .args(["check-config"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_PROFILE")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            s.config.with_file_name("no-credentials"),
+        )
+        .output()
+        .unwrap();
+    let missing = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        missing.contains(
+            "WARNING: no AWS credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set"
+        ),
+        "{missing}"
+    );
+    for o in [&stdout, &text, &probe, &described] {
         assert!(!o.contains(SECRET_KEY), "the secret key shows: {o}");
+        assert!(!o.contains(ACCESS_KEY), "the access key shows: {o}");
     }
 }
 

@@ -29,10 +29,9 @@ pub fn describe(config: &Config) {
             str::to_string,
         );
         match crate::backends::cloudwatch::AwsCredentials::resolve(cw.profile()) {
-            Ok(c) => say!(
-                "cloudwatch: {at} region {} (credentials set, key {})",
-                cw.region(),
-                c.access_key_id
+            Ok(_) => say!(
+                "cloudwatch: {at} region {} (credentials found)",
+                cw.region()
             ),
             Err(e) => say!("cloudwatch: {at} region {} WARNING: {e}", cw.region()),
         }
