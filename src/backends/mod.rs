@@ -6,6 +6,7 @@ pub mod cloudwatch;
 pub mod grafana;
 pub mod graphite;
 pub mod http;
+pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod pagerduty;
