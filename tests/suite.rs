@@ -76,6 +76,7 @@ mod share_security;
 mod share_tls;
 mod store_pg_cli;
 mod store_pg_concurrency;
+mod store_pg_faults;
 mod store_pg_journal;
 mod store_pg_tls;
 mod terminal_escapes;

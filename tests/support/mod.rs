@@ -1,6 +1,8 @@
 pub mod cli;
 pub mod console;
 pub mod pagerduty;
+pub mod pg_children;
+pub mod pg_proxy;
 pub mod postgres;
 pub mod receiver;
 pub mod release;
