@@ -41,7 +41,7 @@ impl PgJournal {
             s.block(client.query_opt(
                 "SELECT 1 FROM warroom_incidents WHERE id = $1",
                 &[&journal.id],
-            ))
+            ))?
             .map(|row| row.is_some())
             .map_err(|e| s.fail(&e))
         })?;
@@ -142,7 +142,7 @@ impl PgJournal {
                     )
                     .await?;
                 Ok((tx, head, rows))
-            })
+            })?
             .map_err(|e| store.fail(&e))?;
         let Some(head) = head else {
             return Err(Fail::Final(JournalError::NotFound(id)));
@@ -182,7 +182,7 @@ impl PgJournal {
             .block(async {
                 insert(&tx, &id, &record, event_id).await?;
                 tx.commit().await
-            })
+            })?
             .map_err(|e| store.fail(&e))?;
         // Committed: COMMIT returned.
         self.push(record.clone());
@@ -314,7 +314,7 @@ impl Journal for PgJournal {
                 "SELECT seq, event_id, line FROM warroom_events \
                  WHERE incident = $1 AND seq > $2 ORDER BY seq",
                 &[&self.id, &known],
-            ))
+            ))?
             .map_err(|e| s.fail(&e))
         })?;
         self.take_rows(&rows, None)?;
