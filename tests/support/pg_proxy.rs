@@ -146,10 +146,7 @@ fn connection(st: Arc<State>, client: TcpStream, server: TcpStream) {
                 break;
             }
         }
-        loop {
-            let Some(msg) = read_typed(&mut from) else {
-                break;
-            };
+        while let Some(msg) = read_typed(&mut from) {
             loop {
                 let mode = *st.mode.lock().unwrap();
                 if mode != Mode::Silent || st.done.load(Ordering::SeqCst) {
@@ -160,9 +157,10 @@ fn connection(st: Arc<State>, client: TcpStream, server: TcpStream) {
             let commit = msg[0] == b'Q' && msg[5..].to_ascii_uppercase().starts_with(b"COMMIT");
             let cut = commit
                 && match *st.mode.lock().unwrap() {
-                    Mode::CutAfterCommit { every } => {
-                        st.commits.fetch_add(1, Ordering::SeqCst) % every.max(1) == 0
-                    }
+                    Mode::CutAfterCommit { every } => st
+                        .commits
+                        .fetch_add(1, Ordering::SeqCst)
+                        .is_multiple_of(every.max(1)),
                     _ => false,
                 };
             if cut {
