@@ -78,6 +78,7 @@ mod store_pg_cli;
 mod store_pg_concurrency;
 mod store_pg_faults;
 mod store_pg_journal;
+mod store_pg_secret;
 mod store_pg_tls;
 mod terminal_escapes;
 mod webhook_delivery;
