@@ -219,15 +219,22 @@ pub(super) async fn insert(
 
 /// Copies `records` (a verified chain) in as incident `id`: all when it is new, the missing
 /// ones when what is here is a beginning of the same chain. `Ok(Err(why))` when what is here
-/// differs. Each line gets event id `<batch>-<seq>`.
+/// differs. Each line gets event id `<batch>-<seq>`. `limit`: how long its statements may take.
 pub(super) async fn import(
     client: &mut tokio_postgres::Client,
     id: &str,
     number: i64,
     records: &[Record],
     batch: &str,
+    limit: std::time::Duration,
 ) -> Result<Result<usize, String>, tokio_postgres::Error> {
     let tx = client.transaction().await?;
+    // The server's statement limit, raised for this transaction as the client's is.
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {}",
+        limit.as_millis()
+    ))
+    .await?;
     tx.execute(
         "INSERT INTO warroom_incidents (id, number, head_seq, head_hash) \
          VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING",

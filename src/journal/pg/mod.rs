@@ -353,10 +353,15 @@ impl PgStore {
             .parse()
             .map_err(|_| JournalError::NotFound(id.clone()))?;
         let batch = new_event_id().map_err(|e| JournalError::Store(e.to_string()))?;
+        // A copy is one transaction however long: a millisecond more per line than a step.
+        let limit = STEP_TIMEOUT + std::time::Duration::from_millis(records.len() as u64);
         self.retry(|s, slot| {
             let client = s.client(slot)?;
             let added = s
-                .block(journal::import(client, &id, number, records, &batch))?
+                .block_for(
+                    limit,
+                    journal::import(client, &id, number, records, &batch, limit),
+                )?
                 .map_err(|e| s.fail(&e))?;
             added.map_err(|reason| {
                 Fail::Final(JournalError::Damaged {
@@ -414,10 +419,19 @@ impl PgStore {
         F: Future + Send,
         F::Output: Send,
     {
+        self.block_for(STEP_TIMEOUT, f)
+    }
+
+    /// The same with a limit of its own, for a step that does more than usual.
+    pub(super) fn block_for<F>(&self, limit: std::time::Duration, f: F) -> Result<F::Output, Fail>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
         let Some(rt) = self.shared.rt.as_ref() else {
             unreachable!("the runtime goes only when the store is dropped");
         };
-        let f = async { tokio::time::timeout(STEP_TIMEOUT, f).await };
+        let f = async { tokio::time::timeout(limit, f).await };
         let out = if tokio::runtime::Handle::try_current().is_ok() {
             // Inside someone's runtime a block_on would panic: wait on a plain thread instead.
             std::thread::scope(|scope| match scope.spawn(|| rt.block_on(f)).join() {
@@ -430,7 +444,7 @@ impl PgStore {
         out.map_err(|_| {
             Fail::Lost(format!(
                 "the database did not answer within {} s",
-                STEP_TIMEOUT.as_secs()
+                limit.as_secs()
             ))
         })
     }
