@@ -14,7 +14,6 @@
 
 #[path = "../tests/support/postgres.rs"]
 mod postgres;
-#[allow(dead_code)]
 mod support;
 
 /// What tests/support/postgres.rs needs of its neighbours.
