@@ -422,3 +422,54 @@ fn a_commit_whose_answer_is_lost_is_found_not_repeated() {
     assert_eq!(seen.get("the answer is lost"), Some(&1), "{seen:?}");
     assert_eq!(store.open(&id).unwrap().records().len(), 2);
 }
+
+/// Failover the database's own way: a primary and a synchronous streaming replica on
+/// loopback, warroom given both hosts with `target_session_attrs=read-write`. The primary
+/// crashes (`-m immediate`) while a writer process appends, the replica is promoted, and the
+/// writer carries on on the new primary by itself, within seconds; what was acknowledged is
+/// there once, the chain intact.
+#[test]
+fn appends_continue_on_a_promoted_replica_after_the_primary_crashes() {
+    // Its own clusters: this test stops the primary.
+    let Some(mut primary) = postgres::start() else {
+        return;
+    };
+    primary.database("failover");
+    let replica = primary.replica(true);
+    let url = format!(
+        "postgres://warroom:{}@127.0.0.1:{},127.0.0.1:{}/failover\
+         ?sslmode=disable&target_session_attrs=read-write",
+        primary.password, primary.port, replica.port
+    );
+    let ids = open_three(&url);
+    let mut writer = pg_children::appender(&url, &ids, "f", 100_000, None);
+    writer.wait_ready();
+    let until = Instant::now() + Duration::from_secs(60);
+    while writer.said("ACK ").len() < 20 {
+        assert!(Instant::now() < until, "no appends before the crash");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    primary.stop_immediate();
+    let at_crash = writer.said("ACK ").len();
+    std::thread::sleep(Duration::from_millis(300));
+    replica.promote();
+    let promoted = Instant::now();
+    while writer.said("ACK ").len() < at_crash + 20 {
+        assert!(
+            promoted.elapsed() < Duration::from_secs(30),
+            "the writer did not carry on on the new primary: {:?}\n{}",
+            writer.said("ERR "),
+            writer.stderr()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!(
+        "appends carried on {:?} after the promotion",
+        promoted.elapsed()
+    );
+    writer.kill();
+    assert_eq!(writer.said("ERR "), Vec::<String>::new());
+    let acked = writer.said("ACK ");
+    let seen = notes(&pg(&replica.url_of("failover")));
+    assert_once(&seen, &acked);
+}
