@@ -22,7 +22,8 @@ use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, GrafanaConfig, GraphiteConfig, PagerDutyConfig,
+    PrometheusConfig,
 };
 use std::path::{Path, PathBuf};
 
@@ -109,6 +110,9 @@ pub struct Config {
     /// `[prometheus]`: metrics, and its pending alerts.
     #[serde(default)]
     pub prometheus: Option<PrometheusConfig>,
+    /// `[graphite]`: service metrics given as Graphite targets.
+    #[serde(default)]
+    pub graphite: Option<GraphiteConfig>,
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
