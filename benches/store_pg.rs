@@ -237,18 +237,39 @@ fn main() {
     println!();
     println!("| what | writers | appends | p50 | p99 | throughput |");
     println!("|---|---|---|---|---|---|");
-    for writers in [1usize, 8, 32] {
-        let id = store(&url)
-            .create("lead", Utc::now(), "bench", Severity::Sev1, None)
-            .expect("open")
-            .id()
-            .to_string();
+    // All writers on one incident (as during an outage: they queue on its head row), then each
+    // on an incident of its own (they do not).
+    for (writers, spread) in [
+        (1usize, false),
+        (8, false),
+        (32, false),
+        (8, true),
+        (32, true),
+    ] {
+        let ids: Vec<String> = (0..if spread { writers } else { 1 })
+            .map(|_| {
+                store(&url)
+                    .create("lead", Utc::now(), "bench", Severity::Sev1, None)
+                    .expect("open")
+                    .id()
+                    .to_string()
+            })
+            .collect();
+        let what = if spread {
+            "warroom append, an incident each"
+        } else {
+            "warroom append, one incident"
+        };
         let run = {
             let url = url.clone();
             measure(
                 writers,
                 seconds,
-                move |_| store(&url).open(&id).expect("open the bench incident"),
+                move |w| {
+                    store(&url)
+                        .open(&ids[w % ids.len()])
+                        .expect("open the bench incident")
+                },
                 |journal, w, i| {
                     journal
                         .append(
@@ -260,7 +281,7 @@ fn main() {
                 },
             )
         };
-        println!("{}", run.line("warroom append", writers));
+        println!("{}", run.line(what, writers));
         let reference = {
             let (url, line) = (url.clone(), sample.clone());
             measure(
@@ -268,8 +289,8 @@ fn main() {
                 seconds,
                 move |_| bare(&url),
                 move |b, w, i| {
-                    let incident = format!("BARE-{writers}-{w}");
-                    let (seq, event_id) = (i as i64 + 1, format!("{writers}-{w}-{i}"));
+                    let incident = format!("BARE-{writers}-{spread}-{w}");
+                    let (seq, event_id) = (i as i64 + 1, format!("{writers}-{spread}-{w}-{i}"));
                     let sql = "INSERT INTO bare_events (incident, seq, event_id, line) \
                                VALUES ($1, $2, $3, $4)";
                     b.rt.block_on(async {
@@ -284,7 +305,7 @@ fn main() {
         };
         println!("{}", reference.line("bare INSERT+COMMIT", writers));
         println!(
-            "| ratio p50 / throughput | {writers} | | {:.2}x | {:.2}x | {:.2}x |",
+            "| ratio warroom / bare (throughput: bare / warroom) | {writers} | | {:.2}x | {:.2}x | {:.2}x |",
             ms(run.pct(0.5)) / ms(reference.pct(0.5)),
             ms(run.pct(0.99)) / ms(reference.pct(0.99)),
             reference.per_second() / run.per_second()
