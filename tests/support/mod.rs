@@ -3,6 +3,8 @@ pub mod console;
 pub mod moto;
 pub mod ngircd;
 pub mod pagerduty;
+pub mod pg_children;
+pub mod pg_proxy;
 pub mod postgres;
 pub mod receiver;
 pub mod release;
