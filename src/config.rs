@@ -23,9 +23,10 @@ pub use webhook::{IrcTarget, WebhookConfig, WebhookKind};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
+mod cloudwatch;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, GraphiteConfig, PagerDutyConfig,
-    PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
+    PagerDutyConfig, PrometheusConfig,
 };
 use std::path::{Path, PathBuf};
 
@@ -118,6 +119,9 @@ pub struct Config {
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
+    /// `[cloudwatch]`: CloudWatch alarms and metrics.
+    #[serde(default)]
+    pub cloudwatch: Option<CloudWatchConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,

@@ -16,6 +16,7 @@ pub fn configured(config: &Config, q: &MetricQuery) -> bool {
     match q {
         MetricQuery::Promql(_) => config.prometheus.is_some(),
         MetricQuery::Graphite(_) => config.graphite.is_some(),
+        MetricQuery::CloudWatch(_) => config.cloudwatch.is_some(),
     }
 }
 
@@ -40,6 +41,19 @@ pub fn describe(config: &Config) {
             Err(e) => say!("grafana: {} WARNING: {e}", g.url.get_ref()),
         }
     }
+    if let Some(cw) = &config.cloudwatch {
+        let at = cw.endpoint().map_or_else(
+            || crate::backends::cloudwatch::default_endpoint(cw.region()),
+            str::to_string,
+        );
+        match crate::backends::cloudwatch::AwsCredentials::resolve(cw.profile()) {
+            Ok(_) => say!(
+                "cloudwatch: {at} region {} (credentials found)",
+                cw.region()
+            ),
+            Err(e) => say!("cloudwatch: {at} region {} WARNING: {e}", cw.region()),
+        }
+    }
     if let Some(pd) = &config.pagerduty {
         let services = if pd.service_ids.is_empty() {
             "every service".to_string()
@@ -51,7 +65,11 @@ pub fn describe(config: &Config) {
             Err(e) => say!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
         }
     }
-    if !config.alertmanagers.is_empty() || config.prometheus.is_some() || config.grafana.is_some() {
+    if !config.alertmanagers.is_empty()
+        || config.prometheus.is_some()
+        || config.grafana.is_some()
+        || config.cloudwatch.is_some()
+    {
         say!(
             "alerts: every {}s, timeout {}s, grouped by {}",
             config.alerts.poll_interval().as_secs_f32(),
@@ -107,6 +125,20 @@ pub fn run(config: &Config, catalog: &ServiceCatalog) -> Result<(), Failure> {
             }
             .await;
             lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        if let Some(cw) = &config.cloudwatch {
+            let r = async {
+                let c = crate::backends::sources::cloudwatch_from_config(cw, &client, timeout)
+                    .map_err(|e| (format!("cloudwatch (region {})", cw.region()), e))?;
+                let what = format!("cloudwatch ({} region {})", c.base_url(), cw.region());
+                let n = c.alarms().await.map_err(|e| (what.clone(), e))?.len();
+                Ok((what, format!("credentials accepted ({n} alarms in ALARM)")))
+            }
+            .await;
+            lines.push(match r {
+                Ok((what, detail)) => (what, Ok(detail)),
+                Err((what, e)) => (what, Err(e.to_string())),
+            });
         }
         if let Some(pd) = &config.pagerduty {
             let url = pd.url();
