@@ -12,9 +12,9 @@ pub fn run(
     summary: Option<&str>,
 ) -> Result<(), Failure> {
     let mut journal = ctx
-        .store
+        .store()?
         .create(&ctx.author, now, title, severity, summary)?;
-    warn_all(&mut journal);
-    say!("{}", crate::journal::Journal::id(&journal));
+    warn_all(journal.as_mut());
+    say!("{}", journal.id());
     Ok(())
 }

@@ -4,7 +4,7 @@
 use super::line::LineOut;
 use super::lock::{Acquire, LeaderLock};
 use super::{Decide, GENESIS, Journal, JournalError, Record, chain_hash};
-use crate::domain::{Entry, Event, Incident, Rejected, Severity, check_opening};
+use crate::domain::{Entry, Event, Incident, Rejected, Severity};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -69,8 +69,7 @@ impl FileStore {
         severity: Severity,
         summary: Option<&str>,
     ) -> Result<FileJournal, JournalError> {
-        check_opening(title, summary)?;
-        check_author(by)?;
+        let event = super::store::opening(by, title, severity, summary)?;
         let dir = self.incidents_dir();
         fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         let mut n = self.ids()?.last().and_then(|id| id_number(id)).unwrap_or(0) + 1;
@@ -89,11 +88,6 @@ impl FileStore {
         sync_dir(&incident_dir)?;
         sync_dir(&dir)?;
         let mut journal = FileJournal::load(id, incident_dir)?;
-        let event = Event::Opened {
-            title: title.trim().to_string(),
-            severity,
-            summary: summary.map(|s| s.to_string()),
-        };
         let mut event = Some(event);
         journal.append_with(by, at, &mut |_| {
             event.take().ok_or_else(|| Rejected("opened twice".into()))
@@ -131,17 +125,7 @@ impl FileStore {
 
     /// Checks the whole hash chain of an incident without changing anything.
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
-        let mut journal = self.open(id)?;
-        Ok(VerifyReport {
-            id: journal.id.clone(),
-            events: journal.records.len(),
-            head: journal
-                .records
-                .last()
-                .map(|r| r.hash.clone())
-                .unwrap_or_else(|| GENESIS.to_string()),
-            warnings: journal.take_warnings(),
-        })
+        Ok(super::store::report(&mut self.open(id)?))
     }
 }
 

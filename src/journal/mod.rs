@@ -22,6 +22,7 @@ mod import;
 mod line;
 mod lock;
 mod pg;
+mod store;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
@@ -29,6 +30,7 @@ pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
     PgJournal, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target, has_password,
 };
+pub use store::{BoxJournal, Store, StoreChoice};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};

@@ -21,7 +21,7 @@ pub use schema::LATEST as SCHEMA_VERSION;
 pub use target::{SslMode, StoreOptions, Target, has_password};
 
 use super::{GENESIS, JournalError, Record, VerifyReport, normalize_id};
-use crate::domain::{Severity, check_opening};
+use crate::domain::Severity;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -257,13 +257,7 @@ impl PgStore {
         severity: Severity,
         summary: Option<&str>,
     ) -> Result<PgJournal, JournalError> {
-        check_opening(title, summary)?;
-        super::check_author(by)?;
-        let event = crate::domain::Event::Opened {
-            title: title.trim().to_string(),
-            severity,
-            summary: summary.map(|s| s.to_string()),
-        };
+        let event = super::store::opening(by, title, severity, summary)?;
         let event_id = new_event_id().map_err(|e| JournalError::Store(e.to_string()))?;
         let id = self.retry(|s, slot| {
             let client = s.client(slot)?;
@@ -322,18 +316,7 @@ impl PgStore {
 
     /// Checks the whole hash chain of an incident without changing anything.
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
-        use super::Journal;
-        let mut journal = self.open(id)?;
-        Ok(VerifyReport {
-            id: journal.id().to_string(),
-            events: journal.records().len(),
-            head: journal
-                .records()
-                .last()
-                .map(|r| r.hash.clone())
-                .unwrap_or_else(|| GENESIS.to_string()),
-            warnings: journal.take_warnings(),
-        })
+        Ok(super::store::report(&mut self.open(id)?))
     }
 
     /// Copies an incident's lines, byte for byte, in (from another store): all of them when the
