@@ -78,6 +78,7 @@ mod store_pg_cli;
 mod store_pg_concurrency;
 mod store_pg_journal;
 mod store_pg_tls;
+mod store_seam_cli;
 mod terminal_escapes;
 mod webhook_delivery;
 

@@ -88,6 +88,7 @@ pub fn run_with(
     theme_name: Option<&str>,
     notices: Vec<String>,
 ) -> Result<(), Failure> {
+    let files = ctx.files()?;
     // A bad runbook stops the start, naming file and line, before anything else is asked of
     // the terminal: an action must never be offered from a file that does not read right.
     let runbook = crate::config::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
@@ -97,7 +98,6 @@ pub fn run_with(
             "the console needs a terminal; for scripts use the commands (see `warroom --help`)",
         ));
     }
-    let files = ctx.files()?;
     let (config, theme, mut state) = start(ctx, theme_name)?;
     state.problems.extend(notices);
     state.bell = config.status_updates.bell;
