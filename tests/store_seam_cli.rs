@@ -414,6 +414,18 @@ fn the_store_comes_from_the_flag_the_environment_or_config_and_never_takes_a_pas
         !data.join("incidents").exists(),
         "nothing in the data directory"
     );
+    // A mistake in [store] stops the verbs that keep incidents, naming file and line, and only
+    // those.
+    let broken = "[store]\nurl = \"postgres://warroom@127.0.0.1/x\"\nsslmode = \"sometimes\"\n";
+    let note = run(broken, &[], &["note", "INC-1", "never"]);
+    assert_eq!(note.status.code(), Some(2), "{}", stderr(&note));
+    assert!(
+        stderr(&note).contains(&format!("{}:3", config.display())),
+        "{}",
+        stderr(&note)
+    );
+    let man = run(broken, &[], &["completions", "bash"]);
+    assert_eq!(man.status.code(), Some(0), "{}", stderr(&man));
     // The console stays on the data directory in this version, and says so.
     let console = run("", &[("WARROOM_STORE_URL", &url)], &[]);
     assert_eq!(console.status.code(), Some(2), "{}", stderr(&console));

@@ -428,9 +428,10 @@ impl From<JournalError> for Failure {
 pub struct Context {
     pub paths: Paths,
     pub author: String,
-    /// Where incidents are kept, chosen once: `--store`, else `WARROOM_STORE_URL` (or the
-    /// variable `[store] url_env` names), else `[store] url`, else the data directory.
-    pub choice: StoreChoice,
+    /// `--store URL`, as given.
+    store_flag: Option<String>,
+    /// Where incidents are kept, chosen once, when a verb first asks ([`Context::choice`]).
+    choice: OnceLock<StoreChoice>,
     /// The store of `choice`, connected on first use (verbs that keep nothing never connect).
     store: OnceLock<Arc<dyn Store>>,
 }
@@ -439,24 +440,38 @@ impl Context {
     fn from_cli(cli: &Cli) -> Result<Context, Failure> {
         let paths =
             Paths::resolve(cli.data_dir.clone(), cli.config.clone()).map_err(Failure::bad_input)?;
-        let choice = match store::options(&paths, cli.store.clone())? {
-            Some(options) => StoreChoice::Shared(options),
-            None => StoreChoice::Files(paths.data_dir.clone()),
-        };
-        Ok(Context::new(
+        Ok(Context {
+            author: config::author(cli.author.clone()),
             paths,
-            config::author(cli.author.clone()),
-            choice,
-        ))
+            store_flag: cli.store.clone(),
+            choice: OnceLock::new(),
+            store: OnceLock::new(),
+        })
     }
 
+    /// A context on `choice`, made by the program itself (the demo), not from the command line.
     pub fn new(paths: Paths, author: String, choice: StoreChoice) -> Context {
         Context {
             paths,
             author,
-            choice,
+            store_flag: None,
+            choice: OnceLock::from(choice),
             store: OnceLock::new(),
         }
+    }
+
+    /// Where incidents are kept: `--store`, else `WARROOM_STORE_URL` (or the variable
+    /// `[store] url_env` names), else `[store] url`, else the data directory. Asked only by
+    /// the verbs that keep incidents, so a mistake in `[store]` stops only those.
+    pub fn choice(&self) -> Result<&StoreChoice, Failure> {
+        if let Some(choice) = self.choice.get() {
+            return Ok(choice);
+        }
+        let choice = match store::options(&self.paths, self.store_flag.clone())? {
+            Some(options) => StoreChoice::Shared(options),
+            None => StoreChoice::Files(self.paths.data_dir.clone()),
+        };
+        Ok(self.choice.get_or_init(|| choice))
     }
 
     /// The store every verb reads and records through. One that cannot be reached fails the
@@ -465,7 +480,7 @@ impl Context {
         if let Some(store) = self.store.get() {
             return Ok(store);
         }
-        let store = self.choice.connect().map_err(|e| match e {
+        let store = self.choice()?.connect().map_err(|e| match e {
             JournalError::Store(why) => Failure::runtime(format!("{why}; nothing was recorded")),
             e => Failure::from(e),
         })?;
@@ -475,8 +490,8 @@ impl Context {
     /// The data directory's incidents, which the console leads (a shared store is for the
     /// CLI verbs and `warroom serve` in this version).
     pub fn files(&self) -> Result<FileStore, Failure> {
-        match self.choice {
-            StoreChoice::Files(ref dir) => Ok(FileStore::new(dir.clone())),
+        match self.choice()? {
+            StoreChoice::Files(dir) => Ok(FileStore::new(dir.clone())),
             StoreChoice::Shared(_) => Err(Failure::bad_input(
                 "the console leads incidents from the data directory only, not from a shared \
                  store yet: run it without --store and WARROOM_STORE_URL (every other verb, \

@@ -43,7 +43,7 @@ pub enum StoreCommand {
 }
 
 pub fn run(ctx: &Context, args: StoreArgs) -> Result<(), Failure> {
-    let StoreChoice::Shared(options) = &ctx.choice else {
+    let StoreChoice::Shared(options) = ctx.choice()? else {
         return Err(Failure::bad_input(format!(
             "no store: give --store URL, set WARROOM_STORE_URL (or the variable [store] url_env \
              names), or [store] url in {}",
