@@ -11,9 +11,12 @@ pub fn run(
     severity: Severity,
     summary: Option<&str>,
 ) -> Result<(), Failure> {
-    let mut journal = ctx
-        .store()?
-        .create(&ctx.author, now, title, severity, summary)?;
+    let opening = crate::journal::Opening {
+        title,
+        severity,
+        summary,
+    };
+    let mut journal = ctx.store()?.create(&ctx.author, now, opening)?;
     warn_all(journal.as_mut());
     say!("{}", journal.id());
     Ok(())

@@ -3,8 +3,8 @@
 
 use super::line::LineOut;
 use super::lock::{Acquire, LeaderLock};
-use super::{Decide, GENESIS, Journal, JournalError, Record, chain_hash};
-use crate::domain::{Entry, Event, Incident, Rejected, Severity};
+use super::{Decide, Folded, Journal, JournalError, Record, chain_hash};
+use crate::domain::{Entry, Event, Rejected, Severity};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -117,7 +117,7 @@ impl FileStore {
         match LeaderLock::acquire(&path, user, now).map_err(|e| io(&path, e))? {
             Acquire::Held(lock) => Ok((journal, lock)),
             Acquire::Busy(holder) => Err(JournalError::Led {
-                id: journal.id.clone(),
+                id: journal.id().to_string(),
                 holder,
             }),
         }
@@ -141,11 +141,9 @@ pub struct VerifyReport {
 /// One incident's journal file, with every committed entry read and folded.
 #[derive(Debug)]
 pub struct FileJournal {
-    id: String,
+    folded: Folded,
     dir: PathBuf,
     path: PathBuf,
-    records: Vec<Record>,
-    incident: Option<Incident>,
     /// Bytes of the file covered by `records` (always ends at a newline).
     known_len: u64,
     /// Lines covered by `records`, for error messages.
@@ -187,11 +185,9 @@ impl FileJournal {
     fn load(id: String, dir: PathBuf) -> Result<FileJournal, JournalError> {
         let path = dir.join(JOURNAL);
         let mut journal = FileJournal {
-            id,
+            folded: Folded::new(id),
             dir,
             path,
-            records: Vec::new(),
-            incident: None,
             known_len: 0,
             known_lines: 0,
             reported_tail: None,
@@ -257,10 +253,8 @@ impl FileJournal {
             lines: 0,
             torn: None,
         };
-        let (mut prev, mut seq) = match self.records.last() {
-            Some(r) => (r.hash.clone(), r.entry.seq),
-            None => (GENESIS.to_string(), 0),
-        };
+        let (prev, next) = self.folded.next();
+        let (mut prev, mut seq) = (prev.to_string(), next - 1);
         let mut rest: &[u8] = &bytes;
         tail.records
             .reserve(memchr::memchr_iter(b'\n', rest).count());
@@ -303,13 +297,9 @@ impl FileJournal {
 
     fn take_tail(&mut self, tail: Tail) -> usize {
         let n = tail.records.len();
-        self.records.reserve(n);
+        self.folded.reserve(n);
         for record in tail.records {
-            match self.incident.as_mut() {
-                Some(i) => i.apply(&record.entry),
-                None => self.incident = Incident::fold(&self.id, [&record.entry]),
-            }
-            self.records.push(record);
+            self.folded.push(record);
         }
         self.known_len = tail.good_len;
         self.known_lines += tail.lines;
@@ -342,16 +332,8 @@ impl FileJournal {
 }
 
 impl Journal for FileJournal {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn records(&self) -> &[Record] {
-        &self.records
-    }
-
-    fn incident(&self) -> Option<&Incident> {
-        self.incident.as_ref()
+    fn folded(&self) -> &Folded {
+        &self.folded
     }
 
     fn refresh(&mut self) -> Result<usize, JournalError> {
@@ -432,14 +414,11 @@ impl FileJournal {
                 self.move_aside(file, offset, &why)?;
             }
         }
-        let Some(event) = decide(self.incident.as_ref())? else {
+        let Some(event) = decide(self.incident())? else {
             return Ok(None);
         };
-        let (prev, seq) = match self.records.last() {
-            Some(r) => (r.hash.clone(), r.entry.seq + 1),
-            None => (GENESIS.to_string(), 1),
-        };
-        let record = super::line::encode(&prev, seq, at, by, &event)?;
+        let (prev, seq) = self.folded.next();
+        let record = super::line::encode(prev, seq, at, by, &event)?;
         let mut line = record.line.clone();
         line.push('\n');
         let written = file

@@ -11,6 +11,14 @@ use std::sync::Arc;
 /// One incident's journal, from whichever store holds it.
 pub type BoxJournal = Box<dyn Journal + Send>;
 
+/// What a new incident is opened with.
+#[derive(Debug, Clone, Copy)]
+pub struct Opening<'a> {
+    pub title: &'a str,
+    pub severity: Severity,
+    pub summary: Option<&'a str>,
+}
+
 /// Where incidents are kept.
 pub trait Store: Send + Sync + std::fmt::Debug {
     /// Where the store is, for messages: the data directory, or the URL without its password.
@@ -23,9 +31,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         by: &str,
         at: DateTime<Utc>,
-        title: &str,
-        severity: Severity,
-        summary: Option<&str>,
+        opening: Opening<'_>,
     ) -> Result<BoxJournal, JournalError>;
     /// Reads an incident's journal, checking its whole chain (taking no lead).
     fn open(&self, id: &str) -> Result<BoxJournal, JournalError>;
@@ -40,56 +46,44 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     }
 }
 
-impl Store for FileStore {
+/// `Store` for a type whose own `ids`, `create` and `open` do the work, plus `extra` items.
+macro_rules! store_by_own_methods {
+    ($store:ty, { $($extra:item)* }) => {
+        impl Store for $store {
+            fn ids(&self) -> Result<Vec<String>, JournalError> {
+                <$store>::ids(self)
+            }
+            fn create(
+                &self,
+                by: &str,
+                at: DateTime<Utc>,
+                o: Opening<'_>,
+            ) -> Result<BoxJournal, JournalError> {
+                let journal = <$store>::create(self, by, at, o.title, o.severity, o.summary)?;
+                Ok(Box::new(journal))
+            }
+            fn open(&self, id: &str) -> Result<BoxJournal, JournalError> {
+                Ok(Box::new(<$store>::open(self, id)?))
+            }
+            $($extra)*
+        }
+    };
+}
+
+store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
-    }
-    fn ids(&self) -> Result<Vec<String>, JournalError> {
-        FileStore::ids(self)
-    }
-    fn create(
-        &self,
-        by: &str,
-        at: DateTime<Utc>,
-        title: &str,
-        severity: Severity,
-        summary: Option<&str>,
-    ) -> Result<BoxJournal, JournalError> {
-        Ok(Box::new(FileStore::create(
-            self, by, at, title, severity, summary,
-        )?))
-    }
-    fn open(&self, id: &str) -> Result<BoxJournal, JournalError> {
-        Ok(Box::new(FileStore::open(self, id)?))
     }
     fn files(&self) -> Option<&FileStore> {
         Some(self)
     }
-}
+});
 
-impl Store for PgStore {
+store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
     }
-    fn ids(&self) -> Result<Vec<String>, JournalError> {
-        PgStore::ids(self)
-    }
-    fn create(
-        &self,
-        by: &str,
-        at: DateTime<Utc>,
-        title: &str,
-        severity: Severity,
-        summary: Option<&str>,
-    ) -> Result<BoxJournal, JournalError> {
-        Ok(Box::new(PgStore::create(
-            self, by, at, title, severity, summary,
-        )?))
-    }
-    fn open(&self, id: &str) -> Result<BoxJournal, JournalError> {
-        Ok(Box::new(PgStore::open(self, id)?))
-    }
-}
+});
 
 /// Which store to use: the data directory, or a shared database.
 #[derive(Debug, Clone)]
@@ -141,14 +135,8 @@ pub(super) fn opening(
 
 /// A boxed journal is a journal: the verbs pass it on as they would the store's own type.
 impl<J: Journal + ?Sized> Journal for Box<J> {
-    fn id(&self) -> &str {
-        (**self).id()
-    }
-    fn records(&self) -> &[super::Record] {
-        (**self).records()
-    }
-    fn incident(&self) -> Option<&crate::domain::Incident> {
-        (**self).incident()
+    fn folded(&self) -> &super::Folded {
+        (**self).folded()
     }
     fn refresh(&mut self) -> Result<usize, JournalError> {
         (**self).refresh()
