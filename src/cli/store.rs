@@ -140,7 +140,10 @@ fn status(options: &StoreOptions) -> Result<(), Failure> {
     say!("schema:    {schema}");
     say!("incidents: {}", s.incidents.len());
     for (id, entries) in &s.incidents {
-        say!("  {id}\t{entries} entries");
+        match s.leaders.iter().find(|(led, _)| led == id) {
+            Some((_, holder)) => say!("  {id}\t{entries} entries\tled by {holder}"),
+            None => say!("  {id}\t{entries} entries"),
+        }
     }
     Ok(())
 }

@@ -28,9 +28,10 @@ pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
-    PgJournal, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target, has_password,
+    LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
+    has_password,
 };
-pub use store::{BoxJournal, Opening, Store, StoreChoice};
+pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};

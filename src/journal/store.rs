@@ -3,7 +3,10 @@
 //! PostgreSQL database). The CLI and the share server hold a `dyn Store` chosen once
 //! ([`StoreChoice`]); nothing outside the journal's modules asks which store it is.
 
-use super::{FileStore, GENESIS, Journal, JournalError, PgStore, StoreOptions, VerifyReport};
+use super::{
+    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions,
+    VerifyReport,
+};
 use crate::domain::{Event, Rejected, Severity, check_opening};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -35,6 +38,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     ) -> Result<BoxJournal, JournalError>;
     /// Reads an incident's journal, checking its whole chain (taking no lead).
     fn open(&self, id: &str) -> Result<BoxJournal, JournalError>;
+    /// Takes the lead of an incident (refused with [`JournalError::Led`], naming the holder,
+    /// while someone else has it): the lock file of the data directory, or a lease in the
+    /// database that a holder who dies or loses the network gives up within seconds.
+    fn lead(
+        &self,
+        id: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
     /// Checks the whole hash chain of an incident without changing anything.
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
@@ -65,6 +77,15 @@ macro_rules! store_by_own_methods {
             fn open(&self, id: &str) -> Result<BoxJournal, JournalError> {
                 Ok(Box::new(<$store>::open(self, id)?))
             }
+            fn lead(
+                &self,
+                id: &str,
+                user: &str,
+                now: DateTime<Utc>,
+            ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError> {
+                let (journal, lead) = <$store>::lead(self, id, user, now)?;
+                Ok((Box::new(journal), Box::new(lead)))
+            }
             $($extra)*
         }
     };
@@ -84,6 +105,24 @@ store_by_own_methods!(PgStore, {
         PgStore::shown(self).to_string()
     }
 });
+
+/// Held while a console leads an incident; the lead is let go when it is dropped.
+pub trait Lead: Send + std::fmt::Debug {
+    /// False once the lead was lost: a lease that ran out (the holder cut off from the
+    /// database for longer than the lease) and was taken by someone else.
+    fn is_held(&self) -> bool {
+        true
+    }
+}
+
+/// The lock file: held until dropped or the process ends, never lost meanwhile.
+impl Lead for LeaderLock {}
+
+impl Lead for PgLease {
+    fn is_held(&self) -> bool {
+        PgLease::is_held(self)
+    }
+}
 
 /// Which store to use: the data directory, or a shared database.
 #[derive(Debug, Clone)]

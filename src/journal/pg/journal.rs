@@ -150,11 +150,13 @@ impl PgJournal {
         let event = match decided.take() {
             // Decided already against this very head by a try whose connection was lost.
             Some((seq, event)) if seq == head as u64 => event,
-            _ => match decide(self.incident())? {
-                Some(event) => event,
-                None => {
-                    drop(tx);
-                    return Ok(None);
+            _ => match decide(self.incident()) {
+                Ok(Some(event)) => event,
+                // Nothing to record, or refused: the transaction is ended now, since a dropped
+                // one keeps the head row locked until this connection is next used.
+                outcome => {
+                    store.block(tx.rollback()).map_err(|e| store.fail(&e))?;
+                    return outcome.map(|_| None).map_err(Fail::from);
                 }
             },
         };

@@ -13,10 +13,12 @@
 //! still holds the task's thread, so async callers should reach it through `spawn_blocking`.
 
 mod journal;
+mod lease;
 mod schema;
 mod target;
 
 pub use journal::PgJournal;
+pub use lease::{LEASE, PgLease};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use target::{SslMode, StoreOptions, Target, has_password};
 
@@ -72,6 +74,8 @@ pub struct StoreStatus {
     pub schema_version: i32,
     /// Each incident's ID and number of entries, by number.
     pub incidents: Vec<(String, u64)>,
+    /// Who leads which incident (leases that have not run out).
+    pub leaders: Vec<(String, super::LockHolder)>,
 }
 
 /// A step that failed: because the connection went away (the outcome of a COMMIT then is
@@ -160,7 +164,15 @@ impl PgStore {
 
     /// A store on `options` that has not yet looked at the schema (it connects on first use).
     fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
-        let target = Target::new(options).map_err(JournalError::Store)?;
+        PgStore::on(Target::new(options).map_err(JournalError::Store)?)
+    }
+
+    /// Another store on the same database, with a connection of its own.
+    fn sibling(&self) -> Result<PgStore, JournalError> {
+        PgStore::on(self.shared.target.clone())
+    }
+
+    fn on(target: Target) -> Result<PgStore, JournalError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -214,6 +226,11 @@ impl PgStore {
                     .get(0);
                 let schema_version = schema::version(client).await?;
                 let mut incidents = Vec::new();
+                let leaders = if schema_version >= 2 {
+                    lease::holders(client).await?
+                } else {
+                    Vec::new()
+                };
                 if schema_version >= 1 {
                     for row in client
                         .query(
@@ -230,6 +247,7 @@ impl PgStore {
                     server_version,
                     schema_version,
                     incidents,
+                    leaders,
                 })
             })
             .map_err(|e| s.fail(&e))
@@ -312,6 +330,18 @@ impl PgStore {
     pub fn open(&self, id: &str) -> Result<PgJournal, JournalError> {
         let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
         PgJournal::load(self.clone(), id)
+    }
+
+    /// Opens an incident to lead it, with the lease that says so to everyone else; refused
+    /// (naming the holder) while another holds a lease that has not run out.
+    pub fn lead(
+        &self,
+        id: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PgJournal, PgLease), JournalError> {
+        let lease = self.lease(id, user, now)?;
+        Ok((self.open(id)?, lease))
     }
 
     /// Checks the whole hash chain of an incident without changing anything.
@@ -419,6 +449,22 @@ impl PgStore {
             self.shown(),
             describe(e)
         )))
+    }
+
+    /// Runs `op` once; `None` when it failed (a lost session is not reused).
+    pub(super) fn once<T>(
+        &self,
+        op: impl FnOnce(&PgStore, &mut Option<Client>) -> Result<T, Fail>,
+    ) -> Option<T> {
+        let mut slot = self.slot();
+        match op(self, &mut slot) {
+            Ok(v) => Some(v),
+            Err(Fail::Lost(_)) => {
+                *slot = None;
+                None
+            }
+            Err(Fail::Final(_)) => None,
+        }
     }
 
     /// Runs `op` again (after a short wait) while the connection keeps going away under it.
