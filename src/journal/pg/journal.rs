@@ -162,7 +162,13 @@ impl PgJournal {
         };
         *decided = Some((head as u64, event.clone()));
         let (prev, seq) = self.folded.next();
-        let record = crate::journal::line::encode(prev, seq, at, by, &event)?;
+        let record = match crate::journal::line::encode(prev, seq, at, by, &event) {
+            Ok(record) => record,
+            Err(refused) => {
+                store.block(tx.rollback()).map_err(|e| store.fail(&e))?;
+                return Err(Fail::from(refused));
+            }
+        };
         store
             .block(async {
                 insert(&tx, &id, &record, event_id).await?;

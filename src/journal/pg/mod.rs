@@ -314,7 +314,11 @@ impl PgStore {
                 };
                 let record = match super::line::encode(GENESIS, 1, at, by, &event) {
                     Ok(r) => r,
-                    Err(rejected) => return Ok(Err(rejected)),
+                    Err(rejected) => {
+                        // At once: a dropped transaction keeps the counter row locked.
+                        tx.rollback().await?;
+                        return Ok(Err(rejected));
+                    }
                 };
                 journal::insert(&tx, &id, &record, &event_id).await?;
                 tx.commit().await?;
