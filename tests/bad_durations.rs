@@ -110,7 +110,7 @@ fn every_duration_field_of_every_config_file_refuses_out_of_range() {
             "config.toml",
             "[[webhook]]\nkind = \"json\"\nurl = \"http://127.0.0.1:9/\"\ntimeout = \"{}\"\n"
                 .into(),
-            "webhook #1 timeout",
+            "webhook #1: timeout",
             4,
             &["check-config"],
         ),

@@ -67,7 +67,10 @@ fn the_database_password_is_nowhere_on_screen_on_disk_in_the_database_or_in_ps()
         vec!["note", &id, "payments answer 502"],
         vec!["status", &id, "identified"],
     ] {
-        let r = ran(warroom(here.path(), &url, &args));
+        // Recorded on this machine's files first (the store variable unset), then pushed.
+        let mut local = warroom(here.path(), &url, &args);
+        local.env_remove("WARROOM_STORE_URL");
+        let r = ran(local);
         assert_eq!(r.code, Some(0), "{}", r.stderr);
         shown.push(r);
     }
@@ -148,7 +151,8 @@ fn the_database_password_is_nowhere_on_screen_on_disk_in_the_database_or_in_ps()
         "SELECT i.id, i.head_hash, e.event_id, e.line FROM warroom_events e \
          JOIN warroom_incidents i ON i.id = e.incident",
     );
-    assert_eq!(rows.len(), 3, "{rows:?}");
+    // opened, the note, the status, and the export recorded through the store.
+    assert_eq!(rows.len(), 4, "{rows:?}");
     for row in rows {
         for cell in row.into_iter().flatten() {
             assert!(
