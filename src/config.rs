@@ -21,9 +21,11 @@ pub use store::{SSLMODES, StoreConfig};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
+mod nagios;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
 };
+pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -112,6 +114,9 @@ pub struct Config {
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
+    /// `[[nagios]]`: Nagios 4 servers whose problems are alerts.
+    #[serde(default, rename = "nagios")]
+    pub nagios: Vec<NagiosConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,
@@ -422,6 +427,7 @@ impl Config {
             }
         }
         backends::check(&config, path, text)?;
+        nagios::check(&config, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

@@ -180,6 +180,16 @@ impl Endpoint {
         Ok(self)
     }
 
+    /// Adds `Authorization: Basic <user:password>` (HTTP basic authentication, as Nagios's
+    /// and Icinga's web servers ask for it).
+    pub fn with_basic_auth(self, user: &str, password: &str) -> Result<Endpoint, BackendError> {
+        crate::config::secrets::remember(password);
+        self.with_authorization(&format!(
+            "Basic {}",
+            base64_standard(format!("{user}:{password}").as_bytes())
+        ))
+    }
+
     /// Adds `Authorization: Bearer <token>`.
     pub fn with_bearer(self, token: &str) -> Result<Endpoint, BackendError> {
         self.with_authorization(&format!("Bearer {}", token.trim()))
@@ -282,6 +292,28 @@ impl Endpoint {
             }
         }
     }
+}
+
+/// Standard base64 with padding (RFC 4648 §4), as basic authentication wants it.
+fn base64_standard(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> shift) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The URL a request goes to, without its query, for messages.
@@ -432,6 +464,23 @@ mod tests {
         assert!(check_url("localhost:9093").is_err());
         assert!(check_url("http://u:p@host/").is_err());
         assert!(check_url("http://host/?a=b").is_err());
+    }
+
+    #[test]
+    fn basic_auth_is_base64_as_rfc_4648_spells_it() {
+        // RFC 4648 §10 test vectors, and RFC 7617's example.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+            ("Aladdin:open sesame", "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="),
+        ] {
+            assert_eq!(base64_standard(plain.as_bytes()), encoded, "{plain:?}");
+        }
     }
 
     #[test]

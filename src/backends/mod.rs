@@ -6,6 +6,7 @@ pub mod grafana;
 pub mod http;
 pub mod matcher;
 pub mod metrics;
+pub mod nagios;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;

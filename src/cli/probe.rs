@@ -34,7 +34,26 @@ pub fn describe(config: &Config) {
             Err(e) => say!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
         }
     }
-    if !config.alertmanagers.is_empty() || config.prometheus.is_some() || config.grafana.is_some() {
+    for ng in &config.nagios {
+        match ng.credentials() {
+            Ok(Some((user, _))) => say!(
+                "nagios {}: {} (as {user})",
+                ng.display_name(),
+                ng.url.get_ref()
+            ),
+            Ok(None) => say!("nagios {}: {}", ng.display_name(), ng.url.get_ref()),
+            Err(e) => say!(
+                "nagios {}: {} WARNING: {e}",
+                ng.display_name(),
+                ng.url.get_ref()
+            ),
+        }
+    }
+    if !config.alertmanagers.is_empty()
+        || config.prometheus.is_some()
+        || config.grafana.is_some()
+        || !config.nagios.is_empty()
+    {
         say!(
             "alerts: every {}s, timeout {}s, grouped by {}",
             config.alerts.poll_interval().as_secs_f32(),
@@ -82,6 +101,17 @@ pub fn run(config: &Config) -> Result<(), Failure> {
                 let version = gr.version().await?;
                 let n = gr.alerts(&AlertFilter::default()).await?.len();
                 Ok::<_, BackendError>(format!("version {version}, token accepted ({n} alerts)"))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        for ng in &config.nagios {
+            let what = format!("nagios {} ({})", ng.display_name(), ng.url.get_ref());
+            let r = async {
+                let n = crate::backends::nagios::Nagios::from_config(&client, ng, timeout)?;
+                let version = n.version().await?;
+                let problems = n.alerts(&ng.display_name()).await?.len();
+                Ok::<_, BackendError>(format!("version {version}, {problems} problems"))
             }
             .await;
             lines.push((what, r.map_err(|e| e.to_string())));

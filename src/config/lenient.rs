@@ -16,6 +16,7 @@ pub const SECTIONS: &[&str] = &[
     "alertmanager",
     "prometheus",
     "grafana",
+    "nagios",
     "pagerduty",
     "alerts",
     "share",

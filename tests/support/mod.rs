@@ -1,5 +1,6 @@
 pub mod cli;
 pub mod console;
+pub mod nagios;
 pub mod pagerduty;
 pub mod postgres;
 pub mod receiver;
