@@ -23,7 +23,8 @@ use crate::domain::{StatusCadence, parse_duration};
 mod backends;
 mod nagios;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, GrafanaConfig, GraphiteConfig, PagerDutyConfig,
+    PrometheusConfig,
 };
 pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
@@ -111,6 +112,9 @@ pub struct Config {
     /// `[prometheus]`: metrics, and its pending alerts.
     #[serde(default)]
     pub prometheus: Option<PrometheusConfig>,
+    /// `[graphite]`: service metrics given as Graphite targets.
+    #[serde(default)]
+    pub graphite: Option<GraphiteConfig>,
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,

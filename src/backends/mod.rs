@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod grafana;
+pub mod graphite;
 pub mod http;
 pub mod matcher;
 pub mod metrics;

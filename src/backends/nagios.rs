@@ -121,7 +121,7 @@ impl Nagios {
             .credentials()
             .map_err(|r| BackendError::Setup(format!("{}: {r}", config.display_name())))?
         {
-            Some((user, password)) => e.with_basic_auth(&user, &password)?,
+            Some((user, password)) => e.with_basic(&user, &password)?,
             None => e,
         };
         Ok(Nagios::new(e))
