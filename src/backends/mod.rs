@@ -5,6 +5,7 @@ pub mod alertmanager;
 pub mod grafana;
 pub mod graphite;
 pub mod http;
+pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;
