@@ -48,10 +48,21 @@ pub struct Nagios {
 impl Drop for Nagios {
     fn drop(&mut self) {
         for child in [&mut self.daemon, &mut self.web] {
-            // Each leads its own process group: Nagios's workers and any CGI go with it.
+            // Each leads its own process group, and any CGI goes with it; Nagios's workers
+            // lead groups of their own, so they are killed by pid, found before their parent
+            // goes.
             let pid = child.id() as i32;
+            let children: Vec<i32> =
+                std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter_map(|p| p.parse().ok())
+                    .collect();
             unsafe {
                 libc::kill(-pid, libc::SIGKILL);
+                for c in children {
+                    libc::kill(c, libc::SIGKILL);
+                }
             }
             let _ = child.kill();
             let _ = child.wait();
