@@ -23,10 +23,11 @@ pub use webhook::{IrcTarget, WebhookConfig, WebhookKind};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
+mod cloudwatch;
 mod nagios;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, GraphiteConfig, PagerDutyConfig,
-    PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
+    PagerDutyConfig, PrometheusConfig,
 };
 pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
@@ -123,6 +124,9 @@ pub struct Config {
     /// `[[nagios]]`: Nagios 4 servers whose problems are alerts.
     #[serde(default, rename = "nagios")]
     pub nagios: Vec<NagiosConfig>,
+    /// `[cloudwatch]`: CloudWatch alarms and metrics.
+    #[serde(default)]
+    pub cloudwatch: Option<CloudWatchConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,

@@ -21,7 +21,14 @@ pub fn run(
 ) -> Result<(), Failure> {
     let config = ctx.config_for(
         "alerts",
-        &["alertmanager", "prometheus", "grafana", "nagios", "alerts"],
+        &[
+            "alertmanager",
+            "prometheus",
+            "grafana",
+            "nagios",
+            "cloudwatch",
+            "alerts",
+        ],
     )?;
     let matchers = filters
         .iter()
@@ -34,7 +41,7 @@ pub fn run(
     let sources = sources_from_config(&config, &client, timeout);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana] or [[nagios]]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]] or [cloudwatch]",
             ctx.paths.config_file.display()
         )));
     }

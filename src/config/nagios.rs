@@ -65,6 +65,9 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
     if config.grafana.is_some() {
         names.push("grafana".into());
     }
+    if config.cloudwatch.is_some() {
+        names.push("cloudwatch".into());
+    }
     for (n, ng) in config.nagios.iter().enumerate() {
         let what = format!("nagios #{}", n + 1);
         if let Err(e) = crate::backends::http::check_url(ng.url.get_ref()) {

@@ -104,7 +104,8 @@ pub fn run_with(
         || config.grafana.is_some()
         || config.prometheus.is_some()
         || config.graphite.is_some()
-        || !config.nagios.is_empty();
+        || !config.nagios.is_empty()
+        || config.cloudwatch.is_some();
     state.group_by = config.alerts.group_by().to_string();
     let services_file = ctx.paths.config_dir().join("services.toml");
     // A broken services.toml costs the catalog (services are then found from alert labels),
@@ -113,8 +114,9 @@ pub fn run_with(
         state.problems.push(format!("{e} (services.toml left out)"));
         Default::default()
     });
-    let metrics_wanted = (config.prometheus.is_some() || config.graphite.is_some())
-        && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
+    let metrics_wanted =
+        (config.prometheus.is_some() || config.graphite.is_some() || config.cloudwatch.is_some())
+            && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
     state.metrics_expected = metrics_wanted;
     let client = if config.webhooks.is_empty() && config.pagerduty.is_none() && !has_sources {
         None
