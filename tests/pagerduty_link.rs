@@ -17,7 +17,7 @@ fn setup(config: &str) -> Setup {
     support::cli::setup(config, &[("PD_TEST_TOKEN", "u+testtoken")])
 }
 
-fn pd_config(server: &MockServer) -> String {
+pub(crate) fn pd_config(server: &MockServer) -> String {
     format!(
         "[pagerduty]\ntoken_env = \"PD_TEST_TOKEN\"\nfrom = \"ic@example.com\"\n\
          service_ids = [\"PSVC001\"]\nurl = \"{}\"\n",
@@ -35,7 +35,7 @@ fn of_type(s: &Setup, t: &str) -> Vec<Value> {
 
 /// PagerDuty as the API answers: the incident, and notes accepted (201) when the token and
 /// `From:` are there.
-async fn pagerduty() -> MockServer {
+pub(crate) async fn pagerduty() -> MockServer {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path(format!("/incidents/{PD}")))

@@ -80,7 +80,10 @@ async fn serve_tls(
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server::serve_with(
         listener,
-        server::Hub::new(leader.store.clone()),
+        server::Hub::new(
+            std::sync::Arc::new(leader.store.clone()),
+            leader.store.data_dir(),
+        ),
         tls,
         async {
             let _ = stopped.await;

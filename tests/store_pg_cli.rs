@@ -61,12 +61,18 @@ fn init_creates_the_schema_once_and_status_says_where_without_the_password() {
     assert_eq!(init.code, Some(0), "{}", init.stderr);
     assert_eq!(
         init.stdout,
-        format!("{shown}: schema version 1 (created)\n")
+        format!(
+            "{shown}: schema version {} (created)\n",
+            warroom::journal::SCHEMA_VERSION
+        )
     );
     let again = store(data, &url, &["store", "init"]);
     assert_eq!(
         again.stdout,
-        format!("{shown}: schema version 1 (already up to date)\n")
+        format!(
+            "{shown}: schema version {} (already up to date)\n",
+            warroom::journal::SCHEMA_VERSION
+        )
     );
 
     let id = common::open_incident(data, "alice", "Checkout 500s", "sev1");
@@ -74,7 +80,10 @@ fn init_creates_the_schema_once_and_status_says_where_without_the_password() {
     assert_eq!(push.code, Some(0), "{}", push.stderr);
     let after = store(data, &url, &["store", "status"]);
     assert!(
-        after.stdout.contains("schema:    version 1\n"),
+        after.stdout.contains(&format!(
+            "schema:    version {}\n",
+            warroom::journal::SCHEMA_VERSION
+        )),
         "{}",
         after.stdout
     );

@@ -79,12 +79,15 @@ mod share_page;
 mod share_resume;
 mod share_security;
 mod share_tls;
+mod store_lead;
 mod store_pg_cli;
 mod store_pg_concurrency;
 mod store_pg_faults;
 mod store_pg_journal;
+mod store_pg_locks;
 mod store_pg_secret;
 mod store_pg_tls;
+mod store_seam_cli;
 mod terminal_escapes;
 mod webhook_delivery;
 

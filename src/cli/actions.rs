@@ -8,7 +8,7 @@ use crate::actions::runbook::{CompensatingAction, ParamRule, display_pattern};
 use crate::actions::{Cancel, OutputLine, Runbook, Stream, execute, verify};
 use crate::domain::for_terminal;
 use crate::domain::{ActionOutcome, Event, Rejected, next_run_id};
-use crate::journal::{FileJournal, Journal};
+use crate::journal::Journal;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 
@@ -228,7 +228,7 @@ pub fn run(ctx: &Context, args: RunArgs<'_>) -> Result<(), Failure> {
     let params = action
         .check_params(&given)
         .map_err(|e| Failure::bad_input(format!("{}: {e}", action.name)))?;
-    let mut journal = ctx.store.open(args.id)?;
+    let mut journal = ctx.store()?.open(args.id)?;
     warn_all(&mut journal);
     match journal.incident() {
         None => {
@@ -414,7 +414,7 @@ fn print_line(line: &OutputLine) {
 /// Records `action_started`, the run id chosen under the append lock; returns the id.
 fn start(
     ctx: &Context,
-    journal: &mut FileJournal,
+    journal: &mut dyn Journal,
     action: &CompensatingAction,
     params: &BTreeMap<String, String>,
     dry_run: bool,

@@ -11,7 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::json;
 
 pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result<(), Failure> {
-    let journal = ctx.store.open(id)?;
+    let journal = ctx.store()?.open(id)?;
     let incident = journal
         .incident()
         .cloned()

@@ -19,7 +19,7 @@ pub fn run(
     format: ExportFormat,
     output: Option<&Path>,
 ) -> Result<(), Failure> {
-    let mut journal = ctx.store.open(id)?;
+    let mut journal = ctx.store()?.open(id)?;
     warn_all(&mut journal);
     let id = journal.id().to_string();
     let Some(incident) = journal.incident() else {
@@ -36,7 +36,7 @@ pub fn run(
                 incident,
                 now,
                 path,
-                ctx.store.data_dir(),
+                &ctx.paths.data_dir,
             )
             .map_err(|e| match e {
                 postmortem::WriteError::Refused(m) => Failure::bad_input(m),
@@ -77,7 +77,7 @@ pub fn run(
         },
     )?;
     if let Some(p) = recorded_path {
-        let open = if incident_open(&journal) {
+        let open = if incident_open(journal.as_ref()) {
             " (DRAFT — incident still open)"
         } else {
             ""
@@ -91,6 +91,6 @@ pub fn run(
     Ok(())
 }
 
-fn incident_open(journal: &crate::journal::FileJournal) -> bool {
+fn incident_open(journal: &dyn Journal) -> bool {
     journal.incident().is_some_and(|i| !i.is_resolved())
 }

@@ -8,9 +8,9 @@ use chrono::{DateTime, Utc};
 
 pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(), Failure> {
     let mut incidents = Vec::new();
-    for id in ctx.store.ids()? {
+    for id in ctx.store()?.ids()? {
         // One unreadable incident must not hide the others.
-        match ctx.store.open(&id) {
+        match ctx.store()?.open(&id) {
             Ok(mut j) => {
                 for w in j.take_warnings() {
                     say_err!("warroom: warning: {w}");

@@ -6,7 +6,7 @@ use crate::journal::Journal;
 use std::io::{IsTerminal, Write};
 
 pub fn run(ctx: &Context, id: &str, json: bool) -> Result<(), Failure> {
-    let mut journal = ctx.store.open(id)?;
+    let mut journal = ctx.store()?.open(id)?;
     warn_all(&mut journal);
     let stdout = std::io::stdout();
     let to_terminal = stdout.is_terminal();

@@ -72,10 +72,11 @@ mod write_back;
 
 use crate::config::{self, Paths};
 use crate::domain::{ExportFormat, FollowUpKind, NoteKind, Role, Severity, Status};
-use crate::journal::{FileStore, JournalError};
+use crate::journal::{FileStore, JournalError, Store, StoreChoice};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -104,6 +105,12 @@ pub struct Cli {
     /// Who is recording [default: $WARROOM_USER, else the login name].
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub author: Option<String>,
+    /// Keep incidents in this shared PostgreSQL store, e.g.
+    /// postgres://warroom@db.example:5432/warroom, without a password (`ps` shows arguments
+    /// to everyone: put it in PGPASSFILE or WARROOM_STORE_URL) [default: $WARROOM_STORE_URL,
+    /// else [store] in config.toml, else the data directory].
+    #[arg(long = "store", global = true, value_name = "URL")]
+    pub store: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -435,9 +442,14 @@ impl From<JournalError> for Failure {
 
 /// What every verb needs: where the incidents are and who is speaking.
 pub struct Context {
-    pub store: FileStore,
     pub paths: Paths,
     pub author: String,
+    /// `--store URL`, as given.
+    store_flag: Option<String>,
+    /// Where incidents are kept, chosen once, when a verb first asks ([`Context::choice`]).
+    choice: OnceLock<StoreChoice>,
+    /// The store of `choice`, connected on first use (verbs that keep nothing never connect).
+    store: OnceLock<Arc<dyn Store>>,
 }
 
 impl Context {
@@ -445,10 +457,63 @@ impl Context {
         let paths =
             Paths::resolve(cli.data_dir.clone(), cli.config.clone()).map_err(Failure::bad_input)?;
         Ok(Context {
-            store: FileStore::new(paths.data_dir.clone()),
             author: config::author(cli.author.clone()),
             paths,
+            store_flag: cli.store.clone(),
+            choice: OnceLock::new(),
+            store: OnceLock::new(),
         })
+    }
+
+    /// A context on `choice`, made by the program itself (the demo), not from the command line.
+    pub fn new(paths: Paths, author: String, choice: StoreChoice) -> Context {
+        Context {
+            paths,
+            author,
+            store_flag: None,
+            choice: OnceLock::from(choice),
+            store: OnceLock::new(),
+        }
+    }
+
+    /// Where incidents are kept: `--store`, else `WARROOM_STORE_URL` (or the variable
+    /// `[store] url_env` names), else `[store] url`, else the data directory. Asked only by
+    /// the verbs that keep incidents, so a mistake in `[store]` stops only those.
+    pub fn choice(&self) -> Result<&StoreChoice, Failure> {
+        if let Some(choice) = self.choice.get() {
+            return Ok(choice);
+        }
+        let choice = match store::options(&self.paths, self.store_flag.clone())? {
+            Some(options) => StoreChoice::Shared(options),
+            None => StoreChoice::Files(self.paths.data_dir.clone()),
+        };
+        Ok(self.choice.get_or_init(|| choice))
+    }
+
+    /// The store every verb reads and records through. One that cannot be reached fails the
+    /// verb (exit 1) before anything is recorded, and says so.
+    pub fn store(&self) -> Result<&Arc<dyn Store>, Failure> {
+        if let Some(store) = self.store.get() {
+            return Ok(store);
+        }
+        let store = self.choice()?.connect().map_err(|e| match e {
+            JournalError::Store(why) => Failure::runtime(format!("{why}; nothing was recorded")),
+            e => Failure::from(e),
+        })?;
+        Ok(self.store.get_or_init(|| store))
+    }
+
+    /// The data directory's incidents, which the console leads (a shared store is for the
+    /// CLI verbs and `warroom serve` in this version).
+    pub fn files(&self) -> Result<FileStore, Failure> {
+        match self.choice()? {
+            StoreChoice::Files(dir) => Ok(FileStore::new(dir.clone())),
+            StoreChoice::Shared(_) => Err(Failure::bad_input(
+                "the console leads incidents from the data directory only, not from a shared \
+                 store yet: run it without --store and WARROOM_STORE_URL (every other verb, \
+                 and `warroom serve`, works on the shared store)",
+            )),
+        }
     }
 }
 

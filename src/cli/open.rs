@@ -11,10 +11,13 @@ pub fn run(
     severity: Severity,
     summary: Option<&str>,
 ) -> Result<(), Failure> {
-    let mut journal = ctx
-        .store
-        .create(&ctx.author, now, title, severity, summary)?;
-    warn_all(&mut journal);
-    say!("{}", crate::journal::Journal::id(&journal));
+    let opening = crate::journal::Opening {
+        title,
+        severity,
+        summary,
+    };
+    let mut journal = ctx.store()?.create(&ctx.author, now, opening)?;
+    warn_all(journal.as_mut());
+    say!("{}", journal.id());
     Ok(())
 }

@@ -80,7 +80,7 @@ fn row_json(i: &PdIncident) -> serde_json::Value {
 pub fn link(ctx: &Context, now: DateTime<Utc>, id: &str, pd_id: &str) -> Result<(), Failure> {
     check_pagerduty_id(pd_id).map_err(|e| Failure::bad_input(e.to_string()))?;
     // The incident first: a wrong ID should not cost a round trip to PagerDuty.
-    let journal = ctx.store.open(id)?;
+    let journal = ctx.store()?.open(id)?;
     let id = journal.id().to_string();
     drop(journal);
     let (pd, _) = client(ctx)?;

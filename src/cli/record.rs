@@ -13,8 +13,8 @@ pub(super) fn append(
     now: DateTime<Utc>,
     id: &str,
     make: impl Fn(&crate::domain::Incident) -> Event,
-) -> Result<crate::journal::FileJournal, Failure> {
-    let mut journal = ctx.store.open(id)?;
+) -> Result<crate::journal::BoxJournal, Failure> {
+    let mut journal = ctx.store()?.open(id)?;
     let result = journal.append_with(&ctx.author, now, &mut |incident| {
         let incident = incident.ok_or_else(|| {
             crate::domain::Rejected(format!("{id} has no opening entry; its journal is empty"))

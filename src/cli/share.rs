@@ -21,9 +21,10 @@ pub fn share(
     rotate: bool,
     revoke: bool,
 ) -> Result<(), Failure> {
-    let journal = ctx.store.open(id)?;
+    let journal = ctx.store()?.open(id)?;
     let id = journal.id().to_string();
-    let dir = ctx.store.incidents_dir().join(&id);
+    // Share records stay on the machine whose share server serves them (see `Hub`).
+    let dir = server::share_dir(&ctx.paths.data_dir, &id);
     if revoke {
         let had = tokens::revoke(&dir)
             .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
@@ -81,7 +82,7 @@ pub fn serve(ctx: &Context) -> Result<(), Failure> {
                 Failure::runtime(why)
             }
         })?;
-        let hub = server::Hub::new(ctx.store.clone());
+        let hub = server::Hub::new(ctx.store()?.clone(), &ctx.paths.data_dir);
         // No console here computes alerts or a blast radius: followers are told so.
         hub.publish_views(server::NO_VIEWS.to_string());
         let actual = listener

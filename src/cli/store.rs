@@ -8,15 +8,13 @@
 //! sees a command's arguments in `ps`) and never printed: messages show the URL without it.
 
 use super::{Context, Failure};
-use crate::journal::{Journal, PgStore, Record, SCHEMA_VERSION, SslMode, StoreOptions};
+use crate::config::Paths;
+use crate::journal::{
+    FileStore, Journal, PgStore, Record, SCHEMA_VERSION, SslMode, StoreChoice, StoreOptions,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct StoreArgs {
-    /// The store, e.g. postgres://warroom@db.example:5432/warroom, without a password (`ps`
-    /// shows arguments to everyone): put that in PGPASSFILE or in WARROOM_STORE_URL instead.
-    /// Default: WARROOM_STORE_URL, then [store] in config.toml.
-    #[arg(long = "store", global = true, value_name = "URL")]
-    pub url: Option<String>,
     #[command(subcommand)]
     pub command: StoreCommand,
 }
@@ -45,7 +43,14 @@ pub enum StoreCommand {
 }
 
 pub fn run(ctx: &Context, args: StoreArgs) -> Result<(), Failure> {
-    let options = options(ctx, args.url)?;
+    let StoreChoice::Shared(options) = ctx.choice()? else {
+        return Err(Failure::bad_input(format!(
+            "no store: give --store URL, set WARROOM_STORE_URL (or the variable [store] url_env \
+             names), or [store] url in {}",
+            ctx.paths.config_file.display()
+        )));
+    };
+    let options = options.clone();
     match args.command {
         StoreCommand::Init => init(&options),
         StoreCommand::Status => status(&options),
@@ -54,9 +59,20 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<(), Failure> {
     }
 }
 
-/// The URL and TLS settings from the flag, the environment and `[store]`.
-fn options(ctx: &Context, flag: Option<String>) -> Result<StoreOptions, Failure> {
-    let config = ctx.config()?;
+/// The URL and TLS settings from the flag, the environment and `[store]`; `None` when none
+/// names a store (the data directory then keeps the incidents). Only `[store]` of config.toml
+/// is read here: another broken part is for the verbs that use it to report.
+pub(super) fn options(
+    paths: &Paths,
+    flag: Option<String>,
+) -> Result<Option<StoreOptions>, Failure> {
+    let (config, broken) = crate::config::Config::load_lenient(&paths.config_file);
+    if let Some(b) = broken
+        .iter()
+        .find(|b| b.written.is_empty() || b.written == "store")
+    {
+        return Err(Failure::bad_input(b.error.to_string()));
+    }
     let store = config.store.unwrap_or_default();
     let var = store
         .url_env
@@ -76,12 +92,7 @@ fn options(ctx: &Context, flag: Option<String>) -> Result<StoreOptions, Failure>
             Some(url) => url,
             None => match &store.url {
                 Some(url) => url.get_ref().clone(),
-                None => {
-                    return Err(Failure::bad_input(format!(
-                        "no store: give --store URL, set {var}, or [store] url_env or url in {}",
-                        ctx.paths.config_file.display()
-                    )));
-                }
+                None => return Ok(None),
             },
         },
     };
@@ -92,11 +103,11 @@ fn options(ctx: &Context, flag: Option<String>) -> Result<StoreOptions, Failure>
             .sslmode
             .as_ref()
             .and_then(|m| SslMode::parse(m.get_ref())),
-        ca_file: store.ca_file.map(|f| ctx.paths.config_dir().join(f)),
+        ca_file: store.ca_file.map(|f| paths.config_dir().join(f)),
     };
     // A URL that does not read, or a CA file that does not, is bad input (exit 2).
     crate::journal::Target::new(&options).map_err(Failure::bad_input)?;
-    Ok(options)
+    Ok(Some(options))
 }
 
 fn init(options: &StoreOptions) -> Result<(), Failure> {
@@ -129,15 +140,19 @@ fn status(options: &StoreOptions) -> Result<(), Failure> {
     say!("schema:    {schema}");
     say!("incidents: {}", s.incidents.len());
     for (id, entries) in &s.incidents {
-        say!("  {id}\t{entries} entries");
+        match s.leaders.iter().find(|(led, _)| led == id) {
+            Some((_, holder)) => say!("  {id}\t{entries} entries\tled by {holder}"),
+            None => say!("  {id}\t{entries} entries"),
+        }
     }
     Ok(())
 }
 
 fn push(ctx: &Context, options: &StoreOptions, ids: &[String]) -> Result<(), Failure> {
     let store = PgStore::connect(options)?;
+    let files = FileStore::new(ctx.paths.data_dir.clone());
     for id in ids {
-        let mut from = ctx.store.open(id)?;
+        let mut from = files.open(id)?;
         super::warn_all(&mut from);
         let added = store.import(from.id(), from.records())?;
         let to = store.open(from.id())?;
@@ -151,8 +166,9 @@ fn pull(ctx: &Context, options: &StoreOptions, ids: &[String]) -> Result<(), Fai
     let store = PgStore::connect(options)?;
     for id in ids {
         let from = store.open(id)?;
-        let added = ctx.store.import(from.id(), from.records())?;
-        let mut to = ctx.store.open(from.id())?;
+        let files = FileStore::new(ctx.paths.data_dir.clone());
+        let added = files.import(from.id(), from.records())?;
+        let mut to = files.open(from.id())?;
         super::warn_all(&mut to);
         same(
             from.records(),

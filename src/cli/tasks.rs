@@ -62,7 +62,7 @@ pub fn done(
 
 pub fn handoff(ctx: &Context, now: DateTime<Utc>, id: &str, person: &str) -> Result<(), Failure> {
     let to = person.trim().to_string();
-    let mut journal = ctx.store.open(id)?;
+    let mut journal = ctx.store()?.open(id)?;
     let entries: Vec<_> = journal.records().iter().map(|r| r.entry.clone()).collect();
     let result = journal.append_with(&ctx.author, now, &mut |incident| {
         let i = incident.ok_or_else(|| Rejected(format!("{id} has no opening entry")))?;

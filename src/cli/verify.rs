@@ -3,7 +3,7 @@
 use super::{Context, Failure};
 
 pub fn run(ctx: &Context, id: &str) -> Result<(), Failure> {
-    let report = ctx.store.verify(id)?;
+    let report = ctx.store()?.verify(id)?;
     for w in &report.warnings {
         say_err!("warroom: warning: {w}");
     }

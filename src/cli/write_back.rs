@@ -36,7 +36,7 @@ pub fn run(
     let config = ctx.config_for("write-back", &["nagios", "alerts"])?;
     // Refused before anything is sent: an incident that does not take the record.
     {
-        let journal = ctx.store.open(id)?;
+        let journal = ctx.store()?.open(id)?;
         let incident = journal.incident().ok_or_else(|| {
             Failure::runtime(format!("{id} has no opening entry; its journal is empty"))
         })?;

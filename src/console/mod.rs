@@ -22,6 +22,7 @@ pub mod views;
 use crate::cli::{Context, Failure};
 use crate::config::Config;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 /// What leading and following share at start: config.toml, the keymap with its overrides,
 /// the theme (NO_COLOR respected), and a fresh state with the status-update cadence.
@@ -87,6 +88,7 @@ pub fn run_with(
     theme_name: Option<&str>,
     notices: Vec<String>,
 ) -> Result<(), Failure> {
+    let files = ctx.files()?;
     // A bad runbook stops the start, naming file and line, before anything else is asked of
     // the terminal: an action must never be offered from a file that does not read right.
     let runbook = crate::config::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
@@ -168,8 +170,8 @@ pub fn run_with(
         share: config
             .share
             .as_ref()
-            .map(|_| crate::share::server::Hub::new(ctx.store.clone())),
-        data_dir: ctx.store.data_dir().to_path_buf(),
+            .map(|_| crate::share::server::Hub::new(Arc::new(files.clone()), files.data_dir())),
+        data_dir: files.data_dir().to_path_buf(),
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
@@ -243,7 +245,7 @@ pub fn run_with(
             Err((_, why)) => state.problems.push(format!("not sharing: {why}")),
         }
     }
-    let (worker, worker_thread) = effects::spawn(ctx.store.clone(), ctx.author.clone(), tx)
+    let (worker, worker_thread) = effects::spawn(files.clone(), ctx.author.clone(), tx)
         .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
 
     let result = {
@@ -312,7 +314,7 @@ pub fn follow(
         share: None,
         runner: runner::ActionRunner::new(Default::default(), None, Default::default(), tx.clone()),
         actions: Some(tx.clone()),
-        data_dir: ctx.store.data_dir().to_path_buf(),
+        data_dir: ctx.paths.data_dir.clone(),
     };
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

@@ -19,7 +19,7 @@ pub mod simulator;
 use crate::cli::{Context, Failure};
 use crate::config::Paths;
 use crate::domain::{Alert, AlertRef, AlertState, Event, NoteKind, Severity};
-use crate::journal::{FileStore, Journal};
+use crate::journal::{FileStore, Journal, StoreChoice};
 use chrono::{DateTime, Utc};
 use simulator::Simulator;
 use std::io::IsTerminal;
@@ -107,14 +107,14 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         }
     )];
     notices.extend(key_hints(opened.as_deref()));
-    let ctx = Context {
-        store,
-        paths: Paths {
+    let ctx = Context::new(
+        Paths {
             data_dir: data_dir.clone(),
             config_file: config_dir.join("config.toml"),
         },
-        author: opts.author.clone(),
-    };
+        opts.author.clone(),
+        StoreChoice::Files(store.data_dir().to_path_buf()),
+    );
     let result = crate::console::run_with(&ctx, opts.theme.as_deref(), notices);
     drop(server);
     drop(root);

@@ -3,8 +3,8 @@
 
 use super::line::LineOut;
 use super::lock::{Acquire, LeaderLock};
-use super::{Decide, GENESIS, Journal, JournalError, Record, chain_hash};
-use crate::domain::{Entry, Event, Incident, Rejected, Severity, check_opening};
+use super::{Decide, Folded, Journal, JournalError, Record, chain_hash};
+use crate::domain::{Entry, Event, Rejected, Severity};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -69,8 +69,7 @@ impl FileStore {
         severity: Severity,
         summary: Option<&str>,
     ) -> Result<FileJournal, JournalError> {
-        check_opening(title, summary)?;
-        check_author(by)?;
+        let event = super::store::opening(by, title, severity, summary)?;
         let dir = self.incidents_dir();
         fs::create_dir_all(&dir).map_err(|e| io(&dir, e))?;
         let mut n = self.ids()?.last().and_then(|id| id_number(id)).unwrap_or(0) + 1;
@@ -89,11 +88,6 @@ impl FileStore {
         sync_dir(&incident_dir)?;
         sync_dir(&dir)?;
         let mut journal = FileJournal::load(id, incident_dir)?;
-        let event = Event::Opened {
-            title: title.trim().to_string(),
-            severity,
-            summary: summary.map(|s| s.to_string()),
-        };
         let mut event = Some(event);
         journal.append_with(by, at, &mut |_| {
             event.take().ok_or_else(|| Rejected("opened twice".into()))
@@ -123,7 +117,7 @@ impl FileStore {
         match LeaderLock::acquire(&path, user, now).map_err(|e| io(&path, e))? {
             Acquire::Held(lock) => Ok((journal, lock)),
             Acquire::Busy(holder) => Err(JournalError::Led {
-                id: journal.id.clone(),
+                id: journal.id().to_string(),
                 holder,
             }),
         }
@@ -131,17 +125,7 @@ impl FileStore {
 
     /// Checks the whole hash chain of an incident without changing anything.
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
-        let mut journal = self.open(id)?;
-        Ok(VerifyReport {
-            id: journal.id.clone(),
-            events: journal.records.len(),
-            head: journal
-                .records
-                .last()
-                .map(|r| r.hash.clone())
-                .unwrap_or_else(|| GENESIS.to_string()),
-            warnings: journal.take_warnings(),
-        })
+        Ok(super::store::report(&mut self.open(id)?))
     }
 }
 
@@ -157,11 +141,9 @@ pub struct VerifyReport {
 /// One incident's journal file, with every committed entry read and folded.
 #[derive(Debug)]
 pub struct FileJournal {
-    id: String,
+    folded: Folded,
     dir: PathBuf,
     path: PathBuf,
-    records: Vec<Record>,
-    incident: Option<Incident>,
     /// Bytes of the file covered by `records` (always ends at a newline).
     known_len: u64,
     /// Lines covered by `records`, for error messages.
@@ -203,11 +185,9 @@ impl FileJournal {
     fn load(id: String, dir: PathBuf) -> Result<FileJournal, JournalError> {
         let path = dir.join(JOURNAL);
         let mut journal = FileJournal {
-            id,
+            folded: Folded::new(id),
             dir,
             path,
-            records: Vec::new(),
-            incident: None,
             known_len: 0,
             known_lines: 0,
             reported_tail: None,
@@ -273,10 +253,8 @@ impl FileJournal {
             lines: 0,
             torn: None,
         };
-        let (mut prev, mut seq) = match self.records.last() {
-            Some(r) => (r.hash.clone(), r.entry.seq),
-            None => (GENESIS.to_string(), 0),
-        };
+        let (prev, next) = self.folded.next();
+        let (mut prev, mut seq) = (prev.to_string(), next - 1);
         let mut rest: &[u8] = &bytes;
         tail.records
             .reserve(memchr::memchr_iter(b'\n', rest).count());
@@ -319,13 +297,9 @@ impl FileJournal {
 
     fn take_tail(&mut self, tail: Tail) -> usize {
         let n = tail.records.len();
-        self.records.reserve(n);
+        self.folded.reserve(n);
         for record in tail.records {
-            match self.incident.as_mut() {
-                Some(i) => i.apply(&record.entry),
-                None => self.incident = Incident::fold(&self.id, [&record.entry]),
-            }
-            self.records.push(record);
+            self.folded.push(record);
         }
         self.known_len = tail.good_len;
         self.known_lines += tail.lines;
@@ -358,16 +332,8 @@ impl FileJournal {
 }
 
 impl Journal for FileJournal {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn records(&self) -> &[Record] {
-        &self.records
-    }
-
-    fn incident(&self) -> Option<&Incident> {
-        self.incident.as_ref()
+    fn folded(&self) -> &Folded {
+        &self.folded
     }
 
     fn refresh(&mut self) -> Result<usize, JournalError> {
@@ -448,14 +414,11 @@ impl FileJournal {
                 self.move_aside(file, offset, &why)?;
             }
         }
-        let Some(event) = decide(self.incident.as_ref())? else {
+        let Some(event) = decide(self.incident())? else {
             return Ok(None);
         };
-        let (prev, seq) = match self.records.last() {
-            Some(r) => (r.hash.clone(), r.entry.seq + 1),
-            None => (GENESIS.to_string(), 1),
-        };
-        let record = super::line::encode(&prev, seq, at, by, &event)?;
+        let (prev, seq) = self.folded.next();
+        let record = super::line::encode(prev, seq, at, by, &event)?;
         let mut line = record.line.clone();
         line.push('\n');
         let written = file

@@ -22,13 +22,16 @@ mod import;
 mod line;
 mod lock;
 mod pg;
+mod store;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
-    PgJournal, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target, has_password,
+    LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
+    has_password,
 };
+pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};
@@ -89,15 +92,63 @@ impl JournalError {
 /// the newest committed entry.
 pub type Decide<'a> = dyn FnMut(Option<&Incident>) -> Result<Option<Event>, Rejected> + 'a;
 
+/// What every journal keeps of its incident: the ID, each record read so far (checked), and
+/// the incident they fold into.
+#[derive(Debug)]
+pub struct Folded {
+    id: String,
+    records: Vec<Record>,
+    incident: Option<Incident>,
+}
+
+impl Folded {
+    pub(crate) fn new(id: String) -> Folded {
+        Folded {
+            id,
+            records: Vec::new(),
+            incident: None,
+        }
+    }
+
+    /// Takes a checked record, folding it into the incident.
+    pub(crate) fn push(&mut self, record: Record) {
+        match self.incident.as_mut() {
+            Some(i) => i.apply(&record.entry),
+            None => self.incident = Incident::fold(&self.id, [&record.entry]),
+        }
+        self.records.push(record);
+    }
+
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.records.reserve(n);
+    }
+
+    /// The hash the next line follows and its seq.
+    pub(crate) fn next(&self) -> (&str, u64) {
+        match self.records.last() {
+            Some(r) => (r.hash.as_str(), r.entry.seq + 1),
+            None => (GENESIS, 1),
+        }
+    }
+}
+
 /// The store of one incident's events: [`FileJournal`] (the embedded default) and
 /// [`PgJournal`] (a shared PostgreSQL database); the trait is what the console, the CLI and the
 /// share server program against.
 pub trait Journal {
-    fn id(&self) -> &str;
+    /// The records read so far and their incident.
+    fn folded(&self) -> &Folded;
+    fn id(&self) -> &str {
+        &self.folded().id
+    }
     /// Every entry committed so far, as this handle last saw them.
-    fn records(&self) -> &[Record];
+    fn records(&self) -> &[Record] {
+        &self.folded().records
+    }
     /// The incident folded from [`Journal::records`].
-    fn incident(&self) -> Option<&Incident>;
+    fn incident(&self) -> Option<&Incident> {
+        self.folded().incident.as_ref()
+    }
     /// Picks up entries appended by other processes; returns how many were new.
     fn refresh(&mut self) -> Result<usize, JournalError>;
     /// Appends at most one event atomically with respect to other writers: `decide` sees the

@@ -15,7 +15,7 @@
 //! connection it accepted. docs/responders.md has the whole security model.
 
 use super::tokens;
-use crate::journal::{FileStore, Journal, normalize_id};
+use crate::journal::{FileStore, Journal, Store, normalize_id};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -51,11 +51,25 @@ const PAGE: &str = include_str!("page.html");
 
 /// The `views` a server sends when no console computes alerts or a blast radius for it:
 /// followers say so instead of waiting for a view that will not come.
+/// Where the share record of incident `id` is kept on this machine: beside its journal in the
+/// data directory (or where it would be, when the journals are in a shared store).
+pub fn share_dir(data_dir: &std::path::Path, id: &str) -> std::path::PathBuf {
+    FileStore::new(data_dir).incidents_dir().join(id)
+}
+
 pub const NO_VIEWS: &str = r#"{"shared":false}"#;
 
-/// What the server shares: the incidents of one data directory, and the latest derived views.
+/// What the server shares: the incidents of one store (the data directory or a shared
+/// database), and the latest derived views.
+///
+/// Share records (the token's digest) are kept per machine, in the data directory, whichever
+/// store holds the journals: a token is issued for the share server of the machine that
+/// issued it (its `follow` line names that server), and a copy of the database gives nobody a
+/// token.
 pub struct Hub {
-    store: FileStore,
+    store: Arc<dyn Store>,
+    /// `<data dir>/incidents`: where each incident's share record is.
+    shares: std::path::PathBuf,
     feeds: Mutex<HashMap<String, Arc<Feed>>>,
     views: watch::Sender<Option<Arc<str>>>,
 }
@@ -73,9 +87,10 @@ struct Feed {
 }
 
 impl Hub {
-    pub fn new(store: FileStore) -> Arc<Hub> {
+    pub fn new(store: Arc<dyn Store>, data_dir: &std::path::Path) -> Arc<Hub> {
         Arc::new(Hub {
             store,
+            shares: FileStore::new(data_dir).incidents_dir(),
             feeds: Mutex::new(HashMap::new()),
             views: watch::channel(None).0,
         })
@@ -88,7 +103,7 @@ impl Hub {
     }
 
     fn incident_dir(&self, id: &str) -> std::path::PathBuf {
-        self.store.incidents_dir().join(id)
+        self.shares.join(id)
     }
 
     /// The feed of `id`, started on first use; `share` is its share record as just read.
@@ -573,7 +588,7 @@ mod tests {
     #[test]
     fn views_published_before_anyone_follows_are_kept_for_the_first_follower() {
         let dir = tempfile::tempdir().unwrap();
-        let hub = Hub::new(FileStore::new(dir.path()));
+        let hub = Hub::new(Arc::new(FileStore::new(dir.path())), dir.path());
         hub.publish_views(NO_VIEWS.to_string());
         let first = hub.views.subscribe().borrow().clone();
         assert_eq!(first.as_deref(), Some(NO_VIEWS));
@@ -606,7 +621,7 @@ mod tests {
             .unwrap()
             .id()
             .to_string();
-        let hub = Hub::new(store);
+        let hub = Hub::new(Arc::new(store), dir.path());
         let table = |hub: &Hub| hub.feeds.lock().unwrap().get(&id).cloned();
 
         // A request holds it (between taking the feed and subscribing): kept.

@@ -81,6 +81,8 @@ pub fn issue(incident_dir: &Path, by: &str, now: DateTime<Utc>) -> std::io::Resu
         created_at: now,
         created_by: by.to_string(),
     };
+    // With a shared store the journal is elsewhere: the record's directory may be new here.
+    std::fs::create_dir_all(incident_dir)?;
     let target = path(incident_dir);
     let tmp = incident_dir.join(format!("{FILE}.tmp"));
     std::fs::write(

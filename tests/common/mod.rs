@@ -16,6 +16,7 @@ pub fn warroom(data: &Path, user: &str) -> assert_cmd::Command {
     cmd.env("WARROOM_DATA_DIR", data)
         .env_remove("WARROOM_USER")
         .env_remove("WARROOM_CONFIG")
+        .env_remove("WARROOM_STORE_URL")
         .arg("--as")
         .arg(user);
     cmd
@@ -27,6 +28,7 @@ pub fn warroom_std(data: &Path, user: &str) -> std::process::Command {
     cmd.env("WARROOM_DATA_DIR", data)
         .env_remove("WARROOM_USER")
         .env_remove("WARROOM_CONFIG")
+        .env_remove("WARROOM_STORE_URL")
         .arg("--as")
         .arg(user);
     cmd

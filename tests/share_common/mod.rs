@@ -118,7 +118,7 @@ impl Running {
         };
         let addr = listener.local_addr().expect("local addr");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let hub = server::Hub::new(store.clone());
+        let hub = server::Hub::new(std::sync::Arc::new(store.clone()), store.data_dir());
         let task = tokio::spawn(server::serve(listener, hub, async {
             let _ = stopped.await;
         }));

@@ -68,7 +68,8 @@ impl Setup {
 
 pub fn warroom(data: &Path, config: &Path, env: &[(String, String)]) -> Command {
     let mut c = Command::cargo_bin("warroom").unwrap();
-    c.env("WARROOM_DATA_DIR", data)
+    c.env_remove("WARROOM_STORE_URL")
+        .env("WARROOM_DATA_DIR", data)
         .env("WARROOM_CONFIG", config)
         .env("WARROOM_USER", "alice");
     for (k, v) in env {

@@ -2,17 +2,17 @@
 //! the file journal checks its file; appended in one transaction under the incident's head row.
 
 use super::{CHANNEL, Fail, PgStore, new_event_id};
-use crate::domain::{Event, Incident};
-use crate::journal::{Decide, GENESIS, Journal, JournalError, Record, check_author, read_line};
+use crate::domain::Event;
+use crate::journal::{
+    Decide, Folded, GENESIS, Journal, JournalError, Record, check_author, read_line,
+};
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
 /// One incident's journal in a [`PgStore`], with every committed entry read and folded.
 pub struct PgJournal {
     store: PgStore,
-    id: String,
-    records: Vec<Record>,
-    incident: Option<Incident>,
+    folded: Folded,
     warnings: Vec<String>,
 }
 
@@ -20,8 +20,8 @@ impl std::fmt::Debug for PgJournal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgJournal")
             .field("store", &self.store)
-            .field("id", &self.id)
-            .field("records", &self.records.len())
+            .field("id", &self.id())
+            .field("records", &self.records().len())
             .finish()
     }
 }
@@ -30,9 +30,7 @@ impl PgJournal {
     pub(super) fn load(store: PgStore, id: String) -> Result<PgJournal, JournalError> {
         let mut journal = PgJournal {
             store,
-            id,
-            records: Vec::new(),
-            incident: None,
+            folded: Folded::new(id),
             warnings: Vec::new(),
         };
         let store = journal.store.clone();
@@ -40,13 +38,13 @@ impl PgJournal {
             let client = s.client(slot)?;
             s.block(client.query_opt(
                 "SELECT 1 FROM warroom_incidents WHERE id = $1",
-                &[&journal.id],
+                &[&journal.id()],
             ))?
             .map(|row| row.is_some())
             .map_err(|e| s.fail(&e))
         })?;
         if !exists {
-            return Err(JournalError::NotFound(journal.id));
+            return Err(JournalError::NotFound(journal.id().to_string()));
         }
         journal.refresh()?;
         Ok(journal)
@@ -54,7 +52,7 @@ impl PgJournal {
 
     /// Where this journal is, for messages: `postgres://user@host:port/db/INC-7`.
     pub fn location(&self) -> String {
-        format!("{}/{}", self.store.shown(), self.id)
+        format!("{}/{}", self.store.shown(), self.id())
     }
 
     fn damaged(&self, seq: u64, reason: String) -> JournalError {
@@ -73,15 +71,12 @@ impl PgJournal {
         ours: Option<&str>,
     ) -> Result<Option<Record>, JournalError> {
         let mut found = None;
-        self.records.reserve(rows.len());
+        self.folded.reserve(rows.len());
         for row in rows {
             let seq: i64 = row.get(0);
             let event_id: &str = row.get(1);
             let line: &str = row.get(2);
-            let (prev, expected) = match self.records.last() {
-                Some(r) => (r.hash.as_str(), r.entry.seq + 1),
-                None => (GENESIS, 1),
-            };
+            let (prev, expected) = self.folded.next();
             if seq as u64 != expected {
                 return Err(self.damaged(
                     expected,
@@ -93,22 +88,13 @@ impl PgJournal {
             if ours == Some(event_id) {
                 found = Some(record.clone());
             }
-            self.push(record);
+            self.folded.push(record);
         }
         Ok(found)
     }
 
-    /// Takes a checked record, folding it into the incident.
-    fn push(&mut self, record: Record) {
-        match self.incident.as_mut() {
-            Some(i) => i.apply(&record.entry),
-            None => self.incident = Incident::fold(&self.id, [&record.entry]),
-        }
-        self.records.push(record);
-    }
-
     fn known_seq(&self) -> i64 {
-        self.records.last().map_or(0, |r| r.entry.seq as i64)
+        self.records().last().map_or(0, |r| r.entry.seq as i64)
     }
 
     /// One try: lock the head, read what others committed, decide, insert, move the head,
@@ -123,7 +109,7 @@ impl PgJournal {
         decided: &mut Option<(u64, Event)>,
     ) -> Result<Option<Record>, Fail> {
         let store = self.store.clone();
-        let id = self.id.clone();
+        let id = self.id().to_string();
         let known = self.known_seq();
         let (tx, head, rows) = store
             .block(async {
@@ -164,20 +150,25 @@ impl PgJournal {
         let event = match decided.take() {
             // Decided already against this very head by a try whose connection was lost.
             Some((seq, event)) if seq == head as u64 => event,
-            _ => match decide(self.incident.as_ref())? {
-                Some(event) => event,
-                None => {
-                    drop(tx);
-                    return Ok(None);
+            _ => match decide(self.incident()) {
+                Ok(Some(event)) => event,
+                // Nothing to record, or refused: the transaction is ended now, since a dropped
+                // one keeps the head row locked until this connection is next used.
+                outcome => {
+                    store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+                    return outcome.map(|_| None).map_err(Fail::from);
                 }
             },
         };
         *decided = Some((head as u64, event.clone()));
-        let (prev, seq) = match self.records.last() {
-            Some(r) => (r.hash.as_str(), r.entry.seq + 1),
-            None => (GENESIS, 1),
+        let (prev, seq) = self.folded.next();
+        let record = match crate::journal::line::encode(prev, seq, at, by, &event) {
+            Ok(record) => record,
+            Err(refused) => {
+                store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+                return Err(Fail::from(refused));
+            }
         };
-        let record = crate::journal::line::encode(prev, seq, at, by, &event)?;
         store
             .block(async {
                 insert(&tx, &id, &record, event_id).await?;
@@ -185,7 +176,7 @@ impl PgJournal {
             })?
             .map_err(|e| store.fail(&e))?;
         // Committed: COMMIT returned.
-        self.push(record.clone());
+        self.folded.push(record.clone());
         Ok(Some(record))
     }
 }
@@ -300,16 +291,8 @@ pub(super) async fn import(
 }
 
 impl Journal for PgJournal {
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn records(&self) -> &[Record] {
-        &self.records
-    }
-
-    fn incident(&self) -> Option<&Incident> {
-        self.incident.as_ref()
+    fn folded(&self) -> &Folded {
+        &self.folded
     }
 
     fn refresh(&mut self) -> Result<usize, JournalError> {
@@ -320,7 +303,7 @@ impl Journal for PgJournal {
             s.block(client.query(
                 "SELECT seq, event_id, line FROM warroom_events \
                  WHERE incident = $1 AND seq > $2 ORDER BY seq",
-                &[&self.id, &known],
+                &[&self.id(), &known],
             ))?
             .map_err(|e| s.fail(&e))
         })?;
@@ -350,7 +333,7 @@ impl Journal for PgJournal {
                 Err(JournalError::Store(format!(
                     "{why}; the entry may or may not have been recorded \
                      (`warroom log {}` shows)",
-                    self.id
+                    self.id()
                 )))
             }
             Err(JournalError::Store(why)) => {

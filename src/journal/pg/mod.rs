@@ -13,15 +13,17 @@
 //! still holds the task's thread, so async callers should reach it through `spawn_blocking`.
 
 mod journal;
+mod lease;
 mod schema;
 mod target;
 
 pub use journal::PgJournal;
+pub use lease::{LEASE, PgLease};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use target::{SslMode, StoreOptions, Target, has_password};
 
 use super::{GENESIS, JournalError, Record, VerifyReport, normalize_id};
-use crate::domain::{Severity, check_opening};
+use crate::domain::Severity;
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -72,6 +74,8 @@ pub struct StoreStatus {
     pub schema_version: i32,
     /// Each incident's ID and number of entries, by number.
     pub incidents: Vec<(String, u64)>,
+    /// Who leads which incident (leases that have not run out).
+    pub leaders: Vec<(String, super::LockHolder)>,
 }
 
 /// A step that failed: because the connection went away (the outcome of a COMMIT then is
@@ -167,7 +171,15 @@ impl PgStore {
 
     /// A store on `options` that has not yet looked at the schema (it connects on first use).
     fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
-        let target = Target::new(options).map_err(JournalError::Store)?;
+        PgStore::on(Target::new(options).map_err(JournalError::Store)?)
+    }
+
+    /// Another store on the same database, with a connection of its own.
+    fn sibling(&self) -> Result<PgStore, JournalError> {
+        PgStore::on(self.shared.target.clone())
+    }
+
+    fn on(target: Target) -> Result<PgStore, JournalError> {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -221,6 +233,11 @@ impl PgStore {
                     .get(0);
                 let schema_version = schema::version(client).await?;
                 let mut incidents = Vec::new();
+                let leaders = if schema_version >= 2 {
+                    lease::holders(client).await?
+                } else {
+                    Vec::new()
+                };
                 if schema_version >= 1 {
                     for row in client
                         .query(
@@ -237,6 +254,7 @@ impl PgStore {
                     server_version,
                     schema_version,
                     incidents,
+                    leaders,
                 })
             })?
             .map_err(|e| s.fail(&e))
@@ -264,13 +282,7 @@ impl PgStore {
         severity: Severity,
         summary: Option<&str>,
     ) -> Result<PgJournal, JournalError> {
-        check_opening(title, summary)?;
-        super::check_author(by)?;
-        let event = crate::domain::Event::Opened {
-            title: title.trim().to_string(),
-            severity,
-            summary: summary.map(|s| s.to_string()),
-        };
+        let event = super::store::opening(by, title, severity, summary)?;
         let event_id = new_event_id().map_err(|e| JournalError::Store(e.to_string()))?;
         let id = self.retry(|s, slot| {
             let client = s.client(slot)?;
@@ -309,7 +321,11 @@ impl PgStore {
                 };
                 let record = match super::line::encode(GENESIS, 1, at, by, &event) {
                     Ok(r) => r,
-                    Err(rejected) => return Ok(Err(rejected)),
+                    Err(rejected) => {
+                        // At once: a dropped transaction keeps the counter row locked.
+                        tx.rollback().await?;
+                        return Ok(Err(rejected));
+                    }
                 };
                 journal::insert(&tx, &id, &record, &event_id).await?;
                 tx.commit().await?;
@@ -327,20 +343,21 @@ impl PgStore {
         PgJournal::load(self.clone(), id)
     }
 
+    /// Opens an incident to lead it, with the lease that says so to everyone else; refused
+    /// (naming the holder) while another holds a lease that has not run out.
+    pub fn lead(
+        &self,
+        id: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(PgJournal, PgLease), JournalError> {
+        let lease = self.lease(id, user, now)?;
+        Ok((self.open(id)?, lease))
+    }
+
     /// Checks the whole hash chain of an incident without changing anything.
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
-        use super::Journal;
-        let mut journal = self.open(id)?;
-        Ok(VerifyReport {
-            id: journal.id().to_string(),
-            events: journal.records().len(),
-            head: journal
-                .records()
-                .last()
-                .map(|r| r.hash.clone())
-                .unwrap_or_else(|| GENESIS.to_string()),
-            warnings: journal.take_warnings(),
-        })
+        Ok(super::store::report(&mut self.open(id)?))
     }
 
     /// Copies an incident's lines, byte for byte, in (from another store): all of them when the
@@ -465,6 +482,22 @@ impl PgStore {
             self.shown(),
             describe(e)
         )))
+    }
+
+    /// Runs `op` once; `None` when it failed (a lost session is not reused).
+    pub(super) fn once<T>(
+        &self,
+        op: impl FnOnce(&PgStore, &mut Option<Client>) -> Result<T, Fail>,
+    ) -> Option<T> {
+        let mut slot = self.slot();
+        match op(self, &mut slot) {
+            Ok(v) => Some(v),
+            Err(Fail::Lost(_)) => {
+                *slot = None;
+                None
+            }
+            Err(Fail::Final(_)) => None,
+        }
     }
 
     /// Runs `op` again (after a short wait) while the connection keeps going away under it.

@@ -5,13 +5,14 @@
 use tokio_postgres::Client;
 
 /// The schema version this binary writes and reads.
-pub const LATEST: i32 = 1;
+pub const LATEST: i32 = 2;
 
 /// Migration `n` takes the schema from version `n - 1` to `n`. Never edit one that has shipped:
 /// add the next.
-const MIGRATIONS: &[(i32, &str)] = &[(
-    1,
-    "CREATE TABLE warroom_ids (
+const MIGRATIONS: &[(i32, &str)] = &[
+    (
+        1,
+        "CREATE TABLE warroom_ids (
          name text PRIMARY KEY,
          last bigint NOT NULL
      );
@@ -29,7 +30,22 @@ const MIGRATIONS: &[(i32, &str)] = &[(
          line text NOT NULL,
          PRIMARY KEY (incident, seq)
      );",
-)];
+    ),
+    (
+        2,
+        // Who leads each incident: a lease renewed by its holder's heartbeat, free once
+        // `renewed_at` is older than the lease's length (times are the database's own).
+        "CREATE TABLE warroom_leases (
+             incident text PRIMARY KEY REFERENCES warroom_incidents (id),
+             holder text NOT NULL,
+             username text NOT NULL,
+             host text NOT NULL,
+             pid integer NOT NULL,
+             since text NOT NULL,
+             renewed_at timestamptz NOT NULL
+         );",
+    ),
+];
 
 /// Any key, as long as every warroom uses the same: serialises concurrent first uses.
 const MIGRATION_LOCK: i64 = 0x7761_7272_6f6f_6d31; // "warroom1"

@@ -1,0 +1,194 @@
+//! The one seam between warroom and where incidents are kept: [`Store`], implemented by
+//! [`FileStore`] (the data directory, the embedded default) and [`PgStore`] (a shared
+//! PostgreSQL database). The CLI and the share server hold a `dyn Store` chosen once
+//! ([`StoreChoice`]); nothing outside the journal's modules asks which store it is.
+
+use super::{
+    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions,
+    VerifyReport,
+};
+use crate::domain::{Event, Rejected, Severity, check_opening};
+use chrono::{DateTime, Utc};
+use std::sync::Arc;
+
+/// One incident's journal, from whichever store holds it.
+pub type BoxJournal = Box<dyn Journal + Send>;
+
+/// What a new incident is opened with.
+#[derive(Debug, Clone, Copy)]
+pub struct Opening<'a> {
+    pub title: &'a str,
+    pub severity: Severity,
+    pub summary: Option<&'a str>,
+}
+
+/// Where incidents are kept.
+pub trait Store: Send + Sync + std::fmt::Debug {
+    /// Where the store is, for messages: the data directory, or the URL without its password.
+    fn shown(&self) -> String;
+    /// IDs of every incident, oldest first.
+    fn ids(&self) -> Result<Vec<String>, JournalError>;
+    /// Opens a new incident: the store allocates its ID and durably records its `opened`
+    /// entry.
+    fn create(
+        &self,
+        by: &str,
+        at: DateTime<Utc>,
+        opening: Opening<'_>,
+    ) -> Result<BoxJournal, JournalError>;
+    /// Reads an incident's journal, checking its whole chain (taking no lead).
+    fn open(&self, id: &str) -> Result<BoxJournal, JournalError>;
+    /// Takes the lead of an incident (refused with [`JournalError::Led`], naming the holder,
+    /// while someone else has it): the lock file of the data directory, or a lease in the
+    /// database that a holder who dies or loses the network gives up within seconds.
+    fn lead(
+        &self,
+        id: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
+    /// Checks the whole hash chain of an incident without changing anything.
+    fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
+        Ok(report(self.open(id)?.as_mut()))
+    }
+    /// The data directory when this is the file journal: leading an incident from a console
+    /// (the lock file) is kept there for now.
+    fn files(&self) -> Option<&FileStore> {
+        None
+    }
+}
+
+/// `Store` for a type whose own `ids`, `create` and `open` do the work, plus `extra` items.
+macro_rules! store_by_own_methods {
+    ($store:ty, { $($extra:item)* }) => {
+        impl Store for $store {
+            fn ids(&self) -> Result<Vec<String>, JournalError> {
+                <$store>::ids(self)
+            }
+            fn create(
+                &self,
+                by: &str,
+                at: DateTime<Utc>,
+                o: Opening<'_>,
+            ) -> Result<BoxJournal, JournalError> {
+                let journal = <$store>::create(self, by, at, o.title, o.severity, o.summary)?;
+                Ok(Box::new(journal))
+            }
+            fn open(&self, id: &str) -> Result<BoxJournal, JournalError> {
+                Ok(Box::new(<$store>::open(self, id)?))
+            }
+            fn lead(
+                &self,
+                id: &str,
+                user: &str,
+                now: DateTime<Utc>,
+            ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError> {
+                let (journal, lead) = <$store>::lead(self, id, user, now)?;
+                Ok((Box::new(journal), Box::new(lead)))
+            }
+            $($extra)*
+        }
+    };
+}
+
+store_by_own_methods!(FileStore, {
+    fn shown(&self) -> String {
+        self.data_dir().display().to_string()
+    }
+    fn files(&self) -> Option<&FileStore> {
+        Some(self)
+    }
+});
+
+store_by_own_methods!(PgStore, {
+    fn shown(&self) -> String {
+        PgStore::shown(self).to_string()
+    }
+});
+
+/// Held while a console leads an incident; the lead is let go when it is dropped.
+pub trait Lead: Send + std::fmt::Debug {
+    /// False once the lead was lost: a lease that ran out (the holder cut off from the
+    /// database for longer than the lease) and was taken by someone else.
+    fn is_held(&self) -> bool {
+        true
+    }
+}
+
+/// The lock file: held until dropped or the process ends, never lost meanwhile.
+impl Lead for LeaderLock {}
+
+impl Lead for PgLease {
+    fn is_held(&self) -> bool {
+        PgLease::is_held(self)
+    }
+}
+
+/// Which store to use: the data directory, or a shared database.
+#[derive(Debug, Clone)]
+pub enum StoreChoice {
+    Files(std::path::PathBuf),
+    Shared(StoreOptions),
+}
+
+impl StoreChoice {
+    /// The store, connected (and its schema checked) when it is a database.
+    pub fn connect(&self) -> Result<Arc<dyn Store>, JournalError> {
+        Ok(match self {
+            StoreChoice::Files(dir) => Arc::new(FileStore::new(dir.clone())),
+            StoreChoice::Shared(options) => Arc::new(PgStore::connect(options)?),
+        })
+    }
+}
+
+/// What `verify` reports of a journal just read whole.
+pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
+    VerifyReport {
+        id: journal.id().to_string(),
+        events: journal.records().len(),
+        head: journal
+            .records()
+            .last()
+            .map(|r| r.hash.clone())
+            .unwrap_or_else(|| GENESIS.to_string()),
+        warnings: journal.take_warnings(),
+    }
+}
+
+/// The `opened` event of a new incident, checked (title, summary, author) before any store
+/// allocates an ID for it.
+pub(super) fn opening(
+    by: &str,
+    title: &str,
+    severity: Severity,
+    summary: Option<&str>,
+) -> Result<Event, Rejected> {
+    check_opening(title, summary)?;
+    super::check_author(by)?;
+    Ok(Event::Opened {
+        title: title.trim().to_string(),
+        severity,
+        summary: summary.map(|s| s.to_string()),
+    })
+}
+
+/// A boxed journal is a journal: the verbs pass it on as they would the store's own type.
+impl<J: Journal + ?Sized> Journal for Box<J> {
+    fn folded(&self) -> &super::Folded {
+        (**self).folded()
+    }
+    fn refresh(&mut self) -> Result<usize, JournalError> {
+        (**self).refresh()
+    }
+    fn append_if(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut super::Decide<'_>,
+    ) -> Result<Option<super::Record>, JournalError> {
+        (**self).append_if(by, at, decide)
+    }
+    fn take_warnings(&mut self) -> Vec<String> {
+        (**self).take_warnings()
+    }
+}
