@@ -24,10 +24,12 @@ use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 mod cloudwatch;
+mod nagios;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig,
 };
+pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -119,6 +121,9 @@ pub struct Config {
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
+    /// `[[nagios]]`: Nagios 4 servers whose problems are alerts.
+    #[serde(default, rename = "nagios")]
+    pub nagios: Vec<NagiosConfig>,
     /// `[cloudwatch]`: CloudWatch alarms and metrics.
     #[serde(default)]
     pub cloudwatch: Option<CloudWatchConfig>,
@@ -348,6 +353,7 @@ impl Config {
         }
         webhook::check(&config, path, text)?;
         backends::check(&config, path, text)?;
+        nagios::check(&config, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

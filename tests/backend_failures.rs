@@ -1,7 +1,9 @@
 //! Backends misbehaving: nothing listening, a server that accepts and never answers, HTTP 500,
 //! truncated JSON, HTML instead of JSON, unexpected and missing fields (Alertmanager 0.25 and
-//! newer shapes), 10,000 alerts. Each gives data or one clear error, never a panic; and a
-//! board fed by the poller keeps a failing source's last good alerts with `stale_since`.
+//! newer shapes), 10,000 alerts, and the same for Nagios (refused, silent, 500, HTML,
+//! truncated, its own error object, 50 MB). Each gives data or one clear error, never a
+//! panic; and a board fed by the poller keeps a failing source's last good alerts with
+//! `stale_since`.
 
 use crate::support;
 
@@ -11,11 +13,12 @@ use std::time::{Duration, Instant};
 use support::servers::{self, eventually, post_alerts};
 use tokio::sync::mpsc::unbounded_channel;
 use warroom::backends::alertmanager::{AlertFilter, Alertmanager, parse_alerts};
+use warroom::backends::nagios::Nagios;
 use warroom::backends::poller::{self, PollSettings};
 use warroom::backends::prometheus::Prometheus;
 use warroom::backends::{AlertSource, BackendError, Endpoint, http_client};
 use warroom::domain::{AlertBoard, AlertState};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn endpoint(url: &str, timeout: Duration) -> Endpoint {
@@ -633,5 +636,166 @@ async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_r
             )
             .await;
         assert!(m.is_err(), "{url}: {m:?}");
+    }
+}
+
+fn nagios(url: &str, timeout: Duration) -> AlertSource {
+    AlertSource::Nagios {
+        name: "nagios".into(),
+        client: Nagios::new(endpoint(url, timeout)),
+    }
+}
+
+/// statusjson.cgi answering `hostlist` with nothing down and `servicelist` with `body`.
+async fn statusjson(services: &str) -> MockServer {
+    let server = MockServer::start().await;
+    let head = r#"{"format_version":0,"result":{"query_time":1796402516000,"type_code":0,"type_text":"Success","message":""},"data":"#;
+    Mock::given(method("GET"))
+        .and(path("/statusjson.cgi"))
+        .and(query_param("query", "hostlist"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!(r#"{head}{{"hostlist":{{}}}}}}"#).into_bytes(),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/statusjson.cgi"))
+        .and(query_param("query", "servicelist"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            format!("{head}{services}}}").into_bytes(),
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn nagios_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_with_a_reason() {
+    let good = statusjson(
+        r#"{"servicelist":{"checkout-db":{"disk":{"status":16,"plugin_output":"DISK CRITICAL","last_state_change":1796402513000,"problem_has_been_acknowledged":false}}}}"#,
+    )
+    .await;
+    let filter = AlertFilter::default();
+    let deadline = Duration::from_secs(10);
+    let mut board = AlertBoard::with_sources(["nagios"]);
+    poller::fetch_report(
+        &nagios(&good.uri(), Duration::from_secs(5)),
+        &filter,
+        deadline,
+    )
+    .await
+    .apply(&mut board);
+    assert_eq!(board.merged().len(), 1, "{board:#?}");
+
+    let s500 = serving(500, "Internal Server Error\n", "text/html").await;
+    let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+    let cut = serving(
+        200,
+        r#"{"format_version":0,"result":{"type_code":0},"data":{"servicelist":{"checkout-db":{"di"#,
+        "application/json",
+    )
+    .await;
+    let refused_by_nagios = serving(
+        200,
+        r#"{"format_version":0,"result":{"type_code":4,"type_text":"Option Missing","message":"The hostname option must be specified"},"data":{}}"#,
+        "application/json",
+    )
+    .await;
+    // 50 MB that starts as an answer and never ends as one.
+    let mut huge = String::from(r#"{"result":{"type_code":0},"data":{"servicelist":{"h":{"#);
+    while huge.len() < 50 << 20 {
+        huge.push_str(r#""svc":{"status":16,"plugin_output":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},"#);
+    }
+    let big = serving(200, &huge, "application/json").await;
+    drop(huge);
+    let mute = mute_server();
+    let refused = refused_url();
+    for (url, timeout, expect) in [
+        (refused.as_str(), 5000, "connection refused"),
+        (mute.as_str(), 500, "no answer within 0.5s"),
+        (&s500.uri(), 5000, "HTTP 500: Internal Server Error"),
+        (&html.uri(), 5000, "unreadable answer"),
+        (&cut.uri(), 5000, "EOF"),
+        (
+            &refused_by_nagios.uri(),
+            5000,
+            "Option Missing: The hostname option must be specified",
+        ),
+        (&big.uri(), 5000, "unreadable answer"),
+    ] {
+        let source = nagios(url, Duration::from_millis(timeout));
+        let report = poller::fetch_report(&source, &filter, deadline).await;
+        let err = report.result.clone().unwrap_err();
+        assert!(err.contains(expect), "{url}: {err}");
+        assert!(err.contains(url), "the reason names where: {err}");
+        report.apply(&mut board);
+        let status = &board.sources[0];
+        assert!(status.stale_since.is_some(), "{url}: {status:?}");
+        assert_eq!(status.error.as_deref(), Some(err.as_str()));
+        // The last good answer stays on the board.
+        assert_eq!(board.merged().len(), 1, "{url}");
+        assert_eq!(board.merged()[0].name(), "checkout-db/disk");
+    }
+}
+
+#[tokio::test]
+async fn a_nagios_write_back_refused_or_unreachable_is_journaled_as_not_taken() {
+    use warroom::backends::sources::write_back_event;
+    use warroom::domain::{Event, WriteBack};
+    let good = statusjson(
+        r#"{"servicelist":{"checkout-db":{"disk":{"status":16,"plugin_output":"DISK CRITICAL","last_state_change":1796402513000}}}}"#,
+    )
+    .await;
+    Mock::given(method("GET"))
+        .and(path("/cmd.cgi"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header(
+                    "Set-Cookie",
+                    "NagFormId=0a1b2c3d; SameSite=Strict; HttpOnly",
+                )
+                .set_body_raw(b"<form></form>".to_vec(), "text/html"),
+        )
+        .mount(&good)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/cmd.cgi"))
+        .and(header("Cookie", "NagFormId=0a1b2c3d"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            b"<html><div class='errorMessage'>Sorry, but you are not authorized to commit the specified command.</div></html>".to_vec(),
+            "text/html",
+        ))
+        .mount(&good)
+        .await;
+    let source = nagios(&good.uri(), Duration::from_secs(5));
+    let alert = source
+        .fetch(&AlertFilter::default())
+        .await
+        .unwrap()
+        .remove(0);
+    match write_back_event(&source, &alert, WriteBack::Acknowledge, "on it", "alice").await {
+        Event::AlertWriteBack {
+            ok, detail, action, ..
+        } => {
+            assert!(!ok);
+            assert_eq!(action, "acknowledge");
+            assert!(
+                detail.ends_with(
+                    "Sorry, but you are not authorized to commit the specified command."
+                ),
+                "{detail}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let gone = nagios(&refused_url(), Duration::from_secs(5));
+    match write_back_event(&gone, &alert, WriteBack::Comment, "on it", "alice").await {
+        Event::AlertWriteBack { ok, detail, .. } => {
+            assert!(!ok);
+            assert!(detail.contains("connection refused"), "{detail}");
+        }
+        other => panic!("{other:?}"),
     }
 }

@@ -67,6 +67,7 @@ mod journal_large;
 mod journal_numbers;
 mod journal_replay_property;
 mod leader_lock;
+mod nagios_live;
 mod newer_version_events;
 mod packaging;
 mod pagerduty_api;

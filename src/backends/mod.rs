@@ -9,6 +9,7 @@ pub mod http;
 pub mod irc;
 pub mod matcher;
 pub mod metrics;
+pub mod nagios;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;

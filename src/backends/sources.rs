@@ -6,6 +6,7 @@ use super::cloudwatch::{AwsCredentials, CloudWatch};
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
 use super::matcher::LabelFilter;
+use super::nagios::Nagios;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use crate::config::Config;
@@ -33,6 +34,11 @@ pub enum AlertSource {
         name: String,
         client: Box<Grafana>,
     },
+    /// A Nagios 4 through its CGIs; takes acknowledgements and comments back.
+    Nagios {
+        name: String,
+        client: Nagios,
+    },
     /// CloudWatch alarms in `ALARM`.
     CloudWatch {
         name: String,
@@ -52,6 +58,7 @@ impl AlertSource {
             AlertSource::Alertmanager { name, .. }
             | AlertSource::Prometheus { name, .. }
             | AlertSource::Grafana { name, .. }
+            | AlertSource::Nagios { name, .. }
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
@@ -67,6 +74,7 @@ impl AlertSource {
             | AlertSource::Grafana { .. }
             | AlertSource::CloudWatch { .. }
             | AlertSource::Broken { .. } => &[],
+            AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
         }
     }
 
@@ -79,8 +87,11 @@ impl AlertSource {
         text: &str,
         by: &str,
     ) -> Result<String, BackendError> {
-        let _ = (alert, text, by);
         match self {
+            AlertSource::Nagios { client, .. } => match kind {
+                WriteBack::Acknowledge => client.acknowledge(alert, text, by).await,
+                WriteBack::Comment => client.comment(alert, text, by).await,
+            },
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
             _ => Err(BackendError::Setup(format!(
                 "{}: this source takes no {}",
@@ -114,13 +125,19 @@ impl AlertSource {
                 });
                 Ok(alerts)
             }
+            AlertSource::Nagios { name, client } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts(name).await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
 }
 
-/// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`,
-/// `[prometheus]`, `[cloudwatch]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -160,6 +177,13 @@ pub fn sources_from_config(
                     Err(e) => broken(name, e),
                 }
             }
+        });
+    }
+    for ng in &config.nagios {
+        let name = ng.display_name();
+        out.push(match Nagios::from_config(client, ng, timeout) {
+            Ok(client) => AlertSource::Nagios { name, client },
+            Err(e) => broken(&name, e),
         });
     }
     if let Some(p) = &config.prometheus {

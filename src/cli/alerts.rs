@@ -25,6 +25,7 @@ pub fn run(
             "alertmanager",
             "prometheus",
             "grafana",
+            "nagios",
             "cloudwatch",
             "alerts",
         ],
@@ -40,7 +41,7 @@ pub fn run(
     let sources = sources_from_config(&config, &client, timeout);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana] or [cloudwatch]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]] or [cloudwatch]",
             ctx.paths.config_file.display()
         )));
     }

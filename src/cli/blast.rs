@@ -23,6 +23,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
             "prometheus",
             "graphite",
             "grafana",
+            "nagios",
             "cloudwatch",
             "alerts",
         ],

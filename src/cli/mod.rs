@@ -68,6 +68,7 @@ mod share;
 mod store;
 mod tasks;
 mod verify;
+mod write_back;
 
 use crate::config::{self, Paths};
 use crate::domain::{ExportFormat, FollowUpKind, NoteKind, Role, Severity, Status};
@@ -327,6 +328,21 @@ pub enum Command {
         /// Where to write the draft (default: standard output).
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
+    },
+    /// Acknowledge an alert in its source, or comment on it there (Nagios), and record the
+    /// outcome in the incident. Exit 1 when the source did not take it (the log says why).
+    #[command(name = "write-back")]
+    WriteBack {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The alert: its fingerprint, or its name as `warroom alerts` shows it
+        /// (`checkout-db/disk`).
+        alert: String,
+        /// What to write back: acknowledge or comment.
+        #[arg(value_name = "acknowledge|comment")]
+        action: String,
+        /// The comment that goes with it ("-" reads it from standard input).
+        text: String,
     },
     /// Record a follow-up: work to do after the incident (also once it is resolved).
     Followup {
@@ -598,6 +614,12 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Export { id, format, output }) => {
             export::run(&ctx, now, &id, format, output.as_deref())
         }
+        Some(Command::WriteBack {
+            id,
+            alert,
+            action,
+            text,
+        }) => write_back::run(&ctx, now, &id, &alert, &action, &text),
         Some(Command::Followup {
             id,
             text,

@@ -65,9 +65,25 @@ pub fn describe(config: &Config) {
             Err(e) => say!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
         }
     }
+    for ng in &config.nagios {
+        match ng.credentials() {
+            Ok(Some((user, _))) => say!(
+                "nagios {}: {} (as {user})",
+                ng.display_name(),
+                ng.url.get_ref()
+            ),
+            Ok(None) => say!("nagios {}: {}", ng.display_name(), ng.url.get_ref()),
+            Err(e) => say!(
+                "nagios {}: {} WARNING: {e}",
+                ng.display_name(),
+                ng.url.get_ref()
+            ),
+        }
+    }
     if !config.alertmanagers.is_empty()
         || config.prometheus.is_some()
         || config.grafana.is_some()
+        || !config.nagios.is_empty()
         || config.cloudwatch.is_some()
     {
         say!(
@@ -122,6 +138,17 @@ pub fn run(config: &Config, catalog: &ServiceCatalog) -> Result<(), Failure> {
                 let version = gr.version().await?;
                 let n = gr.alerts(&AlertFilter::default()).await?.len();
                 Ok::<_, BackendError>(format!("version {version}, token accepted ({n} alerts)"))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        for ng in &config.nagios {
+            let what = format!("nagios {} ({})", ng.display_name(), ng.url.get_ref());
+            let r = async {
+                let n = crate::backends::nagios::Nagios::from_config(&client, ng, timeout)?;
+                let version = n.version().await?;
+                let problems = n.alerts(&ng.display_name()).await?.len();
+                Ok::<_, BackendError>(format!("version {version}, {problems} problems"))
             }
             .await;
             lines.push((what, r.map_err(|e| e.to_string())));

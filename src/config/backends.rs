@@ -208,7 +208,7 @@ fn check_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn env_secret(var: &str) -> Result<String, String> {
+pub(super) fn env_secret(var: &str) -> Result<String, String> {
     let secret = std::env::var(var)
         .ok()
         .map(|v| v.trim().to_string())
@@ -230,7 +230,7 @@ fn host_port(url: &str) -> String {
     }
 }
 
-fn env_name_ok(name: &str) -> bool {
+pub(super) fn env_name_ok(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -17,6 +17,7 @@ pub const SECTIONS: &[&str] = &[
     "prometheus",
     "graphite",
     "grafana",
+    "nagios",
     "pagerduty",
     "alerts",
     "share",

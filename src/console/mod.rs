@@ -106,6 +106,7 @@ pub fn run_with(
         || config.grafana.is_some()
         || config.prometheus.is_some()
         || config.graphite.is_some()
+        || !config.nagios.is_empty()
         || config.cloudwatch.is_some();
     state.group_by = config.alerts.group_by().to_string();
     let services_file = ctx.paths.config_dir().join("services.toml");

@@ -2,6 +2,7 @@ pub mod cli;
 pub mod console;
 pub mod graphite;
 pub mod moto;
+pub mod nagios;
 pub mod ngircd;
 pub mod pagerduty;
 pub mod pg_children;

@@ -12,6 +12,23 @@ pub(super) fn selected_alert(state: &State) -> Option<crate::domain::Alert> {
         .map(|a| crate::domain::Alert::clone(a))
 }
 
+/// `alert`, or none after saying how to select one.
+pub(super) fn alert_or_say(
+    state: &mut State,
+    alert: Option<crate::domain::Alert>,
+    now: DateTime<Utc>,
+) -> Option<crate::domain::Alert> {
+    if alert.is_none() {
+        flash(
+            state,
+            now,
+            "select an alert first (tab moves to the alerts)".into(),
+            false,
+        );
+    }
+    alert
+}
+
 /// After new alert reports: if a linked alert fired or resolved, ask the journal worker to
 /// record it (it decides again under the lock, so a change is recorded once).
 pub(super) fn observe_alerts(state: &State, now: DateTime<Utc>) -> Vec<Effect> {
@@ -40,13 +57,7 @@ pub(super) fn link_alert(
     alert: Option<crate::domain::Alert>,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let Some(a) = alert else {
-        flash(
-            state,
-            now,
-            "select an alert first (tab moves to the alerts)".into(),
-            false,
-        );
+    let Some(a) = alert_or_say(state, alert, now) else {
         return vec![];
     };
     let linked = state
@@ -77,13 +88,7 @@ pub(super) fn open_silence(
     alert: Option<crate::domain::Alert>,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let Some(a) = alert else {
-        flash(
-            state,
-            now,
-            "select an alert first (tab moves to the alerts)".into(),
-            false,
-        );
+    let Some(a) = alert_or_say(state, alert, now) else {
         return vec![];
     };
     let silenceable: Vec<String> = a

@@ -32,13 +32,7 @@ pub(super) fn open(
     kind: WriteBack,
     now: DateTime<Utc>,
 ) -> Vec<Effect> {
-    let Some(a) = alert else {
-        flash(
-            state,
-            now,
-            "select an alert first (tab moves to the alerts)".into(),
-            false,
-        );
+    let Some(a) = super::alerts::alert_or_say(state, alert, now) else {
         return vec![];
     };
     let sources = sources_taking(state, &a, kind);

@@ -1,0 +1,120 @@
+//! `[[nagios]]` in `config.toml`: a Nagios 4 whose problems are alerts, read through its
+//! CGIs, and which takes acknowledgements and comments back.
+//!
+//! ```toml
+//! [[nagios]]
+//! name = "nagios-dc1"                       # optional; default "nagios"
+//! url = "http://nagios.example/nagios4/cgi-bin"
+//! user = "warroom"                          # optional: basic authentication
+//! password_env = "NAGIOS_PASSWORD"          # the variable holding its password
+//! ```
+
+use super::{Config, ConfigError};
+use serde::Deserialize;
+use std::path::Path;
+use toml::Spanned;
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NagiosConfig {
+    /// Shown as the alerts' source; default `nagios`.
+    pub name: Option<Spanned<String>>,
+    /// Where its CGIs are served (`statusjson.cgi`, `cmd.cgi` under it).
+    pub url: Spanned<String>,
+    /// The user the web server knows (basic authentication); Nagios acts as this user.
+    pub user: Option<Spanned<String>>,
+    /// The environment variable holding the user's password.
+    pub password_env: Option<Spanned<String>>,
+}
+
+impl NagiosConfig {
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(n) => n.get_ref().trim().to_string(),
+            None => "nagios".to_string(),
+        }
+    }
+
+    /// The user and password for basic authentication, when a user is configured.
+    pub fn credentials(&self) -> Result<Option<(String, String)>, String> {
+        let Some(user) = &self.user else {
+            return Ok(None);
+        };
+        let password = match &self.password_env {
+            Some(var) => super::backends::env_secret(var.get_ref())?,
+            None => String::new(),
+        };
+        Ok(Some((user.get_ref().clone(), password)))
+    }
+}
+
+/// Checks every `[[nagios]]`: its URL, the password's variable name, and a name no other
+/// alert source has.
+pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), ConfigError> {
+    let at = |span: std::ops::Range<usize>, reason: String| {
+        ConfigError::at(path, text, span.start, reason)
+    };
+    let mut names: Vec<String> = config
+        .alertmanagers
+        .iter()
+        .map(|a| a.display_name())
+        .collect();
+    if config.prometheus.is_some() {
+        names.push("prometheus".into());
+    }
+    if config.grafana.is_some() {
+        names.push("grafana".into());
+    }
+    if config.cloudwatch.is_some() {
+        names.push("cloudwatch".into());
+    }
+    for (n, ng) in config.nagios.iter().enumerate() {
+        let what = format!("nagios #{}", n + 1);
+        if let Err(e) = crate::backends::http::check_url(ng.url.get_ref()) {
+            let reason = match e {
+                crate::backends::BackendError::BadUrl { reason, .. } => reason,
+                other => other.to_string(),
+            };
+            return Err(at(ng.url.span(), format!("{what} url: {reason}")));
+        }
+        let name = ng.display_name();
+        let name_span = ng.name.as_ref().map_or(ng.url.span(), |s| s.span());
+        if name.is_empty() {
+            return Err(at(name_span, format!("{what}: empty name")));
+        }
+        if names.contains(&name) {
+            return Err(at(
+                name_span,
+                format!(
+                    "{what}: a source named {name:?} is already configured; give each a distinct name"
+                ),
+            ));
+        }
+        names.push(name);
+        if let Some(v) = &ng.password_env {
+            if !super::backends::env_name_ok(v.get_ref()) {
+                return Err(at(
+                    v.span(),
+                    format!(
+                        "{what} password_env: name an environment variable (like NAGIOS_PASSWORD), never the secret itself"
+                    ),
+                ));
+            }
+            if ng.user.is_none() {
+                return Err(at(
+                    v.span(),
+                    format!("{what}: password_env needs a user to go with it"),
+                ));
+            }
+        }
+        if let Some(u) = &ng.user
+            && (u.get_ref().trim().is_empty() || u.get_ref().contains(':'))
+        {
+            return Err(at(
+                u.span(),
+                format!("{what} user: a user name, without ':'"),
+            ));
+        }
+    }
+    Ok(())
+}
