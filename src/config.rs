@@ -21,9 +21,11 @@ pub use store::{SSLMODES, StoreConfig};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
+mod icinga;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
 };
+pub use icinga::IcingaConfig;
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -109,6 +111,9 @@ pub struct Config {
     /// `[prometheus]`: metrics, and its pending alerts.
     #[serde(default)]
     pub prometheus: Option<PrometheusConfig>,
+    /// `[[icinga]]`: Icinga 2 instances to read problems from and acknowledge them in.
+    #[serde(default, rename = "icinga")]
+    pub icingas: Vec<IcingaConfig>,
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
@@ -422,6 +427,8 @@ impl Config {
             }
         }
         backends::check(&config, path, text)?;
+        let taken = config.alert_source_names();
+        icinga::check(&mut config.icingas, &taken, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

@@ -57,6 +57,7 @@ mod e2e_text;
 mod follower_role;
 mod fuzz_smoke;
 mod grafana_paths;
+mod icinga_live;
 mod journal_damage;
 mod journal_large;
 mod journal_numbers;

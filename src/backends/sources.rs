@@ -4,6 +4,7 @@
 use super::alertmanager::{AlertFilter, Alertmanager};
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
+use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
@@ -32,6 +33,11 @@ pub enum AlertSource {
         name: String,
         client: Box<Grafana>,
     },
+    /// Icinga 2's problems (services not OK, hosts not UP).
+    Icinga {
+        name: String,
+        client: Box<Icinga>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -46,6 +52,7 @@ impl AlertSource {
             AlertSource::Alertmanager { name, .. }
             | AlertSource::Prometheus { name, .. }
             | AlertSource::Grafana { name, .. }
+            | AlertSource::Icinga { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
@@ -68,13 +75,19 @@ impl AlertSource {
                 });
                 Ok(alerts)
             }
+            AlertSource::Icinga { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.problems().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`,
-/// `[prometheus]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[prometheus]`, each `[[icinga]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -128,6 +141,16 @@ pub fn sources_from_config(
                 Err(e) => broken(name, e),
             },
         );
+    }
+    for ic in &config.icingas {
+        let name = ic.display_name();
+        out.push(match Icinga::from_config(ic, client, timeout) {
+            Ok(c) => AlertSource::Icinga {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
+        });
     }
     out
 }

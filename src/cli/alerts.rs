@@ -21,7 +21,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let config = ctx.config_for(
         "alerts",
-        &["alertmanager", "prometheus", "grafana", "alerts"],
+        &["alertmanager", "prometheus", "grafana", "icinga", "alerts"],
     )?;
     let matchers = filters
         .iter()
@@ -34,7 +34,7 @@ pub fn run(
     let sources = sources_from_config(&config, &client, timeout);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus] or [grafana]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana] or [[icinga]]",
             ctx.paths.config_file.display()
         )));
     }

@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
         .ok_or_else(|| Failure::bad_input(format!("{id} has no opening entry")))?;
     let config = ctx.config_for(
         "blast",
-        &["alertmanager", "prometheus", "grafana", "alerts"],
+        &["alertmanager", "prometheus", "grafana", "icinga", "alerts"],
     )?;
     let catalog = crate::config::load_services(&ctx.paths.config_dir().join("services.toml"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;

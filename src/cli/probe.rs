@@ -4,6 +4,7 @@
 use super::Failure;
 use crate::backends::alertmanager::{AlertFilter, Alertmanager};
 use crate::backends::grafana::Grafana;
+use crate::backends::icinga::Icinga;
 use crate::backends::pagerduty::PagerDuty;
 use crate::backends::prometheus::Prometheus;
 use crate::backends::{BackendError, Endpoint, http_client};
@@ -34,7 +35,26 @@ pub fn describe(config: &Config) {
             Err(e) => say!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
         }
     }
-    if !config.alertmanagers.is_empty() || config.prometheus.is_some() || config.grafana.is_some() {
+    for ic in &config.icingas {
+        let ca = ic
+            .ca_file()
+            .map_or_else(String::new, |c| format!(", CA {}", c.display()));
+        match ic.password() {
+            Ok(_) => say!(
+                "icinga {}: {} as {}{ca} (password set)",
+                ic.display_name(),
+                ic.url.get_ref(),
+                ic.user.get_ref()
+            ),
+            Err(e) => say!(
+                "icinga {}: {} as {}{ca} WARNING: {e}",
+                ic.display_name(),
+                ic.url.get_ref(),
+                ic.user.get_ref()
+            ),
+        }
+    }
+    if config.has_alert_sources() {
         say!(
             "alerts: every {}s, timeout {}s, grouped by {}",
             config.alerts.poll_interval().as_secs_f32(),
@@ -82,6 +102,17 @@ pub fn run(config: &Config) -> Result<(), Failure> {
                 let version = gr.version().await?;
                 let n = gr.alerts(&AlertFilter::default()).await?.len();
                 Ok::<_, BackendError>(format!("version {version}, token accepted ({n} alerts)"))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        for ic in &config.icingas {
+            let what = format!("icinga {} ({})", ic.display_name(), ic.url.get_ref());
+            let r = async {
+                let c = Icinga::from_config(ic, &client, timeout)?;
+                let version = c.version().await?;
+                let n = c.problems().await?.len();
+                Ok::<_, BackendError>(format!("version {version}, user accepted ({n} problems)"))
             }
             .await;
             lines.push((what, r.map_err(|e| e.to_string())));

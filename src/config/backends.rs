@@ -145,7 +145,7 @@ fn check_duration(s: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
-fn env_secret(var: &str) -> Result<String, String> {
+pub(super) fn env_secret(var: &str) -> Result<String, String> {
     let secret = std::env::var(var)
         .ok()
         .map(|v| v.trim().to_string())
@@ -156,7 +156,7 @@ fn env_secret(var: &str) -> Result<String, String> {
 }
 
 /// `host:port` of a URL (for a default source name), or the URL itself if it does not parse.
-fn host_port(url: &str) -> String {
+pub(super) fn host_port(url: &str) -> String {
     match reqwest::Url::parse(url.trim()) {
         Ok(u) => match (u.host_str(), u.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -167,7 +167,7 @@ fn host_port(url: &str) -> String {
     }
 }
 
-fn env_name_ok(name: &str) -> bool {
+pub(super) fn env_name_ok(name: &str) -> bool {
     let mut chars = name.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
@@ -266,4 +266,28 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         }
     }
     Ok(())
+}
+
+impl Config {
+    /// The names of the alert sources configured before `[[icinga]]`: each
+    /// `[[alertmanager]]`, then `grafana` and `prometheus` when configured.
+    pub(super) fn alert_source_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .alertmanagers
+            .iter()
+            .map(AlertmanagerConfig::display_name)
+            .collect();
+        if self.grafana.is_some() {
+            names.push("grafana".into());
+        }
+        if self.prometheus.is_some() {
+            names.push("prometheus".into());
+        }
+        names
+    }
+
+    /// Whether any alert source is configured.
+    pub fn has_alert_sources(&self) -> bool {
+        !self.alert_source_names().is_empty() || !self.icingas.is_empty()
+    }
 }

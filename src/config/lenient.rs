@@ -16,6 +16,7 @@ pub const SECTIONS: &[&str] = &[
     "alertmanager",
     "prometheus",
     "grafana",
+    "icinga",
     "pagerduty",
     "alerts",
     "share",

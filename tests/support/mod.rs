@@ -1,5 +1,6 @@
 pub mod cli;
 pub mod console;
+pub mod icinga;
 pub mod pagerduty;
 pub mod postgres;
 pub mod receiver;
