@@ -42,6 +42,7 @@ mod console_reducer;
 mod console_resolve;
 mod console_text;
 mod console_views;
+mod console_write_back;
 mod crash_safety;
 mod demo_api;
 mod demo_cli;

@@ -9,7 +9,7 @@ use super::matcher::LabelFilter;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use crate::config::Config;
-use crate::domain::{Alert, AlertState};
+use crate::domain::{Alert, AlertState, WriteBack};
 use std::time::Duration;
 
 /// Where alerts come from. Each has a name, unique in one config, that the board and the
@@ -54,6 +54,37 @@ impl AlertSource {
             | AlertSource::Grafana { name, .. }
             | AlertSource::Icinga { name, .. }
             | AlertSource::Broken { name, .. } => name,
+        }
+    }
+
+    /// What this source takes back from warroom (acknowledge, comment): empty for
+    /// Alertmanager, Prometheus and Grafana, whose only write-back is a silence.
+    pub fn write_backs(&self) -> &'static [WriteBack] {
+        match self {
+            AlertSource::Alertmanager { .. }
+            | AlertSource::Prometheus { .. }
+            | AlertSource::Grafana { .. }
+            | AlertSource::Broken { .. } => &[],
+        }
+    }
+
+    /// Writes `kind` back to this source for `alert` (one of its alerts) with `text`, as `by`.
+    /// `Ok` carries one line saying what the source answered, for the journal.
+    pub async fn write_back(
+        &self,
+        alert: &Alert,
+        kind: WriteBack,
+        text: &str,
+        by: &str,
+    ) -> Result<String, BackendError> {
+        let _ = (alert, text, by);
+        match self {
+            AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
+            _ => Err(BackendError::Setup(format!(
+                "{}: this source takes no {}",
+                self.name(),
+                kind.name()
+            ))),
         }
     }
 
@@ -153,6 +184,31 @@ pub fn sources_from_config(
         });
     }
     out
+}
+
+/// Writes `kind` back to `source` for `alert` and says how it went, as the journal keeps it:
+/// taken or not, the outcome is an `alert_write_back` event (secrets redacted from the
+/// detail, as from every backend error).
+pub async fn write_back_event(
+    source: &AlertSource,
+    alert: &Alert,
+    kind: WriteBack,
+    text: &str,
+    by: &str,
+) -> crate::domain::Event {
+    let (ok, detail) = match source.write_back(alert, kind, text, by).await {
+        Ok(d) => (true, d),
+        Err(e) => (false, e.to_string()),
+    };
+    crate::domain::Event::AlertWriteBack {
+        source: source.name().to_string(),
+        fingerprint: alert.fingerprint.clone(),
+        alert: alert.name().to_string(),
+        action: kind.name().to_string(),
+        text: text.to_string(),
+        ok,
+        detail: crate::config::secrets::redact(&detail),
+    }
 }
 
 /// Asks every source once, all at the same time; each answer (or failure) within `deadline`.

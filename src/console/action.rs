@@ -183,6 +183,15 @@ pub enum Effect {
         ends_at: chrono::DateTime<chrono::Utc>,
         comment: String,
     },
+    /// Write an acknowledgement or a comment back to an alert's sources; each outcome, taken
+    /// or not, is recorded as `alert_write_back`.
+    WriteBack {
+        id: String,
+        sources: Vec<String>,
+        alert: Box<crate::domain::Alert>,
+        kind: crate::domain::WriteBack,
+        text: String,
+    },
     /// Expire silences created during the incident (source, silence id).
     ExpireSilences {
         id: String,

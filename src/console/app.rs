@@ -242,6 +242,35 @@ fn apply(
                 });
                 continue;
             }
+            Effect::WriteBack {
+                id,
+                sources,
+                alert,
+                kind,
+                text,
+            } => {
+                let targets: Vec<crate::backends::sources::AlertSource> = delivery
+                    .sources
+                    .iter()
+                    .filter(|s| sources.iter().any(|n| n == s.name()))
+                    .cloned()
+                    .collect();
+                let worker = worker.clone();
+                let by = state.me.clone();
+                posting.spawn(async move {
+                    for source in targets {
+                        let event = crate::backends::sources::write_back_event(
+                            &source, &alert, kind, &text, &by,
+                        )
+                        .await;
+                        let _ = worker.send(Effect::Record {
+                            id: id.clone(),
+                            event,
+                        });
+                    }
+                });
+                continue;
+            }
             Effect::ExpireSilences { id, silences } => {
                 let worker = worker.clone();
                 let all: Vec<String> = silences.iter().map(|(s, _)| s.clone()).collect();

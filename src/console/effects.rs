@@ -162,6 +162,7 @@ impl JournalWorker {
             | Effect::ExportCopy { .. }
             | Effect::ListPagerDuty { .. }
             | Effect::CreateSilence { .. }
+            | Effect::WriteBack { .. }
             | Effect::ExpireSilences { .. }
             | Effect::StartRun { .. }
             | Effect::SpawnRun { .. }

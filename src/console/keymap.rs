@@ -48,6 +48,8 @@ pub enum Command {
     Export,
     FollowUp,
     PagerDuty,
+    Acknowledge,
+    Comment,
 }
 
 impl Command {
@@ -91,6 +93,8 @@ impl Command {
         Command::Export,
         Command::FollowUp,
         Command::PagerDuty,
+        Command::Acknowledge,
+        Command::Comment,
     ];
 
     /// The name used in config and the palette.
@@ -135,6 +139,8 @@ impl Command {
             Command::Export => "export",
             Command::FollowUp => "follow-up",
             Command::PagerDuty => "pagerduty",
+            Command::Acknowledge => "acknowledge",
+            Command::Comment => "comment",
         }
     }
 
@@ -179,6 +185,8 @@ impl Command {
             Command::Export => "write the post-mortem draft to a file",
             Command::FollowUp => "add a follow-up (an action item)",
             Command::PagerDuty => "link or unlink a PagerDuty incident",
+            Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
+            Command::Comment => "add a comment to the alert in its source",
         }
     }
 
@@ -207,6 +215,8 @@ impl Command {
                 | Command::Export
                 | Command::FollowUp
                 | Command::PagerDuty
+                | Command::Acknowledge
+                | Command::Comment
         )
     }
 
@@ -226,21 +236,25 @@ impl Command {
     }
 }
 
-/// Where keys are read: the incident list, one incident, or anywhere.
+/// Where keys are read: the incident list, one incident, an alert's details, or anywhere.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
     Global,
     List,
     Incident,
+    /// The alert details popup: what can be written back to the alert's source. Its other
+    /// keys (link, silence) are the incident's.
+    Alert,
 }
 
 impl Mode {
-    pub const ALL: &'static [Mode] = &[Mode::Global, Mode::List, Mode::Incident];
+    pub const ALL: &'static [Mode] = &[Mode::Global, Mode::List, Mode::Incident, Mode::Alert];
     pub fn name(self) -> &'static str {
         match self {
             Mode::Global => "global",
             Mode::List => "list",
             Mode::Incident => "incident",
+            Mode::Alert => "alert",
         }
     }
 }
@@ -450,6 +464,8 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "A", Command::Actions),
     (Mode::Incident, "O", Command::ActionOutput),
     (Mode::Incident, "P", Command::PagerDuty),
+    (Mode::Alert, "a", Command::Acknowledge),
+    (Mode::Alert, "c", Command::Comment),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {
@@ -494,7 +510,7 @@ impl Keymap {
                     key: String::new(),
                     part: crate::config::KeyPart::Mode,
                     reason: format!(
-                        "unknown mode '{mode_name}' (expected global, list or incident)"
+                        "unknown mode '{mode_name}' (expected global, list, incident or alert)"
                     ),
                 });
                 continue;

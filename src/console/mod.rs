@@ -132,6 +132,11 @@ pub fn run_with(
     };
     state.board =
         crate::domain::AlertBoard::with_sources(sources.iter().map(|s| s.name().to_string()));
+    state.write_backs = sources
+        .iter()
+        .filter(|s| !s.write_backs().is_empty())
+        .map(|s| (s.name().to_string(), s.write_backs().to_vec()))
+        .collect();
     state.actions.runbook = runbook.clone();
     let (run_reports, mut run_incoming) = tokio::sync::mpsc::unbounded_channel();
     let runner = {

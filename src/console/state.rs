@@ -45,6 +45,9 @@ pub struct State {
     pub saving: u32,
     /// Alerts from every configured source; empty sources when none is configured.
     pub board: crate::domain::AlertBoard,
+    /// What each alert source (by name) takes back: acknowledge, comment. A source not
+    /// listed takes nothing.
+    pub write_backs: std::collections::BTreeMap<String, Vec<crate::domain::WriteBack>>,
     /// The board merged, sorted and grouped for the alerts pane; rebuilt when the board
     /// changes ([`State::set_board`], [`State::refresh_alerts`]), never per frame.
     pub alerts_view: AlertsView,
@@ -282,6 +285,8 @@ pub enum Modal {
     /// A log entry shown whole, wrapped; the arrow keys scroll it.
     Detail(Box<Detail>),
     Silence(Box<SilenceForm>),
+    /// An acknowledgement or comment for an alert's source: its text, then "sure?".
+    WriteBack(Box<WriteBackForm>),
     /// Before resolving while something is still wrong: resolve anyway? `wrong` lists what;
     /// `summary` is the resolve editor's text when the question comes on sending it.
     ConfirmResolve {
@@ -334,6 +339,18 @@ pub struct SilenceForm {
     pub duration: TextArea<'static>,
     pub comment: TextArea<'static>,
     pub field: usize,
+}
+
+/// What is about to be written back to an alert's sources, as typed; `confirming` once
+/// enter was pressed on the text.
+#[derive(Debug, Clone)]
+pub struct WriteBackForm {
+    pub alert: crate::domain::Alert,
+    pub kind: crate::domain::WriteBack,
+    /// The alert's sources that take `kind`.
+    pub sources: Vec<String>,
+    pub text: TextArea<'static>,
+    pub confirming: bool,
 }
 
 /// A short list to choose one value from.
@@ -420,6 +437,7 @@ impl State {
                 .collect(),
             saving: 0,
             board: Default::default(),
+            write_backs: Default::default(),
             alerts_view: Default::default(),
             group_by: "service".into(),
             catalog: Default::default(),

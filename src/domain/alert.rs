@@ -21,6 +21,42 @@ pub enum AlertState {
     Unprocessed,
 }
 
+/// What warroom can write back to an alert's source on the leader's word: the source's own
+/// record of who is on it. Each source says which it offers
+/// (`backends::AlertSource::write_backs`); Alertmanager's silences are their own thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteBack {
+    /// "Someone is on it": the source stops notifying about this problem.
+    Acknowledge,
+    /// A comment kept with the problem in the source.
+    Comment,
+}
+
+impl WriteBack {
+    pub const ALL: &'static [WriteBack] = &[WriteBack::Acknowledge, WriteBack::Comment];
+
+    /// The word the journal keeps (`action` of `alert_write_back`).
+    pub fn name(self) -> &'static str {
+        match self {
+            WriteBack::Acknowledge => "acknowledge",
+            WriteBack::Comment => "comment",
+        }
+    }
+
+    /// What was done, for the log: "acknowledged", "commented on".
+    pub fn done(self) -> &'static str {
+        match self {
+            WriteBack::Acknowledge => "acknowledged",
+            WriteBack::Comment => "commented on",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<WriteBack> {
+        WriteBack::ALL.iter().copied().find(|w| w.name() == name)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Alert {
     /// Alertmanager's fingerprint (or one computed from the labels for Prometheus alerts).

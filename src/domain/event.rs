@@ -175,6 +175,21 @@ pub enum Event {
         silence_id: String,
         source: String,
     },
+    /// Something written back to an alert's source (an acknowledgement, a comment), and
+    /// whether the source took it: recorded either way, `detail` saying what the source
+    /// answered or why it failed.
+    AlertWriteBack {
+        source: String,
+        fingerprint: String,
+        /// The alert's name as shown (`checkout-db/disk`).
+        alert: String,
+        /// `acknowledge` or `comment` ([`super::WriteBack::name`]).
+        action: String,
+        text: String,
+        ok: bool,
+        #[serde(default)]
+        detail: String,
+    },
     /// Services whose state changed: first affected, worsened, improved, recovered.
     BlastRadiusChanged {
         changes: Vec<super::ServiceChange>,
@@ -257,6 +272,7 @@ impl Event {
             Event::AlertsChanged { .. } => "alerts_changed",
             Event::SilenceCreated { .. } => "silence_created",
             Event::SilenceExpired { .. } => "silence_expired",
+            Event::AlertWriteBack { .. } => "alert_write_back",
             Event::BlastRadiusChanged { .. } => "blast_radius_changed",
             Event::FollowUp { .. } => "follow_up",
             Event::PostmortemExported { .. } => "postmortem_exported",
@@ -393,6 +409,33 @@ impl Event {
             Event::SilenceExpired { silence_id, source } => {
                 format!("silence {silence_id} on {source} expired")
             }
+            Event::AlertWriteBack {
+                source,
+                alert,
+                action,
+                text,
+                ok,
+                detail,
+                ..
+            } => {
+                let kind = super::WriteBack::from_name(action);
+                let with_detail = |s: String| {
+                    if detail.is_empty() {
+                        s
+                    } else {
+                        format!("{s} ({detail})")
+                    }
+                };
+                if *ok {
+                    let done = match kind {
+                        Some(k) => k.done(),
+                        None => action.as_str(),
+                    };
+                    with_detail(format!("{done} {alert} on {source}: {text}"))
+                } else {
+                    with_detail(format!("could NOT {action} {alert} on {source}: {text}"))
+                }
+            }
             Event::BlastRadiusChanged { changes } => {
                 let parts: Vec<String> = changes
                     .iter()
@@ -459,6 +502,37 @@ mod tests {
                 kind: NoteKind::Hypothesis,
                 text: "db".into()
             })
+        );
+    }
+
+    #[test]
+    fn a_write_back_reads_as_what_was_done_or_that_it_failed() {
+        let mut e = Event::AlertWriteBack {
+            source: "nagios".into(),
+            fingerprint: "f1".into(),
+            alert: "checkout-db/disk".into(),
+            action: "acknowledge".into(),
+            text: "on it".into(),
+            ok: true,
+            detail: String::new(),
+        };
+        assert_eq!(e.type_name(), "alert_write_back");
+        assert_eq!(
+            e.describe(),
+            "acknowledged checkout-db/disk on nagios: on it"
+        );
+        assert_eq!(Event::from_json(&e.to_json()), Ok(e.clone()));
+        if let Event::AlertWriteBack {
+            ok, detail, action, ..
+        } = &mut e
+        {
+            *ok = false;
+            *detail = "HTTP 500".into();
+            *action = "comment".into();
+        }
+        assert_eq!(
+            e.describe(),
+            "could NOT comment checkout-db/disk on nagios: on it (HTTP 500)"
         );
     }
 

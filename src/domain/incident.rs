@@ -83,6 +83,17 @@ pub struct SilenceRecord {
     pub expired: bool,
 }
 
+/// Something written back to an alert's source during the incident, and whether it took.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WriteBackRecord {
+    pub at: DateTime<Utc>,
+    pub by: String,
+    pub source: String,
+    pub fingerprint: String,
+    pub action: String,
+    pub ok: bool,
+}
+
 /// Work to do after the incident, as recorded by a `follow_up` entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FollowUp {
@@ -138,6 +149,8 @@ pub struct Incident {
     pub follow_ups: Vec<FollowUp>,
     /// How many times a post-mortem draft was exported.
     pub postmortem_exports: u32,
+    /// Acknowledgements and comments written back to alert sources, oldest first.
+    pub write_backs: Vec<WriteBackRecord>,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -198,6 +211,7 @@ impl Incident {
             action_runs: Vec::new(),
             follow_ups: Vec::new(),
             postmortem_exports: 0,
+            write_backs: Vec::new(),
         })
     }
 
@@ -371,6 +385,20 @@ impl Incident {
                 owner: owner.clone(),
             }),
             Event::PostmortemExported { .. } => self.postmortem_exports += 1,
+            Event::AlertWriteBack {
+                source,
+                fingerprint,
+                action,
+                ok,
+                ..
+            } => self.write_backs.push(WriteBackRecord {
+                at: entry.at,
+                by: entry.by.clone(),
+                source: source.clone(),
+                fingerprint: fingerprint.clone(),
+                action: action.clone(),
+                ok: *ok,
+            }),
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => {
@@ -666,6 +694,22 @@ impl Incident {
                 }
             }
             Event::PostmortemExported { .. } => Ok(()),
+            Event::AlertWriteBack {
+                source,
+                alert,
+                action,
+                text,
+                ..
+            } => {
+                check_line("source", source)?;
+                check_line("alert", alert)?;
+                if crate::domain::WriteBack::from_name(action).is_none() {
+                    return Err(Rejected(format!(
+                        "unknown write-back '{action}' (expected acknowledge or comment)"
+                    )));
+                }
+                check_text("text", text)
+            }
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),

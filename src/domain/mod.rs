@@ -21,7 +21,7 @@ mod vocab;
 pub use action_run::{
     ActionOutcome, ActionRun, RunEnd, RunVerification, VerifyResult, next_run_id,
 };
-pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, fingerprint_of};
+pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, WriteBack, fingerprint_of};
 pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
@@ -30,7 +30,7 @@ pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_dura
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
-    Task, TaskState, check_opening, check_pagerduty_id,
+    Task, TaskState, WriteBackRecord, check_opening, check_pagerduty_id,
 };
 pub use labels::{
     Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,

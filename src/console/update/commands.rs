@@ -183,6 +183,13 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             let a = selected_alert(state);
             open_silence(state, a, now)
         }
+        Command::Acknowledge | Command::Comment => {
+            let a = selected_alert(state);
+            match super::write_back::kind_of(cmd) {
+                Some(kind) => super::write_back::open(state, a, kind, now),
+                None => vec![],
+            }
+        }
         // A follower has only the incident it follows: nothing to go back to.
         Command::Back if state.follow.is_some() => vec![],
         Command::Back => match state.current.take() {

@@ -24,6 +24,7 @@ mod modals;
 mod pagerduty;
 mod postmortem;
 mod resolve;
+pub mod write_back;
 
 pub use actions::picker_matches as action_matches;
 use alerts::*;

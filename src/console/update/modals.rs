@@ -63,14 +63,15 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             vec![]
         }
         Modal::AlertDetail(a, scroll) => {
-            // The keys the popup shows are the incident's own (overrides included), acting
-            // on the alert shown.
-            let cmd = match state
-                .keymap
-                .resolve(Mode::Incident, &[Chord::from_event(&key)])
-            {
-                Resolution::Run(cmd @ (Command::LinkAlert | Command::Silence)) => Some(cmd),
-                _ => None,
+            // The popup's own keys (write-backs), then the incident's (overrides included),
+            // acting on the alert shown.
+            let pressed = [Chord::from_event(&key)];
+            let cmd = match state.keymap.resolve(Mode::Alert, &pressed) {
+                Resolution::Run(cmd @ (Command::Acknowledge | Command::Comment)) => Some(cmd),
+                _ => match state.keymap.resolve(Mode::Incident, &pressed) {
+                    Resolution::Run(cmd @ (Command::LinkAlert | Command::Silence)) => Some(cmd),
+                    _ => None,
+                },
             };
             match cmd {
                 Some(cmd) => {
@@ -79,7 +80,15 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                         state.modal = Some(Modal::AlertDetail(a, scroll));
                         return vec![];
                     }
-                    if cmd == Command::LinkAlert {
+                    if let Some(kind) = write_back::kind_of(cmd) {
+                        let shown = (a.clone(), scroll);
+                        let effects = write_back::open(state, Some(*a), kind, now);
+                        if state.modal.is_none() {
+                            // Refused (this source takes none): the details stay open.
+                            state.modal = Some(Modal::AlertDetail(shown.0, shown.1));
+                        }
+                        effects
+                    } else if cmd == Command::LinkAlert {
                         link_alert(state, Some(*a), now)
                     } else {
                         open_silence(state, Some(*a), now)
@@ -108,6 +117,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 }
             }
         }
+        Modal::WriteBack(form) => write_back::on_key(state, form, key, now),
         Modal::ConfirmResolve { wrong, summary } => {
             super::resolve::on_key(state, wrong, summary, key, now)
         }

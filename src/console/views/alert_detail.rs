@@ -80,6 +80,20 @@ fn text<'a>(state: &State, a: &'a Alert, theme: &Theme) -> Paragraph<'a> {
             keys.push((k, what));
         }
     }
+    // What the alert's sources take back (acknowledge, comment): only those.
+    for (cmd, kind) in [
+        (Command::Acknowledge, crate::domain::WriteBack::Acknowledge),
+        (Command::Comment, crate::domain::WriteBack::Comment),
+    ] {
+        if read_only
+            || crate::console::update::write_back::sources_taking(state, a, kind).is_empty()
+        {
+            continue;
+        }
+        if let Some(k) = state.keymap.key_for(Mode::Alert, cmd) {
+            keys.push((k, kind.name()));
+        }
+    }
     keys.push(("esc".into(), "close"));
     lines.push(Line::styled(
         keys.iter()

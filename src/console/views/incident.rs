@@ -618,6 +618,15 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
             },
             e.event.describe(),
         ),
+        Event::AlertWriteBack { ok, .. } => (
+            "ALERT",
+            if *ok {
+                Meaning::Accent
+            } else {
+                Meaning::Critical
+            },
+            e.event.describe(),
+        ),
         Event::SilenceCreated { .. } | Event::SilenceExpired { .. } => {
             ("SILENCE", Meaning::Muted, e.event.describe())
         }

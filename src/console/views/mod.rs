@@ -8,6 +8,7 @@ mod followup;
 mod incident;
 mod list;
 mod modal;
+mod write_back;
 
 pub use incident::entry_text;
 pub use modal::help_max_scroll;

@@ -267,6 +267,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
         }
         Modal::Share { text } => share(text, theme, area, frame),
+        Modal::WriteBack(form) => super::write_back::render(form, theme, area, frame),
         Modal::FollowUp(form) => super::followup::render(form, theme, area, frame),
         Modal::ConfirmQuit => confirm(
             &quit_question(state),
@@ -445,12 +446,20 @@ fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
             ]);
         }
     };
-    for mode in [state.mode(), Mode::Global] {
+    // In an incident, the alert details popup's own keys too.
+    let modes: &[Mode] = match state.mode() {
+        Mode::Incident if !state.write_backs.is_empty() => {
+            &[Mode::Incident, Mode::Alert, Mode::Global]
+        }
+        m => &[m, Mode::Global],
+    };
+    for &mode in modes {
         out.push(vec![(
             match mode {
                 Mode::Global => "Everywhere",
                 Mode::List => "Incident list",
                 Mode::Incident => "Incident",
+                Mode::Alert => "In an alert's details",
             }
             .to_string(),
             Meaning::Title,
