@@ -89,6 +89,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "status_updates",
         "prometheus",
         "grafana",
+        "icinga",
         "pagerduty",
         "alerts",
         "share",

@@ -12,6 +12,8 @@ use std::path::Path;
 use std::time::Duration;
 use support::cli::{Setup, setup, stderr};
 use support::icinga::{self, Icinga, USER, block};
+use support::release;
+use support::tmux::{Tmux, has_line, quote};
 use warroom::backends::icinga::{Icinga as Client, Target};
 
 const PASSWORD_ENV: &str = "WARROOM_TEST_ICINGA_PASSWORD";
@@ -43,6 +45,56 @@ fn alerts_json(s: &Setup) -> (Value, std::process::Output) {
 fn lib_client(ic: &Icinga) -> Client {
     let client = warroom::backends::http_client_trusting(&ic.ca, "test CA").unwrap();
     Client::new(client, &ic.url, USER, &ic.password, Duration::from_secs(5)).unwrap()
+}
+
+const ACK: &str = "DBA on it";
+const COMMENT: &str = "rolled back 4f2a";
+
+/// The console on the incident, as alice: the alert's details, `a` with a text, confirmed;
+/// then `c` likewise; quits once both outcomes are in the log. False when tmux is missing
+/// outside CI (skipped).
+fn console_acknowledges_and_comments(s: &Setup, ic: &Icinga) -> bool {
+    let Some(tmux) = Tmux::new("icinga-ack", Duration::from_secs(15)) else {
+        return false;
+    };
+    let env = format!(
+        "exec env -u WARROOM_USER -u WARROOM_THEME -u NO_COLOR WARROOM_DATA_DIR={} WARROOM_CONFIG={} {PASSWORD_ENV}={}",
+        quote(&s.data.display().to_string()),
+        quote(&s.config.display().to_string()),
+        quote(&ic.password),
+    );
+    let pane = tmux.shell("lead", &env);
+    pane.run_line(&format!(
+        "{} --as alice; echo warroom-exit-$?",
+        quote(&release::warroom().display().to_string())
+    ));
+    pane.wait_line("the incident in the list", &[&s.id, "Checkout 500s"]);
+    pane.press(&["Enter"]);
+    pane.wait_for("the Icinga alert in the alerts pane", |sc| {
+        sc.contains("http") && sc.contains("next update in")
+    });
+    // The alerts pane takes the keys.
+    pane.press(&["Tab"]);
+    for (key, text, done) in [("a", ACK, "acknowledged"), ("c", COMMENT, "commented on")] {
+        pane.press(&["Enter"]);
+        pane.wait_for("the alert's details offering the write-backs", |sc| {
+            sc.contains("a acknowledge") && sc.contains("c comment")
+        });
+        pane.press(&[key]);
+        pane.wait_for("the write-back's text", |sc| sc.contains("Checkout 500s"));
+        pane.type_text(&format!(", {text}"));
+        pane.press(&["Enter"]);
+        pane.wait_for("the confirmation", |sc| sc.contains("on icinga with:"));
+        pane.press(&["y"]);
+        pane.wait_for("the outcome in the log", |sc| {
+            has_line(sc, &[done, "http", "on icinga"])
+        });
+    }
+    pane.press(&["q"]);
+    pane.wait_for("the quit question", |sc| sc.contains("quit?"));
+    pane.press(&["y"]);
+    pane.wait_for("the console to exit", |sc| sc.contains("warroom-exit-0"));
+    true
 }
 
 #[test]
@@ -108,26 +160,53 @@ fn a_critical_check_shows_is_acknowledged_and_commented_and_leaves_when_it_recov
         "{blast:#}"
     );
 
-    // Acknowledge and comment: Icinga's own API shows both.
-    let c = lib_client(&ic);
-    let alert = block(c.problems()).unwrap().remove(0);
-    let target = Target::of(&alert).unwrap();
-    let said = block(c.acknowledge(&target, "alice", "on it, INC checkout")).unwrap();
-    assert!(said.contains("acknowledged"), "{said}");
-    block(c.comment(&target, "alice", "rolled back 4f2a")).unwrap();
+    // Acknowledge and comment from the console (the alert's details): Icinga's own API
+    // shows both, and the journal keeps both write-backs.
+    if !console_acknowledges_and_comments(&s, &ic) {
+        return;
+    }
     let attrs = ic.object("services/web1!http");
     assert_eq!(attrs["acknowledgement"].as_f64(), Some(1.0), "{attrs:#}");
     let comments = ic.comments();
     let texts: Vec<(&str, &str)> = comments
         .iter()
-        .filter(|c| c["service_name"] == "http")
+        .filter(|c| c["service_name"] == "http" && c["host_name"] == "web1")
         .map(|c| (c["author"].as_str().unwrap(), c["text"].as_str().unwrap()))
         .collect();
+    let ack_text = format!("{}: Checkout 500s, {ACK}", s.id);
+    let comment_text = format!("{}: Checkout 500s, {COMMENT}", s.id);
+    assert!(texts.contains(&("alice", ack_text.as_str())), "{texts:?}");
     assert!(
-        texts.contains(&("alice", "on it, INC checkout")),
+        texts.contains(&("alice", comment_text.as_str())),
         "{texts:?}"
     );
-    assert!(texts.contains(&("alice", "rolled back 4f2a")), "{texts:?}");
+    let write_backs = s.of_type("alert_write_back");
+    let got: Vec<(&str, &str, &str, bool)> = write_backs
+        .iter()
+        .map(|e| {
+            (
+                e["source"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["text"].as_str().unwrap(),
+                e["ok"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("icinga", "acknowledge", ack_text.as_str(), true),
+            ("icinga", "comment", comment_text.as_str(), true),
+        ],
+        "{write_backs:#?}"
+    );
+    assert!(
+        write_backs[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Successfully acknowledged problem for object 'web1!http'"),
+        "{write_backs:#?}"
+    );
     let (v, _) = alerts_json(&s);
     assert_eq!(v["alerts"][0]["state"], "suppressed", "acknowledged: {v:#}");
 
@@ -136,7 +215,7 @@ fn a_critical_check_shows_is_acknowledged_and_commented_and_leaves_when_it_recov
         host: "web1".into(),
         service: "nope".into(),
     };
-    let err = block(c.acknowledge(&disk, "alice", "x")).unwrap_err();
+    let err = block(lib_client(&ic).acknowledge(&disk, "alice", "x")).unwrap_err();
     assert!(err.to_string().contains("No objects found"), "{err}");
 
     // A host down is an alert too; recovered checks leave the board.

@@ -15,7 +15,7 @@
 
 use super::http::{BackendError, Endpoint, check_status, decode, null_default, one_line_cut};
 use crate::config::IcingaConfig;
-use crate::domain::{Alert, AlertState, Labels, fingerprint_of};
+use crate::domain::{Alert, AlertState, Labels, WriteBack, fingerprint_of};
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
@@ -160,6 +160,31 @@ impl Icinga {
         self.action("add-comment", target, author, comment).await
     }
 
+    /// [`Self::acknowledge`] or [`Self::comment`] for the object `alert` (one of this
+    /// source's) is about, as `by`. An empty text is said for them: Icinga requires one.
+    pub async fn write_back(
+        &self,
+        alert: &Alert,
+        kind: WriteBack,
+        text: &str,
+        by: &str,
+    ) -> Result<String, BackendError> {
+        let target = Target::of(alert).ok_or_else(|| {
+            BackendError::Setup(format!(
+                "{}: not an Icinga problem (it has no host label)",
+                alert.name()
+            ))
+        })?;
+        let text = match text.trim() {
+            "" => format!("{} in warroom by {by}", kind.done()),
+            t => t.to_string(),
+        };
+        match kind {
+            WriteBack::Acknowledge => self.acknowledge(&target, by, &text).await,
+            WriteBack::Comment => self.comment(&target, by, &text).await,
+        }
+    }
+
     /// `GET /v1/status/IcingaApplication`: the version (and that the user may read).
     pub async fn version(&self) -> Result<String, BackendError> {
         let req = self
@@ -264,7 +289,8 @@ const SERVICE_ATTRS: &[&str] = &[
 #[derive(Deserialize)]
 #[serde(bound = "T: Deserialize<'de>")]
 struct Results<T> {
-    #[serde(default = "Vec::new", deserialize_with = "null_default")]
+    /// Required: an answer without it is not Icinga's (`null` reads as none).
+    #[serde(deserialize_with = "null_default")]
     results: Vec<T>,
 }
 
@@ -494,14 +520,20 @@ mod tests {
 
     #[test]
     fn what_is_not_a_list_of_objects_is_an_error() {
-        for bad in ["[]", "{\"results\":{}}", "{\"results\":[1]}", "<html>"] {
+        for bad in [
+            "[]",
+            "{}",
+            "{\"results\":{}}",
+            "{\"results\":[1]}",
+            "<html>",
+        ] {
             assert!(
                 decode::<Results<Object>>("test", bad.as_bytes()).is_err(),
                 "{bad}"
             );
         }
         assert!(
-            decode::<Results<Object>>("test", b"{}")
+            decode::<Results<Object>>("test", b"{\"results\":null}")
                 .unwrap()
                 .results
                 .is_empty()

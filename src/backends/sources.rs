@@ -65,6 +65,7 @@ impl AlertSource {
             | AlertSource::Prometheus { .. }
             | AlertSource::Grafana { .. }
             | AlertSource::Broken { .. } => &[],
+            AlertSource::Icinga { .. } => WriteBack::ALL,
         }
     }
 
@@ -77,8 +78,8 @@ impl AlertSource {
         text: &str,
         by: &str,
     ) -> Result<String, BackendError> {
-        let _ = (alert, text, by);
         match self {
+            AlertSource::Icinga { client, .. } => client.write_back(alert, kind, text, by).await,
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
             _ => Err(BackendError::Setup(format!(
                 "{}: this source takes no {}",

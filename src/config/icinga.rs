@@ -107,3 +107,68 @@ pub(super) fn check(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Config;
+    use std::path::Path;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("/etc/warroom/config.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn an_entry_reads_and_its_ca_file_is_relative_to_the_config() {
+        let c = parse(
+            "[[icinga]]\nurl = \"https://icinga:5665\"\nuser = \"warroom\"\npassword_env = \"ICINGA_PW\"\nca_file = \"icinga-ca.crt\"\n",
+        )
+        .unwrap();
+        let ic = &c.icingas[0];
+        assert_eq!(ic.display_name(), "icinga:5665");
+        assert_eq!(ic.ca_file(), Some(Path::new("/etc/warroom/icinga-ca.crt")));
+        assert!(c.has_alert_sources());
+    }
+
+    #[test]
+    fn every_mistake_names_the_field_and_its_line() {
+        let base = "[alerts]\ntimeout = \"5s\"\n\n";
+        for (entry, line, says) in [
+            (
+                "[[icinga]]\nurl = \"icinga:5665\"\nuser = \"w\"\npassword_env = \"P\"\n",
+                5,
+                "icinga #1 url",
+            ),
+            (
+                "[[icinga]]\nurl = \"https://i:5665\"\nuser = \"w\"\npassword_env = \"hunter2 secret\"\n",
+                7,
+                "icinga #1 password_env: name an environment variable",
+            ),
+            (
+                "[[icinga]]\nurl = \"https://i:5665\"\nuser = \" \"\npassword_env = \"P\"\n",
+                6,
+                "icinga #1 user: empty",
+            ),
+            (
+                "[[icinga]]\nurl = \"https://i:5665\"\npassword_env = \"P\"\n",
+                4,
+                "missing field `user`",
+            ),
+            (
+                "[[icinga]]\nurl = \"https://i:5665\"\nuser = \"w\"\npassword_env = \"P\"\npassword = \"x\"\n",
+                8,
+                "unknown field `password`",
+            ),
+            (
+                "[[alertmanager]]\nname = \"mon\"\nurl = \"http://am:9093\"\n[[icinga]]\nname = \"mon\"\nurl = \"https://i:5665\"\nuser = \"w\"\npassword_env = \"P\"\n",
+                8,
+                "already configured",
+            ),
+        ] {
+            let err = parse(&format!("{base}{entry}")).unwrap_err();
+            assert!(
+                err.contains(&format!("config.toml:{line}:")) && err.contains(says),
+                "{entry}: {err}"
+            );
+        }
+    }
+}

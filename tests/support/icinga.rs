@@ -17,7 +17,10 @@ use std::time::{Duration, Instant};
 /// How long Icinga may take to answer its API after start.
 const READY_WITHIN: Duration = Duration::from_secs(60);
 
+/// The user warroom logs in as, with only the permissions docs/configuration.md names.
 pub const USER: &str = "warroom";
+/// The test's own user, for setting states and reading comments.
+const ADMIN: &str = "test-admin";
 
 pub struct Icinga {
     /// `https://localhost:PORT` (the certificate is for `localhost`).
@@ -71,11 +74,13 @@ fn id(flag: &str) -> String {
 /// Starts Icinga 2, or `None` after a loud SKIPPED when it is not installed (a panic under
 /// `CI=true`).
 pub fn start() -> Option<Icinga> {
-    let binary = require("Icinga 2 (Debian package icinga2)", &["icinga2"]).or_else(|| {
-        // Debian installs it in /usr/sbin, which a user's PATH may lack.
-        let p = PathBuf::from("/usr/sbin/icinga2");
-        p.is_file().then_some(p)
-    })?;
+    // Debian installs it in /usr/sbin, which a user's PATH may lack.
+    let sbin = PathBuf::from("/usr/sbin/icinga2");
+    let binary = if sbin.is_file() {
+        sbin
+    } else {
+        require("Icinga 2 (Debian package icinga2)", &["icinga2"])?
+    };
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path();
     for d in ["data", "log", "cache", "spool", "run", "state", "pki"] {
@@ -151,7 +156,11 @@ object ApiListener "api" {{
 }}
 object Endpoint NodeName {{ }}
 object Zone ZoneName {{ endpoints = [ NodeName ] }}
-object ApiUser "{USER}" {{ password = "{password}" ; permissions = [ "*" ] }}
+object ApiUser "{USER}" {{
+  password = "{password}"
+  permissions = [ "objects/query/Host", "objects/query/Service", "status/query", "actions/acknowledge-problem", "actions/add-comment" ]
+}}
+object ApiUser "{ADMIN}" {{ password = "{password}" ; permissions = [ "*" ] }}
 object Host "web1" {{ check_command = "dummy" ; enable_active_checks = false ; vars.team = "payments" }}
 object Service "http" {{ host_name = "web1" ; check_command = "dummy" ; enable_active_checks = false ; vars.team = "payments" }}
 object Service "disk" {{ host_name = "web1" ; check_command = "dummy" ; enable_active_checks = false }}
@@ -223,14 +232,14 @@ impl Icinga {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// One API call as the ApiUser, trusting the test CA: status and JSON answer (`Null`
+    /// One API call as the test's own ApiUser, trusting the test CA: status and JSON answer (`Null`
     /// when it is not JSON). `body` `Null` sends none.
     pub async fn call(&self, method: &str, path: &str, body: Value) -> (u16, Value) {
         let client = warroom::backends::http_client_trusting(&self.ca, "test CA").unwrap();
         let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
         let mut req = client
             .request(method, format!("{}/{path}", self.url))
-            .basic_auth(USER, Some(&self.password))
+            .basic_auth(ADMIN, Some(&self.password))
             .header("Accept", "application/json")
             .timeout(Duration::from_secs(10));
         if !body.is_null() {
