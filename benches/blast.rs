@@ -9,7 +9,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::collections::{BTreeMap, HashMap};
 use std::hint::black_box;
 use warroom::domain::{
-    Alert, AlertState, MetricValues, Service, ServiceCatalog, ServiceMetric, blast_radius,
+    Alert, AlertState, Bands, MetricQuery, MetricValues, Service, ServiceCatalog, ServiceMetric,
+    blast_radius,
 };
 
 /// A deterministic pseudo-random sequence (xorshift), so every run measures the same data.
@@ -45,9 +46,12 @@ fn catalog(services: usize, rng: &mut Rng) -> ServiceCatalog {
                 .collect();
             s.metrics = vec![ServiceMetric {
                 name: "error ratio".into(),
-                promql: String::new(),
-                degraded_above: Some(0.01),
-                down_above: Some(0.2),
+                query: MetricQuery::Promql(String::new()),
+                bands: Bands {
+                    degraded_above: Some(0.01),
+                    down_above: Some(0.2),
+                    ..Bands::default()
+                },
             }];
             s
         })

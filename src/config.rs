@@ -11,19 +11,22 @@ mod runbook;
 pub mod secrets;
 mod services;
 mod store;
+mod webhook;
 
 pub use lenient::{BrokenPart, SECTIONS};
 
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
 pub use store::{SSLMODES, StoreConfig};
+pub use webhook::{IrcTarget, WebhookConfig, WebhookKind};
 
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 mod icinga;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, PagerDutyConfig, PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, GrafanaConfig, GraphiteConfig, PagerDutyConfig,
+    PrometheusConfig,
 };
 pub use icinga::IcingaConfig;
 use std::path::{Path, PathBuf};
@@ -114,6 +117,9 @@ pub struct Config {
     /// `[[icinga]]`: Icinga 2 instances to read problems from and acknowledge them in.
     #[serde(default, rename = "icinga")]
     pub icingas: Vec<IcingaConfig>,
+    /// `[graphite]`: service metrics given as Graphite targets.
+    #[serde(default)]
+    pub graphite: Option<GraphiteConfig>,
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
@@ -265,63 +271,6 @@ pub struct StatusUpdates {
     pub bell: bool,
 }
 
-/// Which chat or service a webhook posts to; decides the payload's shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WebhookKind {
-    Slack,
-    Mattermost,
-    Json,
-}
-
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookConfig {
-    pub kind: WebhookKind,
-    /// Shown in the log next to each delivery; default the kind.
-    pub name: Option<String>,
-    /// The URL itself; prefer `url_env`, since a webhook URL is a secret.
-    pub url: Option<String>,
-    /// The environment variable holding the URL.
-    pub url_env: Option<String>,
-    /// Per attempt; default 10s.
-    pub timeout: Option<toml::Spanned<String>>,
-    /// Further attempts after a failure that may pass (timeout, 5xx, 429); default 2.
-    pub retries: Option<u32>,
-}
-
-impl WebhookConfig {
-    pub fn display_name(&self) -> String {
-        self.name.clone().unwrap_or_else(|| match self.kind {
-            WebhookKind::Slack => "slack".into(),
-            WebhookKind::Mattermost => "mattermost".into(),
-            WebhookKind::Json => "json".into(),
-        })
-    }
-
-    /// The URL, from the file or the environment; the error says which variable is unset.
-    pub fn resolve_url(&self) -> Result<String, String> {
-        let url = match (&self.url, &self.url_env) {
-            (Some(u), _) => Ok(u.clone()),
-            (None, Some(var)) => std::env::var(var)
-                .ok()
-                .filter(|v| !v.is_empty())
-                .ok_or_else(|| format!("environment variable {var} is not set")),
-            (None, None) => Err("neither url nor url_env is set".into()),
-        }?;
-        // A webhook URL is a secret: an error that echoes it is redacted.
-        secrets::remember_url(&url);
-        Ok(url)
-    }
-
-    pub fn timeout(&self) -> chrono::Duration {
-        self.timeout
-            .as_ref()
-            .and_then(|t| parse_duration(t.get_ref()).ok())
-            .unwrap_or(chrono::Duration::seconds(10))
-    }
-}
-
 /// A config file that cannot be used; the message names file, line, column and field. Line
 /// 0 means no place in a file: the whole file (it cannot be read) or a command-line option
 /// (`--theme`), and the message then names only that.
@@ -398,34 +347,7 @@ impl Config {
                 Some(d)
             };
         }
-        for (n, w) in config.webhooks.iter().enumerate() {
-            let here = || {
-                let needle = "[[webhook]]";
-                let offset = text.match_indices(needle).nth(n).map_or(0, |(i, _)| i);
-                offset..offset
-            };
-            if w.url.is_none() && w.url_env.is_none() {
-                return Err(at(
-                    here(),
-                    format!("webhook #{}: set url_env (or url)", n + 1),
-                ));
-            }
-            if let Some(u) = &w.url
-                && !(u.starts_with("http://") || u.starts_with("https://"))
-            {
-                return Err(at(
-                    here(),
-                    format!(
-                        "webhook #{}: url must start with http:// or https://",
-                        n + 1
-                    ),
-                ));
-            }
-            if let Some(t) = &w.timeout {
-                parse_duration(t.get_ref())
-                    .map_err(|e| at(t.span(), format!("webhook #{} timeout: {e}", n + 1)))?;
-            }
-        }
+        webhook::check(&config, path, text)?;
         backends::check(&config, path, text)?;
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;

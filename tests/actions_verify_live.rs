@@ -75,7 +75,7 @@ async fn a_ratio_pushed_below_the_threshold_after_the_action_is_effective() {
         push(&url, "checkout", "checkout_error_ratio 0.002\n").await;
     });
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let v = warroom::actions::verify(Some(&p), &s, &BTreeMap::new(), &tx).await;
+    let v = warroom::actions::verify(&p.clone().into(), &s, &BTreeMap::new(), &tx).await;
     assert_eq!(v.result, VerifyResult::Effective, "{v:?}");
     assert!(
         v.detail.contains("checkout_error_ratio = 0.002"),
@@ -104,7 +104,7 @@ async fn a_ratio_that_stays_high_is_not_effective_yet_within_a_short_window() {
     );
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let started = Instant::now();
-    let v = warroom::actions::verify(Some(&p), &s, &BTreeMap::new(), &tx).await;
+    let v = warroom::actions::verify(&p.clone().into(), &s, &BTreeMap::new(), &tx).await;
     assert_eq!(v.result, VerifyResult::NotEffective, "{v:?}");
     assert_eq!(
         v.detail,
@@ -117,10 +117,10 @@ async fn a_ratio_that_stays_high_is_not_effective_yet_within_a_short_window() {
     let bad = spec(
         r#"{ promql = "sum(rate(checkout_error_ratio[1m]", expect = "< 0.01", within = "3s" }"#,
     );
-    let v = warroom::actions::verify(Some(&p), &bad, &BTreeMap::new(), &tx).await;
+    let v = warroom::actions::verify(&p.clone().into(), &bad, &BTreeMap::new(), &tx).await;
     assert_eq!(v.result, VerifyResult::Failed, "{v:?}");
     // And without a Prometheus there is nothing to ask.
-    let v = warroom::actions::verify(None, &s, &BTreeMap::new(), &tx).await;
+    let v = warroom::actions::verify(&Default::default(), &s, &BTreeMap::new(), &tx).await;
     assert_eq!(v.result, VerifyResult::Failed);
 }
 

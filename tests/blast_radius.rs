@@ -4,8 +4,8 @@
 use chrono::{TimeZone, Utc};
 use std::collections::BTreeMap;
 use warroom::domain::{
-    Alert, AlertState, Evidence, MetricValues, Service, ServiceCatalog, ServiceMetric,
-    ServiceState, blast_radius,
+    Alert, AlertState, Bands, Evidence, MetricQuery, MetricValues, Service, ServiceCatalog,
+    ServiceMetric, ServiceState, blast_radius,
 };
 
 fn svc(name: &str, deps: &[&str]) -> Service {
@@ -180,9 +180,12 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
     let mut checkout = svc("checkout", &[]);
     checkout.metrics = vec![ServiceMetric {
         name: "error ratio".into(),
-        promql: "x".into(),
-        degraded_above: Some(0.01),
-        down_above: Some(0.2),
+        query: MetricQuery::Promql("x".into()),
+        bands: Bands {
+            degraded_above: Some(0.01),
+            down_above: Some(0.2),
+            ..Bands::default()
+        },
     }];
     let catalog = ServiceCatalog {
         services: vec![checkout, svc("web", &["checkout"])],
@@ -201,7 +204,8 @@ fn a_metric_over_threshold_with_no_alert_degrades_the_service() {
             metric: "error ratio".into(),
             value: 0.05,
             threshold: 0.01,
-            level: ServiceState::Degraded
+            level: ServiceState::Degraded,
+            below: false,
         }]
     );
     assert_eq!(

@@ -89,7 +89,7 @@ async fn pushed_errors_and_a_fired_alert_make_the_blast_radius_and_recovery_is_r
         let sources = sources.clone();
         async move {
             let now = chrono::Utc::now();
-            let m = metrics::read(&p, &catalog, now, true).await;
+            let m = metrics::read(&p.clone().into(), &catalog, now, true).await;
             let mut board = AlertBoard::with_sources(["am"]);
             for r in poll_once(&sources, &AlertFilter::default(), Duration::from_secs(10)).await {
                 r.apply(&mut board);
@@ -139,8 +139,8 @@ async fn pushed_errors_and_a_fired_alert_make_the_blast_radius_and_recovery_is_r
     // The sparkline data is the pushed value as Prometheus recorded it.
     let spark = &m.history["checkout"];
     assert!(!spark.is_empty());
-    assert_eq!(spark.last().unwrap().1, 0.3);
-    assert_eq!(m.history["payments"].last().unwrap().1, 0.05);
+    assert_eq!(spark.last().unwrap().1, Some(0.3));
+    assert_eq!(m.history["payments"].last().unwrap().1, Some(0.05));
 
     // The incident records it.
     let dir = tempfile::tempdir().unwrap();

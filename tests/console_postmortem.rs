@@ -319,9 +319,12 @@ fn a_service_that_gets_better_records_the_peak_the_console_read() {
     let mut checkout = Service::discovered("checkout");
     checkout.metrics = vec![ServiceMetric {
         name: "error ratio".into(),
-        promql: "errors".into(),
-        degraded_above: Some(0.02),
-        down_above: Some(0.2),
+        query: warroom::domain::MetricQuery::Promql("errors".into()),
+        bands: warroom::domain::Bands {
+            degraded_above: Some(0.02),
+            down_above: Some(0.2),
+            ..Default::default()
+        },
     }];
     s.catalog = ServiceCatalog {
         services: vec![checkout],
@@ -338,7 +341,10 @@ fn a_service_that_gets_better_records_the_peak_the_console_read() {
             .into(),
             history: [(
                 "checkout".to_string(),
-                vec![(at(minute - 2, 0), 0.24), (at(minute - 1, 30), 0.31)],
+                vec![
+                    (at(minute - 2, 0), Some(0.24)),
+                    (at(minute - 1, 30), Some(0.31)),
+                ],
             )]
             .into(),
             errors: vec![],

@@ -163,7 +163,7 @@ impl Drill {
         self.play_until(self.secs() + 60).await;
         let prom = self.demo.prom();
         let v = verify(
-            Some(&prom),
+            &prom.into(),
             action.verify.as_ref().unwrap(),
             &run.params,
             &tx,

@@ -59,6 +59,7 @@ mod follower_role;
 mod fuzz_smoke;
 mod grafana_paths;
 mod icinga_live;
+mod irc_delivery;
 mod journal_damage;
 mod journal_large;
 mod journal_numbers;

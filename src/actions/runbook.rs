@@ -4,6 +4,7 @@
 //! `${VAR}` values read from warroom's environment and remembered as secrets.
 
 use super::redact::Redactor;
+use crate::domain::MetricQuery;
 use regex::Regex;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -106,11 +107,13 @@ impl fmt::Display for ExpectStatus {
     }
 }
 
-/// After a successful run: poll Prometheus until `expect` holds or `within` passes.
+/// After a successful run: poll the metrics source until `expect` holds or `within` passes.
 #[derive(Debug, Clone)]
 pub struct VerifySpec {
-    /// May hold `{param}`s.
-    pub promql: Template,
+    /// The query as written (its texts may hold `{param}`s).
+    pub query: MetricQuery,
+    /// Each of the query's [`MetricQuery::texts`], read as a template, in the same order.
+    pub templates: Vec<Template>,
     pub expect: Expectation,
     pub within: Duration,
     pub every: Duration,

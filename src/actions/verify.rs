@@ -1,11 +1,12 @@
-//! Did it help? After a successful run, the runbook's PromQL is asked every few seconds until
+//! Did it help? After a successful run, the runbook's query (PromQL or a Graphite target,
+//! through [`MetricReaders`]) is asked every few seconds until
 //! the expectation holds (effective), the time allowed runs out (not effective yet), or the
 //! query cannot be run at all (failed to verify). Each reading is reported as it comes.
 
-use super::runbook::VerifySpec;
+use super::runbook::{Template, VerifySpec};
 use super::{OutputLine, Stream};
-use crate::backends::prometheus::Prometheus;
-use crate::domain::VerifyResult;
+use crate::backends::metrics::MetricReaders;
+use crate::domain::{MetricQuery, VerifyResult};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
@@ -17,9 +18,10 @@ pub struct Verification {
     pub detail: String,
 }
 
-/// Polls `prometheus` (none configured: failed to verify) with the filled-in query.
+/// Polls the source the query is for (none configured: failed to verify) with the
+/// filled-in query.
 pub async fn verify(
-    prometheus: Option<&Prometheus>,
+    readers: &MetricReaders,
     spec: &VerifySpec,
     params: &BTreeMap<String, String>,
     out: &UnboundedSender<OutputLine>,
@@ -30,15 +32,16 @@ pub async fn verify(
             text,
         });
     };
-    let promql = fill(spec, params);
-    let Some(prom) = prometheus else {
-        let detail = "no [prometheus] url in config.toml to ask".to_string();
+    let query = fill(spec, params);
+    let promql = query.to_string();
+    if !readers.answers(&query) {
+        let detail = format!("no [{}] url in config.toml to ask", query.source());
         say(format!("verify: {detail}"));
         return Verification {
             result: VerifyResult::Failed,
             detail,
         };
-    };
+    }
     say(format!(
         "verify: waiting up to {} for {promql} {}",
         super::exec::secs(spec.within),
@@ -48,10 +51,9 @@ pub async fn verify(
     let mut last_reading: Option<String> = None;
     let mut last_error: Option<String>;
     loop {
-        match prom.query(&promql, None).await {
-            Ok(samples) => {
+        match readers.values(&query, None).await {
+            Ok(values) => {
                 last_error = None;
-                let values: Vec<f64> = samples.iter().map(|s| s.value).collect();
                 let reading = if values.is_empty() {
                     "no data".to_string()
                 } else {
@@ -119,9 +121,17 @@ pub async fn verify(
 }
 
 /// The query with the run's parameters in it.
-pub fn fill(spec: &VerifySpec, params: &BTreeMap<String, String>) -> String {
+pub fn fill(spec: &VerifySpec, params: &BTreeMap<String, String>) -> MetricQuery {
+    let mut templates = spec.templates.iter();
+    spec.query.map_texts(|text| match templates.next() {
+        Some(t) => fill_template(t, params),
+        None => text.to_string(),
+    })
+}
+
+fn fill_template(template: &Template, params: &BTreeMap<String, String>) -> String {
     let mut out = String::new();
-    for p in &spec.promql.pieces {
+    for p in &template.pieces {
         match p {
             super::runbook::Piece::Text(t) => out.push_str(t),
             super::runbook::Piece::Param(n) => {

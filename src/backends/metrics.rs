@@ -1,17 +1,187 @@
-//! Service metrics for the blast radius: the current value of every catalog metric (instant
-//! queries) and the last 30 minutes of each service's key metric (range queries, for the
-//! sparklines), read from Prometheus on a fixed interval.
+//! Service metrics for the blast radius and for verifying actions, whatever source answers
+//! them: [`MetricReaders`] holds the configured sources and turns a [`MetricQuery`] into a
+//! value now ([`MetricReaders::instant`]) or a history ([`MetricReaders::range`]). The
+//! poller reads every catalog metric (instant queries) and, every third round, the last 30
+//! minutes of each service's key metric (range queries, for the sparklines).
+//!
+//! Adding a source is a field in [`MetricReaders`] and one arm in each of its three reads.
 
+use super::graphite::Graphite;
+use super::http::{BackendError, Endpoint};
 use super::prometheus::Prometheus;
-use crate::domain::{MetricValues, ServiceCatalog};
+use crate::config::Config;
+use crate::domain::{MetricQuery, MetricValues, ServiceCatalog};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// How far back sparklines reach, and their resolution.
+/// How far back sparklines reach, and their resolution (Graphite answers at its own).
 pub const HISTORY: chrono::Duration = chrono::Duration::minutes(30);
 pub const HISTORY_STEP: Duration = Duration::from_secs(30);
+/// How far back a Graphite value "now" may come from: the newest non-`null` point in this
+/// window (the current interval is often not written yet).
+pub const GRAPHITE_LOOKBACK: chrono::Duration = chrono::Duration::minutes(5);
+
+pub use crate::domain::MetricPoints as Points;
+
+/// The configured metrics sources.
+#[derive(Debug, Clone, Default)]
+pub struct MetricReaders {
+    pub prometheus: Option<Prometheus>,
+    pub graphite: Option<Graphite>,
+}
+
+impl MetricReaders {
+    /// The sources `config.toml` names, each request bounded by `timeout`; a source that
+    /// cannot be set up (a bad URL, an unset password variable) is left out and said why.
+    pub fn from_config(
+        config: &Config,
+        client: &reqwest::Client,
+        timeout: Duration,
+    ) -> (MetricReaders, Vec<String>) {
+        let mut readers = MetricReaders::default();
+        let mut problems = Vec::new();
+        if let Some(p) = &config.prometheus {
+            match Endpoint::new(client.clone(), p.url.get_ref(), timeout) {
+                Ok(e) => readers.prometheus = Some(Prometheus::new(e)),
+                Err(e) => problems.push(format!("prometheus: {e}")),
+            }
+        }
+        if let Some(g) = &config.graphite {
+            let endpoint = Endpoint::new(client.clone(), g.url.get_ref(), timeout).and_then(|e| {
+                match g.credentials().map_err(BackendError::Setup)? {
+                    Some((user, password)) => e.with_basic(&user, &password),
+                    None => Ok(e),
+                }
+            });
+            match endpoint {
+                Ok(e) => readers.graphite = Some(Graphite::new(e)),
+                Err(e) => problems.push(format!("graphite: {e}")),
+            }
+        }
+        (readers, problems)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.prometheus.is_none() && self.graphite.is_none()
+    }
+
+    /// Whether a configured source answers queries like `q`.
+    pub fn answers(&self, q: &MetricQuery) -> bool {
+        match q {
+            MetricQuery::Promql(_) => self.prometheus.is_some(),
+            MetricQuery::Graphite(_) => self.graphite.is_some(),
+        }
+    }
+
+    fn missing(q: &MetricQuery) -> BackendError {
+        BackendError::Setup(format!(
+            "no [{}] in config.toml to ask for {} {q}",
+            q.source(),
+            q.key()
+        ))
+    }
+
+    /// Every series' value at `at` (now when `None`): Prometheus' instant vector, Graphite's
+    /// newest non-`null` point of each series within [`GRAPHITE_LOOKBACK`].
+    pub async fn values(
+        &self,
+        q: &MetricQuery,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<Vec<f64>, BackendError> {
+        Ok(match q {
+            MetricQuery::Promql(promql) => {
+                let p = self.prometheus.as_ref().ok_or_else(|| Self::missing(q))?;
+                let samples = p.query(promql, at).await?;
+                samples.into_iter().map(|s| s.value).collect()
+            }
+            MetricQuery::Graphite(target) => {
+                let g = self.graphite.as_ref().ok_or_else(|| Self::missing(q))?;
+                let until = at.unwrap_or_else(Utc::now);
+                let series = g.render(target, until - GRAPHITE_LOOKBACK, until).await?;
+                series
+                    .into_iter()
+                    .filter_map(|s| s.points.into_iter().rev().find_map(|(_, v)| v))
+                    .collect()
+            }
+        })
+    }
+
+    /// The value a query gives for a service at `at`: the worst (highest) of its series, so
+    /// a query that forgot an aggregation still says something true about the worst
+    /// instance. `None` when no series has a value.
+    pub async fn instant(
+        &self,
+        q: &MetricQuery,
+        at: DateTime<Utc>,
+    ) -> Result<Option<f64>, BackendError> {
+        let values = self.values(q, Some(at)).await?;
+        Ok(values
+            .into_iter()
+            .filter(|v| v.is_finite())
+            .reduce(f64::max))
+    }
+
+    /// The query between `from` and `to`: at each time, the worst of its series; `None`
+    /// where no series has a value (a Graphite `null`). Prometheus is asked at `step`;
+    /// Graphite answers at its own resolution.
+    pub async fn range(
+        &self,
+        q: &MetricQuery,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        step: Duration,
+    ) -> Result<Points, BackendError> {
+        let mut points: BTreeMap<DateTime<Utc>, Option<f64>> = BTreeMap::new();
+        let mut add = |t: DateTime<Utc>, v: Option<f64>| {
+            let v = v.filter(|v| v.is_finite());
+            let e = points.entry(t).or_insert(v);
+            *e = match (*e, v) {
+                (Some(a), Some(b)) => Some(a.max(b)),
+                (a, b) => a.or(b),
+            };
+        };
+        match q {
+            MetricQuery::Promql(promql) => {
+                let p = self.prometheus.as_ref().ok_or_else(|| Self::missing(q))?;
+                for s in p.query_range(promql, from, to, step).await? {
+                    // Prometheus has no gaps inside a series: a missing step is absent.
+                    for (t, v) in s.points.into_iter().filter(|(_, v)| v.is_finite()) {
+                        add(t, Some(v));
+                    }
+                }
+            }
+            MetricQuery::Graphite(target) => {
+                let g = self.graphite.as_ref().ok_or_else(|| Self::missing(q))?;
+                for s in g.render(target, from, to).await? {
+                    for (t, v) in s.points {
+                        add(t, v);
+                    }
+                }
+            }
+        }
+        Ok(points.into_iter().collect())
+    }
+}
+
+impl From<Prometheus> for MetricReaders {
+    fn from(p: Prometheus) -> MetricReaders {
+        MetricReaders {
+            prometheus: Some(p),
+            ..MetricReaders::default()
+        }
+    }
+}
+
+impl From<Graphite> for MetricReaders {
+    fn from(g: Graphite) -> MetricReaders {
+        MetricReaders {
+            graphite: Some(g),
+            ..MetricReaders::default()
+        }
+    }
+}
 
 /// One round of metric reads.
 #[derive(Debug, Clone, PartialEq)]
@@ -19,27 +189,15 @@ pub struct MetricsReport {
     pub at: DateTime<Utc>,
     /// Values read this round; a metric whose query failed or returned nothing is absent.
     pub values: MetricValues,
-    /// Key metric per service over [`HISTORY`], when read this round.
-    pub history: BTreeMap<String, Vec<(DateTime<Utc>, f64)>>,
-    /// Queries that failed, in words (Prometheus down, a bad expression…).
+    /// Key metric per service over [`HISTORY`], when read this round; `None` is a gap.
+    pub history: BTreeMap<String, Points>,
+    /// Queries that failed, in words (a source down, a bad expression, no source for it…).
     pub errors: Vec<String>,
-}
-
-/// The value a query gives for a service: the worst (highest) of its samples, so a query
-/// that forgot an aggregation still says something true about the worst instance.
-fn worst(samples: &[super::prometheus::Sample]) -> Option<f64> {
-    samples
-        .iter()
-        .map(|s| s.value)
-        .filter(|v| v.is_finite())
-        .fold(None, |acc: Option<f64>, v| {
-            Some(acc.map_or(v, |a| a.max(v)))
-        })
 }
 
 /// Reads every metric once; with `with_history`, also the key metrics' last 30 minutes.
 pub async fn read(
-    prom: &Prometheus,
+    readers: &MetricReaders,
     catalog: &ServiceCatalog,
     now: DateTime<Utc>,
     with_history: bool,
@@ -58,45 +216,33 @@ pub async fn read(
         (
             s.name.clone(),
             m.name.clone(),
-            prom.query(&m.promql, Some(now)).await,
+            readers.instant(&m.query, now).await,
         )
     }))
     .await;
     for (service, metric, answer) in answers {
         match answer {
-            Ok(samples) => {
-                if let Some(v) = worst(&samples) {
-                    report.values.entry(service).or_default().insert(metric, v);
-                }
+            Ok(Some(v)) => {
+                report.values.entry(service).or_default().insert(metric, v);
             }
+            Ok(None) => {}
             Err(e) => report.errors.push(format!("{service} {metric}: {e}")),
         }
     }
     if with_history {
-        let keyed = catalog.services.iter().filter_map(|s| {
-            s.metrics
-                .first()
-                .map(|m| (s.name.clone(), m.promql.clone()))
-        });
-        let series = futures::future::join_all(keyed.map(|(service, promql)| async move {
-            let r = prom
-                .query_range(&promql, now - HISTORY, now, HISTORY_STEP)
-                .await;
+        let keyed = catalog
+            .services
+            .iter()
+            .filter_map(|s| s.metrics.first().map(|m| (s.name.clone(), &m.query)));
+        let series = futures::future::join_all(keyed.map(|(service, query)| async move {
+            let r = readers.range(query, now - HISTORY, now, HISTORY_STEP).await;
             (service, r)
         }))
         .await;
         for (service, r) in series {
             match r {
-                Ok(series) => {
-                    // Several series: keep, at each step, the worst.
-                    let mut points: BTreeMap<DateTime<Utc>, f64> = BTreeMap::new();
-                    for s in series {
-                        for (t, v) in s.points.into_iter().filter(|(_, v)| v.is_finite()) {
-                            let e = points.entry(t).or_insert(v);
-                            *e = e.max(v);
-                        }
-                    }
-                    report.history.insert(service, points.into_iter().collect());
+                Ok(points) => {
+                    report.history.insert(service, points);
                 }
                 Err(e) => report.errors.push(format!("{service} history: {e}")),
             }
@@ -107,7 +253,7 @@ pub async fn read(
 
 /// Reads every `interval` until the receiver is dropped; history every third round.
 pub fn spawn(
-    prom: Prometheus,
+    readers: MetricReaders,
     catalog: ServiceCatalog,
     interval: Duration,
     tx: UnboundedSender<MetricsReport>,
@@ -116,7 +262,7 @@ pub fn spawn(
         let mut round: u64 = 0;
         loop {
             let report = tokio::select! {
-                r = read(&prom, &catalog, Utc::now(), round.is_multiple_of(3)) => r,
+                r = read(&readers, &catalog, Utc::now(), round.is_multiple_of(3)) => r,
                 _ = tx.closed() => return,
             };
             round += 1;

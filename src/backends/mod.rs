@@ -3,8 +3,10 @@
 
 pub mod alertmanager;
 pub mod grafana;
+pub mod graphite;
 pub mod http;
 pub mod icinga;
+pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod pagerduty;

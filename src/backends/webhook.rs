@@ -1,7 +1,8 @@
 //! Posting status updates to chat: Slack and Mattermost incoming webhooks, and a generic JSON
 //! webhook. Each delivery has a timeout per attempt and retries only what may pass on a second
 //! try (no answer, 5xx, 429); a refusal such as Slack's `invalid_payload` is final at once.
-//! Updates also go, as notes, to the PagerDuty incidents linked to the incident.
+//! Updates also go, as notes, to the PagerDuty incidents linked to the incident, and to IRC
+//! channels (`kind = "irc"`, not HTTP: `backends::irc`).
 
 use crate::config::{PagerDutyConfig, WebhookConfig, WebhookKind};
 use crate::domain::{Incident, Severity, Status};
@@ -75,6 +76,9 @@ impl UpdateMessage {
                 "text": format!("#### {heading}\n{}\n_status update by {}_", self.text, self.by),
                 "username": "warroom",
             }),
+            WebhookKind::Irc => json!({
+                "lines": super::irc::message_lines(self, super::irc::TEXT_BYTES),
+            }),
             WebhookKind::Json => json!({
                 "incident": {
                     "id": self.incident_id,
@@ -120,7 +124,16 @@ pub async fn deliver(
     hook: &WebhookConfig,
     msg: &UpdateMessage,
 ) -> Outcome {
-    try_deliver(client, hook, msg).await.redacted()
+    let outcome = match hook.kind {
+        WebhookKind::Irc => super::irc::deliver(hook, msg).await,
+        _ => try_deliver(client, hook, msg).await,
+    };
+    outcome.redacted()
+}
+
+/// The pause before attempt number `attempt` (2, 3, …): 0.5 s, 1 s, 2 s… up to 8 s.
+pub(super) async fn backoff(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(500 << (attempt.max(2) - 2).min(4))).await;
 }
 
 async fn try_deliver(
@@ -146,7 +159,7 @@ async fn try_deliver(
     let mut detail = String::new();
     for attempt in 1..=tries {
         if attempt > 1 {
-            tokio::time::sleep(Duration::from_millis(500 << (attempt - 2).min(4))).await;
+            backoff(attempt).await;
         }
         let sent = client.post(&url).timeout(timeout).json(&body).send().await;
         let retry = match sent {

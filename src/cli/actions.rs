@@ -155,11 +155,20 @@ fn action_json(a: &CompensatingAction) -> serde_json::Value {
         "dangerous": a.dangerous,
         "undo": a.undo,
         "params": params,
-        "verify": a.verify.as_ref().map(|v| serde_json::json!({
-            "promql": crate::actions::verify::fill(v, &placeholders),
-            "expect": v.expect.to_string(),
-            "within_secs": v.within.as_secs_f64(),
-        })),
+        "verify": a.verify.as_ref().map(|v| {
+            // The query under its own key (`promql`, `graphite`), as in runbook.toml.
+            let mut o = serde_json::json!({
+                "expect": v.expect.to_string(),
+                "within_secs": v.within.as_secs_f64(),
+            });
+            if let (Some(o), serde_json::Value::Object(q)) = (
+                o.as_object_mut(),
+                serde_json::json!(crate::actions::verify::fill(v, &placeholders)),
+            ) {
+                o.extend(q);
+            }
+            o
+        }),
     })
 }
 
@@ -188,7 +197,7 @@ pub struct RunArgs<'a> {
 }
 
 pub fn run(ctx: &Context, args: RunArgs<'_>) -> Result<(), Failure> {
-    let config = ctx.config_for("run", &["prometheus"])?;
+    let config = ctx.config_for("run", &["prometheus", "graphite"])?;
     let runbook = ctx.runbook()?;
     let Some(action) = runbook.get(args.action) else {
         let known: Vec<&str> = runbook.actions.iter().map(|a| a.name.as_str()).collect();
@@ -311,19 +320,18 @@ pub fn run(ctx: &Context, args: RunArgs<'_>) -> Result<(), Failure> {
     if result.outcome == ActionOutcome::Succeeded
         && let Some(spec) = &action.verify
     {
-        let prometheus = config.prometheus.as_ref().and_then(|p| {
-            crate::backends::http::Endpoint::new(
-                client.clone(),
-                p.url.get_ref(),
-                std::time::Duration::from_secs(10),
-            )
-            .ok()
-            .map(crate::backends::prometheus::Prometheus::new)
-        });
+        let (metrics, problems) = crate::backends::metrics::MetricReaders::from_config(
+            &config,
+            &client,
+            std::time::Duration::from_secs(10),
+        );
+        for p in problems {
+            say_err!("warroom: warning: {p}");
+        }
         let v = runtime.block_on(async {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let v = {
-                let check = verify(prometheus.as_ref(), spec, &params, &tx);
+                let check = verify(&metrics, spec, &params, &tx);
                 tokio::pin!(check);
                 let stop = stop_signals();
                 tokio::pin!(stop);
@@ -497,11 +505,19 @@ pub(super) fn check_runbook(ctx: &Context, config: &crate::config::Config) -> Re
                 );
             }
         }
-        if a.verify.is_some() && config.prometheus.is_none() {
-            say!(
-                "runbook.toml: WARNING: action {} verifies with PromQL, but config.toml has no [prometheus]",
-                a.name
-            );
+        if let Some(v) = &a.verify {
+            let source = v.query.source();
+            let configured = match &v.query {
+                crate::domain::MetricQuery::Promql(_) => config.prometheus.is_some(),
+                crate::domain::MetricQuery::Graphite(_) => config.graphite.is_some(),
+            };
+            if !configured {
+                say!(
+                    "runbook.toml: WARNING: action {} verifies with {}, but config.toml has no [{source}]",
+                    a.name,
+                    v.query.key()
+                );
+            }
         }
         if let crate::actions::ActionKind::Exec(e) = &a.kind
             && let Some(crate::actions::runbook::Piece::Text(program)) =

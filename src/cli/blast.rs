@@ -1,10 +1,10 @@
 //! `warroom blast ID [--json]`: the blast radius now, from every configured alert source,
-//! Prometheus' service metrics and `services.toml`, with when each service was first
+//! the service metrics (Prometheus, Graphite) and `services.toml`, with when each service was first
 //! affected during the incident. Reads only; records nothing.
 
 use super::{Context, Failure};
 use crate::backends::alertmanager::AlertFilter;
-use crate::backends::{http::Endpoint, metrics, prometheus::Prometheus, sources};
+use crate::backends::{metrics, sources};
 use crate::domain::{AlertBoard, BlastRadius, MetricValues, ServiceState, blast_radius};
 use crate::journal::Journal;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -18,23 +18,27 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
         .ok_or_else(|| Failure::bad_input(format!("{id} has no opening entry")))?;
     let config = ctx.config_for(
         "blast",
-        &["alertmanager", "prometheus", "grafana", "icinga", "alerts"],
+        &[
+            "alertmanager",
+            "prometheus",
+            "graphite",
+            "grafana",
+            "icinga",
+            "alerts",
+        ],
     )?;
     let catalog = crate::config::load_services(&ctx.paths.config_dir().join("services.toml"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let client = crate::backends::http_client().map_err(Failure::runtime)?;
     let poll = crate::backends::poller::PollSettings::from_config(&config);
     let alert_sources = sources::sources_from_config(&config, &client, poll.timeout);
-    let prometheus = match &config.prometheus {
-        Some(p) if catalog.services.iter().any(|s| !s.metrics.is_empty()) => Some(Prometheus::new(
-            Endpoint::new(client.clone(), p.url.get_ref(), poll.timeout)
-                .map_err(|e| Failure::bad_input(e.to_string()))?,
-        )),
-        _ => None,
-    };
-    if alert_sources.is_empty() && prometheus.is_none() {
+    let (readers, setup_problems) =
+        metrics::MetricReaders::from_config(&config, &client, poll.timeout);
+    let readers = Some(readers)
+        .filter(|r| !r.is_empty() && catalog.services.iter().any(|s| !s.metrics.is_empty()));
+    if alert_sources.is_empty() && readers.is_none() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source and no Prometheus with service metrics to compute the blast radius from",
+            "{}: no alert source and no metrics source with service metrics to compute the blast radius from",
             ctx.paths.config_file.display()
         )));
     }
@@ -47,15 +51,15 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
     let (reports, metrics_report) = runtime.block_on(async {
         let alerts = sources::poll_once(&alert_sources, &filter, deadline);
         let m = async {
-            match &prometheus {
-                Some(p) => Some(metrics::read(p, &catalog, now, false).await),
+            match &readers {
+                Some(r) => Some(metrics::read(r, &catalog, now, false).await),
                 None => None,
             }
         };
         futures::join!(alerts, m)
     });
     let mut board = AlertBoard::with_sources(alert_sources.iter().map(|s| s.name().to_string()));
-    let mut problems: Vec<String> = Vec::new();
+    let mut problems: Vec<String> = setup_problems;
     let all_failed = !reports.is_empty() && reports.iter().all(|r| r.result.is_err());
     for r in reports {
         if let Err(e) = &r.result {
@@ -65,7 +69,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
     }
     let values = match metrics_report {
         Some(m) => {
-            problems.extend(m.errors.iter().map(|e| format!("prometheus: {e}")));
+            problems.extend(m.errors.iter().map(|e| format!("metrics: {e}")));
             m.values
         }
         None => MetricValues::new(),
@@ -79,7 +83,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
     } else {
         print_text(&incident, &blast, now);
     }
-    if all_failed && prometheus.is_none() {
+    if all_failed && readers.is_none() {
         return Err(Failure::runtime(
             "every alert source failed; the blast radius above is empty for want of data",
         ));

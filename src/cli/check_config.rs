@@ -29,9 +29,14 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
         .collect();
     say!("status updates: {}", cadence.join(", "));
     for w in &config.webhooks {
-        match w.resolve_url() {
-            Ok(_) => say!("webhook {} ({:?}): url set", w.display_name(), w.kind),
-            Err(e) => say!("webhook {} ({:?}): WARNING: {e}", w.display_name(), w.kind),
+        let (name, kind) = (w.display_name(), w.kind.label());
+        let found = match w.kind {
+            crate::config::WebhookKind::Irc => w.irc_target().map(|t| t.shown()),
+            _ => w.resolve_url().map(|_| "url set".to_string()),
+        };
+        match found {
+            Ok(found) => say!("webhook {name} ({kind}): {found}"),
+            Err(e) => say!("webhook {name} ({kind}): WARNING: {e}"),
         }
     }
     let services_path = ctx.paths.config_dir().join("services.toml");

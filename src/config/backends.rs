@@ -8,6 +8,11 @@
 //! [prometheus]
 //! url = "http://prometheus:9090"
 //!
+//! [graphite]                  # graphite-web: service metrics given as Graphite targets
+//! url = "http://graphite:8080"
+//! user = "warroom"            # optional basic auth
+//! password_env = "GRAPHITE_PASSWORD"
+//!
 //! [grafana]
 //! url = "https://grafana.example"
 //! token_env = "GRAFANA_TOKEN" # the variable holding a service-account token
@@ -56,6 +61,31 @@ impl AlertmanagerConfig {
 #[serde(deny_unknown_fields)]
 pub struct PrometheusConfig {
     pub url: Spanned<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphiteConfig {
+    /// graphite-web's root URL (`/render` and `/metrics/find` are under it).
+    pub url: Spanned<String>,
+    /// Basic auth user, when graphite-web sits behind it.
+    pub user: Option<Spanned<String>>,
+    /// The environment variable holding that user's password.
+    pub password_env: Option<Spanned<String>>,
+}
+
+impl GraphiteConfig {
+    /// The basic auth credentials, when a user is configured.
+    pub fn credentials(&self) -> Result<Option<(String, String)>, String> {
+        let Some(user) = &self.user else {
+            return Ok(None);
+        };
+        let password = match &self.password_env {
+            Some(var) => env_secret(var.get_ref())?,
+            None => String::new(),
+        };
+        Ok(Some((user.get_ref().clone(), password)))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -242,6 +272,26 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
     }
     if let Some(p) = &config.prometheus {
         url("prometheus.url", &p.url)?;
+    }
+    if let Some(g) = &config.graphite {
+        url("graphite.url", &g.url)?;
+        if let Some(v) = &g.password_env {
+            env("graphite.password_env", v)?;
+            if g.user.is_none() {
+                return Err(at(
+                    v.span(),
+                    "graphite.password_env: needs graphite.user beside it".into(),
+                ));
+            }
+        }
+        if let Some(u) = &g.user
+            && (u.get_ref().is_empty() || u.get_ref().contains(':'))
+        {
+            return Err(at(
+                u.span(),
+                "graphite.user: must not be empty or hold ':'".into(),
+            ));
+        }
     }
     if let Some(g) = &config.grafana {
         url("grafana.url", &g.url)?;

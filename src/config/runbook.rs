@@ -14,6 +14,7 @@
 //! dangerous = false                      # ask by having the name typed
 //! undo = "flag-on"                       # another action of this file
 //! verify = { promql = "sum(rate(http_errors_total[1m]))", expect = "< 0.01", within = "5m" }
+//!                                        # or { graphite = "sumSeries(stats.errors)", … }
 //! [action.env]
 //! FLAG_TOKEN = "${FLAG_API_TOKEN}"       # from warroom's environment; a secret
 //! [[action.param]]
@@ -90,7 +91,8 @@ struct ActionEntry {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct VerifyEntry {
-    promql: Spanned<String>,
+    promql: Option<Spanned<String>>,
+    graphite: Option<Spanned<String>>,
     expect: Spanned<String>,
     within: Option<Spanned<String>>,
     every: Option<Spanned<String>>,
@@ -394,15 +396,25 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
         let verify = match e.verify {
             None => None,
             Some(v) => {
+                let whole = v.span();
                 let v = v.into_inner();
-                if v.promql.get_ref().trim().is_empty() {
-                    return Err(at(
-                        v.promql.span(),
-                        format!("{}: is empty", what("verify.promql")),
-                    ));
-                }
-                let promql = Template::parse(v.promql.get_ref(), &names, false)
-                    .map_err(|r| at(v.promql.span(), format!("{}: {r}", what("verify.promql"))))?;
+                let (query, span) = super::services::one_query(
+                    [("promql", v.promql), ("graphite", v.graphite)],
+                    &what("verify"),
+                    whole,
+                )
+                .map_err(|(span, reason)| at(span, reason))?;
+                let templates = query
+                    .texts()
+                    .into_iter()
+                    .map(|t| Template::parse(t, &names, false))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|r| {
+                        at(
+                            span.clone(),
+                            format!("{}: {r}", what(&format!("verify.{}", query.key()))),
+                        )
+                    })?;
                 let expect = Expectation::parse(v.expect.get_ref())
                     .map_err(|r| at(v.expect.span(), format!("{}: {r}", what("verify.expect"))))?;
                 let within = match &v.within {
@@ -414,7 +426,8 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
                     None => Duration::from_secs(5),
                 };
                 Some(VerifySpec {
-                    promql,
+                    query,
+                    templates,
                     expect,
                     within,
                     every,

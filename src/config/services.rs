@@ -15,10 +15,18 @@
 //! promql = 'sum(rate(http_requests_errors_total{service="checkout"}[1m])) / sum(rate(http_requests_total{service="checkout"}[1m]))'
 //! degraded_above = 0.01
 //! down_above = 0.2
+//! [[service.metric]]
+//! name = "orders/s"
+//! graphite = "sumSeries(stats.checkout.orders)"   # a Graphite target instead of PromQL
+//! degraded_below = 5                               # low bands: too little is bad too
+//! down_below = 0.5
 //! ```
+//!
+//! Each metric has exactly one query: `promql` (read from `[prometheus]`) or `graphite` (read
+//! from `[graphite]`).
 
 use super::{ConfigError, parse_toml};
-use crate::domain::{Service, ServiceCatalog, ServiceMetric};
+use crate::domain::{Bands, MetricQuery, Service, ServiceCatalog, ServiceMetric};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -53,9 +61,47 @@ struct ServiceEntry {
 #[serde(deny_unknown_fields)]
 struct MetricEntry {
     name: toml::Spanned<String>,
-    promql: String,
+    promql: Option<toml::Spanned<String>>,
+    graphite: Option<toml::Spanned<String>>,
     degraded_above: Option<toml::Spanned<f64>>,
     down_above: Option<toml::Spanned<f64>>,
+    degraded_below: Option<toml::Spanned<f64>>,
+    down_below: Option<toml::Spanned<f64>>,
+}
+
+/// The one query of a metric or a runbook verification, from its `promql` / `graphite` keys:
+/// exactly one must be given, and not empty. `what` names the place (`service checkout,
+/// metric error ratio`), `here` is where to point when none is given. Returns the query and
+/// where it stands in the file.
+pub(crate) fn one_query<const N: usize>(
+    choices: [(&str, Option<toml::Spanned<String>>); N],
+    what: &str,
+    here: std::ops::Range<usize>,
+) -> Result<(MetricQuery, std::ops::Range<usize>), (std::ops::Range<usize>, String)> {
+    let keys: Vec<&str> = choices.iter().map(|(k, _)| *k).collect();
+    let mut given = choices.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+    let Some((key, text)) = given.next() else {
+        return Err((
+            here,
+            format!("{what}: needs a query: one of {}", keys.join(", ")),
+        ));
+    };
+    if let Some((other, v)) = given.next() {
+        return Err((
+            v.span(),
+            format!("{what}: has both {key} and {other}; give exactly one query"),
+        ));
+    }
+    let span = text.span();
+    let text = text.into_inner();
+    if text.trim().is_empty() {
+        return Err((span, format!("{what}: {key} is empty")));
+    }
+    let query = match key {
+        "graphite" => MetricQuery::Graphite(text),
+        _ => MetricQuery::Promql(text),
+    };
+    Ok((query, span))
 }
 
 fn default_tier() -> toml::Spanned<u8> {
@@ -109,15 +155,18 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
             if mname.is_empty() {
                 return Err(at(here, format!("service {name}: metric name is empty")));
             }
-            if m.promql.trim().is_empty() {
-                return Err(at(
-                    here,
-                    format!("service {name}, metric {mname}: promql is empty"),
-                ));
-            }
+            let what = format!("service {name}, metric {mname}");
+            let (query, _) = one_query(
+                [("promql", m.promql), ("graphite", m.graphite)],
+                &what,
+                here.clone(),
+            )
+            .map_err(|(span, reason)| at(span, reason))?;
             for (field, v) in [
                 ("degraded_above", &m.degraded_above),
                 ("down_above", &m.down_above),
+                ("degraded_below", &m.degraded_below),
+                ("down_below", &m.down_below),
             ] {
                 if let Some(v) = v
                     && !v.get_ref().is_finite()
@@ -125,29 +174,39 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
                     return Err(at(
                         v.span(),
                         format!(
-                            "service {name}, metric {mname}: {field} must be a finite number, not {}",
+                            "{what}: {field} must be a finite number, not {}",
                             v.get_ref()
                         ),
                     ));
                 }
             }
-            let degraded_above = m.degraded_above.map(toml::Spanned::into_inner);
-            let down_above = m.down_above.map(toml::Spanned::into_inner);
-            if let (Some(d), Some(x)) = (degraded_above, down_above)
+            let value = |v: Option<toml::Spanned<f64>>| v.map(toml::Spanned::into_inner);
+            let bands = Bands {
+                degraded_above: value(m.degraded_above),
+                down_above: value(m.down_above),
+                degraded_below: value(m.degraded_below),
+                down_below: value(m.down_below),
+            };
+            if let (Some(d), Some(x)) = (bands.degraded_above, bands.down_above)
                 && d > x
             {
                 return Err(at(
                     here,
-                    format!(
-                        "service {name}, metric {mname}: degraded_above ({d}) is above down_above ({x})"
-                    ),
+                    format!("{what}: degraded_above ({d}) is above down_above ({x})"),
+                ));
+            }
+            if let (Some(d), Some(x)) = (bands.degraded_below, bands.down_below)
+                && d < x
+            {
+                return Err(at(
+                    here,
+                    format!("{what}: degraded_below ({d}) is under down_below ({x})"),
                 ));
             }
             metrics.push(ServiceMetric {
                 name: mname,
-                promql: m.promql,
-                degraded_above,
-                down_above,
+                query,
+                bands,
             });
         }
         services.push(Service {
@@ -200,7 +259,7 @@ name = "payments"
         )
         .unwrap();
         assert_eq!(c.services.len(), 2);
-        assert_eq!(c.services[0].metrics[0].down_above, Some(0.2));
+        assert_eq!(c.services[0].metrics[0].bands.down_above, Some(0.2));
         assert_eq!(c.services[1].tier, 3);
         assert_eq!(c.services[1].matchers["service"], "payments");
     }
@@ -219,5 +278,55 @@ name = "payments"
         assert!(e.reason.contains("depends"), "{e}");
         let e = parse("[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\npromql = \"x\"\ndegraded_above = 0.5\ndown_above = 0.1\n").unwrap_err();
         assert_eq!(e.line, 4);
+    }
+
+    const METRIC: &str = "[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\n";
+
+    #[test]
+    fn a_metric_is_a_graphite_target_or_promql_never_both_or_neither() {
+        let c = parse(&format!(
+            "{METRIC}graphite = \"sumSeries(stats.a.orders)\"\ndegraded_below = 5\ndown_below = 0.5\n"
+        ))
+        .unwrap();
+        let m = &c.services[0].metrics[0];
+        assert_eq!(
+            m.query,
+            MetricQuery::Graphite("sumSeries(stats.a.orders)".into())
+        );
+        assert_eq!(
+            (m.bands.degraded_below, m.bands.down_below),
+            (Some(5.0), Some(0.5))
+        );
+        let e = parse(&format!("{METRIC}promql = \"up\"\ngraphite = \"a.b\"\n")).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert!(e.reason.contains("both promql and graphite"), "{e}");
+        let e = parse(&format!("{METRIC}down_above = 1\n")).unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.reason.contains("one of promql, graphite"), "{e}");
+        let e = parse(&format!("{METRIC}graphite = \" \"\n")).unwrap_err();
+        assert_eq!(
+            (e.line, e.reason.as_str()),
+            (5, "service a, metric m: graphite is empty")
+        );
+    }
+
+    #[test]
+    fn low_bands_are_checked_like_high_ones() {
+        let e = parse(&format!(
+            "{METRIC}graphite = \"x\"\ndegraded_below = 0.5\ndown_below = 5\n"
+        ))
+        .unwrap_err();
+        assert_eq!(e.line, 4, "{e}");
+        assert!(
+            e.reason
+                .contains("degraded_below (0.5) is under down_below (5)"),
+            "{e}"
+        );
+        let e = parse(&format!("{METRIC}graphite = \"x\"\ndown_below = nan\n")).unwrap_err();
+        assert_eq!(e.line, 6, "{e}");
+        assert!(
+            e.reason.contains("down_below must be a finite number"),
+            "{e}"
+        );
     }
 }

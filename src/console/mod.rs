@@ -100,7 +100,7 @@ pub fn run_with(
     state.problems.extend(notices);
     state.bell = config.status_updates.bell;
     state.export_dir = config.postmortem.dir.clone();
-    let has_sources = config.has_alert_sources();
+    let has_sources = config.has_alert_sources() || config.graphite.is_some();
     state.group_by = config.alerts.group_by().to_string();
     let services_file = ctx.paths.config_dir().join("services.toml");
     // A broken services.toml costs the catalog (services are then found from alert labels),
@@ -109,8 +109,8 @@ pub fn run_with(
         state.problems.push(format!("{e} (services.toml left out)"));
         Default::default()
     });
-    let metrics_wanted =
-        config.prometheus.is_some() && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
+    let metrics_wanted = (config.prometheus.is_some() || config.graphite.is_some())
+        && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
     state.metrics_expected = metrics_wanted;
     let client = if config.webhooks.is_empty() && config.pagerduty.is_none() && !has_sources {
         None
@@ -143,17 +143,14 @@ pub fn run_with(
         let client = client
             .clone()
             .or_else(|| crate::backends::http_client().ok());
-        let prometheus = match (&config.prometheus, &client) {
-            (Some(p), Some(c)) => crate::backends::http::Endpoint::new(
-                c.clone(),
-                p.url.get_ref(),
-                std::time::Duration::from_secs(10),
-            )
-            .ok()
-            .map(crate::backends::prometheus::Prometheus::new),
-            _ => None,
-        };
-        runner::ActionRunner::new(runbook, client, prometheus, run_reports)
+        let metrics = client
+            .as_ref()
+            .map(|c| {
+                let timeout = std::time::Duration::from_secs(10);
+                crate::backends::metrics::MetricReaders::from_config(&config, c, timeout).0
+            })
+            .unwrap_or_default();
+        runner::ActionRunner::new(runbook, client, metrics, run_reports)
     };
     let mut delivery = app::Delivery {
         runner,
@@ -206,31 +203,26 @@ pub fn run_with(
             }
         });
     }
-    // Service metrics for the blast radius, from the same Prometheus.
-    if metrics_wanted && let (Some(p), Some(c)) = (&config.prometheus, &delivery.client) {
-        match crate::backends::http::Endpoint::new(c.clone(), p.url.get_ref(), poll.timeout) {
-            Ok(endpoint) => {
-                let (reports, mut incoming) = tokio::sync::mpsc::unbounded_channel();
-                let _enter = runtime.enter();
-                crate::backends::metrics::spawn(
-                    crate::backends::prometheus::Prometheus::new(endpoint),
-                    state.catalog.clone(),
-                    poll.interval,
-                    reports,
-                );
-                let forward = tx.clone();
-                runtime.spawn(async move {
-                    while let Some(r) = incoming.recv().await {
-                        if forward.send(action::Action::Metrics(r)).is_err() {
-                            break;
-                        }
-                    }
-                });
+    // Service metrics for the blast radius, from every metrics source configured.
+    if metrics_wanted && let Some(c) = &delivery.client {
+        let (readers, problems) =
+            crate::backends::metrics::MetricReaders::from_config(&config, c, poll.timeout);
+        state.problems.extend(
+            problems
+                .into_iter()
+                .map(|p| format!("service metrics not read from {p}")),
+        );
+        let (reports, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+        let _enter = runtime.enter();
+        crate::backends::metrics::spawn(readers, state.catalog.clone(), poll.interval, reports);
+        let forward = tx.clone();
+        runtime.spawn(async move {
+            while let Some(r) = incoming.recv().await {
+                if forward.send(action::Action::Metrics(r)).is_err() {
+                    break;
+                }
             }
-            Err(e) => state
-                .problems
-                .push(format!("service metrics not read: {e}")),
-        }
+        });
     }
     // The read-only share server, in this process, while the console runs.
     if let (Some(share), Some(hub)) = (&config.share, &delivery.share) {
@@ -312,7 +304,7 @@ pub fn follow(
         client: None,
         sources: Vec::new(),
         share: None,
-        runner: runner::ActionRunner::new(Default::default(), None, None, tx.clone()),
+        runner: runner::ActionRunner::new(Default::default(), None, Default::default(), tx.clone()),
         actions: Some(tx.clone()),
         data_dir: ctx.store.data_dir().to_path_buf(),
     };

@@ -8,7 +8,7 @@ use super::action::{Action, Effect};
 use crate::actions::{
     Cancel, CancelHandle, OutputLine, PreparedRun, Runbook, Stream, execute, verify,
 };
-use crate::backends::prometheus::Prometheus;
+use crate::backends::metrics::MetricReaders;
 use crate::domain::{ActionOutcome, Event};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
@@ -19,7 +19,7 @@ use tokio::sync::mpsc::UnboundedSender;
 pub struct ActionRunner {
     runbook: Runbook,
     client: Option<reqwest::Client>,
-    prometheus: Option<Prometheus>,
+    metrics: MetricReaders,
     actions: UnboundedSender<Action>,
     /// Prepared runs waiting for their `action_started` to be committed, by local number.
     pending: RefCell<HashMap<u64, PreparedRun>>,
@@ -31,13 +31,13 @@ impl ActionRunner {
     pub fn new(
         runbook: Runbook,
         client: Option<reqwest::Client>,
-        prometheus: Option<Prometheus>,
+        metrics: MetricReaders,
         actions: UnboundedSender<Action>,
     ) -> ActionRunner {
         ActionRunner {
             runbook,
             client,
-            prometheus,
+            metrics,
             actions,
             pending: Default::default(),
             cancels: Default::default(),
@@ -89,7 +89,7 @@ impl ActionRunner {
         let (handle, cancel) = Cancel::pair();
         self.cancels.borrow_mut().insert(run_id.clone(), handle);
         let client = self.client.clone();
-        let prometheus = self.prometheus.clone();
+        let metrics = self.metrics.clone();
         let spec = self.runbook.get(&run.action).and_then(|a| a.verify.clone());
         let task = tokio::spawn(async move {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<OutputLine>();
@@ -132,7 +132,7 @@ impl ActionRunner {
             });
             let Some(spec) = spec else { return };
             let v = {
-                let check = verify(prometheus.as_ref(), &spec, &run.params, &tx);
+                let check = verify(&metrics, &spec, &run.params, &tx);
                 tokio::pin!(check);
                 loop {
                     tokio::select! {

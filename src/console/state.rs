@@ -61,7 +61,7 @@ pub struct State {
     pub metrics_ok: Option<DateTime<Utc>>,
     pub metrics_error: Option<(DateTime<Utc>, String)>,
     /// Each service's key metric over the last 30 minutes, for sparklines.
-    pub history: std::collections::BTreeMap<String, Vec<(DateTime<Utc>, f64)>>,
+    pub history: std::collections::BTreeMap<String, crate::domain::MetricPoints>,
     /// Computed from the alerts, the metrics and the catalog whenever one of them changes.
     pub blast: crate::domain::BlastRadius,
     /// The runbook, and the runs started from this console with their output.

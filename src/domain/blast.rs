@@ -7,7 +7,7 @@
 //! others, on a down or degraded service, and `ok` otherwise. Alerts that map to no service
 //! are listed as unmapped, never dropped. Cycles in `depends_on` are tolerated.
 
-use super::{Alert, AlertState};
+use super::{Alert, AlertState, ServiceMetric};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
@@ -29,15 +29,6 @@ pub struct Service {
     pub matchers: BTreeMap<String, String>,
     pub runbook_url: Option<String>,
     pub metrics: Vec<ServiceMetric>,
-}
-
-/// A metric that says how healthy a service is; the first one is its key metric.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ServiceMetric {
-    pub name: String,
-    pub promql: String,
-    pub degraded_above: Option<f64>,
-    pub down_above: Option<f64>,
 }
 
 impl Service {
@@ -276,8 +267,11 @@ pub enum Evidence {
         metric: String,
         value: f64,
         threshold: f64,
-        /// `down` or `degraded`: which threshold it is over.
+        /// `down` or `degraded`: which threshold it crossed.
         level: ServiceState,
+        /// Under a low band (`degraded_below`, `down_below`) rather than over a high one.
+        #[serde(default, skip_serializing_if = "is_false")]
+        below: bool,
     },
     DependsOn {
         /// The dependency through which the failure reaches this service.
@@ -320,10 +314,12 @@ impl Evidence {
                 value,
                 threshold,
                 level,
+                below,
             } => {
                 format!(
-                    "{metric} {} > {} ({level})",
+                    "{metric} {} {} {} ({level})",
                     fmt_value(*value),
+                    if *below { "<" } else { ">" },
                     fmt_value(*threshold)
                 )
             }
@@ -349,6 +345,10 @@ impl Evidence {
             _ => 0,
         }
     }
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn one() -> usize {
@@ -513,18 +513,14 @@ pub fn blast_radius<A: AsRef<Alert>>(
             if k == 0 {
                 key_metrics[n] = Some((m.name.clone(), v));
             }
-            let over = match (m.down_above, m.degraded_above) {
-                (Some(t), _) if v > t => Some((ServiceState::Down, t)),
-                (_, Some(t)) if v > t => Some((ServiceState::Degraded, t)),
-                _ => None,
-            };
-            if let Some((level, threshold)) = over {
-                own[n].0 = own[n].0.min(level);
+            if let Some(c) = m.bands.crossing(v) {
+                own[n].0 = own[n].0.min(c.level);
                 own[n].1.push(Evidence::Metric {
                     metric: m.name.clone(),
                     value: v,
-                    threshold,
-                    level,
+                    threshold: c.threshold,
+                    level: c.level,
+                    below: c.below,
                 });
             }
         }

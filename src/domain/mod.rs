@@ -11,6 +11,7 @@ mod cadence;
 mod event;
 mod incident;
 mod labels;
+mod metric;
 mod number;
 mod peak;
 pub mod redact;
@@ -24,7 +25,7 @@ pub use action_run::{
 pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, WriteBack, fingerprint_of};
 pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
-    ServiceImpact, ServiceMetric, ServiceState, blast_radius, service_changes,
+    ServiceImpact, ServiceState, blast_radius, service_changes,
 };
 pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
@@ -35,6 +36,7 @@ pub use incident::{
 pub use labels::{
     Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
+pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};

@@ -17,8 +17,7 @@ pub struct MetricPeak {
     pub at: DateTime<Utc>,
 }
 
-// Values come from Prometheus' JSON, which has no NaN that reaches here (the reader drops
-// them), so equality is an equivalence.
+// Values come from the metrics readers, which drop NaN before it reaches here, so equality is an equivalence.
 impl Eq for MetricPeak {}
 
 impl MetricPeak {
@@ -37,7 +36,7 @@ impl MetricPeak {
 /// metric's recent history (the last 30 minutes the console reads) and its value now.
 pub fn attach_peaks(
     blast: &mut BlastRadius,
-    history: &BTreeMap<String, Vec<(DateTime<Utc>, f64)>>,
+    history: &BTreeMap<String, super::MetricPoints>,
     now: DateTime<Utc>,
 ) {
     for s in &mut blast.services {
@@ -45,7 +44,11 @@ pub fn attach_peaks(
             s.key_metric_peak = None;
             continue;
         };
-        let points = history.get(&s.name).into_iter().flatten().copied();
+        let points = history
+            .get(&s.name)
+            .into_iter()
+            .flatten()
+            .filter_map(|(t, v)| v.map(|v| (*t, v)));
         s.key_metric_peak = points
             .chain([(now, *value)])
             .filter(|(_, v)| v.is_finite())
@@ -84,7 +87,12 @@ mod tests {
         };
         let history = BTreeMap::from([(
             "checkout".to_string(),
-            vec![(t(0), 0.1), (t(30), 0.30123), (t(45), 0.2)],
+            vec![
+                (t(0), Some(0.1)),
+                (t(15), None),
+                (t(30), Some(0.30123)),
+                (t(45), Some(0.2)),
+            ],
         )]);
         attach_peaks(&mut blast, &history, t(59));
         let peak = blast.services[0].key_metric_peak.clone().unwrap();

@@ -319,9 +319,12 @@ pub fn fifty_services() -> (
         s.depends_on = deps.iter().map(|d| d.to_string()).collect();
         s.metrics = vec![ServiceMetric {
             name: "error ratio".into(),
-            promql: format!("errors{{service=\"{name}\"}}"),
-            degraded_above: Some(0.01),
-            down_above: Some(0.2),
+            query: warroom::domain::MetricQuery::Promql(format!("errors{{service=\"{name}\"}}")),
+            bands: warroom::domain::Bands {
+                degraded_above: Some(0.01),
+                down_above: Some(0.2),
+                ..Default::default()
+            },
         }];
         services.push(s);
     };
@@ -388,11 +391,11 @@ pub fn leading_with_blast() -> State {
                 .map(|i| {
                     (
                         at(i / 2 - 18, (i % 2) * 30),
-                        if i > 48 {
+                        Some(if i > 48 {
                             0.03 * (i - 48) as f64
                         } else {
                             0.001
-                        },
+                        }),
                     )
                 })
                 .collect();

@@ -1,6 +1,7 @@
 pub mod cli;
 pub mod console;
 pub mod icinga;
+pub mod ngircd;
 pub mod pagerduty;
 pub mod postgres;
 pub mod receiver;

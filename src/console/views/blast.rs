@@ -17,31 +17,33 @@ use std::collections::BTreeSet;
 
 const BLOCKS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
 
-/// The last `width` points as block characters scaled between their min and max.
-pub fn sparkline(points: &[(DateTime<Utc>, f64)], width: usize) -> String {
-    let values: Vec<f64> = points
+/// The last `width` points as block characters scaled between their min and max; a gap in
+/// the history (`None`: nothing was written then) is a space, never drawn as a value.
+pub fn sparkline(points: &[(DateTime<Utc>, Option<f64>)], width: usize) -> String {
+    let values: Vec<Option<f64>> = points
         .iter()
         .rev()
         .take(width)
-        .map(|(_, v)| *v)
+        .map(|(_, v)| v.filter(|v| v.is_finite()))
         .collect::<Vec<_>>()
         .into_iter()
         .rev()
         .collect();
-    if values.is_empty() {
-        return String::new();
-    }
-    let (lo, hi) = values
+    let Some((lo, hi)) = values
         .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(*v), hi.max(*v)));
+        .flatten()
+        .fold(None, |acc: Option<(f64, f64)>, v| {
+            Some(acc.map_or((*v, *v), |(lo, hi)| (lo.min(*v), hi.max(*v))))
+        })
+    else {
+        return " ".repeat(values.len());
+    };
     values
         .iter()
-        .map(|v| {
-            if (hi - lo).abs() < f64::EPSILON {
-                BLOCKS[0]
-            } else {
-                BLOCKS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize]
-            }
+        .map(|v| match v {
+            None => ' ',
+            Some(_) if (hi - lo).abs() < f64::EPSILON => BLOCKS[0],
+            Some(v) => BLOCKS[(((v - lo) / (hi - lo)) * 7.0).round().clamp(0.0, 7.0) as usize],
         })
         .collect()
 }
