@@ -433,7 +433,7 @@ fn to_alert(
 
 /// Unix seconds with a fraction, as Icinga writes times.
 fn timestamp(secs: f64) -> Option<DateTime<Utc>> {
-    if !secs.is_finite() || secs < 0.0 || secs > 1e11 {
+    if !secs.is_finite() || !(0.0..=1e11).contains(&secs) {
         return None;
     }
     let whole = secs.trunc() as i64;
