@@ -7,6 +7,8 @@
 # What it runs, in one go on this machine:
 #   * every criterion benchmark declared in Cargo.toml (`[[bench]]` with a .rs file), each
 #     reporting against a reference measured in the same process;
+#   * benches/store_pg.rs among them: the journal on a throwaway PostgreSQL 15 cluster against
+#     a bare INSERT+COMMIT and a bare SELECT on the same cluster (skipped without PostgreSQL);
 #   * SQLite with `PRAGMA synchronous=FULL` (python3's sqlite3), one INSERT + COMMIT per
 #     row in the same directory: the reference for the journal's durable append rate;
 #   * benches/console-idle.sh (idle CPU and time to first frame) and benches/share-load.sh
@@ -143,6 +145,11 @@ for name, title in (("console-idle.txt", "Console idle CPU and first frame"), ("
     if os.path.exists(p):
         text = open(p).read().strip().splitlines()
         lines += ["", f"**{title}** (`benches/{name.replace('.txt', '.sh')}`):", "", "```"] + text[-40:] + ["```"]
+p = os.path.join(out, "bench-store_pg.log")
+if os.path.exists(p):
+    text = [l for l in open(p).read().splitlines() if l.startswith(("|", "store_pg:", "replay:"))]
+    if text:
+        lines += ["", "**Shared store, PostgreSQL** (`benches/store_pg.rs`, append against a bare INSERT+COMMIT; replay of 100k entries):", ""] + text
 block = "<!-- run-all:begin -->\n## Latest full run\n\n" + "\n".join(lines) + "\n<!-- run-all:end -->\n"
 doc_path = os.path.join("docs", "performance.md")
 doc = open(doc_path).read() if os.path.exists(doc_path) else "# Performance\n"

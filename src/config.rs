@@ -23,10 +23,11 @@ pub use webhook::{IrcTarget, WebhookConfig, WebhookKind};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
+mod cloudwatch;
 mod icinga;
 pub use backends::{
-    AlertmanagerConfig, AlertsConfig, GrafanaConfig, GraphiteConfig, PagerDutyConfig,
-    PrometheusConfig,
+    AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
+    PagerDutyConfig, PrometheusConfig,
 };
 pub use icinga::IcingaConfig;
 use std::path::{Path, PathBuf};
@@ -123,6 +124,9 @@ pub struct Config {
     /// `[grafana]`: Grafana-managed alerts.
     #[serde(default)]
     pub grafana: Option<GrafanaConfig>,
+    /// `[cloudwatch]`: CloudWatch alarms and metrics.
+    #[serde(default)]
+    pub cloudwatch: Option<CloudWatchConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,

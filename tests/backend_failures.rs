@@ -362,6 +362,121 @@ async fn the_poller_keeps_last_good_alerts_of_a_failing_source_and_says_since_wh
     }
 }
 
+/// A CloudWatch endpoint answering every request with `status`, `body`.
+async fn cloudwatch_serving(status: u16, body: Vec<u8>, content_type: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
+        .mount(&server)
+        .await;
+    server
+}
+
+const CLOUDWATCH_ALARM: &str = r#"<DescribeAlarmsResponse xmlns="http://monitoring.amazonaws.com/doc/2010-08-01/">
+<DescribeAlarmsResult><MetricAlarms><member><AlarmName>checkout-5xx</AlarmName>
+<StateValue>ALARM</StateValue><StateReason>Threshold Crossed</StateReason>
+<Dimensions><member><Name>service</Name><Value>checkout</Value></member></Dimensions>
+</member></MetricAlarms></DescribeAlarmsResult></DescribeAlarmsResponse>"#;
+
+#[tokio::test]
+async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_reason() {
+    use support::moto;
+    use warroom::backends::cloudwatch::MAX_PAGE_BYTES;
+    use warroom::domain::CloudWatchQuery;
+
+    let good = cloudwatch_serving(200, CLOUDWATCH_ALARM.into(), "text/xml").await;
+    let s500 = cloudwatch_serving(
+        500,
+        b"<ErrorResponse><Error><Code>InternalFailure</Code><Message>boom</Message></Error></ErrorResponse>".to_vec(),
+        "text/xml",
+    )
+    .await;
+    let html = cloudwatch_serving(
+        200,
+        b"<html><body>Sign in</body></html>".to_vec(),
+        "text/html",
+    )
+    .await;
+    let cut = cloudwatch_serving(
+        200,
+        CLOUDWATCH_ALARM.as_bytes()[..CLOUDWATCH_ALARM.len() / 2].to_vec(),
+        "text/xml",
+    )
+    .await;
+    // 50 MB of alarms: refused once past a page's cap, never read whole.
+    let mut huge = String::from("<DescribeAlarmsResponse><DescribeAlarmsResult><MetricAlarms>");
+    let member = "<member><AlarmName>a</AlarmName><StateValue>ALARM</StateValue></member>";
+    while huge.len() < 50_000_000 {
+        huge.push_str(member);
+    }
+    huge.push_str("</MetricAlarms></DescribeAlarmsResult></DescribeAlarmsResponse>");
+    let huge = cloudwatch_serving(200, huge.into_bytes(), "text/xml").await;
+    // The silent one first: it holds its port, so the refused one cannot be given it again.
+    let mute = mute_server();
+    let refused = refused_url();
+
+    let timeout = Duration::from_millis(500);
+    let cases = [
+        (refused.clone(), "connection refused".to_string()),
+        (mute, "no answer within".to_string()),
+        (s500.uri(), "HTTP 500: InternalFailure: boom".to_string()),
+        (html.uri(), "unreadable answer: DescribeAlarms".to_string()),
+        (cut.uri(), "unreadable answer: DescribeAlarms".to_string()),
+        (
+            huge.uri(),
+            format!("answer larger than {MAX_PAGE_BYTES} bytes"),
+        ),
+    ];
+    let query = CloudWatchQuery {
+        namespace: "Checkout/Web".into(),
+        metric: "Errors".into(),
+        dimensions: Default::default(),
+        stat: "Average".into(),
+        period_secs: 60,
+    };
+    for (url, reason) in cases {
+        // The source had answered; now it answers like this: its alarm stays, marked stale
+        // since the failure, with the reason.
+        let mut board = AlertBoard::with_sources(["cloudwatch"]);
+        let ok = AlertSource::CloudWatch {
+            name: "cloudwatch".into(),
+            client: Box::new(moto::client(&good.uri(), timeout)),
+        };
+        let first =
+            poller::fetch_report(&ok, &AlertFilter::default(), Duration::from_secs(5)).await;
+        assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
+        first.apply(&mut board);
+        let bad = AlertSource::CloudWatch {
+            name: "cloudwatch".into(),
+            client: Box::new(moto::client(&url, timeout)),
+        };
+        let report =
+            poller::fetch_report(&bad, &AlertFilter::default(), Duration::from_secs(5)).await;
+        let error = report.result.clone().unwrap_err();
+        assert!(error.contains(&reason), "{url}: {error}");
+        report.apply(&mut board);
+        let status = &board.sources[0];
+        assert!(status.stale_since.is_some(), "{url}: {status:?}");
+        assert_eq!(status.error.as_deref(), Some(error.as_str()));
+        let merged = board.merged();
+        assert_eq!(merged.len(), 1, "{url}");
+        assert_eq!(merged[0].name(), "checkout-5xx");
+        assert!(!error.contains(moto::SECRET_KEY), "{error}");
+
+        // GetMetricData from the same server: an error, never a panic or made-up points.
+        let now = chrono::Utc::now();
+        let m = moto::client(&url, timeout)
+            .get_metric_data(
+                &query,
+                now - chrono::Duration::minutes(30),
+                now,
+                Duration::from_secs(60),
+            )
+            .await;
+        assert!(m.is_err(), "{url}: {m:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Icinga 2
 // ---------------------------------------------------------------------------------------------

@@ -110,6 +110,37 @@ fn every_config_mistake_names_file_line_and_column() {
             10,
             "host:port",
         ),
+        // services.toml: a CloudWatch metric
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ncloudwatch = { namespace = \"N\", metric = \"M\", stat = \"mean\" }\n",
+            )],
+            "services.toml",
+            5,
+            54,
+            "service a, metric m: cloudwatch.stat: \"mean\" is not a statistic",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\ncloudwatch = { namespace = \"N\", metric = \"M\", period = \"90s\" }\n",
+            )],
+            "services.toml",
+            5,
+            56,
+            "cloudwatch.period: '90s': CloudWatch takes 1s, 5s, 10s, 30s or a multiple of 60s",
+        ),
+        (
+            &[(
+                "services.toml",
+                b"[[service]]\nname = \"a\"\n[[service.metric]]\nname = \"m\"\npromql = \"x\"\ncloudwatch = { namespace = \"N\", metric = \"M\" }\n",
+            )],
+            "services.toml",
+            6,
+            14,
+            "has both promql and cloudwatch; give exactly one query",
+        ),
         // services.toml: every float field, NaN and both infinities
         (
             &[(
@@ -212,6 +243,34 @@ fn every_config_mistake_names_file_line_and_column() {
             2,
             8,
             "not valid UTF-8 (byte 20)",
+        ),
+        // config.toml: [cloudwatch]
+        (
+            &[("config.toml", b"[cloudwatch]\nregion = \"EU West\"\n")],
+            "config.toml",
+            2,
+            10,
+            "cloudwatch.region: \"EU West\" is not an AWS region",
+        ),
+        (
+            &[(
+                "config.toml",
+                b"[cloudwatch]\nregion = \"eu-west-1\"\nendpoint = \"moto:5000\"\n",
+            )],
+            "config.toml",
+            3,
+            12,
+            "cloudwatch.endpoint: must start with http:// or https://",
+        ),
+        (
+            &[(
+                "config.toml",
+                b"[cloudwatch]\nregion = \"eu-west-1\"\nprofile = \" \"\n",
+            )],
+            "config.toml",
+            3,
+            11,
+            "cloudwatch.profile: empty",
         ),
     ];
     let mut wrong = Vec::new();

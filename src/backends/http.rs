@@ -130,6 +130,7 @@ pub struct Endpoint {
     base: String,
     headers: HeaderMap,
     timeout: Duration,
+    max_body: usize,
 }
 
 /// An answer read in full: status, headers and body bytes.
@@ -156,7 +157,15 @@ impl Endpoint {
             base,
             headers: HeaderMap::new(),
             timeout,
+            max_body: MAX_BODY_BYTES,
         })
+    }
+
+    /// Reads answers of at most `limit` bytes (never more than [`MAX_BODY_BYTES`]): for an
+    /// API whose answers are paged and small, a huge one is refused early.
+    pub fn with_max_body(mut self, limit: usize) -> Endpoint {
+        self.max_body = limit.min(MAX_BODY_BYTES);
+        self
     }
 
     /// Adds a header sent with every request (e.g. `X-Grafana-Org-Id`).
@@ -236,7 +245,8 @@ impl Endpoint {
             .timeout(self.timeout)
     }
 
-    /// Sends and reads the whole answer (bounded by [`MAX_BODY_BYTES`] and the timeout),
+    /// Sends and reads the whole answer (bounded by [`MAX_BODY_BYTES`], or less when
+    /// [`Endpoint::with_max_body`] says so, and the timeout),
     /// whatever its status.
     pub(crate) async fn send(&self, req: RequestBuilder) -> Result<Reply, BackendError> {
         let url = request_url(&req, &self.base);
@@ -247,10 +257,10 @@ impl Endpoint {
         loop {
             match resp.chunk().await {
                 Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > MAX_BODY_BYTES {
+                    if body.len() + chunk.len() > self.max_body {
                         return Err(BackendError::TooLarge {
                             url,
-                            limit: MAX_BODY_BYTES,
+                            limit: self.max_body,
                         });
                     }
                     body.extend_from_slice(&chunk);

@@ -6,6 +6,7 @@
 //!
 //! Adding a source is a field in [`MetricReaders`] and one arm in each of its three reads.
 
+use super::cloudwatch::CloudWatch;
 use super::graphite::Graphite;
 use super::http::{BackendError, Endpoint};
 use super::prometheus::Prometheus;
@@ -22,6 +23,10 @@ pub const HISTORY_STEP: Duration = Duration::from_secs(30);
 /// How far back a Graphite value "now" may come from: the newest non-`null` point in this
 /// window (the current interval is often not written yet).
 pub const GRAPHITE_LOOKBACK: chrono::Duration = chrono::Duration::minutes(5);
+/// How many of its periods back a CloudWatch value "now" may come from (at least
+/// [`GRAPHITE_LOOKBACK`]): the newest datapoint in that window, since CloudWatch writes a
+/// period's statistic once the period is over.
+pub const CLOUDWATCH_LOOKBACK_PERIODS: i32 = 3;
 
 pub use crate::domain::MetricPoints as Points;
 
@@ -30,6 +35,7 @@ pub use crate::domain::MetricPoints as Points;
 pub struct MetricReaders {
     pub prometheus: Option<Prometheus>,
     pub graphite: Option<Graphite>,
+    pub cloudwatch: Option<CloudWatch>,
 }
 
 impl MetricReaders {
@@ -60,11 +66,17 @@ impl MetricReaders {
                 Err(e) => problems.push(format!("graphite: {e}")),
             }
         }
+        if let Some(cw) = &config.cloudwatch {
+            match super::sources::cloudwatch_from_config(cw, client, timeout) {
+                Ok(c) => readers.cloudwatch = Some(c),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
         (readers, problems)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.prometheus.is_none() && self.graphite.is_none()
+        self.prometheus.is_none() && self.graphite.is_none() && self.cloudwatch.is_none()
     }
 
     /// Whether a configured source answers queries like `q`.
@@ -72,6 +84,7 @@ impl MetricReaders {
         match q {
             MetricQuery::Promql(_) => self.prometheus.is_some(),
             MetricQuery::Graphite(_) => self.graphite.is_some(),
+            MetricQuery::CloudWatch(_) => self.cloudwatch.is_some(),
         }
     }
 
@@ -105,6 +118,18 @@ impl MetricReaders {
                     .filter_map(|s| s.points.into_iter().rev().find_map(|(_, v)| v))
                     .collect()
             }
+            MetricQuery::CloudWatch(cq) => {
+                let c = self.cloudwatch.as_ref().ok_or_else(|| Self::missing(q))?;
+                let until = at.unwrap_or_else(Utc::now);
+                let period = Duration::from_secs(cq.period_secs.max(1));
+                let back = chrono::Duration::seconds(
+                    i64::try_from(cq.period_secs).unwrap_or(i64::MAX / 8)
+                        * i64::from(CLOUDWATCH_LOOKBACK_PERIODS),
+                )
+                .max(GRAPHITE_LOOKBACK);
+                let points = c.get_metric_data(cq, until - back, until, period).await?;
+                points.last().map(|(_, v)| *v).into_iter().collect()
+            }
         })
     }
 
@@ -124,7 +149,8 @@ impl MetricReaders {
     }
 
     /// The query between `from` and `to`: at each time, the worst of its series; `None`
-    /// where no series has a value (a Graphite `null`). Prometheus is asked at `step`;
+    /// where no series has a value (a Graphite `null`). Prometheus is asked at `step`, CloudWatch
+    /// at the metric's period;
     /// Graphite answers at its own resolution.
     pub async fn range(
         &self,
@@ -160,6 +186,14 @@ impl MetricReaders {
                     }
                 }
             }
+            MetricQuery::CloudWatch(cq) => {
+                // At the metric's own period: a statistic over another period is another number.
+                let c = self.cloudwatch.as_ref().ok_or_else(|| Self::missing(q))?;
+                let period = Duration::from_secs(cq.period_secs.max(1));
+                for (t, v) in c.get_metric_data(cq, from, to, period).await? {
+                    add(t, Some(v));
+                }
+            }
         }
         Ok(points.into_iter().collect())
     }
@@ -169,6 +203,15 @@ impl From<Prometheus> for MetricReaders {
     fn from(p: Prometheus) -> MetricReaders {
         MetricReaders {
             prometheus: Some(p),
+            ..MetricReaders::default()
+        }
+    }
+}
+
+impl From<CloudWatch> for MetricReaders {
+    fn from(c: CloudWatch) -> MetricReaders {
+        MetricReaders {
+            cloudwatch: Some(c),
             ..MetricReaders::default()
         }
     }

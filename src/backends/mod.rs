@@ -2,6 +2,7 @@
 //! read leniently and a failure becomes a message, never a panic.
 
 pub mod alertmanager;
+pub mod cloudwatch;
 pub mod grafana;
 pub mod graphite;
 pub mod http;

@@ -2,6 +2,7 @@
 //! [`poll_once`], which asks them all at the same time (the headless `warroom alerts`).
 
 use super::alertmanager::{AlertFilter, Alertmanager};
+use super::cloudwatch::{AwsCredentials, CloudWatch};
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
@@ -38,6 +39,11 @@ pub enum AlertSource {
         name: String,
         client: Box<Icinga>,
     },
+    /// CloudWatch alarms in `ALARM`.
+    CloudWatch {
+        name: String,
+        client: Box<CloudWatch>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -53,17 +59,20 @@ impl AlertSource {
             | AlertSource::Prometheus { name, .. }
             | AlertSource::Grafana { name, .. }
             | AlertSource::Icinga { name, .. }
+            | AlertSource::CloudWatch { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
 
     /// What this source takes back from warroom (acknowledge, comment): empty for
-    /// Alertmanager, Prometheus and Grafana, whose only write-back is a silence.
+    /// Alertmanager, Prometheus and Grafana, whose only write-back is a silence, and for
+    /// CloudWatch, whose alarms follow their metric.
     pub fn write_backs(&self) -> &'static [WriteBack] {
         match self {
             AlertSource::Alertmanager { .. }
             | AlertSource::Prometheus { .. }
             | AlertSource::Grafana { .. }
+            | AlertSource::CloudWatch { .. }
             | AlertSource::Broken { .. } => &[],
             AlertSource::Icinga { .. } => WriteBack::ALL,
         }
@@ -95,6 +104,12 @@ impl AlertSource {
         match self {
             AlertSource::Alertmanager { client, .. } => client.alerts(filter).await,
             AlertSource::Grafana { client, .. } => client.alerts(filter).await,
+            AlertSource::CloudWatch { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alarms().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Prometheus {
                 client,
                 pending_only,
@@ -119,7 +134,7 @@ impl AlertSource {
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`,
-/// `[prometheus]`, each `[[icinga]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -174,6 +189,15 @@ pub fn sources_from_config(
             },
         );
     }
+    if let Some(cw) = &config.cloudwatch {
+        out.push(match cloudwatch_from_config(cw, client, timeout) {
+            Ok(client) => AlertSource::CloudWatch {
+                name: "cloudwatch".into(),
+                client: Box::new(client),
+            },
+            Err(e) => broken("cloudwatch", e),
+        });
+    }
     for ic in &config.icingas {
         let name = ic.display_name();
         out.push(match Icinga::from_config(ic, client, timeout) {
@@ -185,6 +209,24 @@ pub fn sources_from_config(
         });
     }
     out
+}
+
+/// The CloudWatch client `[cloudwatch]` describes, its credentials resolved now.
+pub fn cloudwatch_from_config(
+    cw: &crate::config::CloudWatchConfig,
+    client: &reqwest::Client,
+    timeout: Duration,
+) -> Result<CloudWatch, BackendError> {
+    let credentials = AwsCredentials::resolve(cw.profile())
+        .map_err(|e| BackendError::Setup(format!("cloudwatch: {e}")))?;
+    Ok(CloudWatch::new(
+        client.clone(),
+        cw.region(),
+        cw.endpoint(),
+        credentials,
+        timeout,
+    )?
+    .with_alarm_prefix(cw.alarm_prefix.as_deref()))
 }
 
 /// Writes `kind` back to `source` for `alert` and says how it went, as the journal keeps it:

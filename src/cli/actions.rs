@@ -510,6 +510,7 @@ pub(super) fn check_runbook(ctx: &Context, config: &crate::config::Config) -> Re
             let configured = match &v.query {
                 crate::domain::MetricQuery::Promql(_) => config.prometheus.is_some(),
                 crate::domain::MetricQuery::Graphite(_) => config.graphite.is_some(),
+                crate::domain::MetricQuery::CloudWatch(_) => config.cloudwatch.is_some(),
             };
             if !configured {
                 say!(

@@ -21,7 +21,14 @@ pub fn run(
 ) -> Result<(), Failure> {
     let config = ctx.config_for(
         "alerts",
-        &["alertmanager", "prometheus", "grafana", "icinga", "alerts"],
+        &[
+            "alertmanager",
+            "prometheus",
+            "grafana",
+            "cloudwatch",
+            "icinga",
+            "alerts",
+        ],
     )?;
     let matchers = filters
         .iter()
@@ -34,7 +41,7 @@ pub fn run(
     let sources = sources_from_config(&config, &client, timeout);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana] or [[icinga]]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [cloudwatch] or [[icinga]]",
             ctx.paths.config_file.display()
         )));
     }

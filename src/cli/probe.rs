@@ -24,6 +24,19 @@ pub fn describe(config: &Config) {
             Err(e) => say!("grafana: {} WARNING: {e}", g.url.get_ref()),
         }
     }
+    if let Some(cw) = &config.cloudwatch {
+        let at = cw.endpoint().map_or_else(
+            || crate::backends::cloudwatch::default_endpoint(cw.region()),
+            str::to_string,
+        );
+        match crate::backends::cloudwatch::AwsCredentials::resolve(cw.profile()) {
+            Ok(_) => say!(
+                "cloudwatch: {at} region {} (credentials found)",
+                cw.region()
+            ),
+            Err(e) => say!("cloudwatch: {at} region {} WARNING: {e}", cw.region()),
+        }
+    }
     if let Some(pd) = &config.pagerduty {
         let services = if pd.service_ids.is_empty() {
             "every service".to_string()
@@ -105,6 +118,20 @@ pub fn run(config: &Config) -> Result<(), Failure> {
             }
             .await;
             lines.push((what, r.map_err(|e| e.to_string())));
+        }
+        if let Some(cw) = &config.cloudwatch {
+            let r = async {
+                let c = crate::backends::sources::cloudwatch_from_config(cw, &client, timeout)
+                    .map_err(|e| (format!("cloudwatch (region {})", cw.region()), e))?;
+                let what = format!("cloudwatch ({} region {})", c.base_url(), cw.region());
+                let n = c.alarms().await.map_err(|e| (what.clone(), e))?.len();
+                Ok((what, format!("credentials accepted ({n} alarms in ALARM)")))
+            }
+            .await;
+            lines.push(match r {
+                Ok((what, detail)) => (what, Ok(detail)),
+                Err((what, e)) => (what, Err(e.to_string())),
+            });
         }
         for ic in &config.icingas {
             let what = format!("icinga {} ({})", ic.display_name(), ic.url.get_ref());

@@ -18,6 +18,12 @@
 //! token_env = "GRAFANA_TOKEN" # the variable holding a service-account token
 //! org_id = 1                  # optional
 //!
+//! [cloudwatch]
+//! region = "eu-west-1"
+//! profile = "ops"             # optional: a profile in ~/.aws/credentials
+//! endpoint = "http://127.0.0.1:5000"  # optional: instead of the regional endpoint
+//! alarm_prefix = "prod-"      # optional: only alarms whose name starts so
+//!
 //! [pagerduty]
 //! token_env = "PD_TOKEN"
 //! from = "ic@example.com"     # a PagerDuty user's email, required for writes
@@ -102,6 +108,33 @@ pub struct GrafanaConfig {
 impl GrafanaConfig {
     pub fn token(&self) -> Result<String, String> {
         env_secret(self.token_env.get_ref())
+    }
+}
+
+/// `[cloudwatch]`: alarms in `ALARM` as alerts, and GetMetricData for `cloudwatch` metrics.
+/// Credentials are never in the file: the AWS environment variables, or `profile`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CloudWatchConfig {
+    /// The AWS region (`eu-west-1`).
+    pub region: Spanned<String>,
+    /// A profile of the shared credentials file; default: the environment, then `default`.
+    pub profile: Option<Spanned<String>>,
+    /// Instead of `https://monitoring.<region>.amazonaws.com`.
+    pub endpoint: Option<Spanned<String>>,
+    /// Only alarms whose name starts with this.
+    pub alarm_prefix: Option<String>,
+}
+
+impl CloudWatchConfig {
+    pub fn region(&self) -> &str {
+        self.region.get_ref().trim()
+    }
+    pub fn profile(&self) -> Option<&str> {
+        self.profile.as_ref().map(|p| p.get_ref().trim())
+    }
+    pub fn endpoint(&self) -> Option<&str> {
+        self.endpoint.as_ref().map(|e| e.get_ref().trim())
     }
 }
 
@@ -260,6 +293,10 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
             config.prometheus.as_ref().map(|p| p.url.span()),
         ),
         ("grafana", config.grafana.as_ref().map(|g| g.url.span())),
+        (
+            "cloudwatch",
+            config.cloudwatch.as_ref().map(|c| c.region.span()),
+        ),
     ] {
         if let Some(span) = span
             && names.iter().any(|n| n == taken)
@@ -297,6 +334,30 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         url("grafana.url", &g.url)?;
         env("grafana.token_env", &g.token_env)?;
     }
+    if let Some(cw) = &config.cloudwatch {
+        let region = cw.region();
+        let region_ok = !region.is_empty()
+            && region
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !region_ok {
+            return Err(at(
+                cw.region.span(),
+                format!("cloudwatch.region: {region:?} is not an AWS region (like eu-west-1)"),
+            ));
+        }
+        if let Some(p) = &cw.profile
+            && p.get_ref().trim().is_empty()
+        {
+            return Err(at(
+                p.span(),
+                "cloudwatch.profile: empty; leave it out to use the environment".into(),
+            ));
+        }
+        if let Some(e) = &cw.endpoint {
+            url("cloudwatch.endpoint", e)?;
+        }
+    }
     if let Some(pd) = &config.pagerduty {
         env("pagerduty.token_env", &pd.token_env)?;
         if !pd.from.get_ref().contains('@') {
@@ -320,7 +381,7 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
 
 impl Config {
     /// The names of the alert sources configured before `[[icinga]]`: each
-    /// `[[alertmanager]]`, then `grafana` and `prometheus` when configured.
+    /// `[[alertmanager]]`, then `grafana`, `prometheus` and `cloudwatch` when configured.
     pub(super) fn alert_source_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .alertmanagers
@@ -332,6 +393,9 @@ impl Config {
         }
         if self.prometheus.is_some() {
             names.push("prometheus".into());
+        }
+        if self.cloudwatch.is_some() {
+            names.push("cloudwatch".into());
         }
         names
     }

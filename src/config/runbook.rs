@@ -93,6 +93,7 @@ struct ActionEntry {
 struct VerifyEntry {
     promql: Option<Spanned<String>>,
     graphite: Option<Spanned<String>>,
+    cloudwatch: Option<Spanned<super::cloudwatch::CloudWatchEntry>>,
     expect: Spanned<String>,
     within: Option<Spanned<String>>,
     every: Option<Spanned<String>>,
@@ -400,6 +401,7 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
                 let v = v.into_inner();
                 let (query, span) = super::services::one_query(
                     [("promql", v.promql), ("graphite", v.graphite)],
+                    v.cloudwatch,
                     &what("verify"),
                     whole,
                 )
@@ -642,6 +644,33 @@ mod tests {
             run.command,
             "PUT https://gateway-admin.internal.example/v1/services/checkout/load-shedding"
         );
+    }
+
+    #[test]
+    fn a_cloudwatch_verify_takes_parameters_in_its_namespace_metric_and_dimensions() {
+        let r = parse(
+            "[[action]]\nname = \"drain\"\nkind = \"exec\"\nargv = [\"true\"]\n\
+             verify = { cloudwatch = { namespace = \"Shop/{service}\", metric = \"Errors\", dimensions = { service = \"{service}\", env = \"prod\" }, stat = \"Sum\", period = \"5m\" }, expect = \"< 1\" }\n\
+             [[action.param]]\nname = \"service\"\nchoices = [\"checkout\", \"search\"]\n",
+        )
+        .unwrap();
+        let spec = r.get("drain").unwrap().verify.as_ref().unwrap();
+        let params = BTreeMap::from([("service".to_string(), "checkout".to_string())]);
+        let crate::domain::MetricQuery::CloudWatch(q) = crate::actions::verify::fill(spec, &params)
+        else {
+            panic!("a CloudWatch query expected")
+        };
+        assert_eq!(q.namespace, "Shop/checkout");
+        assert_eq!(q.metric, "Errors");
+        assert_eq!(q.dimensions["service"], "checkout");
+        assert_eq!(q.dimensions["env"], "prod");
+        assert_eq!((q.stat.as_str(), q.period_secs), ("Sum", 300));
+        let e = parse(
+            "[[action]]\nname = \"drain\"\nkind = \"exec\"\nargv = [\"true\"]\n\
+             verify = { cloudwatch = { namespace = \"Shop\", metric = \"{nope}\" }, expect = \"< 1\" }\n",
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("verify.cloudwatch"), "{e}");
     }
 
     #[test]

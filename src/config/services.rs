@@ -22,8 +22,9 @@
 //! down_below = 0.5
 //! ```
 //!
-//! Each metric has exactly one query: `promql` (read from `[prometheus]`) or `graphite` (read
-//! from `[graphite]`).
+//! Each metric has exactly one query: `promql` (read from `[prometheus]`), `graphite` (read
+//! from `[graphite]`) or `cloudwatch = { namespace, metric, dimensions, stat, period }` (read
+//! from `[cloudwatch]`, see [`super::cloudwatch`]).
 
 use super::{ConfigError, parse_toml};
 use crate::domain::{Bands, MetricQuery, Service, ServiceCatalog, ServiceMetric};
@@ -63,23 +64,36 @@ struct MetricEntry {
     name: toml::Spanned<String>,
     promql: Option<toml::Spanned<String>>,
     graphite: Option<toml::Spanned<String>>,
+    cloudwatch: Option<toml::Spanned<super::cloudwatch::CloudWatchEntry>>,
     degraded_above: Option<toml::Spanned<f64>>,
     down_above: Option<toml::Spanned<f64>>,
     degraded_below: Option<toml::Spanned<f64>>,
     down_below: Option<toml::Spanned<f64>>,
 }
 
-/// The one query of a metric or a runbook verification, from its `promql` / `graphite` keys:
-/// exactly one must be given, and not empty. `what` names the place (`service checkout,
+/// The one query of a metric or a runbook verification, from its `promql` / `graphite` /
+/// `cloudwatch` keys: exactly one must be given, and not empty. `what` names the place (`service checkout,
 /// metric error ratio`), `here` is where to point when none is given. Returns the query and
 /// where it stands in the file.
 pub(crate) fn one_query<const N: usize>(
     choices: [(&str, Option<toml::Spanned<String>>); N],
+    cloudwatch: Option<toml::Spanned<super::cloudwatch::CloudWatchEntry>>,
     what: &str,
     here: std::ops::Range<usize>,
 ) -> Result<(MetricQuery, std::ops::Range<usize>), (std::ops::Range<usize>, String)> {
-    let keys: Vec<&str> = choices.iter().map(|(k, _)| *k).collect();
+    let mut keys: Vec<&str> = choices.iter().map(|(k, _)| *k).collect();
+    keys.push("cloudwatch");
     let mut given = choices.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+    if let Some(cw) = cloudwatch {
+        if let Some((key, _)) = given.next() {
+            return Err((
+                cw.span(),
+                format!("{what}: has both {key} and cloudwatch; give exactly one query"),
+            ));
+        }
+        let span = cw.span();
+        return Ok((MetricQuery::CloudWatch(cw.into_inner().query(what)?), span));
+    }
     let Some((key, text)) = given.next() else {
         return Err((
             here,
@@ -158,6 +172,7 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
             let what = format!("service {name}, metric {mname}");
             let (query, _) = one_query(
                 [("promql", m.promql), ("graphite", m.graphite)],
+                m.cloudwatch,
                 &what,
                 here.clone(),
             )

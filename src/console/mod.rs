@@ -109,8 +109,9 @@ pub fn run_with(
         state.problems.push(format!("{e} (services.toml left out)"));
         Default::default()
     });
-    let metrics_wanted = (config.prometheus.is_some() || config.graphite.is_some())
-        && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
+    let metrics_wanted =
+        (config.prometheus.is_some() || config.graphite.is_some() || config.cloudwatch.is_some())
+            && state.catalog.services.iter().any(|s| !s.metrics.is_empty());
     state.metrics_expected = metrics_wanted;
     let client = if config.webhooks.is_empty() && config.pagerduty.is_none() && !has_sources {
         None

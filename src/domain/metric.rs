@@ -3,7 +3,7 @@
 //! (`degraded_below`, `down_below`: throughput falling to zero is as much an outage as errors
 //! climbing). Pure: the readers live in `backends::metrics`.
 
-use super::ServiceState;
+use super::{CloudWatchQuery, ServiceState};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -21,6 +21,9 @@ pub enum MetricQuery {
     Promql(String),
     /// A Graphite target (`sumSeries(stats.checkout.errors)`) for `[graphite]`.
     Graphite(String),
+    /// A CloudWatch metric and statistic for `[cloudwatch]` (GetMetricData).
+    #[serde(rename = "cloudwatch")]
+    CloudWatch(CloudWatchQuery),
 }
 
 impl MetricQuery {
@@ -29,6 +32,7 @@ impl MetricQuery {
         match self {
             MetricQuery::Promql(_) => "prometheus",
             MetricQuery::Graphite(_) => "graphite",
+            MetricQuery::CloudWatch(_) => "cloudwatch",
         }
     }
 
@@ -37,13 +41,19 @@ impl MetricQuery {
         match self {
             MetricQuery::Promql(_) => "promql",
             MetricQuery::Graphite(_) => "graphite",
+            MetricQuery::CloudWatch(_) => "cloudwatch",
         }
     }
 
-    /// The query's text pieces (what a runbook's `{param}`s may appear in).
+    /// The query's text pieces (what a runbook's `{param}`s may appear in): for CloudWatch
+    /// its namespace, metric and dimension values, in that order.
     pub fn texts(&self) -> Vec<&str> {
         match self {
             MetricQuery::Promql(q) | MetricQuery::Graphite(q) => vec![q.as_str()],
+            MetricQuery::CloudWatch(q) => [q.namespace.as_str(), q.metric.as_str()]
+                .into_iter()
+                .chain(q.dimensions.values().map(String::as_str))
+                .collect(),
         }
     }
 
@@ -52,6 +62,17 @@ impl MetricQuery {
         match self {
             MetricQuery::Promql(q) => MetricQuery::Promql(f(q)),
             MetricQuery::Graphite(q) => MetricQuery::Graphite(f(q)),
+            MetricQuery::CloudWatch(q) => MetricQuery::CloudWatch(CloudWatchQuery {
+                namespace: f(&q.namespace),
+                metric: f(&q.metric),
+                dimensions: q
+                    .dimensions
+                    .iter()
+                    .map(|(k, v)| (k.clone(), f(v)))
+                    .collect(),
+                stat: q.stat.clone(),
+                period_secs: q.period_secs,
+            }),
         }
     }
 }
@@ -59,6 +80,9 @@ impl MetricQuery {
 impl fmt::Display for MetricQuery {
     /// The query as a person reads it: its text, for a PromQL expression or a Graphite target.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let MetricQuery::CloudWatch(q) = self {
+            return fmt::Display::fmt(q, f);
+        }
         f.write_str(&self.texts().join(" "))
     }
 }

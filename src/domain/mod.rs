@@ -8,6 +8,7 @@ mod action_run;
 mod alert;
 mod blast;
 mod cadence;
+mod cloudwatch;
 mod event;
 mod incident;
 mod labels;
@@ -28,6 +29,7 @@ pub use blast::{
     ServiceImpact, ServiceState, blast_radius, service_changes,
 };
 pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
+pub use cloudwatch::CloudWatchQuery;
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,

@@ -1,8 +1,11 @@
 pub mod cli;
 pub mod console;
 pub mod icinga;
+pub mod moto;
 pub mod ngircd;
 pub mod pagerduty;
+pub mod pg_children;
+pub mod pg_proxy;
 pub mod postgres;
 pub mod receiver;
 pub mod release;

@@ -354,6 +354,80 @@ impl Postgres {
     }
 }
 
+impl Postgres {
+    /// A streaming replica of this cluster (`pg_basebackup -R`), started on a port of its own,
+    /// with the same roles and passwords. `synchronous`: the primary waits for it at each
+    /// commit (`synchronous_standby_names = '*'`), so what the primary acknowledged is on it.
+    pub fn replica(&self, synchronous: bool) -> Postgres {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut replica = Postgres {
+            port: 0,
+            password: self.password.clone(),
+            admin_password: self.admin_password.clone(),
+            data: dir.path().join("data"),
+            dir,
+            owner: self.owner,
+            running: false,
+            settings: self.settings.clone(),
+        };
+        replica.give(replica.dir.path());
+        let source = format!(
+            "host=127.0.0.1 port={} user=postgres password={}",
+            self.port, self.admin_password
+        );
+        replica.run_ok(
+            "pg_basebackup",
+            &[
+                "-d",
+                &source,
+                "-D",
+                path_str(&replica.data),
+                "-R",
+                "-X",
+                "stream",
+            ],
+        );
+        let mut last = String::new();
+        for _ in 0..5 {
+            replica.port = super::servers::free_port();
+            match replica.pg_ctl_start() {
+                Ok(()) => {
+                    replica.running = true;
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        assert!(replica.running, "the replica did not start: {last}");
+        if synchronous {
+            self.admin("ALTER SYSTEM SET synchronous_standby_names = '*'");
+            self.admin("SELECT pg_reload_conf()");
+        }
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        let want = if synchronous { "sync" } else { "async" };
+        while self
+            .admin("SELECT sync_state FROM pg_stat_replication")
+            .first()
+            .and_then(|r| r[0].clone())
+            .as_deref()
+            != Some(want)
+        {
+            assert!(
+                std::time::Instant::now() < until,
+                "the replica never streamed ({want})\n{}",
+                replica.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        replica
+    }
+
+    /// Makes this replica the primary (`pg_ctl promote`), waiting until it is.
+    pub fn promote(&self) {
+        self.run_ok("pg_ctl", &["-D", path_str(&self.data), "-w", "promote"]);
+    }
+}
+
 impl Drop for Postgres {
     fn drop(&mut self) {
         self.stop_immediate();

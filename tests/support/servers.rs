@@ -93,7 +93,8 @@ pub fn http_status(addr: &str, path: &str) -> Option<u16> {
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
-fn start(
+/// Starts `binary` with `args` in `dir` and waits until `GET ready_path` on `addr` answers 200.
+pub fn start(
     what: &str,
     binary: &Path,
     args: Vec<String>,

@@ -41,7 +41,7 @@ impl PgJournal {
             s.block(client.query_opt(
                 "SELECT 1 FROM warroom_incidents WHERE id = $1",
                 &[&journal.id],
-            ))
+            ))?
             .map(|row| row.is_some())
             .map_err(|e| s.fail(&e))
         })?;
@@ -142,7 +142,7 @@ impl PgJournal {
                     )
                     .await?;
                 Ok((tx, head, rows))
-            })
+            })?
             .map_err(|e| store.fail(&e))?;
         let Some(head) = head else {
             return Err(Fail::Final(JournalError::NotFound(id)));
@@ -182,7 +182,7 @@ impl PgJournal {
             .block(async {
                 insert(&tx, &id, &record, event_id).await?;
                 tx.commit().await
-            })
+            })?
             .map_err(|e| store.fail(&e))?;
         // Committed: COMMIT returned.
         self.push(record.clone());
@@ -219,15 +219,22 @@ pub(super) async fn insert(
 
 /// Copies `records` (a verified chain) in as incident `id`: all when it is new, the missing
 /// ones when what is here is a beginning of the same chain. `Ok(Err(why))` when what is here
-/// differs. Each line gets event id `<batch>-<seq>`.
+/// differs. Each line gets event id `<batch>-<seq>`. `limit`: how long its statements may take.
 pub(super) async fn import(
     client: &mut tokio_postgres::Client,
     id: &str,
     number: i64,
     records: &[Record],
     batch: &str,
+    limit: std::time::Duration,
 ) -> Result<Result<usize, String>, tokio_postgres::Error> {
     let tx = client.transaction().await?;
+    // The server's statement limit, raised for this transaction as the client's is.
+    tx.batch_execute(&format!(
+        "SET LOCAL statement_timeout = {}",
+        limit.as_millis()
+    ))
+    .await?;
     tx.execute(
         "INSERT INTO warroom_incidents (id, number, head_seq, head_hash) \
          VALUES ($1, $2, 0, $3) ON CONFLICT DO NOTHING",
@@ -314,7 +321,7 @@ impl Journal for PgJournal {
                 "SELECT seq, event_id, line FROM warroom_events \
                  WHERE incident = $1 AND seq > $2 ORDER BY seq",
                 &[&self.id, &known],
-            ))
+            ))?
             .map_err(|e| s.fail(&e))
         })?;
         self.take_rows(&rows, None)?;

@@ -144,6 +144,13 @@ fn describe(e: &tokio_postgres::Error) -> String {
     }
 }
 
+/// How long one step (connecting, a statement, the statements of a transaction) may go
+/// without an answer before the session is given up as lost. The server is told the same
+/// (`statement_timeout`), so it stops working on what nobody waits for any more. Without it a
+/// database that stops answering, rather than going away, would hold a command forever: the
+/// kernel acknowledges what is sent, so TCP sees nothing wrong.
+pub(crate) const STEP_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How long one operation keeps being tried while the connection goes away under it or the
 /// server is not there: long enough for a database restart (crash recovery included), short
 /// enough for a person waiting on a command.
@@ -179,7 +186,7 @@ impl PgStore {
     pub fn init(&self) -> Result<i32, JournalError> {
         self.retry(|s, slot| {
             let client = s.client(slot)?;
-            s.block(schema::ensure(client)).map_err(|e| match e {
+            s.block(schema::ensure(client))?.map_err(|e| match e {
                 schema::SchemaError::Newer(v) => Fail::Final(JournalError::Store(format!(
                     "{}: the schema is version {v}, newer than this warroom {} knows \
                      (version {}); use a newer warroom. The database was not changed.",
@@ -231,7 +238,7 @@ impl PgStore {
                     schema_version,
                     incidents,
                 })
-            })
+            })?
             .map_err(|e| s.fail(&e))
         })
     }
@@ -241,7 +248,7 @@ impl PgStore {
         self.retry(|s, slot| {
             let client = s.client(slot)?;
             let rows = s
-                .block(client.query("SELECT id FROM warroom_incidents ORDER BY number", &[]))
+                .block(client.query("SELECT id FROM warroom_incidents ORDER BY number", &[]))?
                 .map_err(|e| s.fail(&e))?;
             Ok(rows.iter().map(|r| r.get(0)).collect())
         })
@@ -307,7 +314,7 @@ impl PgStore {
                 journal::insert(&tx, &id, &record, &event_id).await?;
                 tx.commit().await?;
                 Ok(Ok(id))
-            })
+            })?
             .map_err(|e| s.fail(&e))?
             .map_err(|r| Fail::Final(JournalError::Rejected(r)))
         })?;
@@ -346,10 +353,15 @@ impl PgStore {
             .parse()
             .map_err(|_| JournalError::NotFound(id.clone()))?;
         let batch = new_event_id().map_err(|e| JournalError::Store(e.to_string()))?;
+        // A copy is one transaction however long: a millisecond more per line than a step.
+        let limit = STEP_TIMEOUT + std::time::Duration::from_millis(records.len() as u64);
         self.retry(|s, slot| {
             let client = s.client(slot)?;
             let added = s
-                .block(journal::import(client, &id, number, records, &batch))
+                .block_for(
+                    limit,
+                    journal::import(client, &id, number, records, &batch, limit),
+                )?
                 .map_err(|e| s.fail(&e))?;
             added.map_err(|reason| {
                 Fail::Final(JournalError::Damaged {
@@ -388,7 +400,7 @@ impl PgStore {
                         Ok(client)
                     }
                 }
-            });
+            })?;
             match connected {
                 Ok(c) => *slot = Some(c),
                 // A refusal (a wrong password, an untrusted certificate, no such database) is
@@ -400,8 +412,18 @@ impl PgStore {
             .ok_or_else(|| Fail::Lost("not connected".into()))
     }
 
-    /// Runs `f` on the store's runtime, blocking this thread until it is done.
-    pub(super) fn block<F>(&self, f: F) -> F::Output
+    /// Runs `f` on the store's runtime, blocking this thread until it is done, or until
+    /// [`STEP_TIMEOUT`] passed without it being done: the session is then as good as lost.
+    pub(super) fn block<F>(&self, f: F) -> Result<F::Output, Fail>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        self.block_for(STEP_TIMEOUT, f)
+    }
+
+    /// The same with a limit of its own, for a step that does more than usual.
+    pub(super) fn block_for<F>(&self, limit: std::time::Duration, f: F) -> Result<F::Output, Fail>
     where
         F: Future + Send,
         F::Output: Send,
@@ -409,7 +431,8 @@ impl PgStore {
         let Some(rt) = self.shared.rt.as_ref() else {
             unreachable!("the runtime goes only when the store is dropped");
         };
-        if tokio::runtime::Handle::try_current().is_ok() {
+        let f = async { tokio::time::timeout(limit, f).await };
+        let out = if tokio::runtime::Handle::try_current().is_ok() {
             // Inside someone's runtime a block_on would panic: wait on a plain thread instead.
             std::thread::scope(|scope| match scope.spawn(|| rt.block_on(f)).join() {
                 Ok(out) => out,
@@ -417,7 +440,13 @@ impl PgStore {
             })
         } else {
             rt.block_on(f)
-        }
+        };
+        out.map_err(|_| {
+            Fail::Lost(format!(
+                "the database did not answer within {} s",
+                limit.as_secs()
+            ))
+        })
     }
 
     /// A failed statement: the session lost (try again on a new connection), or an error for

@@ -15,6 +15,12 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// How long the server lets a session sit inside a transaction without a word from the client
+/// before ending it. warroom's own transactions never pause for longer than a network round
+/// trip, so this only ends the session of a client that froze or was cut off while it held an
+/// incident's head row: the other writers wait this long at most.
+const IDLE_IN_TRANSACTION: Duration = Duration::from_secs(5);
+
 /// How to use TLS: libpq's modes, less `allow` and `verify-ca`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -95,6 +101,22 @@ impl Target {
         if config.get_keepalives_idle() == Duration::from_secs(2 * 60 * 60) {
             config.keepalives_idle(Duration::from_secs(10));
         }
+        // The server gives up too: on a statement we stopped waiting for, and on a session
+        // that sits inside a transaction without a word (a client frozen or cut off while it
+        // holds an incident's head row, which every other writer waits for).
+        let mut options = config.get_options().unwrap_or("").to_string();
+        for (key, ms) in [
+            ("statement_timeout", super::STEP_TIMEOUT.as_millis()),
+            (
+                "idle_in_transaction_session_timeout",
+                IDLE_IN_TRANSACTION.as_millis(),
+            ),
+        ] {
+            if !options.contains(key) {
+                options = format!("{options} -c {key}={ms}").trim_start().to_string();
+            }
+        }
+        config.options(&options);
         if config.get_application_name().is_none() {
             config.application_name("warroom");
         }
