@@ -24,11 +24,13 @@ use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 mod cloudwatch;
+mod icinga;
 mod nagios;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig,
 };
+pub use icinga::IcingaConfig;
 pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
 
@@ -115,6 +117,9 @@ pub struct Config {
     /// `[prometheus]`: metrics, and its pending alerts.
     #[serde(default)]
     pub prometheus: Option<PrometheusConfig>,
+    /// `[[icinga]]`: Icinga 2 instances to read problems from and acknowledge them in.
+    #[serde(default, rename = "icinga")]
+    pub icingas: Vec<IcingaConfig>,
     /// `[graphite]`: service metrics given as Graphite targets.
     #[serde(default)]
     pub graphite: Option<GraphiteConfig>,
@@ -354,6 +359,8 @@ impl Config {
         webhook::check(&config, path, text)?;
         backends::check(&config, path, text)?;
         nagios::check(&config, path, text)?;
+        let taken = config.alert_source_names();
+        icinga::check(&mut config.icingas, &taken, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

@@ -671,6 +671,36 @@ async fn statusjson(services: &str) -> MockServer {
     server
 }
 
+// ---------------------------------------------------------------------------------------------
+// Icinga 2
+// ---------------------------------------------------------------------------------------------
+
+/// An Icinga source at `url` (plain HTTP: these servers stand in for a broken one).
+fn icinga_source(url: &str, timeout: Duration) -> AlertSource {
+    let client = warroom::backends::icinga::Icinga::new(
+        http_client().unwrap(),
+        url,
+        "warroom",
+        "pw-x1",
+        timeout,
+    )
+    .unwrap();
+    AlertSource::Icinga {
+        name: "icinga".into(),
+        client: Box::new(client),
+    }
+}
+
+/// Answers every request (Icinga lists objects with POST) with `status` and `body`.
+async fn icinga_serving(status: u16, body: Vec<u8>, content_type: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
+        .mount(&server)
+        .await;
+    server
+}
+
 #[tokio::test]
 async fn nagios_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_with_a_reason() {
     let good = statusjson(
@@ -798,4 +828,85 @@ async fn a_nagios_write_back_refused_or_unreachable_is_journaled_as_not_taken() 
         }
         other => panic!("{other:?}"),
     }
+}
+
+fn icinga_problem(output: &str) -> Value {
+    json!({"results": [{"attrs": {"name": "http", "host_name": "web1", "state": 2,
+        "last_state_change": 1796402018.5, "last_check_result": {"output": output}},
+        "name": "web1!http", "type": "Service"}]})
+}
+
+#[tokio::test]
+async fn icinga_refused_silent_500_html_truncated_and_huge_answers_leave_it_stale_with_a_reason() {
+    let timeout = Duration::from_millis(500);
+    let deadline = timeout + Duration::from_millis(500);
+    let full = serde_json::to_vec(&icinga_problem("HTTP CRITICAL")).unwrap();
+    let s500 = icinga_serving(
+        500,
+        b"{\"error\":500,\"status\":\"boom\"}".to_vec(),
+        "application/json",
+    )
+    .await;
+    let html = icinga_serving(
+        200,
+        b"<html><body>Sign in</body></html>".to_vec(),
+        "text/html",
+    )
+    .await;
+    let cut = icinga_serving(200, full[..full.len() / 2].to_vec(), "application/json").await;
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("refused", refused_url(), "connection refused"),
+        ("silent", mute_server(), "no answer within"),
+        ("500", s500.uri(), "HTTP 500"),
+        ("html", html.uri(), "unreadable answer"),
+        ("truncated", cut.uri(), "EOF"),
+    ];
+    for (what, url, says) in cases {
+        let source = icinga_source(&url, timeout);
+        // Good alerts first, then the failure: kept, stale since the failure, with the reason.
+        let mut board = AlertBoard::with_sources(["icinga"]);
+        let good = warroom::backends::poller::SourceReport {
+            source: "icinga".into(),
+            at: chrono::Utc::now(),
+            result: Ok(vec![]),
+        };
+        good.apply(&mut board);
+        let started = Instant::now();
+        let report = poller::fetch_report(&source, &AlertFilter::default(), deadline).await;
+        assert!(started.elapsed() < Duration::from_secs(5), "{what}");
+        let error = report.result.clone().unwrap_err();
+        assert!(error.contains(says), "{what}: {error}");
+        assert!(
+            !error.contains("pw-x1"),
+            "{what}: the password leaked: {error}"
+        );
+        report.apply(&mut board);
+        let status = &board.sources[0];
+        assert!(status.stale_since.is_some(), "{what}: {status:?}");
+        assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
+    }
+
+    // 50 MB of plugin output: one alert, its text cut, the process fine.
+    let huge = serde_json::to_vec(&icinga_problem(&"x".repeat(50 << 20))).unwrap();
+    assert!(huge.len() > 50 << 20);
+    let big = MockServer::start().await;
+    Mock::given(path("/v1/objects/services"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&big)
+        .await;
+    Mock::given(path("/v1/objects/hosts"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": []})))
+        .mount(&big)
+        .await;
+    let source = icinga_source(&big.uri(), Duration::from_secs(30));
+    let alerts = source.fetch(&AlertFilter::default()).await.unwrap();
+    assert_eq!(alerts.len(), 1);
+    let description = alerts[0].annotations.get("description").unwrap();
+    assert!(description.len() <= 2_000, "{}", description.len());
+
+    // Past the body limit: refused before it is all read.
+    let over = icinga_serving(200, vec![b' '; 65 << 20], "application/json").await;
+    let source = icinga_source(&over.uri(), Duration::from_secs(30));
+    let err = source.fetch(&AlertFilter::default()).await.unwrap_err();
+    assert!(matches!(err, BackendError::TooLarge { .. }), "{err:?}");
 }

@@ -90,6 +90,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "prometheus",
         "grafana",
         "nagios",
+        "icinga",
         "cloudwatch",
         "pagerduty",
         "alerts",

@@ -61,6 +61,7 @@ mod follower_role;
 mod fuzz_smoke;
 mod grafana_paths;
 mod graphite_live;
+mod icinga_live;
 mod irc_delivery;
 mod journal_damage;
 mod journal_large;

@@ -47,6 +47,9 @@ pub enum BackendError {
     TooLarge { url: String, limit: usize },
     /// Set-up problem before any request (an unset token variable, …).
     Setup(String),
+    /// The TLS handshake failed: the server's certificate is not trusted (another CA, a
+    /// name it was not made for, expired) or TLS itself was refused.
+    Tls { url: String, detail: String },
     /// Anything else reqwest reports.
     Other { url: String, detail: String },
 }
@@ -87,6 +90,9 @@ impl std::fmt::Display for BackendError {
                 format!("{url}: answer larger than {limit} bytes; refusing to read it all")
             }
             BackendError::Setup(s) => s.clone(),
+            BackendError::Tls { url, detail } => {
+                format!("{url}: TLS refused: {detail} (is the CA file the server's CA?)")
+            }
             BackendError::Other { url, detail } => format!("{url}: request failed: {detail}"),
         };
         f.write_str(&crate::config::secrets::redact(&text))
@@ -295,6 +301,8 @@ impl Endpoint {
                 url,
                 after: self.timeout,
             }
+        } else if let Some(detail) = tls_failure(&e) {
+            BackendError::Tls { url, detail }
         } else if e.is_connect() {
             BackendError::Unreachable { url }
         } else {
@@ -304,6 +312,25 @@ impl Endpoint {
             }
         }
     }
+}
+
+/// The TLS cause of a failed request, if it is one: the innermost error rustls gave
+/// (`invalid peer certificate: UnknownIssuer`), which reqwest reports as a failed connect.
+fn tls_failure(e: &reqwest::Error) -> Option<String> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if let Some(r) = c.downcast_ref::<rustls::Error>() {
+            return Some(one_line(&r.to_string()));
+        }
+        // An io::Error's `source` skips the error it wraps: look inside it instead.
+        cause = match c.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|i| i as &(dyn std::error::Error + 'static)),
+            None => c.source(),
+        };
+    }
+    None
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for basic auth.

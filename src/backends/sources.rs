@@ -5,6 +5,7 @@ use super::alertmanager::{AlertFilter, Alertmanager};
 use super::cloudwatch::{AwsCredentials, CloudWatch};
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
+use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
 use super::poller::SourceReport;
@@ -39,6 +40,11 @@ pub enum AlertSource {
         name: String,
         client: Nagios,
     },
+    /// Icinga 2's problems (services not OK, hosts not UP).
+    Icinga {
+        name: String,
+        client: Box<Icinga>,
+    },
     /// CloudWatch alarms in `ALARM`.
     CloudWatch {
         name: String,
@@ -59,6 +65,7 @@ impl AlertSource {
             | AlertSource::Prometheus { name, .. }
             | AlertSource::Grafana { name, .. }
             | AlertSource::Nagios { name, .. }
+            | AlertSource::Icinga { name, .. }
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
@@ -75,6 +82,7 @@ impl AlertSource {
             | AlertSource::CloudWatch { .. }
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
+            AlertSource::Icinga { .. } => WriteBack::ALL,
         }
     }
 
@@ -92,6 +100,7 @@ impl AlertSource {
                 WriteBack::Acknowledge => client.acknowledge(alert, text, by).await,
                 WriteBack::Comment => client.comment(alert, text, by).await,
             },
+            AlertSource::Icinga { client, .. } => client.write_back(alert, kind, text, by).await,
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
             _ => Err(BackendError::Setup(format!(
                 "{}: this source takes no {}",
@@ -131,13 +140,19 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::Icinga { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.problems().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
-/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -206,6 +221,16 @@ pub fn sources_from_config(
                 client: Box::new(client),
             },
             Err(e) => broken("cloudwatch", e),
+        });
+    }
+    for ic in &config.icingas {
+        let name = ic.display_name();
+        out.push(match Icinga::from_config(ic, client, timeout) {
+            Ok(c) => AlertSource::Icinga {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
         });
     }
     out

@@ -27,6 +27,7 @@ pub fn run(
             "grafana",
             "nagios",
             "cloudwatch",
+            "icinga",
             "alerts",
         ],
     )?;
@@ -41,7 +42,7 @@ pub fn run(
     let sources = sources_from_config(&config, &client, timeout);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]] or [cloudwatch]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]], [[icinga]] or [cloudwatch]",
             ctx.paths.config_file.display()
         )));
     }

@@ -24,6 +24,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
             "graphite",
             "grafana",
             "nagios",
+            "icinga",
             "cloudwatch",
             "alerts",
         ],

@@ -5,6 +5,7 @@ use super::Failure;
 use crate::backends::alertmanager::{AlertFilter, Alertmanager};
 use crate::backends::grafana::Grafana;
 use crate::backends::graphite::{Graphite, target_paths};
+use crate::backends::icinga::Icinga;
 use crate::backends::pagerduty::PagerDuty;
 use crate::backends::prometheus::Prometheus;
 use crate::backends::{BackendError, Endpoint, http_client};
@@ -80,12 +81,26 @@ pub fn describe(config: &Config) {
             ),
         }
     }
-    if !config.alertmanagers.is_empty()
-        || config.prometheus.is_some()
-        || config.grafana.is_some()
-        || !config.nagios.is_empty()
-        || config.cloudwatch.is_some()
-    {
+    for ic in &config.icingas {
+        let ca = ic
+            .ca_file()
+            .map_or_else(String::new, |c| format!(", CA {}", c.display()));
+        match ic.password() {
+            Ok(_) => say!(
+                "icinga {}: {} as {}{ca} (password set)",
+                ic.display_name(),
+                ic.url.get_ref(),
+                ic.user.get_ref()
+            ),
+            Err(e) => say!(
+                "icinga {}: {} as {}{ca} WARNING: {e}",
+                ic.display_name(),
+                ic.url.get_ref(),
+                ic.user.get_ref()
+            ),
+        }
+    }
+    if config.has_alert_sources() {
         say!(
             "alerts: every {}s, timeout {}s, grouped by {}",
             config.alerts.poll_interval().as_secs_f32(),
@@ -166,6 +181,17 @@ pub fn run(config: &Config, catalog: &ServiceCatalog) -> Result<(), Failure> {
                 Ok((what, detail)) => (what, Ok(detail)),
                 Err((what, e)) => (what, Err(e.to_string())),
             });
+        }
+        for ic in &config.icingas {
+            let what = format!("icinga {} ({})", ic.display_name(), ic.url.get_ref());
+            let r = async {
+                let c = Icinga::from_config(ic, &client, timeout)?;
+                let version = c.version().await?;
+                let n = c.problems().await?.len();
+                Ok::<_, BackendError>(format!("version {version}, user accepted ({n} problems)"))
+            }
+            .await;
+            lines.push((what, r.map_err(|e| e.to_string())));
         }
         if let Some(pd) = &config.pagerduty {
             let url = pd.url();

@@ -219,7 +219,7 @@ pub(super) fn env_secret(var: &str) -> Result<String, String> {
 }
 
 /// `host:port` of a URL (for a default source name), or the URL itself if it does not parse.
-fn host_port(url: &str) -> String {
+pub(super) fn host_port(url: &str) -> String {
     match reqwest::Url::parse(url.trim()) {
         Ok(u) => match (u.host_str(), u.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -377,4 +377,32 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         }
     }
     Ok(())
+}
+
+impl Config {
+    /// The names of the alert sources configured before `[[icinga]]`: each
+    /// `[[alertmanager]]`, then `grafana`, `prometheus` and `cloudwatch` when configured.
+    pub(super) fn alert_source_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .alertmanagers
+            .iter()
+            .map(AlertmanagerConfig::display_name)
+            .collect();
+        if self.grafana.is_some() {
+            names.push("grafana".into());
+        }
+        if self.prometheus.is_some() {
+            names.push("prometheus".into());
+        }
+        if self.cloudwatch.is_some() {
+            names.push("cloudwatch".into());
+        }
+        names.extend(self.nagios.iter().map(|n| n.display_name()));
+        names
+    }
+
+    /// Whether any alert source is configured.
+    pub fn has_alert_sources(&self) -> bool {
+        !self.alert_source_names().is_empty() || !self.icingas.is_empty()
+    }
 }

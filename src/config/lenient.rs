@@ -18,6 +18,7 @@ pub const SECTIONS: &[&str] = &[
     "graphite",
     "grafana",
     "nagios",
+    "icinga",
     "pagerduty",
     "alerts",
     "share",

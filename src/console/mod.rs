@@ -102,12 +102,7 @@ pub fn run_with(
     state.problems.extend(notices);
     state.bell = config.status_updates.bell;
     state.export_dir = config.postmortem.dir.clone();
-    let has_sources = !config.alertmanagers.is_empty()
-        || config.grafana.is_some()
-        || config.prometheus.is_some()
-        || config.graphite.is_some()
-        || !config.nagios.is_empty()
-        || config.cloudwatch.is_some();
+    let has_sources = config.has_alert_sources() || config.graphite.is_some();
     state.group_by = config.alerts.group_by().to_string();
     let services_file = ctx.paths.config_dir().join("services.toml");
     // A broken services.toml costs the catalog (services are then found from alert labels),

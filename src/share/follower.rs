@@ -165,20 +165,7 @@ pub fn http_client(ca: Option<&std::path::Path>) -> Result<reqwest::Client, Stri
     let Some(ca) = ca else {
         return crate::backends::http_client();
     };
-    let pem = std::fs::read(ca).map_err(|e| format!("--ca {}: {e}", ca.display()))?;
-    let certs = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|e| format!("--ca {}: not a PEM certificate file: {e}", ca.display()))?;
-    if certs.is_empty() {
-        return Err(format!("--ca {}: no CERTIFICATE in the file", ca.display()));
-    }
-    // Same settings as backends::http_client, with only this CA trusted.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
-        .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(Duration::from_secs(5))
-        .tls_certs_only(certs)
-        .build()
-        .map_err(|e| format!("cannot set up HTTPS with --ca {}: {e}", ca.display()))
+    crate::backends::http_client_trusting(ca, "--ca")
 }
 
 enum StreamEnd {
