@@ -11,6 +11,7 @@ mod runbook;
 pub mod secrets;
 mod services;
 mod store;
+pub mod url;
 mod webhook;
 
 pub use lenient::{BrokenPart, SECTIONS};

@@ -403,26 +403,10 @@ pub(crate) fn decode<T: serde::de::DeserializeOwned>(
 /// Checks a configured base URL: http(s), a host, no query or fragment. Returns it without a
 /// trailing `/`.
 pub fn check_url(base_url: &str) -> Result<String, BackendError> {
-    let bad = |reason: &str| BackendError::BadUrl {
+    crate::config::url::base_url(base_url).map_err(|reason| BackendError::BadUrl {
         url: base_url.to_string(),
-        reason: reason.to_string(),
-    };
-    let parsed = reqwest::Url::parse(base_url.trim()).map_err(|e| bad(&e.to_string()))?;
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(bad("must start with http:// or https://"));
-    }
-    if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(bad("no host"));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(bad("must not carry a query or fragment"));
-    }
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(bad(
-            "must not carry credentials; name an environment variable instead",
-        ));
-    }
-    Ok(parsed.as_str().trim_end_matches('/').to_string())
+        reason,
+    })
 }
 
 /// Percent-encodes one path segment (an ID from a server or a user).

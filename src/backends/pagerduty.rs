@@ -16,7 +16,7 @@ use serde_json::json;
 use std::time::Duration;
 
 /// PagerDuty's API root; tests and EU accounts may point elsewhere.
-pub const DEFAULT_URL: &str = "https://api.pagerduty.com";
+pub const DEFAULT_URL: &str = crate::config::url::PAGERDUTY_URL;
 const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
 /// Page size when listing (PagerDuty's maximum).
 const PAGE: usize = 100;

@@ -8,9 +8,8 @@
 //! sees a command's arguments in `ps`) and never printed: messages show the URL without it.
 
 use super::{Context, Failure};
-use crate::config::Paths;
 use crate::journal::{
-    FileStore, Journal, PgStore, Record, SCHEMA_VERSION, SslMode, StoreChoice, StoreOptions,
+    FileStore, Journal, PgStore, Record, SCHEMA_VERSION, StoreChoice, StoreOptions,
 };
 
 #[derive(Debug, clap::Args)]
@@ -57,57 +56,6 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<(), Failure> {
         StoreCommand::Push { ids } => push(ctx, &options, &ids),
         StoreCommand::Pull { ids } => pull(ctx, &options, &ids),
     }
-}
-
-/// The URL and TLS settings from the flag, the environment and `[store]`; `None` when none
-/// names a store (the data directory then keeps the incidents). Only `[store]` of config.toml
-/// is read here: another broken part is for the verbs that use it to report.
-pub(super) fn options(
-    paths: &Paths,
-    flag: Option<String>,
-) -> Result<Option<StoreOptions>, Failure> {
-    let (config, broken) = crate::config::Config::load_lenient(&paths.config_file);
-    if let Some(b) = broken
-        .iter()
-        .find(|b| b.written.is_empty() || b.written == "store")
-    {
-        return Err(Failure::bad_input(b.error.to_string()));
-    }
-    let store = config.store.unwrap_or_default();
-    let var = store
-        .url_env
-        .clone()
-        .unwrap_or_else(|| "WARROOM_STORE_URL".to_string());
-    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let url = match flag {
-        Some(url) if crate::journal::has_password(&url) => {
-            return Err(Failure::bad_input(
-                "--store: the URL carries a password, which every user of this machine can \
-                 read in `ps`; give it in WARROOM_STORE_URL (or the variable [store] url_env \
-                 names) or in a password file (PGPASSFILE) instead",
-            ));
-        }
-        Some(url) => url,
-        None => match from_env(&var).or_else(|| from_env("WARROOM_STORE_URL")) {
-            Some(url) => url,
-            None => match &store.url {
-                Some(url) => url.get_ref().clone(),
-                None => return Ok(None),
-            },
-        },
-    };
-    let options = StoreOptions {
-        url,
-        // Checked when config.toml was read.
-        sslmode: store
-            .sslmode
-            .as_ref()
-            .and_then(|m| SslMode::parse(m.get_ref())),
-        ca_file: store.ca_file.map(|f| paths.config_dir().join(f)),
-    };
-    // A URL that does not read, or a CA file that does not, is bad input (exit 2).
-    crate::journal::Target::new(&options).map_err(Failure::bad_input)?;
-    Ok(Some(options))
 }
 
 fn init(options: &StoreOptions) -> Result<(), Failure> {

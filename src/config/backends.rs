@@ -157,7 +157,7 @@ impl PagerDutyConfig {
     }
     pub fn url(&self) -> String {
         self.url.as_ref().map_or_else(
-            || crate::backends::pagerduty::DEFAULT_URL.to_string(),
+            || super::url::PAGERDUTY_URL.to_string(),
             |u| u.get_ref().clone(),
         )
     }
@@ -242,14 +242,9 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         ConfigError::at(path, text, span.start, reason)
     };
     let url = |what: &str, u: &Spanned<String>| {
-        crate::backends::http::check_url(u.get_ref())
+        super::url::base_url(u.get_ref())
             .map(|_| ())
-            .map_err(|e| match e {
-                crate::backends::BackendError::BadUrl { reason, .. } => {
-                    at(u.span(), format!("{what}: {reason}"))
-                }
-                other => at(u.span(), format!("{what}: {other}")),
-            })
+            .map_err(|reason| at(u.span(), format!("{what}: {reason}")))
     };
     let env = |what: &str, v: &Spanned<String>| {
         if env_name_ok(v.get_ref()) {

@@ -65,11 +65,7 @@ pub(super) fn check(
     let mut names: Vec<String> = taken.to_vec();
     for (n, e) in entries.iter_mut().enumerate() {
         let which = format!("icinga #{}", n + 1);
-        if let Err(why) = crate::backends::http::check_url(e.url.get_ref()) {
-            let why = match why {
-                crate::backends::BackendError::BadUrl { reason, .. } => reason,
-                other => other.to_string(),
-            };
+        if let Err(why) = super::url::base_url(e.url.get_ref()) {
             return Err(at(e.url.span(), format!("{which} url: {why}")));
         }
         if e.user.get_ref().trim().is_empty() {

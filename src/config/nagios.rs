@@ -70,11 +70,7 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
     }
     for (n, ng) in config.nagios.iter().enumerate() {
         let what = format!("nagios #{}", n + 1);
-        if let Err(e) = crate::backends::http::check_url(ng.url.get_ref()) {
-            let reason = match e {
-                crate::backends::BackendError::BadUrl { reason, .. } => reason,
-                other => other.to_string(),
-            };
+        if let Err(reason) = super::url::base_url(ng.url.get_ref()) {
             return Err(at(ng.url.span(), format!("{what} url: {reason}")));
         }
         let name = ng.display_name();

@@ -19,8 +19,8 @@ pub mod theme;
 pub mod update;
 pub mod views;
 
-use crate::cli::{Context, Failure};
 use crate::config::Config;
+use crate::context::{Context, Failure};
 use std::io::IsTerminal;
 use std::sync::Arc;
 

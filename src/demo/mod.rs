@@ -16,8 +16,8 @@ pub mod scenario;
 pub mod silences;
 pub mod simulator;
 
-use crate::cli::{Context, Failure};
 use crate::config::Paths;
+use crate::context::{Context, Failure};
 use crate::domain::{Alert, AlertRef, AlertState, Event, NoteKind, Severity};
 use crate::journal::{FileStore, Journal, StoreChoice};
 use chrono::{DateTime, Utc};
