@@ -14,7 +14,7 @@ mod store;
 pub mod url;
 mod webhook;
 
-pub use lenient::{BrokenPart, SECTIONS};
+pub use lenient::{ALERT_PARTS, BrokenPart, METRIC_PARTS, SECTIONS};
 
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};

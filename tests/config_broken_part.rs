@@ -143,3 +143,39 @@ fn keys_do_nothing_behind_terminal_too_small() {
     pane.press(&["y"]);
     pane.wait_for("the console to exit", |s| s.contains("warroom-exit-0"));
 }
+
+/// Every alert and metrics source is a part the verbs that read it need: broken, it stops
+/// them (exit 2, naming the line) instead of being left out with a warning that says the
+/// verb does not use it.
+#[test]
+fn a_broken_source_of_any_kind_stops_the_verbs_that_read_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    assert_eq!(
+        open_incident(&data, "alice", "Checkout 500s", "sev1"),
+        "INC-1"
+    );
+    let cases: &[(&str, &[&str])] = &[
+        ("[cloudwatch]\nregion = \"no such region!\"\n", &["alerts"]),
+        (
+            "[cloudwatch]\nregion = \"no such region!\"\n",
+            &["blast", "INC-1"],
+        ),
+        (
+            "[[icinga]]\nurl = \"https://127.0.0.1:9\"\nuser = \"\"\npassword_env = \"ICINGA_PW\"\n",
+            &["write-back", "INC-1", "web1/http", "comment", "looking"],
+        ),
+    ];
+    for (text, args) in cases {
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, text).unwrap();
+        let ran = with_config(&data, &config, args);
+        assert_eq!(ran.code, Some(2), "{args:?} with {text:?}: {}", ran.stderr);
+        assert!(
+            ran.stderr.contains(&format!("{}:", config.display()))
+                && !ran.stderr.contains("does not use it"),
+            "{args:?} with {text:?}: {}",
+            ran.stderr
+        );
+    }
+}

@@ -197,7 +197,7 @@ pub struct RunArgs<'a> {
 }
 
 pub fn run(ctx: &Context, args: RunArgs<'_>) -> Result<(), Failure> {
-    let config = ctx.config_for("run", &["prometheus", "graphite"])?;
+    let config = ctx.config_for("run", crate::config::METRIC_PARTS)?;
     let runbook = ctx.runbook()?;
     let Some(action) = runbook.get(args.action) else {
         let known: Vec<&str> = runbook.actions.iter().map(|a| a.name.as_str()).collect();

@@ -19,18 +19,7 @@ pub fn run(
     json: bool,
     filters: &[String],
 ) -> Result<(), Failure> {
-    let config = ctx.config_for(
-        "alerts",
-        &[
-            "alertmanager",
-            "prometheus",
-            "grafana",
-            "nagios",
-            "cloudwatch",
-            "icinga",
-            "alerts",
-        ],
-    )?;
+    let config = ctx.config_for("alerts", crate::config::ALERT_PARTS)?;
     let matchers = filters
         .iter()
         .map(|f| Matcher::parse(f))

@@ -16,19 +16,8 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
         .incident()
         .cloned()
         .ok_or_else(|| Failure::bad_input(format!("{id} has no opening entry")))?;
-    let config = ctx.config_for(
-        "blast",
-        &[
-            "alertmanager",
-            "prometheus",
-            "graphite",
-            "grafana",
-            "nagios",
-            "icinga",
-            "cloudwatch",
-            "alerts",
-        ],
-    )?;
+    let needs = [crate::config::ALERT_PARTS, crate::config::METRIC_PARTS].concat();
+    let config = ctx.config_for("blast", &needs)?;
     let catalog = crate::config::load_services(&ctx.paths.config_dir().join("services.toml"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let client = crate::backends::http_client().map_err(Failure::runtime)?;

@@ -33,7 +33,7 @@ pub fn run(
         .join(" ")
         .trim()
         .to_string();
-    let config = ctx.config_for("write-back", &["nagios", "alerts"])?;
+    let config = ctx.config_for("write-back", crate::config::ALERT_PARTS)?;
     // Refused before anything is sent: an incident that does not take the record.
     {
         let journal = ctx.store()?.open(id)?;

@@ -19,11 +19,28 @@ pub const SECTIONS: &[&str] = &[
     "grafana",
     "nagios",
     "icinga",
+    "cloudwatch",
     "pagerduty",
     "alerts",
     "share",
     "postmortem",
+    "store",
 ];
+
+/// The parts that hold alert sources, and `[alerts]` (how they are polled): what every verb
+/// reading alerts needs whole.
+pub const ALERT_PARTS: &[&str] = &[
+    "alertmanager",
+    "prometheus",
+    "grafana",
+    "nagios",
+    "icinga",
+    "cloudwatch",
+    "alerts",
+];
+
+/// The parts that hold metrics sources: what the blast radius and verification need whole.
+pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch"];
 
 /// A part of `config.toml` that was left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -190,6 +207,23 @@ fn blank_part(text: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_part_config_toml_takes_is_a_known_section() {
+        // serde names every top-level key it takes when it meets one it does not.
+        let Err(e) = Config::parse(Path::new("config.toml"), "zzz = 1\n") else {
+            panic!("an unknown key was taken");
+        };
+        let (_, expected) = e.reason.split_once("expected one of").unwrap();
+        let taken: Vec<&str> = expected
+            .split(',')
+            .map(|k| k.trim().trim_matches('`'))
+            .collect();
+        assert!(taken.len() > 10, "{taken:?}");
+        for key in taken {
+            assert!(SECTIONS.contains(&key), "[{key}] is not in SECTIONS");
+        }
+    }
 
     #[test]
     fn a_misspelt_part_is_left_out_and_named_with_its_line() {
