@@ -107,7 +107,8 @@ fn blast_until(s: &Setup, g: &Graphite, name: &str, state: &str) -> Value {
 
 /// `/render` asked directly: `(timestamp, value or null)` of the one series.
 async fn render(url: &str, target: &str, from: i64, until: i64) -> Vec<(i64, Option<f64>)> {
-    let body: Value = reqwest::Client::new()
+    let body: Value = warroom::backends::http_client()
+        .unwrap()
         .get(format!("{url}/render"))
         .query(&[
             ("target", target.to_string()),
@@ -162,6 +163,24 @@ fn statsd_counters_and_timers_drive_the_blast_radius_through_graphite() {
     );
     assert_eq!(service(&b, "orders")["state"], "ok", "{b:#}");
     assert_eq!(service(&b, "checkout")["key_metric"]["value"], 120.0);
+
+    // The timer's series holds at least two flushed values before it stops, so the history
+    // below has values on both sides of its gaps however fast the blast above turned degraded.
+    let timer = "stats.timers.checkout.latency.mean";
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let now = Utc::now().timestamp();
+        let points = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(render(&g.url, timer, now - 600, now));
+        if points.iter().filter(|(_, v)| v.is_some()).count() >= 2 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{points:?}\n{}", g.logs());
+        std::thread::sleep(Duration::from_millis(500));
+    }
 
     // A hundred a second: down. The timer stops, so its series gets gaps.
     phase.store(MANY_ERRORS_NO_TIMINGS, Ordering::SeqCst);
