@@ -74,6 +74,15 @@ impl Meaning {
             Severity::Sev4 => Meaning::Sev4,
         }
     }
+
+    /// A note's colour by its kind.
+    pub fn of_note(k: crate::domain::NoteKind) -> Meaning {
+        match k {
+            crate::domain::NoteKind::Observation => Meaning::Text,
+            crate::domain::NoteKind::Hypothesis => Meaning::Warning,
+            crate::domain::NoteKind::Decision => Meaning::Accent,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -239,6 +239,59 @@ pub enum Event {
         result: super::VerifyResult,
         detail: String,
     },
+    /// A correction of entry `entry`: its note's new text or kind, or the time it refers to
+    /// (`occurred_at`, when it happened rather than when it was recorded). Why is required.
+    Amended {
+        entry: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        kind: Option<NoteKind>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<DateTime<Utc>>,
+        reason: String,
+    },
+    /// Entry `entry` is withdrawn: it stays in the log, struck through, with the reason.
+    Retracted {
+        entry: u64,
+        reason: String,
+    },
+    /// Entry `entry` belongs to incident `to`, where it was recorded as `to_seq`; here it
+    /// counts as retracted.
+    Moved {
+        entry: u64,
+        to: String,
+        to_seq: u64,
+        reason: String,
+    },
+    /// A note moved here from entry `entry` of incident `from`, with its original time and
+    /// author.
+    MovedIn {
+        from: String,
+        entry: u64,
+        at: DateTime<Utc>,
+        by: String,
+        #[serde(default = "observation")]
+        kind: NoteKind,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurred_at: Option<DateTime<Utc>>,
+        reason: String,
+    },
+    /// This incident is a duplicate of `of`, where its timeline is shown: it closes.
+    MarkedDuplicate {
+        of: String,
+        reason: String,
+    },
+    /// Duplicate incident `from` is merged into this one: its entries up to `through` (as
+    /// committed in its own journal, whose chain they still belong to) are shown within this
+    /// incident's timeline; its alerts and open tasks carry over.
+    Merged {
+        from: String,
+        reason: String,
+        through: u64,
+        entries: Vec<super::corrections::MergedEntry>,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -279,6 +332,12 @@ impl Event {
             Event::ActionStarted { .. } => "action_started",
             Event::ActionFinished { .. } => "action_finished",
             Event::ActionVerified { .. } => "action_verified",
+            Event::Amended { .. } => "amended",
+            Event::Retracted { .. } => "retracted",
+            Event::Moved { .. } => "moved",
+            Event::MovedIn { .. } => "moved_in",
+            Event::MarkedDuplicate { .. } => "marked_duplicate",
+            Event::Merged { .. } => "merged",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -466,6 +525,12 @@ impl Event {
             | Event::ActionVerified { .. } => super::action_run::ActionEvent::of(self)
                 .map(|e| super::action_run::describe(&e))
                 .unwrap_or_default(),
+            Event::Amended { .. }
+            | Event::Retracted { .. }
+            | Event::Moved { .. }
+            | Event::MovedIn { .. }
+            | Event::MarkedDuplicate { .. }
+            | Event::Merged { .. } => super::corrections::describe(self),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

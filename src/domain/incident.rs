@@ -151,6 +151,9 @@ pub struct Incident {
     pub postmortem_exports: u32,
     /// Acknowledgements and comments written back to alert sources, oldest first.
     pub write_backs: Vec<WriteBackRecord>,
+    /// Corrections, duplicates and merges (`domain::corrections`).
+    #[serde(skip_serializing_if = "super::Corrections::is_empty")]
+    pub corrections: super::Corrections,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -212,6 +215,7 @@ impl Incident {
             follow_ups: Vec::new(),
             postmortem_exports: 0,
             write_backs: Vec::new(),
+            corrections: super::Corrections::opened(entry),
         })
     }
 
@@ -220,6 +224,7 @@ impl Incident {
     pub fn apply(&mut self, entry: &Entry) {
         self.updated_at = self.updated_at.max(entry.at);
         self.last_seq = entry.seq;
+        super::corrections::see(self, entry);
         match &entry.event {
             Event::Opened { .. } => {}
             Event::SeverityChanged { to, .. } => {
@@ -404,6 +409,12 @@ impl Incident {
             | Event::ActionVerified { .. } => {
                 super::action_run::apply(&mut self.action_runs, entry)
             }
+            Event::Amended { .. }
+            | Event::Retracted { .. }
+            | Event::Moved { .. }
+            | Event::MovedIn { .. }
+            | Event::MarkedDuplicate { .. }
+            | Event::Merged { .. } => super::corrections::apply(self, entry),
             Event::Unknown(_) => self.unknown_events += 1,
         }
     }
@@ -516,6 +527,11 @@ impl Incident {
                     | Event::ActionVerified { .. }
                     | Event::FollowUp { .. }
                     | Event::PostmortemExported { .. }
+                    | Event::Amended { .. }
+                    | Event::Retracted { .. }
+                    | Event::Moved { .. }
+                    | Event::MovedIn { .. }
+                    | Event::Merged { .. }
             )
         {
             return Err(Rejected(format!(
@@ -713,6 +729,12 @@ impl Incident {
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
+            Event::Amended { .. }
+            | Event::Retracted { .. }
+            | Event::Moved { .. }
+            | Event::MovedIn { .. }
+            | Event::MarkedDuplicate { .. }
+            | Event::Merged { .. } => super::corrections::check(self, event),
             Event::Unknown(_) => Ok(()),
         }
     }
@@ -738,7 +760,7 @@ pub fn check_opening(title: &str, summary: Option<&str>) -> Result<(), Rejected>
     Ok(())
 }
 
-fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
+pub(super) fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
     if value.trim().is_empty() {
         return Err(Rejected(format!("{field} is empty")));
     }
@@ -756,7 +778,7 @@ fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
     Ok(())
 }
 
-fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
+pub(super) fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
     if value.trim().is_empty() {
         return Err(Rejected(format!("{field} is empty")));
     }

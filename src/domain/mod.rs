@@ -9,6 +9,7 @@ mod alert;
 mod blast;
 mod cadence;
 mod cloudwatch;
+mod corrections;
 mod event;
 mod incident;
 mod labels;
@@ -30,6 +31,10 @@ pub use blast::{
 };
 pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use cloudwatch::CloudWatchQuery;
+pub use corrections::{
+    Change, Corrected, Corrections, MergedEntry, corrected_entries, corrected_incident,
+    corrected_log, is_correction, leader, may_correct,
+};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,

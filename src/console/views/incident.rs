@@ -562,11 +562,7 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         Event::RoleAssigned { role, person } => {
             ("ROLE", Meaning::Info, format!("{person} is {role}"))
         }
-        Event::Note { kind, text } => match kind {
-            NoteKind::Observation => ("NOTE", Meaning::Text, text.clone()),
-            NoteKind::Hypothesis => ("HYPOTHESIS", Meaning::Warning, text.clone()),
-            NoteKind::Decision => ("DECISION", Meaning::Accent, text.clone()),
-        },
+        Event::Note { kind, text } => (note_tag(*kind), Meaning::of_note(*kind), text.clone()),
         Event::StatusUpdate { text } => ("UPDATE", Meaning::Ok, text.clone()),
         Event::StatusUpdateSnoozed { minutes } => (
             "SNOOZED",
@@ -660,6 +656,12 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         ),
         Event::FollowUp { .. } => ("FOLLOW-UP", Meaning::Info, e.event.describe()),
         Event::PostmortemExported { .. } => ("EXPORTED", Meaning::Muted, e.event.describe()),
+        Event::Amended { .. } | Event::Retracted { .. } | Event::Moved { .. } => {
+            ("CORRECTION", Meaning::Muted, e.event.describe())
+        }
+        Event::MovedIn { kind, text, .. } => ("NOTE", Meaning::of_note(*kind), text.clone()),
+        Event::MarkedDuplicate { .. } => ("DUPLICATE", Meaning::Accent, e.event.describe()),
+        Event::Merged { .. } => ("MERGED", Meaning::Accent, e.event.describe()),
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,
@@ -711,4 +713,12 @@ fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Ve
         out.push(cut_line(line, width));
     }
     out
+}
+
+fn note_tag(kind: NoteKind) -> &'static str {
+    match kind {
+        NoteKind::Observation => "NOTE",
+        NoteKind::Hypothesis => "HYPOTHESIS",
+        NoteKind::Decision => "DECISION",
+    }
 }
