@@ -45,6 +45,7 @@ mod console_resolve;
 mod console_text;
 mod console_views;
 mod console_write_back;
+mod corrections_cli;
 mod crash_safety;
 mod demo_api;
 mod demo_cli;

@@ -55,6 +55,7 @@ mod actions;
 mod alerts;
 mod blast;
 mod check_config;
+mod correct;
 mod export;
 mod followup;
 mod list;
@@ -238,6 +239,62 @@ pub enum Command {
         #[arg(long)]
         summary: Option<String>,
     },
+    /// Correct an entry without rewriting it: a note's text or kind, or the time any entry
+    /// refers to (--at); the log keeps the original and the reason. Who may: the entry's author
+    /// or the commander.
+    Amend {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The entry, as `warroom log` numbers it: 5 or #5.
+        seq: String,
+        /// The note's corrected text ("-": read it from standard input).
+        #[arg(long)]
+        text: Option<String>,
+        /// The note's corrected kind.
+        #[arg(long, value_name = "observation|hypothesis|decision")]
+        kind: Option<NoteKind>,
+        /// When it happened: HH:MM[:SS] UTC on the day it was recorded, or RFC 3339.
+        #[arg(long = "at", value_name = "TIME")]
+        at: Option<String>,
+        /// Why it is corrected.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Retract a note: it stays in the log, struck through, with the reason.
+    Retract {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The note, as `warroom log` numbers it: 5 or #5.
+        seq: String,
+        /// Why it is retracted.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Move a note to the incident it belongs to: recorded there with a reference back,
+    /// retracted here.
+    Move {
+        /// The incident it is in: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The note, as `warroom log` numbers it: 5 or #5.
+        seq: String,
+        /// The incident it belongs to.
+        to: String,
+        /// Why it moves.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Merge a duplicate incident into the one that carries on: the duplicate closes, its
+    /// timeline is shown within the other, its alerts and open tasks carry over. Only the
+    /// surviving incident's commander may.
+    Merge {
+        /// The duplicate, which closes.
+        dup_id: String,
+        /// The incident that carries on.
+        into_id: String,
+        /// Why they are one outage.
+        #[arg(long)]
+        reason: String,
+    },
     /// Print the outage log, oldest first (--json: one JSON object per event).
     Log {
         /// The incident: INC-7, inc-7, INC7 or 7.
@@ -245,6 +302,10 @@ pub enum Command {
         /// One JSON object per event (the journal's lines), for scripts.
         #[arg(long)]
         json: bool,
+        /// With --json: the corrected log instead (timeline order, corrections folded in,
+        /// each entry's history).
+        #[arg(long, requires = "json")]
+        corrected: bool,
     },
     /// The blast radius now: which services are failing, which depend on them (--json for
     /// scripts). Reads alerts, Prometheus metrics and services.toml; records nothing.
@@ -511,7 +572,44 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Resolve { id, summary }) => {
             record::resolve(&ctx, now, &id, summary.as_deref())
         }
-        Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
+        Some(Command::Amend {
+            id,
+            seq,
+            text,
+            kind,
+            at,
+            reason,
+        }) => correct::amend(
+            &ctx,
+            now,
+            &id,
+            &seq,
+            correct::Amendment {
+                text: text.as_deref(),
+                kind,
+                at: at.as_deref(),
+                reason: &reason,
+            },
+        ),
+        Some(Command::Retract { id, seq, reason }) => {
+            correct::retract(&ctx, now, &id, &seq, &reason)
+        }
+        Some(Command::Move {
+            id,
+            seq,
+            to,
+            reason,
+        }) => correct::move_note(&ctx, now, &id, &seq, &to, &reason),
+        Some(Command::Merge {
+            dup_id,
+            into_id,
+            reason,
+        }) => correct::merge(&ctx, now, &dup_id, &into_id, &reason),
+        Some(Command::Log {
+            id,
+            json,
+            corrected,
+        }) => log::run(&ctx, &id, json, corrected),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
         Some(Command::Store(args)) => store::run(&ctx, args),
         Some(Command::Export { id, format, output }) => {
