@@ -317,3 +317,65 @@ fn a_duplicate_merges_into_the_survivor_with_its_timeline_alerts_and_tasks() {
     verified(data, &dup);
     verified(data, &survivor);
 }
+
+#[test]
+fn the_post_mortem_uses_corrected_times_and_says_which_were_corrected() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = open_incident(data, "alice", "Checkout 500s", "sev2");
+    ok(
+        data,
+        "bob",
+        &["note", &id, "first 500s seen on the dashboard"],
+    );
+    ok(data, "alice", &["note", &id, "pricing pod restarted"]);
+    ok(data, "alice", &["note", &id, "rolled back pricing"]);
+    ok(
+        data,
+        "bob",
+        &[
+            "amend",
+            &id,
+            "2",
+            "--at",
+            "00:02",
+            "--reason",
+            "seen at 00:02, typed later",
+        ],
+    );
+    ok(
+        data,
+        "alice",
+        &["retract", &id, "3", "--reason", "it was the cart pod"],
+    );
+    let draft = ok(data, "reader", &["export", &id]);
+    let timeline = &draft[draft.find("## Timeline").unwrap()..];
+    let timeline = &timeline[..timeline.find("\n\n## ").unwrap()];
+    let first_row = timeline.lines().nth(4).unwrap();
+    assert!(
+        first_row.starts_with("| ")
+            && first_row.contains(" 00:02:00 | observation: first 500s seen"),
+        "the corrected note leads the timeline at its corrected time:\n{timeline}"
+    );
+    assert!(!timeline.contains("pricing pod restarted"), "{timeline}");
+    assert!(!timeline.contains("amended #"), "{timeline}");
+    assert!(
+        draft.contains("Times corrected after they were recorded: #2"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("corrected by bob: seen at 00:02, typed later"),
+        "{draft}"
+    );
+    assert!(draft.contains("Retracted, and left out of this draft: #3 (it was the cart pod)"));
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(data, "reader", &["export", &id, "--format", "json"])).unwrap();
+    let times = &json["corrections"]["corrected_times"];
+    assert_eq!(times[0]["seq"], 2, "{json}");
+    assert!(
+        times[0]["occurred_at"]
+            .as_str()
+            .unwrap()
+            .ends_with("00:02:00Z")
+    );
+}

@@ -40,6 +40,7 @@ fn sections(r: &Report, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
     detection(out, r);
     response(out, r);
     timeline(out, &r.timeline, flush);
+    super::corrections::markdown(out, r);
     status_updates(out, r, flush);
     decisions(out, r, flush);
     trigger(out, r);

@@ -8,6 +8,7 @@
 //! review and never rewrites it.
 
 pub mod blameless;
+mod corrections;
 pub mod json;
 pub mod markdown;
 mod measures;
@@ -15,6 +16,7 @@ mod report;
 pub mod write;
 
 pub use blameless::{BlamelessCheck, Finding, Rule};
+pub use corrections::{CorrectedTime, Corrections, Retraction};
 pub use report::{
     Action, Alert, Delivery, Detection, FORMAT_NAME, FORMAT_VERSION, FollowUp, Impact, Link,
     Messaging, Note, Peak, Report, Responder, Response, ServiceImpact, ServicePeriod,
@@ -32,7 +34,8 @@ pub fn render<E: AsRef<Entry> + Sync>(
     incident: &Incident,
     now: DateTime<Utc>,
 ) -> (String, Vec<Finding>) {
-    let report = Report::build(entries, incident, now);
+    let corrected = corrections::prepare(entries, incident);
+    let report = build(entries, incident, &corrected, now);
     let text = match format {
         ExportFormat::Markdown => markdown::render(&report),
         ExportFormat::Json => json::render(&report),
@@ -50,12 +53,30 @@ pub fn render_chunked<E: AsRef<Entry> + Sync>(
     emit: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
     const CHUNK: usize = 4 << 20;
-    let report = Report::build(entries, incident, now);
+    let corrected = corrections::prepare(entries, incident);
+    let report = build(entries, incident, &corrected, now);
     match format {
         ExportFormat::Markdown => markdown::render_chunked(&report, CHUNK, emit),
         ExportFormat::Json => emit(json::render(&report)),
     }
     report.review
+}
+
+/// The report from the corrected record when there is one, else from the entries as they are.
+fn build<'a, E: AsRef<Entry> + Sync>(
+    entries: &'a [E],
+    incident: &Incident,
+    corrected: &'a Option<(Vec<Entry>, Incident, Corrections)>,
+    now: DateTime<Utc>,
+) -> Report<'a> {
+    match corrected {
+        Some((facts, folded, said)) => {
+            let mut report = Report::build(facts, folded, now);
+            report.corrections = said.clone();
+            report
+        }
+        None => Report::build(entries, incident, now),
+    }
 }
 
 /// `INC-7-postmortem.md` / `INC-7-postmortem.json`.

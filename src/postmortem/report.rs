@@ -53,6 +53,9 @@ pub struct Report<'a> {
     pub messaging: Messaging,
     /// Phrases to reword before sharing (the blameless check); the text is never changed.
     pub review: Vec<Finding>,
+    /// Times corrected, entries retracted, duplicates merged.
+    #[serde(skip_serializing_if = "super::Corrections::is_empty")]
+    pub corrections: super::Corrections,
 }
 
 /// One person holding one role for a while.
@@ -434,6 +437,7 @@ impl<'a> Report<'a> {
                 external: String::new(),
             },
             review: blameless::scan(entries),
+            corrections: Default::default(),
         };
         report.messaging = measures::messaging(&report);
         report
