@@ -5,9 +5,10 @@
 
 use super::record::text_arg;
 use super::{Context, Failure, warn_all};
-use crate::domain::{Event, Incident, MergedEntry, NoteKind, Rejected, may_correct};
+use crate::domain::{Event, NoteKind};
+use crate::journal::corrections::{self, TwoStepError, append_correction};
 use crate::journal::{BoxJournal, Journal};
-use chrono::{DateTime, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 
 /// What `warroom amend` changes.
 pub struct Amendment<'a> {
@@ -31,20 +32,9 @@ pub fn parse_seq(s: &str) -> Result<u64, Failure> {
         })
 }
 
-/// `--at`: an RFC 3339 time, or `HH:MM[:SS]` (UTC) on the day the entry was recorded.
+/// `--at`: [`crate::domain::parse_occurred_at`], exit 2 naming the option.
 pub fn parse_at(s: &str, day_of: DateTime<Utc>) -> Result<DateTime<Utc>, Failure> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s.trim()) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveTime::parse_from_str(s.trim(), "%H:%M:%S")
-        .or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M"))
-        .map(|t| day_of.date_naive().and_time(t).and_utc())
-        .map_err(|_| {
-            Failure::bad_input(format!(
-                "--at {s:?}: expected HH:MM or HH:MM:SS (UTC, on the day the entry was \
-                 recorded) or an RFC 3339 time like 2026-11-21T10:02:00Z"
-            ))
-        })
+    crate::domain::parse_occurred_at(s, day_of).map_err(|e| Failure::bad_input(format!("--at {e}")))
 }
 
 fn reason_arg(reason: &str) -> Result<String, Failure> {
@@ -57,25 +47,22 @@ fn reason_arg(reason: &str) -> Result<String, Failure> {
     Ok(r.to_string())
 }
 
-/// Appends the event `make` decides, after the incident's own checks and the rule of who may
-/// correct what.
 fn append(
     journal: &mut BoxJournal,
     author: &str,
     now: DateTime<Utc>,
-    make: &dyn Fn(&Incident) -> Result<Event, Rejected>,
+    make: &dyn Fn(&crate::domain::Incident) -> Result<Event, crate::domain::Rejected>,
 ) -> Result<crate::journal::Record, Failure> {
-    let id = journal.id().to_string();
-    let result = journal.append_with(author, now, &mut |incident| {
-        let incident = incident
-            .ok_or_else(|| Rejected(format!("{id} has no opening entry; its journal is empty")))?;
-        let event = make(incident)?;
-        incident.check(&event)?;
-        may_correct(incident, author, &event)?;
-        Ok(event)
-    });
+    let result = append_correction(&mut **journal, author, now, make);
     warn_all(journal);
     Ok(result?)
+}
+
+fn two_step(e: TwoStepError) -> Failure {
+    match e {
+        TwoStepError::Refused(e) => e.into(),
+        TwoStepError::Halfway(m) => Failure::runtime(m),
+    }
 }
 
 fn recorded_at(journal: &BoxJournal, seq: u64) -> Option<DateTime<Utc>> {
@@ -139,9 +126,7 @@ pub fn retract(
     Ok(())
 }
 
-/// Moves note `seq` of `id` to `to`: recorded there first (with its time, author and a
-/// reference back), then retracted here naming where it went, so the note is never in
-/// neither incident.
+/// Moves note `seq` of `id` to `to` (`journal::corrections::move_note`).
 pub fn move_note(
     ctx: &Context,
     now: DateTime<Utc>,
@@ -155,75 +140,15 @@ pub fn move_note(
     let store = ctx.store()?;
     let mut here = store.open(id)?;
     let mut there = store.open(to)?;
-    let (from, to) = (here.id().to_string(), there.id().to_string());
-    if from == to {
-        return Err(Failure::bad_input(format!("#{seq} is already in {to}")));
-    }
-    // Everything that can be checked here is checked before anything is written there.
-    let incident = here
-        .incident()
-        .ok_or_else(|| Failure::bad_input(format!("{from} has no opening entry")))?;
-    let probe = Event::Moved {
-        entry: seq,
-        to: to.clone(),
-        to_seq: 0,
-        reason: reason.clone(),
-    };
-    incident
-        .check(&probe)
-        .map_err(|r| Failure::bad_input(r.0))?;
-    may_correct(incident, &ctx.author, &probe).map_err(|r| Failure::bad_input(r.0))?;
-    let note = here
-        .records()
-        .iter()
-        .find(|r| r.entry.seq == seq)
-        .map(|r| r.entry.clone())
-        .ok_or_else(|| Failure::bad_input(format!("{from} has no entry #{seq}")))?;
-    let occurred_at = incident.corrections.occurred_at.get(&seq).copied();
-    // The note as it stands now: its amendments travel with it.
-    let current = crate::domain::corrected_log(&here.records_entries())
-        .into_iter()
-        .find(|r| r.source.is_none() && r.entry.seq == seq)
-        .map(|r| r.entry.event)
-        .unwrap_or(note.event.clone());
-    let Event::Note { kind, text } = current else {
-        return Err(Failure::bad_input(format!("#{seq} is not a note")));
-    };
-    let landed = append(&mut there, &ctx.author, now, &|_| {
-        Ok(Event::MovedIn {
-            from: from.clone(),
-            entry: seq,
-            at: note.at,
-            by: note.by.clone(),
-            kind,
-            text: text.clone(),
-            occurred_at,
-            reason: reason.clone(),
-        })
-    })?;
-    let to_seq = landed.entry.seq;
-    append(&mut here, &ctx.author, now, &|_| {
-        Ok(Event::Moved {
-            entry: seq,
-            to: to.clone(),
-            to_seq,
-            reason: reason.clone(),
-        })
-    })
-    .map_err(|f| {
-        Failure::runtime(format!(
-            "#{seq} is recorded in {to} as #{to_seq} but could not be retracted from {from}: {}; \
-             retract it there with `warroom retract {from} {seq}`",
-            f.message
-        ))
-    })?;
-    say!("{from} #{seq} moved to {to} #{to_seq}");
+    let result = corrections::move_note(&mut *here, &mut *there, &ctx.author, now, seq, &reason);
+    warn_all(&mut here);
+    warn_all(&mut there);
+    let to_seq = result.map_err(two_step)?;
+    say!("{} #{seq} moved to {} #{to_seq}", here.id(), there.id());
     Ok(())
 }
 
-/// Merges duplicate `dup` into `into`: `dup` records that it is a duplicate (and closes),
-/// then `into` records the merge with `dup`'s entries as committed. Run again after a failure
-/// between the two, it completes the merge.
+/// Merges duplicate `dup` into `into` (`journal::corrections::merge`).
 pub fn merge(
     ctx: &Context,
     now: DateTime<Utc>,
@@ -235,79 +160,15 @@ pub fn merge(
     let store = ctx.store()?;
     let mut duplicate = store.open(dup)?;
     let mut survivor = store.open(into)?;
-    let (dup, into) = (duplicate.id().to_string(), survivor.id().to_string());
-    if dup == into {
-        return Err(Failure::bad_input(format!(
-            "{dup} cannot be merged into itself"
-        )));
-    }
-    let survivor_now = survivor
-        .incident()
-        .ok_or_else(|| Failure::bad_input(format!("{into} has no opening entry")))?;
-    let probe = Event::Merged {
-        from: dup.clone(),
-        reason: reason.clone(),
-        through: 0,
-        entries: Vec::new(),
-    };
-    survivor_now
-        .check(&probe)
-        .and_then(|()| may_correct(survivor_now, &ctx.author, &probe))
-        .map_err(|r| Failure::bad_input(r.0))?;
-    let already = duplicate
-        .incident()
-        .and_then(|i| i.corrections.duplicate_of.clone());
-    match already {
-        Some(of) if of == into => {}
-        Some(of) => {
-            return Err(Failure::bad_input(format!(
-                "{dup} is already a duplicate of {of}"
-            )));
-        }
-        None => {
-            append(&mut duplicate, &ctx.author, now, &|_| {
-                Ok(Event::MarkedDuplicate {
-                    of: into.clone(),
-                    reason: reason.clone(),
-                })
-            })?;
-        }
-    }
-    let entries: Vec<MergedEntry> = duplicate
-        .records()
-        .iter()
-        .map(|r| MergedEntry::of(&r.entry))
-        .collect();
-    let through = entries.last().map_or(0, |e| e.seq);
-    let r = append(&mut survivor, &ctx.author, now, &|_| {
-        Ok(Event::Merged {
-            from: dup.clone(),
-            reason: reason.clone(),
-            through,
-            entries: entries.clone(),
-        })
-    })
-    .map_err(|f| {
-        Failure::runtime(format!(
-            "{dup} is closed as a duplicate of {into}, but the merge was not recorded in {into}: \
-             {}; run the same command again to complete it",
-            f.message
-        ))
-    })?;
+    let result = corrections::merge(&mut *duplicate, &mut *survivor, &ctx.author, now, &reason);
+    warn_all(&mut duplicate);
+    warn_all(&mut survivor);
+    let (r, n) = result.map_err(two_step)?;
     say!(
-        "{dup} merged into {into} (#{}): {} entries, through #{through}",
-        r.entry.seq,
-        entries.len()
+        "{} merged into {} (#{}): {n} entries",
+        duplicate.id(),
+        survivor.id(),
+        r.entry.seq
     );
     Ok(())
-}
-
-trait Entries {
-    fn records_entries(&self) -> Vec<crate::domain::Entry>;
-}
-
-impl Entries for BoxJournal {
-    fn records_entries(&self) -> Vec<crate::domain::Entry> {
-        self.records().iter().map(|r| r.entry.clone()).collect()
-    }
 }

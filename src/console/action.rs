@@ -52,6 +52,12 @@ pub enum Action {
     },
     /// Something the call leader should know (a torn journal line moved aside, …).
     Problem(String),
+    /// How a correction across two incidents (a move, a merge) went: what to say, and
+    /// whether it failed.
+    Corrected {
+        message: String,
+        error: bool,
+    },
     /// What sharing an incident gave: the text for the share popup.
     Shared {
         id: String,
@@ -143,6 +149,8 @@ pub enum Effect {
         event: Event,
         clears_draft: bool,
     },
+    /// A correction recorded in two incidents (`journal::corrections`).
+    CorrectAcross(Across),
     Create {
         title: String,
         severity: Severity,
@@ -290,4 +298,22 @@ pub struct Draft {
     pub purpose: Purpose,
     pub text: String,
     pub saved_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A correction that writes to two incidents, each an event in its own journal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Across {
+    /// Note `seq` of `id` moves to `to`.
+    Move {
+        id: String,
+        seq: u64,
+        to: String,
+        reason: String,
+    },
+    /// `dup` closes as a duplicate of `into`, which shows its timeline.
+    Merge {
+        dup: String,
+        into: String,
+        reason: String,
+    },
 }

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
+mod corrections;
 mod postmortem;
 pub use postmortem::export_copy;
 
@@ -140,6 +141,7 @@ impl JournalWorker {
                 let _ = std::fs::remove_file(self.draft_path(&id));
             }
             Effect::Record { id, event } => self.record(&id, event),
+            Effect::CorrectAcross(across) => self.correct_across(across),
             Effect::Export { id, format, dir } => self.export(&id, format, dir.as_deref()),
             Effect::Share {
                 id,

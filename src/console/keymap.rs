@@ -50,6 +50,10 @@ pub enum Command {
     PagerDuty,
     Acknowledge,
     Comment,
+    Amend,
+    Retract,
+    MoveEntry,
+    MarkDuplicate,
 }
 
 impl Command {
@@ -95,6 +99,10 @@ impl Command {
         Command::PagerDuty,
         Command::Acknowledge,
         Command::Comment,
+        Command::Amend,
+        Command::Retract,
+        Command::MoveEntry,
+        Command::MarkDuplicate,
     ];
 
     /// The name used in config and the palette.
@@ -141,6 +149,10 @@ impl Command {
             Command::PagerDuty => "pagerduty",
             Command::Acknowledge => "acknowledge",
             Command::Comment => "comment",
+            Command::Amend => "amend",
+            Command::Retract => "retract",
+            Command::MoveEntry => "move-entry",
+            Command::MarkDuplicate => "mark-duplicate",
         }
     }
 
@@ -187,6 +199,10 @@ impl Command {
             Command::PagerDuty => "link or unlink a PagerDuty incident",
             Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
             Command::Comment => "add a comment to the alert in its source",
+            Command::Amend => "amend the selected log entry: its text, or when it happened",
+            Command::Retract => "retract the selected note (it stays, struck through)",
+            Command::MoveEntry => "move the selected note to the incident it belongs to",
+            Command::MarkDuplicate => "mark the selected incident a duplicate and merge it",
         }
     }
 
@@ -217,6 +233,10 @@ impl Command {
                 | Command::PagerDuty
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::Amend
+                | Command::Retract
+                | Command::MoveEntry
+                | Command::MarkDuplicate
         )
     }
 
@@ -228,7 +248,14 @@ impl Command {
 
     /// Commands that still make sense once the incident is resolved: the post-mortem's.
     pub fn after_resolution(self) -> bool {
-        matches!(self, Command::Export | Command::FollowUp)
+        matches!(
+            self,
+            Command::Export
+                | Command::FollowUp
+                | Command::Amend
+                | Command::Retract
+                | Command::MoveEntry
+        )
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
@@ -428,6 +455,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::List, "enter", Command::Enter),
     (Mode::List, "o", Command::NewIncident),
     (Mode::List, "r", Command::ToggleResolved),
+    (Mode::List, "D", Command::MarkDuplicate),
     (Mode::Incident, "esc", Command::Back),
     (Mode::Incident, "up", Command::Up),
     (Mode::Incident, "k", Command::Up),
@@ -464,6 +492,9 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "A", Command::Actions),
     (Mode::Incident, "O", Command::ActionOutput),
     (Mode::Incident, "P", Command::PagerDuty),
+    (Mode::Incident, "E", Command::Amend),
+    (Mode::Incident, "r", Command::Retract),
+    (Mode::Incident, "V", Command::MoveEntry),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
 ];

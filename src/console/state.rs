@@ -74,6 +74,9 @@ pub struct State {
 pub struct Current {
     pub id: String,
     pub entries: Vec<Entry>,
+    /// The corrected log: what the outage log shows, in timeline order
+    /// (`domain::corrected_log` of `entries`).
+    pub log: Vec<crate::domain::Corrected>,
     pub incident: Option<Incident>,
     pub lead: Lead,
     /// Lines scrolled back from the newest (0 follows the log).
@@ -110,13 +113,22 @@ impl Current {
         self.lead == Lead::Leading
     }
 
-    /// The entries that pass the filters, oldest first.
-    pub fn visible(&self) -> impl DoubleEndedIterator<Item = &Entry> {
+    /// The rows of the corrected log that pass the filters, in timeline order.
+    pub fn visible(&self) -> impl DoubleEndedIterator<Item = &crate::domain::Corrected> {
         let needle = self.text_filter.to_lowercase();
-        self.entries.iter().filter(move |e| {
-            self.kind_filter.admits(&e.event)
-                && (needle.is_empty() || e.event.describe().to_lowercase().contains(&needle))
+        self.log.iter().filter(move |r| {
+            self.kind_filter.admits(&r.entry.event)
+                && (needle.is_empty() || r.entry.event.describe().to_lowercase().contains(&needle))
         })
+    }
+
+    /// The selected row of the log (the one at the bottom of the pane), when the log has the
+    /// focus.
+    pub fn selected_row(&self) -> Option<&crate::domain::Corrected> {
+        if self.focus != Pane::Log {
+            return None;
+        }
+        self.visible().rev().nth(self.scroll)
     }
 }
 
@@ -300,6 +312,42 @@ pub enum Modal {
     Action(Box<super::runs::ActionModal>),
     /// A follow-up: text, type, owner (boxed: two text inputs).
     FollowUp(Box<FollowUpForm>),
+    /// A correction of a log entry, or marking an incident a duplicate: its fields, a
+    /// reason, then "sure?".
+    Correct(Box<CorrectForm>),
+}
+
+/// Which correction a [`CorrectForm`] makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CorrectKind {
+    Amend,
+    Retract,
+    Move,
+    Duplicate,
+}
+
+/// A correction as typed: the entry (or incident) it is about, its fields, and a reason;
+/// `confirming` once enter was pressed on the reason.
+#[derive(Debug)]
+pub struct CorrectForm {
+    pub kind: CorrectKind,
+    /// The incident the correction is recorded in (for a duplicate: the duplicate).
+    pub id: String,
+    /// The entry corrected (none for a duplicate).
+    pub seq: u64,
+    /// The entry (or incident) as shown, on one line.
+    pub what: String,
+    /// When the entry was recorded: an amended time is read on its day.
+    pub recorded_at: DateTime<Utc>,
+    /// Amend: the note's text (none when the entry is not a note). Move, duplicate: the other
+    /// incident.
+    pub text: Option<TextArea<'static>>,
+    /// Amend: when it happened, HH:MM:SS UTC.
+    pub at: Option<TextArea<'static>>,
+    pub reason: TextArea<'static>,
+    /// 0 text, 1 at, 2 reason (absent fields are skipped).
+    pub field: usize,
+    pub confirming: bool,
 }
 
 /// A text shown whole in a popup: its title, the text, and the first row shown.

@@ -213,6 +213,24 @@ pub(super) fn apply(i: &mut Incident, entry: &Entry) {
     }
 }
 
+/// When an entry happened, as typed: `HH:MM` or `HH:MM:SS` (UTC) on the day of `day_of` (the
+/// day the entry was recorded), or an RFC 3339 time. The error quotes what was typed.
+pub fn parse_occurred_at(s: &str, day_of: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
+    let t = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(t) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    chrono::NaiveTime::parse_from_str(t, "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(t, "%H:%M"))
+        .map(|time| day_of.date_naive().and_time(time).and_utc())
+        .map_err(|_| {
+            format!(
+                "{s:?}: expected HH:MM or HH:MM:SS (UTC, on the day the entry was recorded) or \
+                 an RFC 3339 time like 2026-11-21T10:02:00Z"
+            )
+        })
+}
+
 fn reason_given(reason: &str) -> Result<(), Rejected> {
     check_line("reason", reason)
 }

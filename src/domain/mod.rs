@@ -33,7 +33,7 @@ pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_dura
 pub use cloudwatch::CloudWatchQuery;
 pub use corrections::{
     Change, Corrected, Corrections, MergedEntry, corrected_entries, corrected_incident,
-    corrected_log, is_correction, leader, may_correct,
+    corrected_log, is_correction, leader, may_correct, parse_occurred_at,
 };
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{

@@ -17,6 +17,7 @@
 //! incident from a console is a separate, long-held lock on `journal.lock`, which records who
 //! holds it.
 
+pub mod corrections;
 mod file;
 mod import;
 mod line;

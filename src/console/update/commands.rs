@@ -183,6 +183,9 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             let a = selected_alert(state);
             open_silence(state, a, now)
         }
+        Command::Amend | Command::Retract | Command::MoveEntry | Command::MarkDuplicate => {
+            super::corrections::open(state, cmd, now)
+        }
         Command::Acknowledge | Command::Comment => {
             let a = selected_alert(state);
             match super::write_back::kind_of(cmd) {
@@ -299,16 +302,11 @@ fn take_command(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     append(state, event, false)
 }
 
-/// The log entry at the bottom of the log (the selected one), whole, for the detail popup.
+/// The log entry at the bottom of the log (the selected one), whole, with its history when it
+/// was corrected, for the detail popup.
 fn selected_entry(state: &State) -> Option<Detail> {
-    let c = state.current.as_ref().filter(|c| c.focus == Pane::Log)?;
-    let e = c.visible().rev().nth(c.scroll)?;
-    let (tag, _, text) = crate::console::views::entry_text(e);
-    Some(Detail {
-        title: format!("{tag} by {} at {}", e.by, e.at.format("%H:%M:%S")),
-        text,
-        scroll: 0,
-    })
+    let row = state.current.as_ref()?.selected_row()?;
+    Some(super::corrections::detail(row))
 }
 
 pub(super) fn navigate(state: &mut State, cmd: Command) {
@@ -481,7 +479,9 @@ pub fn available(cmd: Command, mode: Mode) -> bool {
         | Command::Top
         | Command::Bottom => true,
         Command::Enter => true,
-        Command::NewIncident | Command::ToggleResolved => mode == Mode::List,
+        Command::NewIncident | Command::ToggleResolved | Command::MarkDuplicate => {
+            mode == Mode::List
+        }
         _ => mode == Mode::Incident,
     }
 }

@@ -20,6 +20,7 @@ mod actions;
 mod alerts;
 mod cadence;
 mod commands;
+mod corrections;
 mod modals;
 mod pagerduty;
 mod postmortem;
@@ -88,6 +89,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             }
             state.current = Some(Current {
                 id,
+                log: crate::domain::corrected_log(&entries),
                 entries,
                 incident,
                 lead,
@@ -201,6 +203,10 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             state.problems.push(p);
             vec![]
         }
+        Action::Corrected { message, error } => {
+            flash(state, now, message, error);
+            vec![]
+        }
         Action::AlertReport(report) => {
             // The same alerts again (the usual poll during a long outage): nothing derived
             // from them changes, so nothing is merged, sorted or computed again.
@@ -301,6 +307,9 @@ fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) 
         }
         c.entries.push(e);
     }
+    if c.entries.last().map_or(0, |e| e.seq) > last {
+        c.log = crate::domain::corrected_log(&c.entries);
+    }
 }
 
 fn flash(state: &mut State, now: DateTime<Utc>, text: String, error: bool) {
@@ -362,6 +371,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                 let incident = Incident::fold(&id, &entries);
                 state.current = Some(Current {
                     id,
+                    log: crate::domain::corrected_log(&entries),
                     entries,
                     incident,
                     lead: Lead::Follower { source },

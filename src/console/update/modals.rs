@@ -196,6 +196,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
         },
         Modal::Action(m) => super::actions::on_key(state, *m, key, now),
         Modal::FollowUp(form) => super::postmortem::on_follow_up_key(state, form, key, now),
+        Modal::Correct(form) => super::corrections::on_key(state, form, key, now),
         Modal::DraftOffer(draft) => match key.code {
             KeyCode::Enter => open_editor(state, draft.purpose),
             KeyCode::Char('d') => {
@@ -629,6 +630,10 @@ pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec
         }
         Some(Modal::FollowUp(form)) => {
             super::postmortem::paste_follow_up(form, text);
+            vec![]
+        }
+        Some(Modal::Correct(form)) => {
+            super::corrections::paste(form, text);
             vec![]
         }
         _ => vec![],

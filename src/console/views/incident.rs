@@ -7,7 +7,7 @@ use crate::console::health::Sight;
 use crate::console::state::{Current, State};
 use crate::console::text::{cut, cut_line, cut_lines};
 use crate::console::theme::{Meaning, Theme};
-use crate::domain::{Entry, Event, Incident, NoteKind, Role, clock};
+use crate::domain::{Corrected, Entry, Event, Incident, NoteKind, Role, clock};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -301,6 +301,21 @@ fn alerts_pane(
 }
 
 fn banner(state: &State, c: &Current) -> Option<String> {
+    // Everyone on a duplicate is told where the outage is followed now.
+    if let Some(of) = c
+        .incident
+        .as_ref()
+        .and_then(|i| i.corrections.duplicate_of.as_ref())
+    {
+        let go = match &c.lead {
+            Lead::Follower { .. } => format!("follow {of} (ask its leader for the link)"),
+            _ => format!("go to {of}"),
+        };
+        return Some(format!(
+            " DUPLICATE — {} is closed as a duplicate of {of}: {go}",
+            c.id
+        ));
+    }
     if let Lead::ReadOnly { holder } = &c.lead {
         return Some(format!(" READ-ONLY — led by {holder}"));
     }
@@ -523,8 +538,8 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
     let select = c.focus == crate::console::state::Pane::Log;
     // Walk back from the newest visible entry only as far as the pane can show.
     let mut lines: Vec<Line> = Vec::new();
-    for (n, e) in c.visible().rev().skip(c.scroll).enumerate() {
-        let mut entry_lines = entry_lines(e, theme, width, select && n == 0);
+    for (n, row) in c.visible().rev().skip(c.scroll).enumerate() {
+        let mut entry_lines = entry_lines(row, theme, width, select && n == 0);
         entry_lines.append(&mut lines);
         lines = entry_lines;
         if lines.len() >= height {
@@ -670,9 +685,25 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
     }
 }
 
-/// An entry's rows in the log, each cut to `width` with "…" when longer.
-fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Vec<Line<'a>> {
+/// An entry's rows in the log, each cut to `width` with "…" when longer: at the time it refers
+/// to, a retracted one struck through with why, a corrected one marked ✎ (enter shows its
+/// history), one from a merged duplicate or another incident with its source.
+fn entry_lines<'a>(row: &Corrected, theme: &Theme, width: usize, selected: bool) -> Vec<Line<'a>> {
+    let e = &row.entry;
     let (tag, meaning, text) = entry_text(e);
+    let mut prefix = String::new();
+    if let Some(s) = &row.source {
+        prefix.push_str(&format!("[{s}] "));
+    }
+    if row.is_corrected() && row.retracted.is_none() {
+        prefix.push_str("✎ ");
+    }
+    let text_style = match &row.retracted {
+        Some(_) => theme
+            .style(Meaning::Muted)
+            .add_modifier(ratatui::style::Modifier::CROSSED_OUT),
+        None => theme.style(Meaning::Text),
+    };
     let mut out = Vec::new();
     for (n, l) in text.split('\n').enumerate() {
         // Control characters would move the terminal's cursor: show them, do not send them.
@@ -680,9 +711,9 @@ fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Ve
         let line = if n == 0 {
             let by = cut(&e.by, 10);
             let pad = 10usize.saturating_sub(crate::console::text::width(&by));
-            let line = Line::from(vec![
+            let mut spans = vec![
                 Span::styled(
-                    e.at.format("%H:%M:%S ").to_string(),
+                    row.when().format("%H:%M:%S ").to_string(),
                     theme.style(Meaning::Muted),
                 ),
                 Span::styled(
@@ -690,8 +721,20 @@ fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Ve
                     theme.style(Meaning::Muted),
                 ),
                 Span::styled(format!("{tag:<10} "), theme.style(meaning)),
-                Span::styled(safe, theme.style(Meaning::Text)),
-            ]);
+            ];
+            if !prefix.is_empty() {
+                let safe_prefix = crate::domain::for_terminal_line(&prefix).into_owned();
+                spans.push(Span::styled(safe_prefix, theme.style(Meaning::Accent)));
+            }
+            spans.push(Span::styled(safe, text_style));
+            if let Some(why) = &row.retracted {
+                let why = crate::domain::for_terminal_line(why).into_owned();
+                spans.push(Span::styled(
+                    format!("  retracted: {why}"),
+                    theme.style(Meaning::Warning),
+                ));
+            }
+            let line = Line::from(spans);
             if selected {
                 // In the selection's own colours, whatever each part's: legible in every theme.
                 let sel = theme.style(Meaning::Selection);
@@ -705,10 +748,7 @@ fn entry_lines<'a>(e: &Entry, theme: &Theme, width: usize, selected: bool) -> Ve
                 line
             }
         } else {
-            Line::from(vec![
-                Span::raw(" ".repeat(31)),
-                Span::styled(safe, theme.style(Meaning::Text)),
-            ])
+            Line::from(vec![Span::raw(" ".repeat(31)), Span::styled(safe, text_style)])
         };
         out.push(cut_line(line, width));
     }

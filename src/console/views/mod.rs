@@ -1,6 +1,7 @@
 //! Rendering: `render(&State, &Theme, now, &mut Frame)` is pure; one file per screen or modal.
 
 mod actions;
+mod correct;
 pub mod alert_detail;
 pub mod blast;
 pub mod detail;

@@ -14,6 +14,7 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 
 pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &mut Frame) {
     match modal {
+        Modal::Correct(form) => super::correct::render(form, theme, area, frame),
         Modal::Help { scroll } => help(state, *scroll, theme, area, frame),
         Modal::Palette { query, selected } => palette(state, query, *selected, theme, area, frame),
         Modal::Editor { purpose, text } => {
