@@ -145,7 +145,10 @@ pub fn merge(
         .check(&probe)
         .and_then(|()| may_correct(survivor_now, author, &probe))
         .map_err(|r| refused(r.0))?;
-    match dup.incident().and_then(|i| i.corrections.duplicate_of.clone()) {
+    match dup
+        .incident()
+        .and_then(|i| i.corrections.duplicate_of.clone())
+    {
         Some(of) if of == into => {}
         Some(of) => return Err(refused(format!("{from} is already a duplicate of {of}"))),
         None => {

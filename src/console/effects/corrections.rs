@@ -44,7 +44,11 @@ impl JournalWorker {
                     .map(|(_, n)| format!("{a} merged into {b} ({n} entries)"))
             }
         };
-        for w in first.take_warnings().into_iter().chain(second.take_warnings()) {
+        for w in first
+            .take_warnings()
+            .into_iter()
+            .chain(second.take_warnings())
+        {
             self.problem(w);
         }
         self.journals.insert(a, first);

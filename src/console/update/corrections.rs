@@ -14,7 +14,12 @@ use crate::domain::{Corrected, may_correct, parse_occurred_at};
 pub(super) fn detail(row: &Corrected) -> Detail {
     let e = &row.entry;
     let (tag, _, text) = crate::console::views::entry_text(e);
-    let mut title = format!("{tag} #{} by {} at {}", e.seq, e.by, row.when().format("%H:%M:%S"));
+    let mut title = format!(
+        "{tag} #{} by {} at {}",
+        e.seq,
+        e.by,
+        row.when().format("%H:%M:%S")
+    );
     if let Some(s) = &row.source {
         title = format!("{title} (from {s})");
     }
@@ -104,7 +109,9 @@ pub(super) fn open(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<E
             };
             let (text, at) = match kind {
                 CorrectKind::Amend => (
-                    note_text.as_deref().map(|t| text_input(t, "the corrected text")),
+                    note_text
+                        .as_deref()
+                        .map(|t| text_input(t, "the corrected text")),
                     Some(text_input(
                         &row.when().format("%H:%M:%S").to_string(),
                         "when it happened, HH:MM:SS UTC",
@@ -223,9 +230,7 @@ pub(super) fn on_key(
     match key.code {
         KeyCode::Esc => return vec![],
         KeyCode::Tab | KeyCode::Down => form.field = order[(at + 1) % order.len()],
-        KeyCode::BackTab | KeyCode::Up => {
-            form.field = order[(at + order.len() - 1) % order.len()]
-        }
+        KeyCode::BackTab | KeyCode::Up => form.field = order[(at + order.len() - 1) % order.len()],
         KeyCode::Enter if form.field != 2 => form.field = order[(at + 1) % order.len()],
         KeyCode::Enter => match build(state, &form) {
             Ok(_) => form.confirming = true,

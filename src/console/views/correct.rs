@@ -37,7 +37,10 @@ pub fn render(form: &CorrectForm, theme: &Theme, area: Rect, frame: &mut Frame) 
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let rows: [Rect; 7] = Layout::vertical([Constraint::Length(1); 7]).areas(inner);
-    let what = Line::styled(for_terminal_line(&form.what).into_owned(), theme.style(Meaning::Muted));
+    let what = Line::styled(
+        for_terminal_line(&form.what).into_owned(),
+        theme.style(Meaning::Muted),
+    );
     frame.render_widget(Paragraph::new(what), rows[0]);
     if form.confirming {
         let q = match form.kind {
@@ -57,7 +60,10 @@ pub fn render(form: &CorrectForm, theme: &Theme, area: Rect, frame: &mut Frame) 
             Paragraph::new(for_terminal_line(&reason).into_owned()),
             rows[3],
         );
-        frame.render_widget(hint(theme, &[("y", "record"), ("n esc", "edit again")]), rows[6]);
+        frame.render_widget(
+            hint(theme, &[("y", "record"), ("n esc", "edit again")]),
+            rows[6],
+        );
         return;
     }
     let label = |n: usize, text: &str, at: Rect, frame: &mut Frame| {
@@ -93,7 +99,11 @@ pub fn render(form: &CorrectForm, theme: &Theme, area: Rect, frame: &mut Frame) 
     frame.render_widget(
         hint(
             theme,
-            &[("tab", "next field"), ("enter", "on the reason: record"), ("esc", "cancel")],
+            &[
+                ("tab", "next field"),
+                ("enter", "on the reason: record"),
+                ("esc", "cancel"),
+            ],
         ),
         rows[6],
     );

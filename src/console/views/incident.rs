@@ -748,7 +748,10 @@ fn entry_lines<'a>(row: &Corrected, theme: &Theme, width: usize, selected: bool)
                 line
             }
         } else {
-            Line::from(vec![Span::raw(" ".repeat(31)), Span::styled(safe, text_style)])
+            Line::from(vec![
+                Span::raw(" ".repeat(31)),
+                Span::styled(safe, text_style),
+            ])
         };
         out.push(cut_line(line, width));
     }

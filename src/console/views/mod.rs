@@ -1,9 +1,9 @@
 //! Rendering: `render(&State, &Theme, now, &mut Frame)` is pure; one file per screen or modal.
 
 mod actions;
-mod correct;
 pub mod alert_detail;
 pub mod blast;
+mod correct;
 pub mod detail;
 mod followup;
 mod incident;
