@@ -162,6 +162,14 @@ pub trait Journal {
     ) -> Result<Option<Record>, JournalError>;
     /// Warnings met while reading (a torn last line moved aside, …), oldest first.
     fn take_warnings(&mut self) -> Vec<String>;
+    /// Keeps what recording needs open from now on (the file journal's file), so that the
+    /// incident a console leads can be recorded to when the process has no file descriptor
+    /// to spare; nothing to do for a store that holds its connection anyway.
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        Ok(())
+    }
+    /// Lets go of what [`Journal::hold_open`] kept.
+    fn release(&mut self) {}
 
     /// Appends exactly one event atomically with respect to other writers: `decide` sees the
     /// incident as of the newest committed entry and returns the event to append, or refuses.

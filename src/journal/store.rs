@@ -51,11 +51,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
     }
-    /// The data directory when this is the file journal: leading an incident from a console
-    /// (the lock file) is kept there for now.
-    fn files(&self) -> Option<&FileStore> {
-        None
-    }
 }
 
 /// `Store` for a type whose own `ids`, `create` and `open` do the work, plus `extra` items.
@@ -94,9 +89,6 @@ macro_rules! store_by_own_methods {
 store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
-    }
-    fn files(&self) -> Option<&FileStore> {
-        Some(self)
     }
 });
 
@@ -190,5 +182,11 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn take_warnings(&mut self) -> Vec<String> {
         (**self).take_warnings()
+    }
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        (**self).hold_open()
+    }
+    fn release(&mut self) {
+        (**self).release()
     }
 }
