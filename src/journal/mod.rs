@@ -23,15 +23,17 @@ mod line;
 mod lock;
 mod pg;
 mod store;
+pub mod watch;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
-    LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
-    has_password,
+    LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
+    StoreStatus, Target, has_password,
 };
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
+pub use watch::{Wake, Watch};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};

@@ -47,6 +47,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
+    /// A subscription to new entries, from now on: wake-ups naming the incident that has new
+    /// entries (`LISTEN` in the database), or [`super::Wake::Resync`] whenever any incident
+    /// may have (at the start, after the store was out of reach, or every poll where the store
+    /// cannot tell).
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError>;
     /// Checks the whole hash chain of an incident without changing anything.
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
@@ -90,11 +95,17 @@ store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
     }
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(super::watch::Poll::default()))
+    }
 });
 
 store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
+    }
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(PgStore::watch(self)?))
     }
 });
 
