@@ -220,3 +220,36 @@ fn the_keys_are_in_help_and_a_duplicate_says_where_to_go() {
         "{shown}"
     );
 }
+
+#[test]
+fn redacting_the_selected_entry_asks_why_and_its_text_leaves_the_screen() {
+    let mut s = leading();
+    // #7, the newest, is selected.
+    press(&mut s, vec![key(KeyCode::Char('Z'))]);
+    type_text(&mut s, "pasted a customer's card number");
+    press(&mut s, vec![key(KeyCode::Enter)]);
+    let shown = screen(&mut s, 80, 24);
+    assert!(shown.contains("Redact it?"), "{shown}");
+    let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
+    assert_eq!(
+        fx,
+        vec![Effect::Redact {
+            id: "INC-1".into(),
+            seq: 7,
+            reason: "pasted a customer's card number".into()
+        }]
+    );
+    committed(
+        &mut s,
+        8,
+        Event::Redacted {
+            entry: 7,
+            of: "note".into(),
+            reason: "pasted a customer's card number".into(),
+            role: None,
+        },
+    );
+    let shown = screen(&mut s, 120, 30);
+    assert!(!shown.contains("roll back pricing to v41"), "{shown}");
+    assert!(shown.contains("REDACTED"), "{shown}");
+}

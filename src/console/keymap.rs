@@ -53,6 +53,7 @@ pub enum Command {
     Amend,
     Retract,
     MoveEntry,
+    Redact,
     MarkDuplicate,
 }
 
@@ -102,6 +103,7 @@ impl Command {
         Command::Amend,
         Command::Retract,
         Command::MoveEntry,
+        Command::Redact,
         Command::MarkDuplicate,
     ];
 
@@ -152,6 +154,7 @@ impl Command {
             Command::Amend => "amend",
             Command::Retract => "retract",
             Command::MoveEntry => "move-entry",
+            Command::Redact => "redact",
             Command::MarkDuplicate => "mark-duplicate",
         }
     }
@@ -202,6 +205,7 @@ impl Command {
             Command::Amend => "amend the selected log entry: its text, or when it happened",
             Command::Retract => "retract the selected note (it stays, struck through)",
             Command::MoveEntry => "move the selected note to the incident it belongs to",
+            Command::Redact => "redact the selected entry: its text leaves the journal",
             Command::MarkDuplicate => "mark the selected incident a duplicate and merge it",
         }
     }
@@ -236,6 +240,7 @@ impl Command {
                 | Command::Amend
                 | Command::Retract
                 | Command::MoveEntry
+                | Command::Redact
                 | Command::MarkDuplicate
         )
     }
@@ -244,6 +249,16 @@ impl Command {
     /// written as a local copy and recorded nowhere.
     pub fn follower_may(self) -> bool {
         matches!(self, Command::Export)
+    }
+
+    /// Recording commands a console may use on an incident someone else leads: those whose
+    /// events [`crate::domain::non_leader_may`] leaves open to all (notes, hypotheses, status
+    /// updates, a task's result), recorded under the console user's own name.
+    pub fn open_to_all(self) -> bool {
+        matches!(
+            self,
+            Command::Note | Command::Hypothesis | Command::StatusUpdate | Command::TaskDone
+        )
     }
 
     /// Commands that still make sense once the incident is resolved: the post-mortem's.
@@ -255,6 +270,7 @@ impl Command {
                 | Command::Amend
                 | Command::Retract
                 | Command::MoveEntry
+                | Command::Redact
         )
     }
 
@@ -495,6 +511,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "E", Command::Amend),
     (Mode::Incident, "r", Command::Retract),
     (Mode::Incident, "V", Command::MoveEntry),
+    (Mode::Incident, "Z", Command::Redact),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
 ];

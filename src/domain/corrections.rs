@@ -114,6 +114,10 @@ impl Corrections {
             Event::Note { .. } | Event::MovedIn { .. } => {
                 self.notes.insert(entry.seq);
             }
+            // A redaction is not corrected either.
+            Event::Redacted { .. } => {
+                self.corrections.insert(entry.seq);
+            }
             _ if is_correction(&entry.event) => {
                 self.corrections.insert(entry.seq);
             }

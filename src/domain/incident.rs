@@ -416,6 +416,8 @@ impl Incident {
             | Event::MarkedDuplicate { .. }
             | Event::Merged { .. } => super::corrections::apply(self, entry),
             Event::Unknown(_) => self.unknown_events += 1,
+            // A redaction changes nothing but the entry it names (see `redaction`).
+            Event::Redacted { .. } | Event::Expunged => {}
         }
     }
 
@@ -521,6 +523,7 @@ impl Incident {
             && !matches!(
                 event,
                 Event::Unknown(_)
+                    | Event::Redacted { .. }
                     | Event::UpdateDelivered { .. }
                     | Event::SilenceExpired { .. }
                     | Event::ActionFinished { .. }
@@ -736,6 +739,7 @@ impl Incident {
             | Event::MarkedDuplicate { .. }
             | Event::Merged { .. } => super::corrections::check(self, event),
             Event::Unknown(_) => Ok(()),
+            Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
         }
     }
 }

@@ -100,6 +100,7 @@ pub(super) fn open(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<E
             let kind = match cmd {
                 Command::Amend => CorrectKind::Amend,
                 Command::Retract => CorrectKind::Retract,
+                Command::Redact => CorrectKind::Redact,
                 _ => CorrectKind::Move,
             };
             let e = &row.entry;
@@ -174,7 +175,8 @@ fn fields(form: &CorrectForm) -> Vec<usize> {
 /// Why the form's correction cannot be made, checked as the journal would (the reason and
 /// the fields filled in with placeholders).
 fn refusal(state: &State, form: &CorrectForm) -> Option<String> {
-    if form.kind == CorrectKind::Duplicate {
+    // A redaction is decided under the journal's lock (`domain::redaction`).
+    if matches!(form.kind, CorrectKind::Duplicate | CorrectKind::Redact) {
         return None;
     }
     let i = state.current.as_ref()?.incident.as_ref()?;
@@ -271,6 +273,7 @@ fn one_line(t: &ratatui_textarea::TextArea<'_>) -> String {
 pub enum Built {
     Append(Event),
     Across(Across),
+    Redact { seq: u64, reason: String },
 }
 
 /// The correction as typed, checked, or why it cannot be recorded.
@@ -308,6 +311,12 @@ pub fn build(state: &State, form: &CorrectForm) -> Result<Built, String> {
             entry: form.seq,
             reason,
         },
+        CorrectKind::Redact => {
+            return Ok(Built::Redact {
+                seq: form.seq,
+                reason,
+            });
+        }
         CorrectKind::Amend => {
             let c = state.current.as_ref().ok_or("no incident")?;
             let row = c
@@ -356,6 +365,11 @@ fn submit(state: &mut State, form: Box<CorrectForm>, now: DateTime<Utc>) -> Vec<
     match build(state, &form) {
         Ok(Built::Append(event)) => append(state, event, false),
         Ok(Built::Across(across)) => vec![Effect::CorrectAcross(across)],
+        Ok(Built::Redact { seq, reason }) => vec![Effect::Redact {
+            id: form.id.clone(),
+            seq,
+            reason,
+        }],
         Err(why) => {
             flash(state, now, why, true);
             state.modal = Some(Modal::Correct(form));

@@ -72,6 +72,25 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             state.list_cursor = state.list_cursor.min(n.saturating_sub(1));
             vec![]
         }
+        Action::LeadChanged { id, lead } => {
+            let Some(c) = state.current.as_mut().filter(|c| c.id == id) else {
+                return vec![];
+            };
+            let (text, error) = match &lead {
+                Lead::Leading => (format!("you lead {id} now"), false),
+                Lead::Lost { holder: Some(h) } => (
+                    format!("lead of {id} lost: {h} leads it now; read-only here"),
+                    true,
+                ),
+                _ => (
+                    format!("lead of {id} lost: read-only here until you enter it again"),
+                    true,
+                ),
+            };
+            c.lead = lead;
+            flash(state, now, text, error);
+            vec![]
+        }
         Action::Opened {
             id,
             entries,
@@ -297,6 +316,12 @@ fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) 
     };
     let last = c.entries.last().map_or(0, |e| e.seq);
     for e in entries.into_iter().filter(|e| e.seq > last) {
+        // A redacted entry's text leaves the screen too, here and on every follower.
+        if let Event::Redacted { entry, .. } = &e.event
+            && let Some(gone) = c.entries.iter_mut().find(|g| g.seq == *entry)
+        {
+            gone.event = Event::Expunged;
+        }
         match c.incident.as_mut() {
             Some(i) => i.apply(&e),
             None => c.incident = Incident::fold(&c.id, [&e]),
@@ -324,6 +349,10 @@ fn append(state: &mut State, event: Event, clears_draft: bool) -> Vec<Effect> {
     let Some(c) = state.current.as_ref() else {
         return vec![];
     };
+    // Defence in depth: the commands that lead here are refused already when not leading.
+    if !c.leading() && !crate::domain::non_leader_may(&event) {
+        return vec![];
+    }
     state.saving += 1;
     vec![Effect::Append {
         id: c.id.clone(),

@@ -16,6 +16,7 @@ fn title(form: &CorrectForm) -> String {
     match form.kind {
         CorrectKind::Amend => format!("Amend #{}", form.seq),
         CorrectKind::Retract => format!("Retract #{}", form.seq),
+        CorrectKind::Redact => format!("Redact #{}", form.seq),
         CorrectKind::Move => format!("Move #{} to another incident", form.seq),
         CorrectKind::Duplicate => format!("Mark {} a duplicate", form.id),
     }
@@ -46,6 +47,7 @@ pub fn render(form: &CorrectForm, theme: &Theme, area: Rect, frame: &mut Frame) 
         let q = match form.kind {
             CorrectKind::Amend => "Record this amendment? The original stays in the history.",
             CorrectKind::Retract => "Retract it? It stays in the log, struck through.",
+            CorrectKind::Redact => "Redact it? Its text leaves the journal for good.",
             CorrectKind::Move => "Move it? It is recorded there and retracted here.",
             CorrectKind::Duplicate => "Close it as a duplicate and merge its timeline?",
         };
