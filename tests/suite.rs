@@ -56,6 +56,7 @@ mod demo_runbook;
 mod demo_simulator;
 mod e2e_actions;
 mod e2e_console;
+mod e2e_corrections;
 mod e2e_demo;
 mod e2e_share_fds;
 mod e2e_status_updates;
