@@ -478,8 +478,9 @@ impl Corrected {
 
 /// The corrected log of an incident: every entry (corrections included, as their own rows),
 /// each note with its current text and kind, retractions marked, the entries of merged
-/// duplicates within it (marked with their source), in timeline order: by the time each
-/// refers to (`occurred_at`) where given, else when it was recorded; ties keep journal order.
+/// duplicates within it (marked with their source), in timeline order: journal order, with
+/// each entry that refers to another time (`occurred_at`) or came from another incident placed
+/// by that time.
 pub fn corrected_log(entries: &[Entry]) -> Vec<Corrected> {
     let mut rows: Vec<Corrected> = Vec::with_capacity(entries.len());
     let mut index: BTreeMap<u64, usize> = BTreeMap::new();
@@ -592,8 +593,29 @@ pub fn corrected_log(entries: &[Entry]) -> Vec<Corrected> {
             },
         });
     }
-    rows.sort_by_key(Corrected::when);
-    rows
+    in_timeline_order(rows)
+}
+
+/// Entries keep their journal order; an entry that refers to another time (`occurred_at`)
+/// or came from another incident goes before the first entry recorded after that time.
+fn in_timeline_order(rows: Vec<Corrected>) -> Vec<Corrected> {
+    let (mut placed, mut timed): (Vec<Corrected>, Vec<Corrected>) = rows
+        .into_iter()
+        .partition(|r| r.occurred_at.is_none() && r.source.is_none());
+    if timed.is_empty() {
+        return placed;
+    }
+    timed.sort_by_key(Corrected::when);
+    let mut out = Vec::with_capacity(placed.len() + timed.len());
+    let mut timed = timed.into_iter().peekable();
+    for r in placed.drain(..) {
+        while let Some(t) = timed.next_if(|t| t.when() < r.entry.at) {
+            out.push(t);
+        }
+        out.push(r);
+    }
+    out.extend(timed);
+    out
 }
 
 /// What the post-mortem is built from: the facts of the corrected log (no retracted entries,
@@ -1044,11 +1066,12 @@ mod tests {
                 (Some("INC-2"), 2),
                 (Some("INC-2"), 3),
                 (Some("INC-2"), 4),
-                (None, 5),
+                // Entries of its own keep journal order, even recorded out of time order.
                 (None, 1),
                 (None, 2),
                 (None, 3),
                 (None, 4),
+                (None, 5),
                 (Some("INC-2"), 5),
                 (None, 6),
             ]

@@ -14,12 +14,7 @@ use crate::domain::{Corrected, may_correct, parse_occurred_at};
 pub(super) fn detail(row: &Corrected) -> Detail {
     let e = &row.entry;
     let (tag, _, text) = crate::console::views::entry_text(e);
-    let mut title = format!(
-        "{tag} #{} by {} at {}",
-        e.seq,
-        e.by,
-        row.when().format("%H:%M:%S")
-    );
+    let mut title = format!("{tag} by {} at {}", e.by, row.when().format("%H:%M:%S"));
     if let Some(s) = &row.source {
         title = format!("{title} (from {s})");
     }
