@@ -234,6 +234,13 @@ fn a_token_issued_on_one_machine_is_honoured_and_revoked_on_another() {
             .await
             .unwrap();
         assert_eq!(wrong.status(), 403);
+        // The database keeps the token's SHA-256 only.
+        let kept = cluster.admin_on("tail_tokens", "SELECT token_sha256 FROM warroom_shares");
+        let digest: String = warroom::share::tokens::digest(&token)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(kept, vec![vec![Some(digest)]]);
         // Revoked from machine B's CLI: the stream on machine B ends with `revoked`.
         let out = warroom(machine_b.path(), &s.config, &s.env)
             .args(["share", &s.id, "--revoke"])

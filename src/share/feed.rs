@@ -5,7 +5,7 @@
 //! gone holds no follower and no request up.
 
 use super::tokens;
-use crate::journal::{BoxJournal, FileStore, Journal, Store, Wake, Watch};
+use crate::journal::{BoxJournal, Journal, Shares, Store, Wake, Watch};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
@@ -28,14 +28,12 @@ pub(super) type Line = (u64, Arc<str>);
 /// What the server shares: the incidents of one store (the data directory or a shared
 /// database), and the latest derived views.
 ///
-/// Share records (the token's digest) are kept per machine, in the data directory, whichever
-/// store holds the journals: a token is issued for the share server of the machine that
-/// issued it (its `follow` line names that server), and a copy of the database gives nobody a
-/// token.
+/// Share records (the token's digest) are the store's (`Store::shares`): beside the journals
+/// in the data directory, or in the shared database, where every share server on it honours
+/// them whichever machine issued the token.
 pub struct Hub {
     store: Arc<dyn Store>,
-    /// `<data dir>/incidents`: where each incident's share record is.
-    shares: std::path::PathBuf,
+    shares: Arc<dyn Shares>,
     feeds: Mutex<HashMap<String, Arc<Feed>>>,
     pub(super) views: watch::Sender<Option<Arc<str>>>,
     /// Set once the store's subscription is started (with the first feed).
@@ -70,10 +68,12 @@ impl Feed {
 }
 
 impl Hub {
-    pub fn new(store: Arc<dyn Store>, data_dir: &std::path::Path) -> Arc<Hub> {
+    /// The share server's state for `store`. `_data_dir` is this machine's data directory;
+    /// share records are no longer kept apart from the store, so it is not needed.
+    pub fn new(store: Arc<dyn Store>, _data_dir: &std::path::Path) -> Arc<Hub> {
         Arc::new(Hub {
+            shares: store.shares(),
             store,
-            shares: FileStore::new(data_dir).incidents_dir(),
             feeds: Mutex::new(HashMap::new()),
             views: watch::channel(None).0,
             watching: AtomicBool::new(false),
@@ -86,19 +86,17 @@ impl Hub {
         self.views.send_replace(Some(Arc::from(json)));
     }
 
-    pub(super) fn incident_dir(&self, id: &str) -> std::path::PathBuf {
-        self.shares.join(id)
-    }
-
     /// The share record of incident `id`, read on the blocking pool.
     pub(super) async fn share_record(
         self: &Arc<Self>,
         id: &str,
-    ) -> std::io::Result<Option<tokens::ShareRecord>> {
-        let dir = self.incident_dir(id);
-        tokio::task::spawn_blocking(move || tokens::load(&dir))
-            .await
-            .unwrap_or_else(|e| Err(std::io::Error::other(e.to_string())))
+    ) -> Result<Option<tokens::ShareRecord>, String> {
+        let shares = self.shares.clone();
+        let id = id.to_string();
+        match tokio::task::spawn_blocking(move || shares.load(&id)).await {
+            Ok(loaded) => loaded.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// The feed of `id`, started on first use; `share` is its share record as just read.
@@ -314,6 +312,7 @@ async fn read(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::FileStore;
 
     #[tokio::test]
     async fn a_feed_is_retired_only_when_no_request_and_no_stream_holds_it() {

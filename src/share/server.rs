@@ -16,7 +16,7 @@
 
 pub use super::feed::Hub;
 use super::tokens;
-use crate::journal::{FileStore, normalize_id};
+use crate::journal::normalize_id;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -40,12 +40,6 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 const PAGE: &str = include_str!("page.html");
-
-/// Where the share record of incident `id` is kept on this machine: beside its journal in the
-/// data directory (or where it would be, when the journals are in a shared store).
-pub fn share_dir(data_dir: &std::path::Path, id: &str) -> std::path::PathBuf {
-    FileStore::new(data_dir).incidents_dir().join(id)
-}
 
 /// The `views` a server sends when no console computes alerts or a blast radius for it:
 /// followers say so instead of waiting for a view that will not come.
@@ -417,6 +411,7 @@ impl<S: hyper::service::Service<R>, R> hyper::service::Service<R> for Headed<S> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::FileStore;
 
     #[test]
     fn views_published_before_anyone_follows_are_kept_for_the_first_follower() {
