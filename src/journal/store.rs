@@ -4,7 +4,7 @@
 //! ([`StoreChoice`]); nothing outside the journal's modules asks which store it is.
 
 use super::{
-    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions,
+    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions, Upgrade,
     VerifyReport,
 };
 use crate::domain::{Event, Rejected, Severity, check_opening};
@@ -59,10 +59,29 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
     }
-    /// The data directory when this is the file journal: leading an incident from a console
-    /// (the lock file) is kept there for now.
-    fn files(&self) -> Option<&FileStore> {
-        None
+    /// Moves incident `id`'s journal to the newest format, keeping the old one beside it and
+    /// verifying both; nothing is done to a journal in the newest format already.
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        let _ = (user, now);
+        let journal = self.open(id)?;
+        if journal.folded().format() == super::FORMAT {
+            let head = report(&mut { journal }).head;
+            return Ok(Upgrade {
+                id: id.to_string(),
+                events: 0,
+                from: super::FORMAT,
+                to: super::FORMAT,
+                old_head: head.clone(),
+                new_head: head,
+                kept: None,
+            });
+        }
+        Err(Rejected(format!(
+            "{} cannot upgrade a journal in place yet: `warroom store pull {id}`, upgrade it in \
+             the data directory, and keep using it there",
+            self.shown()
+        ))
+        .into())
     }
 }
 
@@ -103,14 +122,14 @@ store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
     }
-    fn files(&self) -> Option<&FileStore> {
-        Some(self)
-    }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
         Ok(Box::new(super::watch::Poll::default()))
     }
     fn shares(&self) -> Arc<dyn super::Shares> {
         Arc::new(super::FileShares::new(self.incidents_dir()))
+    }
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        FileStore::upgrade(self, id, user, now)
     }
 });
 
@@ -171,6 +190,13 @@ pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
             .last()
             .map(|r| r.hash.clone())
             .unwrap_or_else(|| GENESIS.to_string()),
+        format: journal.folded().format(),
+        redacted: journal
+            .records()
+            .iter()
+            .filter(|r| r.is_redacted())
+            .map(|r| r.entry.seq)
+            .collect(),
         warnings: journal.take_warnings(),
     }
 }
@@ -210,5 +236,19 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn take_warnings(&mut self) -> Vec<String> {
         (**self).take_warnings()
+    }
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        (**self).hold_open()
+    }
+    fn release(&mut self) {
+        (**self).release()
+    }
+    fn redact(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        request: &super::Redaction<'_>,
+    ) -> Result<super::Record, JournalError> {
+        (**self).redact(by, at, request)
     }
 }

@@ -41,6 +41,14 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 const PAGE: &str = include_str!("page.html");
 
+/// This machine's directory for incident `id` in its data directory (the console keeps its
+/// drafts there), whichever store holds the journal.
+pub fn share_dir(data_dir: &std::path::Path, id: &str) -> std::path::PathBuf {
+    crate::journal::FileStore::new(data_dir)
+        .incidents_dir()
+        .join(id)
+}
+
 /// The `views` a server sends when no console computes alerts or a blast radius for it:
 /// followers say so instead of waiting for a view that will not come.
 pub const NO_VIEWS: &str = r#"{"shared":false}"#;
