@@ -235,7 +235,15 @@ fn a_token_issued_on_one_machine_is_honoured_and_revoked_on_another() {
             .unwrap();
         assert_eq!(wrong.status(), 403);
         // The database keeps the token's SHA-256 only.
-        let kept = cluster.admin_on("tail_tokens", "SELECT token_sha256 FROM warroom_shares");
+        // (On a plain thread: the admin client runs a runtime of its own.)
+        let kept = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    cluster.admin_on("tail_tokens", "SELECT token_sha256 FROM warroom_shares")
+                })
+                .join()
+                .unwrap()
+        });
         let digest: String = warroom::share::tokens::digest(&token)
             .iter()
             .map(|b| format!("{b:02x}"))
