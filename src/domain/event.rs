@@ -239,6 +239,39 @@ pub enum Event {
         result: super::VerifyResult,
         detail: String,
     },
+    /// A check-in in the CAN form: what I see (Conditions), what I am doing (Actions), what I
+    /// need (Needs). Anyone who can write may check in; it answers a roll call.
+    CheckIn {
+        conditions: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actions: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<String>,
+    },
+    /// The leader calls the roll: everyone on it is asked for a check-in.
+    RollCalled {},
+    /// The leader puts someone on the roll who has not written yet.
+    RollAdded {
+        person: String,
+    },
+    /// A sub-team (Alpha, Bravo, …) with its own lead, goal and time-box; its members report
+    /// to its lead, not to the call leader.
+    TeamFormed {
+        team: String,
+        lead: String,
+        goal: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        members: Vec<String>,
+        until: DateTime<Utc>,
+    },
+    TeamDisbanded {
+        team: String,
+    },
+    /// A practice notice (span of control, the resolver reminder, relief) dismissed: it is not
+    /// shown again. `notice` is its key ([`super::Notice::key`]).
+    NoticeDismissed {
+        notice: String,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -279,6 +312,12 @@ impl Event {
             Event::ActionStarted { .. } => "action_started",
             Event::ActionFinished { .. } => "action_finished",
             Event::ActionVerified { .. } => "action_verified",
+            Event::CheckIn { .. } => "check_in",
+            Event::RollCalled {} => "roll_called",
+            Event::RollAdded { .. } => "roll_added",
+            Event::TeamFormed { .. } => "team_formed",
+            Event::TeamDisbanded { .. } => "team_disbanded",
+            Event::NoticeDismissed { .. } => "notice_dismissed",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -466,6 +505,12 @@ impl Event {
             | Event::ActionVerified { .. } => super::action_run::ActionEvent::of(self)
                 .map(|e| super::action_run::describe(&e))
                 .unwrap_or_default(),
+            Event::CheckIn { .. }
+            | Event::RollCalled {}
+            | Event::RollAdded { .. }
+            | Event::TeamFormed { .. }
+            | Event::TeamDisbanded { .. }
+            | Event::NoticeDismissed { .. } => super::roll::describe(self),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

@@ -151,6 +151,8 @@ pub struct Incident {
     pub postmortem_exports: u32,
     /// Acknowledgements and comments written back to alert sources, oldest first.
     pub write_backs: Vec<WriteBackRecord>,
+    /// Roll call, check-ins, sub-teams and the practice's notices (`roll.rs`, `board.rs`).
+    pub roll: super::roll::Roll,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -212,6 +214,11 @@ impl Incident {
             follow_ups: Vec::new(),
             postmortem_exports: 0,
             write_backs: Vec::new(),
+            roll: super::roll::Roll::default(),
+        })
+        .map(|mut i| {
+            i.roll.apply(entry);
+            i
         })
     }
 
@@ -220,6 +227,7 @@ impl Incident {
     pub fn apply(&mut self, entry: &Entry) {
         self.updated_at = self.updated_at.max(entry.at);
         self.last_seq = entry.seq;
+        let roll_changed = self.roll.apply(entry);
         match &entry.event {
             Event::Opened { .. } => {}
             Event::SeverityChanged { to, .. } => {
@@ -404,8 +412,15 @@ impl Incident {
             | Event::ActionVerified { .. } => {
                 super::action_run::apply(&mut self.action_runs, entry)
             }
+            Event::CheckIn { .. }
+            | Event::RollCalled {}
+            | Event::RollAdded { .. }
+            | Event::TeamFormed { .. }
+            | Event::TeamDisbanded { .. }
+            | Event::NoticeDismissed { .. } => {}
             Event::Unknown(_) => self.unknown_events += 1,
         }
+        super::board::after(self, entry, roll_changed);
     }
 
     /// The `blast_radius_changed` event that brings the recorded service states up to the
@@ -713,6 +728,12 @@ impl Incident {
             Event::ActionStarted { .. }
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
+            Event::CheckIn { .. }
+            | Event::RollCalled {}
+            | Event::RollAdded { .. }
+            | Event::TeamFormed { .. }
+            | Event::TeamDisbanded { .. }
+            | Event::NoticeDismissed { .. } => super::roll::check(self, event),
             Event::Unknown(_) => Ok(()),
         }
     }
@@ -738,7 +759,7 @@ pub fn check_opening(title: &str, summary: Option<&str>) -> Result<(), Rejected>
     Ok(())
 }
 
-fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
+pub(super) fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
     if value.trim().is_empty() {
         return Err(Rejected(format!("{field} is empty")));
     }
@@ -756,7 +777,7 @@ fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
     Ok(())
 }
 
-fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
+pub(super) fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
     if value.trim().is_empty() {
         return Err(Rejected(format!("{field} is empty")));
     }

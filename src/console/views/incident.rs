@@ -660,6 +660,21 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         ),
         Event::FollowUp { .. } => ("FOLLOW-UP", Meaning::Info, e.event.describe()),
         Event::PostmortemExported { .. } => ("EXPORTED", Meaning::Muted, e.event.describe()),
+        // The tag says it is a check-in: the text is the CAN report alone.
+        Event::CheckIn { .. } => (
+            "CHECK-IN",
+            Meaning::Info,
+            e.event
+                .describe()
+                .trim_start_matches("check-in: ")
+                .to_string(),
+        ),
+        Event::RollCalled {} => ("ROLL CALL", Meaning::Accent, e.event.describe()),
+        Event::RollAdded { .. } => ("ROLL", Meaning::Info, e.event.describe()),
+        Event::TeamFormed { .. } | Event::TeamDisbanded { .. } => {
+            ("TEAM", Meaning::Info, e.event.describe())
+        }
+        Event::NoticeDismissed { .. } => ("DISMISSED", Meaning::Muted, e.event.describe()),
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,
