@@ -50,6 +50,9 @@ pub enum Command {
     PagerDuty,
     Acknowledge,
     Comment,
+    CheckIn,
+    RollCall,
+    Board,
 }
 
 impl Command {
@@ -95,6 +98,9 @@ impl Command {
         Command::PagerDuty,
         Command::Acknowledge,
         Command::Comment,
+        Command::CheckIn,
+        Command::RollCall,
+        Command::Board,
     ];
 
     /// The name used in config and the palette.
@@ -141,6 +147,9 @@ impl Command {
             Command::PagerDuty => "pagerduty",
             Command::Acknowledge => "acknowledge",
             Command::Comment => "comment",
+            Command::CheckIn => "check-in",
+            Command::RollCall => "roll-call",
+            Command::Board => "board",
         }
     }
 
@@ -187,6 +196,9 @@ impl Command {
             Command::PagerDuty => "link or unlink a PagerDuty incident",
             Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
             Command::Comment => "add a comment to the alert in its source",
+            Command::CheckIn => "check in: Conditions, Actions, Needs",
+            Command::RollCall => "call the roll: everyone on it checks in",
+            Command::Board => "the roll call and the work board (tab switches)",
         }
     }
 
@@ -217,6 +229,8 @@ impl Command {
                 | Command::PagerDuty
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::CheckIn
+                | Command::RollCall
         )
     }
 
@@ -464,6 +478,9 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "A", Command::Actions),
     (Mode::Incident, "O", Command::ActionOutput),
     (Mode::Incident, "P", Command::PagerDuty),
+    (Mode::Incident, "i", Command::CheckIn),
+    (Mode::Incident, "K", Command::RollCall),
+    (Mode::Incident, "w", Command::Board),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
 ];
