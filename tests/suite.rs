@@ -42,6 +42,7 @@ mod console_keys;
 mod console_postmortem;
 mod console_reducer;
 mod console_resolve;
+mod console_roll;
 mod console_text;
 mod console_views;
 mod console_write_back;

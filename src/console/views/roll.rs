@@ -50,7 +50,7 @@ pub fn render(
     let inner = block.inner(r);
     frame.render_widget(block, r);
     let [head, body, foot, keys] = Layout::vertical([
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Min(1),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -62,11 +62,19 @@ pub fn render(
     } else {
         roll_headline(&b, now)
     };
+    // Two rows, so the names of those not yet answering are read, not cut.
+    let mut rows = crate::console::text::wrap(&for_terminal_line(&headline), w);
+    if rows.len() > 2 {
+        let rest = rows[1..].join(" ");
+        rows.truncate(1);
+        rows.push(cut(&rest, w).into_owned());
+    }
     frame.render_widget(
-        Paragraph::new(Line::styled(
-            cut(&headline, w).into_owned(),
-            theme.style(meaning),
-        )),
+        Paragraph::new(
+            rows.into_iter()
+                .map(|r| Line::styled(r, theme.style(meaning)))
+                .collect::<Vec<_>>(),
+        ),
         head,
     );
     let rows: Vec<Line> = if work {
@@ -75,7 +83,10 @@ pub fn render(
             .chain(b.teams.iter().map(|t| team_line(t, theme, w)))
             .collect()
     } else {
-        b.people.iter().map(|p| roll_line(p, theme, w)).collect()
+        b.people
+            .iter()
+            .flat_map(|p| roll_lines(p, theme, w))
+            .collect()
     };
     let total = rows.len();
     let height = usize::from(body.height);
@@ -195,7 +206,9 @@ fn report(p: &PersonLine) -> (String, Meaning) {
     }
 }
 
-fn roll_line(p: &PersonLine, theme: &Theme, w: usize) -> Line<'static> {
+/// A person's rows in the roll call: the report wraps under its column (three rows at most),
+/// so Actions and Needs are read, not cut.
+fn roll_lines(p: &PersonLine, theme: &Theme, w: usize) -> Vec<Line<'static>> {
     let mut spans = who(p, theme, w);
     let (answer, meaning) = match p.answered {
         Some(true) => ("answered", Meaning::Ok),
@@ -203,12 +216,30 @@ fn roll_line(p: &PersonLine, theme: &Theme, w: usize) -> Line<'static> {
         None => ("", Meaning::Muted),
     };
     spans.push(Span::styled(pad(answer, 10), theme.style(meaning)));
+    let indent: usize = spans.iter().map(|s| width(&s.content)).sum();
+    let room = w.saturating_sub(indent).max(10);
     let (text, meaning) = report(p);
-    spans.push(Span::styled(
-        for_terminal_line(&text).into_owned(),
-        theme.style(meaning),
-    ));
-    crate::console::text::cut_line(Line::from(spans), w)
+    let mut rows = crate::console::text::wrap(&for_terminal_line(&text), room);
+    if rows.len() > 3 {
+        let rest = rows[2..].join(" ");
+        rows.truncate(2);
+        rows.push(cut(&rest, room).into_owned());
+    }
+    let mut out = Vec::new();
+    for (n, row) in rows.into_iter().enumerate() {
+        let line = if n == 0 {
+            let mut first = spans.clone();
+            first.push(Span::styled(row, theme.style(meaning)));
+            Line::from(first)
+        } else {
+            Line::from(vec![
+                Span::raw(" ".repeat(indent)),
+                Span::styled(row, theme.style(meaning)),
+            ])
+        };
+        out.push(crate::console::text::cut_line(line, w));
+    }
+    out
 }
 
 fn countdown(left: Duration) -> String {
