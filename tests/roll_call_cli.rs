@@ -179,6 +179,32 @@ fn check_ins_from_anyone_answer_the_roll_on_both_stores() {
         // The chain holds whoever wrote from wherever.
         let verified = ok(&s, &store, &["verify", &s.id]);
         assert!(verified.contains("hash chain intact"), "{what}: {verified}");
+        // The post-mortem: check-ins and the roll call in the timeline, and the roll at the end.
+        let pm = ok(&s, &store, &["export", &s.id]);
+        assert!(
+            pm.contains("check-in: C: looking at the primary's replication lag · A: failing over to the replica · N: a DBA"),
+            "{what}: {pm}"
+        );
+        assert!(
+            pm.contains("roll called: everyone checks in"),
+            "{what}: {pm}"
+        );
+        assert!(
+            pm.contains("## Roll call\n\nThe roll was called once."),
+            "{what}: {pm}"
+        );
+        assert!(
+            pm.lines()
+                .any(|l| l.starts_with("| bob |") && l.contains("| 1 | C: looking at")),
+            "{what}: {pm}"
+        );
+        let json = ok(&s, &store, &["export", &s.id, "--format", "json"]);
+        let json: Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(
+            json["roll_call"]["calls"].as_array().map(Vec::len),
+            Some(1),
+            "{what}"
+        );
     }
 }
 

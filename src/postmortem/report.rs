@@ -53,6 +53,9 @@ pub struct Report<'a> {
     pub messaging: Messaging,
     /// Phrases to reword before sharing (the blameless check); the text is never changed.
     pub review: Vec<Finding>,
+    /// Roll calls, check-ins and the roll at the end; left out when there were none.
+    #[serde(skip_serializing_if = "super::roll::RollCallSummary::is_empty")]
+    pub roll_call: super::roll::RollCallSummary,
 }
 
 /// One person holding one role for a while.
@@ -434,6 +437,7 @@ impl<'a> Report<'a> {
                 external: String::new(),
             },
             review: blameless::scan(entries),
+            roll_call: super::roll::summary(entries, incident, now),
         };
         report.messaging = measures::messaging(&report);
         report
