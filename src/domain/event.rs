@@ -272,6 +272,20 @@ pub enum Event {
     NoticeDismissed {
         notice: String,
     },
+    /// Entry `entry` (an event of type `of`) was redacted: its event left the journal, only
+    /// its digest stays, so the chain still verifies. Says who (the entry's author) and why,
+    /// never the text; `role` is the role claimed to redact it, when not as the leader.
+    Redacted {
+        entry: u64,
+        of: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    /// What a redacted entry reads as: its event is gone, only its digest stays in the line.
+    /// Never written as an event.
+    #[serde(skip)]
+    Expunged,
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -318,6 +332,8 @@ impl Event {
             Event::TeamFormed { .. } => "team_formed",
             Event::TeamDisbanded { .. } => "team_disbanded",
             Event::NoticeDismissed { .. } => "notice_dismissed",
+            Event::Redacted { .. } => "redacted",
+            Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -511,6 +527,10 @@ impl Event {
             | Event::TeamFormed { .. }
             | Event::TeamDisbanded { .. }
             | Event::NoticeDismissed { .. } => super::roll::describe(self),
+            Event::Redacted {
+                entry, of, reason, ..
+            } => format!("redacted entry #{entry} ({of}): {reason}"),
+            Event::Expunged => "(redacted)".to_string(),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

@@ -419,6 +419,8 @@ impl Incident {
             | Event::TeamDisbanded { .. }
             | Event::NoticeDismissed { .. } => {}
             Event::Unknown(_) => self.unknown_events += 1,
+            // A redaction changes nothing but the entry it names (see `redaction`).
+            Event::Redacted { .. } | Event::Expunged => {}
         }
         super::board::after(self, entry, roll_changed);
     }
@@ -525,6 +527,7 @@ impl Incident {
             && !matches!(
                 event,
                 Event::Unknown(_)
+                    | Event::Redacted { .. }
                     | Event::UpdateDelivered { .. }
                     | Event::SilenceExpired { .. }
                     | Event::ActionFinished { .. }
@@ -735,6 +738,7 @@ impl Incident {
             | Event::TeamDisbanded { .. }
             | Event::NoticeDismissed { .. } => super::roll::check(self, event),
             Event::Unknown(_) => Ok(()),
+            Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
         }
     }
 }
