@@ -7,6 +7,7 @@
 //! `config.toml`.
 
 mod lenient;
+mod roll_call;
 mod runbook;
 pub mod secrets;
 mod services;
@@ -16,6 +17,7 @@ mod webhook;
 
 pub use lenient::{ALERT_PARTS, BrokenPart, METRIC_PARTS, SECTIONS};
 
+pub use roll_call::RollCallConfig;
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
 pub use store::{SSLMODES, StoreConfig};
@@ -148,12 +150,18 @@ pub struct Config {
     /// `[store]`: the shared PostgreSQL store.
     #[serde(default)]
     pub store: Option<StoreConfig>,
+    /// `[roll_call]`: when a check-in is stale, when relief is suggested.
+    #[serde(default)]
+    pub roll_call: RollCallConfig,
     /// `[journal]`: who may redact an entry besides the leader.
     #[serde(default)]
     pub journal: JournalConfig,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
+    /// The rules read from `[roll_call]`, checked at load.
+    #[serde(skip)]
+    pub practice: crate::domain::PracticeRules,
     /// Where the theme and the key overrides stand in the file, for the checks made where
     /// they are used (the theme's name, the keys' chords and commands).
     #[serde(skip)]
@@ -369,6 +377,7 @@ impl Config {
                 Some(d)
             };
         }
+        config.practice = roll_call::rules(&config.roll_call, path, text)?;
         webhook::check(&config, path, text)?;
         backends::check(&config, path, text)?;
         nagios::check(&config, path, text)?;

@@ -65,6 +65,7 @@ mod packaging;
 mod pagerduty;
 mod probe;
 mod record;
+mod roll;
 mod share;
 mod store;
 mod tasks;
@@ -180,6 +181,55 @@ pub enum Command {
         /// Cancel it instead: it will not be done.
         #[arg(long)]
         cancel: bool,
+    },
+    /// Check in on an incident in the CAN form: Conditions (what you see), Actions (what you
+    /// are doing), Needs (what you need). Answers a roll call; anyone may check in.
+    Checkin {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// Conditions: what you see, e.g. "looking at the primary's replication lag" ("-":
+        /// read it from standard input).
+        conditions: String,
+        /// Actions: what you are doing about it.
+        #[arg(long)]
+        actions: Option<String>,
+        /// Needs: what you need from the call.
+        #[arg(long)]
+        needs: Option<String>,
+    },
+    /// The roll call and the work board: who is on the incident, each one's last check-in,
+    /// who answered the last roll call, tasks, sub-teams. --call calls the roll first.
+    Roll {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// Call the roll: everyone on it is asked to check in (recorded).
+        #[arg(long)]
+        call: bool,
+        /// Put a person on the roll who has not written yet (repeat for several).
+        #[arg(long, value_name = "PERSON")]
+        add: Vec<String>,
+    },
+    /// Form a sub-team (Alpha, Bravo, …) with its lead, goal and time-box, or --disband one.
+    Team {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The team's name [default: the next of Alpha, Bravo, …].
+        name: Option<String>,
+        /// Who leads it (and reports to the call leader).
+        #[arg(long)]
+        lead: Option<String>,
+        /// What it is to achieve.
+        #[arg(long)]
+        goal: Option<String>,
+        /// A member reporting to the lead (repeat for several).
+        #[arg(long = "member", value_name = "PERSON")]
+        members: Vec<String>,
+        /// Its time-box, e.g. 30m.
+        #[arg(long = "for", default_value = "30m", value_name = "DURATION")]
+        time_box: String,
+        /// Disband the team NAME instead.
+        #[arg(long, conflicts_with_all = ["lead", "goal", "members"])]
+        disband: bool,
     },
     /// Hand command to another person; records a handoff brief.
     Handoff {
@@ -586,6 +636,43 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             due,
         }) => tasks::assign(&ctx, now, &id, &person, &what, &due),
         Some(Command::Done { id, task, cancel }) => tasks::done(&ctx, now, &id, &task, cancel),
+        Some(Command::Checkin {
+            id,
+            conditions,
+            actions,
+            needs,
+        }) => roll::checkin(
+            &ctx,
+            now,
+            &id,
+            roll::CanArgs {
+                conditions: &conditions,
+                actions: actions.as_deref(),
+                needs: needs.as_deref(),
+            },
+        ),
+        Some(Command::Roll { id, call, add }) => roll::roll(&ctx, now, &id, call, &add),
+        Some(Command::Team {
+            id,
+            name,
+            lead,
+            goal,
+            members,
+            time_box,
+            disband,
+        }) => roll::team(
+            &ctx,
+            now,
+            roll::TeamArgs {
+                id: &id,
+                name: name.as_deref(),
+                lead: lead.as_deref(),
+                goal: goal.as_deref(),
+                members: &members,
+                time_box: &time_box,
+                disband,
+            },
+        ),
         Some(Command::Handoff { id, person }) => tasks::handoff(&ctx, now, &id, &person),
         Some(Command::CheckConfig { probe }) => check_config::run(&ctx, probe),
         Some(Command::Alerts { json, filter }) => alerts::run(&ctx, now, json, &filter),

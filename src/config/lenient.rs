@@ -25,6 +25,7 @@ pub const SECTIONS: &[&str] = &[
     "share",
     "postmortem",
     "store",
+    "roll_call",
     "journal",
 ];
 

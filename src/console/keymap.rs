@@ -55,6 +55,9 @@ pub enum Command {
     MoveEntry,
     Redact,
     MarkDuplicate,
+    CheckIn,
+    RollCall,
+    Board,
 }
 
 impl Command {
@@ -105,6 +108,9 @@ impl Command {
         Command::MoveEntry,
         Command::Redact,
         Command::MarkDuplicate,
+        Command::CheckIn,
+        Command::RollCall,
+        Command::Board,
     ];
 
     /// The name used in config and the palette.
@@ -156,6 +162,9 @@ impl Command {
             Command::MoveEntry => "move-entry",
             Command::Redact => "redact",
             Command::MarkDuplicate => "mark-duplicate",
+            Command::CheckIn => "check-in",
+            Command::RollCall => "roll-call",
+            Command::Board => "board",
         }
     }
 
@@ -207,6 +216,9 @@ impl Command {
             Command::MoveEntry => "move the selected note to the incident it belongs to",
             Command::Redact => "redact the selected entry: its text leaves the journal",
             Command::MarkDuplicate => "mark the selected incident a duplicate and merge it",
+            Command::CheckIn => "check in: Conditions, Actions, Needs",
+            Command::RollCall => "call the roll: everyone on it checks in",
+            Command::Board => "the roll call and the work board (tab switches)",
         }
     }
 
@@ -242,6 +254,8 @@ impl Command {
                 | Command::MoveEntry
                 | Command::Redact
                 | Command::MarkDuplicate
+                | Command::CheckIn
+                | Command::RollCall
         )
     }
 
@@ -512,6 +526,9 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "r", Command::Retract),
     (Mode::Incident, "V", Command::MoveEntry),
     (Mode::Incident, "Z", Command::Redact),
+    (Mode::Incident, "i", Command::CheckIn),
+    (Mode::Incident, "K", Command::RollCall),
+    (Mode::Incident, "w", Command::Board),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
 ];

@@ -50,6 +50,7 @@ fn start(
         .problems
         .extend(broken.iter().map(|b| b.to_string()).chain(theme_problem));
     state.cadence = config.cadence;
+    state.practice = config.practice;
     Ok((config, theme, state))
 }
 

@@ -16,6 +16,10 @@ pub struct State {
     pub me: String,
     pub keymap: Keymap,
     pub cadence: StatusCadence,
+    /// When a check-in is stale and relief is suggested (`[roll_call]`).
+    pub practice: crate::domain::PracticeRules,
+    /// Notices whose dismissal was sent and not yet committed: not shown meanwhile.
+    pub dismissing: Vec<String>,
     /// Ring the bell when an update falls due.
     pub bell: bool,
     pub size: (u16, u16),
@@ -324,6 +328,15 @@ pub enum Modal {
     /// A correction of a log entry, or marking an incident a duplicate: its fields, a
     /// reason, then "sure?".
     Correct(Box<CorrectForm>),
+    /// A check-in in the CAN form (boxed: three text inputs).
+    CheckIn(Box<CheckInForm>),
+    /// "Call the roll?": `y` calls it.
+    ConfirmRollCall,
+    /// The roll call, or (`work`) the work board; the first row shown.
+    Board {
+        work: bool,
+        scroll: u16,
+    },
 }
 
 /// Which correction a [`CorrectForm`] makes.
@@ -358,6 +371,16 @@ pub struct CorrectForm {
     /// 0 text, 1 at, 2 reason (absent fields are skipped).
     pub field: usize,
     pub confirming: bool,
+}
+
+/// A check-in: Conditions (what I see), Actions (what I am doing), Needs (what I need).
+#[derive(Debug)]
+pub struct CheckInForm {
+    pub conditions: TextArea<'static>,
+    pub actions: TextArea<'static>,
+    pub needs: TextArea<'static>,
+    /// 0 conditions, 1 actions, 2 needs.
+    pub field: usize,
 }
 
 /// A text shown whole in a popup: its title, the text, and the first row shown.
@@ -489,6 +512,8 @@ impl State {
             me,
             keymap,
             cadence: StatusCadence::default(),
+            practice: Default::default(),
+            dismissing: Vec::new(),
             bell: false,
             size: (80, 24),
             loaded: false,

@@ -292,6 +292,39 @@ pub enum Event {
         through: u64,
         entries: Vec<super::corrections::MergedEntry>,
     },
+    /// A check-in in the CAN form: what I see (Conditions), what I am doing (Actions), what I
+    /// need (Needs). Anyone who can write may check in; it answers a roll call.
+    CheckIn {
+        conditions: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        actions: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        needs: Option<String>,
+    },
+    /// The leader calls the roll: everyone on it is asked for a check-in.
+    RollCalled {},
+    /// The leader puts someone on the roll who has not written yet.
+    RollAdded {
+        person: String,
+    },
+    /// A sub-team (Alpha, Bravo, …) with its own lead, goal and time-box; its members report
+    /// to its lead, not to the call leader.
+    TeamFormed {
+        team: String,
+        lead: String,
+        goal: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        members: Vec<String>,
+        until: DateTime<Utc>,
+    },
+    TeamDisbanded {
+        team: String,
+    },
+    /// A practice notice (span of control, the resolver reminder, relief) dismissed: it is not
+    /// shown again. `notice` is its key ([`super::Notice::key`]).
+    NoticeDismissed {
+        notice: String,
+    },
     /// Entry `entry` (an event of type `of`) was redacted: its event left the journal, only
     /// its digest stays, so the chain still verifies. Says who (the entry's author) and why,
     /// never the text; `role` is the role claimed to redact it, when not as the leader.
@@ -352,6 +385,12 @@ impl Event {
             Event::MovedIn { .. } => "moved_in",
             Event::MarkedDuplicate { .. } => "marked_duplicate",
             Event::Merged { .. } => "merged",
+            Event::CheckIn { .. } => "check_in",
+            Event::RollCalled {} => "roll_called",
+            Event::RollAdded { .. } => "roll_added",
+            Event::TeamFormed { .. } => "team_formed",
+            Event::TeamDisbanded { .. } => "team_disbanded",
+            Event::NoticeDismissed { .. } => "notice_dismissed",
             Event::Redacted { .. } => "redacted",
             Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
@@ -547,6 +586,12 @@ impl Event {
             | Event::MovedIn { .. }
             | Event::MarkedDuplicate { .. }
             | Event::Merged { .. } => super::corrections::describe(self),
+            Event::CheckIn { .. }
+            | Event::RollCalled {}
+            | Event::RollAdded { .. }
+            | Event::TeamFormed { .. }
+            | Event::TeamDisbanded { .. }
+            | Event::NoticeDismissed { .. } => super::roll::describe(self),
             Event::Redacted {
                 entry, of, reason, ..
             } => format!("redacted entry #{entry} ({of}): {reason}"),

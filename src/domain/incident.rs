@@ -154,6 +154,8 @@ pub struct Incident {
     /// Corrections, duplicates and merges (`domain::corrections`).
     #[serde(skip_serializing_if = "super::Corrections::is_empty")]
     pub corrections: super::Corrections,
+    /// Roll call, check-ins, sub-teams and the practice's notices (`roll.rs`, `board.rs`).
+    pub roll: super::roll::Roll,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -216,6 +218,11 @@ impl Incident {
             postmortem_exports: 0,
             write_backs: Vec::new(),
             corrections: super::Corrections::opened(entry),
+            roll: super::roll::Roll::default(),
+        })
+        .map(|mut i| {
+            i.roll.apply(entry);
+            i
         })
     }
 
@@ -225,6 +232,7 @@ impl Incident {
         self.updated_at = self.updated_at.max(entry.at);
         self.last_seq = entry.seq;
         super::corrections::see(self, entry);
+        let roll_changed = self.roll.apply(entry);
         match &entry.event {
             Event::Opened { .. } => {}
             Event::SeverityChanged { to, .. } => {
@@ -415,10 +423,17 @@ impl Incident {
             | Event::MovedIn { .. }
             | Event::MarkedDuplicate { .. }
             | Event::Merged { .. } => super::corrections::apply(self, entry),
+            Event::CheckIn { .. }
+            | Event::RollCalled {}
+            | Event::RollAdded { .. }
+            | Event::TeamFormed { .. }
+            | Event::TeamDisbanded { .. }
+            | Event::NoticeDismissed { .. } => {}
             Event::Unknown(_) => self.unknown_events += 1,
             // A redaction changes nothing but the entry it names (see `redaction`).
             Event::Redacted { .. } | Event::Expunged => {}
         }
+        super::board::after(self, entry, roll_changed);
     }
 
     /// The `blast_radius_changed` event that brings the recorded service states up to the
@@ -738,6 +753,12 @@ impl Incident {
             | Event::MovedIn { .. }
             | Event::MarkedDuplicate { .. }
             | Event::Merged { .. } => super::corrections::check(self, event),
+            Event::CheckIn { .. }
+            | Event::RollCalled {}
+            | Event::RollAdded { .. }
+            | Event::TeamFormed { .. }
+            | Event::TeamDisbanded { .. }
+            | Event::NoticeDismissed { .. } => super::roll::check(self, event),
             Event::Unknown(_) => Ok(()),
             Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
         }

@@ -7,6 +7,7 @@
 mod action_run;
 mod alert;
 mod blast;
+mod board;
 mod cadence;
 mod cloudwatch;
 mod corrections;
@@ -19,6 +20,7 @@ mod number;
 mod peak;
 pub mod redact;
 mod redaction;
+mod roll;
 mod text;
 mod update_draft;
 mod vocab;
@@ -30,6 +32,10 @@ pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, WriteBack, fingerpr
 pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceState, blast_radius, service_changes,
+};
+pub use board::{
+    Board, Notice, PersonLine, PracticeRules, Report, SPAN_OF_CONTROL, TeamLine, board, notices,
+    workstreams,
 };
 pub use cadence::{MAX_DURATION, StatusCadence, clock, parse_duration, short_duration};
 pub use cloudwatch::CloudWatchQuery;
@@ -50,6 +56,7 @@ pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};
 pub use redaction::{Authority, redaction};
+pub use roll::{CheckIn, Member, Roll, RollCall, Team};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};

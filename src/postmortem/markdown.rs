@@ -43,6 +43,7 @@ fn sections(r: &Report, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
     super::corrections::markdown(out, r);
     status_updates(out, r, flush);
     decisions(out, r, flush);
+    roll_call(out, r);
     trigger(out, r);
     prompts(out);
     action_items(out, r);
@@ -70,6 +71,49 @@ fn size_hint(r: &Report) -> usize {
     let review = r.review.len() * 240;
     let text = rows + updates + notes + review;
     8192 + text + text / 16
+}
+
+/// Who was on the call, for how long, and what they last reported (only when someone checked
+/// in or a roll was called).
+fn roll_call(out: &mut String, r: &Report) {
+    let rc = &r.roll_call;
+    if rc.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Roll call
+
+",
+    );
+    match rc.calls.len() {
+        0 => out.push_str("No roll was called."),
+        1 => out.push_str("The roll was called once."),
+        n => {
+            let _ = write!(out, "The roll was called {n} times.");
+        }
+    }
+    out.push_str(
+        "\n\n| Person | Roles | On the incident | Check-ins | Last check-in |\n\
+                  | --- | --- | --- | --- | --- |\n",
+    );
+    for p in &rc.people {
+        let roles: Vec<String> = p.roles.iter().map(|r| r.to_string()).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            esc(&p.person),
+            esc(&roles.join(", ")),
+            human(p.on_incident_seconds),
+            p.check_ins,
+            p.last_check_in
+                .as_deref()
+                .map_or_else(|| "—".to_string(), cell)
+        );
+    }
+    for t in &rc.teams {
+        let _ = writeln!(out, "\nSub-team {}", esc(t));
+    }
+    out.push('\n');
 }
 
 /// `52m 10s`, `1h 5m`, `3d 2h 0m 4s`: exact, most significant first, trailing zeros dropped.

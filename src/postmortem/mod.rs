@@ -13,6 +13,7 @@ pub mod json;
 pub mod markdown;
 mod measures;
 mod report;
+mod roll;
 pub mod write;
 
 pub use blameless::{BlamelessCheck, Finding, Rule};
@@ -22,6 +23,7 @@ pub use report::{
     Messaging, Note, Peak, Report, Responder, Response, ServiceImpact, ServicePeriod,
     SeverityPeriod, SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
+pub use roll::{RollCallSummary, RollMember};
 pub use write::{WriteError, write_file, write_path, write_to};
 
 use crate::domain::{Entry, ExportFormat, Incident};

@@ -56,6 +56,9 @@ pub struct Report<'a> {
     /// Times corrected, entries retracted, duplicates merged.
     #[serde(skip_serializing_if = "super::Corrections::is_empty")]
     pub corrections: super::Corrections,
+    /// Roll calls, check-ins and the roll at the end; left out when there were none.
+    #[serde(skip_serializing_if = "super::roll::RollCallSummary::is_empty")]
+    pub roll_call: super::roll::RollCallSummary,
 }
 
 /// One person holding one role for a while.
@@ -438,6 +441,7 @@ impl<'a> Report<'a> {
             },
             review: blameless::scan(entries),
             corrections: Default::default(),
+            roll_call: super::roll::summary(entries, incident, now),
         };
         report.messaging = measures::messaging(&report);
         report

@@ -16,6 +16,13 @@ pub(super) fn on_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Ve
         state.problems.clear();
         return vec![];
     }
+    // Then the practice notice on screen, one per key; its dismissal is journaled.
+    if key.code == KeyCode::Esc
+        && state.pending_keys.is_empty()
+        && let Some(effects) = super::roll::dismiss_notice(state, now)
+    {
+        return effects;
+    }
     state.pending_keys.push(Chord::from_event(&key));
     match state.keymap.resolve(state.mode(), &state.pending_keys) {
         Resolution::Pending => vec![],
@@ -188,6 +195,17 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         },
         Command::Dependencies => {
             state.modal = Some(Modal::Dependencies { scroll: 0 });
+            vec![]
+        }
+        Command::CheckIn => super::roll::open_check_in(state),
+        Command::RollCall => super::roll::ask_roll_call(state),
+        Command::Board => {
+            if state.current.is_some() {
+                state.modal = Some(Modal::Board {
+                    work: false,
+                    scroll: 0,
+                });
+            }
             vec![]
         }
         Command::Silence => {

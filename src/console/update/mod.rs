@@ -25,6 +25,7 @@ mod modals;
 mod pagerduty;
 mod postmortem;
 mod resolve;
+mod roll;
 pub mod write_back;
 
 pub use actions::picker_matches as action_matches;
@@ -33,6 +34,7 @@ use cadence::*;
 use commands::*;
 pub use commands::{available, palette_matches, quit_asks, run};
 use modals::*;
+pub use roll::shown_notices;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let effects = route(state, action, now);
@@ -196,6 +198,8 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         }
         Action::AppendFailed { id, reason } => {
             state.saving = state.saving.saturating_sub(1);
+            // A dismissal refused shows its notice again.
+            state.dismissing.clear();
             // "Kept" is said only of a draft on disk.
             let tail = match state.current.as_ref().filter(|c| c.id == id) {
                 Some(c) if c.draft.is_some() => match &c.draft_unsaved {
@@ -335,6 +339,7 @@ fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) 
     if c.entries.last().map_or(0, |e| e.seq) > last {
         c.log = crate::domain::corrected_log(&c.entries);
     }
+    roll::settle_dismissals(state);
 }
 
 fn flash(state: &mut State, now: DateTime<Utc>, text: String, error: bool) {

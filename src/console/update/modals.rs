@@ -118,6 +118,9 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             }
         }
         Modal::WriteBack(form) => write_back::on_key(state, form, key, now),
+        Modal::CheckIn(form) => super::roll::on_check_in_key(state, form, key, now),
+        Modal::ConfirmRollCall => super::roll::on_confirm_roll_call(state, key),
+        Modal::Board { work, scroll } => super::roll::on_board_key(state, work, scroll, key, now),
         Modal::ConfirmResolve { wrong, summary } => {
             super::resolve::on_key(state, wrong, summary, key, now)
         }
@@ -634,6 +637,10 @@ pub(super) fn on_paste(state: &mut State, text: &str, now: DateTime<Utc>) -> Vec
         }
         Some(Modal::Correct(form)) => {
             super::corrections::paste(form, text);
+            vec![]
+        }
+        Some(Modal::CheckIn(form)) => {
+            super::roll::paste_check_in(form, text);
             vec![]
         }
         _ => vec![],

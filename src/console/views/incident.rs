@@ -683,6 +683,21 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         Event::MovedIn { kind, text, .. } => ("NOTE", Meaning::of_note(*kind), text.clone()),
         Event::MarkedDuplicate { .. } => ("DUPLICATE", Meaning::Accent, e.event.describe()),
         Event::Merged { .. } => ("MERGED", Meaning::Accent, e.event.describe()),
+        // The tag says it is a check-in: the text is the CAN report alone.
+        Event::CheckIn { .. } => (
+            "CHECK-IN",
+            Meaning::Info,
+            e.event
+                .describe()
+                .trim_start_matches("check-in: ")
+                .to_string(),
+        ),
+        Event::RollCalled {} => ("ROLL CALL", Meaning::Accent, e.event.describe()),
+        Event::RollAdded { .. } => ("ROLL", Meaning::Info, e.event.describe()),
+        Event::TeamFormed { .. } | Event::TeamDisbanded { .. } => {
+            ("TEAM", Meaning::Info, e.event.describe())
+        }
+        Event::NoticeDismissed { .. } => ("DISMISSED", Meaning::Muted, e.event.describe()),
         Event::Redacted { .. } | Event::Expunged => {
             ("REDACTED", Meaning::Muted, e.event.describe())
         }

@@ -9,6 +9,7 @@ mod followup;
 mod incident;
 mod list;
 mod modal;
+mod roll;
 mod write_back;
 
 pub use incident::entry_text;
@@ -52,7 +53,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
         );
         return;
     }
-    let status = status_lines(state, theme, area.width.into());
+    let status = status_lines(state, theme, now, area.width.into());
     let status_height = u16::try_from(status.len())
         .unwrap_or(u16::MAX)
         .min(area.height / 3);
@@ -76,6 +77,9 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
         Some(super::state::Modal::Action(m)) => {
             actions::render_modal(state, m, theme, now, area, frame)
         }
+        Some(super::state::Modal::Board { work, scroll }) => {
+            roll::render(state, *work, *scroll, theme, now, area, frame)
+        }
         Some(m) => modal::render(state, m, theme, area, frame),
         None => {}
     }
@@ -83,7 +87,12 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
 
 /// The newest three problems and the flash, each wrapped to `width` between words rather
 /// than cut: a problem or a message is read whole where it stands.
-fn status_lines(state: &State, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn status_lines(
+    state: &State,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    width: usize,
+) -> Vec<Line<'static>> {
     let mut texts: Vec<(String, ratatui::style::Style)> = state
         .problems
         .iter()
@@ -96,6 +105,20 @@ fn status_lines(state: &State, theme: &Theme, width: usize) -> Vec<Line<'static>
             )
         })
         .collect();
+    // The practice's notice to the call leader, one at a time, until dismissed.
+    if state.problems.is_empty() {
+        let notices = super::update::shown_notices(state, now);
+        if let Some(n) = notices.first() {
+            let more = match notices.len() {
+                1 => String::new(),
+                k => format!(", {} more", k - 1),
+            };
+            texts.push((
+                format!("⚑ {}  (esc dismisses{more})", n.text()),
+                theme.style(Meaning::Warning),
+            ));
+        }
+    }
     if let Some(f) = &state.flash {
         let style = theme.style(if f.error {
             Meaning::Critical

@@ -189,8 +189,50 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
             frame.render_widget(text, i);
         }
-        // Drawn by `views::render`, which knows the time (a run's clock).
-        Modal::Action(_) => {}
+        // Drawn by `views::render`, which knows the time (a run's clock, ages of check-ins).
+        Modal::Action(_) | Modal::Board { .. } => {}
+        Modal::CheckIn(form) => {
+            let r = centered(area, 78, 6);
+            frame.render_widget(Clear, r);
+            let block = pane("Check in: Conditions, Actions, Needs", theme, true);
+            let inner = block.inner(r);
+            frame.render_widget(block, r);
+            let rows: [Rect; 4] = Layout::vertical([Constraint::Length(1); 4]).areas(inner);
+            form_fields(
+                frame,
+                theme,
+                &rows,
+                form.field,
+                &[
+                    ("I see", &form.conditions),
+                    ("I do", &form.actions),
+                    ("I need", &form.needs),
+                ],
+            );
+            frame.render_widget(
+                hint(
+                    theme,
+                    &[("tab", "next"), ("ctrl-s", "check in"), ("esc", "cancel")],
+                ),
+                rows[3],
+            );
+        }
+        Modal::ConfirmRollCall => {
+            let n = state
+                .current
+                .as_ref()
+                .and_then(|c| c.incident.as_ref())
+                .map_or(0, |i| i.roll.members.len());
+            confirm(
+                &format!(
+                    "Call the roll? The {n} on it are asked to check in\n(Conditions, Actions, Needs)."
+                ),
+                &[("y", "call the roll"), ("any other key", "not now")],
+                theme,
+                area,
+                frame,
+            );
+        }
         Modal::Dependencies { scroll } => {
             super::blast::render_dependencies(state, *scroll, theme, area, frame)
         }
