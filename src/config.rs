@@ -7,6 +7,7 @@
 //! `config.toml`.
 
 mod lenient;
+pub mod practice;
 mod runbook;
 pub mod secrets;
 mod services;
@@ -148,6 +149,9 @@ pub struct Config {
     /// `[store]`: the shared PostgreSQL store.
     #[serde(default)]
     pub store: Option<StoreConfig>,
+    /// `[practice]`: the objection window and the executive summary's cadence and channels.
+    #[serde(default)]
+    pub practice: practice::PracticeConfig,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
@@ -358,6 +362,7 @@ impl Config {
             };
         }
         webhook::check(&config, path, text)?;
+        practice::check(&config, path, text)?;
         backends::check(&config, path, text)?;
         nagios::check(&config, path, text)?;
         let taken = config.alert_source_names();

@@ -239,6 +239,61 @@ pub enum Event {
         result: super::VerifyResult,
         detail: String,
     },
+    /// A decision put to the call: objections are taken until `closes_at`, then the
+    /// commander closes it.
+    DecisionProposed {
+        decision: u32,
+        proposal: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alternatives: Vec<String>,
+        closes_at: DateTime<Utc>,
+    },
+    /// Someone objects to an open decision, with a reason.
+    DecisionObjected {
+        decision: u32,
+        reason: String,
+    },
+    /// How a decision ended; `text` is what it was amended to (or a closing word).
+    DecisionClosed {
+        decision: u32,
+        outcome: super::DecisionOutcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// One thing "resolved" means: a metric condition held for a while, or a manual check.
+    ExitCriterionSet {
+        criterion: u32,
+        check: super::ExitCheck,
+    },
+    /// A criterion holds: a metric condition held since `since`, or a manual check ticked.
+    ExitCriterionMet {
+        criterion: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+    /// A criterion that held no longer does.
+    ExitCriterionBroken {
+        criterion: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+    /// Resolving with exit criteria unmet: which, and why.
+    ExitCriteriaWaived {
+        reason: String,
+        unmet: Vec<u32>,
+    },
+    /// The executive summary, on its own cadence, for its own channels.
+    ExecutiveSummary {
+        text: String,
+    },
+    /// A checklist item ticked or dismissed.
+    ChecklistItem {
+        phase: super::ChecklistPhase,
+        item: String,
+        outcome: super::ChecklistOutcome,
+    },
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -279,6 +334,15 @@ impl Event {
             Event::ActionStarted { .. } => "action_started",
             Event::ActionFinished { .. } => "action_finished",
             Event::ActionVerified { .. } => "action_verified",
+            Event::DecisionProposed { .. } => "decision_proposed",
+            Event::DecisionObjected { .. } => "decision_objected",
+            Event::DecisionClosed { .. } => "decision_closed",
+            Event::ExitCriterionSet { .. } => "exit_criterion_set",
+            Event::ExitCriterionMet { .. } => "exit_criterion_met",
+            Event::ExitCriterionBroken { .. } => "exit_criterion_broken",
+            Event::ExitCriteriaWaived { .. } => "exit_criteria_waived",
+            Event::ExecutiveSummary { .. } => "executive_summary",
+            Event::ChecklistItem { .. } => "checklist_item",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -466,6 +530,15 @@ impl Event {
             | Event::ActionVerified { .. } => super::action_run::ActionEvent::of(self)
                 .map(|e| super::action_run::describe(&e))
                 .unwrap_or_default(),
+            Event::DecisionProposed { .. }
+            | Event::DecisionObjected { .. }
+            | Event::DecisionClosed { .. }
+            | Event::ExitCriterionSet { .. }
+            | Event::ExitCriterionMet { .. }
+            | Event::ExitCriterionBroken { .. }
+            | Event::ExitCriteriaWaived { .. }
+            | Event::ExecutiveSummary { .. }
+            | Event::ChecklistItem { .. } => super::practice::describe(self),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

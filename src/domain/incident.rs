@@ -151,6 +151,8 @@ pub struct Incident {
     pub postmortem_exports: u32,
     /// Acknowledgements and comments written back to alert sources, oldest first.
     pub write_backs: Vec<WriteBackRecord>,
+    /// Decisions by objection, exit criteria, executive summaries, checklist answers.
+    pub practice: super::practice::Practice,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -212,6 +214,7 @@ impl Incident {
             follow_ups: Vec::new(),
             postmortem_exports: 0,
             write_backs: Vec::new(),
+            practice: Default::default(),
         })
     }
 
@@ -220,6 +223,9 @@ impl Incident {
     pub fn apply(&mut self, entry: &Entry) {
         self.updated_at = self.updated_at.max(entry.at);
         self.last_seq = entry.seq;
+        if self.practice.apply(entry) {
+            return;
+        }
         match &entry.event {
             Event::Opened { .. } => {}
             Event::SeverityChanged { to, .. } => {
@@ -405,6 +411,7 @@ impl Incident {
                 super::action_run::apply(&mut self.action_runs, entry)
             }
             Event::Unknown(_) => self.unknown_events += 1,
+            _ => {}
         }
     }
 
@@ -523,6 +530,9 @@ impl Incident {
                 self.id
             )));
         }
+        if let Some(verdict) = self.practice.check(event) {
+            return verdict;
+        }
         match event {
             Event::Opened { .. } => Err(Rejected(format!("{} is already open", self.id))),
             Event::SeverityChanged { from, to } => {
@@ -579,10 +589,13 @@ impl Incident {
                     )))
                 }
             }
-            Event::Resolved { summary } => match summary {
-                Some(s) => check_text("summary", s),
-                None => Ok(()),
-            },
+            Event::Resolved { summary } => {
+                self.practice.check_resolution()?;
+                match summary {
+                    Some(s) => check_text("summary", s),
+                    None => Ok(()),
+                }
+            }
             Event::TaskAssigned {
                 task, person, what, ..
             } => {
@@ -714,6 +727,7 @@ impl Incident {
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
             Event::Unknown(_) => Ok(()),
+            _ => Ok(()),
         }
     }
 }
@@ -738,7 +752,7 @@ pub fn check_opening(title: &str, summary: Option<&str>) -> Result<(), Rejected>
     Ok(())
 }
 
-fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
+pub(super) fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
     if value.trim().is_empty() {
         return Err(Rejected(format!("{field} is empty")));
     }
@@ -756,7 +770,7 @@ fn check_line(field: &str, value: &str) -> Result<(), Rejected> {
     Ok(())
 }
 
-fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
+pub(super) fn check_text(field: &str, value: &str) -> Result<(), Rejected> {
     if value.trim().is_empty() {
         return Err(Rejected(format!("{field} is empty")));
     }

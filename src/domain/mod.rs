@@ -15,6 +15,7 @@ mod labels;
 mod metric;
 mod number;
 mod peak;
+pub mod practice;
 pub mod redact;
 mod text;
 mod update_draft;
@@ -41,6 +42,9 @@ pub use labels::{
 pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};
+pub use practice::{
+    ChecklistOutcome, ChecklistPhase, Comparison, DecisionOutcome, ExitCheck, Practice,
+};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};

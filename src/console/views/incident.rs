@@ -546,6 +546,16 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
 /// popup both show this.
 pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
     match &e.event {
+        Event::DecisionProposed { .. } => ("PROPOSAL", Meaning::Accent, e.event.describe()),
+        Event::DecisionObjected { .. } => ("OBJECTION", Meaning::Warning, e.event.describe()),
+        Event::DecisionClosed { .. } => ("DECISION", Meaning::Accent, e.event.describe()),
+        Event::ExitCriterionSet { .. } | Event::ExitCriteriaWaived { .. } => {
+            ("EXIT", Meaning::Info, e.event.describe())
+        }
+        Event::ExitCriterionMet { .. } => ("EXIT", Meaning::Ok, e.event.describe()),
+        Event::ExitCriterionBroken { .. } => ("EXIT", Meaning::Warning, e.event.describe()),
+        Event::ExecutiveSummary { text } => ("EXEC", Meaning::Ok, text.clone()),
+        Event::ChecklistItem { .. } => ("CHECK", Meaning::Muted, e.event.describe()),
         Event::Opened {
             title, severity, ..
         } => (
