@@ -6,6 +6,7 @@
 //! `--config` / `WARROOM_CONFIG` names the file. `services.toml` and `runbook.toml` sit beside
 //! `config.toml`.
 
+pub mod checklists;
 mod lenient;
 pub mod practice;
 mod runbook;
@@ -17,6 +18,7 @@ mod webhook;
 
 pub use lenient::{ALERT_PARTS, BrokenPart, METRIC_PARTS, SECTIONS};
 
+pub use checklists::{DEFAULT_CHECKLISTS, load_checklists, parse_checklists};
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
 pub use store::{SSLMODES, StoreConfig};

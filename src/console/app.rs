@@ -34,6 +34,8 @@ pub struct Delivery {
     pub actions: Option<tokio::sync::mpsc::UnboundedSender<Action>>,
     /// This console's data directory, which no export writes into.
     pub data_dir: std::path::PathBuf,
+    /// Which exit criteria's metrics the criteria reader reads (none without an HTTP client).
+    pub criteria: Option<tokio::sync::watch::Sender<super::practice::Watched>>,
 }
 
 /// The alerts and blast radius as followers receive them (capped: followers need the picture,
@@ -156,6 +158,14 @@ fn apply(
     let now = chrono::Utc::now();
     let views_changed = matches!(action, Action::AlertReport(_) | Action::Metrics(_));
     let effects = update(state, action, now);
+    if let Some(w) = &delivery.criteria {
+        let wanted = super::practice::Watched::of(state);
+        w.send_if_modified(|current| {
+            let changed = *current != wanted;
+            *current = wanted;
+            changed
+        });
+    }
     if views_changed && let Some(hub) = &delivery.share {
         hub.publish_views(views_json(state, now));
     }
@@ -338,6 +348,45 @@ fn apply(
                             .map_err(|e| e.to_string()),
                     };
                     let _ = back.send(Action::PagerDutyListed { id, result });
+                });
+                continue;
+            }
+            Effect::DeliverExecutive { id, message } => {
+                let hooks: Vec<crate::config::WebhookConfig> = delivery
+                    .hooks
+                    .iter()
+                    .filter(|h| {
+                        state
+                            .practice
+                            .executive_channels
+                            .contains(&h.display_name())
+                    })
+                    .cloned()
+                    .collect();
+                let client = delivery
+                    .client
+                    .clone()
+                    .or_else(|| crate::backends::http_client().ok());
+                let (Some(client), false) = (client, hooks.is_empty()) else {
+                    continue;
+                };
+                let worker = worker.clone();
+                posting.spawn(async move {
+                    let outcomes =
+                        crate::backends::webhook::deliver_all(&client, &hooks, None, &message)
+                            .await;
+                    for o in outcomes {
+                        let _ = worker.send(Effect::Record {
+                            id: id.clone(),
+                            event: crate::domain::Event::UpdateDelivered {
+                                update_seq: message.seq,
+                                target: o.target,
+                                ok: o.ok,
+                                detail: o.detail,
+                                attempts: o.attempts,
+                            },
+                        });
+                    }
                 });
                 continue;
             }

@@ -50,6 +50,11 @@ pub enum Command {
     PagerDuty,
     Acknowledge,
     Comment,
+    Propose,
+    Object,
+    ExitCriteria,
+    ExecutiveSummary,
+    Checklist,
 }
 
 impl Command {
@@ -95,6 +100,11 @@ impl Command {
         Command::PagerDuty,
         Command::Acknowledge,
         Command::Comment,
+        Command::Propose,
+        Command::Object,
+        Command::ExitCriteria,
+        Command::ExecutiveSummary,
+        Command::Checklist,
     ];
 
     /// The name used in config and the palette.
@@ -141,6 +151,11 @@ impl Command {
             Command::PagerDuty => "pagerduty",
             Command::Acknowledge => "acknowledge",
             Command::Comment => "comment",
+            Command::Propose => "propose",
+            Command::Object => "object",
+            Command::ExitCriteria => "exit-criteria",
+            Command::ExecutiveSummary => "executive-summary",
+            Command::Checklist => "checklist",
         }
     }
 
@@ -187,6 +202,11 @@ impl Command {
             Command::PagerDuty => "link or unlink a PagerDuty incident",
             Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
             Command::Comment => "add a comment to the alert in its source",
+            Command::Propose => "propose a decision and wait for objections (again: close it)",
+            Command::Object => "object to the open decision, with a reason",
+            Command::ExitCriteria => "set an exit criterion, or tick a manual one",
+            Command::ExecutiveSummary => "write the executive summary",
+            Command::Checklist => "tick or dismiss the checklist's items",
         }
     }
 
@@ -217,6 +237,11 @@ impl Command {
                 | Command::PagerDuty
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::Propose
+                | Command::Object
+                | Command::ExitCriteria
+                | Command::ExecutiveSummary
+                | Command::Checklist
         )
     }
 
@@ -464,6 +489,11 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "A", Command::Actions),
     (Mode::Incident, "O", Command::ActionOutput),
     (Mode::Incident, "P", Command::PagerDuty),
+    (Mode::Incident, "D", Command::Propose),
+    (Mode::Incident, "o", Command::Object),
+    (Mode::Incident, "X", Command::ExitCriteria),
+    (Mode::Incident, "U", Command::ExecutiveSummary),
+    (Mode::Incident, "v", Command::Checklist),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
 ];

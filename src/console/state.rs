@@ -66,6 +66,8 @@ pub struct State {
     pub blast: crate::domain::BlastRadius,
     /// The runbook, and the runs started from this console with their output.
     pub actions: super::runs::ActionsState,
+    /// The objection window, the executive summary's cadence and the checklists.
+    pub practice: super::practice::PracticeSettings,
     pub quit: bool,
 }
 
@@ -95,6 +97,8 @@ pub struct Current {
     pub resolve_answered: Vec<String>,
     /// The first affected service the blast radius pane shows.
     pub blast_scroll: usize,
+    /// Exit criteria as read live, the executive summary's prompt, checklist nags.
+    pub practice: super::practice::PracticeLive,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -371,6 +375,12 @@ pub enum PickerKind {
     Snooze,
     /// PagerDuty incidents ([`State::pagerduty_choices`]): enter links or unlinks.
     PagerDuty,
+    /// How the open decision ends: decided, withdrawn, amended.
+    DecisionClose,
+    /// Exit criteria: a new one, or tick / untick a manual one.
+    Criteria,
+    /// The checklist's open items: enter ticks, x dismisses.
+    Checklist,
 }
 
 impl PickerKind {
@@ -382,6 +392,9 @@ impl PickerKind {
             PickerKind::Task => "Task done (x cancels it)",
             PickerKind::Snooze => "Snooze the status update",
             PickerKind::PagerDuty => "PagerDuty incident (enter links or unlinks)",
+            PickerKind::DecisionClose => "Close the decision",
+            PickerKind::Criteria => "Exit criteria (enter: set a new one, or tick a manual one)",
+            PickerKind::Checklist => "Checklist (enter: done, x: dismiss)",
         }
     }
 }
@@ -448,6 +461,7 @@ impl State {
             history: Default::default(),
             blast: Default::default(),
             actions: Default::default(),
+            practice: Default::default(),
             quit: false,
         }
     }

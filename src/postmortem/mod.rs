@@ -11,6 +11,7 @@ pub mod blameless;
 pub mod json;
 pub mod markdown;
 mod measures;
+mod practice;
 mod report;
 pub mod write;
 

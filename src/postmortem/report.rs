@@ -53,6 +53,9 @@ pub struct Report<'a> {
     pub messaging: Messaging,
     /// Phrases to reword before sharing (the blameless check); the text is never changed.
     pub review: Vec<Finding>,
+    /// Decisions by objection, exit criteria (and when each was met), waivers, executive
+    /// summaries, checklist answers.
+    pub practice: crate::domain::Practice,
 }
 
 /// One person holding one role for a while.
@@ -397,6 +400,7 @@ impl<'a> Report<'a> {
             resolved_at: incident.resolved_at,
             summary: incident.resolution.clone(),
             opening_summary: incident.summary.clone(),
+            practice: incident.practice.clone(),
             responders: measures::responders(entries),
             participants,
             impact: Impact {

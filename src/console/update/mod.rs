@@ -23,6 +23,7 @@ mod commands;
 mod modals;
 mod pagerduty;
 mod postmortem;
+mod practice;
 mod resolve;
 pub mod write_back;
 
@@ -32,6 +33,7 @@ use cadence::*;
 use commands::*;
 pub use commands::{available, palette_matches, quit_asks, run};
 use modals::*;
+pub use practice::executive_due;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
     let effects = route(state, action, now);
@@ -102,6 +104,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 alert_cursor: 0,
                 resolve_answered: Vec::new(),
                 blast_scroll: 0,
+                practice: Default::default(),
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -123,7 +126,10 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 .is_some_and(|e| matches!(e.event, Event::Resolved { .. }) && e.by == state.me);
             let deliver = entries.last().and_then(|e| match &e.event {
                 Event::StatusUpdate { text } if e.by == state.me => {
-                    Some((e.seq, e.at, text.clone()))
+                    Some((e.seq, e.at, text.clone(), false))
+                }
+                Event::ExecutiveSummary { text } if e.by == state.me => {
+                    Some((e.seq, e.at, format!("Executive summary: {text}"), true))
                 }
                 _ => None,
             });
@@ -145,10 +151,19 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 .filter(|c| c.id == id)
                 .and_then(|c| c.incident.clone());
             match (deliver, incident) {
-                (Some((seq, at, text)), Some(i)) => vec![Effect::Deliver {
+                (Some((seq, at, text, false)), Some(i)) => vec![Effect::Deliver {
                     id: id.clone(),
                     message: UpdateMessage::new(&i, seq, at, &state.me, &text),
                 }],
+                (Some((seq, at, text, true)), Some(i)) => {
+                    let mut message = UpdateMessage::new(&i, seq, at, &state.me, &text);
+                    // Its own channels: not the PagerDuty notes the status updates go to.
+                    message.pagerduty.clear();
+                    vec![Effect::DeliverExecutive {
+                        id: id.clone(),
+                        message,
+                    }]
+                }
                 _ => vec![],
             }
         }
@@ -278,6 +293,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             still_open,
             ..
         } => postmortem::exported(state, &path, findings, still_open, now),
+        Action::CriteriaValues { id, at, values } => practice::readings(state, &id, at, values),
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -376,6 +392,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     alert_cursor: 0,
                     resolve_answered: Vec::new(),
                     blast_scroll: 0,
+                    practice: Default::default(),
                 });
                 state.loaded = true;
             } else {

@@ -8,6 +8,7 @@ mod followup;
 mod incident;
 mod list;
 mod modal;
+mod practice;
 mod write_back;
 
 pub use incident::entry_text;
