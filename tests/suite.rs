@@ -37,6 +37,7 @@ mod config_errors;
 mod config_reference;
 mod console_actions;
 mod console_cadence;
+mod console_practice;
 mod console_draft_kept;
 mod console_keys;
 mod console_postmortem;

@@ -35,19 +35,16 @@ pub fn decision_lines<'a>(c: &Current, theme: &Theme, now: DateTime<Utc>) -> Vec
         1 => "1 objection".to_string(),
         n => format!("{n} objections"),
     };
+    // The clock and the objections first: the proposal is in the log whole, and is what a
+    // narrow screen may cut.
     let mut lines = vec![Line::from(vec![
-        Span::styled(
-            format!(" D{} PROPOSED ", d.id),
-            theme.style(Meaning::Banner),
-        ),
-        Span::styled(
-            format!(" {}  ", d.proposal.lines().next().unwrap_or_default()),
-            theme.style(Meaning::Text),
-        ),
+        Span::styled(format!(" D{} PROPOSED ", d.id), theme.style(Meaning::Banner)),
+        Span::raw(" "),
         Span::styled(when, theme.style(style)),
+        Span::styled(format!(" · {objections} (o) · "), theme.style(Meaning::Muted)),
         Span::styled(
-            format!("  ·  {objections} (o objects)"),
-            theme.style(Meaning::Muted),
+            d.proposal.lines().next().unwrap_or_default().to_string(),
+            theme.style(Meaning::Text),
         ),
     ])];
     if let Some(o) = d.objections.last() {

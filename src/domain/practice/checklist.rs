@@ -50,7 +50,7 @@ impl ChecklistPhase {
         match self {
             ChecklistPhase::Start => true,
             ChecklistPhase::During => incident.elapsed(now) >= chrono::Duration::minutes(10),
-            ChecklistPhase::Escalation => escalated(incident),
+            ChecklistPhase::Escalation => escalated(incident, now),
             ChecklistPhase::BeforeResolving => {
                 incident.status == Status::Monitoring || incident.practice.all_met()
             }
@@ -58,10 +58,15 @@ impl ChecklistPhase {
     }
 }
 
-/// True once the severity was raised above the one the incident opened at.
-fn escalated(incident: &Incident) -> bool {
+/// True once (by `now`) the severity was raised above the one the incident opened at.
+fn escalated(incident: &Incident, now: DateTime<Utc>) -> bool {
     let first: Option<Severity> = incident.severity_history.first().map(|(_, s)| *s);
-    first.is_some_and(|f| incident.severity_history.iter().any(|(_, s)| *s < f))
+    first.is_some_and(|f| {
+        incident
+            .severity_history
+            .iter()
+            .any(|(at, s)| *s < f && *at <= now)
+    })
 }
 
 impl fmt::Display for ChecklistPhase {
