@@ -228,7 +228,10 @@ fn a_decision_with_two_objections_then_amended() {
 /// C1 set through X: checkout errors below 1 % for 5 minutes, committed at 12:00.
 fn with_metric_criterion(s: &mut State) {
     press(s, vec![key(KeyCode::Char('X')), key(KeyCode::Enter)]);
-    type_text(s, "checkout errors: promql sum(rate(errors[1m])) < 1% for 5m");
+    type_text(
+        s,
+        "checkout errors: promql sum(rate(errors[1m])) < 1% for 5m",
+    );
     let sent = appends(&press(s, vec![ctrl('s')]));
     assert_eq!(
         sent,
@@ -424,7 +427,10 @@ fn checklist_items_per_phase_each_brought_up_once() {
     };
     assert_eq!(appends(&fx), vec![done.clone()]);
     committed(&mut s, 8, at(12, 3), "alice", done);
-    let fx = press(&mut s, vec![key(KeyCode::Char('v')), key(KeyCode::Char('x'))]);
+    let fx = press(
+        &mut s,
+        vec![key(KeyCode::Char('v')), key(KeyCode::Char('x'))],
+    );
     let skipped = Event::ChecklistItem {
         phase: ChecklistPhase::Start,
         item: "set the severity".into(),
@@ -456,7 +462,10 @@ fn checklist_items_per_phase_each_brought_up_once() {
     );
     update(&mut s, Action::Tick, at(13, 0));
     let text = s.flash.clone().map(|f| f.text).unwrap_or_default();
-    assert!(text.contains("before resolving: exit criteria hold"), "{text}");
+    assert!(
+        text.contains("before resolving: exit criteria hold"),
+        "{text}"
+    );
     assert!(!text.contains("assign a scribe"), "{text}");
 }
 
@@ -561,7 +570,10 @@ fn the_decision_countdown_and_the_exit_criteria_panel_in_every_theme() {
         },
     );
     for (n, text) in [
-        (10, "checkout errors: promql sum(rate(errors[1m])) < 1% for 5m"),
+        (
+            10,
+            "checkout errors: promql sum(rate(errors[1m])) < 1% for 5m",
+        ),
         (11, "support queue back to normal"),
     ] {
         others(

@@ -38,10 +38,16 @@ pub fn decision_lines<'a>(c: &Current, theme: &Theme, now: DateTime<Utc>) -> Vec
     // The clock and the objections first: the proposal is in the log whole, and is what a
     // narrow screen may cut.
     let mut lines = vec![Line::from(vec![
-        Span::styled(format!(" D{} PROPOSED ", d.id), theme.style(Meaning::Banner)),
+        Span::styled(
+            format!(" D{} PROPOSED ", d.id),
+            theme.style(Meaning::Banner),
+        ),
         Span::raw(" "),
         Span::styled(when, theme.style(style)),
-        Span::styled(format!(" · {objections} (o) · "), theme.style(Meaning::Muted)),
+        Span::styled(
+            format!(" · {objections} (o) · "),
+            theme.style(Meaning::Muted),
+        ),
         Span::styled(
             d.proposal.lines().next().unwrap_or_default().to_string(),
             theme.style(Meaning::Text),
