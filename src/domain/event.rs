@@ -294,6 +294,20 @@ pub enum Event {
         item: String,
         outcome: super::ChecklistOutcome,
     },
+    /// Entry `entry` (an event of type `of`) was redacted: its event left the journal, only
+    /// its digest stays, so the chain still verifies. Says who (the entry's author) and why,
+    /// never the text; `role` is the role claimed to redact it, when not as the leader.
+    Redacted {
+        entry: u64,
+        of: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    /// What a redacted entry reads as: its event is gone, only its digest stays in the line.
+    /// Never written as an event.
+    #[serde(skip)]
+    Expunged,
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -343,6 +357,8 @@ impl Event {
             Event::ExitCriteriaWaived { .. } => "exit_criteria_waived",
             Event::ExecutiveSummary { .. } => "executive_summary",
             Event::ChecklistItem { .. } => "checklist_item",
+            Event::Redacted { .. } => "redacted",
+            Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -539,6 +555,10 @@ impl Event {
             | Event::ExitCriteriaWaived { .. }
             | Event::ExecutiveSummary { .. }
             | Event::ChecklistItem { .. } => super::practice::describe(self),
+            Event::Redacted {
+                entry, of, reason, ..
+            } => format!("redacted entry #{entry} ({of}): {reason}"),
+            Event::Expunged => "(redacted)".to_string(),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

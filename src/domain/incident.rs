@@ -411,6 +411,8 @@ impl Incident {
                 super::action_run::apply(&mut self.action_runs, entry)
             }
             Event::Unknown(_) => self.unknown_events += 1,
+            // A redaction changes nothing but the entry it names (see `redaction`).
+            Event::Redacted { .. } | Event::Expunged => {}
             _ => {}
         }
     }
@@ -517,6 +519,7 @@ impl Incident {
             && !matches!(
                 event,
                 Event::Unknown(_)
+                    | Event::Redacted { .. }
                     | Event::UpdateDelivered { .. }
                     | Event::SilenceExpired { .. }
                     | Event::ActionFinished { .. }
@@ -727,6 +730,7 @@ impl Incident {
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
             Event::Unknown(_) => Ok(()),
+            Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
             _ => Ok(()),
         }
     }
