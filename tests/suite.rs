@@ -28,6 +28,7 @@ mod cli_alerts;
 mod cli_bad_input;
 mod cli_export;
 mod cli_incident_lifecycle;
+mod cli_practice;
 mod cli_usability;
 mod cloudwatch_live;
 mod cloudwatch_sigv4;

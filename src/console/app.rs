@@ -370,24 +370,7 @@ fn apply(
                 let (Some(client), false) = (client, hooks.is_empty()) else {
                     continue;
                 };
-                let worker = worker.clone();
-                posting.spawn(async move {
-                    let outcomes =
-                        crate::backends::webhook::deliver_all(&client, &hooks, None, &message)
-                            .await;
-                    for o in outcomes {
-                        let _ = worker.send(Effect::Record {
-                            id: id.clone(),
-                            event: crate::domain::Event::UpdateDelivered {
-                                update_seq: message.seq,
-                                target: o.target,
-                                ok: o.ok,
-                                detail: o.detail,
-                                attempts: o.attempts,
-                            },
-                        });
-                    }
-                });
+                post(posting, worker, id, client, hooks, None, message);
                 continue;
             }
             Effect::Deliver { id, message } => {
@@ -401,30 +384,8 @@ fn apply(
                 let Some(client) = client else {
                     continue;
                 };
-                let hooks = delivery.hooks.clone();
-                let pagerduty = delivery.pagerduty.clone();
-                let worker = worker.clone();
-                posting.spawn(async move {
-                    let outcomes = crate::backends::webhook::deliver_all(
-                        &client,
-                        &hooks,
-                        pagerduty.as_ref(),
-                        &message,
-                    )
-                    .await;
-                    for o in outcomes {
-                        let _ = worker.send(Effect::Record {
-                            id: id.clone(),
-                            event: crate::domain::Event::UpdateDelivered {
-                                update_seq: message.seq,
-                                target: o.target,
-                                ok: o.ok,
-                                detail: o.detail,
-                                attempts: o.attempts,
-                            },
-                        });
-                    }
-                });
+                let (hooks, pagerduty) = (delivery.hooks.clone(), delivery.pagerduty.clone());
+                post(posting, worker, id, client, hooks, pagerduty, message);
                 continue;
             }
             _ => {}
@@ -435,6 +396,37 @@ fn apply(
             );
         }
     }
+}
+
+/// Posts `message` to `hooks` (and the linked PagerDuty incidents, with `pagerduty`) off the
+/// loop, among the posts quitting waits for; each outcome is recorded against `message.seq`.
+fn post(
+    posting: &mut tokio::task::JoinSet<()>,
+    worker: &Sender<Effect>,
+    id: String,
+    client: reqwest::Client,
+    hooks: Vec<crate::config::WebhookConfig>,
+    pagerduty: Option<crate::config::PagerDutyConfig>,
+    message: crate::backends::webhook::UpdateMessage,
+) {
+    let worker = worker.clone();
+    posting.spawn(async move {
+        let outcomes =
+            crate::backends::webhook::deliver_all(&client, &hooks, pagerduty.as_ref(), &message)
+                .await;
+        for o in outcomes {
+            let _ = worker.send(Effect::Record {
+                id: id.clone(),
+                event: crate::domain::Event::UpdateDelivered {
+                    update_seq: message.seq,
+                    target: o.target,
+                    ok: o.ok,
+                    detail: o.detail,
+                    attempts: o.attempts,
+                },
+            });
+        }
+    });
 }
 
 /// The PagerDuty client of `[pagerduty]` and its service IDs, or why there is none.

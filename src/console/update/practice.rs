@@ -81,13 +81,7 @@ pub(super) fn checklist(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let Some(i) = incident(state) else {
         return vec![];
     };
-    let options: Vec<String> = state
-        .practice
-        .checklists
-        .open_items(i, now)
-        .into_iter()
-        .map(|(phase, item)| format!("{phase}: {}", item.text))
-        .collect();
+    let options = open_items(&state.practice.checklists, i, now);
     if options.is_empty() {
         flash(state, now, "nothing on the checklist now".into(), false);
         return vec![];
@@ -98,6 +92,19 @@ pub(super) fn checklist(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         selected: 0,
     }));
     vec![]
+}
+
+/// The checklist's open items now, as the picker and the message line name them.
+fn open_items(
+    lists: &crate::domain::practice::Checklists,
+    i: &Incident,
+    now: DateTime<Utc>,
+) -> Vec<String> {
+    lists
+        .open_items(i, now)
+        .into_iter()
+        .map(|(phase, item)| format!("{phase}: {}", item.text))
+        .collect()
 }
 
 /// A choice in one of the practice's pickers; `dismiss` is `x` in the checklist.
@@ -351,13 +358,7 @@ pub(super) fn tick(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
         });
         return vec![];
     }
-    let open: Vec<String> = state
-        .practice
-        .checklists
-        .open_items(i, now)
-        .into_iter()
-        .map(|(phase, item)| format!("{phase}: {}", item.text))
-        .collect();
+    let open = open_items(&state.practice.checklists, i, now);
     let Some(c) = state.current.as_mut() else {
         return vec![];
     };

@@ -37,7 +37,7 @@ pub fn render(
     .areas(area);
     header(state, c, theme, now, head, frame);
     if criteria > 0 {
-        super::practice::criteria_panel(state, c, theme, now, criteria_area, frame);
+        super::practice::criteria_panel(c, theme, now, criteria_area, frame);
     }
     frame.render_widget(
         Paragraph::new(cut_lines(tasks, tasks_area.width.into())),

@@ -105,7 +105,6 @@ pub fn criteria_height(c: &Current, height: u16) -> u16 {
 
 /// The exit criteria: each one's state, with the value read and how long it has held.
 pub fn criteria_panel(
-    state: &State,
     c: &Current,
     theme: &Theme,
     now: DateTime<Utc>,
@@ -151,7 +150,7 @@ pub fn criteria_panel(
     let mut lines: Vec<Line> = rows
         .iter()
         .take(shown)
-        .map(|crit| criterion_line(state, c, i, crit, theme, now))
+        .map(|crit| criterion_line(c, crit, theme, now))
         .collect();
     if rows.len() > shown && shown > 0 {
         lines.truncate(shown - 1);
@@ -164,9 +163,7 @@ pub fn criteria_panel(
 }
 
 fn criterion_line<'a>(
-    _state: &State,
     c: &Current,
-    _i: &Incident,
     crit: &Criterion,
     theme: &Theme,
     now: DateTime<Utc>,
