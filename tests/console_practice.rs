@@ -616,3 +616,46 @@ fn the_decision_countdown_and_the_exit_criteria_panel_in_every_theme() {
         }
     }
 }
+
+#[test]
+fn anyone_who_can_write_may_object_from_a_console_that_does_not_lead() {
+    let mut s = on_list();
+    update(
+        &mut s,
+        Action::Opened {
+            id: "INC-1".into(),
+            entries: checkout_entries(),
+            lead: warroom::console::action::Lead::ReadOnly {
+                holder: "bob".into(),
+            },
+            draft: None,
+        },
+        at(12, 0),
+    );
+    others(
+        &mut s,
+        8,
+        at(12, 0),
+        "bob",
+        Event::DecisionProposed {
+            decision: 1,
+            proposal: "roll back pricing to v41".into(),
+            alternatives: vec![],
+            closes_at: at(13, 0),
+        },
+    );
+    press(&mut s, vec![key(KeyCode::Char('o'))]);
+    type_text(&mut s, "v41 has the tax bug");
+    let sent = appends(&press(&mut s, vec![ctrl('s')]));
+    assert_eq!(
+        sent,
+        vec![Event::DecisionObjected {
+            decision: 1,
+            reason: "v41 has the tax bug".into()
+        }]
+    );
+    // Proposing and closing stay the leader's.
+    s.modal = None;
+    assert!(appends(&press(&mut s, vec![key(KeyCode::Char('D'))])).is_empty());
+    assert!(s.modal.is_none(), "{:?}", s.modal);
+}

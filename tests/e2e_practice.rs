@@ -203,7 +203,8 @@ fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
         "(bob): v41 has the tax bug",
         "- Outcome: **decided**",
         "## Exit criteria",
-        "| C1 checkout errors < 0.05 for 5s | promql `checkout_error_ratio` |",
+        // `<` escaped for Markdown.
+        "| C1 checkout errors \\< 0.05 for 5s | promql `checkout_error_ratio` |",
     ] {
         assert!(md.contains(part), "{part:?} not in\n{md}");
     }

@@ -257,7 +257,11 @@ impl Command {
     pub fn open_to_all(self) -> bool {
         matches!(
             self,
-            Command::Note | Command::Hypothesis | Command::StatusUpdate | Command::TaskDone
+            Command::Note
+                | Command::Hypothesis
+                | Command::StatusUpdate
+                | Command::TaskDone
+                | Command::Object
         )
     }
 
