@@ -6,7 +6,9 @@
 //! `--config` / `WARROOM_CONFIG` names the file. `services.toml` and `runbook.toml` sit beside
 //! `config.toml`.
 
+pub mod checklists;
 mod lenient;
+pub mod practice;
 mod roll_call;
 mod runbook;
 pub mod secrets;
@@ -17,6 +19,7 @@ mod webhook;
 
 pub use lenient::{ALERT_PARTS, BrokenPart, METRIC_PARTS, SECTIONS};
 
+pub use checklists::{DEFAULT_CHECKLISTS, load_checklists, parse_checklists};
 pub use roll_call::RollCallConfig;
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
@@ -153,6 +156,9 @@ pub struct Config {
     /// `[roll_call]`: when a check-in is stale, when relief is suggested.
     #[serde(default)]
     pub roll_call: RollCallConfig,
+    /// `[practice]`: the objection window and the executive summary's cadence and channels.
+    #[serde(default)]
+    pub practice: practice::PracticeConfig,
     /// `[journal]`: who may redact an entry besides the leader.
     #[serde(default)]
     pub journal: JournalConfig,
@@ -161,7 +167,7 @@ pub struct Config {
     pub cadence: StatusCadence,
     /// The rules read from `[roll_call]`, checked at load.
     #[serde(skip)]
-    pub practice: crate::domain::PracticeRules,
+    pub roll_rules: crate::domain::PracticeRules,
     /// Where the theme and the key overrides stand in the file, for the checks made where
     /// they are used (the theme's name, the keys' chords and commands).
     #[serde(skip)]
@@ -377,8 +383,9 @@ impl Config {
                 Some(d)
             };
         }
-        config.practice = roll_call::rules(&config.roll_call, path, text)?;
+        config.roll_rules = roll_call::rules(&config.roll_call, path, text)?;
         webhook::check(&config, path, text)?;
+        practice::check(&config, path, text)?;
         backends::check(&config, path, text)?;
         nagios::check(&config, path, text)?;
         let taken = config.alert_source_names();

@@ -77,6 +77,15 @@ pub fn run(ctx: &Context, probe: bool) -> Result<(), Failure> {
         }
     }
     super::actions::check_runbook(ctx, &config)?;
+    let checklists = ctx.paths.config_dir().join("checklists.toml");
+    let lists = crate::config::load_checklists(&checklists)
+        .map_err(|e| Failure::bad_input(e.to_string()))?;
+    let items: usize = lists.lists.iter().map(|l| l.items.len()).sum();
+    if checklists.exists() {
+        say!("checklists.toml: ok ({items} items)");
+    } else {
+        say!("checklists.toml: absent, the built-in checklists ({items} items)");
+    }
     super::probe::describe(&config);
     if probe {
         super::probe::run(&config, &catalog)?;

@@ -63,6 +63,7 @@ mod log;
 mod open;
 mod packaging;
 mod pagerduty;
+mod practice;
 mod probe;
 mod record;
 mod roll;
@@ -288,6 +289,60 @@ pub enum Command {
         /// How it ended, in a sentence.
         #[arg(long)]
         summary: Option<String>,
+        /// Resolve although exit criteria are unmet; the reason is recorded.
+        #[arg(long, value_name = "REASON")]
+        anyway: Option<String>,
+    },
+    /// Put a decision to the call ("any strong objections?"): records the proposal and the
+    /// alternatives considered, and takes objections until the window closes. With --close,
+    /// ends the open decision as decided, withdrawn or amended (--text: what it became).
+    Decide {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The proposal, e.g. "roll back pricing to v41".
+        #[arg(required_unless_present = "close")]
+        proposal: Option<String>,
+        /// An alternative considered (repeat for each).
+        #[arg(long = "alternative", value_name = "TEXT")]
+        alternatives: Vec<String>,
+        /// How long objections are taken, e.g. 60s (default: [practice] objection_window).
+        #[arg(long)]
+        window: Option<String>,
+        /// End the open decision: decided, withdrawn or amended.
+        #[arg(long, value_name = "decided|withdrawn|amended", conflicts_with_all = ["proposal", "alternatives", "window"])]
+        close: Option<String>,
+        /// With --close: what the decision was amended to, or a closing word.
+        #[arg(long, requires = "close")]
+        text: Option<String>,
+        /// With --close: which decision (default the open one).
+        #[arg(long, requires = "close")]
+        decision: Option<String>,
+    },
+    /// Object to the open decision, with a reason.
+    Object {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// Why, e.g. "v41 has the tax bug".
+        reason: String,
+        /// Which decision (default the open one).
+        #[arg(long)]
+        decision: Option<String>,
+    },
+    /// Set an exit criterion — what "resolved" means — or mark one: `NAME: promql EXPR < 0.01
+    /// for 15m` (or graphite TARGET) is checked live by the console; any other text is a
+    /// manual check, ticked with --met C2.
+    Exit {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The criterion.
+        #[arg(required_unless_present_any = ["met", "unmet"])]
+        criterion: Option<String>,
+        /// Tick a criterion as met (a manual check).
+        #[arg(long, value_name = "C", conflicts_with_all = ["criterion", "unmet"])]
+        met: Option<String>,
+        /// Record that a criterion no longer holds.
+        #[arg(long, value_name = "C", conflicts_with = "criterion")]
+        unmet: Option<String>,
     },
     /// Correct an entry without rewriting it: a note's text or kind, or the time any entry
     /// refers to (--at); the log keeps the original and the reason. Who may: the entry's author
@@ -679,7 +734,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Severity { id, severity }) => record::severity(&ctx, now, &id, severity),
         Some(Command::Status { id, status }) => record::status(&ctx, now, &id, status),
         Some(Command::Assign { id, role, person }) => record::assign(&ctx, now, &id, role, &person),
-        Some(Command::Resolve { id, summary }) => {
+        Some(Command::Resolve {
+            id,
+            summary,
+            anyway,
+        }) => {
+            if let Some(reason) = anyway.as_deref() {
+                practice::waive_unmet(&ctx, now, &id, reason)?;
+            }
             record::resolve(&ctx, now, &id, summary.as_deref())
         }
         Some(Command::Amend {
@@ -720,6 +782,44 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             json,
             corrected,
         }) => log::run(&ctx, &id, json, corrected),
+        Some(Command::Decide {
+            id,
+            proposal,
+            alternatives,
+            window,
+            close,
+            text,
+            decision,
+        }) => match (close, proposal) {
+            (Some(outcome), _) => practice::close(
+                &ctx,
+                now,
+                &id,
+                decision.as_deref(),
+                &outcome,
+                text.as_deref(),
+            ),
+            (None, Some(p)) => {
+                practice::propose(&ctx, now, &id, &p, &alternatives, window.as_deref())
+            }
+            (None, None) => Err(Failure::bad_input("decide: give the proposal, or --close")),
+        },
+        Some(Command::Object {
+            id,
+            reason,
+            decision,
+        }) => practice::object(&ctx, now, &id, decision.as_deref(), &reason),
+        Some(Command::Exit {
+            id,
+            criterion,
+            met,
+            unmet,
+        }) => match (criterion, met, unmet) {
+            (Some(c), _, _) => practice::set(&ctx, now, &id, &c),
+            (None, Some(c), _) => practice::mark(&ctx, now, &id, &c, true),
+            (None, None, Some(c)) => practice::mark(&ctx, now, &id, &c, false),
+            (None, None, None) => Err(Failure::bad_input("exit: give a criterion, or --met C")),
+        },
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
         Some(Command::Redact {
             id,

@@ -34,7 +34,7 @@ pub fn roll(
     call: bool,
     add: &[String],
 ) -> Result<(), Failure> {
-    let rules = ctx.config_for("roll", &["roll_call"])?.practice;
+    let rules = ctx.config_for("roll", &["roll_call"])?.roll_rules;
     for person in add {
         let person = person.trim().to_string();
         append(ctx, now, id, |_| Event::RollAdded {

@@ -26,6 +26,7 @@ pub const SECTIONS: &[&str] = &[
     "postmortem",
     "store",
     "roll_call",
+    "practice",
     "journal",
 ];
 

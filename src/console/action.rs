@@ -122,6 +122,13 @@ pub enum Action {
         id: String,
         result: Result<Vec<super::state::PagerDutyChoice>, String>,
     },
+    /// A round of readings of the exit criteria's metrics (criterion number → value, or why
+    /// not).
+    CriteriaValues {
+        id: String,
+        at: chrono::DateTime<chrono::Utc>,
+        values: std::collections::BTreeMap<u32, Result<Option<f64>, String>>,
+    },
     /// SIGTERM or SIGHUP: leave cleanly.
     Terminate,
 }
@@ -182,6 +189,12 @@ pub enum Effect {
     },
     /// Post a committed status update to the configured webhooks; each outcome is recorded.
     Deliver {
+        id: String,
+        message: crate::backends::webhook::UpdateMessage,
+    },
+    /// Post a committed executive summary to the webhooks `[practice] executive_channels`
+    /// names (none: it stays in the journal); each outcome is recorded.
+    DeliverExecutive {
         id: String,
         message: crate::backends::webhook::UpdateMessage,
     },
@@ -287,9 +300,21 @@ pub enum Effect {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum Purpose {
-    Note { note_kind: NoteKind },
+    Note {
+        note_kind: NoteKind,
+    },
     StatusUpdate,
     Resolve,
+    /// A decision put to the call: the proposal, then `- ` lines for the alternatives.
+    Proposal,
+    /// An objection to the open decision.
+    Objection,
+    /// What the open decision was amended to.
+    Amendment,
+    /// A new exit criterion, in its one-line form.
+    ExitCriterion,
+    /// The executive summary.
+    ExecutiveSummary,
 }
 
 impl Purpose {
@@ -306,6 +331,11 @@ impl Purpose {
             } => "Decision",
             Purpose::StatusUpdate => "Status update",
             Purpose::Resolve => "Resolve — summary (optional)",
+            Purpose::Proposal => "Propose a decision — then \"- \" lines: alternatives considered",
+            Purpose::Objection => "Objection — why",
+            Purpose::Amendment => "Amended decision — what it became",
+            Purpose::ExitCriterion => "Exit criterion",
+            Purpose::ExecutiveSummary => "Executive summary",
         }
     }
 }

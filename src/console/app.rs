@@ -34,6 +34,8 @@ pub struct Delivery {
     pub actions: Option<tokio::sync::mpsc::UnboundedSender<Action>>,
     /// This console's data directory, which no export writes into.
     pub data_dir: std::path::PathBuf,
+    /// Which exit criteria's metrics the criteria reader reads (none without an HTTP client).
+    pub criteria: Option<tokio::sync::watch::Sender<super::practice::Watched>>,
 }
 
 /// The alerts and blast radius as followers receive them (capped: followers need the picture,
@@ -156,6 +158,14 @@ fn apply(
     let now = chrono::Utc::now();
     let views_changed = matches!(action, Action::AlertReport(_) | Action::Metrics(_));
     let effects = update(state, action, now);
+    if let Some(w) = &delivery.criteria {
+        let wanted = super::practice::Watched::of(state);
+        w.send_if_modified(|current| {
+            let changed = *current != wanted;
+            *current = wanted;
+            changed
+        });
+    }
     if views_changed && let Some(hub) = &delivery.share {
         hub.publish_views(views_json(state, now));
     }
@@ -341,6 +351,28 @@ fn apply(
                 });
                 continue;
             }
+            Effect::DeliverExecutive { id, message } => {
+                let hooks: Vec<crate::config::WebhookConfig> = delivery
+                    .hooks
+                    .iter()
+                    .filter(|h| {
+                        state
+                            .practice
+                            .executive_channels
+                            .contains(&h.display_name())
+                    })
+                    .cloned()
+                    .collect();
+                let client = delivery
+                    .client
+                    .clone()
+                    .or_else(|| crate::backends::http_client().ok());
+                let (Some(client), false) = (client, hooks.is_empty()) else {
+                    continue;
+                };
+                post(posting, worker, id, client, hooks, None, message);
+                continue;
+            }
             Effect::Deliver { id, message } => {
                 // Without hooks or [pagerduty] the console made no client; a linked PagerDuty
                 // incident still gets an outcome (a failure saying what is missing).
@@ -352,30 +384,8 @@ fn apply(
                 let Some(client) = client else {
                     continue;
                 };
-                let hooks = delivery.hooks.clone();
-                let pagerduty = delivery.pagerduty.clone();
-                let worker = worker.clone();
-                posting.spawn(async move {
-                    let outcomes = crate::backends::webhook::deliver_all(
-                        &client,
-                        &hooks,
-                        pagerduty.as_ref(),
-                        &message,
-                    )
-                    .await;
-                    for o in outcomes {
-                        let _ = worker.send(Effect::Record {
-                            id: id.clone(),
-                            event: crate::domain::Event::UpdateDelivered {
-                                update_seq: message.seq,
-                                target: o.target,
-                                ok: o.ok,
-                                detail: o.detail,
-                                attempts: o.attempts,
-                            },
-                        });
-                    }
-                });
+                let (hooks, pagerduty) = (delivery.hooks.clone(), delivery.pagerduty.clone());
+                post(posting, worker, id, client, hooks, pagerduty, message);
                 continue;
             }
             _ => {}
@@ -386,6 +396,37 @@ fn apply(
             );
         }
     }
+}
+
+/// Posts `message` to `hooks` (and the linked PagerDuty incidents, with `pagerduty`) off the
+/// loop, among the posts quitting waits for; each outcome is recorded against `message.seq`.
+fn post(
+    posting: &mut tokio::task::JoinSet<()>,
+    worker: &Sender<Effect>,
+    id: String,
+    client: reqwest::Client,
+    hooks: Vec<crate::config::WebhookConfig>,
+    pagerduty: Option<crate::config::PagerDutyConfig>,
+    message: crate::backends::webhook::UpdateMessage,
+) {
+    let worker = worker.clone();
+    posting.spawn(async move {
+        let outcomes =
+            crate::backends::webhook::deliver_all(&client, &hooks, pagerduty.as_ref(), &message)
+                .await;
+        for o in outcomes {
+            let _ = worker.send(Effect::Record {
+                id: id.clone(),
+                event: crate::domain::Event::UpdateDelivered {
+                    update_seq: message.seq,
+                    target: o.target,
+                    ok: o.ok,
+                    detail: o.detail,
+                    attempts: o.attempts,
+                },
+            });
+        }
+    });
 }
 
 /// The PagerDuty client of `[pagerduty]` and its service IDs, or why there is none.

@@ -186,6 +186,7 @@ impl JournalWorker {
                 command,
             } => self.record_run_start(&id, local, action, params, command),
             Effect::Deliver { .. }
+            | Effect::DeliverExecutive { .. }
             | Effect::ExportCopy { .. }
             | Effect::ListPagerDuty { .. }
             | Effect::CreateSilence { .. }

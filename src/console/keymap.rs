@@ -58,6 +58,11 @@ pub enum Command {
     CheckIn,
     RollCall,
     Board,
+    Propose,
+    Object,
+    ExitCriteria,
+    ExecutiveSummary,
+    Checklist,
 }
 
 impl Command {
@@ -111,6 +116,11 @@ impl Command {
         Command::CheckIn,
         Command::RollCall,
         Command::Board,
+        Command::Propose,
+        Command::Object,
+        Command::ExitCriteria,
+        Command::ExecutiveSummary,
+        Command::Checklist,
     ];
 
     /// The name used in config and the palette.
@@ -165,6 +175,11 @@ impl Command {
             Command::CheckIn => "check-in",
             Command::RollCall => "roll-call",
             Command::Board => "board",
+            Command::Propose => "propose",
+            Command::Object => "object",
+            Command::ExitCriteria => "exit-criteria",
+            Command::ExecutiveSummary => "executive-summary",
+            Command::Checklist => "checklist",
         }
     }
 
@@ -219,6 +234,11 @@ impl Command {
             Command::CheckIn => "check in: Conditions, Actions, Needs",
             Command::RollCall => "call the roll: everyone on it checks in",
             Command::Board => "the roll call and the work board (tab switches)",
+            Command::Propose => "propose a decision and wait for objections (again: close it)",
+            Command::Object => "object to the open decision, with a reason",
+            Command::ExitCriteria => "set an exit criterion, or tick a manual one",
+            Command::ExecutiveSummary => "write the executive summary",
+            Command::Checklist => "tick or dismiss the checklist's items",
         }
     }
 
@@ -256,6 +276,11 @@ impl Command {
                 | Command::MarkDuplicate
                 | Command::CheckIn
                 | Command::RollCall
+                | Command::Propose
+                | Command::Object
+                | Command::ExitCriteria
+                | Command::ExecutiveSummary
+                | Command::Checklist
         )
     }
 
@@ -271,7 +296,11 @@ impl Command {
     pub fn open_to_all(self) -> bool {
         matches!(
             self,
-            Command::Note | Command::Hypothesis | Command::StatusUpdate | Command::TaskDone
+            Command::Note
+                | Command::Hypothesis
+                | Command::StatusUpdate
+                | Command::TaskDone
+                | Command::Object
         )
     }
 
@@ -529,6 +558,11 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "i", Command::CheckIn),
     (Mode::Incident, "K", Command::RollCall),
     (Mode::Incident, "w", Command::Board),
+    (Mode::Incident, "D", Command::Propose),
+    (Mode::Incident, "o", Command::Object),
+    (Mode::Incident, "X", Command::ExitCriteria),
+    (Mode::Incident, "U", Command::ExecutiveSummary),
+    (Mode::Incident, "v", Command::Checklist),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
 ];

@@ -10,6 +10,7 @@ mod app;
 pub mod effects;
 pub mod health;
 pub mod keymap;
+pub mod practice;
 mod runner;
 pub mod runs;
 pub mod state;
@@ -50,7 +51,7 @@ fn start(
         .problems
         .extend(broken.iter().map(|b| b.to_string()).chain(theme_problem));
     state.cadence = config.cadence;
-    state.practice = config.practice;
+    state.roll_rules = config.roll_rules;
     Ok((config, theme, state))
 }
 
@@ -100,8 +101,18 @@ pub fn run_with(
             "the console needs a terminal; for scripts use the commands (see `warroom --help`)",
         ));
     }
+    // The checklists too: a call leader is not nagged from a file that does not read right.
+    let checklists =
+        crate::config::load_checklists(&ctx.paths.config_dir().join("checklists.toml"))
+            .map_err(|e| Failure::bad_input(e.to_string()))?;
     let (config, theme, mut state) = start(ctx, theme_name)?;
     state.problems.extend(notices);
+    state.practice = practice::PracticeSettings {
+        objection_window: config.practice.objection_window(),
+        executive_every: config.practice.executive_every(),
+        executive_channels: config.practice.channels(),
+        checklists,
+    };
     state.bell = config.status_updates.bell;
     state.export_dir = config.postmortem.dir.clone();
     let has_sources = config.has_alert_sources() || config.graphite.is_some();
@@ -169,6 +180,7 @@ pub fn run_with(
             .as_ref()
             .map(|_| crate::share::server::Hub::new(store.clone(), &ctx.paths.data_dir)),
         data_dir: ctx.paths.data_dir.clone(),
+        criteria: None,
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
@@ -229,6 +241,15 @@ pub fn run_with(
             }
         });
     }
+    // The exit criteria's metrics, read live while the led incident has any.
+    let (criteria_tx, criteria_rx) = tokio::sync::watch::channel(practice::Watched::default());
+    if let Some(c) = &delivery.client {
+        let (readers, _) =
+            crate::backends::metrics::MetricReaders::from_config(&config, c, poll.timeout);
+        let _enter = runtime.enter();
+        practice::spawn_criteria_reader(readers, poll.interval, criteria_rx, tx.clone());
+    }
+    delivery.criteria = Some(criteria_tx);
     // The read-only share server, in this process, while the console runs.
     if let (Some(share), Some(hub)) = (&config.share, &delivery.share) {
         use crate::share::server;
@@ -313,6 +334,7 @@ pub fn follow(
         runner: runner::ActionRunner::new(Default::default(), None, Default::default(), tx.clone()),
         actions: Some(tx.clone()),
         data_dir: ctx.paths.data_dir.clone(),
+        criteria: None,
     };
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

@@ -17,7 +17,7 @@ pub struct State {
     pub keymap: Keymap,
     pub cadence: StatusCadence,
     /// When a check-in is stale and relief is suggested (`[roll_call]`).
-    pub practice: crate::domain::PracticeRules,
+    pub roll_rules: crate::domain::PracticeRules,
     /// Notices whose dismissal was sent and not yet committed: not shown meanwhile.
     pub dismissing: Vec<String>,
     /// Ring the bell when an update falls due.
@@ -70,6 +70,8 @@ pub struct State {
     pub blast: crate::domain::BlastRadius,
     /// The runbook, and the runs started from this console with their output.
     pub actions: super::runs::ActionsState,
+    /// The objection window, the executive summary's cadence and the checklists.
+    pub practice: super::practice::PracticeSettings,
     pub quit: bool,
 }
 
@@ -102,6 +104,8 @@ pub struct Current {
     pub resolve_answered: Vec<String>,
     /// The first affected service the blast radius pane shows.
     pub blast_scroll: usize,
+    /// Exit criteria as read live, the executive summary's prompt, checklist nags.
+    pub practice: super::practice::PracticeLive,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -452,6 +456,12 @@ pub enum PickerKind {
     Snooze,
     /// PagerDuty incidents ([`State::pagerduty_choices`]): enter links or unlinks.
     PagerDuty,
+    /// How the open decision ends: decided, withdrawn, amended.
+    DecisionClose,
+    /// Exit criteria: a new one, or tick / untick a manual one.
+    Criteria,
+    /// The checklist's open items: enter ticks, x dismisses.
+    Checklist,
 }
 
 impl PickerKind {
@@ -463,6 +473,9 @@ impl PickerKind {
             PickerKind::Task => "Task done (x cancels it)",
             PickerKind::Snooze => "Snooze the status update",
             PickerKind::PagerDuty => "PagerDuty incident (enter links or unlinks)",
+            PickerKind::DecisionClose => "Close the decision",
+            PickerKind::Criteria => "Exit criteria (enter: set a new one, or tick a manual one)",
+            PickerKind::Checklist => "Checklist (enter: done, x: dismiss)",
         }
     }
 }
@@ -512,7 +525,7 @@ impl State {
             me,
             keymap,
             cadence: StatusCadence::default(),
-            practice: Default::default(),
+            roll_rules: Default::default(),
             dismissing: Vec::new(),
             bell: false,
             size: (80, 24),
@@ -546,6 +559,7 @@ impl State {
             history: Default::default(),
             blast: Default::default(),
             actions: Default::default(),
+            practice: Default::default(),
             quit: false,
         }
     }

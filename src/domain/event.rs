@@ -325,6 +325,61 @@ pub enum Event {
     NoticeDismissed {
         notice: String,
     },
+    /// A decision put to the call: objections are taken until `closes_at`, then the
+    /// commander closes it.
+    DecisionProposed {
+        decision: u32,
+        proposal: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        alternatives: Vec<String>,
+        closes_at: DateTime<Utc>,
+    },
+    /// Someone objects to an open decision, with a reason.
+    DecisionObjected {
+        decision: u32,
+        reason: String,
+    },
+    /// How a decision ended; `text` is what it was amended to (or a closing word).
+    DecisionClosed {
+        decision: u32,
+        outcome: super::DecisionOutcome,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        text: Option<String>,
+    },
+    /// One thing "resolved" means: a metric condition held for a while, or a manual check.
+    ExitCriterionSet {
+        criterion: u32,
+        check: super::ExitCheck,
+    },
+    /// A criterion holds: a metric condition held since `since`, or a manual check ticked.
+    ExitCriterionMet {
+        criterion: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        since: Option<DateTime<Utc>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+    /// A criterion that held no longer does.
+    ExitCriterionBroken {
+        criterion: u32,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        value: Option<f64>,
+    },
+    /// Resolving with exit criteria unmet: which, and why.
+    ExitCriteriaWaived {
+        reason: String,
+        unmet: Vec<u32>,
+    },
+    /// The executive summary, on its own cadence, for its own channels.
+    ExecutiveSummary {
+        text: String,
+    },
+    /// A checklist item ticked or dismissed.
+    ChecklistItem {
+        phase: super::ChecklistPhase,
+        item: String,
+        outcome: super::ChecklistOutcome,
+    },
     /// Entry `entry` (an event of type `of`) was redacted: its event left the journal, only
     /// its digest stays, so the chain still verifies. Says who (the entry's author) and why,
     /// never the text; `role` is the role claimed to redact it, when not as the leader.
@@ -391,6 +446,15 @@ impl Event {
             Event::TeamFormed { .. } => "team_formed",
             Event::TeamDisbanded { .. } => "team_disbanded",
             Event::NoticeDismissed { .. } => "notice_dismissed",
+            Event::DecisionProposed { .. } => "decision_proposed",
+            Event::DecisionObjected { .. } => "decision_objected",
+            Event::DecisionClosed { .. } => "decision_closed",
+            Event::ExitCriterionSet { .. } => "exit_criterion_set",
+            Event::ExitCriterionMet { .. } => "exit_criterion_met",
+            Event::ExitCriterionBroken { .. } => "exit_criterion_broken",
+            Event::ExitCriteriaWaived { .. } => "exit_criteria_waived",
+            Event::ExecutiveSummary { .. } => "executive_summary",
+            Event::ChecklistItem { .. } => "checklist_item",
             Event::Redacted { .. } => "redacted",
             Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
@@ -592,6 +656,15 @@ impl Event {
             | Event::TeamFormed { .. }
             | Event::TeamDisbanded { .. }
             | Event::NoticeDismissed { .. } => super::roll::describe(self),
+            Event::DecisionProposed { .. }
+            | Event::DecisionObjected { .. }
+            | Event::DecisionClosed { .. }
+            | Event::ExitCriterionSet { .. }
+            | Event::ExitCriterionMet { .. }
+            | Event::ExitCriterionBroken { .. }
+            | Event::ExitCriteriaWaived { .. }
+            | Event::ExecutiveSummary { .. }
+            | Event::ChecklistItem { .. } => super::practice::describe(self),
             Event::Redacted {
                 entry, of, reason, ..
             } => format!("redacted entry #{entry} ({of}): {reason}"),

@@ -156,6 +156,8 @@ pub struct Incident {
     pub corrections: super::Corrections,
     /// Roll call, check-ins, sub-teams and the practice's notices (`roll.rs`, `board.rs`).
     pub roll: super::roll::Roll,
+    /// Decisions by objection, exit criteria, executive summaries, checklist answers.
+    pub practice: super::practice::Practice,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -219,6 +221,7 @@ impl Incident {
             write_backs: Vec::new(),
             corrections: super::Corrections::opened(entry),
             roll: super::roll::Roll::default(),
+            practice: Default::default(),
         })
         .map(|mut i| {
             i.roll.apply(entry);
@@ -233,6 +236,9 @@ impl Incident {
         self.last_seq = entry.seq;
         super::corrections::see(self, entry);
         let roll_changed = self.roll.apply(entry);
+        if self.practice.apply(entry) {
+            return;
+        }
         match &entry.event {
             Event::Opened { .. } => {}
             Event::SeverityChanged { to, .. } => {
@@ -432,6 +438,7 @@ impl Incident {
             Event::Unknown(_) => self.unknown_events += 1,
             // A redaction changes nothing but the entry it names (see `redaction`).
             Event::Redacted { .. } | Event::Expunged => {}
+            _ => {}
         }
         super::board::after(self, entry, roll_changed);
     }
@@ -557,6 +564,9 @@ impl Incident {
                 self.id
             )));
         }
+        if let Some(verdict) = self.practice.check(event) {
+            return verdict;
+        }
         match event {
             Event::Opened { .. } => Err(Rejected(format!("{} is already open", self.id))),
             Event::SeverityChanged { from, to } => {
@@ -613,10 +623,13 @@ impl Incident {
                     )))
                 }
             }
-            Event::Resolved { summary } => match summary {
-                Some(s) => check_text("summary", s),
-                None => Ok(()),
-            },
+            Event::Resolved { summary } => {
+                self.practice.check_resolution()?;
+                match summary {
+                    Some(s) => check_text("summary", s),
+                    None => Ok(()),
+                }
+            }
             Event::TaskAssigned {
                 task, person, what, ..
             } => {
@@ -761,6 +774,7 @@ impl Incident {
             | Event::NoticeDismissed { .. } => super::roll::check(self, event),
             Event::Unknown(_) => Ok(()),
             Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
+            _ => Ok(()),
         }
     }
 }

@@ -5,12 +5,15 @@
 use super::{Event, NoteKind};
 
 /// Whether someone who does not lead the incident may record `event`: observations and
-/// hypotheses, status updates, and the result of a task ("done"). Severity, status, roles,
+/// hypotheses, status updates, the result of a task ("done"), and an objection to a
+/// proposed decision. Severity, status, roles,
 /// handoffs, decisions, tasks, resolution, alerts, silences and actions are the leader's.
 pub fn non_leader_may(event: &Event) -> bool {
     match event {
         Event::Note { kind, .. } => *kind != NoteKind::Decision,
         Event::StatusUpdate { .. } | Event::TaskDone { .. } => true,
+        // Anyone who can write may object to a proposed decision.
+        Event::DecisionObjected { .. } => true,
         _ => false,
     }
 }

@@ -18,6 +18,7 @@ mod lead;
 mod metric;
 mod number;
 mod peak;
+pub mod practice;
 pub mod redact;
 mod redaction;
 mod roll;
@@ -55,6 +56,9 @@ pub use lead::non_leader_may;
 pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};
+pub use practice::{
+    ChecklistOutcome, ChecklistPhase, Comparison, DecisionOutcome, ExitCheck, Practice,
+};
 pub use redaction::{Authority, redaction};
 pub use roll::{CheckIn, Member, Roll, RollCall, Team};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};

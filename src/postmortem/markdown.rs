@@ -44,6 +44,7 @@ fn sections(r: &Report, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
     status_updates(out, r, flush);
     decisions(out, r, flush);
     roll_call(out, r);
+    super::practice::render(out, &r.practice);
     trigger(out, r);
     prompts(out);
     action_items(out, r);
@@ -140,7 +141,7 @@ pub fn human(seconds: i64) -> String {
     }
 }
 
-fn when(t: DateTime<Utc>) -> String {
+pub(super) fn when(t: DateTime<Utc>) -> String {
     format!("{} UTC", table_time(t))
 }
 
@@ -232,7 +233,7 @@ fn esc_into(out: &mut String, text: &str) {
 }
 
 /// A table cell: escaped, with the text's own line breaks kept as `<br>`.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     cell_into(&mut out, text);
     out

@@ -12,6 +12,7 @@ mod corrections;
 pub mod json;
 pub mod markdown;
 mod measures;
+mod practice;
 mod report;
 mod roll;
 pub mod write;

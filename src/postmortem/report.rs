@@ -59,6 +59,9 @@ pub struct Report<'a> {
     /// Roll calls, check-ins and the roll at the end; left out when there were none.
     #[serde(skip_serializing_if = "super::roll::RollCallSummary::is_empty")]
     pub roll_call: super::roll::RollCallSummary,
+    /// Decisions by objection, exit criteria (and when each was met), waivers, executive
+    /// summaries, checklist answers.
+    pub practice: crate::domain::Practice,
 }
 
 /// One person holding one role for a while.
@@ -403,6 +406,7 @@ impl<'a> Report<'a> {
             resolved_at: incident.resolved_at,
             summary: incident.resolution.clone(),
             opening_summary: incident.summary.clone(),
+            practice: incident.practice.clone(),
             responders: measures::responders(entries),
             participants,
             impact: Impact {

@@ -6,6 +6,12 @@ use super::*;
 /// The status-update clock, once a second: at zero, open the prompt (pre-filled with what
 /// changed) unless the leader is typing something else — then only the header flashes.
 pub(super) fn check_due(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
+    let mut fx = status_due(state, now);
+    fx.extend(super::practice::tick(state, now));
+    fx
+}
+
+fn status_due(state: &mut State, now: DateTime<Utc>) -> Vec<Effect> {
     let bell = state.bell;
     let editor_free = state.modal.is_none();
     let Some(c) = state.current.as_mut() else {

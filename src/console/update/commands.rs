@@ -208,6 +208,11 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             }
             vec![]
         }
+        Command::Propose => super::practice::propose(state),
+        Command::Object => super::practice::object(state, now),
+        Command::ExitCriteria => super::practice::criteria(state),
+        Command::ExecutiveSummary => super::practice::executive(state),
+        Command::Checklist => super::practice::checklist(state, now),
         Command::Silence => {
             let a = selected_alert(state);
             open_silence(state, a, now)
@@ -403,6 +408,13 @@ pub(super) fn open_editor(state: &mut State, purpose: Purpose) -> Vec<Effect> {
         Purpose::Note { .. } => "what you saw, suspect or decided",
         Purpose::StatusUpdate => "Conditions: …\nActions: …\nNeeds: …",
         Purpose::Resolve => "how it ended (optional)",
+        Purpose::Proposal => "roll back pricing to v41\n- fix forward\n- shed load",
+        Purpose::Objection => "why not",
+        Purpose::Amendment => "what was decided instead",
+        Purpose::ExitCriterion => {
+            "checkout errors: promql sum(rate(errors[5m])) < 0.01 for 15m — or a manual check"
+        }
+        Purpose::ExecutiveSummary => "for executives: impact, customers, what is next, when",
     };
     state.modal = Some(Modal::Editor {
         purpose,
@@ -441,6 +453,10 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
         PickerKind::Snooze => (vec!["2 minutes".into(), "5 minutes".into()], 0),
         // Offered once PagerDuty answers (`pagerduty::listed`), not from here.
         PickerKind::PagerDuty => return vec![],
+        // Built by `practice` from the incident's decisions, criteria and checklist.
+        PickerKind::DecisionClose | PickerKind::Criteria | PickerKind::Checklist => {
+            return vec![];
+        }
         PickerKind::Task => {
             let open: Vec<String> = i
                 .open_tasks()

@@ -24,6 +24,7 @@ mod corrections;
 mod modals;
 mod pagerduty;
 mod postmortem;
+mod practice;
 mod resolve;
 mod roll;
 pub mod write_back;
@@ -34,6 +35,7 @@ use cadence::*;
 use commands::*;
 pub use commands::{available, palette_matches, quit_asks, run};
 use modals::*;
+pub use practice::executive_due;
 pub use roll::shown_notices;
 
 pub fn update(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
@@ -125,6 +127,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 alert_cursor: 0,
                 resolve_answered: Vec::new(),
                 blast_scroll: 0,
+                practice: Default::default(),
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -146,7 +149,10 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 .is_some_and(|e| matches!(e.event, Event::Resolved { .. }) && e.by == state.me);
             let deliver = entries.last().and_then(|e| match &e.event {
                 Event::StatusUpdate { text } if e.by == state.me => {
-                    Some((e.seq, e.at, text.clone()))
+                    Some((e.seq, e.at, text.clone(), false))
+                }
+                Event::ExecutiveSummary { text } if e.by == state.me => {
+                    Some((e.seq, e.at, format!("Executive summary: {text}"), true))
                 }
                 _ => None,
             });
@@ -168,10 +174,19 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 .filter(|c| c.id == id)
                 .and_then(|c| c.incident.clone());
             match (deliver, incident) {
-                (Some((seq, at, text)), Some(i)) => vec![Effect::Deliver {
+                (Some((seq, at, text, false)), Some(i)) => vec![Effect::Deliver {
                     id: id.clone(),
                     message: UpdateMessage::new(&i, seq, at, &state.me, &text),
                 }],
+                (Some((seq, at, text, true)), Some(i)) => {
+                    let mut message = UpdateMessage::new(&i, seq, at, &state.me, &text);
+                    // Its own channels: not the PagerDuty notes the status updates go to.
+                    message.pagerduty.clear();
+                    vec![Effect::DeliverExecutive {
+                        id: id.clone(),
+                        message,
+                    }]
+                }
                 _ => vec![],
             }
         }
@@ -307,6 +322,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             still_open,
             ..
         } => postmortem::exported(state, &path, findings, still_open, now),
+        Action::CriteriaValues { id, at, values } => practice::readings(state, &id, at, values),
         Action::Terminate => {
             state.quit = true;
             vec![Effect::Quit]
@@ -420,6 +436,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     alert_cursor: 0,
                     resolve_answered: Vec::new(),
                     blast_scroll: 0,
+                    practice: Default::default(),
                 });
                 state.loaded = true;
             } else {

@@ -274,6 +274,9 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                     }
                 }
                 KeyCode::Enter => return pick(state, p, now),
+                KeyCode::Char('x') if p.kind == PickerKind::Checklist => {
+                    return super::practice::pick(state, p, true, now);
+                }
                 KeyCode::Char('x') if p.kind == PickerKind::Task => {
                     return match p.options.get(p.selected).and_then(|o| task_of(o)) {
                         Some(task) => append(state, Event::TaskCancelled { task }, false),
@@ -513,6 +516,9 @@ pub(super) fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effe
             _ => return vec![],
         },
         PickerKind::PagerDuty => return super::pagerduty::chosen(state, p.selected),
+        PickerKind::DecisionClose | PickerKind::Criteria | PickerKind::Checklist => {
+            return super::practice::pick(state, p, false, now);
+        }
         PickerKind::Snooze => Event::StatusUpdateSnoozed {
             minutes: if p.selected == 0 { 2 } else { 5 },
         },
@@ -554,7 +560,19 @@ pub(super) fn submit_editor(
         Purpose::Resolve => Event::Resolved {
             summary: (!trimmed.is_empty()).then(|| trimmed.to_string()),
         },
+        other => match super::practice::event_of(state, other, trimmed, now) {
+            Ok(e) => e,
+            Err(why) => {
+                flash(state, now, why, true);
+                state.modal = Some(Modal::Editor { purpose, text });
+                return vec![];
+            }
+        },
     };
+    // Resolving checks itself: with exit criteria unmet, the waiver comes first.
+    if purpose == Purpose::Resolve {
+        return super::resolve::submit(state, text, event, now);
+    }
     if let Some(Err(r)) = state
         .current
         .as_ref()
@@ -564,9 +582,6 @@ pub(super) fn submit_editor(
         flash(state, now, r.0, true);
         state.modal = Some(Modal::Editor { purpose, text });
         return vec![];
-    }
-    if purpose == Purpose::Resolve {
-        return super::resolve::submit(state, text, event);
     }
     append(state, event, true)
 }

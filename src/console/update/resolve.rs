@@ -39,6 +39,9 @@ pub(super) fn still_wrong(state: &State) -> Vec<String> {
     if i.holder(Role::Commander).is_none() {
         wrong.push("no commander was ever assigned".into());
     }
+    for c in i.practice.unmet() {
+        wrong.push(format!("exit criterion C{} not met: {}", c.id, c.check));
+    }
     wrong
 }
 
@@ -61,7 +64,58 @@ pub(super) fn submit(
     state: &mut State,
     text: ratatui_textarea::TextArea<'static>,
     event: Event,
+    now: DateTime<Utc>,
 ) -> Vec<Effect> {
+    let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
+        return vec![];
+    };
+    // With exit criteria unmet, the summary says why: it is recorded as the waiver.
+    let unmet: Vec<u32> = i.practice.unmet().map(|c| c.id).collect();
+    let summary = match &event {
+        Event::Resolved { summary } => summary.clone(),
+        _ => None,
+    };
+    let waiver = match (unmet.is_empty(), &summary) {
+        (true, _) => None,
+        (false, Some(reason)) => Some(Event::ExitCriteriaWaived {
+            reason: reason.clone(),
+            unmet,
+        }),
+        (false, None) => {
+            flash(
+                state,
+                now,
+                "exit criteria are not met: the summary must say why you resolve anyway".into(),
+                true,
+            );
+            state.modal = Some(Modal::Editor {
+                purpose: Purpose::Resolve,
+                text,
+            });
+            return vec![];
+        }
+    };
+    let mut after = i.clone();
+    if let Some(w) = &waiver {
+        after.apply(&crate::domain::Entry {
+            seq: after.last_seq + 1,
+            at: now,
+            by: state.me.clone(),
+            event: w.clone(),
+        });
+    }
+    if let Err(r) = waiver
+        .iter()
+        .try_for_each(|w| i.check(w))
+        .and_then(|()| after.check(&event))
+    {
+        flash(state, now, r.0, true);
+        state.modal = Some(Modal::Editor {
+            purpose: Purpose::Resolve,
+            text,
+        });
+        return vec![];
+    }
     let wrong = still_wrong(state);
     let answered = state
         .current
@@ -75,6 +129,9 @@ pub(super) fn submit(
         return vec![];
     }
     let mut fx = Vec::new();
+    if let Some(w) = waiver {
+        fx.extend(append(state, w, false));
+    }
     if !wrong.is_empty() {
         let note = Event::Note {
             kind: NoteKind::Decision,

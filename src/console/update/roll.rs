@@ -15,7 +15,7 @@ pub fn shown_notices(state: &State, now: DateTime<Utc>) -> Vec<Notice> {
     let Some(i) = c.incident.as_ref() else {
         return Vec::new();
     };
-    crate::domain::notices(i, &state.practice, now)
+    crate::domain::notices(i, &state.roll_rules, now)
         .into_iter()
         .filter(|n| !state.dismissing.contains(&n.key()))
         .collect()

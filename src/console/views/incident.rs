@@ -23,15 +23,22 @@ pub fn render(
     frame: &mut Frame,
 ) {
     let banner = banner(state, c);
-    let tasks = task_lines(c, theme, now);
-    let [head, banner_area, tasks_area, rest] = Layout::vertical([
+    let mut tasks = super::practice::decision_lines(c, theme, now);
+    tasks.extend(task_lines(c, theme, now));
+    tasks.extend(super::practice::checklist_line(state, c, theme, now));
+    let criteria = super::practice::criteria_height(c, area.height);
+    let [head, banner_area, tasks_area, criteria_area, rest] = Layout::vertical([
         Constraint::Length(2),
         Constraint::Length(u16::from(banner.is_some())),
         Constraint::Length(tasks.len() as u16),
+        Constraint::Length(criteria),
         Constraint::Min(3),
     ])
     .areas(area);
     header(state, c, theme, now, head, frame);
+    if criteria > 0 {
+        super::practice::criteria_panel(c, theme, now, criteria_area, frame);
+    }
     frame.render_widget(
         Paragraph::new(cut_lines(tasks, tasks_area.width.into())),
         tasks_area,
@@ -420,6 +427,7 @@ fn header(
         Span::raw(format!("  ·  elapsed {}", clock(i.elapsed(now)))),
     ];
     spans.extend(update_clock(state, i, theme, now));
+    spans.extend(super::practice::executive_clock(state, i, theme, now));
     // PagerDuty's practice: hand over before fatigue does it for you.
     if let Some(since) = i.commander_since().filter(|_| !i.is_resolved())
         && now - since >= chrono::Duration::minutes(60)
@@ -567,6 +575,16 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
 /// popup both show this.
 pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
     match &e.event {
+        Event::DecisionProposed { .. } => ("PROPOSAL", Meaning::Accent, e.event.describe()),
+        Event::DecisionObjected { .. } => ("OBJECTION", Meaning::Warning, e.event.describe()),
+        Event::DecisionClosed { .. } => ("DECISION", Meaning::Accent, e.event.describe()),
+        Event::ExitCriterionSet { .. } | Event::ExitCriteriaWaived { .. } => {
+            ("EXIT", Meaning::Info, e.event.describe())
+        }
+        Event::ExitCriterionMet { .. } => ("EXIT", Meaning::Ok, e.event.describe()),
+        Event::ExitCriterionBroken { .. } => ("EXIT", Meaning::Warning, e.event.describe()),
+        Event::ExecutiveSummary { text } => ("EXEC", Meaning::Ok, text.clone()),
+        Event::ChecklistItem { .. } => ("CHECK", Meaning::Muted, e.event.describe()),
         Event::Opened {
             title, severity, ..
         } => (

@@ -9,6 +9,7 @@ mod followup;
 mod incident;
 mod list;
 mod modal;
+mod practice;
 mod roll;
 mod write_back;
 

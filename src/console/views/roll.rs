@@ -34,7 +34,7 @@ pub fn render(
     else {
         return;
     };
-    let b = board(incident, &state.practice, now);
+    let b = board(incident, &state.roll_rules, now);
     let r = centered(
         area,
         area.width.saturating_sub(2),
@@ -104,8 +104,8 @@ pub fn render(
     } else if work {
         format!(
             "check-ins stale after {}, relief after {}",
-            short_duration(state.practice.stale_after),
-            short_duration(state.practice.relief_after)
+            short_duration(state.roll_rules.stale_after),
+            short_duration(state.roll_rules.relief_after)
         )
     } else {
         String::new()
