@@ -58,6 +58,7 @@ mod e2e_demo;
 mod e2e_share_fds;
 mod e2e_status_updates;
 mod e2e_text;
+mod e2e_two_machines;
 mod follower_role;
 mod fuzz_smoke;
 mod grafana_paths;
