@@ -132,7 +132,10 @@ fn two_machines_lead_write_and_hand_over_one_incident_on_one_database() {
         Machine::new(&url, "bob"),
         Machine::new(&url, "carol"),
     );
-    let id = a.cli(&["open", TITLE, "--severity", "sev1"]).trim().to_string();
+    let id = a
+        .cli(&["open", TITLE, "--severity", "sev1"])
+        .trim()
+        .to_string();
     assert_eq!(id, "INC-1");
 
     // Alice leads from machine A.
@@ -150,15 +153,31 @@ fn two_machines_lead_write_and_hand_over_one_incident_on_one_database() {
 
     // Bob writes from the command line: both consoles show it.
     b.cli(&["note", &id, "pool exhausted on db-2"]);
-    all_show(&[&alice, &bob], "bob's CLI note", &["bob", "NOTE", "pool exhausted"]);
+    all_show(
+        &[&alice, &bob],
+        "bob's CLI note",
+        &["bob", "NOTE", "pool exhausted"],
+    );
     b.cli(&["update", &id, "Checkout failing for 30% of users"]);
-    all_show(&[&alice, &bob], "bob's CLI update", &["bob", "UPDATE", "failing for 30%"]);
+    all_show(
+        &[&alice, &bob],
+        "bob's CLI update",
+        &["bob", "UPDATE", "failing for 30%"],
+    );
 
     // And from his console, under his own name.
     write(&bob, "n", "Observation", "db-2 connections at max");
-    all_show(&[&alice, &bob], "bob's console note", &["bob", "NOTE", "connections at max"]);
+    all_show(
+        &[&alice, &bob],
+        "bob's console note",
+        &["bob", "NOTE", "connections at max"],
+    );
     write(&bob, "u", "Status update", "Conditions: payments retried");
-    all_show(&[&alice, &bob], "bob's console update", &["bob", "UPDATE", "payments retried"]);
+    all_show(
+        &[&alice, &bob],
+        "bob's console update",
+        &["bob", "UPDATE", "payments retried"],
+    );
     // What only the leader records is refused there.
     bob.press(&["s"]);
     bob.wait_for("the refusal of a severity change", |s| {
@@ -176,8 +195,15 @@ fn two_machines_lead_write_and_hand_over_one_incident_on_one_database() {
     alice.wait_for("the handoff form", |s| s.contains("who takes command"));
     alice.type_text("bob");
     alice.press(&["Enter"]);
-    all_show(&[&alice, &bob, &carol], "the handoff", &["alice", "HANDOFF", "bob"]);
-    assert!(bob.screen().contains("READ-ONLY — led by alice"), "alice leads until she quits");
+    all_show(
+        &[&alice, &bob, &carol],
+        "the handoff",
+        &["alice", "HANDOFF", "bob"],
+    );
+    assert!(
+        bob.screen().contains("READ-ONLY — led by alice"),
+        "alice leads until she quits"
+    );
     alice.press(&["q"]);
     alice.wait_for("the quit question", |s| s.contains("quit?"));
     alice.press(&["y"]);
@@ -193,7 +219,11 @@ fn two_machines_lead_write_and_hand_over_one_incident_on_one_database() {
     bob.press(&["s"]);
     bob.wait_for("the severity picker", |s| s.contains("sev2"));
     bob.press(&["2"]);
-    all_show(&[&bob, &carol], "bob's severity change", &["bob", "SEV1 → SEV2"]);
+    all_show(
+        &[&bob, &carol],
+        "bob's severity change",
+        &["bob", "SEV1 → SEV2"],
+    );
 
     bob.press(&["q"]);
     bob.wait_for("bob's quit question", |s| s.contains("quit?"));
@@ -237,7 +267,11 @@ fn two_machines_lead_write_and_hand_over_one_incident_on_one_database() {
     // Kept in the database, not in either machine's data directory.
     for m in [&a, &b, &c] {
         assert!(
-            !m.data().join("incidents").join(&id).join("journal.jsonl").exists(),
+            !m.data()
+                .join("incidents")
+                .join(&id)
+                .join("journal.jsonl")
+                .exists(),
             "{}'s data directory holds no journal",
             m.user
         );

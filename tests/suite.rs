@@ -91,6 +91,7 @@ mod store_pg_journal;
 mod store_pg_locks;
 mod store_pg_secret;
 mod store_pg_tls;
+mod store_pg_watch;
 mod store_seam_cli;
 mod terminal_escapes;
 mod webhook_delivery;
