@@ -2,7 +2,7 @@
 //! `warroom serve`; not a criterion benchmark).
 //!
 //! Connects N followers (the real follower client: SSE, hash chain checked) to one shared
-//! incident, then appends notes with the real `warroom note` at a steady rate, each carrying
+//! incident (spread in turn over every `--url` given: several share servers of one store), then appends notes with the real `warroom note` at a steady rate, each carrying
 //! the wall-clock time taken just before the CLI started, and measures when every follower
 //! received each note: append-to-follower latency p50/p99/max over all (note, follower) pairs.
 //! It also reads the server's CPU time from `/proc/<pid>/stat` while idle with every follower
@@ -19,13 +19,14 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use warroom::share::follower::{self, FollowEvent, Target};
 
 const USAGE: &str = "usage: share_load --url http://127.0.0.1:PORT/v1/incidents/INC-N --token T \
---warroom PATH --server-pid PID [--followers 200] [--rate 20] [--seconds 30]";
+--warroom PATH --server-pid PID [--followers 200] [--rate 20] [--seconds 30] \
+(--url and --server-pid may be repeated: followers are spread over the servers)";
 
 struct Args {
-    url: String,
+    urls: Vec<String>,
     token: String,
     warroom: String,
-    server_pid: u32,
+    server_pids: Vec<u32>,
     followers: usize,
     rate: u32,
     seconds: u32,
@@ -33,17 +34,17 @@ struct Args {
 
 fn parse_args() -> Result<Option<Args>, String> {
     let mut it = std::env::args().skip(1).filter(|a| a != "--bench");
-    let (mut url, mut token, mut warroom, mut pid) = (None, None, None, None);
+    let (mut urls, mut token, mut warroom, mut pids) = (Vec::new(), None, None, Vec::new());
     let (mut followers, mut rate, mut seconds) = (200usize, 20u32, 30u32);
     let mut any = false;
     while let Some(flag) = it.next() {
         any = true;
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
         match flag.as_str() {
-            "--url" => url = Some(value()?),
+            "--url" => urls.push(value()?),
             "--token" => token = Some(value()?),
             "--warroom" => warroom = Some(value()?),
-            "--server-pid" => pid = Some(value()?.parse().map_err(|_| "--server-pid: a pid")?),
+            "--server-pid" => pids.push(value()?.parse().map_err(|_| "--server-pid: a pid")?),
             "--followers" => followers = value()?.parse().map_err(|_| "--followers: a number")?,
             "--rate" => rate = value()?.parse().map_err(|_| "--rate: a number")?,
             "--seconds" => seconds = value()?.parse().map_err(|_| "--seconds: a number")?,
@@ -54,24 +55,29 @@ fn parse_args() -> Result<Option<Args>, String> {
         return Ok(None);
     }
     let args = Args {
-        url: url.ok_or("--url is required")?,
+        urls,
         token: token.ok_or("--token is required")?,
         warroom: warroom.ok_or("--warroom is required")?,
-        server_pid: pid.ok_or("--server-pid is required")?,
+        server_pids: pids,
         followers,
         rate,
         seconds,
     };
-    let host = args
-        .url
-        .split("://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or("");
-    let loopback =
-        host.starts_with("127.") || host.starts_with("localhost:") || host.starts_with("[::1]:");
-    if !loopback {
-        return Err(format!("{}: only loopback servers may be loaded", args.url));
+    if args.urls.is_empty() || args.server_pids.is_empty() {
+        return Err("--url and --server-pid are required".into());
+    }
+    for url in &args.urls {
+        let host = url
+            .split("://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or("");
+        let loopback = host.starts_with("127.")
+            || host.starts_with("localhost:")
+            || host.starts_with("[::1]:");
+        if !loopback {
+            return Err(format!("{url}: only loopback servers may be loaded"));
+        }
     }
     if !(1..=1_000).contains(&args.followers) {
         return Err("--followers: 1 to 1000".into());
@@ -82,8 +88,13 @@ fn parse_args() -> Result<Option<Args>, String> {
     Ok(Some(args))
 }
 
+/// utime + stime of every process in `pids`, in seconds.
+fn cpu_seconds(pids: &[u32]) -> Option<f64> {
+    pids.iter().map(|p| cpu_of(*p)).sum()
+}
+
 /// utime + stime of `pid`, in seconds.
-fn cpu_seconds(pid: u32) -> Option<f64> {
+fn cpu_of(pid: u32) -> Option<f64> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &stat[stat.rfind(')')? + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
@@ -133,13 +144,17 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let target = match Target::parse(&args.url) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("share_load: {e}");
-            std::process::exit(2);
+    let mut targets = Vec::new();
+    for url in &args.urls {
+        match Target::parse(url) {
+            Ok(t) => targets.push(t),
+            Err(e) => {
+                eprintln!("share_load: {e}");
+                std::process::exit(2);
+            }
         }
-    };
+    }
+    let target = targets[0].clone();
     let total = (args.rate * args.seconds) as usize;
     let seen = Arc::new(Mutex::new(Seen {
         connected: vec![false; args.followers],
@@ -206,7 +221,7 @@ fn main() {
         };
         tasks.push(runtime.spawn(follower::follow(
             client.clone(),
-            target.clone(),
+            targets[n % targets.len()].clone(),
             args.token.clone(),
             send,
         )));
@@ -242,9 +257,9 @@ fn main() {
 
     // Idle, everyone connected.
     let idle_for = Duration::from_secs(5);
-    let (c0, t0) = (cpu_seconds(args.server_pid), Instant::now());
+    let (c0, t0) = (cpu_seconds(&args.server_pids), Instant::now());
     std::thread::sleep(idle_for);
-    let idle_cpu = match (c0, cpu_seconds(args.server_pid)) {
+    let idle_cpu = match (c0, cpu_seconds(&args.server_pids)) {
         (Some(a), Some(b)) => Some(100.0 * (b - a) / t0.elapsed().as_secs_f64()),
         _ => None,
     };
@@ -252,7 +267,7 @@ fn main() {
     // Appends at a steady rate, with the real CLI.
     let id = target.id.clone();
     let every = Duration::from_secs_f64(1.0 / f64::from(args.rate));
-    let (c1, t1) = (cpu_seconds(args.server_pid), Instant::now());
+    let (c1, t1) = (cpu_seconds(&args.server_pids), Instant::now());
     let mut cli_ms: Vec<u64> = Vec::with_capacity(total);
     let mut failed = 0usize;
     // Each note at a random point of its slot: still RATE a second, but not in step with the
@@ -280,7 +295,7 @@ fn main() {
         }
     }
     let append_wall = t1.elapsed();
-    let append_cpu = match (c1, cpu_seconds(args.server_pid)) {
+    let append_cpu = match (c1, cpu_seconds(&args.server_pids)) {
         (Some(a), Some(b)) => Some(100.0 * (b - a) / append_wall.as_secs_f64()),
         _ => None,
     };

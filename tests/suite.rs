@@ -80,6 +80,7 @@ mod postmortem_export;
 mod prometheus_live;
 mod share_follow_line;
 mod share_page;
+mod share_pg_tail;
 mod share_resume;
 mod share_security;
 mod share_tls;

@@ -21,13 +21,13 @@ pub fn share(
     rotate: bool,
     revoke: bool,
 ) -> Result<(), Failure> {
-    let journal = ctx.store()?.open(id)?;
+    let store = ctx.store()?;
+    let journal = store.open(id)?;
     let id = journal.id().to_string();
-    // Share records stay on the machine whose share server serves them (see `Hub`).
-    let dir = server::share_dir(&ctx.paths.data_dir, &id);
+    // Share records are kept with the incidents, for every share server on the store.
+    let shares = store.shares();
     if revoke {
-        let had = tokens::revoke(&dir)
-            .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
+        let had = shares.remove(&id)?;
         say!(
             "{id}: {}",
             if had {
@@ -41,12 +41,9 @@ pub fn share(
     let config = share_config(ctx)?;
     // A record that cannot be read is no reason to issue a new token (that would cut off
     // every follower): say so and stop.
-    let current = tokens::load(&dir).map_err(|e| {
-        Failure::runtime(format!(
-            "{}: cannot read the share record: {e}",
-            dir.display()
-        ))
-    })?;
+    let current = shares
+        .load(&id)
+        .map_err(|e| Failure::runtime(format!("cannot read the share record: {e}")))?;
     if let Some(existing) = current
         && !rotate
     {
@@ -57,8 +54,8 @@ pub fn share(
         );
         return Ok(());
     }
-    let token = tokens::issue(&dir, &ctx.author, now)
-        .map_err(|e| Failure::runtime(format!("{}: {e}", dir.display())))?;
+    let token =
+        tokens::issue_to(shares.as_ref(), &id, &ctx.author, now).map_err(Failure::runtime)?;
     say!(
         "{}",
         crate::share::follow_lines(&config.base_url(), &id, &token)

@@ -449,14 +449,15 @@ impl JournalWorker {
     /// Issues, rotates or revokes the incident's share token and says what to paste in chat.
     fn share(&mut self, id: &str, base: &str, rotate: bool, revoke: bool) {
         use crate::share::tokens;
-        let dir = self.local_dir(id);
+        // Kept by the store, so every share server on it honours the token.
+        let shares = self.store.shares();
         let text = if revoke {
-            match tokens::revoke(&dir) {
+            match shares.remove(id) {
                 Ok(_) => "Sharing revoked: followers are cut off within a second.".to_string(),
                 Err(e) => format!("could not revoke: {e}"),
             }
         } else {
-            match tokens::load(&dir) {
+            match shares.load(id) {
                 // No verdict on whether it is shared, so no new token either.
                 Err(e) if !rotate => {
                     format!("could not tell whether {id} is shared: {e}\nTry again in a moment.")
@@ -466,7 +467,7 @@ impl JournalWorker {
                     r.created_at.format("%H:%M UTC"),
                     r.created_by
                 ),
-                _ => match tokens::issue(&dir, &self.me, Utc::now()) {
+                _ => match tokens::issue_to(shares.as_ref(), id, &self.me, Utc::now()) {
                     Ok(token) => format!(
                         "Paste in chat — read-only, live:\n\n{}\n\nr new link (the old one stops working) · x stop sharing · esc close",
                         crate::share::follow_lines(base, id, &token)

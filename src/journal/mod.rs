@@ -22,6 +22,7 @@ mod import;
 mod line;
 mod lock;
 mod pg;
+pub mod shares;
 mod store;
 pub mod watch;
 
@@ -33,6 +34,7 @@ pub use pg::{
     LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
     StoreStatus, Target, has_password,
 };
+pub use shares::{FileShares, ShareRecord, Shares};
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
 pub use watch::{Wake, Watch};
 

@@ -55,6 +55,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// may have (at the start, after the store was out of reach, or every poll where the store
     /// cannot tell).
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError>;
+    /// Where share records are kept: beside the journals, so that every share server on the
+    /// store honours a token whichever machine issued it.
+    fn shares(&self) -> Arc<dyn super::Shares>;
     /// Checks the whole hash chain of an incident without changing anything.
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
@@ -128,6 +131,9 @@ store_by_own_methods!(FileStore, {
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
         Ok(Box::new(super::watch::Poll::default()))
     }
+    fn shares(&self) -> Arc<dyn super::Shares> {
+        Arc::new(super::FileShares::new(self.incidents_dir()))
+    }
     fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
         FileStore::upgrade(self, id, user, now)
     }
@@ -139,6 +145,9 @@ store_by_own_methods!(PgStore, {
     }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
         Ok(Box::new(PgStore::watch(self)?))
+    }
+    fn shares(&self) -> Arc<dyn super::Shares> {
+        Arc::new(self.clone())
     }
 });
 

@@ -1,6 +1,7 @@
 //! Sharing an incident read-only: tokens, the server that streams the journal, and the
 //! follower that shows it in a console.
 
+mod feed;
 pub mod follower;
 pub mod server;
 pub mod tls;

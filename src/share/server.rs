@@ -14,28 +14,20 @@
 //! `tls_key` every connection is TLS ([`super::tls`]). Stopping the server closes every
 //! connection it accepted. docs/responders.md has the whole security model.
 
+pub use super::feed::Hub;
 use super::tokens;
-use crate::journal::{FileStore, Journal, Store, normalize_id};
+use crate::journal::normalize_id;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{broadcast, watch};
 
-/// How often a feed looks for lines appended to its journal.
-const WATCH_EVERY: Duration = Duration::from_millis(50);
-/// How often (in watch ticks: 500 ms) a feed re-reads its incident's share token, so open
-/// streams end soon after the token is revoked or rotated.
-const RECHECK_TOKEN_TICKS: u32 = 10;
-/// A feed with no stream for this many watch ticks (a minute) is dropped.
-const IDLE_FEED_TICKS: u32 = 1_200;
 /// Connections served at once, at most; fewer when the process's file limit is lower (see
 /// [`connection_cap`]).
 const MAX_CONNECTIONS: usize = 1024;
@@ -49,177 +41,17 @@ const MAX_HEAD_BYTES: usize = 16 * 1024;
 
 const PAGE: &str = include_str!("page.html");
 
+/// This machine's directory for incident `id` in its data directory (the console keeps its
+/// drafts there), whichever store holds the journal.
+pub fn share_dir(data_dir: &std::path::Path, id: &str) -> std::path::PathBuf {
+    crate::journal::FileStore::new(data_dir)
+        .incidents_dir()
+        .join(id)
+}
+
 /// The `views` a server sends when no console computes alerts or a blast radius for it:
 /// followers say so instead of waiting for a view that will not come.
-/// Where the share record of incident `id` is kept on this machine: beside its journal in the
-/// data directory (or where it would be, when the journals are in a shared store).
-pub fn share_dir(data_dir: &std::path::Path, id: &str) -> std::path::PathBuf {
-    FileStore::new(data_dir).incidents_dir().join(id)
-}
-
 pub const NO_VIEWS: &str = r#"{"shared":false}"#;
-
-/// What the server shares: the incidents of one store (the data directory or a shared
-/// database), and the latest derived views.
-///
-/// Share records (the token's digest) are kept per machine, in the data directory, whichever
-/// store holds the journals: a token is issued for the share server of the machine that
-/// issued it (its `follow` line names that server), and a copy of the database gives nobody a
-/// token.
-pub struct Hub {
-    store: Arc<dyn Store>,
-    /// `<data dir>/incidents`: where each incident's share record is.
-    shares: std::path::PathBuf,
-    feeds: Mutex<HashMap<String, Arc<Feed>>>,
-    views: watch::Sender<Option<Arc<str>>>,
-}
-
-/// A journal line with its seq, shared by every stream that sends it.
-type Line = (u64, Arc<str>);
-
-/// One incident's journal, watched once for every follower.
-struct Feed {
-    lines: Mutex<Vec<Line>>,
-    tx: broadcast::Sender<Line>,
-    /// The incident's share record as last read: streams re-check their token when it
-    /// changes, so the file is read twice a second per incident, not per follower.
-    share: watch::Sender<Option<tokens::ShareRecord>>,
-}
-
-impl Hub {
-    pub fn new(store: Arc<dyn Store>, data_dir: &std::path::Path) -> Arc<Hub> {
-        Arc::new(Hub {
-            store,
-            shares: FileStore::new(data_dir).incidents_dir(),
-            feeds: Mutex::new(HashMap::new()),
-            views: watch::channel(None).0,
-        })
-    }
-
-    /// Publishes the alerts and blast radius snapshot (JSON) to every follower, and keeps it
-    /// for those who come later (`send` would drop it while nobody follows).
-    pub fn publish_views(&self, json: String) {
-        self.views.send_replace(Some(Arc::from(json)));
-    }
-
-    fn incident_dir(&self, id: &str) -> std::path::PathBuf {
-        self.shares.join(id)
-    }
-
-    /// The feed of `id`, started on first use; `share` is its share record as just read.
-    fn feed(
-        self: &Arc<Self>,
-        id: &str,
-        share: Option<tokens::ShareRecord>,
-    ) -> Result<Arc<Feed>, String> {
-        let mut feeds = self
-            .feeds
-            .lock()
-            .map_err(|_| "feed table poisoned".to_string())?;
-        if let Some(f) = feeds.get(id) {
-            return Ok(f.clone());
-        }
-        let mut journal = self.store.open(id).map_err(|e| e.to_string())?;
-        let lines = journal
-            .records()
-            .iter()
-            .map(|r| (r.entry.seq, Arc::<str>::from(r.line.as_str())))
-            .collect();
-        let dir = self.incident_dir(id);
-        let feed = Arc::new(Feed {
-            lines: Mutex::new(lines),
-            tx: broadcast::channel(4096).0,
-            share: watch::channel(share).0,
-        });
-        feeds.insert(id.to_string(), feed.clone());
-        // The watcher holds the feed and the hub weakly: it ends once the hub is gone, or
-        // after a minute with no stream, taking the feed out of the table (a follower that
-        // comes back later starts a new one).
-        let watched = Arc::downgrade(&feed);
-        let hub = Arc::downgrade(self);
-        let id = id.to_string();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(WATCH_EVERY);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            let mut ticks: u32 = 0;
-            let mut unwatched: u32 = 0;
-            loop {
-                tick.tick().await;
-                let (Some(feed), Some(hub)) = (watched.upgrade(), hub.upgrade()) else {
-                    return;
-                };
-                unwatched = if feed.tx.receiver_count() == 0 {
-                    unwatched + 1
-                } else {
-                    0
-                };
-                if unwatched >= IDLE_FEED_TICKS && hub.retire(&id, &feed) {
-                    return;
-                }
-                ticks = ticks.wrapping_add(1);
-                // A record that cannot be read now (out of file descriptors, …) says nothing
-                // about sharing: the streams go on as they were, and it is read again soon.
-                if ticks.is_multiple_of(RECHECK_TOKEN_TICKS)
-                    && let Ok(record) = tokens::load(&dir)
-                {
-                    feed.share.send_if_modified(|current| {
-                        let changed = *current != record;
-                        *current = record;
-                        changed
-                    });
-                }
-                let before = journal.records().len();
-                // The journal is read under its shared lock; a short blocking read.
-                if journal.refresh().is_err() {
-                    continue;
-                }
-                let _ = journal.take_warnings();
-                let new: Vec<Line> = journal.records()[before..]
-                    .iter()
-                    .map(|r| (r.entry.seq, Arc::<str>::from(r.line.as_str())))
-                    .collect();
-                if new.is_empty() {
-                    continue;
-                }
-                if let Ok(mut lines) = feed.lines.lock() {
-                    for l in &new {
-                        lines.push(l.clone());
-                        let _ = feed.tx.send(l.clone());
-                    }
-                }
-            }
-        });
-        Ok(feed)
-    }
-
-    /// Takes a feed no stream uses out of the table; false if one started using it meanwhile.
-    fn retire(&self, id: &str, feed: &Arc<Feed>) -> bool {
-        let Ok(mut feeds) = self.feeds.lock() else {
-            return false;
-        };
-        // Under the table's lock, nobody can be between taking the feed and subscribing:
-        // the table's reference and the caller's are the only ones, and no stream listens.
-        if Arc::strong_count(feed) == 2 && feed.tx.receiver_count() == 0 {
-            feeds.remove(id);
-            true
-        } else {
-            false
-        }
-    }
-
-    /// Lines after `after`, and a receiver for the ones that follow, with no gap between.
-    fn subscribe(feed: &Feed, after: u64) -> (Vec<Line>, broadcast::Receiver<Line>) {
-        // Taken under the same lock the watcher appends under: nothing falls between.
-        match feed.lines.lock() {
-            Ok(lines) => {
-                let rx = feed.tx.subscribe();
-                let start = lines.partition_point(|(seq, _)| *seq <= after);
-                (lines[start..].to_vec(), rx)
-            }
-            Err(_) => (Vec::new(), feed.tx.subscribe()),
-        }
-    }
-}
 
 #[derive(serde::Deserialize)]
 struct EventsQuery {
@@ -293,12 +125,15 @@ struct Granted {
 }
 
 /// The incident's ID and the token if `headers` carry its current token.
-fn authorize(hub: &Hub, id: &str, headers: &HeaderMap) -> Result<Granted, Refused> {
+async fn authorize(hub: &Arc<Hub>, id: &str, headers: &HeaderMap) -> Result<Granted, Refused> {
     let token = bearer(headers).ok_or(Refused::NoToken)?;
     // Only a well-formed ID (`INC-<digits>`) ever becomes a path: `..`, slashes and the like
     // are refused here, before any file is looked at.
     let id = normalize_id(id).ok_or(Refused::Forbidden)?;
-    let record = tokens::load(&hub.incident_dir(&id)).map_err(|_| Refused::Unavailable)?;
+    let record = hub
+        .share_record(&id)
+        .await
+        .map_err(|_| Refused::Unavailable)?;
     // Compare even when there is nothing to compare with, so both take about as long.
     let ok = match &record {
         Some(r) => tokens::accepts(r, token),
@@ -330,7 +165,7 @@ async fn events(
     Query(q): Query<EventsQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let Granted { id, token, record } = match authorize(&hub, &id, &headers) {
+    let Granted { id, token, record } = match authorize(&hub, &id, &headers).await {
         Ok(x) => x,
         Err(refused) => return refused.into_response(),
     };
@@ -340,7 +175,7 @@ async fn events(
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok())
     });
-    let feed = match hub.feed(&id, Some(record)) {
+    let feed = match hub.feed(&id, Some(record)).await {
         Ok(f) => f,
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -584,6 +419,7 @@ impl<S: hyper::service::Service<R>, R> hyper::service::Service<R> for Headed<S> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journal::FileStore;
 
     #[test]
     fn views_published_before_anyone_follows_are_kept_for_the_first_follower() {
@@ -604,38 +440,5 @@ mod tests {
         // A tiny limit: half of what is left, and never none.
         assert_eq!(connection_cap(Some(100), 20), 40);
         assert_eq!(connection_cap(Some(10), 20), 1);
-    }
-
-    #[tokio::test]
-    async fn a_feed_is_retired_only_when_no_request_and_no_stream_holds_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = FileStore::new(dir.path());
-        let id = store
-            .create(
-                "alice",
-                chrono::Utc::now(),
-                "Checkout 500s",
-                crate::domain::Severity::Sev1,
-                None,
-            )
-            .unwrap()
-            .id()
-            .to_string();
-        let hub = Hub::new(Arc::new(store), dir.path());
-        let table = |hub: &Hub| hub.feeds.lock().unwrap().get(&id).cloned();
-
-        // A request holds it (between taking the feed and subscribing): kept.
-        let held = hub.feed(&id, None).unwrap();
-        assert!(!hub.retire(&id, &table(&hub).unwrap()));
-        // A stream listens: kept.
-        let (_, rx) = Hub::subscribe(&held, 0);
-        drop(held);
-        assert!(!hub.retire(&id, &table(&hub).unwrap()));
-        // Nobody: taken out of the table; the next request starts a new feed.
-        drop(rx);
-        assert!(hub.retire(&id, &table(&hub).unwrap()));
-        assert!(table(&hub).is_none());
-        assert!(hub.feed(&id, None).is_ok());
-        assert!(table(&hub).is_some());
     }
 }

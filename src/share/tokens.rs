@@ -1,28 +1,18 @@
 //! Read-only share tokens: one per incident, at least 128 bits of randomness (we use 192, so
 //! the `warroom follow` line stays short enough to copy from one terminal row),
-//! shown once to the leader and stored only as its SHA-256 in `<incident>/share.json`, so a
-//! copied data directory gives no one access. Rotating replaces it; revoking removes it.
+//! shown once to the leader and stored only as its SHA-256 where the store keeps share records
+//! (`crate::journal::Shares`: `<incident>/share.json` in a data directory, a row of
+//! `warroom_shares` in PostgreSQL), so a copied data directory or database gives no one access. Rotating replaces it; revoking removes it.
 //! Checks compare digests in constant time.
 
+use crate::journal::Shares;
+use crate::journal::shares::{load_in, remove_in, save_in};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-const FILE: &str = "share.json";
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ShareRecord {
-    /// Hex SHA-256 of the token.
-    pub token_sha256: String,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-}
-
-fn path(incident_dir: &Path) -> PathBuf {
-    incident_dir.join(FILE)
-}
+pub use crate::journal::ShareRecord;
 
 /// A new random token: 24 bytes from the kernel, as 32 characters of URL-safe base64.
 pub fn new_token() -> std::io::Result<String> {
@@ -55,51 +45,46 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// The current share record of an incident: `Ok(None)` only when it is not shared (no
-/// record). A record that cannot be read (out of file descriptors, a permission, a damaged
-/// file) is an error, never "not shared": callers keep what they knew and try again.
+/// The share record in incident directory `incident_dir` of a data directory (see
+/// [`Shares::load`]).
 pub fn load(incident_dir: &Path) -> std::io::Result<Option<ShareRecord>> {
-    let file = path(incident_dir);
-    let text = match std::fs::read(&file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    serde_json::from_slice(&text).map(Some).map_err(|e| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!("{}: {e}", file.display()),
-        )
-    })
+    load_in(incident_dir)
 }
 
-/// Issues a token (replacing any previous one) and returns it: the only time it is seen.
-pub fn issue(incident_dir: &Path, by: &str, now: DateTime<Utc>) -> std::io::Result<String> {
+/// A new token and the record that keeps it (its digest only).
+fn mint(by: &str, now: DateTime<Utc>) -> std::io::Result<(String, ShareRecord)> {
     let token = new_token()?;
     let record = ShareRecord {
         token_sha256: hex(&digest(&token)),
         created_at: now,
         created_by: by.to_string(),
     };
-    // With a shared store the journal is elsewhere: the record's directory may be new here.
-    std::fs::create_dir_all(incident_dir)?;
-    let target = path(incident_dir);
-    let tmp = incident_dir.join(format!("{FILE}.tmp"));
-    std::fs::write(
-        &tmp,
-        serde_json::to_vec_pretty(&record).map_err(std::io::Error::other)?,
-    )?;
-    std::fs::rename(&tmp, &target)?;
+    Ok((token, record))
+}
+
+/// Issues a token (replacing any previous one) in incident directory `incident_dir` and
+/// returns it: the only time it is seen.
+pub fn issue(incident_dir: &Path, by: &str, now: DateTime<Utc>) -> std::io::Result<String> {
+    let (token, record) = mint(by, now)?;
+    save_in(incident_dir, &record)?;
     Ok(token)
 }
 
-/// Revokes sharing; returns whether a token existed.
+/// The same where the store keeps share records (`Store::shares`).
+pub fn issue_to(
+    shares: &dyn Shares,
+    id: &str,
+    by: &str,
+    now: DateTime<Utc>,
+) -> Result<String, String> {
+    let (token, record) = mint(by, now).map_err(|e| format!("no random token: {e}"))?;
+    shares.save(id, &record).map_err(|e| e.to_string())?;
+    Ok(token)
+}
+
+/// Revokes sharing in incident directory `incident_dir`; returns whether a token existed.
 pub fn revoke(incident_dir: &Path) -> std::io::Result<bool> {
-    match std::fs::remove_file(path(incident_dir)) {
-        Ok(()) => Ok(true),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(e),
-    }
+    remove_in(incident_dir)
 }
 
 /// True when `token` is the incident's current share token.
@@ -113,6 +98,7 @@ pub fn accepts(record: &ShareRecord, token: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    const FILE: &str = "share.json";
 
     #[test]
     fn a_token_is_kept_only_as_its_digest_and_rotation_replaces_it() {

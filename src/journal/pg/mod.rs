@@ -15,6 +15,7 @@
 mod journal;
 mod lease;
 mod schema;
+mod shares;
 mod target;
 mod watch;
 

@@ -5,7 +5,7 @@
 use tokio_postgres::Client;
 
 /// The schema version this binary writes and reads.
-pub const LATEST: i32 = 2;
+pub const LATEST: i32 = 3;
 
 /// Migration `n` takes the schema from version `n - 1` to `n`. Never edit one that has shipped:
 /// add the next.
@@ -43,6 +43,17 @@ const MIGRATIONS: &[(i32, &str)] = &[
              pid integer NOT NULL,
              since text NOT NULL,
              renewed_at timestamptz NOT NULL
+         );",
+    ),
+    (
+        3,
+        // Each shared incident's share token, as its SHA-256 only: every share server on the
+        // store honours it, whichever machine issued it.
+        "CREATE TABLE warroom_shares (
+             incident text PRIMARY KEY REFERENCES warroom_incidents (id),
+             token_sha256 text NOT NULL,
+             created_at text NOT NULL,
+             created_by text NOT NULL
          );",
     ),
 ];
