@@ -278,8 +278,8 @@ fn a_refused_append_is_reported_and_the_draft_kept() {
     );
 }
 
-#[test]
-fn a_read_only_console_refuses_every_recording_command() {
+/// INC-1 opened in a console while bob leads it elsewhere.
+fn read_only() -> warroom::console::state::State {
     let mut s = on_list();
     update(
         &mut s,
@@ -293,16 +293,71 @@ fn a_read_only_console_refuses_every_recording_command() {
         },
         at(12, 0),
     );
-    for k in ['n', 'h', 'd', 'u', 's', 'S', 'a', 'R'] {
+    s
+}
+
+#[test]
+fn a_read_only_console_refuses_what_only_the_leader_records() {
+    let mut s = read_only();
+    for k in [
+        'd', 's', 'S', 'a', 'C', 'R', 't', 'H', 'z', 'A', 'p', 'e', 'f',
+    ] {
         let fx = press(&mut s, vec![key(KeyCode::Char(k))]);
         assert!(fx.is_empty(), "key {k} asked for {fx:?}");
         assert!(s.modal.is_none(), "key {k} opened {:?}", s.modal);
+        let said = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+        assert!(
+            said.contains("INC-1 is read-only here (led by bob"),
+            "key {k}: {said}"
+        );
     }
     // Quitting a read-only view needs no confirmation: nothing is led.
     assert_eq!(
         press(&mut s, vec![key(KeyCode::Char('q'))]),
         vec![Effect::Quit]
     );
+}
+
+/// Whoever does not lead still writes observations, hypotheses and status updates, each
+/// under their own name (the journal worker appends them as this console's user).
+#[test]
+fn a_read_only_console_records_notes_hypotheses_and_status_updates() {
+    for (k, text, want) in [
+        (
+            'n',
+            "pool exhausted on db-2",
+            Event::Note {
+                kind: NoteKind::Observation,
+                text: "pool exhausted on db-2".into(),
+            },
+        ),
+        (
+            'h',
+            "a bad deploy",
+            Event::Note {
+                kind: NoteKind::Hypothesis,
+                text: "a bad deploy".into(),
+            },
+        ),
+        (
+            'u',
+            "Checkout failing for 30%",
+            Event::StatusUpdate {
+                text: "Checkout failing for 30%".into(),
+            },
+        ),
+    ] {
+        let mut s = read_only();
+        press(&mut s, vec![key(KeyCode::Char(k))]);
+        assert!(
+            matches!(s.modal, Some(Modal::Editor { .. })),
+            "key {k}: {:?}",
+            s.flash
+        );
+        let mut fx = type_text(&mut s, text);
+        fx.extend(press(&mut s, vec![ctrl('s')]));
+        assert_eq!(appends(&fx), vec![want], "key {k}");
+    }
 }
 
 #[test]

@@ -98,25 +98,29 @@ impl Worker {
     }
 }
 
-/// Two handles on one store and the cluster behind it, when there is one.
-type TwoHandles = (
-    Arc<dyn Store>,
-    Arc<dyn Store>,
-    Option<Arc<postgres::Postgres>>,
-);
+/// Two handles on one store, as two machines would have them, and the cluster kept running.
+struct Pair {
+    a: Arc<dyn Store>,
+    b: Arc<dyn Store>,
+    /// The data directory or the cluster, kept while the test runs.
+    _kept: Box<dyn std::any::Any>,
+}
 
-/// Two handles on one store, as two machines would have: the data directory itself for files,
-/// two connections for PostgreSQL.
-fn stores(db: &str) -> Vec<TwoHandles> {
-    let dir = tempfile::tempdir().unwrap().keep();
-    let mut out: Vec<TwoHandles> = vec![(
-        Arc::new(FileStore::new(&dir)),
-        Arc::new(FileStore::new(&dir)),
-        None,
-    )];
+/// The data directory itself for files, two connections for PostgreSQL.
+fn stores(db: &str) -> Vec<Pair> {
+    let dir = tempfile::tempdir().unwrap();
+    let mut out = vec![Pair {
+        a: Arc::new(FileStore::new(dir.path())),
+        b: Arc::new(FileStore::new(dir.path())),
+        _kept: Box::new(dir),
+    }];
     if let Some(cluster) = postgres::shared() {
         let url = cluster.database(db);
-        out.push((Arc::new(pg(&url)), Arc::new(pg(&url)), Some(cluster)));
+        out.push(Pair {
+            a: Arc::new(pg(&url)),
+            b: Arc::new(pg(&url)),
+            _kept: Box::new(cluster),
+        });
     }
     out
 }
@@ -138,7 +142,12 @@ const LIVE: Duration = Duration::from_secs(1);
 
 #[test]
 fn a_second_console_is_read_only_names_the_leader_and_records_what_is_open_to_all() {
-    for (a_store, b_store, _cluster) in stores("console_second") {
+    for Pair {
+        a: a_store,
+        b: b_store,
+        _kept,
+    } in stores("console_second")
+    {
         let shown = a_store.shown();
         let id = open_incident(a_store.as_ref());
         let mut a = Worker::start(a_store, "alice");
@@ -203,13 +212,23 @@ fn a_second_console_is_read_only_names_the_leader_and_records_what_is_open_to_al
 
 #[test]
 fn handing_over_makes_the_new_commander_lead_once_the_first_console_lets_go() {
-    for (a_store, b_store, _cluster) in stores("console_handoff") {
+    for Pair {
+        a: a_store,
+        b: b_store,
+        _kept,
+    } in stores("console_handoff")
+    {
         let shown = a_store.shown();
         let id = open_incident(a_store.as_ref());
         let mut a = Worker::start(a_store.clone(), "alice");
         assert_eq!(a.opened(&id), Lead::Leading, "{shown}");
-        let mut b = Worker::start(b_store, "bob");
+        let mut b = Worker::start(b_store.clone(), "bob");
         assert!(matches!(b.opened(&id), Lead::ReadOnly { .. }), "{shown}");
+        let mut c = Worker::start(b_store, "carol");
+        assert!(
+            matches!(c.opened(&id), Lead::ReadOnly { holder } if holder.contains("alice")),
+            "{shown}"
+        );
         a.append(
             &id,
             Event::Handoff {
@@ -237,6 +256,19 @@ fn handing_over_makes_the_new_commander_lead_once_the_first_console_lets_go() {
             .map(drop)
             .expect_err("bob leads");
         assert!(err.to_string().contains("bob"), "{shown}: {err}");
+        // Carol's read-only console names the new leader by itself.
+        c.wait(
+            "carol's header naming bob",
+            Duration::from_secs(5),
+            |a| match a {
+                Action::LeadChanged {
+                    lead: Lead::ReadOnly { holder },
+                    ..
+                } if holder.contains("bob") => Some(()),
+                _ => None,
+            },
+        );
+        c.stop();
         b.append(
             &id,
             Event::SeverityChanged {

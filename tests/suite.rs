@@ -66,6 +66,7 @@ mod e2e_roll_call;
 mod e2e_share_fds;
 mod e2e_status_updates;
 mod e2e_text;
+mod e2e_two_machines;
 mod follower_role;
 mod fuzz_smoke;
 mod grafana_paths;

@@ -141,6 +141,9 @@ pub enum Lead {
     ReadOnly {
         holder: String,
     },
+    /// Nobody leads it now (its leader let go): read-only here until entered again, which
+    /// takes the lead.
+    Unled,
     /// This console led it and lost the lead (its lease ran out, and `holder`, if anyone,
     /// took it): it records only what is open to all, until the incident is entered again.
     Lost {

@@ -35,8 +35,12 @@ pub struct JournalWorker {
     journals: BTreeMap<String, BoxJournal>,
     /// The incident on screen, and the lead if we have it.
     current: Option<(String, Option<Box<dyn crate::journal::Lead>>)>,
-    /// When the lead of the incident on screen was last asked for while read-only.
+    /// When the lead of the incident on screen was last looked at while read-only.
     lead_tried: Option<Instant>,
+    /// Who the console last said leads the incident on screen, while it does not.
+    leader_seen: Option<crate::journal::LockHolder>,
+    /// Whether this console lost the lead of the incident on screen (until entered again).
+    lost: bool,
     /// Entries of the current incident already sent to the console.
     sent: usize,
     /// Descriptors held back so that a draft can be saved when the process runs short (the
@@ -76,6 +80,8 @@ pub fn spawn_on(
                 journals: BTreeMap::new(),
                 current: None,
                 lead_tried: None,
+                leader_seen: None,
+                lost: false,
                 sent: 0,
                 reserve: crate::fds::Reserve::new(RESERVED_FDS),
                 unsaved: BTreeMap::new(),
@@ -284,16 +290,17 @@ impl JournalWorker {
             j.release();
         }
         self.lead_tried = None;
+        self.leader_seen = None;
+        self.lost = false;
         let (journal, lead, lock) = match self.store.lead(id, &self.me, Utc::now()) {
             Ok((j, lock)) => (j, Lead::Leading, Some(lock)),
             Err(JournalError::Led { holder, .. }) => match self.store.open(id) {
-                Ok(j) => (
-                    j,
-                    Lead::ReadOnly {
-                        holder: holder.to_string(),
-                    },
-                    None,
-                ),
+                Ok(j) => {
+                    let shown = holder.to_string();
+                    self.leader_seen = Some(holder);
+                    self.lead_tried = Some(Instant::now());
+                    (j, Lead::ReadOnly { holder: shown }, None)
+                }
                 Err(e) => return self.problem(e),
             },
             Err(e) => return self.problem(e),
@@ -556,12 +563,10 @@ impl JournalWorker {
                 if let Some(j) = self.journals.get_mut(&id) {
                     j.release();
                 }
-                let holder = match self.store.lead(&id, &self.me, Utc::now()) {
-                    Err(JournalError::Led { holder, .. }) => Some(holder.to_string()),
-                    // Free again: taking it back is for the user to decide (enter the
-                    // incident again); this console stays read-only until then.
-                    _ => None,
-                };
+                self.lost = true;
+                self.lead_tried = Some(Instant::now());
+                self.leader_seen = self.store.leader(&id).ok().flatten();
+                let holder = self.leader_seen.as_ref().map(|h| h.to_string());
                 self.send(Action::LeadChanged {
                     id,
                     lead: Lead::Lost { holder },
@@ -569,6 +574,13 @@ impl JournalWorker {
             }
             Some(_) => {}
             None => {
+                if self
+                    .lead_tried
+                    .is_some_and(|t| t.elapsed() < TAKE_LEAD_EVERY)
+                {
+                    return;
+                }
+                self.lead_tried = Some(Instant::now());
                 let handed_to_me = self
                     .journals
                     .get(&id)
@@ -576,26 +588,36 @@ impl JournalWorker {
                     .is_some_and(|i| {
                         !i.is_resolved() && i.holder(Role::Commander) == Some(self.me.as_str())
                     });
-                if !handed_to_me
-                    || self
-                        .lead_tried
-                        .is_some_and(|t| t.elapsed() < TAKE_LEAD_EVERY)
-                {
-                    return;
-                }
-                self.lead_tried = Some(Instant::now());
-                if let Ok((_, lead)) = self.store.lead(&id, &self.me, Utc::now()) {
+                if handed_to_me && let Ok((_, lead)) = self.store.lead(&id, &self.me, Utc::now()) {
                     if let Some(j) = self.journals.get_mut(&id)
                         && let Err(e) = j.hold_open()
                     {
                         self.problem(e);
                     }
                     self.current = Some((id.clone(), Some(lead)));
-                    self.send(Action::LeadChanged {
+                    self.lost = false;
+                    self.leader_seen = None;
+                    return self.send(Action::LeadChanged {
                         id,
                         lead: Lead::Leading,
                     });
                 }
+                // Keep the header true: who leads it now (a store that does not answer
+                // changes nothing shown).
+                let Ok(now) = self.store.leader(&id) else {
+                    return;
+                };
+                if now == self.leader_seen {
+                    return;
+                }
+                self.leader_seen = now;
+                let holder = self.leader_seen.as_ref().map(|h| h.to_string());
+                let lead = match holder {
+                    _ if self.lost => Lead::Lost { holder },
+                    Some(holder) => Lead::ReadOnly { holder },
+                    None => Lead::Unled,
+                };
+                self.send(Action::LeadChanged { id, lead });
             }
         }
     }

@@ -128,6 +128,13 @@ impl FileStore {
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(super::store::report(&mut self.open(id)?))
     }
+
+    /// Who leads incident `id` now, if anyone: the holder of its lock file.
+    pub fn leader(&self, id: &str) -> Result<Option<super::LockHolder>, JournalError> {
+        let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
+        let path = self.incidents_dir().join(id).join(LOCK);
+        LeaderLock::holder(&path).map_err(|e| io(&path, e))
+    }
 }
 
 /// What `verify` found: an intact chain of `events` entries ending in `head`, in journal

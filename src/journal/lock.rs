@@ -80,6 +80,36 @@ impl LeaderLock {
     }
 }
 
+impl LeaderLock {
+    /// Who holds the lock at `path` now, if anyone (a missing file: nobody). Looks with a
+    /// shared lock taken and let go at once, so it never stands in a leader's way for longer
+    /// than that look.
+    pub(crate) fn holder(path: &Path) -> std::io::Result<Option<LockHolder>> {
+        let mut file = match File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match file.try_lock_shared() {
+            Ok(()) => {
+                let _ = file.unlock();
+                Ok(None)
+            }
+            Err(TryLockError::WouldBlock) => {
+                let mut text = String::new();
+                file.read_to_string(&mut text)?;
+                Ok(Some(serde_json::from_str(&text).unwrap_or(LockHolder {
+                    user: "another process".into(),
+                    pid: 0,
+                    host: hostname(),
+                    since: DateTime::UNIX_EPOCH,
+                })))
+            }
+            Err(TryLockError::Error(e)) => Err(e),
+        }
+    }
+}
+
 impl Drop for LeaderLock {
     fn drop(&mut self) {
         // Clearing the note is a courtesy; the lock itself goes with the file descriptor.

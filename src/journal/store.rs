@@ -4,8 +4,8 @@
 //! ([`StoreChoice`]); nothing outside the journal's modules asks which store it is.
 
 use super::{
-    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions, Upgrade,
-    VerifyReport,
+    FileStore, GENESIS, Journal, JournalError, LeaderLock, LockHolder, PgLease, PgStore,
+    StoreOptions, Upgrade, VerifyReport,
 };
 use crate::domain::{Event, Rejected, Severity, check_opening};
 use chrono::{DateTime, Utc};
@@ -47,6 +47,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
+    /// Who leads incident `id` now, if anyone, taking nothing (a read-only console keeps
+    /// its header true with it).
+    fn leader(&self, id: &str) -> Result<Option<LockHolder>, JournalError>;
     /// A subscription to new entries, from now on: wake-ups naming the incident that has new
     /// entries (`LISTEN` in the database), or [`super::Wake::Resync`] whenever any incident
     /// may have (at the start, after the store was out of reach, or every poll where the store
@@ -112,6 +115,9 @@ macro_rules! store_by_own_methods {
             ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError> {
                 let (journal, lead) = <$store>::lead(self, id, user, now)?;
                 Ok((Box::new(journal), Box::new(lead)))
+            }
+            fn leader(&self, id: &str) -> Result<Option<LockHolder>, JournalError> {
+                <$store>::leader(self, id)
             }
             $($extra)*
         }

@@ -67,8 +67,8 @@ pub(super) fn refusal(state: &State, cmd: Command) -> Option<String> {
         }
         Some(c) if !c.leading() && !cmd.open_to_all() => Some(match c.led_by() {
             Some(holder) => format!(
-                "{} is led by {holder}: only notes, hypotheses, status updates and task results \
-                 are recorded from here",
+                "{} is read-only here (led by {holder}): only notes, hypotheses, status updates \
+                 and task results are recorded from here",
                 c.id
             ),
             None => format!(

@@ -82,6 +82,11 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             };
             let (text, error) = match &lead {
                 Lead::Leading => (format!("you lead {id} now"), false),
+                Lead::ReadOnly { holder } => (format!("{id} is led by {holder} now"), false),
+                Lead::Unled => (
+                    format!("nobody leads {id} now: esc, then enter, to lead it"),
+                    false,
+                ),
                 Lead::Lost { holder: Some(h) } => (
                     format!("lead of {id} lost: {h} leads it now; read-only here"),
                     true,

@@ -326,6 +326,9 @@ fn banner(state: &State, c: &Current) -> Option<String> {
     if let Lead::ReadOnly { holder } = &c.lead {
         return Some(format!(" READ-ONLY — led by {holder}"));
     }
+    if c.lead == Lead::Unled {
+        return Some(" READ-ONLY — nobody leads it now: esc, then enter, to lead it".to_string());
+    }
     if let Lead::Lost { holder } = &c.lead {
         return Some(match holder {
             Some(h) => format!(" LEAD LOST — now led by {h}; read-only here"),

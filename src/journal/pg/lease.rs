@@ -138,6 +138,26 @@ impl PgStore {
     }
 }
 
+impl PgStore {
+    /// Who leads incident `id` now: the holder of a lease that has not run out, if any.
+    /// Asked once, without retrying: an unreachable database is an error at once.
+    pub fn leader(&self, id: &str) -> Result<Option<LockHolder>, JournalError> {
+        let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
+        let secs = LEASE.as_secs_f64();
+        self.once(|s, slot| {
+            let client = s.client(slot)?;
+            s.block(client.query_opt(
+                "SELECT username, host, pid, since FROM warroom_leases \
+                 WHERE incident = $1 AND renewed_at >= now() - make_interval(secs => $2)",
+                &[&id, &secs],
+            ))?
+            .map_err(|e| s.fail(&e))
+        })
+        .map(|row| row.map(|row| holder(&row, 0)))
+        .ok_or_else(|| JournalError::Store(format!("{}: not reachable", self.shown())))
+    }
+}
+
 /// Renews the lease until told to stop (or the lease is lost), then lets it go.
 fn heartbeat(store: &PgStore, id: &str, token: &str, lost: &AtomicBool, stop: &mpsc::Receiver<()>) {
     // Until stopped (the sender dropped): then the lease is let go below.
