@@ -87,6 +87,7 @@ mod store_pg_concurrency;
 mod store_pg_faults;
 mod store_pg_journal;
 mod store_pg_locks;
+mod store_pg_outbox;
 mod store_pg_secret;
 mod store_pg_tls;
 mod store_seam_cli;

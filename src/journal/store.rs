@@ -191,4 +191,13 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     fn take_warnings(&mut self) -> Vec<String> {
         (**self).take_warnings()
     }
+    fn append_once(
+        &mut self,
+        key: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> Result<super::Record, JournalError> {
+        (**self).append_once(key, by, at, event)
+    }
 }

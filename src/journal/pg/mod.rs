@@ -534,7 +534,7 @@ impl PgStore {
 }
 
 /// 128 random bits from the kernel, as hex: the id a retried commit is recognised by.
-fn new_event_id() -> std::io::Result<String> {
+pub(in crate::journal) fn new_event_id() -> std::io::Result<String> {
     use std::io::Read;
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
