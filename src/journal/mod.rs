@@ -24,16 +24,18 @@ mod lock;
 mod outbox;
 mod pg;
 mod store;
+pub mod watch;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
 pub use outbox::{Drained, OUTBOX, Outbox, Queued};
 pub use pg::{
-    LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
-    has_password,
+    LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
+    StoreStatus, Target, has_password,
 };
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
+pub use watch::{Wake, Watch};
 
 use crate::domain::{Entry, Event, Incident, Rejected};
 use chrono::{DateTime, Utc};
@@ -164,6 +166,14 @@ pub trait Journal {
     ) -> Result<Option<Record>, JournalError>;
     /// Warnings met while reading (a torn last line moved aside, …), oldest first.
     fn take_warnings(&mut self) -> Vec<String>;
+    /// Keeps what recording needs open from now on (the file journal's file), so that the
+    /// incident a console leads can be recorded to when the process has no file descriptor
+    /// to spare; nothing to do for a store that holds its connection anyway.
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        Ok(())
+    }
+    /// Lets go of what [`Journal::hold_open`] kept.
+    fn release(&mut self) {}
 
     /// Appends `event` (checked against the incident as of the newest entry) at most once for
     /// `key`, the key of an [`Outbox`] entry, which may be drained again after a crash: when

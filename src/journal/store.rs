@@ -47,14 +47,14 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
+    /// A subscription to new entries, from now on: wake-ups naming the incident that has new
+    /// entries (`LISTEN` in the database), or [`super::Wake::Resync`] whenever any incident
+    /// may have (at the start, after the store was out of reach, or every poll where the store
+    /// cannot tell).
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError>;
     /// Checks the whole hash chain of an incident without changing anything.
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
-    }
-    /// The data directory when this is the file journal: leading an incident from a console
-    /// (the lock file) is kept there for now.
-    fn files(&self) -> Option<&FileStore> {
-        None
     }
 }
 
@@ -95,14 +95,17 @@ store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
     }
-    fn files(&self) -> Option<&FileStore> {
-        Some(self)
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(super::watch::Poll::default()))
     }
 });
 
 store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
+    }
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(PgStore::watch(self)?))
     }
 });
 
@@ -199,5 +202,11 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
         event: &Event,
     ) -> Result<super::Record, JournalError> {
         (**self).append_once(key, by, at, event)
+    }
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        (**self).hold_open()
+    }
+    fn release(&mut self) {
+        (**self).release()
     }
 }
