@@ -39,6 +39,7 @@ mod console_actions;
 mod console_cadence;
 mod console_draft_kept;
 mod console_keys;
+mod console_outbox;
 mod console_postmortem;
 mod console_reducer;
 mod console_resolve;

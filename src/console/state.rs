@@ -43,6 +43,8 @@ pub struct State {
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
     pub saving: u32,
+    /// Why the store cannot be reached, while that lasts.
+    pub store_down: Option<String>,
     /// Alerts from every configured source; empty sources when none is configured.
     pub board: crate::domain::AlertBoard,
     /// What each alert source (by name) takes back: acknowledge, comment. A source not
@@ -95,6 +97,9 @@ pub struct Current {
     pub resolve_answered: Vec<String>,
     /// The first affected service the blast radius pane shows.
     pub blast_scroll: usize,
+    /// What this console recorded that the store does not hold yet (this machine's outbox):
+    /// waiting (`None`) or refused when drained (`Some(why)`), in the order typed.
+    pub unshared: Vec<(Entry, Option<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -460,6 +465,7 @@ impl State {
                 .map(|p| format!("config.toml: {p}"))
                 .collect(),
             saving: 0,
+            store_down: None,
             board: Default::default(),
             write_backs: Default::default(),
             alerts_view: Default::default(),

@@ -29,7 +29,7 @@ pub mod watch;
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
 pub use lock::{LeaderLock, LockHolder};
-pub use outbox::{Drained, OUTBOX, Outbox, Queued};
+pub use outbox::{Drained, OUTBOX, Outbox, Queued, new_key};
 pub use pg::{
     LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
     StoreStatus, Target, has_password,

@@ -216,8 +216,21 @@ impl Outbox {
         at: DateTime<Utc>,
         event: Event,
     ) -> Result<&Queued, JournalError> {
+        let key = new_key().map_err(|e| io(&self.path, e))?;
+        self.push_keyed(key, by, at, event)
+    }
+
+    /// [`Outbox::push`] under a key made before ([`new_key`]): that of an append whose
+    /// outcome is unknown (the store went away during it), so that if it did commit, the
+    /// drain finds it instead of recording it again.
+    pub fn push_keyed(
+        &mut self,
+        key: String,
+        by: &str,
+        at: DateTime<Utc>,
+        event: Event,
+    ) -> Result<&Queued, JournalError> {
         super::check_author(by)?;
-        let key = super::pg::new_event_id().map_err(|e| io(&self.path, e))?;
         let at_text = at_text(at);
         let at = DateTime::parse_from_rfc3339(&at_text)
             .map_err(|e| JournalError::Store(format!("{at_text}: {e}")))?
@@ -369,6 +382,11 @@ impl Outbox {
         self.end = text.len() as u64;
         sync_dir(&dir)
     }
+}
+
+/// A new key for an entry: 128 random bits, the event id PostgreSQL records it under.
+pub fn new_key() -> std::io::Result<String> {
+    super::pg::new_event_id()
 }
 
 /// Makes a file's creation, rename or removal in `dir` durable.

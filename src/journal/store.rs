@@ -56,6 +56,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
     }
+
+    /// Whether the store answers now, tried once: a console checks this while the store is
+    /// gone rather than wait the seconds a retried operation keeps trying.
+    fn ping(&self) -> Result<(), JournalError> {
+        Ok(())
+    }
 }
 
 /// `Store` for a type whose own `ids`, `create` and `open` do the work, plus `extra` items.
@@ -103,6 +109,9 @@ store_by_own_methods!(FileStore, {
 store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
+    }
+    fn ping(&self) -> Result<(), JournalError> {
+        PgStore::ping(self)
     }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
         Ok(Box::new(PgStore::watch(self)?))
