@@ -221,6 +221,12 @@ impl JournalWorker {
             .current
             .as_ref()
             .is_some_and(|(c, lock)| c == id && lock.is_some());
+        if let Some(why) = &self.down {
+            return self.send(Action::RunRefused {
+                local,
+                reason: format!("nothing runs before its start is recorded, and {why}"),
+            });
+        }
         let Some(journal) = self.journals.get_mut(id).filter(|_| leading) else {
             return self.send(Action::RunRefused {
                 local,
@@ -408,10 +414,13 @@ impl JournalWorker {
                 Err(e) => return self.problem(format!("{id}: not recorded: {e}")),
             }
         }
+        let what = event.describe();
+        if let Some(why) = &self.down {
+            return self.problem(format!("{id}: not recorded ({what}): {why}"));
+        }
         let Some(journal) = self.journals.get_mut(id) else {
             return;
         };
-        let what = event.describe();
         if let Err(e) = journal.append(&self.me, Utc::now(), event) {
             self.problem(format!("{id}: not recorded ({what}): {e}"));
         }
@@ -429,7 +438,8 @@ impl JournalWorker {
     /// Records the linked alerts' changes, deciding under the append lock so that a change
     /// seen by two consoles (or twice by one) is journaled once.
     fn observe(&mut self, id: &str, alerts: &[std::sync::Arc<crate::domain::Alert>]) {
-        let Some(journal) = self.journals.get_mut(id) else {
+        // Not queued while the store is gone: decided afresh by the next poll once it answers.
+        let Some(journal) = self.journals.get_mut(id).filter(|_| self.down.is_none()) else {
             return;
         };
         let now = Utc::now();
@@ -445,13 +455,14 @@ impl JournalWorker {
                 });
             }
             Ok(None) => {}
+            Err(JournalError::Store(why)) => self.store_down(why),
             Err(e) => self.problem(format!("{id}: alert changes not recorded: {e}")),
         }
     }
 
     /// Records services whose state changed, once, deciding under the append lock.
     fn observe_blast(&mut self, id: &str, blast: &crate::domain::BlastRadius) {
-        let Some(journal) = self.journals.get_mut(id) else {
+        let Some(journal) = self.journals.get_mut(id).filter(|_| self.down.is_none()) else {
             return;
         };
         let result = journal.append_if(&self.me, Utc::now(), &mut |incident| {
@@ -466,6 +477,7 @@ impl JournalWorker {
                 });
             }
             Ok(None) => {}
+            Err(JournalError::Store(why)) => self.store_down(why),
             Err(e) => self.problem(format!("{id}: blast radius changes not recorded: {e}")),
         }
     }
