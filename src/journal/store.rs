@@ -4,7 +4,7 @@
 //! ([`StoreChoice`]); nothing outside the journal's modules asks which store it is.
 
 use super::{
-    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions,
+    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions, Upgrade,
     VerifyReport,
 };
 use crate::domain::{Event, Rejected, Severity, check_opening};
@@ -62,6 +62,30 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn ping(&self) -> Result<(), JournalError> {
         Ok(())
     }
+    /// Moves incident `id`'s journal to the newest format, keeping the old one beside it and
+    /// verifying both; nothing is done to a journal in the newest format already.
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        let _ = (user, now);
+        let journal = self.open(id)?;
+        if journal.folded().format() == super::FORMAT {
+            let head = report(&mut { journal }).head;
+            return Ok(Upgrade {
+                id: id.to_string(),
+                events: 0,
+                from: super::FORMAT,
+                to: super::FORMAT,
+                old_head: head.clone(),
+                new_head: head,
+                kept: None,
+            });
+        }
+        Err(Rejected(format!(
+            "{} cannot upgrade a journal in place yet: `warroom store pull {id}`, upgrade it in \
+             the data directory, and keep using it there",
+            self.shown()
+        ))
+        .into())
+    }
 }
 
 /// `Store` for a type whose own `ids`, `create` and `open` do the work, plus `extra` items.
@@ -103,6 +127,9 @@ store_by_own_methods!(FileStore, {
     }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
         Ok(Box::new(super::watch::Poll::default()))
+    }
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        FileStore::upgrade(self, id, user, now)
     }
 });
 
@@ -163,6 +190,13 @@ pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
             .last()
             .map(|r| r.hash.clone())
             .unwrap_or_else(|| GENESIS.to_string()),
+        format: journal.folded().format(),
+        redacted: journal
+            .records()
+            .iter()
+            .filter(|r| r.is_redacted())
+            .map(|r| r.entry.seq)
+            .collect(),
         warnings: journal.take_warnings(),
     }
 }
@@ -217,5 +251,13 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn release(&mut self) {
         (**self).release()
+    }
+    fn redact(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        request: &super::Redaction<'_>,
+    ) -> Result<super::Record, JournalError> {
+        (**self).redact(by, at, request)
     }
 }

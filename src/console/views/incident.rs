@@ -690,6 +690,9 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         ),
         Event::FollowUp { .. } => ("FOLLOW-UP", Meaning::Info, e.event.describe()),
         Event::PostmortemExported { .. } => ("EXPORTED", Meaning::Muted, e.event.describe()),
+        Event::Redacted { .. } | Event::Expunged => {
+            ("REDACTED", Meaning::Muted, e.event.describe())
+        }
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,

@@ -321,7 +321,7 @@ impl PgStore {
                         break id;
                     }
                 };
-                let record = match super::line::encode(GENESIS, 1, at, by, &event) {
+                let record = match super::line::encode(super::FORMAT, GENESIS, 1, at, by, &event) {
                     Ok(r) => r,
                     Err(rejected) => {
                         // At once: a dropped transaction keeps the counter row locked.
