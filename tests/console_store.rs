@@ -98,17 +98,18 @@ impl Worker {
     }
 }
 
-/// Two handles on one store, as two machines would have: the data directory itself for files,
-/// two connections for PostgreSQL.
-fn stores(
-    db: &str,
-) -> Vec<(
+/// Two handles on one store, and the cluster behind them when it is PostgreSQL.
+type TwoMachines = (
     Arc<dyn Store>,
     Arc<dyn Store>,
     Option<Arc<postgres::Postgres>>,
-)> {
+);
+
+/// Two handles on one store, as two machines would have: the data directory itself for files,
+/// two connections for PostgreSQL.
+fn stores(db: &str) -> Vec<TwoMachines> {
     let dir = tempfile::tempdir().unwrap().keep();
-    let mut out: Vec<(Arc<dyn Store>, Arc<dyn Store>, _)> = vec![(
+    let mut out: Vec<TwoMachines> = vec![(
         Arc::new(FileStore::new(&dir)),
         Arc::new(FileStore::new(&dir)),
         None,
