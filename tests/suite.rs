@@ -56,7 +56,6 @@ mod demo_simulator;
 mod e2e_actions;
 mod e2e_console;
 mod e2e_demo;
-mod e2e_outbox;
 mod e2e_share_fds;
 mod e2e_status_updates;
 mod e2e_text;
