@@ -26,6 +26,15 @@ impl Failure {
             message: message.into(),
         }
     }
+    /// A store that could not be reached before anything was written: exit 1, saying so.
+    pub fn nothing_recorded(e: JournalError) -> Failure {
+        match e {
+            JournalError::Store(why) if !why.contains("recorded") => {
+                Failure::runtime(format!("{why}; nothing was recorded"))
+            }
+            e => Failure::from(e),
+        }
+    }
 }
 
 impl From<JournalError> for Failure {
@@ -81,10 +90,10 @@ impl Context {
         if let Some(store) = self.store.get() {
             return Ok(store);
         }
-        let store = self.choice()?.connect().map_err(|e| match e {
-            JournalError::Store(why) => Failure::runtime(format!("{why}; nothing was recorded")),
-            e => Failure::from(e),
-        })?;
+        let store = self
+            .choice()?
+            .connect()
+            .map_err(Failure::nothing_recorded)?;
         Ok(self.store.get_or_init(|| store))
     }
 }

@@ -437,22 +437,67 @@ fn the_store_comes_from_the_flag_the_environment_or_config_and_never_takes_a_pas
     );
 }
 
+/// Every verb that records, with a store that cannot be reached: exit 1, the store named
+/// without its password, "nothing was recorded", nothing written in the data directory. The
+/// verbs run at once (each keeps trying for 10 s).
 #[test]
 fn an_unreachable_store_fails_with_exit_1_saying_nothing_was_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let port = crate::support::servers::free_port();
     let url = format!("postgres://warroom:s3cret-pw@127.0.0.1:{port}/warroom?sslmode=disable");
-    let out = common::warroom(&data, "alice")
-        .env("WARROOM_STORE_URL", &url)
-        .args(["note", "INC-1", "lost?"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(err.contains("nothing was recorded"), "{err}");
-    assert!(err.contains(&format!("127.0.0.1:{port}")), "{err}");
-    assert!(!err.contains("s3cret-pw"), "{err}");
+    let verbs: &[&[&str]] = &[
+        &["open", "Checkout 500s", "--severity", "sev1"],
+        &["note", "INC-1", "lost?"],
+        &["update", "INC-1", "still down"],
+        &["severity", "INC-1", "sev2"],
+        &["status", "INC-1", "identified"],
+        &["assign", "INC-1", "scribe", "bob"],
+        &["task", "INC-1", "bob", "look at the pool"],
+        &["done", "INC-1", "1"],
+        &["handoff", "INC-1", "bob"],
+        &["resolve", "INC-1"],
+        &[
+            "followup",
+            "--type",
+            "prevent",
+            "INC-1",
+            "alert on the pool",
+        ],
+        &["pagerduty", "link", "INC-1", "PABC123"],
+        &["pagerduty", "unlink", "INC-1", "PABC123"],
+        &["share", "INC-1"],
+        &["blast", "INC-1"],
+        &["write-back", "INC-1", "a1", "acknowledge", "seen"],
+        &["store", "init"],
+        &["store", "push", "INC-1"],
+        &["store", "pull", "INC-1"],
+    ];
+    let children: Vec<_> = verbs
+        .iter()
+        .map(|args| {
+            let mut c = common::warroom_std(&data, "alice");
+            c.env("WARROOM_STORE_URL", &url)
+                .env("WARROOM_CONFIG", dir.path().join("config.toml"))
+                .args(*args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            (args, c.spawn().unwrap())
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for (args, child) in children {
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        let right = out.status.code() == Some(1)
+            && err.contains("nothing was recorded")
+            && err.contains(&format!("127.0.0.1:{port}"))
+            && !err.contains("s3cret-pw");
+        if !right {
+            wrong.push(format!("{args:?} exit {:?}: {err}", out.status.code()));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
     assert!(!data.exists(), "nothing written in the data directory");
 }
 

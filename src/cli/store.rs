@@ -59,8 +59,10 @@ pub fn run(ctx: &Context, args: StoreArgs) -> Result<(), Failure> {
 }
 
 fn init(options: &StoreOptions) -> Result<(), Failure> {
-    let before = PgStore::status(options)?.schema_version;
-    let store = PgStore::connect(options)?;
+    let before = PgStore::status(options)
+        .map_err(Failure::nothing_recorded)?
+        .schema_version;
+    let store = PgStore::connect(options).map_err(Failure::nothing_recorded)?;
     let what = match before {
         0 => "created".to_string(),
         v if v == SCHEMA_VERSION => "already up to date".to_string(),
@@ -97,12 +99,15 @@ fn status(options: &StoreOptions) -> Result<(), Failure> {
 }
 
 fn push(ctx: &Context, options: &StoreOptions, ids: &[String]) -> Result<(), Failure> {
-    let store = PgStore::connect(options)?;
+    let store = PgStore::connect(options).map_err(Failure::nothing_recorded)?;
     let files = FileStore::new(ctx.paths.data_dir.clone());
     for id in ids {
         let mut from = files.open(id)?;
         super::warn_all(&mut from);
-        let added = store.import(from.id(), from.records())?;
+        // One transaction: a store gone meanwhile copied nothing of this incident.
+        let added = store
+            .import(from.id(), from.records())
+            .map_err(Failure::nothing_recorded)?;
         let to = store.open(from.id())?;
         same(from.records(), to.records(), &to.location())?;
         report(from.id(), added, from.records(), store.shown())?;
@@ -111,7 +116,7 @@ fn push(ctx: &Context, options: &StoreOptions, ids: &[String]) -> Result<(), Fai
 }
 
 fn pull(ctx: &Context, options: &StoreOptions, ids: &[String]) -> Result<(), Failure> {
-    let store = PgStore::connect(options)?;
+    let store = PgStore::connect(options).map_err(Failure::nothing_recorded)?;
     for id in ids {
         let from = store.open(id)?;
         let files = FileStore::new(ctx.paths.data_dir.clone());

@@ -48,6 +48,23 @@ pub enum Action {
         id: String,
         error: Option<String>,
     },
+    /// Whether the store answers: `Some(why)` while it cannot be reached (what is typed then
+    /// goes to this machine's outbox), `None` once it answers again.
+    StoreDown(Option<String>),
+    /// What of incident `id` is not shared yet: kept in this machine's outbox, waiting for the
+    /// store (`None`), or refused by it when drained (`Some(why)`), in the order typed. The
+    /// whole list each time.
+    Unshared {
+        id: String,
+        entries: Vec<(Entry, Option<String>)>,
+    },
+    /// Entries of the outbox committed now that the store answers again, with anything others
+    /// appended before them; `ours`: the seqs of the drained ones.
+    Drained {
+        id: String,
+        entries: Vec<Entry>,
+        ours: Vec<u64>,
+    },
     /// An append was refused or failed; nothing was written.
     AppendFailed {
         id: String,

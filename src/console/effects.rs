@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 mod corrections;
+mod outbox;
 mod postmortem;
 pub use postmortem::export_copy;
 
@@ -48,6 +49,12 @@ pub struct JournalWorker {
     reserve: crate::fds::Reserve,
     /// Incidents whose last draft save failed, and why: their draft is not on disk.
     unsaved: BTreeMap<String, String>,
+    /// This machine's outboxes (what was typed while the store could not be reached), read
+    /// when first needed.
+    outboxes: BTreeMap<String, crate::journal::Outbox>,
+    /// Why the store cannot be reached, while that lasts; and when it was last asked.
+    down: Option<String>,
+    pinged: Option<Instant>,
 }
 
 /// [`spawn_on`] the data directory's own incidents.
@@ -85,6 +92,9 @@ pub fn spawn_on(
                 sent: 0,
                 reserve: crate::fds::Reserve::new(RESERVED_FDS),
                 unsaved: BTreeMap::new(),
+                outboxes: BTreeMap::new(),
+                down: None,
+                pinged: None,
             }
             .run(rx)
         })?;
@@ -221,6 +231,12 @@ impl JournalWorker {
             .current
             .as_ref()
             .is_some_and(|(c, lock)| c == id && lock.is_some());
+        if let Some(why) = &self.down {
+            return self.send(Action::RunRefused {
+                local,
+                reason: format!("nothing runs before its start is recorded, and {why}"),
+            });
+        }
         let Some(journal) = self.journals.get_mut(id).filter(|_| leading) else {
             return self.send(Action::RunRefused {
                 local,
@@ -326,6 +342,12 @@ impl JournalWorker {
             lead,
             draft,
         });
+        // What an earlier run of this console typed while the store was gone (a console
+        // killed then): shown, and committed now that the store answers.
+        self.send_unshared(id);
+        if self.down.is_none() && self.must_queue(id) {
+            self.drain(id);
+        }
     }
 
     fn append(&mut self, id: &str, event: Event, clears_draft: bool) {
@@ -336,7 +358,7 @@ impl JournalWorker {
         // Whoever does not lead may still record what is open to all (notes, status
         // updates, task results), under their own name.
         let allowed = leading || crate::domain::non_leader_may(&event);
-        let Some(journal) = self.journals.get_mut(id).filter(|_| allowed) else {
+        if !allowed || !self.journals.contains_key(id) {
             return self.send(Action::AppendFailed {
                 id: id.into(),
                 reason: format!(
@@ -345,17 +367,32 @@ impl JournalWorker {
                 ),
             });
         };
-        let mut event = Some(event);
-        let result = journal.append_with(&self.me, Utc::now(), &mut |incident| {
-            let e = event.take().ok_or_else(|| Rejected("sent twice".into()))?;
-            if let Some(i) = incident {
-                i.check(&e)?;
+        let at = Utc::now();
+        let key = match crate::journal::new_key() {
+            Ok(key) => key,
+            Err(e) => {
+                return self.send(Action::AppendFailed {
+                    id: id.into(),
+                    reason: format!("no random key for the entry: {e}"),
+                });
             }
-            Ok(e)
-        });
+        };
+        if self.must_queue(id) {
+            return self.queue(id, key, at, event, clears_draft);
+        }
+        let Some(journal) = self.journals.get_mut(id) else {
+            return;
+        };
+        // Under a key of its own: if the store goes away during it, the entry goes to the
+        // outbox under the same key, and a commit that did happen is found, not repeated.
+        let result = journal.append_once(&key, &self.me, at, &event);
         let warnings = journal.take_warnings();
         for w in warnings {
             self.problem(w);
+        }
+        if let Err(JournalError::Store(why)) = result {
+            self.store_down(why);
+            return self.queue(id, key, at, event, clears_draft);
         }
         match result {
             Ok(_) => {
@@ -388,10 +425,13 @@ impl JournalWorker {
                 Err(e) => return self.problem(format!("{id}: not recorded: {e}")),
             }
         }
+        let what = event.describe();
+        if let Some(why) = &self.down {
+            return self.problem(format!("{id}: not recorded ({what}): {why}"));
+        }
         let Some(journal) = self.journals.get_mut(id) else {
             return;
         };
-        let what = event.describe();
         if let Err(e) = journal.append(&self.me, Utc::now(), event) {
             self.problem(format!("{id}: not recorded ({what}): {e}"));
         }
@@ -409,7 +449,8 @@ impl JournalWorker {
     /// Records the linked alerts' changes, deciding under the append lock so that a change
     /// seen by two consoles (or twice by one) is journaled once.
     fn observe(&mut self, id: &str, alerts: &[std::sync::Arc<crate::domain::Alert>]) {
-        let Some(journal) = self.journals.get_mut(id) else {
+        // Not queued while the store is gone: decided afresh by the next poll once it answers.
+        let Some(journal) = self.journals.get_mut(id).filter(|_| self.down.is_none()) else {
             return;
         };
         let now = Utc::now();
@@ -425,13 +466,14 @@ impl JournalWorker {
                 });
             }
             Ok(None) => {}
+            Err(JournalError::Store(why)) => self.store_down(why),
             Err(e) => self.problem(format!("{id}: alert changes not recorded: {e}")),
         }
     }
 
     /// Records services whose state changed, once, deciding under the append lock.
     fn observe_blast(&mut self, id: &str, blast: &crate::domain::BlastRadius) {
-        let Some(journal) = self.journals.get_mut(id) else {
+        let Some(journal) = self.journals.get_mut(id).filter(|_| self.down.is_none()) else {
             return;
         };
         let result = journal.append_if(&self.me, Utc::now(), &mut |incident| {
@@ -446,6 +488,7 @@ impl JournalWorker {
                 });
             }
             Ok(None) => {}
+            Err(JournalError::Store(why)) => self.store_down(why),
             Err(e) => self.problem(format!("{id}: blast radius changes not recorded: {e}")),
         }
     }
@@ -501,6 +544,11 @@ impl JournalWorker {
 
     /// Looks for new incidents and new entries written by other processes.
     fn watch(&mut self, first: bool) {
+        // While the store is gone, only ask it whether it answers (once a second), rather than
+        // wait the seconds each read keeps trying.
+        if !self.check_store() {
+            return;
+        }
         let mut changed = first;
         match self.store.ids() {
             Ok(ids) => {
@@ -527,12 +575,20 @@ impl JournalWorker {
             }
         }
         let mut problems = Vec::new();
+        let mut down = None;
         for j in self.journals.values_mut() {
             match j.refresh() {
                 Ok(n) => changed |= n > 0,
+                Err(JournalError::Store(why)) => {
+                    down = Some(why);
+                    break;
+                }
                 Err(e) => problems.push(e.to_string()),
             }
             problems.extend(j.take_warnings());
+        }
+        if let Some(why) = down {
+            self.store_down(why);
         }
         for p in problems {
             self.problem(p);

@@ -47,6 +47,8 @@ pub struct State {
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
     pub saving: u32,
+    /// Why the store cannot be reached, while that lasts.
+    pub store_down: Option<String>,
     /// Alerts from every configured source; empty sources when none is configured.
     pub board: crate::domain::AlertBoard,
     /// What each alert source (by name) takes back: acknowledge, comment. A source not
@@ -106,6 +108,9 @@ pub struct Current {
     pub blast_scroll: usize,
     /// Exit criteria as read live, the executive summary's prompt, checklist nags.
     pub practice: super::practice::PracticeLive,
+    /// What this console recorded that the store does not hold yet (this machine's outbox):
+    /// waiting (`None`) or refused when drained (`Some(why)`), in the order typed.
+    pub unshared: Vec<(Entry, Option<String>)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -547,6 +552,7 @@ impl State {
                 .map(|p| format!("config.toml: {p}"))
                 .collect(),
             saving: 0,
+            store_down: None,
             board: Default::default(),
             write_backs: Default::default(),
             alerts_view: Default::default(),

@@ -22,6 +22,7 @@ mod file;
 mod import;
 mod line;
 mod lock;
+mod outbox;
 mod pg;
 pub mod shares;
 mod store;
@@ -31,6 +32,7 @@ pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, Upgrade, VerifyReport, normalize_id, read_line};
 pub use line::{FORMAT, chain_hash, chain_hash_v2, event_digest, format_of};
 pub use lock::{LeaderLock, LockHolder};
+pub use outbox::{Drained, OUTBOX, Outbox, Queued, new_key};
 pub use pg::{
     LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
     StoreStatus, Target, has_password,
@@ -234,6 +236,30 @@ pub trait Journal {
         at: DateTime<Utc>,
         request: &Redaction<'_>,
     ) -> Result<Record, JournalError>;
+
+    /// Appends `event` (checked against the incident as of the newest entry) at most once for
+    /// `key`, the key of an [`Outbox`] entry, which may be drained again after a crash: when
+    /// an entry recorded under `key` is already committed, by this handle or by any earlier
+    /// process, that entry is returned and nothing is written. PostgreSQL knows the entry by
+    /// its event id (`UNIQUE`); the file journal, which keeps no key, by `by`, `at` (to the
+    /// millisecond, as lines keep it) and the event.
+    fn append_once(
+        &mut self,
+        key: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> Result<Record, JournalError> {
+        let _ = key;
+        self.refresh()?;
+        let at_ms = at.timestamp_millis();
+        if let Some(found) = self.records().iter().find(|r| {
+            r.entry.by == by && r.entry.at.timestamp_millis() == at_ms && r.entry.event == *event
+        }) {
+            return Ok(found.clone());
+        }
+        self.append(by, at, event.clone())
+    }
 
     /// Appends exactly one event atomically with respect to other writers: `decide` sees the
     /// incident as of the newest committed entry and returns the event to append, or refuses.

@@ -62,6 +62,12 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
     }
+
+    /// Whether the store answers now, tried once: a console checks this while the store is
+    /// gone rather than wait the seconds a retried operation keeps trying.
+    fn ping(&self) -> Result<(), JournalError> {
+        Ok(())
+    }
     /// Moves incident `id`'s journal to the newest format, keeping the old one beside it and
     /// verifying both; nothing is done to a journal in the newest format already.
     fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
@@ -142,6 +148,9 @@ store_by_own_methods!(FileStore, {
 store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
+    }
+    fn ping(&self) -> Result<(), JournalError> {
+        PgStore::ping(self)
     }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
         Ok(Box::new(PgStore::watch(self)?))
@@ -242,6 +251,15 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn take_warnings(&mut self) -> Vec<String> {
         (**self).take_warnings()
+    }
+    fn append_once(
+        &mut self,
+        key: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> Result<super::Record, JournalError> {
+        (**self).append_once(key, by, at, event)
     }
     fn hold_open(&mut self) -> Result<(), JournalError> {
         (**self).hold_open()

@@ -133,6 +133,7 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 resolve_answered: Vec::new(),
                 blast_scroll: 0,
                 practice: Default::default(),
+                unshared: Vec::new(),
             });
             if let Some(d) = draft {
                 state.modal = Some(Modal::DraftOffer(d));
@@ -198,6 +199,43 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
         Action::Entries { id, entries } => {
             add_entries(state, &id, entries);
             vec![]
+        }
+        Action::StoreDown(why) => {
+            state.store_down = why;
+            vec![]
+        }
+        Action::Unshared { id, entries } => {
+            if let Some(c) = state.current.as_mut().filter(|c| c.id == id) {
+                c.unshared = entries;
+            }
+            vec![]
+        }
+        Action::Drained { id, entries, ours } => {
+            // A status update typed while the store was gone goes out to chat now.
+            let updates: Vec<(u64, DateTime<Utc>, String)> = entries
+                .iter()
+                .filter(|e| ours.contains(&e.seq) && e.by == state.me)
+                .filter_map(|e| match &e.event {
+                    Event::StatusUpdate { text } => Some((e.seq, e.at, text.clone())),
+                    _ => None,
+                })
+                .collect();
+            add_entries(state, &id, entries);
+            let Some(i) = state
+                .current
+                .as_ref()
+                .filter(|c| c.id == id)
+                .and_then(|c| c.incident.clone())
+            else {
+                return vec![];
+            };
+            updates
+                .into_iter()
+                .map(|(seq, at, text)| Effect::Deliver {
+                    id: id.clone(),
+                    message: UpdateMessage::new(&i, seq, at, &state.me, &text),
+                })
+                .collect()
         }
         Action::PagerDutyListed { id, result } => pagerduty::listed(state, &id, result, now),
         Action::ExportFailed { id, reason } => {
@@ -442,6 +480,7 @@ fn on_follow(state: &mut State, event: crate::share::follower::FollowEvent, now:
                     resolve_answered: Vec::new(),
                     blast_scroll: 0,
                     practice: Default::default(),
+                    unshared: Vec::new(),
                 });
                 state.loaded = true;
             } else {

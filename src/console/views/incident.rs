@@ -308,6 +308,18 @@ fn alerts_pane(
 }
 
 fn banner(state: &State, c: &Current) -> Option<String> {
+    let waiting = c.unshared.iter().filter(|(_, r)| r.is_none()).count();
+    if state.store_down.is_some() {
+        return Some(format!(
+            " STORE UNREACHABLE — what you type is kept on this machine and shared when it \
+             answers ({waiting} not yet shared)"
+        ));
+    }
+    if waiting > 0 {
+        return Some(format!(
+            " SHARING {waiting} entries typed while the store was unreachable…"
+        ));
+    }
     // Everyone on a duplicate is told where the outage is followed now.
     if let Some(of) = c
         .incident
@@ -563,6 +575,18 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
             break;
         }
     }
+    // What the store does not hold yet comes last, marked, newest at the bottom.
+    let mut unshared: Vec<Line> = Vec::new();
+    for (e, refused) in &c.unshared {
+        let mark = match refused {
+            None => "not yet shared · ".to_string(),
+            Some(why) => format!("not shared: refused because {why} · "),
+        };
+        unshared.extend(marked_lines(e, &mark, theme, width));
+    }
+    if !unshared.is_empty() {
+        lines.append(&mut unshared);
+    }
     if lines.is_empty() && filtered {
         lines.push(Line::styled(
             "nothing matches the filter (x clears it)",
@@ -728,6 +752,30 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
             format!("[{}] {}", u.type_name, u.json),
         ),
     }
+}
+
+/// The rows of an entry the store does not hold yet, `mark` (why) before its text.
+fn marked_lines<'a>(e: &Entry, mark: &str, theme: &Theme, width: usize) -> Vec<Line<'a>> {
+    let row = Corrected {
+        source: None,
+        entry: e.clone(),
+        occurred_at: None,
+        retracted: None,
+        original: None,
+        changes: Vec::new(),
+    };
+    let mut out = entry_lines(&row, theme, usize::MAX, false);
+    if let Some(first) = out.first_mut() {
+        let at = first.spans.len().saturating_sub(1);
+        first.spans.insert(
+            at,
+            Span::styled(
+                crate::domain::for_terminal_line(mark).into_owned(),
+                theme.style(Meaning::Warning),
+            ),
+        );
+    }
+    out.into_iter().map(|l| cut_line(l, width)).collect()
 }
 
 /// An entry's rows in the log, each cut to `width` with "…" when longer: at the time it refers

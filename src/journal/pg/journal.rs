@@ -10,6 +10,14 @@ use crate::journal::{
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
 
+/// The event id an append is recorded under; `given`: it came from the caller (an outbox
+/// entry), so an earlier process may have committed it already.
+#[derive(Clone, Copy)]
+struct EventId<'a> {
+    id: &'a str,
+    given: bool,
+}
+
 /// One incident's journal in a [`PgStore`], with every committed entry read and folded.
 pub struct PgJournal {
     store: PgStore,
@@ -115,14 +123,18 @@ impl PgJournal {
         client: &mut tokio_postgres::Client,
         by: &str,
         at: DateTime<Utc>,
-        event_id: &str,
+        key: EventId<'_>,
         decide: &mut Decide<'_>,
         decided: &mut Option<(u64, Event)>,
     ) -> Result<Option<Record>, Fail> {
+        let EventId {
+            id: event_id,
+            given,
+        } = key;
         let store = self.store.clone();
         let id = self.id().to_string();
         let known = self.known_seq();
-        let (tx, head, rows) = store
+        let (tx, head, rows, earlier) = store
             .block(async {
                 let tx = client.transaction().await?;
                 let head = tx
@@ -138,7 +150,20 @@ impl PgJournal {
                         &[&id, &known],
                     )
                     .await?;
-                Ok((tx, head, rows))
+                // An id given by the caller may have been committed by an earlier process,
+                // among the entries this handle read before.
+                let earlier = match given {
+                    true => {
+                        tx.query_opt(
+                            "SELECT seq FROM warroom_events \
+                             WHERE incident = $1 AND event_id = $2 AND seq <= $3",
+                            &[&id, &event_id, &known],
+                        )
+                        .await?
+                    }
+                    false => None,
+                };
+                Ok((tx, head, rows, earlier))
             })?
             .map_err(|e| store.fail(&e))?;
         let Some(head) = head else {
@@ -148,6 +173,17 @@ impl PgJournal {
         if let Some(record) = self.take_rows(&rows, Some(event_id))? {
             // An earlier try committed, and only its answer was lost.
             return Ok(Some(record));
+        }
+        if let Some(row) = earlier {
+            let seq: i64 = row.get(0);
+            store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+            return match self.records().get((seq as usize).saturating_sub(1)) {
+                Some(record) if record.entry.seq == seq as u64 => Ok(Some(record.clone())),
+                _ => Err(Fail::Final(self.damaged(
+                    seq as u64,
+                    "an entry's event id names an entry this journal did not read".into(),
+                ))),
+            };
         }
         if self.known_seq() != head {
             return Err(Fail::Final(self.damaged(
@@ -408,30 +444,28 @@ impl Journal for PgJournal {
         at: DateTime<Utc>,
         decide: &mut Decide<'_>,
     ) -> Result<Option<Record>, JournalError> {
-        check_author(by)?;
         let event_id = new_event_id().map_err(|e| {
             JournalError::Store(format!("{}: no random event id: {e}", self.location()))
         })?;
-        let mut decided = None;
-        let store = self.store.clone();
-        let appended = store.retry(|s, slot| {
-            let client = s.client(slot)?;
-            self.try_append(client, by, at, &event_id, decide, &mut decided)
-        });
-        match appended {
-            Ok(appended) => Ok(appended),
-            Err(JournalError::Store(why)) if decided.is_some() => {
-                Err(JournalError::Store(format!(
-                    "{why}; the entry may or may not have been recorded \
-                     (`warroom log {}` shows)",
-                    self.id()
-                )))
+        self.append_keyed(by, at, &event_id, false, decide)
+    }
+
+    fn append_once(
+        &mut self,
+        key: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> Result<Record, JournalError> {
+        let appended = self.append_keyed(by, at, key, true, &mut |incident| {
+            if let Some(i) = incident {
+                i.check(event)?;
             }
-            Err(JournalError::Store(why)) => {
-                Err(JournalError::Store(format!("{why}; nothing was recorded")))
-            }
-            Err(e) => Err(e),
-        }
+            Ok(Some(event.clone()))
+        })?;
+        appended.ok_or_else(|| {
+            JournalError::Rejected(crate::domain::Rejected("nothing to record".into()))
+        })
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
@@ -460,5 +494,44 @@ impl Journal for PgJournal {
             std::mem::swap(&mut self.folded, &mut fresh.folded);
         }
         Ok(record)
+    }
+}
+
+impl PgJournal {
+    /// Appends under event id `event_id`; `given`: the id came from the caller (an outbox
+    /// entry) and may already be committed by an earlier process.
+    fn append_keyed(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        event_id: &str,
+        given: bool,
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError> {
+        check_author(by)?;
+        let mut decided = None;
+        let store = self.store.clone();
+        let appended = store.retry(|s, slot| {
+            let client = s.client(slot)?;
+            let key = EventId {
+                id: event_id,
+                given,
+            };
+            self.try_append(client, by, at, key, decide, &mut decided)
+        });
+        match appended {
+            Ok(appended) => Ok(appended),
+            Err(JournalError::Store(why)) if decided.is_some() => {
+                Err(JournalError::Store(format!(
+                    "{why}; the entry may or may not have been recorded \
+                     (`warroom log {}` shows)",
+                    self.id()
+                )))
+            }
+            Err(JournalError::Store(why)) => {
+                Err(JournalError::Store(format!("{why}; nothing was recorded")))
+            }
+            Err(e) => Err(e),
+        }
     }
 }

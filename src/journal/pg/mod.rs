@@ -509,6 +509,26 @@ impl PgStore {
         }
     }
 
+    /// Whether the database answers now: one try, no retry.
+    pub fn ping(&self) -> Result<(), JournalError> {
+        let mut slot = self.slot();
+        let tried = self.client(&mut slot).and_then(|client| {
+            self.block(client.simple_query("SELECT 1"))?
+                .map_err(|e| self.fail(&e))
+        });
+        match tried {
+            Ok(_) => Ok(()),
+            Err(Fail::Lost(why)) => {
+                *slot = None;
+                Err(JournalError::Store(format!(
+                    "{}: cannot reach the store: {why}",
+                    self.shown()
+                )))
+            }
+            Err(Fail::Final(e)) => Err(e),
+        }
+    }
+
     /// Runs `op` again (after a short wait) while the connection keeps going away under it.
     pub(super) fn retry<T>(
         &self,
@@ -543,7 +563,7 @@ impl PgStore {
 }
 
 /// 128 random bits from the kernel, as hex: the id a retried commit is recognised by.
-fn new_event_id() -> std::io::Result<String> {
+pub(in crate::journal) fn new_event_id() -> std::io::Result<String> {
     use std::io::Read;
     let mut bytes = [0u8; 16];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
