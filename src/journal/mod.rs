@@ -26,7 +26,7 @@ mod store;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, Upgrade, VerifyReport, normalize_id, read_line};
-pub use line::{FORMAT, chain_hash, chain_hash_v2, event_digest, format_of};
+pub use line::{FORMAT, chain_hash, chain_hash_v2, encode_line, event_digest, format_of};
 pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
     LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
