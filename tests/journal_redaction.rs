@@ -75,6 +75,10 @@ fn run<S: TestStore>(
     let mut expected: Vec<Entry> = journal.records().iter().map(|r| r.entry.clone()).collect();
     let mut secrets: Vec<(String, u64, bool)> = Vec::new();
     for (n, op) in ops.iter().enumerate() {
+        if what == "files" {
+            // The other handle reads as it goes, and must follow each rewrite.
+            other.refresh().unwrap();
+        }
         let at = t(n + 1);
         match op {
             Op::Append(event) => {
@@ -420,4 +424,73 @@ fn tamper<'a>(
             })
         }
     }
+}
+
+/// The data lines a new follower is streamed, up to entry `last`.
+async fn streamed(
+    server: &crate::share_common::Running,
+    id: &str,
+    token: &str,
+    last: u64,
+) -> Vec<String> {
+    let answer = crate::share_common::client()
+        .get(server.events_url(id))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let mut sse = crate::share_common::SseReader::new(answer);
+    let mut lines = Vec::new();
+    while let Some(ev) = sse.next(std::time::Duration::from_secs(10)).await {
+        if ev.kind != "entry" {
+            continue;
+        }
+        let seq: u64 = ev.id.as_deref().unwrap_or("0").parse().unwrap_or(0);
+        lines.push(ev.data);
+        if seq >= last {
+            break;
+        }
+    }
+    lines
+}
+
+#[tokio::test]
+async fn a_running_share_server_streams_the_placeholder_after_a_redaction() {
+    let leader = crate::share_common::Leader::new();
+    let id = leader.open("Checkout 500s", warroom::domain::Severity::Sev2);
+    let token = leader.share(&id);
+    leader.note(&id, "the admin password is Tr0ub4dor&3");
+    leader.note(&id, "rolled back pricing");
+    let server = crate::share_common::Running::start(&leader.store, "127.0.0.1:0").await;
+    // The server has read the journal, password included, before the redaction.
+    let before = streamed(&server, &id, &token, 3).await;
+    assert!(before.iter().any(|l| l.contains("Tr0ub4dor")), "{before:?}");
+    let mut journal = leader.store.open(&id).unwrap();
+    let request = Redaction {
+        seq: 2,
+        reason: "a pasted password",
+        authority: Authority::Lead,
+        allowed: &[],
+    };
+    journal.redact("alice", Utc::now(), &request).unwrap();
+    // A follower that comes after the redaction gets it, and never the password.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let after = loop {
+        let after = streamed(&server, &id, &token, 4).await;
+        if after.len() >= 4 || std::time::Instant::now() > deadline {
+            break after;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(after.len(), 4, "{after:?}");
+    assert!(after.iter().all(|l| !l.contains("Tr0ub4dor")), "{after:?}");
+    assert!(after[3].contains("a pasted password"), "{after:?}");
+    // The lines a follower checks the chain with: the placeholder still follows and is followed.
+    let mut prev = warroom::journal::GENESIS.to_string();
+    for (n, line) in after.iter().enumerate() {
+        let record = warroom::journal::read_line(line, &prev, n as u64 + 1).unwrap();
+        prev = record.hash;
+    }
+    server.stop().await;
 }

@@ -182,6 +182,18 @@ impl Hub {
                     continue;
                 }
                 if let Ok(mut lines) = feed.lines.lock() {
+                    // A redacted entry's line is its placeholder from now on, for those who
+                    // come later.
+                    for r in &journal.records()[before..] {
+                        if let crate::domain::Event::Redacted { entry, .. } = r.entry.event
+                            && let (Some(kept), Some(now)) = (
+                                lines.iter_mut().find(|(seq, _)| *seq == entry),
+                                journal.records().iter().find(|r| r.entry.seq == entry),
+                            )
+                        {
+                            kept.1 = Arc::from(now.line.as_str());
+                        }
+                    }
                     for l in &new {
                         lines.push(l.clone());
                         let _ = feed.tx.send(l.clone());
