@@ -344,6 +344,9 @@ fn assert_damaged(s: &Setup, what: &str, change: &str, line: u64) {
     );
 }
 
+/// A change to one line.
+type Edit = dyn Fn(&str) -> String;
+
 #[test]
 fn tampering_after_redactions_is_caught_naming_the_line() {
     for store in cli_stores("redact_tamper") {
@@ -352,7 +355,7 @@ fn tampering_after_redactions_is_caught_naming_the_line() {
         let out = s.run(&["redact", &s.id, "3", "--reason", "a pasted password"]);
         assert!(out.status.success(), "{what}: {}", stderr(&out));
         // Line 3 is the placeholder, line 4 a note, line 5 the redaction.
-        let changes: [(&str, u64, &dyn Fn(&str) -> String); 3] = [
+        let changes: [(&str, u64, &Edit); 3] = [
             ("the placeholder's digest", 3, &|l| {
                 let at = l.find("\"digest\":\"").unwrap() + 10;
                 let flipped = if &l[at..at + 1] == "0" { "1" } else { "0" };
