@@ -12,6 +12,7 @@ mod cloudwatch;
 mod event;
 mod incident;
 mod labels;
+mod lead;
 mod metric;
 mod number;
 mod peak;
@@ -39,6 +40,7 @@ pub use incident::{
 pub use labels::{
     Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
+pub use lead::non_leader_may;
 pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};

@@ -158,7 +158,7 @@ pub struct FileJournal {
     /// A torn tail already reported, so a reader warns once, not on every refresh.
     reported_tail: Option<u64>,
     warnings: Vec<String>,
-    /// The journal file kept open between reads and appends ([`FileJournal::hold_open`]), so
+    /// The journal file kept open between reads and appends ([`Journal::hold_open`]), so
     /// recording needs no new file descriptor.
     held: Option<File>,
 }
@@ -206,21 +206,6 @@ impl FileJournal {
             .append(write)
             .open(&self.path)
             .map_err(|e| io(&self.path, e))
-    }
-
-    /// Keeps the journal file open from now on (until [`FileJournal::release`]): a console
-    /// leading the incident can then record even when the process has no file descriptor
-    /// to spare. Locks are taken on the held handle as on a fresh one.
-    pub fn hold_open(&mut self) -> Result<(), JournalError> {
-        if self.held.is_none() {
-            self.held = Some(self.open_file(true)?);
-        }
-        Ok(())
-    }
-
-    /// Closes the handle [`FileJournal::hold_open`] kept.
-    pub fn release(&mut self) {
-        self.held = None;
     }
 
     /// The held handle (taken out while in use), or a new one.
@@ -423,6 +408,21 @@ impl Journal for FileJournal {
 
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    /// Keeps the journal file open from now on (until [`Journal::release`]): a console
+    /// leading the incident can then record even when the process has no file descriptor
+    /// to spare. Locks are taken on the held handle as on a fresh one.
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        if self.held.is_none() {
+            self.held = Some(self.open_file(true)?);
+        }
+        Ok(())
+    }
+
+    /// Closes the handle [`Journal::hold_open`] kept.
+    fn release(&mut self) {
+        self.held = None;
     }
 }
 

@@ -25,16 +25,18 @@ mod line;
 mod lock;
 mod pg;
 mod store;
+pub mod watch;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, Upgrade, VerifyReport, normalize_id, read_line};
 pub use line::{FORMAT, chain_hash, chain_hash_v2, encode_line, event_digest, format_of};
 pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
-    LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
-    has_password,
+    LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
+    StoreStatus, Target, has_password,
 };
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
+pub use watch::{Wake, Watch};
 
 use crate::domain::{Authority, Entry, Event, Incident, Rejected, Role};
 use chrono::{DateTime, Utc};
@@ -211,6 +213,14 @@ pub trait Journal {
     ) -> Result<Option<Record>, JournalError>;
     /// Warnings met while reading (a torn last line moved aside, …), oldest first.
     fn take_warnings(&mut self) -> Vec<String>;
+    /// Keeps what recording needs open from now on (the file journal's file), so that the
+    /// incident a console leads can be recorded to when the process has no file descriptor
+    /// to spare; nothing to do for a store that holds its connection anyway.
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        Ok(())
+    }
+    /// Lets go of what [`Journal::hold_open`] kept.
+    fn release(&mut self) {}
     /// Redacts entry `request.seq` atomically with respect to other writers: its event
     /// leaves the journal (a placeholder that keeps its digest takes its place, so the chain
     /// still verifies) and a `redacted` event naming the entry, its author's reason and the

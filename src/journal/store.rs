@@ -47,6 +47,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
+    /// A subscription to new entries, from now on: wake-ups naming the incident that has new
+    /// entries (`LISTEN` in the database), or [`super::Wake::Resync`] whenever any incident
+    /// may have (at the start, after the store was out of reach, or every poll where the store
+    /// cannot tell).
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError>;
     /// Checks the whole hash chain of an incident without changing anything.
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
@@ -74,11 +79,6 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             self.shown()
         ))
         .into())
-    }
-    /// The data directory when this is the file journal: leading an incident from a console
-    /// (the lock file) is kept there for now.
-    fn files(&self) -> Option<&FileStore> {
-        None
     }
 }
 
@@ -119,8 +119,8 @@ store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
     }
-    fn files(&self) -> Option<&FileStore> {
-        Some(self)
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(super::watch::Poll::default()))
     }
     fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
         FileStore::upgrade(self, id, user, now)
@@ -130,6 +130,9 @@ store_by_own_methods!(FileStore, {
 store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
+    }
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(PgStore::watch(self)?))
     }
 });
 
@@ -224,6 +227,12 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn take_warnings(&mut self) -> Vec<String> {
         (**self).take_warnings()
+    }
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        (**self).hold_open()
+    }
+    fn release(&mut self) {
+        (**self).release()
     }
     fn redact(
         &mut self,
