@@ -291,6 +291,32 @@ fn replay(c: &mut Criterion) {
     assert!(journal.incident().is_some());
     drop(journal);
 
+    // The same entries in journal format 1 (the chain over each event's bytes, no digests),
+    // to measure what format 2 costs.
+    let v1_dir = dir.path().join("data-format-1");
+    let v1_path = v1_dir.join("incidents/INC-1/journal.jsonl");
+    fs::create_dir_all(v1_path.parent().expect("a parent")).expect("create the v1 incident");
+    let mut v1 = String::new();
+    let mut prev = warroom::journal::GENESIS.to_string();
+    for r in store.open("INC-1").expect("replay").records() {
+        let at = r
+            .entry
+            .at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let json = r.entry.event.to_json();
+        let line = warroom::journal::encode_line(1, &prev, r.entry.seq, &at, &r.entry.by, &json)
+            .expect("a format-1 line");
+        v1.push_str(&line.line);
+        v1.push('\n');
+        prev = line.hash;
+    }
+    fs::write(&v1_path, v1).expect("write the v1 journal");
+    let v1_store = FileStore::new(&v1_dir);
+    assert_eq!(
+        v1_store.open("INC-1").expect("v1").records().len(),
+        REPLAY_EVENTS
+    );
+
     let mut group = c.benchmark_group("replay");
     // Each iteration takes ~0.2 s: flat sampling (the same count per sample) keeps the
     // group inside its measurement time, where linear sampling would need 210 iterations.
@@ -328,6 +354,19 @@ fn replay(c: &mut Criterion) {
                 timed += started.elapsed();
                 assert_eq!(values.len(), REPLAY_EVENTS);
                 drop(values);
+            }
+            timed
+        })
+    });
+    group.bench_function("journal_open_100k_format_1", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = std::time::Duration::ZERO;
+            for _ in 0..iters {
+                let started = Instant::now();
+                let journal = v1_store.open("INC-1").expect("replay the v1 journal");
+                black_box(journal.incident().map(|i| i.last_seq));
+                timed += started.elapsed();
+                drop(journal);
             }
             timed
         })

@@ -29,7 +29,7 @@ use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 use support::{filesystem, loadavg};
 use warroom::domain::{Event, NoteKind, Severity};
-use warroom::journal::{FileStore, Journal, PgStore, Record, StoreOptions, chain_hash, read_line};
+use warroom::journal::{FORMAT, FileStore, Journal, PgStore, Record, StoreOptions, encode_line};
 
 fn env_or(key: &str, default: u64) -> u64 {
     std::env::var(key)
@@ -174,11 +174,7 @@ fn records(n: usize) -> Vec<Record> {
         let event = format!(
             r#"{{"type":"note","kind":"observation","text":"p99 latency on checkout-api still above 2 s, entry {seq}"}}"#
         );
-        let hash = chain_hash(&prev, seq, &at, by, &event);
-        let line = format!(
-            r#"{{"seq":{seq},"at":"{at}","by":"{by}","event":{event},"prev":"{prev}","hash":"{hash}"}}"#
-        );
-        out.push(read_line(&line, &prev, seq).expect("a well-formed line"));
+        out.push(encode_line(FORMAT, &prev, seq, &at, by, &event).expect("a well-formed line"));
     }
     out
 }

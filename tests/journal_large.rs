@@ -6,7 +6,7 @@ use crate::common;
 
 use common::{journal_path, log_json, open_incident, run, torn_files, warroom};
 use std::path::Path;
-use warroom::journal::{FileStore, GENESIS, Journal, chain_hash, read_line};
+use warroom::journal::{FORMAT, FileStore, GENESIS, Journal, encode_line, read_line};
 
 /// Lines in the journals here.
 const LINES: usize = 20_000;
@@ -29,12 +29,10 @@ pub(crate) fn large_with(data: &Path, lines: usize) -> String {
         let at = format!("2026-11-21T09:{:02}:{:02}.000Z", (seq / 60) % 60, seq % 60);
         let by = ["bob", "carol", "dave"][seq as usize % 3];
         let event = format!(r#"{{"type":"note","kind":"observation","text":"note {seq} — ü 🔥"}}"#);
-        let hash = chain_hash(&prev, seq, &at, by, &event);
-        text.push_str(&format!(
-            r#"{{"seq":{seq},"at":"{at}","by":"{by}","event":{event},"prev":"{prev}","hash":"{hash}"}}"#
-        ));
+        let record = encode_line(FORMAT, &prev, seq, &at, by, &event).unwrap();
+        text.push_str(&record.line);
         text.push('\n');
-        prev = hash;
+        prev = record.hash;
     }
     std::fs::write(&path, text).unwrap();
     id

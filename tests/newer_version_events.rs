@@ -7,7 +7,7 @@ use crate::common;
 use common::{journal_path, log_json, run, warroom};
 use std::io::Write;
 use std::path::Path;
-use warroom::journal::chain_hash;
+use warroom::journal::{FORMAT, encode_line};
 
 /// Appends a line as a newer version would write it, correctly chained.
 fn append_as_newer_version(data: &Path, id: &str, by: &str, event_json: &str) {
@@ -17,10 +17,9 @@ fn append_as_newer_version(data: &Path, id: &str, by: &str, event_json: &str) {
     let seq = last["seq"].as_u64().unwrap() + 1;
     let prev = last["hash"].as_str().unwrap();
     let at = "2026-11-21T09:30:00.000Z";
-    let hash = chain_hash(prev, seq, at, by, event_json);
-    let line = format!(
-        r#"{{"seq":{seq},"at":"{at}","by":"{by}","event":{event_json},"prev":"{prev}","hash":"{hash}"}}"#
-    );
+    let line = encode_line(FORMAT, prev, seq, at, by, event_json)
+        .unwrap()
+        .line;
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)

@@ -159,6 +159,9 @@ pub struct FileJournal {
     known_len: u64,
     /// Lines covered by `records`, for error messages.
     known_lines: usize,
+    /// The file (device, inode) `records` were read from: a redaction or an upgrade puts a
+    /// new file in its place, whose bytes are not at the same offsets.
+    known_file: Option<(u64, u64)>,
     /// A torn tail already reported, so a reader warns once, not on every refresh.
     reported_tail: Option<u64>,
     warnings: Vec<String>,
@@ -191,6 +194,7 @@ impl FileJournal {
             path,
             known_len: 0,
             known_lines: 0,
+            known_file: None,
             reported_tail: None,
             warnings: Vec::new(),
             held: None,
@@ -460,23 +464,35 @@ impl FileJournal {
                     return Err(e);
                 }
             };
-            if (ours.dev(), ours.ino()) == (current.dev(), current.ino()) {
-                return Ok(file);
+            let identity = (current.dev(), current.ino());
+            if (ours.dev(), ours.ino()) != identity {
+                // A handle on a file that was replaced: the new one is opened and locked.
+                let _ = file.unlock();
+                drop(file);
+                file = self.open_file(exclusive || held)?;
+                continue;
             }
-            let _ = file.unlock();
-            drop(file);
-            file = self.open_file(exclusive || held)?;
-            let known = self.folded.records.len();
-            self.folded = Folded::new(self.folded.id.clone());
-            self.known_len = 0;
-            self.known_lines = 0;
-            self.reported_tail = None;
-            self.warnings.push(format!(
-                "{}: the journal was rewritten (a redaction or an upgrade); its {known} \
-                 entries were read again",
-                self.path.display()
-            ));
+            if self.known_file.is_some_and(|known| known != identity) {
+                let known = self.folded.records.len();
+                self.folded = Folded::new(self.folded.id.clone());
+                self.known_len = 0;
+                self.known_lines = 0;
+                self.reported_tail = None;
+                self.warnings.push(format!(
+                    "{}: the journal was rewritten (a redaction or an upgrade); its {known} \
+                     entries were read again",
+                    self.path.display()
+                ));
+            }
+            self.known_file = Some(identity);
+            return Ok(file);
         }
+    }
+
+    /// The (device, inode) of the journal file now at its path.
+    fn identity(&self) -> Result<(u64, u64), JournalError> {
+        let m = fs::metadata(&self.path).map_err(|e| io(&self.path, e))?;
+        Ok((m.dev(), m.ino()))
     }
 
     /// Writes the journal with `placeholder` in place of the entry it redacts and `record`
@@ -507,6 +523,7 @@ impl FileJournal {
         write_synced(&new, text.as_bytes())?;
         fs::rename(&new, &self.path).map_err(|e| io(&self.path, e))?;
         sync_dir(&self.dir)?;
+        self.known_file = Some(self.identity()?);
         let old = self.dir.join(format!("{JOURNAL}.v1"));
         if old.exists() {
             self.warnings.push(format!(

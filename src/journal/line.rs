@@ -162,7 +162,7 @@ pub fn encode(
     }
     let at_text = at.to_rfc3339_opts(SecondsFormat::Millis, true);
     let event_json = event.to_json();
-    encode_raw(format, prev, seq, &at_text, by, &event_json)
+    encode_line(format, prev, seq, &at_text, by, &event_json)
         .and_then(|r| {
             if &r.entry.event == event && r.entry.by == by {
                 Ok(r)
@@ -178,9 +178,10 @@ pub fn encode(
         })
 }
 
-/// The line of an entry from its parts as they stand (the event's JSON byte for byte), read
-/// back; the error says why it would not read back.
-fn encode_raw(
+/// The line of an entry from its parts as they stand (its time as written, the event's JSON
+/// byte for byte), in journal format `format`, read back; the error says why it would not
+/// read back. What an import, an upgrade or a test writes a line with.
+pub fn encode_line(
     format: u32,
     prev: &str,
     seq: u64,
@@ -269,7 +270,7 @@ pub(super) fn upgraded(record: &Record, prev: &str) -> Result<Record, String> {
     let event = l
         .event
         .ok_or_else(|| format!("entry #{} has no event", l.seq))?;
-    encode_raw(2, prev, l.seq, &l.at, &l.by, event.get())
+    encode_line(2, prev, l.seq, &l.at, &l.by, event.get())
 }
 
 /// Reads one line (without its newline), checking that it is entry `seq`, follows the line
@@ -319,7 +320,10 @@ pub(super) fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, Ba
             match (event, salt) {
                 (Some(event), Some(salt)) => {
                     if !is_hex(salt, 32) || event_digest(salt, event.get()) != digest {
-                        return Err(broken("its event does not match its digest".into()));
+                        return Err(broken(
+                            "content does not match its hash: its event differs from its digest"
+                                .into(),
+                        ));
                     }
                 }
                 (None, None) => {}

@@ -1,14 +1,16 @@
 //! The journal: the append-only record of one incident, and the only way incident state
 //! changes.
 //!
-//! Format (one JSON object per line, `journal.jsonl`):
-//! `{"seq":N,"at":"RFC3339 UTC","by":"alice","event":{…},"prev":"<hex>","hash":"<hex>"}`
-//! with `hash = sha256(prev "\n" seq "\n" at "\n" by "\n" event)`, where `event` is the
-//! event's JSON exactly as it stands in the line and `prev` is the previous line's hash (64
-//! zeros for the first). The rest of a line is proved by its form: it must be byte for byte
-//! the line warroom writes for those fields. An append counts as committed only after
-//! `write` and `sync_data`; its newline is the last byte of its one write, so only a last
-//! line without a newline can be a crash's leftover.
+//! Format (one JSON object per line, `journal.jsonl`; the formats are described in `line.rs`):
+//! format 2 is
+//! `{"v":2,"seq":N,"at":"RFC3339 UTC","by":"alice","event":{…},"salt":"…","digest":"…","prev":"<hex>","hash":"<hex>"}`
+//! with `digest = sha256(salt "\n" event)` and `hash = sha256(prev "\n" seq "\n" at "\n"
+//! by "\n" digest)`, so a redacted entry (no `event`, no `salt`) still chains; format 1
+//! (no `"v"`, `hash` over the event's bytes) keeps reading. The rest of a line is proved by its
+//! form: it must be byte for byte the line warroom writes for those fields. An append counts
+//! as committed only after `write` and `sync_data`; its newline is the last byte of its one
+//! write, so only a last line without a newline can be a crash's leftover. A redaction or an
+//! upgrade writes a new file and renames it over the journal, under the append lock.
 //!
 //! Concurrency: every writer (the console and each CLI verb) takes an exclusive `flock` on
 //! `journal.jsonl` for the duration of one append, first reading whatever others appended
@@ -30,7 +32,7 @@ pub mod watch;
 
 pub(crate) use file::check_author;
 pub use file::{FileJournal, FileStore, Upgrade, VerifyReport, normalize_id, read_line};
-pub use line::{FORMAT, chain_hash, chain_hash_v2, event_digest, format_of};
+pub use line::{FORMAT, chain_hash, chain_hash_v2, encode_line, event_digest, format_of};
 pub use lock::{LeaderLock, LockHolder};
 pub use outbox::{Drained, OUTBOX, Outbox, Queued, new_key};
 pub use pg::{

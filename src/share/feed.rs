@@ -280,10 +280,24 @@ async fn read(
             let before = journal.records().len();
             let read = journal.refresh().map(|_| {
                 let _ = journal.take_warnings();
-                journal.records()[before..]
+                let records = journal.records();
+                let new = records[before..]
                     .iter()
                     .map(|r| (r.entry.seq, Arc::<str>::from(r.line.as_str())))
-                    .collect::<Vec<Line>>()
+                    .collect::<Vec<Line>>();
+                // A redacted entry's line is its placeholder from now on, for those who come
+                // later.
+                let placeholders = records[before..]
+                    .iter()
+                    .filter_map(|r| match r.entry.event {
+                        crate::domain::Event::Redacted { entry, .. } => records
+                            .iter()
+                            .find(|kept| kept.entry.seq == entry)
+                            .map(|kept| (entry, Arc::<str>::from(kept.line.as_str()))),
+                        _ => None,
+                    })
+                    .collect::<Vec<Line>>();
+                (new, placeholders)
             });
             (journal, read)
         })
@@ -299,8 +313,15 @@ async fn read(
         };
         journal = j;
         failed = new.is_err();
-        let Ok(new) = new else { continue };
+        let Ok((new, placeholders)) = new else {
+            continue;
+        };
         if let Ok(mut lines) = feed.lines.lock() {
+            for (seq, line) in placeholders {
+                if let Some(kept) = lines.iter_mut().find(|(s, _)| *s == seq) {
+                    kept.1 = line;
+                }
+            }
             for l in new {
                 lines.push(l.clone());
                 let _ = feed.tx.send(l);

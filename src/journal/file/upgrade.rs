@@ -111,6 +111,7 @@ impl FileJournal {
         write_synced(&new, text.as_bytes())?;
         fs::rename(&new, &self.path).map_err(|e| io(&self.path, e))?;
         sync_dir(&self.dir)?;
+        self.known_file = Some(self.identity()?);
         done.new_head = upgraded.next().0.to_string();
         done.kept = Some(kept);
         self.folded = upgraded;

@@ -417,12 +417,8 @@ pub(super) async fn import(
     Ok(Ok(rest.len()))
 }
 
-impl Journal for PgJournal {
-    fn folded(&self) -> &Folded {
-        &self.folded
-    }
-
-    fn refresh(&mut self) -> Result<usize, JournalError> {
+impl PgJournal {
+    fn refresh_rows(&mut self) -> Result<usize, JournalError> {
         let store = self.store.clone();
         let known = self.known_seq();
         let rows = store.retry(|s, slot| {
@@ -438,7 +434,51 @@ impl Journal for PgJournal {
         Ok(rows.len())
     }
 
-    fn append_if(
+    /// Entries redacted by the `redacted` records read since record `from` (by another
+    /// process) are read again, so this handle holds their placeholders, not their text.
+    fn reread_redacted(&mut self, from: usize) -> Result<(), JournalError> {
+        let targets: Vec<i64> = self.records()[from..]
+            .iter()
+            .filter_map(|r| match r.entry.event {
+                Event::Redacted { entry, .. } => Some(entry),
+                _ => None,
+            })
+            .filter(|seq| {
+                self.records()
+                    .iter()
+                    .any(|r| r.entry.seq == *seq && !r.is_redacted())
+            })
+            .map(|seq| seq as i64)
+            .collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let store = self.store.clone();
+        let rows = store.retry(|s, slot| {
+            let client = s.client(slot)?;
+            s.block(client.query(
+                "SELECT seq, line FROM warroom_events WHERE incident = $1 AND seq = ANY($2)",
+                &[&self.id(), &targets],
+            ))?
+            .map_err(|e| s.fail(&e))
+        })?;
+        for row in rows {
+            let seq = row.get::<_, i64>(0) as u64;
+            let line: &str = row.get(1);
+            let Some(known) = self.records().iter().find(|r| r.entry.seq == seq) else {
+                continue;
+            };
+            let record = parse_line(line.as_bytes(), &known.prev, seq)
+                .map_err(|bad| self.damaged(seq, bad.reason))?;
+            if record.hash != known.hash {
+                return Err(self.damaged(seq, "its hash changed after it was read".into()));
+            }
+            self.folded.replace(record);
+        }
+        Ok(())
+    }
+
+    fn append_rows(
         &mut self,
         by: &str,
         at: DateTime<Utc>,
@@ -450,7 +490,7 @@ impl Journal for PgJournal {
         self.append_keyed(by, at, &event_id, false, decide)
     }
 
-    fn append_once(
+    fn append_once_rows(
         &mut self,
         key: &str,
         by: &str,
@@ -466,6 +506,44 @@ impl Journal for PgJournal {
         appended.ok_or_else(|| {
             JournalError::Rejected(crate::domain::Rejected("nothing to record".into()))
         })
+    }
+}
+
+impl Journal for PgJournal {
+    fn folded(&self) -> &Folded {
+        &self.folded
+    }
+
+    fn refresh(&mut self) -> Result<usize, JournalError> {
+        let before = self.records().len();
+        let n = self.refresh_rows()?;
+        self.reread_redacted(before)?;
+        Ok(n)
+    }
+
+    fn append_if(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError> {
+        let before = self.records().len();
+        let appended = self.append_rows(by, at, decide)?;
+        self.reread_redacted(before)?;
+        Ok(appended)
+    }
+
+    fn append_once(
+        &mut self,
+        key: &str,
+        by: &str,
+        at: DateTime<Utc>,
+        event: &Event,
+    ) -> Result<Record, JournalError> {
+        let before = self.records().len();
+        let appended = self.append_once_rows(key, by, at, event)?;
+        self.reread_redacted(before)?;
+        Ok(appended)
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
