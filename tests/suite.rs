@@ -36,6 +36,7 @@ mod config_broken_part;
 mod config_errors;
 mod config_reference;
 mod console_actions;
+mod console_blind;
 mod console_cadence;
 mod console_draft_kept;
 mod console_keys;

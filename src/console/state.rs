@@ -66,6 +66,8 @@ pub struct State {
     pub blast: crate::domain::BlastRadius,
     /// The runbook, and the runs started from this console with their output.
     pub actions: super::runs::ActionsState,
+    /// The alerting chain as looked at so far, and the dead man's switch to look for.
+    pub watch: crate::domain::ChainWatch,
     pub quit: bool,
 }
 
@@ -448,6 +450,7 @@ impl State {
             history: Default::default(),
             blast: Default::default(),
             actions: Default::default(),
+            watch: Default::default(),
             quit: false,
         }
     }

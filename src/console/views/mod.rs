@@ -51,7 +51,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
         );
         return;
     }
-    let status = status_lines(state, theme, area.width.into());
+    let status = status_lines(state, theme, now, area.width.into());
     let status_height = u16::try_from(status.len())
         .unwrap_or(u16::MAX)
         .min(area.height / 3);
@@ -82,18 +82,22 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
 
 /// The newest three problems and the flash, each wrapped to `width` between words rather
 /// than cut: a problem or a message is read whole where it stands.
-fn status_lines(state: &State, theme: &Theme, width: usize) -> Vec<Line<'static>> {
-    let mut texts: Vec<(String, ratatui::style::Style)> = state
-        .problems
-        .iter()
-        .rev()
-        .take(3)
-        .map(|p| {
+fn status_lines(
+    state: &State,
+    theme: &Theme,
+    now: DateTime<Utc>,
+    width: usize,
+) -> Vec<Line<'static>> {
+    let blind = super::health::may_be_blind_text(&state.may_be_blind(now), state.current.is_none())
+        .map(|t| (format!("⚠ {t}"), theme.style(Meaning::Warning)));
+    let mut texts: Vec<(String, ratatui::style::Style)> = blind
+        .into_iter()
+        .chain(state.problems.iter().rev().take(3).map(|p| {
             (
                 format!("⚠ {p}  (esc to dismiss)"),
                 theme.style(Meaning::Warning),
             )
-        })
+        }))
         .collect();
     if let Some(f) = &state.flash {
         let style = theme.style(if f.error {
