@@ -52,6 +52,7 @@ mod demo_cli;
 mod demo_drafts;
 mod demo_runbook;
 mod demo_simulator;
+mod doctor_live;
 mod e2e_actions;
 mod e2e_console;
 mod e2e_demo;
