@@ -153,6 +153,9 @@ pub struct Config {
     /// `[store]`: the shared PostgreSQL store.
     #[serde(default)]
     pub store: Option<StoreConfig>,
+    /// `[journal]`: who may redact an entry besides the leader.
+    #[serde(default)]
+    pub journal: JournalConfig,
     /// The cadence read from `[status_updates]`, checked at load.
     #[serde(skip)]
     pub cadence: StatusCadence,
@@ -240,6 +243,15 @@ type SpannedKeys = std::collections::BTreeMap<
 pub struct PostmortemConfig {
     /// A directory, absolute or relative to where warroom was started; default: there.
     pub dir: Option<PathBuf>,
+}
+
+/// `[journal]`: the incidents' journals.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalConfig {
+    /// Roles whose holder may redact an entry (`warroom redact --role`) besides the leader.
+    #[serde(default)]
+    pub redact_roles: Vec<crate::domain::Role>,
 }
 
 /// `[share]`: the read-only share server (in the leader's console, or `warroom serve`).

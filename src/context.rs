@@ -3,7 +3,7 @@
 //! CLI, the console and the demo, so none of them imports another.
 
 use crate::config::Paths;
-use crate::journal::{FileStore, JournalError, SslMode, Store, StoreChoice, StoreOptions};
+use crate::journal::{JournalError, SslMode, Store, StoreChoice, StoreOptions};
 use std::sync::{Arc, OnceLock};
 
 /// Why a command failed, and the exit code that says so.
@@ -86,19 +86,6 @@ impl Context {
             e => Failure::from(e),
         })?;
         Ok(self.store.get_or_init(|| store))
-    }
-
-    /// The data directory's incidents, which the console leads (a shared store is for the
-    /// CLI verbs and `warroom serve` in this version).
-    pub fn files(&self) -> Result<FileStore, Failure> {
-        match self.choice()? {
-            StoreChoice::Files(dir) => Ok(FileStore::new(dir.clone())),
-            StoreChoice::Shared(_) => Err(Failure::bad_input(
-                "the console leads incidents from the data directory only, not from a shared \
-                 store yet: run it without --store and WARROOM_STORE_URL (every other verb, \
-                 and `warroom serve`, works on the shared store)",
-            )),
-        }
     }
 }
 

@@ -97,6 +97,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "share",
         "postmortem",
         "store",
+        "journal",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -426,11 +426,12 @@ fn the_store_comes_from_the_flag_the_environment_or_config_and_never_takes_a_pas
     );
     let man = run(broken, &[], &["completions", "bash"]);
     assert_eq!(man.status.code(), Some(0), "{}", stderr(&man));
-    // The console stays on the data directory in this version, and says so.
+    // The console runs on the shared store too: without a terminal it asks for one, rather
+    // than refusing the store.
     let console = run("", &[("WARROOM_STORE_URL", &url)], &[]);
     assert_eq!(console.status.code(), Some(2), "{}", stderr(&console));
     assert!(
-        stderr(&console).contains("data directory only"),
+        stderr(&console).contains("needs a terminal"),
         "{}",
         stderr(&console)
     );

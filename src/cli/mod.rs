@@ -317,8 +317,31 @@ pub enum Command {
     Man,
     /// The shared PostgreSQL store: init, status, push ID…, pull ID….
     Store(store::StoreArgs),
-    /// Check an incident's hash chain; exits 1 naming the first damaged line.
+    /// Check an incident's hash chain; exits 1 naming the first damaged line. Says which
+    /// entries were redacted.
     Verify {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+    },
+    /// Take an entry's event (a pasted password, personal data) out of the journal for good:
+    /// a placeholder keeping its digest takes its place, so the chain still verifies, and a
+    /// `redacted` entry records who, why and which entry. By the incident's leader, or with
+    /// --role a role [journal] redact_roles allows.
+    Redact {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The entry's number (`warroom log` shows it as #N).
+        seq: u64,
+        /// Why (recorded; never the text itself).
+        #[arg(long)]
+        reason: String,
+        /// Redact as the holder of this role in the incident, not as its leader.
+        #[arg(long, value_name = "ROLE")]
+        role: Option<Role>,
+    },
+    /// Move an incident's journal to the newest format (needed to redact in it), keeping the
+    /// old file beside it (journal.jsonl.v1) and verifying both.
+    Upgrade {
         /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
     },
@@ -520,6 +543,13 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         }
         Some(Command::Log { id, json }) => log::run(&ctx, &id, json),
         Some(Command::Verify { id }) => verify::run(&ctx, &id),
+        Some(Command::Redact {
+            id,
+            seq,
+            reason,
+            role,
+        }) => verify::redact(&ctx, now, &id, seq, &reason, role),
+        Some(Command::Upgrade { id }) => verify::upgrade(&ctx, now, &id),
         Some(Command::Store(args)) => store::run(&ctx, args),
         Some(Command::Export { id, format, output }) => {
             export::run(&ctx, now, &id, format, output.as_deref())

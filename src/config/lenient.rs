@@ -26,6 +26,7 @@ pub const SECTIONS: &[&str] = &[
     "share",
     "postmortem",
     "store",
+    "journal",
 ];
 
 /// The parts that hold alert sources, and `[alerts]` (how they are polled): what every verb

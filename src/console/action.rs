@@ -25,6 +25,13 @@ pub enum Action {
         lead: Lead,
         draft: Option<Draft>,
     },
+    /// The lead of incident `id` changed while it was on screen: this console's lead was lost
+    /// (a lease that ran out and was taken), or it took the lead (of an incident handed to
+    /// its user, once the leader let go).
+    LeadChanged {
+        id: String,
+        lead: Lead,
+    },
     /// Our own append is committed; `entries` holds it and anything others appended before it.
     Appended {
         id: String,
@@ -122,6 +129,11 @@ pub enum Lead {
     /// Someone else leads it: shown, but nothing can be recorded from here.
     ReadOnly {
         holder: String,
+    },
+    /// This console led it and lost the lead (its lease ran out, and `holder`, if anyone,
+    /// took it): it records only what is open to all, until the incident is entered again.
+    Lost {
+        holder: Option<String>,
     },
     /// Followed from a share server: read-only, live, verified.
     Follower {

@@ -1,15 +1,17 @@
-//! The effects runner's journal side: one thread owns every journal handle, the lead lock and
-//! the drafts. It carries out effects and reports back as actions, and watches for entries
-//! appended by other processes (CLI verbs, scripts) so they show within a second.
+//! The effects runner's journal side: one thread owns every journal handle, the lead (the
+//! lock file or the lease in the database, whichever the store gives) and the drafts. It
+//! carries out effects and reports back as actions, and watches for entries appended by other
+//! processes (CLI verbs, scripts, consoles on other machines) so they show within a second.
 
 use super::action::{Action, Draft, Effect, Lead};
-use crate::domain::{Entry, Event, Incident, Rejected};
-use crate::journal::{FileJournal, FileStore, Journal, JournalError, LeaderLock};
+use crate::domain::{Entry, Event, Incident, Rejected, Role};
+use crate::journal::{BoxJournal, FileStore, Journal, JournalError, Store};
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 mod postmortem;
@@ -19,14 +21,21 @@ pub use postmortem::export_copy;
 const WATCH_EVERY: Duration = Duration::from_millis(400);
 /// File descriptors held back for saving drafts when the process runs short of them.
 const RESERVED_FDS: usize = 4;
+/// How often a console showing an incident handed to its user tries to take the lead.
+const TAKE_LEAD_EVERY: Duration = Duration::from_secs(1);
 
 pub struct JournalWorker {
-    store: FileStore,
+    store: Arc<dyn Store>,
+    /// This machine's data directory: drafts and share records stay here, whichever store
+    /// keeps the journals.
+    data_dir: PathBuf,
     me: String,
     out: UnboundedSender<Action>,
-    journals: BTreeMap<String, FileJournal>,
-    /// The incident on screen, and the lock if we lead it.
-    current: Option<(String, Option<LeaderLock>)>,
+    journals: BTreeMap<String, BoxJournal>,
+    /// The incident on screen, and the lead if we have it.
+    current: Option<(String, Option<Box<dyn crate::journal::Lead>>)>,
+    /// When the lead of the incident on screen was last asked for while read-only.
+    lead_tried: Option<Instant>,
     /// Entries of the current incident already sent to the console.
     sent: usize,
     /// Descriptors held back so that a draft can be saved when the process runs short (the
@@ -36,10 +45,21 @@ pub struct JournalWorker {
     unsaved: BTreeMap<String, String>,
 }
 
-/// Starts the worker; dropping the returned sender stops it (join the handle to wait for an
-/// append in flight to finish).
+/// [`spawn_on`] the data directory's own incidents.
 pub fn spawn(
     store: FileStore,
+    me: String,
+    out: UnboundedSender<Action>,
+) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
+    let data_dir = store.data_dir().to_path_buf();
+    spawn_on(Arc::new(store), data_dir, me, out)
+}
+
+/// Starts the worker on `store`, with drafts and share records in `data_dir`; dropping the
+/// returned sender stops it (join the handle to wait for an append in flight to finish).
+pub fn spawn_on(
+    store: Arc<dyn Store>,
+    data_dir: PathBuf,
     me: String,
     out: UnboundedSender<Action>,
 ) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
@@ -49,10 +69,12 @@ pub fn spawn(
         .spawn(move || {
             JournalWorker {
                 store,
+                data_dir,
                 me,
                 out,
                 journals: BTreeMap::new(),
                 current: None,
+                lead_tried: None,
                 sent: 0,
                 reserve: crate::fds::Reserve::new(RESERVED_FDS),
                 unsaved: BTreeMap::new(),
@@ -99,10 +121,12 @@ impl JournalWorker {
                 clears_draft,
             } => self.append(&id, event, clears_draft),
             Effect::Create { title, severity } => {
-                match self
-                    .store
-                    .create(&self.me, Utc::now(), &title, severity, None)
-                {
+                let opening = crate::journal::Opening {
+                    title: &title,
+                    severity,
+                    summary: None,
+                };
+                match self.store.create(&self.me, Utc::now(), opening) {
                     Ok(j) => {
                         let id = j.id().to_string();
                         self.journals.insert(id.clone(), j);
@@ -241,10 +265,12 @@ impl JournalWorker {
                 }
             })
             .collect();
-        self.store
-            .incidents_dir()
-            .join(id)
-            .join(format!("draft.{who}.json"))
+        self.local_dir(id).join(format!("draft.{who}.json"))
+    }
+
+    /// This machine's directory for incident `id`: its drafts and share record.
+    fn local_dir(&self, id: &str) -> PathBuf {
+        crate::share::server::share_dir(&self.data_dir, id)
     }
 
     fn open(&mut self, id: &str) {
@@ -253,6 +279,7 @@ impl JournalWorker {
         {
             j.release();
         }
+        self.lead_tried = None;
         let (journal, lead, lock) = match self.store.lead(id, &self.me, Utc::now()) {
             Ok((j, lock)) => (j, Lead::Leading, Some(lock)),
             Err(JournalError::Led { holder, .. }) => match self.store.open(id) {
@@ -295,10 +322,16 @@ impl JournalWorker {
             .current
             .as_ref()
             .is_some_and(|(c, lock)| c == id && lock.is_some());
-        let Some(journal) = self.journals.get_mut(id).filter(|_| leading) else {
+        // Whoever does not lead may still record what is open to all (notes, status
+        // updates, task results), under their own name.
+        let allowed = leading || crate::domain::non_leader_may(&event);
+        let Some(journal) = self.journals.get_mut(id).filter(|_| allowed) else {
             return self.send(Action::AppendFailed {
                 id: id.into(),
-                reason: "this console does not lead it".into(),
+                reason: format!(
+                    "this console does not lead {id}: only its leader records a {}",
+                    event.type_name().replace('_', " ")
+                ),
             });
         };
         let mut event = Some(event);
@@ -409,7 +442,7 @@ impl JournalWorker {
     /// Issues, rotates or revokes the incident's share token and says what to paste in chat.
     fn share(&mut self, id: &str, base: &str, rotate: bool, revoke: bool) {
         use crate::share::tokens;
-        let dir = self.store.incidents_dir().join(id);
+        let dir = self.local_dir(id);
         let text = if revoke {
             match tokens::revoke(&dir) {
                 Ok(_) => "Sharing revoked: followers are cut off within a second.".to_string(),
@@ -501,6 +534,65 @@ impl JournalWorker {
         if changed {
             self.send_list();
         }
+        self.check_lead();
+    }
+
+    /// Says at once when the lead of the incident on screen was lost (a lease that ran out
+    /// and was taken), and takes the lead of an incident handed to this console's user once
+    /// its leader has let go.
+    fn check_lead(&mut self) {
+        let Some((id, held)) = self.current.as_mut() else {
+            return;
+        };
+        let id = id.clone();
+        match held {
+            Some(lead) if !lead.is_held() => {
+                *held = None;
+                if let Some(j) = self.journals.get_mut(&id) {
+                    j.release();
+                }
+                let holder = match self.store.lead(&id, &self.me, Utc::now()) {
+                    Err(JournalError::Led { holder, .. }) => Some(holder.to_string()),
+                    // Free again: taking it back is for the user to decide (enter the
+                    // incident again); this console stays read-only until then.
+                    _ => None,
+                };
+                self.send(Action::LeadChanged {
+                    id,
+                    lead: Lead::Lost { holder },
+                });
+            }
+            Some(_) => {}
+            None => {
+                let handed_to_me = self
+                    .journals
+                    .get(&id)
+                    .and_then(|j| j.incident())
+                    .is_some_and(|i| {
+                        !i.is_resolved() && i.holder(Role::Commander) == Some(self.me.as_str())
+                    });
+                if !handed_to_me
+                    || self
+                        .lead_tried
+                        .is_some_and(|t| t.elapsed() < TAKE_LEAD_EVERY)
+                {
+                    return;
+                }
+                self.lead_tried = Some(Instant::now());
+                if let Ok((_, lead)) = self.store.lead(&id, &self.me, Utc::now()) {
+                    if let Some(j) = self.journals.get_mut(&id)
+                        && let Err(e) = j.hold_open()
+                    {
+                        self.problem(e);
+                    }
+                    self.current = Some((id.clone(), Some(lead)));
+                    self.send(Action::LeadChanged {
+                        id,
+                        lead: Lead::Leading,
+                    });
+                }
+            }
+        }
     }
 
     fn send_list(&self) {
@@ -515,6 +607,10 @@ impl JournalWorker {
 
 fn save_draft(path: &std::path::Path, draft: &Draft) -> std::io::Result<()> {
     // Write then rename, so a crash mid-save leaves the previous draft, never half of one.
+    // With a shared store, this machine may have no directory for the incident yet.
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     let tmp = path.with_extension("json.tmp");
     let text = serde_json::to_vec(draft).map_err(std::io::Error::other)?;
     std::fs::write(&tmp, text)?;

@@ -226,6 +226,16 @@ impl Command {
         matches!(self, Command::Export)
     }
 
+    /// Recording commands a console may use on an incident someone else leads: those whose
+    /// events [`crate::domain::non_leader_may`] leaves open to all (notes, hypotheses, status
+    /// updates, a task's result), recorded under the console user's own name.
+    pub fn open_to_all(self) -> bool {
+        matches!(
+            self,
+            Command::Note | Command::Hypothesis | Command::StatusUpdate | Command::TaskDone
+        )
+    }
+
     /// Commands that still make sense once the incident is resolved: the post-mortem's.
     pub fn after_resolution(self) -> bool {
         matches!(self, Command::Export | Command::FollowUp)

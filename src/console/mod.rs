@@ -22,7 +22,6 @@ pub mod views;
 use crate::config::Config;
 use crate::context::{Context, Failure};
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 /// What leading and following share at start: config.toml, the keymap with its overrides,
 /// the theme (NO_COLOR respected), and a fresh state with the status-update cadence.
@@ -88,7 +87,9 @@ pub fn run_with(
     theme_name: Option<&str>,
     notices: Vec<String>,
 ) -> Result<(), Failure> {
-    let files = ctx.files()?;
+    // The store every verb uses: the data directory, or a shared database (one that cannot
+    // be reached stops the start, exit 1, before the terminal is taken).
+    let store = ctx.store()?.clone();
     // A bad runbook stops the start, naming file and line, before anything else is asked of
     // the terminal: an action must never be offered from a file that does not read right.
     let runbook = crate::config::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
@@ -165,8 +166,8 @@ pub fn run_with(
         share: config
             .share
             .as_ref()
-            .map(|_| crate::share::server::Hub::new(Arc::new(files.clone()), files.data_dir())),
-        data_dir: files.data_dir().to_path_buf(),
+            .map(|_| crate::share::server::Hub::new(store.clone(), &ctx.paths.data_dir)),
+        data_dir: ctx.paths.data_dir.clone(),
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
@@ -259,8 +260,9 @@ pub fn run_with(
             Err((_, why)) => state.problems.push(format!("not sharing: {why}")),
         }
     }
-    let (worker, worker_thread) = effects::spawn(files.clone(), ctx.author.clone(), tx)
-        .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
+    let (worker, worker_thread) =
+        effects::spawn_on(store, ctx.paths.data_dir.clone(), ctx.author.clone(), tx)
+            .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
 
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

@@ -112,6 +112,15 @@ impl Current {
         self.lead == Lead::Leading
     }
 
+    /// Who leads it, when someone else does (or this console's lead was lost), for messages.
+    pub fn led_by(&self) -> Option<&str> {
+        match &self.lead {
+            Lead::ReadOnly { holder } => Some(holder),
+            Lead::Lost { holder } => holder.as_deref(),
+            _ => None,
+        }
+    }
+
     /// The entries that pass the filters, oldest first.
     pub fn visible(&self) -> impl DoubleEndedIterator<Item = &Entry> {
         let needle = self.text_filter.to_lowercase();
@@ -413,6 +422,21 @@ impl PagerDutyChoice {
 }
 
 impl State {
+    /// Whether this console may not run the recording command `cmd` because it does not lead
+    /// the incident: a follower records nothing (but its own copy of the post-mortem), a
+    /// console on an incident led elsewhere only what is open to all.
+    pub fn refuses_here(&self, cmd: super::keymap::Command) -> bool {
+        if !cmd.mutates() {
+            return false;
+        }
+        if self.follow.is_some() {
+            return !cmd.follower_may();
+        }
+        self.current
+            .as_ref()
+            .is_some_and(|c| !c.leading() && !cmd.open_to_all())
+    }
+
     pub fn new(me: String, keymap: Keymap, problems: Vec<KeyProblem>) -> State {
         State {
             me,

@@ -239,6 +239,20 @@ pub enum Event {
         result: super::VerifyResult,
         detail: String,
     },
+    /// Entry `entry` (an event of type `of`) was redacted: its event left the journal, only
+    /// its digest stays, so the chain still verifies. Says who (the entry's author) and why,
+    /// never the text; `role` is the role claimed to redact it, when not as the leader.
+    Redacted {
+        entry: u64,
+        of: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
+    },
+    /// What a redacted entry reads as: its event is gone, only its digest stays in the line.
+    /// Never written as an event.
+    #[serde(skip)]
+    Expunged,
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
@@ -279,6 +293,8 @@ impl Event {
             Event::ActionStarted { .. } => "action_started",
             Event::ActionFinished { .. } => "action_finished",
             Event::ActionVerified { .. } => "action_verified",
+            Event::Redacted { .. } => "redacted",
+            Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
         }
     }
@@ -466,6 +482,10 @@ impl Event {
             | Event::ActionVerified { .. } => super::action_run::ActionEvent::of(self)
                 .map(|e| super::action_run::describe(&e))
                 .unwrap_or_default(),
+            Event::Redacted {
+                entry, of, reason, ..
+            } => format!("redacted entry #{entry} ({of}): {reason}"),
+            Event::Expunged => "(redacted)".to_string(),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
         }
     }

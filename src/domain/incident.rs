@@ -405,6 +405,8 @@ impl Incident {
                 super::action_run::apply(&mut self.action_runs, entry)
             }
             Event::Unknown(_) => self.unknown_events += 1,
+            // A redaction changes nothing but the entry it names (see `redaction`).
+            Event::Redacted { .. } | Event::Expunged => {}
         }
     }
 
@@ -510,6 +512,7 @@ impl Incident {
             && !matches!(
                 event,
                 Event::Unknown(_)
+                    | Event::Redacted { .. }
                     | Event::UpdateDelivered { .. }
                     | Event::SilenceExpired { .. }
                     | Event::ActionFinished { .. }
@@ -714,6 +717,7 @@ impl Incident {
             | Event::ActionFinished { .. }
             | Event::ActionVerified { .. } => super::action_run::check(&self.action_runs, event),
             Event::Unknown(_) => Ok(()),
+            Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
         }
     }
 }

@@ -12,10 +12,12 @@ mod cloudwatch;
 mod event;
 mod incident;
 mod labels;
+mod lead;
 mod metric;
 mod number;
 mod peak;
 pub mod redact;
+mod redaction;
 mod text;
 mod update_draft;
 mod vocab;
@@ -39,9 +41,11 @@ pub use incident::{
 pub use labels::{
     Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
+pub use lead::non_leader_may;
 pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
 pub use peak::{MetricPeak, attach_peaks};
+pub use redaction::{Authority, redaction};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};
 pub use update_draft::{handoff_summary, status_update_details, status_update_draft};
 pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity, Status};

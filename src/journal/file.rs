@@ -1,17 +1,18 @@
 //! The file journal: one directory per incident under `<data_dir>/incidents/`, holding
 //! `journal.jsonl` (the events) and `journal.lock` (who leads it).
 
-use super::line::LineOut;
+use super::line::{BadLine, parse_line};
 use super::lock::{Acquire, LeaderLock};
-use super::{Decide, Folded, Journal, JournalError, Record, chain_hash};
-use crate::domain::{Entry, Event, Rejected, Severity};
+use super::{Decide, Folded, Journal, JournalError, Record, Redaction};
+use crate::domain::{Rejected, Severity};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use std::borrow::Cow;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
+
+mod upgrade;
+pub use upgrade::Upgrade;
 
 pub(super) const JOURNAL: &str = "journal.jsonl";
 const LOCK: &str = "journal.lock";
@@ -129,12 +130,15 @@ impl FileStore {
     }
 }
 
-/// What `verify` found: an intact chain of `events` entries ending in `head`.
+/// What `verify` found: an intact chain of `events` entries ending in `head`, in journal
+/// format `format`, with the entries whose event was redacted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VerifyReport {
     pub id: String,
     pub events: usize,
     pub head: String,
+    pub format: u32,
+    pub redacted: Vec<u64>,
     pub warnings: Vec<String>,
 }
 
@@ -151,24 +155,9 @@ pub struct FileJournal {
     /// A torn tail already reported, so a reader warns once, not on every refresh.
     reported_tail: Option<u64>,
     warnings: Vec<String>,
-    /// The journal file kept open between reads and appends ([`FileJournal::hold_open`]), so
+    /// The journal file kept open between reads and appends ([`Journal::hold_open`]), so
     /// recording needs no new file descriptor.
     held: Option<File>,
-}
-
-#[derive(Deserialize)]
-struct LineIn<'a> {
-    seq: u64,
-    #[serde(borrow)]
-    at: Cow<'a, str>,
-    #[serde(borrow)]
-    by: Cow<'a, str>,
-    #[serde(borrow)]
-    event: &'a RawValue,
-    #[serde(borrow)]
-    prev: Cow<'a, str>,
-    #[serde(borrow)]
-    hash: Cow<'a, str>,
 }
 
 /// How the bytes after the known part of a file read.
@@ -184,6 +173,11 @@ struct Tail {
 impl FileJournal {
     fn load(id: String, dir: PathBuf) -> Result<FileJournal, JournalError> {
         let path = dir.join(JOURNAL);
+        FileJournal::load_at(id, dir, path)
+    }
+
+    /// Reads the journal file at `path` (`journal.jsonl`, or an old one kept beside it).
+    fn load_at(id: String, dir: PathBuf, path: PathBuf) -> Result<FileJournal, JournalError> {
         let mut journal = FileJournal {
             folded: Folded::new(id),
             dir,
@@ -208,21 +202,6 @@ impl FileJournal {
             .append(write)
             .open(&self.path)
             .map_err(|e| io(&self.path, e))
-    }
-
-    /// Keeps the journal file open from now on (until [`FileJournal::release`]): a console
-    /// leading the incident can then record even when the process has no file descriptor
-    /// to spare. Locks are taken on the held handle as on a fresh one.
-    pub fn hold_open(&mut self) -> Result<(), JournalError> {
-        if self.held.is_none() {
-            self.held = Some(self.open_file(true)?);
-        }
-        Ok(())
-    }
-
-    /// Closes the handle [`FileJournal::hold_open`] kept.
-    pub fn release(&mut self) {
-        self.held = None;
     }
 
     /// The held handle (taken out while in use), or a new one.
@@ -261,17 +240,26 @@ impl FileJournal {
         while !rest.is_empty() {
             let line_no = self.known_lines + tail.lines + 1;
             let offset = tail.good_len;
-            let damaged = |bad: BadLine| JournalError::Damaged {
-                path: self.path.clone(),
-                line: line_no,
-                reason: bad.reason,
+            let damaged = |bad: BadLine| match bad.newer {
+                Some(found) => JournalError::NewerFormat {
+                    path: self.path.clone(),
+                    found,
+                    supported: super::FORMAT,
+                },
+                None => JournalError::Damaged {
+                    path: self.path.clone(),
+                    line: line_no,
+                    reason: bad.reason,
+                },
             };
             // The newline is the last byte of an append's one write, so only a last line
             // without one can be what a crash left, and only if it is not a whole journal
             // line that breaks the chain (that was changed afterwards).
             let Some(nl) = memchr::memchr(b'\n', rest) else {
                 match parse_line(rest, &prev, seq + 1) {
-                    Err(bad) if bad.breaks_chain => return Err(damaged(bad)),
+                    Err(bad) if bad.breaks_chain || bad.newer.is_some() => {
+                        return Err(damaged(bad));
+                    }
                     Err(bad) => {
                         tail.torn = Some((
                             offset,
@@ -285,6 +273,20 @@ impl FileJournal {
             // A line that ends in a newline was written whole: whatever is wrong with it,
             // at the end of the file as anywhere, is damage.
             let record = parse_line(&rest[..nl], &prev, seq + 1).map_err(damaged)?;
+            let first = tail.records.first().or(self.folded.records.first());
+            if let Some(first) = first
+                && first.format() != record.format()
+            {
+                return Err(damaged(BadLine {
+                    reason: format!(
+                        "a format-{} line in a format-{} journal",
+                        record.format(),
+                        first.format()
+                    ),
+                    breaks_chain: true,
+                    newer: None,
+                }));
+            }
             rest = &rest[nl + 1..];
             prev = record.hash.clone();
             seq = record.entry.seq;
@@ -338,15 +340,10 @@ impl Journal for FileJournal {
 
     fn refresh(&mut self) -> Result<usize, JournalError> {
         let held = self.held.is_some();
-        let mut file = self.take_file(false)?;
-        let tail = match file.lock_shared() {
-            Ok(()) => {
-                let tail = self.read_tail(&mut file);
-                let _ = file.unlock();
-                tail
-            }
-            Err(e) => Err(io(&self.path, e)),
-        };
+        let file = self.take_file(false)?;
+        let mut file = self.lock_current(file, false, held)?;
+        let tail = self.read_tail(&mut file);
+        let _ = file.unlock();
         self.put_back(file, held);
         let tail = tail?;
         if let Some((offset, why)) = &tail.torn
@@ -369,32 +366,161 @@ impl Journal for FileJournal {
     ) -> Result<Option<Record>, JournalError> {
         check_author(by)?;
         let held = self.held.is_some();
-        let mut file = self.take_file(true)?;
-        let result = match file.lock() {
-            Ok(()) => {
-                let result = self.append_locked(&mut file, by, at, decide);
-                let _ = file.unlock();
-                result
-            }
-            Err(e) => Err(io(&self.path, e)),
-        };
+        let file = self.take_file(true)?;
+        let mut file = self.lock_current(file, true, held)?;
+        let result = self.append_locked(&mut file, by, at, decide);
+        let _ = file.unlock();
         self.put_back(file, held);
         result
+    }
+
+    fn redact(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        request: &Redaction<'_>,
+    ) -> Result<Record, JournalError> {
+        check_author(by)?;
+        let held = self.held.is_some();
+        let file = self.take_file(true)?;
+        let mut file = self.lock_current(file, true, held)?;
+        let result = self.redact_locked(&mut file, by, at, request);
+        let _ = file.unlock();
+        match result {
+            // The file was replaced: a held handle is opened again on the new one.
+            Ok(record) => {
+                drop(file);
+                if held {
+                    self.held = Some(self.open_file(true)?);
+                }
+                Ok(record)
+            }
+            Err(e) => {
+                self.put_back(file, held);
+                Err(e)
+            }
+        }
     }
 
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
     }
+
+    /// Keeps the journal file open from now on (until [`Journal::release`]): a console
+    /// leading the incident can then record even when the process has no file descriptor
+    /// to spare. Locks are taken on the held handle as on a fresh one.
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        if self.held.is_none() {
+            self.held = Some(self.open_file(true)?);
+        }
+        Ok(())
+    }
+
+    /// Closes the handle [`Journal::hold_open`] kept.
+    fn release(&mut self) {
+        self.held = None;
+    }
 }
 
 impl FileJournal {
-    fn append_locked(
+    /// Locks `file` (shared, or exclusive to write) and makes sure it is still the journal at
+    /// its path: a redaction or an upgrade puts a new file in its place (a rename), and a
+    /// handle on the old one would read what is gone or append where nobody looks. When the
+    /// file was replaced, everything is read again from the new one.
+    fn lock_current(
+        &mut self,
+        mut file: File,
+        exclusive: bool,
+        held: bool,
+    ) -> Result<File, JournalError> {
+        loop {
+            let locked = if exclusive {
+                file.lock()
+            } else {
+                file.lock_shared()
+            };
+            if let Err(e) = locked {
+                self.put_back(file, held);
+                return Err(io(&self.path, e));
+            }
+            let ours = file.metadata().map_err(|e| io(&self.path, e));
+            let current = fs::metadata(&self.path).map_err(|e| io(&self.path, e));
+            let (ours, current) = match (ours, current) {
+                (Ok(a), Ok(b)) => (a, b),
+                (Err(e), _) | (_, Err(e)) => {
+                    let _ = file.unlock();
+                    self.put_back(file, held);
+                    return Err(e);
+                }
+            };
+            if (ours.dev(), ours.ino()) == (current.dev(), current.ino()) {
+                return Ok(file);
+            }
+            let _ = file.unlock();
+            drop(file);
+            file = self.open_file(exclusive || held)?;
+            let known = self.folded.records.len();
+            self.folded = Folded::new(self.folded.id.clone());
+            self.known_len = 0;
+            self.known_lines = 0;
+            self.reported_tail = None;
+            self.warnings.push(format!(
+                "{}: the journal was rewritten (a redaction or an upgrade); its {known} \
+                 entries were read again",
+                self.path.display()
+            ));
+        }
+    }
+
+    /// Writes the journal with `placeholder` in place of the entry it redacts and `record`
+    /// after the last line, as a new file renamed over the old one. The caller holds the
+    /// exclusive lock on the old file, so no append is lost and no reader sees half of it.
+    fn redact_locked(
         &mut self,
         file: &mut File,
         by: &str,
         at: DateTime<Utc>,
-        decide: &mut Decide<'_>,
-    ) -> Result<Option<Record>, JournalError> {
+        request: &Redaction<'_>,
+    ) -> Result<Record, JournalError> {
+        self.catch_up(file)?;
+        let (placeholder, record) = super::redaction(&self.folded, by, at, request)?;
+        let mut text = String::with_capacity(self.known_len as usize + record.line.len() + 1);
+        for r in &self.folded.records {
+            let line = if r.entry.seq == placeholder.entry.seq {
+                &placeholder.line
+            } else {
+                &r.line
+            };
+            text.push_str(line);
+            text.push('\n');
+        }
+        text.push_str(&record.line);
+        text.push('\n');
+        let new = self.dir.join(format!("{JOURNAL}.redacting"));
+        write_synced(&new, text.as_bytes())?;
+        fs::rename(&new, &self.path).map_err(|e| io(&self.path, e))?;
+        sync_dir(&self.dir)?;
+        let old = self.dir.join(format!("{JOURNAL}.v1"));
+        if old.exists() {
+            self.warnings.push(format!(
+                "{} still holds the entry as it was before the journal was upgraded; remove \
+                 it to take the text out of the data directory",
+                old.display()
+            ));
+        }
+        self.folded.replace(placeholder);
+        self.take_tail(Tail {
+            records: vec![record.clone()],
+            good_len: text.len() as u64,
+            lines: 1,
+            torn: None,
+        });
+        Ok(record)
+    }
+
+    /// Reads what other processes appended since this handle last looked, moving a torn
+    /// last line aside. The caller holds the exclusive lock.
+    fn catch_up(&mut self, file: &mut File) -> Result<(), JournalError> {
         let len = file.metadata().map_err(|e| io(&self.path, e))?.len();
         if len < self.known_len {
             return Err(JournalError::Damaged {
@@ -414,11 +540,22 @@ impl FileJournal {
                 self.move_aside(file, offset, &why)?;
             }
         }
+        Ok(())
+    }
+
+    fn append_locked(
+        &mut self,
+        file: &mut File,
+        by: &str,
+        at: DateTime<Utc>,
+        decide: &mut Decide<'_>,
+    ) -> Result<Option<Record>, JournalError> {
+        self.catch_up(file)?;
         let Some(event) = decide(self.incident())? else {
             return Ok(None);
         };
         let (prev, seq) = self.folded.next();
-        let record = super::line::encode(prev, seq, at, by, &event)?;
+        let record = super::line::encode(self.folded.format(), prev, seq, at, by, &event)?;
         let mut line = record.line.clone();
         line.push('\n');
         let written = file
@@ -439,100 +576,6 @@ impl FileJournal {
         });
         Ok(Some(record))
     }
-}
-
-/// Why a line was not taken, and whether it reads as a whole journal line that breaks the
-/// hash chain (changed after it was written) rather than a torn or garbled one.
-struct BadLine {
-    reason: String,
-    breaks_chain: bool,
-}
-
-fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, BadLine> {
-    let unreadable = |reason: String| BadLine {
-        reason,
-        breaks_chain: false,
-    };
-    let broken = |reason: String| BadLine {
-        reason,
-        breaks_chain: true,
-    };
-    let text = std::str::from_utf8(line).map_err(|_| unreadable("not UTF-8".to_string()))?;
-    let l: LineIn =
-        serde_json::from_str(text).map_err(|e| unreadable(format!("not a journal line: {e}")))?;
-    if l.seq != seq {
-        return Err(broken(format!(
-            "sequence number {} where {seq} was expected",
-            l.seq
-        )));
-    }
-    if l.prev != prev {
-        return Err(broken(
-            "does not follow the line before it (prev hash differs)".into(),
-        ));
-    }
-    let hash = chain_hash(&l.prev, l.seq, &l.at, &l.by, l.event.get());
-    if l.hash != hash {
-        return Err(broken("content does not match its hash".into()));
-    }
-    // The hash covers the fields' values; the line around them must be exactly how warroom
-    // writes those values, so no byte of it goes unproved.
-    if !written_as_warroom_writes(line, &l) {
-        return Err(broken(
-            "is not the line warroom wrote for its fields (a field added, keys reordered, \
-             spacing, escapes or line end changed)"
-                .into(),
-        ));
-    }
-    let at = parse_time(&l.at).ok_or_else(|| unreadable(format!("bad time '{}'", l.at)))?;
-    let event = Event::from_json(l.event.get()).map_err(unreadable)?;
-    Ok(Record {
-        entry: Entry {
-            seq,
-            at,
-            by: l.by.into_owned(),
-            event,
-        },
-        prev: l.prev.into_owned(),
-        hash,
-        line: text.to_string(),
-    })
-}
-
-/// True when `line` is byte for byte the line [`LineOut`] writes for `l`'s fields (its event
-/// as it stands). Compared as it is serialised, without building the line.
-fn written_as_warroom_writes(line: &[u8], l: &LineIn) -> bool {
-    struct SameAs<'a>(&'a [u8]);
-    impl Write for SameAs<'_> {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            match self.0.strip_prefix(buf) {
-                Some(rest) => {
-                    self.0 = rest;
-                    Ok(buf.len())
-                }
-                None => Err(std::io::Error::other("differs")),
-            }
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut same = SameAs(line);
-    let out = LineOut {
-        seq: l.seq,
-        at: &l.at,
-        by: &l.by,
-        event: l.event,
-        prev: &l.prev,
-        hash: &l.hash,
-    };
-    serde_json::to_writer(&mut same, &out).is_ok() && same.0.is_empty()
-}
-
-fn parse_time(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 pub(crate) fn check_author(by: &str) -> Result<(), Rejected> {
@@ -570,6 +613,13 @@ pub(super) fn io(path: &Path, source: std::io::Error) -> JournalError {
         path: path.to_path_buf(),
         source,
     }
+}
+
+/// Writes `bytes` as the file at `path` (replacing one there) and syncs it.
+pub(super) fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), JournalError> {
+    File::create(path)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .map_err(|e| io(path, e))
 }
 
 pub(super) fn sync_dir(dir: &Path) -> Result<(), JournalError> {

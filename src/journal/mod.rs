@@ -23,17 +23,20 @@ mod line;
 mod lock;
 mod pg;
 mod store;
+pub mod watch;
 
 pub(crate) use file::check_author;
-pub use file::{FileJournal, FileStore, VerifyReport, normalize_id, read_line};
+pub use file::{FileJournal, FileStore, Upgrade, VerifyReport, normalize_id, read_line};
+pub use line::{FORMAT, chain_hash, chain_hash_v2, event_digest, format_of};
 pub use lock::{LeaderLock, LockHolder};
 pub use pg::{
-    LEASE, PgJournal, PgLease, PgStore, SCHEMA_VERSION, SslMode, StoreOptions, StoreStatus, Target,
-    has_password,
+    LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
+    StoreStatus, Target, has_password,
 };
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
+pub use watch::{Wake, Watch};
 
-use crate::domain::{Entry, Event, Incident, Rejected};
+use crate::domain::{Authority, Entry, Event, Incident, Rejected, Role};
 use chrono::{DateTime, Utc};
 use std::path::PathBuf;
 
@@ -68,6 +71,17 @@ pub enum JournalError {
         line: usize,
         reason: String,
     },
+    /// A journal written in a format newer than this version reads.
+    #[error(
+        "{}: journal format {found} is newer than this version of warroom reads (format \
+         {supported} at most); use a newer warroom",
+        path.display()
+    )]
+    NewerFormat {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
     #[error("no incident '{0}' (see `warroom list --all`)")]
     NotFound(String),
     #[error("{id} is already being led by {holder}")]
@@ -84,7 +98,12 @@ impl JournalError {
     /// True when the user asked for something that cannot be (bad ID, refused event), as
     /// opposed to a failure of the machine or the file.
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, JournalError::NotFound(_) | JournalError::Rejected(_))
+        matches!(
+            self,
+            JournalError::NotFound(_)
+                | JournalError::Rejected(_)
+                | JournalError::NewerFormat { .. }
+        )
     }
 }
 
@@ -121,6 +140,36 @@ impl Folded {
 
     pub(crate) fn reserve(&mut self, n: usize) {
         self.records.reserve(n);
+    }
+
+    /// The journal's format: its first line's, or the newest for a journal still empty.
+    pub(crate) fn format(&self) -> u32 {
+        self.records.first().map_or(line::FORMAT, Record::format)
+    }
+
+    /// Checks that `record`, read after the known records, is in the journal's format.
+    pub(crate) fn check_format(&self, record: &Record) -> Result<(), String> {
+        match self.records.first() {
+            Some(first) if first.format() != record.format() => Err(format!(
+                "a format-{} line in a format-{} journal",
+                record.format(),
+                first.format()
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// Puts `placeholder` in place of the entry it redacts and folds the incident again.
+    pub(crate) fn replace(&mut self, placeholder: Record) {
+        let Some(at) = self
+            .records
+            .iter()
+            .position(|r| r.entry.seq == placeholder.entry.seq)
+        else {
+            return;
+        };
+        self.records[at] = placeholder;
+        self.incident = Incident::fold(&self.id, self.records.iter().map(|r| &r.entry));
     }
 
     /// The hash the next line follows and its seq.
@@ -162,6 +211,26 @@ pub trait Journal {
     ) -> Result<Option<Record>, JournalError>;
     /// Warnings met while reading (a torn last line moved aside, …), oldest first.
     fn take_warnings(&mut self) -> Vec<String>;
+    /// Keeps what recording needs open from now on (the file journal's file), so that the
+    /// incident a console leads can be recorded to when the process has no file descriptor
+    /// to spare; nothing to do for a store that holds its connection anyway.
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        Ok(())
+    }
+    /// Lets go of what [`Journal::hold_open`] kept.
+    fn release(&mut self) {}
+    /// Redacts entry `request.seq` atomically with respect to other writers: its event
+    /// leaves the journal (a placeholder that keeps its digest takes its place, so the chain
+    /// still verifies) and a `redacted` event naming the entry, its author's reason and the
+    /// role claimed is appended after it. Decided against the incident as of the newest entry
+    /// ([`crate::domain::redaction`]); refused in a format-1 journal. Returns the `redacted`
+    /// entry.
+    fn redact(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        request: &Redaction<'_>,
+    ) -> Result<Record, JournalError>;
 
     /// Appends exactly one event atomically with respect to other writers: `decide` sees the
     /// incident as of the newest committed entry and returns the event to append, or refuses.
@@ -202,20 +271,53 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// The hash of a line, from its parts exactly as written.
-pub fn chain_hash(prev: &str, seq: u64, at: &str, by: &str, event_json: &str) -> String {
-    use sha2::{Digest, Sha256};
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(b"\n");
-    h.update(seq.to_string().as_bytes());
-    h.update(b"\n");
-    h.update(at.as_bytes());
-    h.update(b"\n");
-    h.update(by.as_bytes());
-    h.update(b"\n");
-    h.update(event_json.as_bytes());
-    hex(&h.finalize())
+/// What to redact, why, and on what authority.
+#[derive(Debug, Clone, Copy)]
+pub struct Redaction<'a> {
+    pub seq: u64,
+    pub reason: &'a str,
+    pub authority: Authority,
+    /// The roles configuration lets redact besides the leader (`[journal] redact_roles`).
+    pub allowed: &'a [Role],
+}
+
+/// Under the store's lock, with `folded` as of the newest entry: the placeholder of the entry
+/// to redact and the `redacted` entry to append after the last one.
+pub(crate) fn redaction(
+    folded: &Folded,
+    by: &str,
+    at: DateTime<Utc>,
+    request: &Redaction<'_>,
+) -> Result<(Record, Record), JournalError> {
+    check_author(by)?;
+    let Some(incident) = folded.incident.as_ref() else {
+        return Err(Rejected(format!("{} has no opening entry", folded.id)).into());
+    };
+    let target = folded
+        .records
+        .iter()
+        .find(|r| r.entry.seq == request.seq)
+        .ok_or_else(|| {
+            Rejected(format!(
+                "{} has no entry #{} (its entries are #1 to #{})",
+                folded.id,
+                request.seq,
+                folded.records.len()
+            ))
+        })?;
+    let event = crate::domain::redaction(
+        incident,
+        &target.entry,
+        by,
+        request.reason,
+        request.authority,
+        request.allowed,
+    )?;
+    incident.check(&event)?;
+    let placeholder = line::placeholder(target)?;
+    let (prev, seq) = folded.next();
+    let record = line::encode(folded.format(), prev, seq, at, by, &event)?;
+    Ok((placeholder, record))
 }
 
 /// `prev` of the first line.

@@ -4,7 +4,7 @@
 //! ([`StoreChoice`]); nothing outside the journal's modules asks which store it is.
 
 use super::{
-    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions,
+    FileStore, GENESIS, Journal, JournalError, LeaderLock, PgLease, PgStore, StoreOptions, Upgrade,
     VerifyReport,
 };
 use crate::domain::{Event, Rejected, Severity, check_opening};
@@ -47,14 +47,38 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(BoxJournal, Box<dyn Lead>), JournalError>;
+    /// A subscription to new entries, from now on: wake-ups naming the incident that has new
+    /// entries (`LISTEN` in the database), or [`super::Wake::Resync`] whenever any incident
+    /// may have (at the start, after the store was out of reach, or every poll where the store
+    /// cannot tell).
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError>;
     /// Checks the whole hash chain of an incident without changing anything.
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
     }
-    /// The data directory when this is the file journal: leading an incident from a console
-    /// (the lock file) is kept there for now.
-    fn files(&self) -> Option<&FileStore> {
-        None
+    /// Moves incident `id`'s journal to the newest format, keeping the old one beside it and
+    /// verifying both; nothing is done to a journal in the newest format already.
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        let _ = (user, now);
+        let journal = self.open(id)?;
+        if journal.folded().format() == super::FORMAT {
+            let head = report(&mut { journal }).head;
+            return Ok(Upgrade {
+                id: id.to_string(),
+                events: 0,
+                from: super::FORMAT,
+                to: super::FORMAT,
+                old_head: head.clone(),
+                new_head: head,
+                kept: None,
+            });
+        }
+        Err(Rejected(format!(
+            "{} cannot upgrade a journal in place yet: `warroom store pull {id}`, upgrade it in \
+             the data directory, and keep using it there",
+            self.shown()
+        ))
+        .into())
     }
 }
 
@@ -95,14 +119,20 @@ store_by_own_methods!(FileStore, {
     fn shown(&self) -> String {
         self.data_dir().display().to_string()
     }
-    fn files(&self) -> Option<&FileStore> {
-        Some(self)
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(super::watch::Poll::default()))
+    }
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        FileStore::upgrade(self, id, user, now)
     }
 });
 
 store_by_own_methods!(PgStore, {
     fn shown(&self) -> String {
         PgStore::shown(self).to_string()
+    }
+    fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
+        Ok(Box::new(PgStore::watch(self)?))
     }
 });
 
@@ -151,6 +181,13 @@ pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
             .last()
             .map(|r| r.hash.clone())
             .unwrap_or_else(|| GENESIS.to_string()),
+        format: journal.folded().format(),
+        redacted: journal
+            .records()
+            .iter()
+            .filter(|r| r.is_redacted())
+            .map(|r| r.entry.seq)
+            .collect(),
         warnings: journal.take_warnings(),
     }
 }
@@ -190,5 +227,19 @@ impl<J: Journal + ?Sized> Journal for Box<J> {
     }
     fn take_warnings(&mut self) -> Vec<String> {
         (**self).take_warnings()
+    }
+    fn hold_open(&mut self) -> Result<(), JournalError> {
+        (**self).hold_open()
+    }
+    fn release(&mut self) {
+        (**self).release()
+    }
+    fn redact(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        request: &super::Redaction<'_>,
+    ) -> Result<super::Record, JournalError> {
+        (**self).redact(by, at, request)
     }
 }

@@ -42,7 +42,7 @@ impl JournalWorker {
             incident,
             now,
             dir,
-            self.store.data_dir(),
+            &self.data_dir,
         ) {
             Ok(written) => written,
             Err(e) => return failed(self, e),

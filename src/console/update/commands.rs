@@ -58,7 +58,18 @@ pub(super) fn refusal(state: &State, cmd: Command) -> Option<String> {
         Some(c) if matches!(c.lead, Lead::Follower { .. }) => {
             Some(format!("{} is read-only here: you are following it", c.id))
         }
-        Some(c) if !c.leading() => Some(format!("{} is read-only here (led elsewhere)", c.id)),
+        Some(c) if !c.leading() && !cmd.open_to_all() => Some(match c.led_by() {
+            Some(holder) => format!(
+                "{} is led by {holder}: only notes, hypotheses, status updates and task results \
+                 are recorded from here",
+                c.id
+            ),
+            None => format!(
+                "{} is read-only here (not led from this console): only notes, hypotheses, \
+                 status updates and task results are recorded from here",
+                c.id
+            ),
+        }),
         Some(c)
             if !cmd.after_resolution()
                 && c.incident.as_ref().is_some_and(Incident::is_resolved) =>
@@ -441,15 +452,11 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
 /// each of these (so an empty query lists every command in alphabetical order).
 pub fn palette_matches(state: &State, query: &str) -> Vec<Command> {
     let mode = state.mode();
-    let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
     let q = query.trim().to_lowercase();
     let mut scored: Vec<(u8, &str, Command)> = Command::ALL
         .iter()
         .copied()
-        .filter(|c| {
-            available(*c, mode)
-                && !(read_only && c.mutates() && !(state.follow.is_some() && c.follower_may()))
-        })
+        .filter(|c| available(*c, mode) && !state.refuses_here(*c))
         .filter_map(|c| {
             let name = c.name();
             let score = if name == q {

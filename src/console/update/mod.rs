@@ -71,6 +71,25 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             state.list_cursor = state.list_cursor.min(n.saturating_sub(1));
             vec![]
         }
+        Action::LeadChanged { id, lead } => {
+            let Some(c) = state.current.as_mut().filter(|c| c.id == id) else {
+                return vec![];
+            };
+            let (text, error) = match &lead {
+                Lead::Leading => (format!("you lead {id} now"), false),
+                Lead::Lost { holder: Some(h) } => (
+                    format!("lead of {id} lost: {h} leads it now; read-only here"),
+                    true,
+                ),
+                _ => (
+                    format!("lead of {id} lost: read-only here until you enter it again"),
+                    true,
+                ),
+            };
+            c.lead = lead;
+            flash(state, now, text, error);
+            vec![]
+        }
         Action::Opened {
             id,
             entries,
@@ -319,6 +338,10 @@ fn append(state: &mut State, event: Event, clears_draft: bool) -> Vec<Effect> {
     let Some(c) = state.current.as_ref() else {
         return vec![];
     };
+    // Defence in depth: the commands that lead here are refused already when not leading.
+    if !c.leading() && !crate::domain::non_leader_may(&event) {
+        return vec![];
+    }
     state.saving += 1;
     vec![Effect::Append {
         id: c.id.clone(),

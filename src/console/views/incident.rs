@@ -304,6 +304,12 @@ fn banner(state: &State, c: &Current) -> Option<String> {
     if let Lead::ReadOnly { holder } = &c.lead {
         return Some(format!(" READ-ONLY — led by {holder}"));
     }
+    if let Lead::Lost { holder } = &c.lead {
+        return Some(match holder {
+            Some(h) => format!(" LEAD LOST — now led by {h}; read-only here"),
+            None => " LEAD LOST — read-only here until you enter the incident again".to_string(),
+        });
+    }
     if let (Lead::Follower { source }, Some(f)) = (&c.lead, &state.follow) {
         use crate::console::state::Link;
         return Some(match &f.link {
@@ -660,6 +666,9 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         ),
         Event::FollowUp { .. } => ("FOLLOW-UP", Meaning::Info, e.event.describe()),
         Event::PostmortemExported { .. } => ("EXPORTED", Meaning::Muted, e.event.describe()),
+        Event::Redacted { .. } | Event::Expunged => {
+            ("REDACTED", Meaning::Muted, e.event.describe())
+        }
         Event::Unknown(u) => (
             "RAW",
             Meaning::Muted,

@@ -199,7 +199,9 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
     for cmd in wanted.iter().filter(|c| {
         !c.mutates()
             || (state.follow.is_some() && c.follower_may())
-            || (!read_only && (!resolved || c.after_resolution()))
+            || (state.follow.is_none()
+                && !state.refuses_here(**c)
+                && (!resolved || c.after_resolution()))
     }) {
         if let Some(it) = item(cmd) {
             let w = width(std::slice::from_ref(&it));

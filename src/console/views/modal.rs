@@ -415,7 +415,6 @@ pub fn help_max_scroll(state: &State) -> u16 {
 fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
     const KEYS: usize = 14;
     const NAME: usize = 16;
-    let read_only = state.follow.is_some() || state.current.as_ref().is_some_and(|c| !c.leading());
     // Descriptions beside the names when there is room, else under them.
     let beside = width >= KEYS + NAME + 24;
     let indent = if beside { KEYS + NAME } else { 4 };
@@ -466,10 +465,7 @@ fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
         )]);
         let mut rows: Vec<(String, crate::console::keymap::Command)> = Vec::new();
         for b in state.keymap.bindings(mode) {
-            if read_only
-                && b.command.mutates()
-                && !(state.follow.is_some() && b.command.follower_may())
-            {
+            if state.refuses_here(b.command) {
                 continue;
             }
             match rows.iter_mut().find(|(_, c)| *c == b.command) {
@@ -484,7 +480,7 @@ fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
             entry(&keys, cmd.name(), cmd.description(), &mut out);
         }
     }
-    if !read_only {
+    if !state.refuses_here(crate::console::keymap::Command::Note) {
         out.push(vec![("In an editor".to_string(), Meaning::Title)]);
         for (k, d) in [
             ("ctrl-s", "send"),

@@ -3,8 +3,9 @@
 
 use super::{CHANNEL, Fail, PgStore, new_event_id};
 use crate::domain::Event;
+use crate::journal::line::parse_line;
 use crate::journal::{
-    Decide, Folded, GENESIS, Journal, JournalError, Record, check_author, read_line,
+    Decide, FORMAT, Folded, GENESIS, Journal, JournalError, Record, Redaction, check_author,
 };
 use chrono::{DateTime, Utc};
 use tokio_postgres::Row;
@@ -84,7 +85,17 @@ impl PgJournal {
                 ));
             }
             let record =
-                read_line(line, prev, expected).map_err(|why| self.damaged(expected, why))?;
+                parse_line(line.as_bytes(), prev, expected).map_err(|bad| match bad.newer {
+                    Some(found) => JournalError::NewerFormat {
+                        path: self.location().into(),
+                        found,
+                        supported: FORMAT,
+                    },
+                    None => self.damaged(expected, bad.reason),
+                })?;
+            self.folded
+                .check_format(&record)
+                .map_err(|why| self.damaged(expected, why))?;
             if ours == Some(event_id) {
                 found = Some(record.clone());
             }
@@ -162,13 +173,14 @@ impl PgJournal {
         };
         *decided = Some((head as u64, event.clone()));
         let (prev, seq) = self.folded.next();
-        let record = match crate::journal::line::encode(prev, seq, at, by, &event) {
-            Ok(record) => record,
-            Err(refused) => {
-                store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
-                return Err(Fail::from(refused));
-            }
-        };
+        let record =
+            match crate::journal::line::encode(self.folded.format(), prev, seq, at, by, &event) {
+                Ok(record) => record,
+                Err(refused) => {
+                    store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+                    return Err(Fail::from(refused));
+                }
+            };
         store
             .block(async {
                 insert(&tx, &id, &record, event_id).await?;
@@ -178,6 +190,85 @@ impl PgJournal {
         // Committed: COMMIT returned.
         self.folded.push(record.clone());
         Ok(Some(record))
+    }
+}
+
+impl PgJournal {
+    /// One try of a redaction: lock the head, read what others committed, decide, replace the
+    /// entry's line by its placeholder, insert the `redacted` entry, move the head, commit.
+    fn try_redact(
+        &mut self,
+        client: &mut tokio_postgres::Client,
+        by: &str,
+        at: DateTime<Utc>,
+        event_id: &str,
+        request: &Redaction<'_>,
+    ) -> Result<(Record, Option<Record>), Fail> {
+        let store = self.store.clone();
+        let id = self.id().to_string();
+        let known = self.known_seq();
+        let (tx, head, rows) = store
+            .block(async {
+                let tx = client.transaction().await?;
+                let head = tx
+                    .query_opt(
+                        "SELECT head_seq FROM warroom_incidents WHERE id = $1 FOR UPDATE",
+                        &[&id],
+                    )
+                    .await?;
+                let rows = tx
+                    .query(
+                        "SELECT seq, event_id, line FROM warroom_events \
+                         WHERE incident = $1 AND seq > $2 ORDER BY seq",
+                        &[&id, &known],
+                    )
+                    .await?;
+                Ok((tx, head, rows))
+            })?
+            .map_err(|e| store.fail(&e))?;
+        if head.is_none() {
+            return Err(Fail::Final(JournalError::NotFound(id)));
+        }
+        if let Some(record) = self.take_rows(&rows, Some(event_id))? {
+            // An earlier try committed, and only its answer was lost: the placeholder is
+            // read again with the journal.
+            store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+            return Ok((record, None));
+        }
+        let (placeholder, record) = match crate::journal::redaction(&self.folded, by, at, request) {
+            Ok(decided) => decided,
+            Err(refused) => {
+                store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+                return Err(Fail::Final(refused));
+            }
+        };
+        let seq = placeholder.entry.seq as i64;
+        let replaced = store
+            .block(async {
+                let replaced = tx
+                    .execute(
+                        "UPDATE warroom_events SET line = $3 WHERE incident = $1 AND seq = $2",
+                        &[&id, &seq, &placeholder.line],
+                    )
+                    .await?;
+                if replaced == 1 {
+                    insert(&tx, &id, &record, event_id).await?;
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                Ok(replaced == 1)
+            })?
+            .map_err(|e| store.fail(&e))?;
+        if !replaced {
+            return Err(Fail::Final(self.damaged(
+                placeholder.entry.seq,
+                "the entry to redact is not in the store".into(),
+            )));
+        }
+        self.folded.replace(placeholder.clone());
+        self.folded.push(record.clone());
+        Ok((record, Some(placeholder)))
     }
 }
 
@@ -345,5 +436,29 @@ impl Journal for PgJournal {
 
     fn take_warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    fn redact(
+        &mut self,
+        by: &str,
+        at: DateTime<Utc>,
+        request: &Redaction<'_>,
+    ) -> Result<Record, JournalError> {
+        check_author(by)?;
+        let event_id = new_event_id().map_err(|e| {
+            JournalError::Store(format!("{}: no random event id: {e}", self.location()))
+        })?;
+        let store = self.store.clone();
+        let (record, placeholder) = store.retry(|s, slot| {
+            let client = s.client(slot)?;
+            self.try_redact(client, by, at, &event_id, request)
+        })?;
+        if placeholder.is_none() {
+            // Committed by a try whose answer was lost: read the journal again, so this
+            // handle holds the placeholder rather than the text.
+            let mut fresh = PgJournal::load(self.store.clone(), self.id().to_string())?;
+            std::mem::swap(&mut self.folded, &mut fresh.folded);
+        }
+        Ok(record)
     }
 }

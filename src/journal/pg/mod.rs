@@ -16,11 +16,13 @@ mod journal;
 mod lease;
 mod schema;
 mod target;
+mod watch;
 
 pub use journal::PgJournal;
 pub use lease::{LEASE, PgLease};
 pub use schema::LATEST as SCHEMA_VERSION;
 pub use target::{SslMode, StoreOptions, Target, has_password};
+pub use watch::PgWatch;
 
 use super::{GENESIS, JournalError, Record, VerifyReport, normalize_id};
 use crate::domain::Severity;
@@ -319,7 +321,7 @@ impl PgStore {
                         break id;
                     }
                 };
-                let record = match super::line::encode(GENESIS, 1, at, by, &event) {
+                let record = match super::line::encode(super::FORMAT, GENESIS, 1, at, by, &event) {
                     Ok(r) => r,
                     Err(rejected) => {
                         // At once: a dropped transaction keeps the counter row locked.
@@ -335,6 +337,12 @@ impl PgStore {
             .map_err(|r| Fail::Final(JournalError::Rejected(r)))
         })?;
         self.open(&id)
+    }
+
+    /// A subscription to every entry committed to this database from now on: `LISTEN` on a
+    /// connection of its own, made again whenever it is lost.
+    pub fn watch(&self) -> Result<PgWatch, JournalError> {
+        PgWatch::start(self.shared.target.clone())
     }
 
     /// Reads an incident's journal, checking its whole chain.
