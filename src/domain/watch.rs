@@ -178,7 +178,7 @@ impl ChainWatch {
         if let Some((name, Ok(p))) = &look.prometheus {
             out.push(self.rules_link(name, p, at, patience));
             if let Some(w) = &self.watchdog {
-                let firing = p.firing.iter().any(|f| *f == w.alert);
+                let firing = p.firing.contains(&w.alert);
                 prometheus_fires = Some((name, firing));
                 out.push(self.watchdog_in_prometheus(name, p, w, firing, at, patience));
             }
