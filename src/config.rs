@@ -15,6 +15,7 @@ pub mod secrets;
 mod services;
 mod store;
 pub mod url;
+mod watchdog;
 mod webhook;
 
 pub use lenient::{ALERT_PARTS, BrokenPart, METRIC_PARTS, SECTIONS};
@@ -24,6 +25,7 @@ pub use roll_call::RollCallConfig;
 pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
 pub use store::{SSLMODES, StoreConfig};
+pub use watchdog::WatchdogConfig;
 pub use webhook::{IrcTarget, WebhookConfig, WebhookKind};
 
 use crate::domain::{StatusCadence, parse_duration};
@@ -144,6 +146,9 @@ pub struct Config {
     /// `[alerts]`: polling interval, timeout, grouping.
     #[serde(default)]
     pub alerts: AlertsConfig,
+    /// `[watchdog]`: the dead man's switch the console watches for.
+    #[serde(default)]
+    pub watchdog: Option<WatchdogConfig>,
     /// `[share]`: where the read-only share server listens.
     #[serde(default)]
     pub share: Option<ShareConfig>,
@@ -388,6 +393,7 @@ impl Config {
         practice::check(&config, path, text)?;
         backends::check(&config, path, text)?;
         nagios::check(&config, path, text)?;
+        watchdog::check(&config, path, text)?;
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
         if let Some(store) = &config.store {

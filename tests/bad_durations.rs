@@ -108,6 +108,13 @@ fn every_duration_field_of_every_config_file_refuses_out_of_range() {
         ),
         (
             "config.toml",
+            "[watchdog]\nalert = \"Watchdog\"\ninterval = \"{}\"\n".into(),
+            "watchdog.interval",
+            3,
+            &["check-config", "doctor"],
+        ),
+        (
+            "config.toml",
             "[[webhook]]\nkind = \"json\"\nurl = \"http://127.0.0.1:9/\"\ntimeout = \"{}\"\n"
                 .into(),
             "webhook #1: timeout",

@@ -100,6 +100,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "roll_call",
         "practice",
         "journal",
+        "watchdog",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -15,6 +15,7 @@ pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;
 pub mod sources;
+pub mod watch;
 pub mod webhook;
 
 pub use http::{BackendError, Endpoint};

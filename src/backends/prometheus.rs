@@ -6,7 +6,8 @@
 //! arrive as strings and may be `NaN`, `+Inf` or `-Inf`; they become the matching `f64`.
 
 use super::http::{BackendError, Endpoint, Reply, decode, null_default, one_line};
-use crate::domain::{Alert, AlertState, fingerprint_of};
+use crate::domain::{Alert, AlertState, RuleGroupLook, fingerprint_of};
+use chrono::Datelike;
 use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::Deserialize;
@@ -206,6 +207,40 @@ impl Prometheus {
         Ok(out)
     }
 
+    /// `GET /api/v1/rules`: every rule group (alerting and recording rules) with its
+    /// interval, its last evaluation and the rules whose evaluation fails.
+    pub async fn rule_groups(&self) -> Result<Vec<RuleGroupLook>, BackendError> {
+        let (_, data): (String, RulesData) = self.get("api/v1/rules", &[]).await?;
+        Ok(data
+            .groups
+            .into_iter()
+            .map(|g| RuleGroupLook {
+                interval: chrono::Duration::milliseconds((g.interval * 1000.0).round() as i64),
+                // Go's zero time (year 1) means "not evaluated yet".
+                last_evaluation: g.last_evaluation.filter(|t| t.year() > 1970),
+                failing: g
+                    .rules
+                    .iter()
+                    .filter(|r| r.health == "err")
+                    .map(|r| {
+                        (
+                            r.name.clone(),
+                            one_line(r.last_error.as_deref().unwrap_or("")),
+                        )
+                    })
+                    .collect(),
+                alerts: g
+                    .rules
+                    .iter()
+                    .filter(|r| r.kind == "alerting")
+                    .map(|r| r.name.clone())
+                    .collect(),
+                name: g.name,
+                file: g.file,
+            })
+            .collect())
+    }
+
     /// `GET /api/v1/status/buildinfo`, for probing.
     pub async fn build_info(&self) -> Result<BuildInfo, BackendError> {
         let (_, data) = self.get("api/v1/status/buildinfo", &[]).await?;
@@ -357,11 +392,17 @@ struct RulesData {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct WireGroup {
     #[serde(default)]
     name: String,
     #[serde(default)]
     file: String,
+    /// Seconds.
+    #[serde(default)]
+    interval: f64,
+    #[serde(default)]
+    last_evaluation: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "null_default")]
     rules: Vec<WireRule>,
 }

@@ -56,6 +56,7 @@ mod alerts;
 mod blast;
 mod check_config;
 mod correct;
+mod doctor;
 mod export;
 mod followup;
 mod list;
@@ -247,6 +248,11 @@ pub enum Command {
         #[arg(long)]
         probe: bool,
     },
+    /// Check the whole alerting chain end to end: config, each backend, Prometheus's rules
+    /// evaluating, the [watchdog] alert firing in Prometheus and arriving at each
+    /// Alertmanager, webhooks, the store. Prints each link as OK or BROKEN with what to do;
+    /// exit 1 if any link is broken, 2 for a bad config.
+    Doctor,
     /// Ask every configured alert source once and print the merged alerts, grouped by the
     /// `[alerts] group_by` label (--json: {"alerts": [...], "sources": [...]}). Exit 1 when
     /// every source failed.
@@ -730,6 +736,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         ),
         Some(Command::Handoff { id, person }) => tasks::handoff(&ctx, now, &id, &person),
         Some(Command::CheckConfig { probe }) => check_config::run(&ctx, probe),
+        Some(Command::Doctor) => doctor::run(&ctx),
         Some(Command::Alerts { json, filter }) => alerts::run(&ctx, now, json, &filter),
         Some(Command::Severity { id, severity }) => record::severity(&ctx, now, &id, severity),
         Some(Command::Status { id, status }) => record::status(&ctx, now, &id, status),

@@ -117,95 +117,7 @@ pub fn run(config: &Config, catalog: &ServiceCatalog) -> Result<(), Failure> {
         .enable_all()
         .build()
         .map_err(|e| Failure::runtime(format!("cannot probe: {e}")))?;
-    let mut lines: Vec<(String, Result<String, String>)> = Vec::new();
-    runtime.block_on(async {
-        for am in &config.alertmanagers {
-            let what = format!("alertmanager {} ({})", am.display_name(), am.url.get_ref());
-            let r = async {
-                let am =
-                    Alertmanager::new(Endpoint::new(client.clone(), am.url.get_ref(), timeout)?);
-                let s = am.status().await?;
-                Ok::<_, BackendError>(format!("version {}, cluster {}", s.version, s.cluster))
-            }
-            .await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-        if let Some(p) = &config.prometheus {
-            let what = format!("prometheus ({})", p.url.get_ref());
-            let r = async {
-                let p = Prometheus::new(Endpoint::new(client.clone(), p.url.get_ref(), timeout)?);
-                let b = p.build_info().await?;
-                Ok::<_, BackendError>(format!("version {}", b.version))
-            }
-            .await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-        if let Some(g) = &config.graphite {
-            let what = format!("graphite ({})", g.url.get_ref());
-            let r = probe_graphite(config, catalog, &client, timeout).await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-        if let Some(g) = &config.grafana {
-            let what = format!("grafana ({})", g.url.get_ref());
-            let r = async {
-                let token = g.token().map_err(BackendError::Setup)?;
-                let gr = Grafana::new(client.clone(), g.url.get_ref(), &token, g.org_id, timeout)?;
-                let version = gr.version().await?;
-                let n = gr.alerts(&AlertFilter::default()).await?.len();
-                Ok::<_, BackendError>(format!("version {version}, token accepted ({n} alerts)"))
-            }
-            .await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-        for ng in &config.nagios {
-            let what = format!("nagios {} ({})", ng.display_name(), ng.url.get_ref());
-            let r = async {
-                let n = crate::backends::nagios::Nagios::from_config(&client, ng, timeout)?;
-                let version = n.version().await?;
-                let problems = n.alerts(&ng.display_name()).await?.len();
-                Ok::<_, BackendError>(format!("version {version}, {problems} problems"))
-            }
-            .await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-        if let Some(cw) = &config.cloudwatch {
-            let r = async {
-                let c = crate::backends::sources::cloudwatch_from_config(cw, &client, timeout)
-                    .map_err(|e| (format!("cloudwatch (region {})", cw.region()), e))?;
-                let what = format!("cloudwatch ({} region {})", c.base_url(), cw.region());
-                let n = c.alarms().await.map_err(|e| (what.clone(), e))?.len();
-                Ok((what, format!("credentials accepted ({n} alarms in ALARM)")))
-            }
-            .await;
-            lines.push(match r {
-                Ok((what, detail)) => (what, Ok(detail)),
-                Err((what, e)) => (what, Err(e.to_string())),
-            });
-        }
-        for ic in &config.icingas {
-            let what = format!("icinga {} ({})", ic.display_name(), ic.url.get_ref());
-            let r = async {
-                let c = Icinga::from_config(ic, &client, timeout)?;
-                let version = c.version().await?;
-                let n = c.problems().await?.len();
-                Ok::<_, BackendError>(format!("version {version}, user accepted ({n} problems)"))
-            }
-            .await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-        if let Some(pd) = &config.pagerduty {
-            let url = pd.url();
-            let what = format!("pagerduty ({url})");
-            let r = async {
-                let token = pd.token().map_err(BackendError::Setup)?;
-                let c = PagerDuty::new(client.clone(), &url, &token, pd.from.get_ref(), timeout)?;
-                c.check_token().await?;
-                Ok::<_, BackendError>("token accepted".to_string())
-            }
-            .await;
-            lines.push((what, r.map_err(|e| e.to_string())));
-        }
-    });
+    let lines = runtime.block_on(probe_all(config, catalog, &client, timeout));
     if lines.is_empty() {
         say!("probe: no backends configured");
         return Ok(());
@@ -227,6 +139,103 @@ pub fn run(config: &Config, catalog: &ServiceCatalog) -> Result<(), Failure> {
         )));
     }
     Ok(())
+}
+
+/// Tries each configured backend once: what it is (name and URL) and what it answered, or
+/// why not (secrets redacted, as from every backend error).
+pub async fn probe_all(
+    config: &Config,
+    catalog: &ServiceCatalog,
+    client: &reqwest::Client,
+    timeout: std::time::Duration,
+) -> Vec<(String, Result<String, String>)> {
+    let mut lines: Vec<(String, Result<String, String>)> = Vec::new();
+    for am in &config.alertmanagers {
+        let what = format!("alertmanager {} ({})", am.display_name(), am.url.get_ref());
+        let r = async {
+            let am = Alertmanager::new(Endpoint::new(client.clone(), am.url.get_ref(), timeout)?);
+            let s = am.status().await?;
+            Ok::<_, BackendError>(format!("version {}, cluster {}", s.version, s.cluster))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    if let Some(p) = &config.prometheus {
+        let what = format!("prometheus ({})", p.url.get_ref());
+        let r = async {
+            let p = Prometheus::new(Endpoint::new(client.clone(), p.url.get_ref(), timeout)?);
+            let b = p.build_info().await?;
+            Ok::<_, BackendError>(format!("version {}", b.version))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    if let Some(g) = &config.graphite {
+        let what = format!("graphite ({})", g.url.get_ref());
+        let r = probe_graphite(config, catalog, client, timeout).await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    if let Some(g) = &config.grafana {
+        let what = format!("grafana ({})", g.url.get_ref());
+        let r = async {
+            let token = g.token().map_err(BackendError::Setup)?;
+            let gr = Grafana::new(client.clone(), g.url.get_ref(), &token, g.org_id, timeout)?;
+            let version = gr.version().await?;
+            let n = gr.alerts(&AlertFilter::default()).await?.len();
+            Ok::<_, BackendError>(format!("version {version}, token accepted ({n} alerts)"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    for ng in &config.nagios {
+        let what = format!("nagios {} ({})", ng.display_name(), ng.url.get_ref());
+        let r = async {
+            let n = crate::backends::nagios::Nagios::from_config(client, ng, timeout)?;
+            let version = n.version().await?;
+            let problems = n.alerts(&ng.display_name()).await?.len();
+            Ok::<_, BackendError>(format!("version {version}, {problems} problems"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    if let Some(cw) = &config.cloudwatch {
+        let r = async {
+            let c = crate::backends::sources::cloudwatch_from_config(cw, client, timeout)
+                .map_err(|e| (format!("cloudwatch (region {})", cw.region()), e))?;
+            let what = format!("cloudwatch ({} region {})", c.base_url(), cw.region());
+            let n = c.alarms().await.map_err(|e| (what.clone(), e))?.len();
+            Ok((what, format!("credentials accepted ({n} alarms in ALARM)")))
+        }
+        .await;
+        lines.push(match r {
+            Ok((what, detail)) => (what, Ok(detail)),
+            Err((what, e)) => (what, Err(e.to_string())),
+        });
+    }
+    for ic in &config.icingas {
+        let what = format!("icinga {} ({})", ic.display_name(), ic.url.get_ref());
+        let r = async {
+            let c = Icinga::from_config(ic, client, timeout)?;
+            let version = c.version().await?;
+            let n = c.problems().await?.len();
+            Ok::<_, BackendError>(format!("version {version}, user accepted ({n} problems)"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    if let Some(pd) = &config.pagerduty {
+        let url = pd.url();
+        let what = format!("pagerduty ({url})");
+        let r = async {
+            let token = pd.token().map_err(BackendError::Setup)?;
+            let c = PagerDuty::new(client.clone(), &url, &token, pd.from.get_ref(), timeout)?;
+            c.check_token().await?;
+            Ok::<_, BackendError>("token accepted".to_string())
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    lines
 }
 
 /// graphite-web's version, then every series path of every Graphite target in

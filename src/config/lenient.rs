@@ -22,6 +22,7 @@ pub const SECTIONS: &[&str] = &[
     "cloudwatch",
     "pagerduty",
     "alerts",
+    "watchdog",
     "share",
     "postmortem",
     "store",

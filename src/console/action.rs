@@ -93,6 +93,8 @@ pub enum Action {
     AlertReport(crate::backends::poller::SourceReport),
     /// A round of service metrics from Prometheus.
     Metrics(crate::backends::metrics::MetricsReport),
+    /// A look along the alerting chain (Prometheus's rules, the dead man's switch).
+    Chain(crate::domain::ChainLook),
     /// `action_started` is committed as `run_id`: the run `local` may be spawned.
     RunCommitted {
         id: String,

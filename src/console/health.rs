@@ -109,6 +109,38 @@ impl State {
     }
 }
 
+impl State {
+    /// Everything that may leave the leader blind now (`domain::ChainWatch::may_be_blind`):
+    /// sources not answering, the incident's linked alerts only they report, and the
+    /// alerting chain's broken links.
+    pub fn may_be_blind(&self, now: DateTime<Utc>) -> Vec<crate::domain::Blindness> {
+        let linked = self
+            .current
+            .as_ref()
+            .and_then(|c| c.incident.as_ref())
+            .map_or(&[][..], |i| &i.linked_alerts[..]);
+        self.watch.may_be_blind(&self.board, linked, now)
+    }
+}
+
+/// "MAY BE BLIND: am-eu: unreachable for 2m: …; Watchdog at am-eu: …": one line for the
+/// status area, none when nothing is wrong. With an incident on screen its header and panes
+/// already name the sources that do not answer (`with_sources` false leaves them out).
+pub fn may_be_blind_text(blind: &[crate::domain::Blindness], with_sources: bool) -> Option<String> {
+    let parts: Vec<String> = blind
+        .iter()
+        .filter(|b| with_sources || b.kind != crate::domain::BlindKind::Source)
+        .map(|b| format!("{}: {}", b.link, b.problem))
+        .collect();
+    if parts.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "MAY BE BLIND: {} — warroom doctor says what to do",
+        parts.join("; ")
+    ))
+}
+
 /// "am-eu unreachable since 11:30, am-us since 11:31, metrics failing since 11:32": each
 /// source once, with since when.
 pub fn blind_text(blind: &[Blind]) -> String {

@@ -220,6 +220,25 @@ pub fn run_with(
             }
         });
     }
+    // The alerting chain itself: Prometheus's rules, the dead man's switch.
+    state.watch = crate::domain::ChainWatch::new(config.watchdog());
+    if let Some(watcher) = delivery
+        .client
+        .as_ref()
+        .and_then(|c| crate::backends::watch::ChainWatcher::from_config(&config, c, poll.timeout))
+    {
+        let (looks, mut incoming) = tokio::sync::mpsc::unbounded_channel();
+        let _enter = runtime.enter();
+        crate::backends::watch::spawn(watcher, poll.interval, looks);
+        let forward = tx.clone();
+        runtime.spawn(async move {
+            while let Some(l) = incoming.recv().await {
+                if forward.send(action::Action::Chain(l)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     // Service metrics for the blast radius, from every metrics source configured.
     if metrics_wanted && let Some(c) = &delivery.client {
         let (readers, problems) =

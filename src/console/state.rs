@@ -74,6 +74,8 @@ pub struct State {
     pub actions: super::runs::ActionsState,
     /// The objection window, the executive summary's cadence and the checklists.
     pub practice: super::practice::PracticeSettings,
+    /// The alerting chain as looked at so far, and the dead man's switch to look for.
+    pub watch: crate::domain::ChainWatch,
     pub quit: bool,
 }
 
@@ -566,6 +568,7 @@ impl State {
             blast: Default::default(),
             actions: Default::default(),
             practice: Default::default(),
+            watch: Default::default(),
             quit: false,
         }
     }

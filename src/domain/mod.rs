@@ -25,6 +25,7 @@ mod roll;
 mod text;
 mod update_draft;
 mod vocab;
+mod watch;
 
 pub use action_run::{
     ActionOutcome, ActionRun, RunEnd, RunVerification, VerifyResult, next_run_id,
@@ -70,3 +71,7 @@ pub use vocab::{ExportFormat, FollowUpKind, NoteKind, ParseError, Role, Severity
 pub const MAX_TEXT_BYTES: usize = 64 * 1024;
 /// Longest incident title or person name (characters).
 pub const MAX_LINE_CHARS: usize = 200;
+pub use watch::{
+    BlindKind, Blindness, ChainLook, ChainWatch, Link, Patience, PrometheusLook, RuleGroupLook,
+    Watchdog, stall_limit,
+};

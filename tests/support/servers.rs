@@ -32,6 +32,11 @@ impl Server {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
+    /// The process id (to signal it: `kill -HUP` reloads Prometheus).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills it now (to test a source that goes away).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
@@ -231,6 +236,46 @@ pub fn prometheus(scrape: &str, rules: &str, route_prefix: Option<&str>) -> Opti
     }
     let ready = prefixed(route_prefix, "/-/ready");
     Some(start("prometheus", &bin, args, dir, addr, url, &ready))
+}
+
+/// A Prometheus evaluating `rules` (its `rules.yml`) every second and sending its alerts to
+/// the Alertmanager at `alertmanager` (`host:port`), resending every second; scrapes nothing.
+/// [`set_rules`] changes the rules while it runs.
+pub fn prometheus_alerting(rules: &str, alertmanager: &str) -> Option<Server> {
+    let bin = require("Prometheus (Debian package prometheus)", &["prometheus"])?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("rules.yml"), rules).expect("write rules.yml");
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  evaluation_interval: 1s\nrule_files:\n  - rules.yml\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{alertmanager}']\n"
+        ),
+    )
+    .expect("write prometheus.yml");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let args = vec![
+        format!("--config.file={}", config.display()),
+        format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+        format!("--web.listen-address={addr}"),
+        "--rules.alert.resend-delay=1s".to_string(),
+        "--log.level=warn".to_string(),
+    ];
+    let url = format!("http://{addr}");
+    Some(start("prometheus", &bin, args, dir, addr, url, "/-/ready"))
+}
+
+/// Rewrites the rules of a Prometheus from [`prometheus_alerting`] and has it reload them
+/// (SIGHUP); the caller waits for the change to show.
+pub fn set_rules(prometheus: &Server, rules: &str) {
+    std::fs::write(prometheus.dir.path().join("rules.yml"), rules).expect("write rules.yml");
+    let ok = Command::new("kill")
+        .args(["-HUP", &prometheus.pid().to_string()])
+        .status()
+        .expect("run kill -HUP")
+        .success();
+    assert!(ok, "kill -HUP {} failed", prometheus.pid());
 }
 
 /// Posts alerts (Alertmanager API v2 `postableAlerts` JSON) as a Prometheus would.

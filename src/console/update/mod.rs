@@ -323,6 +323,10 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             state.recompute_blast();
             observe_blast(state)
         }
+        Action::Chain(look) => {
+            state.watch.observe(look);
+            vec![]
+        }
         Action::Shared { id, text } => {
             if state.current.as_ref().is_some_and(|c| c.id == id) {
                 state.modal = Some(Modal::Share { text });

@@ -94,17 +94,16 @@ fn status_lines(
     now: DateTime<Utc>,
     width: usize,
 ) -> Vec<Line<'static>> {
-    let mut texts: Vec<(String, ratatui::style::Style)> = state
-        .problems
-        .iter()
-        .rev()
-        .take(3)
-        .map(|p| {
+    let blind = super::health::may_be_blind_text(&state.may_be_blind(now), state.current.is_none())
+        .map(|t| (format!("⚠ {t}"), theme.style(Meaning::Warning)));
+    let mut texts: Vec<(String, ratatui::style::Style)> = blind
+        .into_iter()
+        .chain(state.problems.iter().rev().take(3).map(|p| {
             (
                 format!("⚠ {p}  (esc to dismiss)"),
                 theme.style(Meaning::Warning),
             )
-        })
+        }))
         .collect();
     // The practice's notice to the call leader, one at a time, until dismissed.
     if state.problems.is_empty() {
