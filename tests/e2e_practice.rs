@@ -101,6 +101,40 @@ fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
     pane.press(&["C"]);
     pane.wait_for("alice in command", |s| s.contains("alice is commander"));
 
+    // Roll call: bob has written, so he is on the roll; the leader calls it, bob answers from
+    // his shell, the leader checks in through the CAN form.
+    setup.run_as("bob", &["note", &id, "checkout 500s since the deploy"]);
+    pane.press(&["K"]);
+    pane.wait_for("the question", |s| s.contains("Call the roll?"));
+    pane.press(&["y"]);
+    pane.wait_for("the roll call waiting for everyone", |s| {
+        s.contains("Roll call") && s.contains("0 of 2 answered; waiting for alice, bob")
+    });
+    setup.run_as(
+        "bob",
+        &["checkin", &id, "replication lag 40s", "--needs", "a DBA"],
+    );
+    pane.wait_for("bob answered", |s| {
+        s.contains("1 of 2 answered; waiting for alice")
+            && s.contains("C: replication lag 40s · N: a DBA")
+    });
+    pane.press(&["i"]);
+    pane.wait_for("the CAN form", |s| {
+        s.contains("Check in: Conditions, Actions, Needs")
+    });
+    pane.type_text("error ratio 20% on checkout");
+    pane.press(&["Tab"]);
+    pane.type_text("running the call");
+    pane.press(&["C-s"]);
+    pane.press(&["w"]);
+    pane.wait_for("everyone answered", |s| {
+        s.contains("2 of 2 answered, everyone")
+    });
+    pane.press(&["Escape"]);
+    pane.wait_for("the incident screen again", |s| {
+        s.contains("next update in") && !s.contains("2 of 2 answered")
+    });
+
     // A decision by objection: the proposal, its alternatives, the countdown on screen.
     pane.press(&["D"]);
     pane.wait_for("the proposal editor", |s| s.contains("Propose a decision"));
@@ -167,6 +201,10 @@ fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
         vec![
             "opened",
             "role_assigned",
+            "note",
+            "roll_called",
+            "check_in",
+            "check_in",
             "decision_proposed",
             "decision_objected",
             "decision_closed",
@@ -176,13 +214,13 @@ fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
         ],
         "{events:#?}"
     );
-    assert_eq!(events[2]["alternatives"][0], "fix forward");
-    assert_eq!(events[4]["outcome"], "decided");
+    assert_eq!(events[6]["alternatives"][0], "fix forward");
+    assert_eq!(events[8]["outcome"], "decided");
     assert_eq!(
-        events[5]["check"]["query"]["promql"],
+        events[9]["check"]["query"]["promql"],
         "checkout_error_ratio"
     );
-    let met = &events[6];
+    let met = &events[10];
     assert!(met["value"].as_f64().is_some_and(|v| v < 0.05), "{met}");
     // Met once it had held for five seconds: `since` is at least that before the entry.
     let lines: Vec<serde_json::Value> = setup
@@ -192,11 +230,12 @@ fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
         .collect();
     let at =
         |v: &serde_json::Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
-    let held = at(&lines[6]["at"]) - at(&met["since"]);
+    let held = at(&lines[10]["at"]) - at(&met["since"]);
     assert!(held >= chrono::Duration::seconds(5), "held only {held}");
 
     let md = setup.run_as("alice", &["export", &id]);
     for part in [
+        "## Roll call",
         "## Decisions by objection",
         "### D1: roll back pricing to v41",
         "  - fix forward",

@@ -283,8 +283,6 @@ fn the_markdown_parses_into_the_template_sections_and_a_timeline_table() {
             "Timeline",
             "Status updates",
             "Decisions and hypotheses",
-            "Decisions by objection",
-            "Exit criteria",
             "Trigger and root cause",
             "Contributing factors",
             "What went well",

@@ -14,11 +14,11 @@ pub fn render(out: &mut String, p: &Practice) {
 }
 
 fn decisions(out: &mut String, p: &Practice) {
-    out.push_str("## Decisions by objection\n\n");
+    // Left out when nothing was put to the call, like every section of the practice.
     if p.decisions.is_empty() {
-        out.push_str("- None put to the call.\n\n");
         return;
     }
+    out.push_str("## Decisions by objection\n\n");
     for d in &p.decisions {
         let _ = writeln!(
             out,
@@ -69,11 +69,10 @@ fn decisions(out: &mut String, p: &Practice) {
 }
 
 fn exit_criteria(out: &mut String, p: &Practice) {
-    out.push_str("## Exit criteria\n\n");
     if p.criteria.is_empty() {
-        out.push_str("- None set.\n\n");
         return;
     }
+    out.push_str("## Exit criteria\n\n");
     out.push_str("| Criterion | Kind | Set | Met | Broken again |\n|---|---|---|---|---|\n");
     for c in &p.criteria {
         let kind = match &c.check {

@@ -61,6 +61,7 @@ pub struct Report<'a> {
     pub roll_call: super::roll::RollCallSummary,
     /// Decisions by objection, exit criteria (and when each was met), waivers, executive
     /// summaries, checklist answers.
+    #[serde(skip_serializing_if = "crate::domain::Practice::is_empty")]
     pub practice: crate::domain::Practice,
 }
 

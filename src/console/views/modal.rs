@@ -457,7 +457,7 @@ pub fn help_max_scroll(state: &State) -> u16 {
 /// the description wrapped between words under itself in `width` columns.
 fn help_rows(state: &State, width: usize) -> Vec<Vec<(String, Meaning)>> {
     const KEYS: usize = 14;
-    const NAME: usize = 16;
+    const NAME: usize = 18;
     // Descriptions beside the names when there is room, else under them.
     let beside = width >= KEYS + NAME + 24;
     let indent = if beside { KEYS + NAME } else { 4 };
@@ -606,7 +606,7 @@ fn palette(
         };
         lines.push(Line::from(vec![
             Span::styled(
-                format!("{}{:<16}", marker(n == selected), cmd.name()),
+                format!("{}{:<18}", marker(n == selected), cmd.name()),
                 style,
             ),
             Span::styled(format!("{:<8}", key), theme.style(Meaning::Accent)),

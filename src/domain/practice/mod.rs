@@ -33,6 +33,15 @@ pub struct Practice {
 }
 
 impl Practice {
+    /// Nothing of the practice was recorded: the post-mortem leaves its sections out.
+    pub fn is_empty(&self) -> bool {
+        self.decisions.is_empty()
+            && self.criteria.is_empty()
+            && self.waivers.is_empty()
+            && self.executive_summaries.is_empty()
+            && self.checklist.is_empty()
+    }
+
     /// Applies an entry if it is one of the practice's; false when it is not.
     pub fn apply(&mut self, entry: &Entry) -> bool {
         match &entry.event {
