@@ -137,19 +137,7 @@ impl PgJournal {
         let (tx, head, rows, earlier) = store
             .block(async {
                 let tx = client.transaction().await?;
-                let head = tx
-                    .query_opt(
-                        "SELECT head_seq FROM warroom_incidents WHERE id = $1 FOR UPDATE",
-                        &[&id],
-                    )
-                    .await?;
-                let rows = tx
-                    .query(
-                        "SELECT seq, event_id, line FROM warroom_events \
-                         WHERE incident = $1 AND seq > $2 ORDER BY seq",
-                        &[&id, &known],
-                    )
-                    .await?;
+                let (head, rows) = lock_head(&tx, &id, known).await?;
                 // An id given by the caller may have been committed by an earlier process,
                 // among the entries this handle read before.
                 let earlier = match given {
@@ -246,19 +234,7 @@ impl PgJournal {
         let (tx, head, rows) = store
             .block(async {
                 let tx = client.transaction().await?;
-                let head = tx
-                    .query_opt(
-                        "SELECT head_seq FROM warroom_incidents WHERE id = $1 FOR UPDATE",
-                        &[&id],
-                    )
-                    .await?;
-                let rows = tx
-                    .query(
-                        "SELECT seq, event_id, line FROM warroom_events \
-                         WHERE incident = $1 AND seq > $2 ORDER BY seq",
-                        &[&id, &known],
-                    )
-                    .await?;
+                let (head, rows) = lock_head(&tx, &id, known).await?;
                 Ok((tx, head, rows))
             })?
             .map_err(|e| store.fail(&e))?;
@@ -612,4 +588,28 @@ impl PgJournal {
             Err(e) => Err(e),
         }
     }
+}
+
+/// Locks incident `id`'s head row in `tx` (none when the incident is not in the database) and
+/// reads the entries after `known`, committed before the lock was taken: what an append or a
+/// redaction decides against.
+async fn lock_head(
+    tx: &tokio_postgres::Transaction<'_>,
+    id: &str,
+    known: i64,
+) -> Result<(Option<Row>, Vec<Row>), tokio_postgres::Error> {
+    let head = tx
+        .query_opt(
+            "SELECT head_seq FROM warroom_incidents WHERE id = $1 FOR UPDATE",
+            &[&id],
+        )
+        .await?;
+    let rows = tx
+        .query(
+            "SELECT seq, event_id, line FROM warroom_events \
+             WHERE incident = $1 AND seq > $2 ORDER BY seq",
+            &[&id, &known],
+        )
+        .await?;
+    Ok((head, rows))
 }
