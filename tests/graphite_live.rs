@@ -286,7 +286,9 @@ fn statsd_counters_and_timers_drive_the_blast_radius_through_graphite() {
     );
     let values = ours.iter().filter(|(_, v)| v.is_some()).count();
     let gaps = ours.len() - values;
-    assert!(values >= 2 && gaps >= 2, "{values} values, {gaps} gaps");
+    // At least one flushed value and the gaps after the timer stopped (how many flushes of
+    // the timer carbon kept in the window varies with the machine's load: CI saw one).
+    assert!(values >= 1 && gaps >= 2, "{values} values, {gaps} gaps");
     assert!(
         ours.iter().any(|(_, v)| *v == Some(120.0)),
         "the timer's mean is there"
