@@ -90,7 +90,11 @@ impl ImpactChart {
 /// chart, asks where a time is drawn.
 #[derive(Clone)]
 pub struct TimeAxis {
-    from: DateTime<Utc>,
+    /// Midnight UTC of the window's first day: the axis counts from there, so its ticks fall
+    /// on round clock times.
+    origin: DateTime<Utc>,
+    /// Seconds in one unit of the axis: a minute, or an hour for a window over 12 hours.
+    unit: f64,
     coord: Cartesian2d<RangedCoordf64, RangedCoordf64>,
     pixels: Range<i32>,
 }
@@ -98,7 +102,15 @@ pub struct TimeAxis {
 impl TimeAxis {
     /// The x pixel at which time `t` is drawn.
     pub fn x_of(&self, t: DateTime<Utc>) -> i32 {
-        self.coord.translate(&(seconds(self.from, t), 0.0)).0
+        self.coord.translate(&(self.offset(t), 0.0)).0
+    }
+
+    fn offset(&self, t: DateTime<Utc>) -> f64 {
+        seconds(self.origin, t) / self.unit
+    }
+
+    fn time(&self, offset: f64) -> DateTime<Utc> {
+        self.origin + chrono::Duration::milliseconds((offset * self.unit * 1000.0).round() as i64)
     }
 
     /// The pixels across the plotting area: `x_of(from)` is its start, `x_of(until)` its end.
@@ -110,7 +122,8 @@ impl TimeAxis {
 impl std::fmt::Debug for TimeAxis {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TimeAxis")
-            .field("from", &self.from)
+            .field("origin", &self.origin)
+            .field("unit", &self.unit)
             .field("pixels", &self.pixels)
             .finish()
     }
@@ -136,16 +149,28 @@ pub fn impact_svg(chart: &ImpactChart) -> Result<ImpactSvg, ChartError> {
     let top = if high > 0.0 { high * 1.15 } else { 1.0 };
     let bottom = if low < 0.0 { low * 1.15 } else { 0.0 };
     let long = span > 86_400.0;
-    let from = chart.from;
-    let time_label = move |s: &f64| {
-        let t = from + chrono::Duration::milliseconds((s * 1000.0) as i64);
+    let origin = chart
+        .from
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .map_or(chart.from, |m| m.and_utc());
+    let unit = if span > 12.0 * 3600.0 { 3600.0 } else { 60.0 };
+    // The axis before it knows its pixels: for the range and the tick labels.
+    let scale = TimeAxis {
+        origin,
+        unit,
+        coord: Cartesian2d::new(0f64..1.0, 0f64..1.0, (0..1, 0..1)),
+        pixels: 0..1,
+    };
+    let x_range = scale.offset(chart.from)..scale.offset(chart.from) + span / unit;
+    let time_label = |x: &f64| {
+        let t = scale.time(*x);
         if long {
             t.format("%m-%d %H:%M").to_string()
         } else {
             t.format("%H:%M").to_string()
         }
     };
-
     let mut svg = String::new();
     let axis;
     {
@@ -157,7 +182,7 @@ pub fn impact_svg(chart: &ImpactChart) -> Result<ImpactSvg, ChartError> {
             .caption(caption, (FONT, 18).into_font())
             .x_label_area_size(36)
             .y_label_area_size(64)
-            .build_cartesian_2d(0f64..span, bottom..top)
+            .build_cartesian_2d(x_range, bottom..top)
             .map_err(failed)?;
         ctx.configure_mesh()
             .light_line_style(palette::GRID.mix(0.4))
@@ -172,7 +197,7 @@ pub fn impact_svg(chart: &ImpactChart) -> Result<ImpactSvg, ChartError> {
             .map_err(failed)?;
 
         for run in &segments {
-            let line = run.iter().map(|(t, v)| (seconds(from, *t), *v));
+            let line = run.iter().map(|(t, v)| (scale.offset(*t), *v));
             ctx.draw_series(LineSeries::new(line, palette::BLACK.stroke_width(2)).point_size(3))
                 .map_err(failed)?;
         }
@@ -191,7 +216,8 @@ pub fn impact_svg(chart: &ImpactChart) -> Result<ImpactSvg, ChartError> {
 
         let (xs, ys) = ctx.plotting_area().get_pixel_range();
         axis = TimeAxis {
-            from,
+            origin,
+            unit,
             coord: ctx.as_coord_spec().clone(),
             pixels: xs.clone(),
         };
@@ -255,4 +281,175 @@ fn draw_vertical<DB: DrawingBackend>(
         y += 10;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 14, h, m, 0).unwrap()
+    }
+
+    /// One reading a minute from 10:00 to 11:00, none from 10:20 to 10:30.
+    fn chart() -> ImpactChart {
+        let points = (0..=60)
+            .map(|m| {
+                let t = at(10, 0) + chrono::Duration::minutes(m);
+                let v = (20..=30)
+                    .contains(&m)
+                    .then_some(())
+                    .map_or(Some(0.01 + f64::from(m as u32) / 200.0), |_| None);
+                (t, v)
+            })
+            .collect();
+        let m = |h, mi, label: &str, kind| Milestone {
+            at: at(h, mi),
+            label: label.into(),
+            kind,
+        };
+        ImpactChart {
+            service: "checkout".into(),
+            metric: "error ratio".into(),
+            from: at(10, 0),
+            until: at(11, 0),
+            points,
+            milestones: vec![
+                m(10, 2, "opened SEV2", MilestoneKind::Opened),
+                m(10, 8, "SEV2 → SEV1", MilestoneKind::Severity),
+                m(10, 15, "ran restart-api", MilestoneKind::Action),
+                m(10, 19, "restart-api verified: ok", MilestoneKind::Verified),
+                m(10, 33, "status update", MilestoneKind::StatusUpdate),
+                m(10, 52, "resolved", MilestoneKind::Resolved),
+            ],
+        }
+    }
+
+    /// A `<text>` element's text as a reader sees it (the SVG writer puts it on a line of its own).
+    pub(crate) fn text_of<'a>(node: roxmltree::Node<'a, '_>) -> Option<&'a str> {
+        node.text().map(str::trim)
+    }
+
+    fn num(node: roxmltree::Node, attr: &str) -> f64 {
+        node.attribute(attr)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(f64::NAN)
+    }
+
+    /// The points of every polyline drawn in black two pixels wide with more than two points
+    /// or not straight up: the metric's line runs (milestone lines are vertical).
+    fn metric_runs(doc: &roxmltree::Document) -> Vec<Vec<(f64, f64)>> {
+        doc.descendants()
+            .filter(|n| n.has_tag_name("polyline"))
+            .filter(|n| n.attribute("stroke") == Some("#000000"))
+            .filter(|n| n.attribute("stroke-width") == Some("2"))
+            .map(|n| {
+                n.attribute("points")
+                    .unwrap_or_default()
+                    .split_whitespace()
+                    .filter_map(|p| {
+                        let (x, y) = p.split_once(',')?;
+                        Some((x.parse().ok()?, y.parse().ok()?))
+                    })
+                    .collect::<Vec<(f64, f64)>>()
+            })
+            .filter(|pts| pts.iter().any(|p| p.0 != pts[0].0))
+            .collect()
+    }
+
+    #[test]
+    fn the_impact_chart_is_svg_with_each_milestone_labelled_where_its_time_is() {
+        let chart = chart();
+        let out = impact_svg(&chart).unwrap();
+        let doc = roxmltree::Document::parse(&out.svg).expect("the chart parses as XML");
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        // The mapping runs across the plotting area, in proportion to time.
+        let px = out.axis.pixels();
+        assert_eq!(out.axis.x_of(chart.from), px.start);
+        assert!((out.axis.x_of(chart.until) - px.end).abs() <= 1);
+        let mid = out.axis.x_of(at(10, 30));
+        assert!(
+            (mid - (px.start + px.end) / 2).abs() <= 1,
+            "{mid} in {px:?}"
+        );
+        for m in &chart.milestones {
+            let x = out.axis.x_of(m.at);
+            let text = doc
+                .descendants()
+                .find(|n| n.has_tag_name("text") && text_of(*n) == Some(m.label.as_str()))
+                .unwrap_or_else(|| panic!("no label {:?} in {}", m.label, out.svg));
+            assert_eq!(num(text, "x"), f64::from(x), "label {:?}", m.label);
+            // And its line runs down from there at the same x.
+            let line = doc.descendants().any(|n| {
+                n.has_tag_name("polyline")
+                    && n.attribute("points").is_some_and(|p| {
+                        p.split_whitespace()
+                            .all(|xy| xy.split(',').next() == Some(&x.to_string()))
+                    })
+            });
+            assert!(line, "no vertical line at x={x} for {:?}", m.label);
+        }
+    }
+
+    #[test]
+    fn a_stretch_without_readings_is_a_gap_in_the_line() {
+        let chart = chart();
+        let out = impact_svg(&chart).unwrap();
+        let doc = roxmltree::Document::parse(&out.svg).unwrap();
+        let runs = metric_runs(&doc);
+        assert_eq!(runs.len(), 2, "two runs either side of the gap: {runs:?}");
+        let (gap_from, gap_until) = (
+            f64::from(out.axis.x_of(at(10, 19))),
+            f64::from(out.axis.x_of(at(10, 31))),
+        );
+        for p in runs.iter().flatten() {
+            assert!(
+                p.0 <= gap_from || p.0 >= gap_until,
+                "a point at x={} lies in the gap {gap_from}..{gap_until}",
+                p.0
+            );
+        }
+        assert_eq!(runs[0].len(), 20);
+        assert_eq!(runs[1].len(), 30);
+    }
+
+    #[test]
+    fn milestones_in_one_place_share_a_label_and_text_is_escaped() {
+        let mut chart = chart();
+        chart.milestones = vec![
+            Milestone {
+                at: at(10, 10),
+                label: "opened <SEV1>".into(),
+                kind: MilestoneKind::Opened,
+            },
+            Milestone {
+                at: at(10, 10) + chrono::Duration::seconds(5),
+                label: "status update & more".into(),
+                kind: MilestoneKind::StatusUpdate,
+            },
+        ];
+        let out = impact_svg(&chart).unwrap();
+        let doc = roxmltree::Document::parse(&out.svg).unwrap();
+        let label = doc
+            .descendants()
+            .find(|n| {
+                n.has_tag_name("text") && text_of(*n).is_some_and(|t| t.starts_with("opened"))
+            })
+            .expect("a label");
+        assert_eq!(text_of(label), Some("opened <SEV1> · status update & more"));
+    }
+
+    #[test]
+    fn no_reading_says_so() {
+        let mut chart = chart();
+        chart.points.iter_mut().for_each(|p| p.1 = None);
+        let out = impact_svg(&chart).unwrap();
+        let doc = roxmltree::Document::parse(&out.svg).unwrap();
+        assert!(metric_runs(&doc).is_empty());
+        assert!(
+            doc.descendants()
+                .any(|n| n.has_tag_name("text") && text_of(n) == Some("no reading recorded"))
+        );
+    }
 }

@@ -52,6 +52,9 @@ fn month_label(m: NaiveDate) -> String {
     m.format("%b %Y").to_string()
 }
 
+/// Which of a month's figures a line draws.
+type Pick = fn(&MonthResolve) -> Option<chrono::Duration>;
+
 type Frame<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// The frame both charts share: one column per month, labelled under it, and a y axis.
@@ -290,12 +293,7 @@ pub fn time_to_resolve_svg(months: &[MonthResolve]) -> Result<String, ChartError
             if hours { "hours" } else { "minutes" },
             &|v| short_number(*v),
         )?;
-        let series: [(
-            &str,
-            RGBColor,
-            bool,
-            fn(&MonthResolve) -> Option<chrono::Duration>,
-        ); 2] = [
+        let series: [(&str, RGBColor, bool, Pick); 2] = [
             ("median", palette::BLACK, true, |m| m.median),
             ("p90", palette::BLUE, false, |m| m.p90),
         ];
@@ -360,4 +358,138 @@ pub fn time_to_resolve_svg(months: &[MonthResolve]) -> Result<String, ChartError
         root.present().map_err(failed)?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(m: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, m, 1).unwrap()
+    }
+
+    fn texts(svg: &str) -> Vec<String> {
+        let doc = roxmltree::Document::parse(svg).expect("the chart parses as XML");
+        doc.descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text().map(|t| t.trim().to_string()))
+            .collect()
+    }
+
+    fn counts() -> Vec<MonthCount> {
+        let of = |pairs: &[(Severity, u32)]| pairs.iter().copied().collect();
+        vec![
+            MonthCount {
+                month: month(1),
+                counts: of(&[
+                    (Severity::Sev1, 2),
+                    (Severity::Sev2, 3),
+                    (Severity::Sev3, 5),
+                ]),
+            },
+            MonthCount {
+                month: month(2),
+                counts: of(&[]),
+            },
+            MonthCount {
+                month: month(3),
+                counts: of(&[(Severity::Sev2, 1), (Severity::Sev4, 7)]),
+            },
+        ]
+    }
+
+    fn resolves() -> Vec<MonthResolve> {
+        let min = chrono::Duration::minutes;
+        vec![
+            MonthResolve {
+                month: month(1),
+                median: Some(min(42)),
+                p90: Some(min(95)),
+                resolved: 10,
+            },
+            MonthResolve {
+                month: month(2),
+                median: None,
+                p90: None,
+                resolved: 0,
+            },
+            MonthResolve {
+                month: month(3),
+                median: Some(min(30)),
+                p90: Some(min(150)),
+                resolved: 8,
+            },
+        ]
+    }
+
+    #[test]
+    fn incidents_per_month_are_stacked_labelled_and_hatched() {
+        let svg = incidents_per_month_svg(&counts()).unwrap();
+        let t = texts(&svg);
+        for want in [
+            "Jan 2026", "Feb 2026", "Mar 2026", "SEV1", "SEV2", "SEV3", "SEV4",
+        ] {
+            assert!(t.iter().any(|x| x == want), "{want} missing from {t:?}");
+        }
+        // Totals above the bars (10, 0, 8) and each tall enough part's count.
+        for want in ["10", "0", "8", "2", "3", "5", "7"] {
+            assert!(t.iter().any(|x| x == want), "{want} missing from {t:?}");
+        }
+        // Colour is not alone: the okabe-ito fills are there, and so is hatching.
+        for colour in ["#D55E00", "#E69F00", "#56B4E9", "#F0E442"] {
+            assert!(svg.contains(colour), "{colour}");
+        }
+        assert!(
+            svg.matches("stroke-opacity=\"0.55\"").count()
+                + svg.matches("opacity=\"0.55\"").count()
+                > 20
+        );
+    }
+
+    #[test]
+    fn time_to_resolve_names_its_lines_and_leaves_an_empty_month_out() {
+        let svg = time_to_resolve_svg(&resolves()).unwrap();
+        let t = texts(&svg);
+        for want in [
+            "median",
+            "p90",
+            "42m",
+            "95m",
+            "30m",
+            "2.5h",
+            "Jan 2026 (n=10)",
+            "Feb 2026 (n=0)",
+            "minutes",
+        ] {
+            assert!(t.iter().any(|x| x == want), "{want} missing from {t:?}");
+        }
+        // February has no value: each line is two pieces, not one through it.
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let lines = doc
+            .descendants()
+            .filter(|n| n.has_tag_name("polyline") && n.attribute("stroke-width") == Some("2"))
+            .count();
+        assert_eq!(
+            lines, 4,
+            "median and p90, each one point either side of the gap"
+        );
+    }
+
+    #[test]
+    fn no_month_and_no_resolution_say_so() {
+        assert!(texts(&incidents_per_month_svg(&[]).unwrap()).len() > 1);
+        let none: Vec<MonthResolve> = resolves()
+            .into_iter()
+            .map(|m| MonthResolve {
+                median: None,
+                p90: None,
+                ..m
+            })
+            .collect();
+        let t = texts(&time_to_resolve_svg(&none).unwrap());
+        assert!(
+            t.iter()
+                .any(|x| x == "no incident resolved in these months")
+        );
+    }
 }
