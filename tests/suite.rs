@@ -24,6 +24,7 @@ mod blast_radius;
 mod blast_radius_live;
 mod broken_pipe;
 mod catalog_cycles;
+mod charts_export;
 mod cli_alerts;
 mod cli_bad_input;
 mod cli_export;

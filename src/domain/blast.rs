@@ -337,6 +337,23 @@ impl Evidence {
         }
     }
 
+    /// The metric and value of a metric's evidence as [`Evidence::describe`] wrote it in a
+    /// `blast_radius_changed` entry's `why` (`error ratio 0.3010 > 0.0500 (down)`), the one
+    /// reading of it a journal keeps; none for any other line.
+    pub fn metric_reading(line: &str) -> Option<(&str, f64)> {
+        let rest = line
+            .strip_suffix(" (down)")
+            .or_else(|| line.strip_suffix(" (degraded)"))?;
+        let (rest, threshold) = rest.rsplit_once(' ')?;
+        threshold.parse::<f64>().ok()?;
+        let rest = rest
+            .strip_suffix(" >")
+            .or_else(|| rest.strip_suffix(" <"))?;
+        let (metric, value) = rest.rsplit_once(' ')?;
+        let value = value.parse::<f64>().ok().filter(|v| v.is_finite())?;
+        (!metric.is_empty()).then_some((metric, value))
+    }
+
     /// How many alerts this piece of evidence stands for.
     pub fn alerts(&self) -> usize {
         match self {
@@ -752,4 +769,42 @@ fn why(evidence: &[Evidence]) -> Vec<String> {
         ),
     });
     out
+}
+
+#[cfg(test)]
+mod reading_tests {
+    use super::{Evidence, ServiceState};
+
+    #[test]
+    fn a_metric_line_reads_back_its_metric_and_value() {
+        for (value, threshold, level, below) in [
+            (0.301, 0.05, ServiceState::Down, false),
+            (2.5, 1.0, ServiceState::Degraded, false),
+            (120.0, 500.0, ServiceState::Down, true),
+            (-3.25, 0.0, ServiceState::Degraded, true),
+        ] {
+            let line = Evidence::Metric {
+                metric: "p99 latency (checkout)".into(),
+                value,
+                threshold,
+                level,
+                below,
+            }
+            .describe();
+            assert_eq!(
+                Evidence::metric_reading(&line),
+                Some(("p99 latency (checkout)", value)),
+                "{line}"
+            );
+        }
+        for other in [
+            "alert HighErrorRate (critical)",
+            "and 3 more alerts (2 other kinds)",
+            "no longer reported",
+            "depends on db (down)",
+            "x > 1 (down)",
+        ] {
+            assert_eq!(Evidence::metric_reading(other), None, "{other}");
+        }
+    }
 }

@@ -406,6 +406,14 @@ fn impact(out: &mut String, r: &Report) {
         );
     }
     out.push('\n');
+    if let Some(chart) = &r.impact_chart {
+        // A file name warroom chose (`pm-impact.svg`), in a link target that takes no escapes.
+        let _ = writeln!(
+            out,
+            "![The most affected service's key metric over the incident, with its milestones](<{}>)\n",
+            chart.replace(['<', '>', '\n', '\r'], "")
+        );
+    }
     if i.services.is_empty() {
         out.push_str(
             "No service impact was recorded by the blast radius. _Which services and which \

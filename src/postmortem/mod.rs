@@ -9,6 +9,7 @@
 
 pub mod blameless;
 mod corrections;
+pub mod impact;
 pub mod json;
 pub mod markdown;
 mod measures;
@@ -25,7 +26,7 @@ pub use report::{
     SeverityPeriod, SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
 pub use roll::{RollCallSummary, RollMember};
-pub use write::{WriteError, write_file, write_path, write_to};
+pub use write::{WriteError, chart_file_name, write_file, write_path, write_to};
 
 use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};
@@ -55,9 +56,22 @@ pub fn render_chunked<E: AsRef<Entry> + Sync>(
     now: DateTime<Utc>,
     emit: &mut dyn FnMut(String),
 ) -> Vec<Finding> {
+    render_linked(format, entries, incident, now, None, emit)
+}
+
+/// [`render_chunked`], the Markdown linking the impact chart `chart` (a file name beside it).
+fn render_linked<E: AsRef<Entry> + Sync>(
+    format: ExportFormat,
+    entries: &[E],
+    incident: &Incident,
+    now: DateTime<Utc>,
+    chart: Option<String>,
+    emit: &mut dyn FnMut(String),
+) -> Vec<Finding> {
     const CHUNK: usize = 4 << 20;
     let corrected = corrections::prepare(entries, incident);
-    let report = build(entries, incident, &corrected, now);
+    let mut report = build(entries, incident, &corrected, now);
+    report.impact_chart = chart;
     match format {
         ExportFormat::Markdown => markdown::render_chunked(&report, CHUNK, emit),
         ExportFormat::Json => emit(json::render(&report)),

@@ -63,6 +63,9 @@ pub struct Report<'a> {
     /// summaries, checklist answers.
     #[serde(skip_serializing_if = "crate::domain::Practice::is_empty")]
     pub practice: crate::domain::Practice,
+    /// The impact chart's file name beside a Markdown draft, when one was written with it.
+    #[serde(skip)]
+    pub impact_chart: Option<String>,
 }
 
 /// One person holding one role for a while.
@@ -408,6 +411,7 @@ impl<'a> Report<'a> {
             summary: incident.resolution.clone(),
             opening_summary: incident.summary.clone(),
             practice: incident.practice.clone(),
+            impact_chart: None,
             responders: measures::responders(entries),
             participants,
             impact: Impact {

@@ -2,7 +2,7 @@
 //! handed to a writer thread in pieces as it is rendered ([`super::render_chunked`]), so a
 //! large draft (32 MB for 100,000 events) is written while the rest is still being rendered.
 
-use super::{Finding, file_name, render_chunked};
+use super::{Finding, file_name, render_linked};
 use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};
 use std::io::Write;
@@ -15,6 +15,18 @@ pub fn write_to<E: AsRef<Entry> + Sync>(
     entries: &[E],
     incident: &Incident,
     now: DateTime<Utc>,
+    sink: Box<dyn Write + Send>,
+) -> (Vec<Finding>, std::io::Result<()>) {
+    write_linked(format, entries, incident, now, None, sink)
+}
+
+/// [`write_to`], the Markdown linking the impact chart `chart` (a file name beside it).
+fn write_linked<E: AsRef<Entry> + Sync>(
+    format: ExportFormat,
+    entries: &[E],
+    incident: &Incident,
+    now: DateTime<Utc>,
+    chart: Option<String>,
     mut sink: Box<dyn Write + Send>,
 ) -> (Vec<Finding>, std::io::Result<()>) {
     let (tx, rx) = std::sync::mpsc::sync_channel::<String>(4);
@@ -26,7 +38,7 @@ pub fn write_to<E: AsRef<Entry> + Sync>(
     });
     // Once the writer has failed it stops listening: the rest is rendered and dropped, and
     // its error is what is reported.
-    let findings = render_chunked(format, entries, incident, now, &mut |piece| {
+    let findings = render_linked(format, entries, incident, now, chart, &mut |piece| {
         let _ = tx.send(piece);
     });
     drop(tx);
@@ -74,7 +86,10 @@ pub fn write_file<E: AsRef<Entry> + Sync>(
 }
 
 /// Writes the draft to `path`, never inside `data_dir`: into a new temporary file beside it,
-/// synced, then renamed over `path`, so a failed write leaves an existing file as it was.
+/// synced, then renamed over `path`, so a failed write leaves an existing file as it was. A
+/// Markdown draft of an incident whose journal holds readings of an affected service's metric
+/// gets its impact chart beside it (`pm.md` → `pm-impact.svg`, written the same way, first, so
+/// the draft's link to it never points at nothing).
 pub fn write_path<E: AsRef<Entry> + Sync>(
     format: ExportFormat,
     entries: &[E],
@@ -83,6 +98,40 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
     path: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Finding>, WriteError> {
+    refuse_inside(path, data_dir)?;
+    let mut chart_name = None;
+    if format == ExportFormat::Markdown
+        && let Some(chart) = super::impact::impact_chart(entries, incident, now)
+    {
+        let svg = crate::charts::impact_svg(&chart)
+            .map_err(|e| WriteError::Failed(format!("cannot draw the impact chart: {e}")))?
+            .svg;
+        let name = chart_file_name(path);
+        let chart_path = path.with_file_name(&name);
+        refuse_inside(&chart_path, data_dir)?;
+        replace(&chart_path, |file| {
+            let mut file = file;
+            file.write_all(svg.as_bytes())?;
+            Ok(())
+        })?;
+        chart_name = Some(name);
+    }
+    replace(path, |file| {
+        let (findings, written) =
+            write_linked(format, entries, incident, now, chart_name, Box::new(file));
+        written.map(|()| findings)
+    })
+}
+
+/// `pm.md` → `pm-impact.svg`: the impact chart's file name beside a draft.
+pub fn chart_file_name(draft: &Path) -> String {
+    let stem = draft
+        .file_stem()
+        .map_or("postmortem".into(), |s| s.to_string_lossy());
+    format!("{stem}-impact.svg")
+}
+
+fn refuse_inside(path: &Path, data_dir: &Path) -> Result<(), WriteError> {
     if inside(path, data_dir) {
         return Err(WriteError::Refused(format!(
             "refusing to write the draft to {}: it is inside the data directory {} \
@@ -91,6 +140,15 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
             data_dir.display()
         )));
     }
+    Ok(())
+}
+
+/// Writes a new temporary file beside `path` with `write`, syncs it and renames it over
+/// `path`; on failure the temporary file is removed and an existing file is as it was.
+fn replace<T>(
+    path: &Path,
+    write: impl FnOnce(std::fs::File) -> std::io::Result<T>,
+) -> Result<T, WriteError> {
     let failed =
         |e: std::io::Error| WriteError::Failed(format!("cannot write {}: {e}", path.display()));
     let name = path
@@ -114,14 +172,13 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
         {
             handle.set_permissions(meta.permissions())?;
         }
-        let (findings, written) = write_to(format, entries, incident, now, Box::new(file));
-        written?;
+        let out = write(file)?;
         handle.sync_all()?;
         std::fs::rename(&temp, path)?;
         if let Ok(dir) = std::fs::File::open(parent) {
             let _ = dir.sync_all();
         }
-        Ok(findings)
+        Ok(out)
     })();
     written.map_err(|e| {
         let _ = std::fs::remove_file(&temp);
