@@ -14,13 +14,16 @@ use crate::domain::{Entry, Event, Evidence, Incident, ServiceState};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
+/// A metric's name and value as read, or none where the service went back to ok unread.
+type Reading = Option<(String, f64)>;
+
 /// What the journal recorded of one service.
 #[derive(Default)]
 struct Seen {
     worst: Option<ServiceState>,
     customer_facing: bool,
     /// (time, metric, value), or (time, none) where it went back to ok.
-    readings: Vec<(DateTime<Utc>, Option<(String, f64)>)>,
+    readings: Vec<(DateTime<Utc>, Reading)>,
     /// The key metric, as named by a recorded peak.
     key_metric: Option<String>,
     /// When it was last recorded leaving ok, and the seconds it spent affected before.
