@@ -42,6 +42,7 @@ mod console_blind;
 mod console_cadence;
 mod console_corrections;
 mod console_draft_kept;
+mod console_impact;
 mod console_keys;
 mod console_outbox;
 mod console_postmortem;

@@ -44,7 +44,7 @@ pub mod palette {
 const FONT: &str = "sans-serif";
 
 /// `0.301`, `12`, `1.5k`: a value short enough for an axis or a label.
-fn short_number(v: f64) -> String {
+pub fn short_number(v: f64) -> String {
     let a = v.abs();
     if a >= 1_000_000.0 {
         format!("{:.1}M", v / 1_000_000.0)

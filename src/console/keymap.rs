@@ -63,6 +63,7 @@ pub enum Command {
     ExitCriteria,
     ExecutiveSummary,
     Checklist,
+    ImpactChart,
 }
 
 impl Command {
@@ -121,6 +122,7 @@ impl Command {
         Command::ExitCriteria,
         Command::ExecutiveSummary,
         Command::Checklist,
+        Command::ImpactChart,
     ];
 
     /// The name used in config and the palette.
@@ -180,6 +182,7 @@ impl Command {
             Command::ExitCriteria => "exit-criteria",
             Command::ExecutiveSummary => "executive-summary",
             Command::Checklist => "checklist",
+            Command::ImpactChart => "impact-chart",
         }
     }
 
@@ -239,6 +242,7 @@ impl Command {
             Command::ExitCriteria => "set an exit criterion, or tick a manual one",
             Command::ExecutiveSummary => "write the executive summary",
             Command::Checklist => "tick or dismiss the checklist's items",
+            Command::ImpactChart => "the key metric over the incident, milestones marked",
         }
     }
 
@@ -558,6 +562,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "i", Command::CheckIn),
     (Mode::Incident, "K", Command::RollCall),
     (Mode::Incident, "w", Command::Board),
+    (Mode::Incident, "I", Command::ImpactChart),
     (Mode::Incident, "D", Command::Propose),
     (Mode::Incident, "o", Command::Object),
     (Mode::Incident, "X", Command::ExitCriteria),

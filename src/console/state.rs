@@ -316,6 +316,8 @@ pub enum Modal {
     Dependencies {
         scroll: u16,
     },
+    /// The impact chart, as the journal held it when `I` was pressed; none: no reading yet.
+    Impact(Box<Option<crate::charts::ImpactChart>>),
     /// Labels, annotations and link of one alert, and how far it is scrolled.
     AlertDetail(Box<crate::domain::Alert>, u16),
     /// A log entry shown whole, wrapped; the arrow keys scroll it.

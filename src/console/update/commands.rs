@@ -197,6 +197,15 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             state.modal = Some(Modal::Dependencies { scroll: 0 });
             vec![]
         }
+        Command::ImpactChart => {
+            if let Some(c) = &state.current
+                && let Some(incident) = &c.incident
+            {
+                let chart = crate::postmortem::impact::impact_chart(&c.entries, incident, now);
+                state.modal = Some(Modal::Impact(Box::new(chart)));
+            }
+            vec![]
+        }
         Command::CheckIn => super::roll::open_check_in(state),
         Command::RollCall => super::roll::ask_roll_call(state),
         Command::Board => {

@@ -45,6 +45,8 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             }
             vec![]
         }
+        // Any key closes the chart: `I` again, `esc`, or the next command.
+        Modal::Impact(_) => vec![],
         Modal::Detail(mut d) => {
             let max = crate::console::views::detail::max_scroll(state.size, &d.text);
             let page = state.size.1.saturating_sub(6).max(1);

@@ -6,6 +6,7 @@ pub mod blast;
 mod correct;
 pub mod detail;
 mod followup;
+mod impact;
 mod incident;
 mod list;
 mod modal;

@@ -236,6 +236,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
         Modal::Dependencies { scroll } => {
             super::blast::render_dependencies(state, *scroll, theme, area, frame)
         }
+        Modal::Impact(chart) => super::impact::render(chart.as_ref().as_ref(), theme, area, frame),
         Modal::AlertDetail(a, scroll) => {
             super::alert_detail::render(state, a, *scroll, theme, area, frame)
         }
