@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod backends;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod console;
