@@ -148,6 +148,35 @@ pub(crate) fn check(incident: &super::Incident, event: &Event) -> Result<(), Rej
     }
 }
 
+/// The verdict event for the alert of `incident` named by `key`: its fingerprint, its name
+/// (`HighErrorRate`) or its name as shown (`HighErrorRate{service=checkout}`). An alert not
+/// linked to the incident gives an event its check refuses, naming it.
+pub fn review_event(incident: &super::Incident, key: &str, verdict: AlertVerdict) -> Event {
+    let key = key.trim();
+    let found = incident
+        .linked_alerts
+        .iter()
+        .find(|a| a.alert.fingerprint == key)
+        .or_else(|| {
+            incident
+                .linked_alerts
+                .iter()
+                .find(|a| a.alert.describe() == key || a.alert.name == key)
+        });
+    match found {
+        Some(a) => Event::AlertReviewed {
+            fingerprint: a.alert.fingerprint.clone(),
+            alert: a.alert.describe(),
+            verdict,
+        },
+        None => Event::AlertReviewed {
+            fingerprint: key.to_string(),
+            alert: key.to_string(),
+            verdict,
+        },
+    }
+}
+
 /// `alert HighErrorRate{service=checkout} reviewed: actionable`.
 pub(crate) fn describe(event: &Event) -> String {
     match event {

@@ -33,7 +33,7 @@ pub use action_run::{
     ActionOutcome, ActionRun, RunEnd, RunVerification, VerifyResult, next_run_id,
 };
 pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, WriteBack, fingerprint_of};
-pub use alert_review::{AlertReview, AlertReviewed, AlertVerdict, MissingAlert};
+pub use alert_review::{AlertReview, AlertReviewed, AlertVerdict, MissingAlert, review_event};
 pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceState, blast_radius, service_changes,
