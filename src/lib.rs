@@ -15,4 +15,5 @@ pub mod domain;
 pub mod fds;
 pub mod journal;
 pub mod postmortem;
+pub mod report;
 pub mod share;
