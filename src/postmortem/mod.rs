@@ -12,7 +12,7 @@ mod corrections;
 pub mod impact;
 pub mod json;
 pub mod markdown;
-mod measures;
+pub(crate) mod measures;
 mod practice;
 mod report;
 mod roll;
@@ -26,7 +26,7 @@ pub use report::{
     SeverityPeriod, SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
 pub use roll::{RollCallSummary, RollMember};
-pub use write::{WriteError, chart_file_name, write_file, write_path, write_to};
+pub use write::{WriteError, chart_file_name, write_file, write_path, write_text, write_to};
 
 use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};

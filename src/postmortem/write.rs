@@ -98,25 +98,19 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
     path: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Finding>, WriteError> {
-    refuse_inside(path, data_dir)?;
     let mut chart_name = None;
     if format == ExportFormat::Markdown
+        && !inside(path, data_dir)
         && let Some(chart) = super::impact::impact_chart(entries, incident, now)
     {
         let svg = crate::charts::impact_svg(&chart)
             .map_err(|e| WriteError::Failed(format!("cannot draw the impact chart: {e}")))?
             .svg;
         let name = chart_file_name(path);
-        let chart_path = path.with_file_name(&name);
-        refuse_inside(&chart_path, data_dir)?;
-        replace(&chart_path, |file| {
-            let mut file = file;
-            file.write_all(svg.as_bytes())?;
-            Ok(())
-        })?;
+        write_text(&path.with_file_name(&name), data_dir, "the impact chart", &svg)?;
         chart_name = Some(name);
     }
-    replace(path, |file| {
+    write_safely(path, data_dir, "the draft", |file| {
         let (findings, written) =
             write_linked(format, entries, incident, now, chart_name, Box::new(file));
         written.map(|()| findings)
@@ -131,24 +125,31 @@ pub fn chart_file_name(draft: &Path) -> String {
     format!("{stem}-impact.svg")
 }
 
-fn refuse_inside(path: &Path, data_dir: &Path) -> Result<(), WriteError> {
+/// Writes `text` (a report) to `path` as [`write_path`] writes a draft: never inside
+/// `data_dir`, through a synced temporary file renamed over it.
+pub fn write_text(path: &Path, data_dir: &Path, what: &str, text: &str) -> Result<(), WriteError> {
+    write_safely(path, data_dir, what, |mut file| {
+        file.write_all(text.as_bytes())?;
+        file.flush()
+    })
+}
+
+/// Refuses `path` inside `data_dir`; else lets `fill` write a new temporary file beside it,
+/// syncs it and renames it over `path`.
+fn write_safely<T>(
+    path: &Path,
+    data_dir: &Path,
+    what: &str,
+    fill: impl FnOnce(std::fs::File) -> std::io::Result<T>,
+) -> Result<T, WriteError> {
     if inside(path, data_dir) {
         return Err(WriteError::Refused(format!(
-            "refusing to write the draft to {}: it is inside the data directory {} \
+            "refusing to write {what} to {}: it is inside the data directory {} \
              (journals, locks and drafts live there); choose a path outside it",
             path.display(),
             data_dir.display()
         )));
     }
-    Ok(())
-}
-
-/// Writes a new temporary file beside `path` with `write`, syncs it and renames it over
-/// `path`; on failure the temporary file is removed and an existing file is as it was.
-fn replace<T>(
-    path: &Path,
-    write: impl FnOnce(std::fs::File) -> std::io::Result<T>,
-) -> Result<T, WriteError> {
     let failed =
         |e: std::io::Error| WriteError::Failed(format!("cannot write {}: {e}", path.display()));
     let name = path
@@ -172,7 +173,7 @@ fn replace<T>(
         {
             handle.set_permissions(meta.permissions())?;
         }
-        let out = write(file)?;
+        let out = fill(file)?;
         handle.sync_all()?;
         std::fs::rename(&temp, path)?;
         if let Ok(dir) = std::fs::File::open(parent) {
