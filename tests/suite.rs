@@ -25,6 +25,7 @@ mod blast_radius_live;
 mod broken_pipe;
 mod catalog_cycles;
 mod charts_export;
+mod charts_screenshot;
 mod cli_alerts;
 mod cli_bad_input;
 mod cli_export;

@@ -107,7 +107,12 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
             .map_err(|e| WriteError::Failed(format!("cannot draw the impact chart: {e}")))?
             .svg;
         let name = chart_file_name(path);
-        write_text(&path.with_file_name(&name), data_dir, "the impact chart", &svg)?;
+        write_text(
+            &path.with_file_name(&name),
+            data_dir,
+            "the impact chart",
+            &svg,
+        )?;
         chart_name = Some(name);
     }
     write_safely(path, data_dir, "the draft", |file| {

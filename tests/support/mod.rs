@@ -1,3 +1,4 @@
+pub mod chromium;
 pub mod cli;
 pub mod console;
 pub mod graphite;
