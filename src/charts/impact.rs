@@ -86,6 +86,18 @@ impl ImpactChart {
     }
 }
 
+impl ImpactChart {
+    /// The value axis: from 0 (or 15 % below the lowest reading, when one is negative) to
+    /// 15 % above the highest, so the peak never touches the top; 0 to 1 without readings.
+    pub fn value_bounds(&self) -> (f64, f64) {
+        let values = self.segments().into_iter().flatten().map(|(_, v)| v);
+        let (low, high) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let top = if high > 0.0 { high * 1.15 } else { 1.0 };
+        let bottom = if low < 0.0 { low * 1.15 } else { 0.0 };
+        (bottom, top)
+    }
+}
+
 /// How the chart maps time to pixels across: what a test, or anything placing marks beside the
 /// chart, asks where a time is drawn.
 #[derive(Clone)]
@@ -144,10 +156,7 @@ fn seconds(from: DateTime<Utc>, t: DateTime<Utc>) -> f64 {
 pub fn impact_svg(chart: &ImpactChart) -> Result<ImpactSvg, ChartError> {
     let span = seconds(chart.from, chart.until).max(1.0);
     let segments = chart.segments();
-    let values = segments.iter().flatten().map(|(_, v)| *v);
-    let (low, high) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let top = if high > 0.0 { high * 1.15 } else { 1.0 };
-    let bottom = if low < 0.0 { low * 1.15 } else { 0.0 };
+    let (bottom, top) = chart.value_bounds();
     let long = span > 86_400.0;
     let origin = chart
         .from

@@ -62,10 +62,7 @@ pub(super) fn render(chart: Option<&ImpactChart>, theme: &Theme, area: Rect, fra
     };
     let span = seconds(c.from, c.until).max(1.0);
     let segments = c.segments();
-    let values = segments.iter().flatten().map(|(_, v)| *v);
-    let (low, high) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let top = if high > 0.0 { high * 1.15 } else { 1.0 };
-    let bottom = if low < 0.0 { low * 1.15 } else { 0.0 };
+    let (bottom, top) = c.value_bounds();
     let marks: Vec<(usize, f64, &crate::charts::Milestone)> = c
         .milestones
         .iter()
