@@ -12,6 +12,7 @@ pub mod context;
 pub mod demo;
 pub mod domain;
 pub mod fds;
+pub mod intake;
 pub mod journal;
 pub mod postmortem;
 pub mod share;

@@ -91,6 +91,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "grafana",
         "nagios",
         "icinga",
+        "intake",
         "cloudwatch",
         "pagerduty",
         "alerts",
