@@ -75,6 +75,7 @@ mod fuzz_smoke;
 mod grafana_paths;
 mod graphite_live;
 mod icinga_live;
+mod intake_alertmanager_live;
 mod intake_push;
 mod irc_delivery;
 mod journal_damage;

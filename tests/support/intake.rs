@@ -116,19 +116,27 @@ impl Serve {
     }
 }
 
-/// An Alertmanager whose route sends everything, grouped by `service`, to warroom's intake at
-/// `url` with `Authorization: Bearer <secret>`; waits 1 s to group.
-pub fn alertmanager_pushing(url: &str, secret: &str) -> Option<Server> {
+/// An Alertmanager whose route sends everything, grouped by `service`, to warroom's intake
+/// source `am` at `base` with `Authorization: Bearer <secret>`, and (continuing) to the source
+/// `am2` with a wrong secret; waits 1 s to group, sends resolved alerts.
+pub fn alertmanager_pushing(base: &str, secret: &str) -> Option<Server> {
     let bin = servers::require(
         "Alertmanager (Debian package prometheus-alertmanager)",
         &["prometheus-alertmanager", "alertmanager"],
     )?;
     let dir = tempfile::tempdir().expect("tempdir");
     let config = dir.path().join("alertmanager.yml");
+    let receiver = |name: &str, source: &str, secret: &str| {
+        format!(
+            "  - name: {name}\n    webhook_configs:\n      - url: '{base}/v1/intake/{source}'\n        send_resolved: true\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: '{secret}'\n"
+        )
+    };
     std::fs::write(
         &config,
         format!(
-            "route:\n  receiver: warroom\n  group_by: ['service']\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\nreceivers:\n  - name: warroom\n    webhook_configs:\n      - url: '{url}'\n        send_resolved: true\n        http_config:\n          authorization:\n            type: Bearer\n            credentials: '{secret}'\n"
+            "route:\n  receiver: warroom\n  group_by: ['service']\n  group_wait: 1s\n  group_interval: 1s\n  repeat_interval: 1h\n  routes:\n    - receiver: warroom\n      continue: true\n    - receiver: impostor\nreceivers:\n{}{}",
+            receiver("warroom", "am", secret),
+            receiver("impostor", "am2", &format!("not-{secret}"))
         ),
     )
     .expect("write alertmanager.yml");
