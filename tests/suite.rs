@@ -77,6 +77,7 @@ mod graphite_live;
 mod icinga_live;
 mod intake_alertmanager_live;
 mod intake_push;
+mod intake_sns;
 mod irc_delivery;
 mod journal_damage;
 mod journal_format;
