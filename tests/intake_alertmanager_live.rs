@@ -4,6 +4,7 @@
 //! the intake source, the reducer, the journal worker), and a receiver with the wrong secret
 //! is refused (401) and records nothing.
 
+use crate::alerts_in_incident::{alerts_changed, wait_for};
 use crate::support;
 
 use std::time::{Duration, Instant};
@@ -45,36 +46,6 @@ fn amtool_alert(am: &servers::Server, service: &str, end: Option<chrono::DateTim
         "amtool: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-async fn wait_for(
-    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
-    state: &mut State,
-    want: impl Fn(&Action) -> bool,
-) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let a = tokio::time::timeout_at(deadline, rx.recv())
-            .await
-            .expect("the journal worker answered in time")
-            .expect("worker alive");
-        let hit = want(&a);
-        update(state, a, chrono::Utc::now());
-        if hit {
-            return;
-        }
-    }
-}
-
-fn alerts_changed(store: &FileStore, id: &str) -> Vec<Event> {
-    store
-        .open(id)
-        .unwrap()
-        .records()
-        .iter()
-        .map(|r| r.entry.event.clone())
-        .filter(|e| matches!(e, Event::AlertsChanged { .. }))
-        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
