@@ -31,12 +31,14 @@ use crate::domain::{StatusCadence, parse_duration};
 mod backends;
 pub(crate) mod cloudwatch;
 mod icinga;
+pub mod intake;
 mod nagios;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig,
 };
 pub use icinga::IcingaConfig;
+pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
 
@@ -141,6 +143,9 @@ pub struct Config {
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,
+    /// `[[intake]]`: sources that push alerts to the share server.
+    #[serde(default, rename = "intake")]
+    pub intakes: Vec<IntakeConfig>,
     /// `[alerts]`: polling interval, timeout, grouping.
     #[serde(default)]
     pub alerts: AlertsConfig,
@@ -394,6 +399,7 @@ impl Config {
         watchdog::check(&config, path, text)?;
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
+        intake::check(&config, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

@@ -14,6 +14,7 @@ pub mod demo;
 pub mod domain;
 pub mod drill;
 pub mod fds;
+pub mod intake;
 pub mod journal;
 pub mod postmortem;
 pub mod report;

@@ -33,7 +33,7 @@ fn alert(service: &str, ends_in: Option<i64>) -> serde_json::Value {
 }
 
 /// Drains actions from the journal worker until `want` matches one, or fails after 10 s.
-async fn wait_for(
+pub(crate) async fn wait_for(
     rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
     state: &mut State,
     want: impl Fn(&Action) -> bool,
@@ -84,7 +84,7 @@ async fn poll_until_change(
     }
 }
 
-fn alerts_changed(store: &FileStore, id: &str) -> Vec<Event> {
+pub(crate) fn alerts_changed(store: &FileStore, id: &str) -> Vec<Event> {
     store
         .open(id)
         .unwrap()

@@ -910,3 +910,67 @@ async fn icinga_refused_silent_500_html_truncated_and_huge_answers_leave_it_stal
     let err = source.fetch(&AlertFilter::default()).await.unwrap_err();
     assert!(matches!(err, BackendError::TooLarge { .. }), "{err:?}");
 }
+
+/// The intake's spool (what pushed alerts are read from): missing, truncated, not JSON, or
+/// past its size cap. Each is one clear reason naming the file; the board keeps the source's
+/// last good alerts, marked stale; a 70 MB spool is refused by its size, never read.
+#[tokio::test]
+async fn an_intake_spool_missing_truncated_garbage_or_huge_leaves_it_stale_with_a_reason() {
+    use warroom::backends::intake::{Spool, spool_path, store};
+    let dir = tempfile::tempdir().unwrap();
+    let path = spool_path(dir.path(), "am");
+    let source = AlertSource::Intake {
+        name: "am".into(),
+        spool: path.clone(),
+        stale_after: None,
+    };
+    let fetch = || async {
+        poller::fetch_report(&source, &AlertFilter::default(), Duration::from_secs(5)).await
+    };
+    let mut board = AlertBoard::with_sources(["am"]);
+    // Nothing pushed yet: no alerts, no error.
+    let r = fetch().await;
+    assert_eq!(r.result, Ok(vec![]));
+    let mut alerts =
+        warroom::backends::alertmanager::parse_alerts(json!([am_alert(1)]).to_string().as_bytes())
+            .unwrap();
+    // Still firing: no end.
+    alerts[0].ends_at = None;
+    store(
+        &path,
+        &Spool {
+            last_push: Some(chrono::Utc::now()),
+            alerts,
+        },
+    )
+    .unwrap();
+    fetch().await.apply(&mut board);
+    assert_eq!(board.merged().len(), 1);
+    let good = std::fs::read(&path).unwrap();
+    let huge = {
+        let mut v = b"{\"alerts\":[".to_vec();
+        v.resize(70 * 1024 * 1024, b' ');
+        v
+    };
+    for (what, bytes, says) in [
+        (
+            "truncated",
+            good[..good.len() / 2].to_vec(),
+            "cannot be read",
+        ),
+        ("garbage", b"<html>oops</html>".to_vec(), "cannot be read"),
+        ("huge", huge, "larger than 64 MB"),
+    ] {
+        std::fs::write(&path, &bytes).unwrap();
+        let r = fetch().await;
+        let err = r.result.clone().unwrap_err();
+        assert!(
+            err.contains(says) && err.contains("am.json"),
+            "{what}: {err}"
+        );
+        r.apply(&mut board);
+        let s = &board.sources[0];
+        assert!(s.stale_since.is_some(), "{what}");
+        assert_eq!(board.merged().len(), 1, "{what}: the last good alerts stay");
+    }
+}

@@ -81,6 +81,63 @@ fn every_config_mistake_names_file_line_and_column() {
             6,
             "not valid UTF-8 (byte 23)",
         ),
+        // config.toml: [[intake]]
+        (
+            &[("config.toml", b"[[intake]]\nname = \"a b\"\nkind = \"json\"\nsecret_env = \"S\"\n")],
+            "config.toml",
+            2,
+            8,
+            "intake.name: \"a b\" must be 1 to 64 letters",
+        ),
+        (
+            &[("config.toml", b"[[intake]]\nname = \"am\"\nkind = \"splunk\"\nsecret_env = \"S\"\n")],
+            "config.toml",
+            3,
+            8,
+            "unknown variant `splunk`",
+        ),
+        (
+            &[("config.toml", b"[[intake]]\nname = \"am\"\nkind = \"alertmanager\"\n")],
+            "config.toml",
+            2,
+            8,
+            "intake am: set secret_env",
+        ),
+        (
+            &[("config.toml", b"[[intake]]\nname = \"am\"\nkind = \"alertmanager\"\nsecret_env = \"hunter2 x\"\n")],
+            "config.toml",
+            4,
+            14,
+            "intake.secret_env: name an environment variable",
+        ),
+        (
+            &[("config.toml", b"[[intake]]\nname = \"am\"\nkind = \"alertmanager\"\nsecret_env = \"S\"\nrate = 0\n")],
+            "config.toml",
+            5,
+            8,
+            "intake.rate: must be at least 1",
+        ),
+        (
+            &[("config.toml", b"[[intake]]\nname = \"aws\"\nkind = \"sns\"\n")],
+            "config.toml",
+            3,
+            8,
+            "an sns source needs topics",
+        ),
+        (
+            &[("config.toml", b"[[intake]]\nname = \"j\"\nkind = \"json\"\nsecret_env = \"S\"\nfields = { name = \"title\" }\n")],
+            "config.toml",
+            3,
+            8,
+            "fields.name: \"title\" is not a JSON pointer",
+        ),
+        (
+            &[("config.toml", b"[prometheus]\nurl = \"http://127.0.0.1:9090\"\n\n[[intake]]\nname = \"prometheus\"\nkind = \"json\"\nsecret_env = \"S\"\nfields = { name = \"/t\" }\n")],
+            "config.toml",
+            5,
+            8,
+            "another alert source is already named \"prometheus\"",
+        ),
         // config.toml: share.listen
         (
             &[("config.toml", b"[share]\nlisten = \"0.0.0.0:74200\"\n")],

@@ -7,6 +7,7 @@ pub mod grafana;
 pub mod graphite;
 pub mod http;
 pub mod icinga;
+pub mod intake;
 pub mod irc;
 pub mod matcher;
 pub mod metrics;
@@ -21,7 +22,7 @@ pub mod webhook;
 pub use http::{BackendError, Endpoint};
 pub use matcher::Matcher;
 pub use poller::{PollSettings, SourceReport};
-pub use sources::{AlertSource, poll_once, sources_from_config};
+pub use sources::{AlertSource, poll_once, sources_from_config, sources_with_intake};
 
 /// The HTTP client every backend shares: rustls with the ring provider, no proxy surprises.
 pub fn http_client() -> Result<reqwest::Client, String> {

@@ -53,6 +53,9 @@ impl SourceReport {
     }
 }
 
+/// The longest wait between two looks at pushed alerts.
+pub const INTAKE_INTERVAL: Duration = Duration::from_millis(500);
+
 /// How the poller paces itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PollSettings {
@@ -141,7 +144,8 @@ pub fn spawn(
     tokio::spawn(run(source, settings, tx))
 }
 
-/// [`spawn`] for each source.
+/// [`spawn`] for each source. Pushed alerts are read from a file on this machine, so they are
+/// looked at every [`INTAKE_INTERVAL`] at least: they reach the board within about a second.
 pub fn spawn_all(
     sources: Vec<AlertSource>,
     settings: PollSettings,
@@ -149,7 +153,13 @@ pub fn spawn_all(
 ) -> Vec<JoinHandle<()>> {
     sources
         .into_iter()
-        .map(|s| spawn(s, settings.clone(), tx.clone()))
+        .map(|s| {
+            let mut settings = settings.clone();
+            if matches!(s, AlertSource::Intake { .. }) {
+                settings.interval = settings.interval.min(INTAKE_INTERVAL);
+            }
+            spawn(s, settings, tx.clone())
+        })
         .collect()
 }
 

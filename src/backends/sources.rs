@@ -50,6 +50,12 @@ pub enum AlertSource {
         name: String,
         client: Box<CloudWatch>,
     },
+    /// Alerts pushed to this machine's intake (`[[intake]]`), read from their spool.
+    Intake {
+        name: String,
+        spool: std::path::PathBuf,
+        stale_after: Option<Duration>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -67,6 +73,7 @@ impl AlertSource {
             | AlertSource::Nagios { name, .. }
             | AlertSource::Icinga { name, .. }
             | AlertSource::CloudWatch { name, .. }
+            | AlertSource::Intake { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
@@ -80,6 +87,7 @@ impl AlertSource {
             | AlertSource::Prometheus { .. }
             | AlertSource::Grafana { .. }
             | AlertSource::CloudWatch { .. }
+            | AlertSource::Intake { .. }
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => WriteBack::ALL,
@@ -146,9 +154,37 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::Intake {
+                name,
+                spool,
+                stale_after,
+            } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts =
+                    super::intake::read(name, spool, *stale_after, chrono::Utc::now())?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
+}
+
+/// [`sources_from_config`] and, after them, each `[[intake]]`: the alerts pushed to this
+/// machine, kept under `data_dir`.
+pub fn sources_with_intake(
+    config: &Config,
+    client: &reqwest::Client,
+    timeout: Duration,
+    data_dir: &std::path::Path,
+) -> Vec<AlertSource> {
+    let mut out = sources_from_config(config, client, timeout);
+    out.extend(config.intakes.iter().map(|i| AlertSource::Intake {
+        name: i.name().to_string(),
+        spool: super::intake::spool_path(data_dir, i.name()),
+        stale_after: i.stale_after(),
+    }));
+    out
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each

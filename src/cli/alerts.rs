@@ -6,7 +6,7 @@
 use super::{Context, Failure};
 use crate::backends::alertmanager::AlertFilter;
 use crate::backends::matcher::{LabelFilter, Matcher};
-use crate::backends::{http_client, poll_once, sources_from_config};
+use crate::backends::{http_client, poll_once, sources_with_intake};
 use crate::domain::{Alert, AlertBoard, AlertState, SourceStatus, short_duration};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -28,10 +28,10 @@ pub fn run(
     let labels = LabelFilter::new(&matchers).map_err(Failure::bad_input)?;
     let client = http_client().map_err(Failure::runtime)?;
     let timeout = config.alerts.timeout();
-    let sources = sources_from_config(&config, &client, timeout);
+    let sources = sources_with_intake(&config, &client, timeout, &ctx.paths.data_dir);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]], [[icinga]] or [cloudwatch]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]], [[icinga]], [cloudwatch] or [[intake]]",
             ctx.paths.config_file.display()
         )));
     }

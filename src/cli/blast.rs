@@ -22,7 +22,8 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, id: &str, as_json: bool) -> Result
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     let client = crate::backends::http_client().map_err(Failure::runtime)?;
     let poll = crate::backends::poller::PollSettings::from_config(&config);
-    let alert_sources = sources::sources_from_config(&config, &client, poll.timeout);
+    let alert_sources =
+        sources::sources_with_intake(&config, &client, poll.timeout, &ctx.paths.data_dir);
     let (readers, setup_problems) =
         metrics::MetricReaders::from_config(&config, &client, poll.timeout);
     let readers = Some(readers)

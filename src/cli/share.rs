@@ -65,6 +65,10 @@ pub fn share(
 
 pub fn serve(ctx: &Context) -> Result<(), Failure> {
     let config = share_config(ctx)?;
+    let intake = crate::intake::Intake::from_config(
+        &ctx.config_for("serve", &["share", "intake"])?,
+        &ctx.paths.data_dir,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -82,6 +86,12 @@ pub fn serve(ctx: &Context) -> Result<(), Failure> {
         let hub = server::Hub::new(ctx.store()?.clone(), &ctx.paths.data_dir);
         // No console here computes alerts or a blast radius: followers are told so.
         hub.publish_views(server::NO_VIEWS.to_string());
+        if let Some((intake, problems)) = intake {
+            for p in problems {
+                say_err!("warroom: {p}");
+            }
+            hub.set_intake(std::sync::Arc::new(intake));
+        }
         let actual = listener
             .local_addr()
             .map_or_else(|_| config.listen.get_ref().clone(), |a| a.to_string());

@@ -398,6 +398,8 @@ impl Config {
 
     /// Whether any alert source is configured.
     pub fn has_alert_sources(&self) -> bool {
-        !self.alert_source_names().is_empty() || !self.icingas.is_empty()
+        !self.alert_source_names().is_empty()
+            || !self.icingas.is_empty()
+            || !self.intakes.is_empty()
     }
 }

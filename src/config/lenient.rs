@@ -20,6 +20,7 @@ pub const SECTIONS: &[&str] = &[
     "nagios",
     "icinga",
     "cloudwatch",
+    "intake",
     "pagerduty",
     "alerts",
     "watchdog",
@@ -40,6 +41,7 @@ pub const ALERT_PARTS: &[&str] = &[
     "nagios",
     "icinga",
     "cloudwatch",
+    "intake",
     "alerts",
 ];
 

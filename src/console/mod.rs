@@ -143,7 +143,12 @@ pub fn run_with(
     };
     let poll = crate::backends::poller::PollSettings::from_config(&config);
     let sources = match &client {
-        Some(c) => crate::backends::sources::sources_from_config(&config, c, poll.timeout),
+        Some(c) => crate::backends::sources::sources_with_intake(
+            &config,
+            c,
+            poll.timeout,
+            &ctx.paths.data_dir,
+        ),
         None => Vec::new(),
     };
     state.board =
@@ -274,6 +279,12 @@ pub fn run_with(
         use crate::share::server;
         match runtime.block_on(server::bind(share, ctx.paths.config_dir())) {
             Ok((listener, tls)) => {
+                if let Some((intake, problems)) =
+                    crate::intake::Intake::from_config(&config, &ctx.paths.data_dir)
+                {
+                    state.problems.extend(problems);
+                    hub.set_intake(std::sync::Arc::new(intake));
+                }
                 let hub = hub.clone();
                 runtime.spawn(async move {
                     let _ = server::serve_with(listener, hub, tls, std::future::pending()).await;

@@ -38,6 +38,8 @@ pub struct Hub {
     pub(super) views: watch::Sender<Option<Arc<str>>>,
     /// Set once the store's subscription is started (with the first feed).
     watching: AtomicBool,
+    /// Where pushed alerts are taken (`/v1/intake/{source}`), when `[[intake]]` is set.
+    pub(super) intake: std::sync::OnceLock<Arc<crate::intake::Intake>>,
 }
 
 /// One incident's journal, read once for every follower.
@@ -77,7 +79,13 @@ impl Hub {
             feeds: Mutex::new(HashMap::new()),
             views: watch::channel(None).0,
             watching: AtomicBool::new(false),
+            intake: std::sync::OnceLock::new(),
         })
+    }
+
+    /// Takes pushed alerts at `/v1/intake/{source}` (set once, before serving).
+    pub fn set_intake(&self, intake: Arc<crate::intake::Intake>) {
+        let _ = self.intake.set(intake);
     }
 
     /// Publishes the alerts and blast radius snapshot (JSON) to every follower, and keeps it

@@ -9,7 +9,8 @@
 //! Tokens are accepted only in the `Authorization` header, never in a query string (query
 //! strings end up in logs and browser history). Missing token: 401. Wrong token, another
 //! incident's token, or an incident that does not exist: the same 403, so nothing reveals
-//! whether an incident exists. No route mutates anything; other methods get 405. A revoked or
+//! whether an incident exists. No route mutates an incident; other methods get 405, but for
+//! `POST /v1/intake/{source}`, where alerts are pushed ([`crate::intake`]). A revoked or
 //! rotated token ends the streams opened with it within a second. With `[share] tls_cert` and
 //! `tls_key` every connection is TLS ([`super::tls`]). Stopping the server closes every
 //! connection it accepted. docs/responders.md has the whole security model.
@@ -63,8 +64,21 @@ pub fn router(hub: Arc<Hub>) -> Router {
         .route("/", get(page))
         .route("/index.html", get(page))
         .route("/v1/incidents/{id}/events", get(events))
+        .route("/v1/intake/{source}", axum::routing::post(intake))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .with_state(hub)
+}
+
+/// A push of alerts: [`crate::intake`] answers, or 404 when no `[[intake]]` is configured.
+async fn intake(
+    State(hub): State<Arc<Hub>>,
+    Path(source): Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    match hub.intake.get() {
+        Some(intake) => intake.handle(&source, request).await,
+        None => (StatusCode::NOT_FOUND, "no intake is configured here\n").into_response(),
+    }
 }
 
 async fn page() -> Response {

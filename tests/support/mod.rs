@@ -3,6 +3,7 @@ pub mod cli;
 pub mod console;
 pub mod graphite;
 pub mod icinga;
+pub mod intake;
 pub mod moto;
 pub mod nagios;
 pub mod ngircd;
