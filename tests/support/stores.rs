@@ -213,9 +213,12 @@ impl CliStore {
                 let lines: Vec<String> = text
                     .lines()
                     .enumerate()
-                    .map(|(n, l)| match n as u64 + 1 == seq {
-                        true => l.replace(from, to),
-                        false => l.to_string(),
+                    .map(|(n, l)| {
+                        if n as u64 + 1 == seq {
+                            l.replace(from, to)
+                        } else {
+                            l.to_string()
+                        }
                     })
                     .collect();
                 std::fs::write(&path, lines.join("\n") + "\n").unwrap();

@@ -664,14 +664,13 @@ fn stream_into(
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(row) = rows.next().await {
                 batch.push(row.map_err(|e| s.fail(&e))?);
-                if batch.len() == BATCH {
-                    if tx
+                // A closed channel: the checker stopped at a damaged entry, and says why.
+                if batch.len() == BATCH
+                    && tx
                         .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
                         .is_err()
-                    {
-                        // The checker stopped at a damaged entry: it says why.
-                        return Ok(());
-                    }
+                {
+                    return Ok(());
                 }
             }
             let _ = tx.send(batch);
