@@ -50,14 +50,11 @@ fn typed_while_the_database_is_down_survives_a_sigkill_and_lands_once_in_order()
     });
 
     cluster.stop_immediate();
+    // Short enough to show whole beside the mark in the log's 72 columns.
     let typed = [
-        ("n", "Observation", "db-1 gone with the storage array"),
-        (
-            "u",
-            "Status update",
-            "Checkout failing for all users; we are on it",
-        ),
-        ("n", "Observation", "failing over to the standby site"),
+        ("n", "Observation", "db-1 lost with its array"),
+        ("u", "Status update", "Checkout down; on it"),
+        ("n", "Observation", "failing over to site B"),
     ];
     let down_from = Utc::now();
     for (n, (key, editor, text)) in typed.iter().enumerate() {
