@@ -11,9 +11,10 @@
 #     a bare INSERT+COMMIT and a bare SELECT on the same cluster (skipped without PostgreSQL);
 #   * SQLite with `PRAGMA synchronous=FULL` (python3's sqlite3), one INSERT + COMMIT per
 #     row in the same directory: the reference for the journal's durable append rate;
-#   * benches/console-idle.sh (idle CPU and time to first frame) and benches/share-load.sh
-#     (followers under load), with shorter samples than their defaults so the whole run fits
-#     in 15 minutes on 2 cores.
+#   * benches/console-idle.sh (idle CPU and time to first frame), benches/share-load.sh
+#     (followers under load) and benches/share-pg-load.sh (200 followers over two share
+#     servers on one PostgreSQL store; skipped, saying why, without PostgreSQL 15), with
+#     shorter samples than their defaults so the whole run fits in 20 minutes on 2 cores.
 # Benchmarks that need a tool that is missing (amtool, tmux) are reported as skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,6 +76,11 @@ fi
 if [ -f benches/share-load.sh ]; then
     say "share server under load"
     FOLLOWERS=200 RATE=20 SECONDS_=15 bash benches/share-load.sh > "$out/share-load.txt" 2>&1 || echo "FAILED" >> "$out/share-load.txt"
+fi
+if [ -f benches/share-pg-load.sh ]; then
+    # Prints "SKIPPED: …" and exits 0 when PostgreSQL 15 is not installed.
+    say "share servers on the PostgreSQL store under load"
+    FOLLOWERS=200 RATE=20 SECONDS_=10 bash benches/share-pg-load.sh > "$out/share-pg-load.txt" 2>&1 || echo "FAILED" >> "$out/share-pg-load.txt"
 fi
 
 say "writing docs/performance.md"
@@ -140,7 +146,7 @@ try:
     lines.append(f"| durable append vs SQLite `synchronous=FULL` insert+commit | {fmt(m)} | sqlite3 (python) | {sqlite_us:.1f} µs | {ratio} | — |")
 except (OSError, ValueError):
     pass
-for name, title in (("console-idle.txt", "Console idle CPU and first frame"), ("share-load.txt", "Share server under load")):
+for name, title in (("console-idle.txt", "Console idle CPU and first frame"), ("share-load.txt", "Share server under load"), ("share-pg-load.txt", "Two share servers on the PostgreSQL store, 200 followers")):
     p = os.path.join(out, name)
     if os.path.exists(p):
         text = open(p).read().strip().splitlines()

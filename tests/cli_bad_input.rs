@@ -1,19 +1,22 @@
 //! Bad input to every verb: exit code 2, one clear line on stderr naming what was wrong, and
-//! nothing on disk changes. Clap's own usage errors exit 2 too and name the argument.
+//! nothing changes, on disk or in the store: each check runs on both stores
+//! (`support::stores::cli_stores`: the data directory, and PostgreSQL started once for this
+//! file). Clap's own usage errors exit 2 too and name the argument.
 
 use crate::common;
+use crate::support::stores::{CliStore, cli_stores};
 
-use common::{run, snapshot, warroom};
+use common::run;
 use std::path::Path;
 
 /// INC-1: open, sev1, bob is commander. INC-2: resolved.
-fn two_incidents(data: &Path) {
+fn two_incidents(store: &CliStore, data: &Path) {
     assert_eq!(
-        common::open_incident(data, "alice", "Checkout 500s", "sev1"),
+        store.open_incident(data, "alice", "Checkout 500s", "sev1"),
         "INC-1"
     );
     assert_eq!(
-        common::open_incident(data, "alice", "Search latency", "sev3"),
+        store.open_incident(data, "alice", "Search latency", "sev3"),
         "INC-2"
     );
     for args in [
@@ -21,7 +24,7 @@ fn two_incidents(data: &Path) {
         &["resolve", "INC-2", "--summary", "cache warmed"][..],
     ] {
         let ran = run({
-            let mut c = warroom(data, "alice");
+            let mut c = store.warroom(data, "alice");
             c.args(args);
             c
         });
@@ -30,11 +33,12 @@ fn two_incidents(data: &Path) {
 }
 
 /// Runs `args` (with `stdin` if given) and checks: exit 2, nothing on stdout, nothing changed
-/// on disk; returns stderr.
-fn refused(data: &Path, args: &[&str], stdin: Option<&str>) -> String {
-    let before = snapshot(data);
+/// on disk or in the store; returns stderr.
+fn refused(store: &CliStore, data: &Path, args: &[&str], stdin: Option<&str>) -> String {
+    let what = store.name;
+    let before = store.kept(data);
     let ran = run({
-        let mut c = warroom(data, "carol");
+        let mut c = store.warroom(data, "carol");
         c.args(args);
         c.write_stdin(stdin.unwrap_or(""));
         c
@@ -42,19 +46,29 @@ fn refused(data: &Path, args: &[&str], stdin: Option<&str>) -> String {
     assert_eq!(
         ran.code,
         Some(2),
-        "{args:?} should exit 2; stderr: {}",
+        "{what}: {args:?} should exit 2; stderr: {}",
         ran.stderr
     );
-    assert_eq!(ran.stdout, "", "{args:?} printed to stdout");
-    assert_eq!(snapshot(data), before, "{args:?} changed the data on disk");
+    assert_eq!(ran.stdout, "", "{what}: {args:?} printed to stdout");
+    assert_eq!(
+        store.kept(data),
+        before,
+        "{what}: {args:?} changed what is kept"
+    );
     ran.stderr
 }
 
 #[test]
 fn bad_input_to_every_verb_exits_2_with_one_line_naming_the_problem_and_changes_nothing() {
+    for store in cli_stores("cli_bad_input") {
+        bad_input_changes_nothing(&store);
+    }
+}
+
+fn bad_input_changes_nothing(store: &CliStore) {
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    two_incidents(data);
+    two_incidents(store, data);
     let long_title = "x".repeat(201);
 
     // (arguments, text the one-line message must contain)
@@ -135,52 +149,64 @@ fn bad_input_to_every_verb_exits_2_with_one_line_naming_the_problem_and_changes_
         (&["verify", "INC-1/../../x"], "no incident 'INC-1/../../x'"),
     ];
     for (args, says) in cases {
-        let stderr = refused(data, args, None);
-        assert_one_line(args, &stderr, says);
+        let stderr = refused(store, data, args, None);
+        assert_one_line(store, args, &stderr, says);
     }
 
     // Text read from standard input is checked the same way.
-    let stderr = refused(data, &["note", "INC-1", "-"], Some("\n\n"));
-    assert_one_line(&["note", "INC-1", "-"], &stderr, "note is empty");
-    let stderr = refused(data, &["update", "INC-2", "-"], Some("late\n"));
-    assert_one_line(&["update", "INC-2", "-"], &stderr, "INC-2 is resolved");
+    let stderr = refused(store, data, &["note", "INC-1", "-"], Some("\n\n"));
+    assert_one_line(store, &["note", "INC-1", "-"], &stderr, "note is empty");
+    let stderr = refused(store, data, &["update", "INC-2", "-"], Some("late\n"));
+    assert_one_line(
+        store,
+        &["update", "INC-2", "-"],
+        &stderr,
+        "INC-2 is resolved",
+    );
 
     // So is the author.
-    let before = snapshot(data);
+    let before = store.kept(data);
     let ran = run({
-        let mut c = warroom(data, "carol\nmallory");
+        let mut c = store.warroom(data, "carol\nmallory");
         c.args(["note", "INC-1", "hello"]);
         c
     });
-    assert_eq!(ran.code, Some(2), "{}", ran.stderr);
-    assert_one_line(&["--as", "carol\\nmallory"], &ran.stderr, "author");
-    assert_eq!(snapshot(data), before);
+    assert_eq!(ran.code, Some(2), "{}: {}", store.name, ran.stderr);
+    assert_one_line(store, &["--as", "carol\\nmallory"], &ran.stderr, "author");
+    assert_eq!(store.kept(data), before, "{}", store.name);
 }
 
-fn assert_one_line(args: &[&str], stderr: &str, says: &str) {
+fn assert_one_line(store: &CliStore, args: &[&str], stderr: &str, says: &str) {
+    let what = store.name;
     let lines: Vec<&str> = stderr.lines().collect();
     assert_eq!(
         lines.len(),
         1,
-        "{args:?}: expected one line on stderr, got {stderr:?}"
+        "{what}: {args:?}: expected one line on stderr, got {stderr:?}"
     );
     assert!(
         lines[0].starts_with("warroom: "),
-        "{args:?}: {:?} does not say it is from warroom",
+        "{what}: {args:?}: {:?} does not say it is from warroom",
         lines[0]
     );
     assert!(
         lines[0].contains(says),
-        "{args:?}: {:?} should say {says:?}",
+        "{what}: {args:?}: {:?} should say {says:?}",
         lines[0]
     );
 }
 
 #[test]
 fn usage_errors_exit_2_and_the_first_line_names_the_argument() {
+    for store in cli_stores("cli_usage_errors") {
+        usage_errors_name_the_argument(&store);
+    }
+}
+
+fn usage_errors_name_the_argument(store: &CliStore) {
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    two_incidents(data);
+    two_incidents(store, data);
 
     // (arguments, what the first line of the error must name)
     let cases: &[(&[&str], &[&str])] = &[
@@ -203,7 +229,7 @@ fn usage_errors_exit_2_and_the_first_line_names_the_argument() {
         (&["frobnicate"], &["frobnicate"]),
     ];
     for (args, names) in cases {
-        let stderr = refused(data, args, None);
+        let stderr = refused(store, data, args, None);
         let first = stderr.lines().next().unwrap_or("");
         assert!(first.starts_with("error: "), "{args:?}: {stderr}");
         for name in *names {
@@ -229,7 +255,7 @@ fn usage_errors_exit_2_and_the_first_line_names_the_argument() {
         (&["verify"], &["<ID>"]),
     ];
     for (args, names) in missing {
-        let stderr = refused(data, args, None);
+        let stderr = refused(store, data, args, None);
         let mut lines = stderr.lines();
         let first = lines.next().unwrap_or("");
         assert!(

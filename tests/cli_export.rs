@@ -1,23 +1,35 @@
 //! `warroom export` and `warroom followup` through the real binary: the draft is written where
 //! asked, findings go to standard error, and the journal gains exactly one
-//! `postmortem_exported` line — every byte before it untouched.
+//! `postmortem_exported` line — every byte before it untouched. The export checks run on both
+//! stores (`support::stores::cli_stores`: the data directory, and PostgreSQL started once for
+//! this file); those about paths in the data directory on the file journal.
 
 use crate::common;
+use crate::support::stores::{self, CliStore, cli_stores};
 
-use common::{Ran, journal_path, open_incident, run, warroom};
+use common::{Ran, journal_path, run, warroom};
 use std::path::Path;
 
 fn cli(data: &Path, user: &str, args: &[&str]) -> Ran {
+    cli_on(&stores::files(), data, user, args)
+}
+
+fn cli_on(store: &CliStore, data: &Path, user: &str, args: &[&str]) -> Ran {
     run({
-        let mut c = warroom(data, user);
+        let mut c = store.warroom(data, user);
         c.args(args);
         c
     })
 }
 
-/// An incident with a blameful note, a follow-up and a resolution, all through the CLI.
 fn resolved_incident(data: &Path) -> String {
-    let id = open_incident(data, "alice", "Checkout 500s", "sev1");
+    resolved_incident_on(&stores::files(), data)
+}
+
+/// An incident with a blameful note, a follow-up and a resolution, all through the CLI.
+fn resolved_incident_on(store: &CliStore, data: &Path) -> String {
+    let cli = |data: &Path, user: &str, args: &[&str]| cli_on(store, data, user, args);
+    let id = store.open_incident(data, "alice", "Checkout 500s", "sev1");
     for args in [
         vec!["assign", &id, "commander", "alice"],
         vec!["assign", &id, "sme", "bob"],
@@ -65,15 +77,23 @@ fn assert_one_line_added(before: &[u8], after: &[u8]) -> serde_json::Value {
 
 #[test]
 fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal() {
+    for store in cli_stores("export_draft") {
+        exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal_on(&store);
+    }
+}
+
+fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal_on(store: &CliStore) {
+    let what = store.name;
+    let cli = |data: &Path, user: &str, args: &[&str]| cli_on(store, data, user, args);
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    let id = resolved_incident(data);
+    let id = resolved_incident_on(store, data);
     let elsewhere = tempfile::tempdir().unwrap();
     let out = elsewhere.path().join("draft.md");
-    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    let before = store.journal_bytes(data, &id);
 
     let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.code, Some(0), "{what}: {}", ran.stderr);
     assert_eq!(ran.stdout, "");
     let draft = std::fs::read_to_string(&out).unwrap();
     assert!(
@@ -93,7 +113,7 @@ fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal() {
     assert!(draft.contains("## Review before sharing"));
     assert!(ran.stderr.contains("post-mortem draft written to"));
 
-    let after = std::fs::read(journal_path(data, &id)).unwrap();
+    let after = store.journal_bytes(data, &id);
     let line = assert_one_line_added(&before, &after);
     assert_eq!(line["event"]["format"], "markdown");
     assert_eq!(line["event"]["path"], out.to_str().unwrap());
@@ -101,13 +121,13 @@ fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal() {
 
     // JSON to standard output: the same facts; no path recorded.
     let ran = cli(data, "bob", &["export", &id, "--format", "json"]);
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.code, Some(0), "{what}: {}", ran.stderr);
     let v: serde_json::Value = serde_json::from_str(&ran.stdout).unwrap();
     assert_eq!(v["id"], "INC-1");
     assert_eq!(v["incident_status"], "resolved");
     assert_eq!(v["follow_ups"][0]["owner"], "carol");
     assert_eq!(v["review"][0]["phrase"], "bob broke");
-    let again = std::fs::read(journal_path(data, &id)).unwrap();
+    let again = store.journal_bytes(data, &id);
     let line = assert_one_line_added(&after, &again);
     assert_eq!(line["event"]["format"], "json");
     assert!(line["event"].get("path").is_none());
@@ -117,38 +137,62 @@ fn exporting_writes_the_draft_and_adds_exactly_one_line_to_the_journal() {
 
 #[test]
 fn an_open_incident_exports_as_a_draft_with_a_banner() {
+    for store in cli_stores("export_open") {
+        an_open_incident_exports_as_a_draft_with_a_banner_on(&store);
+    }
+}
+
+fn an_open_incident_exports_as_a_draft_with_a_banner_on(store: &CliStore) {
+    let what = store.name;
+    let cli = |data: &Path, user: &str, args: &[&str]| cli_on(store, data, user, args);
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    let id = open_incident(data, "alice", "Search latency", "sev3");
+    let id = store.open_incident(data, "alice", "Search latency", "sev3");
     let ran = cli(data, "alice", &["export", &id]);
-    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.code, Some(0), "{what}: {}", ran.stderr);
     assert!(ran.stdout.contains("**DRAFT — incident still open**"));
 }
 
 #[test]
 fn a_bad_id_is_bad_input_and_writes_nothing() {
+    for store in cli_stores("export_bad_id") {
+        a_bad_id_is_bad_input_and_writes_nothing_on(&store);
+    }
+}
+
+fn a_bad_id_is_bad_input_and_writes_nothing_on(store: &CliStore) {
+    let what = store.name;
+    let cli = |data: &Path, user: &str, args: &[&str]| cli_on(store, data, user, args);
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    let id = resolved_incident(data);
-    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    let id = resolved_incident_on(store, data);
+    let before = store.journal_bytes(data, &id);
     let out = data.join("x.md");
     for bad in ["INC-99", "nonsense"] {
         let ran = cli(data, "alice", &["export", bad, "-o", out.to_str().unwrap()]);
-        assert_eq!(ran.code, Some(2), "{bad}: {}", ran.stderr);
-        assert!(ran.stderr.contains(bad), "{}", ran.stderr);
+        assert_eq!(ran.code, Some(2), "{what}: {bad}: {}", ran.stderr);
+        assert!(ran.stderr.contains(bad), "{what}: {}", ran.stderr);
     }
     assert!(!out.exists());
     let ran = cli(data, "alice", &["export", &id, "--format", "pdf"]);
-    assert_eq!(ran.code, Some(2));
-    assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+    assert_eq!(ran.code, Some(2), "{what}");
+    assert_eq!(store.journal_bytes(data, &id), before);
 }
 
 #[test]
 fn an_unwritable_output_fails_naming_the_path_and_records_nothing() {
+    for store in cli_stores("export_unwritable") {
+        an_unwritable_output_fails_naming_the_path_and_records_nothing_on(&store);
+    }
+}
+
+fn an_unwritable_output_fails_naming_the_path_and_records_nothing_on(store: &CliStore) {
+    let what = store.name;
+    let cli = |data: &Path, user: &str, args: &[&str]| cli_on(store, data, user, args);
     let data = tempfile::tempdir().unwrap();
     let data = data.path();
-    let id = resolved_incident(data);
-    let before = std::fs::read(journal_path(data, &id)).unwrap();
+    let id = resolved_incident_on(store, data);
+    let before = store.journal_bytes(data, &id);
     let elsewhere = tempfile::tempdir().unwrap();
     for out in [
         elsewhere.path().join("no-such-dir").join("draft.md"),
@@ -156,15 +200,15 @@ fn an_unwritable_output_fails_naming_the_path_and_records_nothing() {
         elsewhere.path().to_path_buf(),
     ] {
         let ran = cli(data, "alice", &["export", &id, "-o", out.to_str().unwrap()]);
-        assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+        assert_eq!(ran.code, Some(1), "{what}: {}", ran.stderr);
         assert!(
             ran.stderr.contains(&out.display().to_string()),
             "{}",
             ran.stderr
         );
-        assert_eq!(ran.stderr.lines().count(), 1, "{}", ran.stderr);
+        assert_eq!(ran.stderr.lines().count(), 1, "{what}: {}", ran.stderr);
     }
-    assert_eq!(std::fs::read(journal_path(data, &id)).unwrap(), before);
+    assert_eq!(store.journal_bytes(data, &id), before);
 }
 
 #[test]

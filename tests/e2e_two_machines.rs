@@ -24,14 +24,14 @@ const LIVE: Duration = Duration::from_secs(3);
 const EXIT_OK: &str = "warroom-exit-0";
 
 /// One "machine": its own data and config directory, one user, the shared database.
-struct Machine {
+pub(crate) struct Machine {
     dir: tempfile::TempDir,
     user: &'static str,
     url: String,
 }
 
 impl Machine {
-    fn new(url: &str, user: &'static str) -> Machine {
+    pub(crate) fn new(url: &str, user: &'static str) -> Machine {
         Machine {
             dir: tempfile::tempdir().unwrap(),
             user,
@@ -39,7 +39,7 @@ impl Machine {
         }
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
@@ -60,7 +60,7 @@ impl Machine {
     }
 
     /// Runs a verb of the release binary on this machine; it must succeed. Its output.
-    fn cli(&self, args: &[&str]) -> String {
+    pub(crate) fn cli(&self, args: &[&str]) -> String {
         let out = Command::new(release::warroom())
             .env_remove("WARROOM_THEME")
             .env("WARROOM_USER", self.user)
@@ -81,7 +81,7 @@ impl Machine {
 
     /// A console of this machine's user in a new tmux session, on incident `id` entered from
     /// the list.
-    fn console<'t>(&self, tmux: &'t Tmux, id: &str) -> Pane<'t> {
+    pub(crate) fn console<'t>(&self, tmux: &'t Tmux, id: &str) -> Pane<'t> {
         let pane = tmux.shell(self.user, &format!("exec {}", self.env_line()));
         pane.run_line(&format!(
             "{}; echo warroom-exit-$?",
@@ -93,7 +93,7 @@ impl Machine {
     }
 }
 
-const TITLE: &str = "Checkout 500s";
+pub(crate) const TITLE: &str = "Checkout 500s";
 
 /// Waits until every pane shows a line with all of `parts`; prints how long each took.
 fn all_show(panes: &[&Pane<'_>], what: &str, parts: &[&str]) {
@@ -111,7 +111,7 @@ fn all_show(panes: &[&Pane<'_>], what: &str, parts: &[&str]) {
 }
 
 /// Types `text` into the editor `key` opens, and sends it.
-fn write(pane: &Pane<'_>, key: &str, title: &str, text: &str) {
+pub(crate) fn write(pane: &Pane<'_>, key: &str, title: &str, text: &str) {
     pane.press(&[key]);
     pane.wait_for(&format!("the {title} editor"), |s| s.contains(title));
     pane.type_text(text);

@@ -227,6 +227,36 @@ fn bad_input_exits_2_and_records_nothing_on_both_stores() {
     }
 }
 
+/// `verify` on both stores: an intact chain passes; an entry changed where it is kept (a byte
+/// in the file, a stray `UPDATE` of the row) is named, exit 1, and nothing more is recorded
+/// on the damaged incident.
+#[test]
+fn verify_passes_then_names_the_damaged_entry_and_records_nothing_on_both_stores() {
+    for store in cli_stores("seam_verify") {
+        let what = store.name;
+        let s = setup("", &store.env());
+        for n in 1..=3 {
+            ok(&s, &store, &["note", &s.id, &format!("note {n} all clear")]);
+        }
+        let verified = ok(&s, &store, &["verify", &s.id]);
+        assert!(
+            verified.contains(&format!("{}: 4 events, hash chain intact", s.id)),
+            "{what}: {verified}"
+        );
+        store.damage(&s.data, &s.id, 3, "note 2 all clear", "note 2 all clean");
+        let before = store.kept(&s.data);
+        let out = s.run(&["verify", &s.id]);
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{what}: {said}");
+        assert_eq!(said.trim_end().lines().count(), 1, "{what}: {said}");
+        assert!(said.contains(":3: journal damaged"), "{what}: {said}");
+        assert_eq!(stdout(&out), "", "{what}");
+        let out = s.run(&["note", &s.id, "is it fixed?"]);
+        assert!(!out.status.success(), "{what}: a note on a damaged journal");
+        assert_eq!(store.kept(&s.data), before, "{what}: something changed");
+    }
+}
+
 #[test]
 fn appenders_on_two_machines_at_once_each_land_once_in_a_dense_chain() {
     const PROCESSES: usize = 6;

@@ -80,34 +80,14 @@ impl PgJournal {
         ours: Option<&str>,
     ) -> Result<Option<Record>, JournalError> {
         let mut found = None;
+        let location = self.location();
         self.folded.reserve(rows.len());
         for row in rows {
-            let seq: i64 = row.get(0);
             let event_id: &str = row.get(1);
-            let line: &str = row.get(2);
-            let (prev, expected) = self.folded.next();
-            if seq as u64 != expected {
-                return Err(self.damaged(
-                    expected,
-                    format!("entry {seq} where {expected} was expected (a gap)"),
-                ));
-            }
-            let record =
-                parse_line(line.as_bytes(), prev, expected).map_err(|bad| match bad.newer {
-                    Some(found) => JournalError::NewerFormat {
-                        path: self.location().into(),
-                        found,
-                        supported: FORMAT,
-                    },
-                    None => self.damaged(expected, bad.reason),
-                })?;
-            self.folded
-                .check_format(&record)
-                .map_err(|why| self.damaged(expected, why))?;
+            take_row(&mut self.folded, &location, row.get(0), row.get(2))?;
             if ours == Some(event_id) {
-                found = Some(record.clone());
+                found = self.folded.records.last().cloned();
             }
-            self.folded.push(record);
         }
         Ok(found)
     }
@@ -394,20 +374,21 @@ pub(super) async fn import(
 }
 
 impl PgJournal {
+    /// Reads and takes every entry after the known ones. The rows are parsed and checked on a
+    /// thread of their own while the next ones are still arriving, so a long incident costs
+    /// about the longer of reading and checking rather than both (see docs/performance.md,
+    /// "Shared store"). A connection lost midway is read again from the last entry taken.
     fn refresh_rows(&mut self) -> Result<usize, JournalError> {
         let store = self.store.clone();
-        let known = self.known_seq();
-        let rows = store.retry(|s, slot| {
+        let location = self.location();
+        let id = self.id().to_string();
+        let before = self.records().len();
+        let folded = &mut self.folded;
+        store.retry(|s, slot| {
             let client = s.client(slot)?;
-            s.block(client.query(
-                "SELECT seq, event_id, line FROM warroom_events \
-                 WHERE incident = $1 AND seq > $2 ORDER BY seq",
-                &[&self.id(), &known],
-            ))?
-            .map_err(|e| s.fail(&e))
+            stream_into(s, client, &id, folded, &location)
         })?;
-        self.take_rows(&rows, None)?;
-        Ok(rows.len())
+        Ok(self.records().len() - before)
     }
 
     /// Entries redacted by the `redacted` records read since record `from` (by another
@@ -612,4 +593,96 @@ async fn lock_head(
         )
         .await?;
     Ok((head, rows))
+}
+
+/// Checks one row, which must follow `folded`'s records, and takes it.
+fn take_row(folded: &mut Folded, location: &str, seq: i64, line: &str) -> Result<(), JournalError> {
+    let damaged = |line: u64, reason: String| JournalError::Damaged {
+        path: location.into(),
+        line: line as usize,
+        reason,
+    };
+    let (prev, expected) = folded.next();
+    if seq as u64 != expected {
+        return Err(damaged(
+            expected,
+            format!("entry {seq} where {expected} was expected (a gap)"),
+        ));
+    }
+    let record = parse_line(line.as_bytes(), prev, expected).map_err(|bad| match bad.newer {
+        Some(found) => JournalError::NewerFormat {
+            path: location.into(),
+            found,
+            supported: FORMAT,
+        },
+        None => damaged(expected, bad.reason),
+    })?;
+    folded
+        .check_format(&record)
+        .map_err(|why| damaged(expected, why))?;
+    folded.push(record);
+    Ok(())
+}
+
+/// Rows handed from the reading to the checking thread at a time.
+const BATCH: usize = 512;
+
+/// Reads the incident's entries after `folded`'s last one in seq order, as one streamed
+/// result, and takes them: the runtime's thread reads the rows while a second thread checks
+/// and folds the batches already read.
+fn stream_into(
+    s: &PgStore,
+    client: &tokio_postgres::Client,
+    id: &str,
+    folded: &mut Folded,
+    location: &str,
+) -> Result<(), Fail> {
+    use futures::StreamExt;
+    let known = folded.records.last().map_or(0, |r| r.entry.seq as i64);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(8);
+    std::thread::scope(|scope| {
+        let checker = scope.spawn(move || -> Result<(), JournalError> {
+            for batch in rx {
+                folded.reserve(batch.len());
+                for row in &batch {
+                    take_row(folded, location, row.get(0), row.get(1))?;
+                }
+            }
+            Ok(())
+        });
+        let read = s.block(async move {
+            let params: [&(dyn tokio_postgres::types::ToSql + Sync); 2] = [&id, &known];
+            let rows = client
+                .query_raw(
+                    "SELECT seq, line FROM warroom_events \
+                     WHERE incident = $1 AND seq > $2 ORDER BY seq",
+                    params,
+                )
+                .await
+                .map_err(|e| s.fail(&e))?;
+            let mut rows = std::pin::pin!(rows);
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(row) = rows.next().await {
+                batch.push(row.map_err(|e| s.fail(&e))?);
+                // A closed channel: the checker stopped at a damaged entry, and says why.
+                if batch.len() == BATCH
+                    && tx
+                        .send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                        .is_err()
+                {
+                    return Ok(());
+                }
+            }
+            let _ = tx.send(batch);
+            Ok(())
+        });
+        let checked = match checker.join() {
+            Ok(checked) => checked,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        // A damaged entry is the answer, whatever the reading did after it; otherwise a lost
+        // connection is tried again from the last entry taken.
+        checked?;
+        read?
+    })
 }
