@@ -11,6 +11,7 @@ pub mod console;
 pub mod context;
 pub mod demo;
 pub mod domain;
+pub mod drill;
 pub mod fds;
 pub mod journal;
 pub mod postmortem;

@@ -57,6 +57,7 @@ mod blast;
 mod check_config;
 mod correct;
 mod doctor;
+mod drill;
 mod export;
 mod followup;
 mod list;
@@ -474,6 +475,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PagerdutyCommand,
     },
+    /// Drills: rehearsed outages and their reviews.
+    Drill {
+        #[command(subcommand)]
+        command: DrillCommand,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         /// The shell to complete for.
@@ -574,6 +580,22 @@ pub enum Command {
         /// Do not ask (for scripts); dangerous actions included.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// A drill's review (scores against the practice and the scenario's targets), compared
+    /// with the team's last earlier drill of the same scenario.
+    Review {
+        /// The drill's incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The review's format.
+        #[arg(long, default_value = "markdown", value_name = "markdown|json")]
+        format: ExportFormat,
+        /// Where to write it (default: standard output).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -878,6 +900,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             }
             PagerdutyCommand::Unlink { id, pd_incident } => {
                 pagerduty::unlink(&ctx, now, &id, &pd_incident)
+            }
+        },
+        Some(Command::Drill { command }) => match command {
+            DrillCommand::Review { id, format, output } => {
+                drill::review(&ctx, &id, format, output.as_deref())
             }
         },
         Some(Command::Completions { shell }) => packaging::completions(shell),

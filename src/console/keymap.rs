@@ -63,6 +63,7 @@ pub enum Command {
     ExitCriteria,
     ExecutiveSummary,
     Checklist,
+    Review,
 }
 
 impl Command {
@@ -121,6 +122,7 @@ impl Command {
         Command::ExitCriteria,
         Command::ExecutiveSummary,
         Command::Checklist,
+        Command::Review,
     ];
 
     /// The name used in config and the palette.
@@ -180,6 +182,7 @@ impl Command {
             Command::ExitCriteria => "exit-criteria",
             Command::ExecutiveSummary => "executive-summary",
             Command::Checklist => "checklist",
+            Command::Review => "review",
         }
     }
 
@@ -239,6 +242,7 @@ impl Command {
             Command::ExitCriteria => "set an exit criterion, or tick a manual one",
             Command::ExecutiveSummary => "write the executive summary",
             Command::Checklist => "tick or dismiss the checklist's items",
+            Command::Review => "the drill's review: its scores against the practice",
         }
     }
 

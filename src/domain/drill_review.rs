@@ -469,6 +469,43 @@ pub fn compare(now: &DrillReview, previous: &[DrillReview]) -> Vec<(ScoreKind, O
         .collect()
 }
 
+/// The review as lines of text, for the console's popup and the terminal: one line a score
+/// (`✓ first status update   4m00s (target 5m00s)  — better`), then the total.
+pub fn lines(review: &DrillReview, trends: &[(ScoreKind, Option<Trend>)]) -> Vec<String> {
+    let mut out = vec![format!(
+        "Drill review: {} ({} to {} UTC)",
+        review.scenario,
+        review.started_at.format("%Y-%m-%d %H:%M:%S"),
+        review.ended_at.format("%H:%M:%S")
+    )];
+    out.push(String::new());
+    for s in &review.scores {
+        let mark = if s.met { "✓" } else { "✗" };
+        let trend = trends
+            .iter()
+            .find(|(k, _)| *k == s.score)
+            .and_then(|(_, t)| *t)
+            .map(|t| match t {
+                Trend::Same => " [same as the last drill]".to_string(),
+                t => format!(" [{} than the last drill]", t.as_str()),
+            })
+            .unwrap_or_default();
+        let detail = if s.detail.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", s.detail)
+        };
+        out.push(format!(
+            "{mark} {:<30} {}{detail}{trend}",
+            s.score.label(),
+            s.value()
+        ));
+    }
+    out.push(String::new());
+    out.push(format!("{}.", review.summary()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

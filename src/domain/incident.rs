@@ -552,6 +552,7 @@ impl Incident {
                     | Event::ActionVerified { .. }
                     | Event::FollowUp { .. }
                     | Event::PostmortemExported { .. }
+                    | Event::DrillReviewed { .. }
                     | Event::Amended { .. }
                     | Event::Retracted { .. }
                     | Event::Moved { .. }

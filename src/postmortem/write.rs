@@ -83,9 +83,33 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
     path: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Finding>, WriteError> {
+    replace_file(path, data_dir, "the draft", |file| {
+        let (findings, written) = write_to(format, entries, incident, now, Box::new(file));
+        written.map(|()| findings)
+    })
+}
+
+/// Writes `text` (a drill's review, a report) to `path` as [`write_path`] writes a draft:
+/// never inside `data_dir`, whole or not at all.
+pub fn write_text(text: &str, what: &str, path: &Path, data_dir: &Path) -> Result<(), WriteError> {
+    replace_file(path, data_dir, what, |mut file| {
+        file.write_all(text.as_bytes())?;
+        file.flush()
+    })
+}
+
+/// Refuses a `path` inside `data_dir`; else `write` fills a new temporary file beside it,
+/// which is synced and renamed over `path`, so a failed write leaves an existing file as it
+/// was. `what` names the contents in the refusal.
+fn replace_file<T>(
+    path: &Path,
+    data_dir: &Path,
+    what: &str,
+    write: impl FnOnce(std::fs::File) -> std::io::Result<T>,
+) -> Result<T, WriteError> {
     if inside(path, data_dir) {
         return Err(WriteError::Refused(format!(
-            "refusing to write the draft to {}: it is inside the data directory {} \
+            "refusing to write {what} to {}: it is inside the data directory {} \
              (journals, locks and drafts live there); choose a path outside it",
             path.display(),
             data_dir.display()
@@ -114,14 +138,13 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
         {
             handle.set_permissions(meta.permissions())?;
         }
-        let (findings, written) = write_to(format, entries, incident, now, Box::new(file));
-        written?;
+        let out = write(file)?;
         handle.sync_all()?;
         std::fs::rename(&temp, path)?;
         if let Ok(dir) = std::fs::File::open(parent) {
             let _ = dir.sync_all();
         }
-        Ok(findings)
+        Ok(out)
     })();
     written.map_err(|e| {
         let _ = std::fs::remove_file(&temp);
