@@ -60,6 +60,7 @@ mod demo_drafts;
 mod demo_runbook;
 mod demo_simulator;
 mod doctor_live;
+mod drill_live;
 mod drill_review;
 mod e2e_actions;
 mod e2e_console;

@@ -57,3 +57,64 @@ pub fn review(
     }
     Ok(())
 }
+
+/// `warroom drill live NAME [--via alertmanager|pushgateway] [--wait 5m] [--json]`: the
+/// scenario's alerts through the real alerting pipeline ([`crate::drill::live`]). Exit 2
+/// when a source it would touch is not marked `drills = true`, exit 1 when an expected alert
+/// never came back or something of the drill is left over.
+pub fn live(
+    ctx: &Context,
+    name: &str,
+    via: Option<&str>,
+    wait: &str,
+    json: bool,
+) -> Result<(), Failure> {
+    use crate::drill::live;
+    let scenario =
+        crate::drill::scenario::load(name).map_err(|e| Failure::bad_input(e.to_string()))?;
+    let given = via
+        .map(live::Via::parse)
+        .transpose()
+        .map_err(Failure::bad_input)?;
+    let wait = crate::domain::parse_duration(wait)
+        .map_err(|e| Failure::bad_input(format!("--wait: {e}")))?
+        .to_std()
+        .map_err(|e| Failure::bad_input(format!("--wait: {e}")))?;
+    let config = ctx.config()?;
+    let via = live::Via::choose(given, &config);
+    if let Some(why) = live::refusal(&config, via, &ctx.paths.config_file) {
+        return Err(Failure::bad_input(why));
+    }
+    let client = crate::backends::http_client().map_err(Failure::runtime)?;
+    let timing = live::Timing {
+        wait,
+        interval: config
+            .alerts
+            .poll_interval()
+            .min(std::time::Duration::from_secs(1)),
+        timeout: config.alerts.timeout(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::runtime(format!("cannot run the drill: {e}")))?;
+    let report = runtime
+        .block_on(live::run(&config, &scenario, via, timing, &client))
+        .map_err(Failure::runtime)?;
+    if json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Failure::runtime(format!("cannot write the report: {e}")))?;
+        println!("{text}");
+    } else {
+        super::out::write_all(crate::domain::for_terminal(&live::text(&report)).as_bytes());
+    }
+    if !report.findings.is_empty() || !report.leftovers.is_empty() {
+        return Err(Failure::runtime(format!(
+            "drill {}: {} finding(s), {} left over",
+            report.scenario,
+            report.findings.len(),
+            report.leftovers.len()
+        )));
+    }
+    Ok(())
+}

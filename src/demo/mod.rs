@@ -137,9 +137,12 @@ pub fn run(opts: Options) -> Result<(), Failure> {
     result
 }
 
-/// The bad deploy as a drill: the review's root suspect is the deployed service, and turning
-/// the flag off or redeploying the known-good build are the right compensating actions.
+/// The bad deploy as a drill: its scenario's fault and targets (the root suspect is the
+/// deployed service; turning the flag off or redeploying the known-good build fix it).
 pub fn drill_spec() -> crate::domain::DrillSpec {
+    if let Ok(s) = crate::drill::scenario::demo() {
+        return crate::drill::review::spec_of(&s);
+    }
     crate::domain::DrillSpec {
         scenario: "bad-deploy".into(),
         root_suspect: Some(scenario::DEPLOYED.into()),

@@ -4,5 +4,6 @@
 //! review as journaled, exported (Markdown, JSON) and compared with the team's earlier drills
 //! of the same scenario.
 
+pub mod live;
 pub mod review;
 pub mod scenario;

@@ -9,6 +9,24 @@ use crate::journal::{Journal, JournalError, Store};
 use crate::postmortem::markdown::esc;
 use chrono::{DateTime, Utc};
 
+/// What the review of a drill of `scenario` scores against: its fault's service as the root
+/// suspect, the actions that fix it, and its `[targets]` over the defaults.
+pub fn spec_of(scenario: &super::scenario::Scenario) -> DrillSpec {
+    let defaults = drill_review::Targets::default();
+    let t = &scenario.targets;
+    let secs = |v: Option<f64>, d: i64| v.map_or(d, |v| v.round() as i64);
+    DrillSpec {
+        scenario: scenario.name.clone(),
+        root_suspect: Some(scenario.fault.service.clone()),
+        fixes: scenario.fault.fixed_by.clone(),
+        targets: drill_review::Targets {
+            take_command_secs: secs(t.take_command_secs, defaults.take_command_secs),
+            first_update_secs: secs(t.first_update_secs, defaults.first_update_secs),
+            fix_secs: secs(t.fix_secs, defaults.fix_secs),
+        },
+    }
+}
+
 /// The review journaled last in `entries`, if any.
 pub fn journaled<E: AsRef<Entry>>(entries: &[E]) -> Option<DrillReview> {
     entries.iter().rev().find_map(|e| match &e.as_ref().event {
@@ -197,4 +215,20 @@ pub fn json(id: &str, review: &DrillReview, previous: &[Previous]) -> serde_json
             "scores": p.review.scores,
         })).collect::<Vec<_>>(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bad_deploy_is_reviewed_against_its_fault_and_its_targets() {
+        let scenario = crate::drill::scenario::demo().unwrap();
+        let spec = spec_of(&scenario);
+        assert_eq!(spec.scenario, "bad-deploy");
+        assert_eq!(spec.root_suspect.as_deref(), Some("pricing"));
+        assert_eq!(spec.fixes, ["flag-off", "redeploy-pricing"]);
+        assert_eq!(spec.targets.fix_secs, 600);
+        assert_eq!(spec.targets.first_update_secs, 300);
+    }
 }
