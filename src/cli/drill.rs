@@ -41,7 +41,7 @@ pub fn review(
     };
     match output {
         Some(path) => {
-            crate::postmortem::write_text(&text, "the review", path, &ctx.paths.data_dir).map_err(
+            crate::postmortem::write_text(path, &ctx.paths.data_dir, "the review", &text).map_err(
                 |e| match e {
                     crate::postmortem::WriteError::Refused(m) => Failure::bad_input(m),
                     crate::postmortem::WriteError::Failed(m) => Failure::runtime(m),

@@ -7,9 +7,10 @@
 //! - **levers** are the fault's moving parts, each a level between 0 and 1 (the share of pods
 //!   on a broken build, the traffic still on a flag's new path, a region's poisoned cache…);
 //!   a lever starts at `level` and the fault moves it (`fault = { at, to, over }`);
-//! - a **signal** (a metric family) of a service reads `healthy × wave(t) + (broken − healthy)
-//!   × badness(t)`, where badness is the product of the levers the signal follows (all of them
-//!   unless `follows` names some) and wave a slow ±`wiggle` so healthy numbers look alive;
+//! - a **signal** (a metric family) of a service reads `healthy × wave(t) × (1 − badness(t)) +
+//!   broken × badness(t)`, where badness is the product of the levers the signal follows (all
+//!   of them unless `follows` names some) and wave a slow ±`wiggle` so healthy numbers look
+//!   alive;
 //! - **alerts** are rules over one signal of one service (`above`/`below` for `for`), or fire
 //!   all along (`always`), as Prometheus evaluates them;
 //! - **actions** are the runbook the responders get: each moves levers (`moves`, possibly
@@ -18,7 +19,7 @@
 
 mod parse;
 
-pub use parse::parse;
+pub use parse::{note_times, parse};
 
 use crate::config::ConfigError;
 use crate::domain::Severity;
@@ -70,6 +71,18 @@ pub struct Fault {
     pub description: String,
     /// The actions meant to fix it (any one of them does); every other action must not.
     pub fixed_by: Vec<String>,
+    /// What "fixed" reads as: each of these holds (a signal of a service above or below a
+    /// number).
+    pub fixed_when: Vec<Check>,
+}
+
+/// A signal of a service compared with a number.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Check {
+    pub service: String,
+    pub signal: String,
+    /// `Above` or `Below` only.
+    pub condition: Condition,
 }
 
 /// The review's targets; `None` where the scenario sets none.
@@ -269,7 +282,26 @@ impl Scenario {
 }
 
 /// A built-in scenario's file name and text.
-const BUILTIN: &[(&str, &str)] = &[("bad-deploy.toml", include_str!("scenarios/bad-deploy.toml"))];
+const BUILTIN: &[(&str, &str)] = &[
+    ("bad-deploy.toml", include_str!("scenarios/bad-deploy.toml")),
+    (
+        "db-failover.toml",
+        include_str!("scenarios/db-failover.toml"),
+    ),
+    (
+        "sms-provider.toml",
+        include_str!("scenarios/sms-provider.toml"),
+    ),
+    ("dns-cache.toml", include_str!("scenarios/dns-cache.toml")),
+    (
+        "backup-silent.toml",
+        include_str!("scenarios/backup-silent.toml"),
+    ),
+    (
+        "traffic-spike.toml",
+        include_str!("scenarios/traffic-spike.toml"),
+    ),
+];
 
 /// Every built-in scenario, in the order `warroom drill list` shows them.
 pub fn builtins() -> Vec<Scenario> {

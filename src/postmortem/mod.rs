@@ -11,7 +11,7 @@ pub mod blameless;
 mod corrections;
 pub mod json;
 pub mod markdown;
-mod measures;
+pub(crate) mod measures;
 mod practice;
 mod report;
 mod roll;

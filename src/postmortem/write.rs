@@ -83,29 +83,28 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
     path: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Finding>, WriteError> {
-    replace_file(path, data_dir, "the draft", |file| {
+    write_safely(path, data_dir, "the draft", |file| {
         let (findings, written) = write_to(format, entries, incident, now, Box::new(file));
         written.map(|()| findings)
     })
 }
 
-/// Writes `text` (a drill's review, a report) to `path` as [`write_path`] writes a draft:
-/// never inside `data_dir`, whole or not at all.
-pub fn write_text(text: &str, what: &str, path: &Path, data_dir: &Path) -> Result<(), WriteError> {
-    replace_file(path, data_dir, what, |mut file| {
+/// Writes `text` (a report) to `path` as [`write_path`] writes a draft: never inside
+/// `data_dir`, through a synced temporary file renamed over it.
+pub fn write_text(path: &Path, data_dir: &Path, what: &str, text: &str) -> Result<(), WriteError> {
+    write_safely(path, data_dir, what, |mut file| {
         file.write_all(text.as_bytes())?;
         file.flush()
     })
 }
 
-/// Refuses a `path` inside `data_dir`; else `write` fills a new temporary file beside it,
-/// which is synced and renamed over `path`, so a failed write leaves an existing file as it
-/// was. `what` names the contents in the refusal.
-fn replace_file<T>(
+/// Refuses `path` inside `data_dir`; else lets `fill` write a new temporary file beside it,
+/// syncs it and renames it over `path`.
+fn write_safely<T>(
     path: &Path,
     data_dir: &Path,
     what: &str,
-    write: impl FnOnce(std::fs::File) -> std::io::Result<T>,
+    fill: impl FnOnce(std::fs::File) -> std::io::Result<T>,
 ) -> Result<T, WriteError> {
     if inside(path, data_dir) {
         return Err(WriteError::Refused(format!(
@@ -138,7 +137,7 @@ fn replace_file<T>(
         {
             handle.set_permissions(meta.permissions())?;
         }
-        let out = write(file)?;
+        let out = fill(file)?;
         handle.sync_all()?;
         std::fs::rename(&temp, path)?;
         if let Ok(dir) = std::fs::File::open(parent) {

@@ -2,7 +2,7 @@
 //! each error naming `file:line:column` and the key.
 
 use super::{
-    Bands, Condition, Curve, Fault, Gauge, Lever, Move, Opening, Param, Rule, Scenario,
+    Bands, Check, Condition, Curve, Fault, Gauge, Lever, Move, Opening, Param, Rule, Scenario,
     ScenarioAction, ServiceSpec, Signal, Targets, Verify,
 };
 use crate::config::{ConfigError, parse_toml};
@@ -56,6 +56,16 @@ struct FaultEntry {
     service: S<String>,
     description: S<String>,
     fixed_by: S<Vec<S<String>>>,
+    fixed_when: S<Vec<CheckEntry>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckEntry {
+    service: S<String>,
+    signal: S<String>,
+    above: Option<S<f64>>,
+    below: Option<S<f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -402,7 +412,55 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ConfigError> {
             "fault.fixed_by: name at least one action that fixes the fault".into(),
         ));
     }
+    let mut fixed_when = Vec::new();
+    for c in fe.fixed_when.get_ref() {
+        let service = known(
+            &p,
+            &service_names,
+            &c.service,
+            "fault.fixed_when.service",
+            "service",
+        )?;
+        let signal = known(
+            &p,
+            &signal_keys,
+            &c.signal,
+            "fault.fixed_when.signal",
+            "signal",
+        )?;
+        let condition = match (&c.above, &c.below) {
+            (Some(v), None) => Condition::Above(p.finite(v, "fault.fixed_when.above")?),
+            (None, Some(v)) => Condition::Below(p.finite(v, "fault.fixed_when.below")?),
+            _ => {
+                return Err(p.err(
+                    c.service.span(),
+                    "fault.fixed_when: give exactly one of above or below".into(),
+                ));
+            }
+        };
+        if !services
+            .iter()
+            .any(|s| s.name == service && s.curves.contains_key(&signal))
+        {
+            return Err(p.err(
+                c.signal.span(),
+                format!("fault.fixed_when.signal: service {service:?} has no curve for signal {signal:?}"),
+            ));
+        }
+        fixed_when.push(Check {
+            service,
+            signal,
+            condition,
+        });
+    }
+    if fixed_when.is_empty() {
+        return Err(p.err(
+            fe.fixed_when.span(),
+            "fault.fixed_when: say what fixed reads as (a signal of a service above or below a number)".into(),
+        ));
+    }
     let fault = Fault {
+        fixed_when,
         service: known(&p, &service_names, &fe.service, "fault.service", "service")?,
         description: p.text(&fe.description, "fault.description")?,
         fixed_by,
@@ -438,7 +496,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, ConfigError> {
 }
 
 /// The `{at:-60s}` placeholders of a note: each one's scenario second.
-pub(crate) fn note_times(note: &str) -> Result<Vec<(Range<usize>, f64)>, String> {
+pub fn note_times(note: &str) -> Result<Vec<(Range<usize>, f64)>, String> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(open) = note[from..].find("{at:").map(|i| i + from) {
