@@ -67,6 +67,7 @@ mod e2e_actions;
 mod e2e_console;
 mod e2e_corrections;
 mod e2e_demo;
+mod e2e_drill_review;
 mod e2e_practice;
 mod e2e_roll_call;
 mod e2e_share_fds;
