@@ -601,9 +601,11 @@ mod tests {
         assert_eq!((u.seconds, u.met), (Some(240), true));
         assert_eq!(u.value(), "4m00s (target 5m00s)");
 
-        let mut slow = Targets::default();
-        slow.take_command_secs = 60;
-        slow.first_update_secs = 200;
+        let slow = Targets {
+            take_command_secs: 60,
+            first_update_secs: 200,
+            ..Targets::default()
+        };
         let r = review(
             &DrillSpec {
                 targets: slow,
@@ -862,7 +864,7 @@ mod tests {
         let end = t0() + Duration::minutes(9);
         let a = review(&spec(), &every_5m(), &before.0, end);
         let b = review(&spec(), &every_5m(), &now.0, end);
-        let trends = compare(&b, &[a.clone()]);
+        let trends = compare(&b, std::slice::from_ref(&a));
         let of = |k| trends.iter().find(|(s, _)| *s == k).unwrap().1;
         assert_eq!(of(ScoreKind::TakeCommand), Some(Trend::Better));
         assert_eq!(of(ScoreKind::FirstUpdate), Some(Trend::Worse));
