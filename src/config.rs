@@ -35,7 +35,7 @@ pub mod intake;
 mod nagios;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
-    PagerDutyConfig, PrometheusConfig,
+    PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
 };
 pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
@@ -125,6 +125,9 @@ pub struct Config {
     /// `[prometheus]`: metrics, and its pending alerts.
     #[serde(default)]
     pub prometheus: Option<PrometheusConfig>,
+    /// `[pushgateway]`: where `warroom drill live` pushes a scenario's metrics.
+    #[serde(default)]
+    pub pushgateway: Option<PushgatewayConfig>,
     /// `[[icinga]]`: Icinga 2 instances to read problems from and acknowledge them in.
     #[serde(default, rename = "icinga")]
     pub icingas: Vec<IcingaConfig>,

@@ -92,6 +92,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "action",
         "status_updates",
         "prometheus",
+        "pushgateway",
         "grafana",
         "nagios",
         "icinga",

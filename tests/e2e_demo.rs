@@ -257,6 +257,12 @@ fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
     pane.type_text(summary);
     pane.press(&["C-s"]);
     pane.wait_for("the resolved banner", |s| s.contains("RESOLVED"));
+    // The demo is a drill of the bad deploy: its review comes up at the resolution.
+    pane.wait_for("the drill's review", |s| {
+        s.contains("DRILL REVIEW") && has_line(s, &["✓", "compensating action", "flag-off"])
+    });
+    pane.press(&["Escape"]);
+    pane.wait_for("the review closed", |s| !s.contains("DRILL REVIEW"));
 
     // The post-mortem draft, written where the demo was started.
     pane.press(&["e"]);
@@ -304,6 +310,7 @@ fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
         "action_started",
         "action_finished",
         "resolved",
+        "drill_reviewed",
         "postmortem_exported",
     ] {
         assert!(types.contains(&want), "{want} missing from {types:?}");

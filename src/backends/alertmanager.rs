@@ -28,6 +28,16 @@ pub struct AlertFilter {
     pub unprocessed: bool,
 }
 
+/// An alert as `POST /api/v2/alerts` takes it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PostableAlert {
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub annotations: std::collections::BTreeMap<String, String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+}
+
 impl Default for AlertFilter {
     fn default() -> Self {
         AlertFilter {
@@ -172,6 +182,16 @@ impl Alertmanager {
                 alerts: g.alerts.into_iter().map(WireAlert::into_alert).collect(),
             })
             .collect())
+    }
+
+    /// `POST /api/v2/alerts`: alerts as a Prometheus sends them (a live drill's synthetic
+    /// ones; the same again with `ends_at` now expires them).
+    pub async fn post_alerts(&self, alerts: &[PostableAlert]) -> Result<(), BackendError> {
+        let req = self
+            .endpoint
+            .request(Method::POST, "api/v2/alerts")
+            .json(alerts);
+        self.endpoint.send_ok(req).await.map(|_| ())
     }
 
     /// `POST /api/v2/silences`; returns the new silence's ID.

@@ -15,6 +15,7 @@ pub mod nagios;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;
+pub mod pushgateway;
 pub mod sources;
 pub mod watch;
 pub mod webhook;

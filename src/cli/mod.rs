@@ -57,6 +57,7 @@ mod blast;
 mod check_config;
 mod correct;
 mod doctor;
+mod drill;
 mod export;
 mod followup;
 mod list;
@@ -475,6 +476,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PagerdutyCommand,
     },
+    /// Drills: rehearsed outages and their reviews.
+    Drill {
+        #[command(subcommand)]
+        command: DrillCommand,
+    },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         /// The shell to complete for.
@@ -619,6 +625,40 @@ pub enum Command {
         /// Do not ask (for scripts); dangerous actions included.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// Make a scenario's alerts fire through the real pipeline (its synthetic alerts posted
+    /// to the Alertmanagers, or its metrics pushed through [pushgateway] for the team's own
+    /// Prometheus rules), measure how fast each comes back through warroom's sources, report
+    /// the missing ones as findings, then clean up. Every source it touches must say
+    /// drills = true. Exit 1 when an alert never came back or something is left over.
+    Live {
+        /// A built-in scenario's name, or a scenario file's path.
+        name: String,
+        /// How the alerts are made to fire (default: pushgateway when [pushgateway] is set).
+        #[arg(long, value_name = "alertmanager|pushgateway")]
+        via: Option<String>,
+        /// How long to wait for each alert to come back.
+        #[arg(long, default_value = "5m", value_name = "DURATION")]
+        wait: String,
+        /// The report as JSON, for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A drill's review (scores against the practice and the scenario's targets), compared
+    /// with the team's last earlier drill of the same scenario.
+    Review {
+        /// The drill's incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The review's format.
+        #[arg(long, default_value = "markdown", value_name = "markdown|json")]
+        format: ExportFormat,
+        /// Where to write it (default: standard output).
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 }
 
@@ -958,6 +998,17 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             PagerdutyCommand::Unlink { id, pd_incident } => {
                 pagerduty::unlink(&ctx, now, &id, &pd_incident)
             }
+        },
+        Some(Command::Drill { command }) => match command {
+            DrillCommand::Review { id, format, output } => {
+                drill::review(&ctx, &id, format, output.as_deref())
+            }
+            DrillCommand::Live {
+                name,
+                via,
+                wait,
+                json,
+            } => drill::live(&ctx, &name, via.as_deref(), &wait, json),
         },
         Some(Command::Completions { shell }) => packaging::completions(shell),
         Some(Command::Man) => packaging::man(),

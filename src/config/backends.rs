@@ -8,6 +8,10 @@
 //! [prometheus]
 //! url = "http://prometheus:9090"
 //!
+//! [pushgateway]               # optional: where `warroom drill live` pushes metrics
+//! url = "http://pushgateway:9091"
+//! drills = true               # each source a drill touches says so (also the two above)
+//!
 //! [graphite]                  # graphite-web: service metrics given as Graphite targets
 //! url = "http://graphite:8080"
 //! user = "warroom"            # optional basic auth
@@ -52,6 +56,9 @@ pub struct AlertmanagerConfig {
     pub name: Option<Spanned<String>>,
     /// Where its UI is served (a path prefix is fine).
     pub url: Spanned<String>,
+    /// `warroom drill live` may push synthetic alerts into it (and expire them).
+    #[serde(default)]
+    pub drills: bool,
 }
 
 impl AlertmanagerConfig {
@@ -67,6 +74,20 @@ impl AlertmanagerConfig {
 #[serde(deny_unknown_fields)]
 pub struct PrometheusConfig {
     pub url: Spanned<String>,
+    /// `warroom drill live` may make its rules fire with pushed metrics.
+    #[serde(default)]
+    pub drills: bool,
+}
+
+/// `[pushgateway]`: where `warroom drill live` pushes a scenario's metrics so the team's
+/// own Prometheus rules must fire; nothing else uses it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PushgatewayConfig {
+    pub url: Spanned<String>,
+    /// Must be true: drills push and delete series only where this says so.
+    #[serde(default)]
+    pub drills: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -15,6 +15,7 @@ pub const SECTIONS: &[&str] = &[
     "webhook",
     "alertmanager",
     "prometheus",
+    "pushgateway",
     "graphite",
     "grafana",
     "nagios",

@@ -64,6 +64,7 @@ pub enum Command {
     ExecutiveSummary,
     Checklist,
     ImpactChart,
+    Review,
 }
 
 impl Command {
@@ -123,6 +124,7 @@ impl Command {
         Command::ExecutiveSummary,
         Command::Checklist,
         Command::ImpactChart,
+        Command::Review,
     ];
 
     /// The name used in config and the palette.
@@ -183,6 +185,7 @@ impl Command {
             Command::ExecutiveSummary => "executive-summary",
             Command::Checklist => "checklist",
             Command::ImpactChart => "impact-chart",
+            Command::Review => "review",
         }
     }
 
@@ -243,6 +246,7 @@ impl Command {
             Command::ExecutiveSummary => "write the executive summary",
             Command::Checklist => "tick or dismiss the checklist's items",
             Command::ImpactChart => "the key metric over the incident, milestones marked",
+            Command::Review => "the drill's review: its scores against the practice",
         }
     }
 

@@ -89,6 +89,17 @@ pub fn run_with(
     theme_name: Option<&str>,
     notices: Vec<String>,
 ) -> Result<(), Failure> {
+    run_drill(ctx, theme_name, notices, None)
+}
+
+/// The console playing a drill: its review is shown and journaled when the drill's incident
+/// is resolved, and `:review` shows it meanwhile.
+pub fn run_drill(
+    ctx: &Context,
+    theme_name: Option<&str>,
+    notices: Vec<String>,
+    drill: Option<state::Drill>,
+) -> Result<(), Failure> {
     // The store every verb uses: the data directory, or a shared database (one that cannot
     // be reached stops the start, exit 1, before the terminal is taken).
     let store = ctx.store()?.clone();
@@ -107,6 +118,7 @@ pub fn run_with(
             .map_err(|e| Failure::bad_input(e.to_string()))?;
     let (config, theme, mut state) = start(ctx, theme_name)?;
     state.problems.extend(notices);
+    state.drill = drill;
     state.practice = practice::PracticeSettings {
         objection_window: config.practice.objection_window(),
         executive_every: config.practice.executive_every(),

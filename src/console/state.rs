@@ -76,7 +76,17 @@ pub struct State {
     pub practice: super::practice::PracticeSettings,
     /// The alerting chain as looked at so far, and the dead man's switch to look for.
     pub watch: crate::domain::ChainWatch,
+    /// The drill this console plays, when it plays one: its incident and what its review
+    /// scores against.
+    pub drill: Option<Drill>,
     pub quit: bool,
+}
+
+/// A drill's incident and the scenario's facts its review needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Drill {
+    pub incident: String,
+    pub spec: crate::domain::DrillSpec,
 }
 
 /// The incident on screen.
@@ -571,6 +581,7 @@ impl State {
             actions: Default::default(),
             practice: Default::default(),
             watch: Default::default(),
+            drill: None,
             quit: false,
         }
     }

@@ -84,6 +84,8 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         None => crate::drill::scenario::demo().map_err(|e| Failure::runtime(e.to_string()))?,
     };
     write_config(&config_dir, &scenario, &base_url, opts.fast)?;
+    // What the drill's review scores against: the scenario's fault and targets.
+    let spec = crate::drill::review::spec_of(&scenario);
 
     let origin = Utc::now();
     let sim = Simulator::new(
@@ -122,7 +124,15 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         opts.author.clone(),
         StoreChoice::Files(store.data_dir().to_path_buf()),
     );
-    let result = crate::console::run_with(&ctx, opts.theme.as_deref(), notices);
+    // The outage is played as a drill of the bad deploy: reviewed when resolved, or here.
+    let drill = opened.as_ref().map(|id| crate::console::state::Drill {
+        incident: id.clone(),
+        spec,
+    });
+    let result = crate::console::run_drill(&ctx, opts.theme.as_deref(), notices, drill.clone());
+    if let Some(d) = &drill {
+        review_at_end(&ctx, d);
+    }
     drop(server);
     drop(root);
     match &opts.data_dir {
@@ -134,6 +144,38 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         None => say(&format!("warroom demo: over; removed {root_shown}")),
     }
     result
+}
+
+/// The drill's review journaled when the console ends, unless it was at its resolution; a
+/// failure is said, never fatal (the incidents are kept or removed as asked either way).
+fn review_at_end(ctx: &Context, drill: &crate::console::state::Drill) {
+    let cadence = crate::config::Config::load(&ctx.paths.config_file)
+        .map(|c| c.cadence)
+        .unwrap_or_default();
+    let done = ctx.store().and_then(|store| {
+        let mut journal = store.open(&drill.incident)?;
+        crate::drill::review::record_at_end(
+            journal.as_mut(),
+            &ctx.author,
+            &drill.spec,
+            &cadence,
+            Utc::now(),
+        )
+        .map_err(Failure::from)
+    });
+    match done {
+        Ok(Some(r)) => say(&format!(
+            "warroom demo: drill review of {}: {} (`warroom drill review {}`)",
+            drill.incident,
+            r.summary(),
+            drill.incident
+        )),
+        Ok(None) => {}
+        Err(e) => say(&format!(
+            "warroom demo: the drill review could not be recorded: {}",
+            e.message
+        )),
+    }
 }
 
 /// One line to standard error (a plain write: `eprintln!` panics on a closed stderr).

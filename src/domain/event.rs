@@ -390,6 +390,11 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         role: Option<Role>,
     },
+    /// A drill's review: its scores against the practice and the scenario's targets, as
+    /// computed when the drill ended.
+    DrillReviewed {
+        review: super::DrillReview,
+    },
     /// What a redacted entry reads as: its event is gone, only its digest stays in the line.
     /// Never written as an event.
     #[serde(skip)]
@@ -468,6 +473,7 @@ impl Event {
             Event::ExecutiveSummary { .. } => "executive_summary",
             Event::ChecklistItem { .. } => "checklist_item",
             Event::Redacted { .. } => "redacted",
+            Event::DrillReviewed { .. } => "drill_reviewed",
             Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
             Event::AlertReviewed { .. } => "alert_reviewed",
@@ -682,6 +688,9 @@ impl Event {
             Event::Redacted {
                 entry, of, reason, ..
             } => format!("redacted entry #{entry} ({of}): {reason}"),
+            Event::DrillReviewed { review } => {
+                format!("drill review ({}): {}", review.scenario, review.summary())
+            }
             Event::Expunged => "(redacted)".to_string(),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
             Event::AlertReviewed { .. } | Event::AlertMissing { .. } => {

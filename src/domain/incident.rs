@@ -559,6 +559,7 @@ impl Incident {
                     | Event::ActionVerified { .. }
                     | Event::FollowUp { .. }
                     | Event::PostmortemExported { .. }
+                    | Event::DrillReviewed { .. }
                     | Event::Amended { .. }
                     | Event::Retracted { .. }
                     | Event::Moved { .. }

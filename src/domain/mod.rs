@@ -12,6 +12,7 @@ mod board;
 mod cadence;
 mod cloudwatch;
 mod corrections;
+pub mod drill_review;
 mod event;
 mod incident;
 mod labels;
@@ -48,6 +49,7 @@ pub use corrections::{
     Change, Corrected, Corrections, MergedEntry, corrected_entries, corrected_incident,
     corrected_log, is_correction, leader, may_correct, parse_occurred_at,
 };
+pub use drill_review::{DrillReview, DrillSpec, ScoreKind, Targets, Trend};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,

@@ -266,6 +266,34 @@ pub fn prometheus_alerting(rules: &str, alertmanager: &str) -> Option<Server> {
     Some(start("prometheus", &bin, args, dir, addr, url, "/-/ready"))
 }
 
+/// A Prometheus scraping the Pushgateway at `scrape` (`host:port`, its labels honoured) and
+/// evaluating `rules` every second, sending its alerts to the Alertmanager at `alertmanager`
+/// (`host:port`): the whole pipeline a live drill goes through. [`set_rules`] changes them.
+pub fn prometheus_pipeline(scrape: &str, rules: &str, alertmanager: &str) -> Option<Server> {
+    let bin = require("Prometheus (Debian package prometheus)", &["prometheus"])?;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("rules.yml"), rules).expect("write rules.yml");
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files:\n  - rules.yml\nalerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['{alertmanager}']\nscrape_configs:\n  - job_name: pushgateway\n    honor_labels: true\n    static_configs:\n      - targets: ['{scrape}']\n"
+        ),
+    )
+    .expect("write prometheus.yml");
+    let port = free_port();
+    let addr = format!("127.0.0.1:{port}");
+    let args = vec![
+        format!("--config.file={}", config.display()),
+        format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+        format!("--web.listen-address={addr}"),
+        "--rules.alert.resend-delay=1s".to_string(),
+        "--log.level=warn".to_string(),
+    ];
+    let url = format!("http://{addr}");
+    Some(start("prometheus", &bin, args, dir, addr, url, "/-/ready"))
+}
+
 /// Rewrites the rules of a Prometheus from [`prometheus_alerting`] and has it reload them
 /// (SIGHUP); the caller waits for the change to show.
 pub fn set_rules(prometheus: &Server, rules: &str) {

@@ -222,6 +222,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         Command::ExitCriteria => super::practice::criteria(state),
         Command::ExecutiveSummary => super::practice::executive(state),
         Command::Checklist => super::practice::checklist(state, now),
+        Command::Review => super::drill::open(state, now),
         Command::Silence => {
             let a = selected_alert(state);
             open_silence(state, a, now)

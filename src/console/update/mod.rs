@@ -21,6 +21,7 @@ mod alerts;
 mod cadence;
 mod commands;
 mod corrections;
+mod drill;
 mod modals;
 mod pagerduty;
 mod postmortem;
@@ -179,7 +180,12 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 .as_ref()
                 .filter(|c| c.id == id)
                 .and_then(|c| c.incident.clone());
-            match (deliver, incident) {
+            let mut reviewed = if resolved_by_us {
+                drill::on_resolved(state, &id, now)
+            } else {
+                vec![]
+            };
+            reviewed.extend(match (deliver, incident) {
                 (Some((seq, at, text, false)), Some(i)) => vec![Effect::Deliver {
                     id: id.clone(),
                     message: UpdateMessage::new(&i, seq, at, &state.me, &text),
@@ -194,7 +200,8 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                     }]
                 }
                 _ => vec![],
-            }
+            });
+            reviewed
         }
         Action::Entries { id, entries } => {
             add_entries(state, &id, entries);

@@ -612,6 +612,7 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         Event::ExitCriterionBroken { .. } => ("EXIT", Meaning::Warning, e.event.describe()),
         Event::ExecutiveSummary { text } => ("EXEC", Meaning::Ok, text.clone()),
         Event::ChecklistItem { .. } => ("CHECK", Meaning::Muted, e.event.describe()),
+        Event::DrillReviewed { .. } => ("REVIEW", Meaning::Accent, e.event.describe()),
         Event::Opened {
             title, severity, ..
         } => (
