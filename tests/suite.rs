@@ -82,6 +82,7 @@ mod journal_large;
 mod journal_numbers;
 mod journal_redaction;
 mod journal_replay_property;
+mod lead_refusal;
 mod leader_lock;
 mod nagios_live;
 mod newer_version_events;
