@@ -83,6 +83,7 @@ mod journal_numbers;
 mod journal_redaction;
 mod journal_replay_property;
 mod lead_refusal;
+mod lead_reserve;
 mod leader_lock;
 mod nagios_live;
 mod newer_version_events;

@@ -319,6 +319,16 @@ impl JournalWorker {
                 }
                 Err(e) => return self.problem(e),
             },
+            // Handed to someone else, who has the lead kept for them a while: read-only.
+            Err(JournalError::Reserved { person, until, .. }) => match self.store.open(id) {
+                Ok(j) => {
+                    self.lead_tried = Some(Instant::now());
+                    let until = until.format("%H:%M:%S UTC");
+                    let shown = format!("nobody: kept for {person} until {until} (handed over)");
+                    (j, Lead::ReadOnly { holder: shown }, None)
+                }
+                Err(e) => return self.problem(e),
+            },
             Err(e) => return self.problem(e),
         };
         let mut journal = journal;
