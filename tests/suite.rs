@@ -51,6 +51,7 @@ mod console_roll;
 mod console_store;
 mod console_text;
 mod console_views;
+mod console_watch;
 mod console_write_back;
 mod corrections_cli;
 mod crash_safety;
