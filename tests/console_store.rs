@@ -38,7 +38,10 @@ impl Worker {
             dir.path().to_path_buf(),
             me.to_string(),
             tx,
-            safety_poll,
+            warroom::console::effects::Start {
+                safety_poll,
+                down: None,
+            },
         )
         .unwrap();
         Worker {

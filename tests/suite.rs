@@ -48,6 +48,7 @@ mod console_practice;
 mod console_reducer;
 mod console_resolve;
 mod console_roll;
+mod console_start_down;
 mod console_store;
 mod console_text;
 mod console_views;

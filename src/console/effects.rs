@@ -130,16 +130,30 @@ pub fn spawn_on(
     me: String,
     out: UnboundedSender<Action>,
 ) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
-    spawn_with(store, data_dir, me, out, SAFETY_POLL)
+    let start = Start {
+        safety_poll: SAFETY_POLL,
+        down: None,
+    };
+    spawn_with(store, data_dir, me, out, start)
 }
 
-/// [`spawn_on`] with the safety poll every `safety_poll`.
+/// How a worker starts.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// How often every incident is looked at when no wake-up came ([`SAFETY_POLL`]).
+    pub safety_poll: Duration,
+    /// Why the store could not be reached when the console started, if it could not: the
+    /// worker starts with the banner up and an empty list, and fills it once the store answers.
+    pub down: Option<String>,
+}
+
+/// [`spawn_on`], started as `start` says.
 pub fn spawn_with(
     store: Arc<dyn Store>,
     data_dir: PathBuf,
     me: String,
     out: UnboundedSender<Action>,
-    safety_poll: Duration,
+    start: Start,
 ) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
     let (tx, rx) = std::sync::mpsc::channel::<Effect>();
     let (inbox, inbox_rx) = std::sync::mpsc::channel();
@@ -174,9 +188,9 @@ pub fn spawn_with(
                 reserve: crate::fds::Reserve::new(RESERVED_FDS),
                 unsaved: BTreeMap::new(),
                 outboxes: BTreeMap::new(),
-                down: None,
+                down: start.down,
                 pinged: None,
-                safety_poll,
+                safety_poll: start.safety_poll,
                 inbox,
                 subscription: None,
                 looked: Instant::now(),
@@ -192,6 +206,12 @@ impl JournalWorker {
     /// subscription says something was committed (wake-ups that came meanwhile count once),
     /// else every `safety_poll`; checks the lead, and a store that is gone, every [`TICK`].
     fn run(mut self, rx: Receiver<Inbox>) {
+        if let Some(why) = self.down.clone() {
+            // Started while the store could not be reached: said at once, the list empty
+            // until it answers (asked once a second, below).
+            self.send(Action::StoreDown(Some(why)));
+            self.send_list();
+        }
         self.subscribe();
         self.watch(true);
         self.looked = Instant::now();

@@ -173,7 +173,7 @@ impl PgStore {
     }
 
     /// A store on `options` that has not yet looked at the schema (it connects on first use).
-    fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
+    pub(crate) fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
         PgStore::on(Target::new(options).map_err(JournalError::Store)?)
     }
 
