@@ -96,6 +96,20 @@ impl Context {
             .map_err(Failure::nothing_recorded)?;
         Ok(self.store.get_or_init(|| store))
     }
+
+    /// [`Context::store`] for the console: a shared store that cannot be reached now is
+    /// returned anyway (it connects once the database answers), with why it could not be
+    /// reached.
+    pub fn store_or_later(&self) -> Result<(&Arc<dyn Store>, Option<String>), Failure> {
+        if let Some(store) = self.store.get() {
+            return Ok((store, None));
+        }
+        let (store, down) = self
+            .choice()?
+            .connect_or_later()
+            .map_err(Failure::nothing_recorded)?;
+        Ok((self.store.get_or_init(|| store), down))
+    }
 }
 
 impl Context {

@@ -16,7 +16,7 @@ use warroom::domain::{Event, NoteKind, Severity};
 use warroom::journal::{FileStore, Opening, Store};
 
 /// One console's journal worker, on its own data directory.
-struct Worker {
+pub(crate) struct Worker {
     effects: std::sync::mpsc::Sender<Effect>,
     answers: UnboundedReceiver<Action>,
     handle: Option<std::thread::JoinHandle<()>>,
@@ -25,13 +25,23 @@ struct Worker {
 
 impl Worker {
     fn start(store: Arc<dyn Store>, me: &str) -> Worker {
+        Worker::start_with(store, me, warroom::console::effects::SAFETY_POLL)
+    }
+
+    /// A worker whose safety poll (the look for new entries that no wake-up announced) comes
+    /// every `safety_poll`.
+    pub(crate) fn start_with(store: Arc<dyn Store>, me: &str, safety_poll: Duration) -> Worker {
         let dir = tempfile::tempdir().unwrap();
         let (tx, answers) = tokio::sync::mpsc::unbounded_channel();
-        let (effects, handle) = warroom::console::effects::spawn_on(
+        let (effects, handle) = warroom::console::effects::spawn_with(
             store,
             dir.path().to_path_buf(),
             me.to_string(),
             tx,
+            warroom::console::effects::Start {
+                safety_poll,
+                down: None,
+            },
         )
         .unwrap();
         Worker {
@@ -42,12 +52,17 @@ impl Worker {
         }
     }
 
-    fn send(&self, e: Effect) {
+    pub(crate) fn send(&self, e: Effect) {
         self.effects.send(e).unwrap();
     }
 
     /// The first answer `want` picks within `within`; fails the test naming what came.
-    fn wait<T>(&mut self, what: &str, within: Duration, want: impl Fn(&Action) -> Option<T>) -> T {
+    pub(crate) fn wait<T>(
+        &mut self,
+        what: &str,
+        within: Duration,
+        want: impl Fn(&Action) -> Option<T>,
+    ) -> T {
         let deadline = Instant::now() + within;
         let mut seen = Vec::new();
         while Instant::now() < deadline {
@@ -62,7 +77,7 @@ impl Worker {
         panic!("no {what} within {within:?}; came instead: {seen:#?}");
     }
 
-    fn opened(&mut self, id: &str) -> Lead {
+    pub(crate) fn opened(&mut self, id: &str) -> Lead {
         self.send(Effect::Open { id: id.into() });
         self.wait("Opened", Duration::from_secs(10), |a| match a {
             Action::Opened { lead, .. } => Some(lead.clone()),
@@ -70,7 +85,7 @@ impl Worker {
         })
     }
 
-    fn append(&self, id: &str, event: Event) {
+    pub(crate) fn append(&self, id: &str, event: Event) {
         self.send(Effect::Append {
             id: id.into(),
             event,
@@ -80,7 +95,7 @@ impl Worker {
 
     /// Waits for an entry of `by` that `describe` contains `text`, appended by this worker or
     /// seen from another process.
-    fn sees(&mut self, what: &str, by: &str, text: &str, within: Duration) {
+    pub(crate) fn sees(&mut self, what: &str, by: &str, text: &str, within: Duration) {
         self.wait(what, within, |a| match a {
             Action::Entries { entries, .. } | Action::Appended { entries, .. } => entries
                 .iter()
@@ -90,7 +105,7 @@ impl Worker {
         })
     }
 
-    fn stop(mut self) {
+    pub(crate) fn stop(mut self) {
         drop(self.effects);
         if let Some(h) = self.handle.take() {
             h.join().unwrap();
@@ -99,15 +114,15 @@ impl Worker {
 }
 
 /// Two handles on one store, as two machines would have them, and the cluster kept running.
-struct Pair {
-    a: Arc<dyn Store>,
-    b: Arc<dyn Store>,
+pub(crate) struct Pair {
+    pub(crate) a: Arc<dyn Store>,
+    pub(crate) b: Arc<dyn Store>,
     /// The data directory or the cluster, kept while the test runs.
     _kept: Box<dyn std::any::Any>,
 }
 
 /// The data directory itself for files, two connections for PostgreSQL.
-fn stores(db: &str) -> Vec<Pair> {
+pub(crate) fn stores(db: &str) -> Vec<Pair> {
     let dir = tempfile::tempdir().unwrap();
     let mut out = vec![Pair {
         a: Arc::new(FileStore::new(dir.path())),
@@ -125,7 +140,7 @@ fn stores(db: &str) -> Vec<Pair> {
     out
 }
 
-fn open_incident(store: &dyn Store) -> String {
+pub(crate) fn open_incident(store: &dyn Store) -> String {
     let opening = Opening {
         title: "Checkout 500s",
         severity: Severity::Sev1,

@@ -420,6 +420,14 @@ fn start(
     dry_run: bool,
     command: &str,
 ) -> Result<String, Failure> {
+    let probe = Event::ActionStarted {
+        run_id: String::new(),
+        action: action.name.clone(),
+        params: params.clone(),
+        dry_run,
+        command: command.to_string(),
+    };
+    super::record::refuse_unless_leader(ctx, journal.id(), &probe)?;
     let rec = journal.append_with(&ctx.author, chrono::Utc::now(), &mut |incident| {
         let i = incident.ok_or_else(|| Rejected("the journal has no opening entry".into()))?;
         let e = Event::ActionStarted {

@@ -1,7 +1,7 @@
 //! `warroom export ID [--format markdown|json] [-o FILE]`: the blameless post-mortem draft.
 //! Writes the draft (to FILE, or standard output), prints the blameless check's findings to
 //! standard error, and records one `postmortem_exported` entry — nothing else in the journal
-//! changes. Resolved incidents can be exported; an open one gets a "DRAFT — incident still
+//! changes (nothing at all on an incident someone else leads: the draft is then a copy). Resolved incidents can be exported; an open one gets a "DRAFT — incident still
 //! open" banner.
 
 use super::{Context, Failure, warn_all};
@@ -68,14 +68,25 @@ pub fn run(
             crate::domain::for_terminal_line(&postmortem::finding_line(f))
         );
     }
-    journal.append(
-        &ctx.author,
-        now,
-        Event::PostmortemExported {
-            format,
-            path: recorded_path.clone(),
-        },
-    )?;
+    let exported = Event::PostmortemExported {
+        format,
+        path: recorded_path.clone(),
+    };
+    // On an incident someone else leads the draft is this user's copy, recorded nowhere (as
+    // a follower's), since only the leader records an export.
+    match super::record::other_leader(ctx, &id, &exported)? {
+        None => {
+            journal.append(&ctx.author, now, exported)?;
+        }
+        Some(holder) => {
+            let _ = writeln!(
+                err,
+                "warroom: {id} is led by {}: this draft is your copy, not recorded in the \
+                 journal",
+                crate::domain::for_terminal_line(&holder.to_string())
+            );
+        }
+    }
     if let Some(p) = recorded_path {
         let open = if incident_open(journal.as_ref()) {
             " (DRAFT — incident still open)"

@@ -1,10 +1,12 @@
 //! The verbs that record one event on an open incident: note, update, severity, status,
 //! assign, resolve. Each checks the event against the incident as of the newest entry, under
-//! the journal's append lock, so a refused event writes nothing.
+//! the journal's append lock, so a refused event writes nothing; and what only the leader may
+//! record is refused to whoever does not lead an incident someone else leads
+//! ([`refuse_unless_leader`]).
 
 use super::{Context, Failure, warn_all};
-use crate::domain::{Event, NoteKind, Role, Severity, Status};
-use crate::journal::Journal;
+use crate::domain::{Event, NoteKind, Role, Severity, Status, non_leader_may};
+use crate::journal::{Journal, LockHolder};
 use chrono::{DateTime, Utc};
 use std::io::Read;
 
@@ -15,6 +17,9 @@ pub(super) fn append(
     make: impl Fn(&crate::domain::Incident) -> Event,
 ) -> Result<crate::journal::BoxJournal, Failure> {
     let mut journal = ctx.store()?.open(id)?;
+    if let Some(incident) = journal.incident() {
+        refuse_unless_leader(ctx, journal.id(), &make(incident))?;
+    }
     let result = journal.append_with(&ctx.author, now, &mut |incident| {
         let incident = incident.ok_or_else(|| {
             crate::domain::Rejected(format!("{id} has no opening entry; its journal is empty"))
@@ -26,6 +31,35 @@ pub(super) fn append(
     warn_all(&mut journal);
     result?;
     Ok(journal)
+}
+
+/// Refuses `event` (exit 2, nothing recorded) when it is one only the leader may record
+/// (`domain::non_leader_may`, the rule the console keeps too) and someone other than the CLI's
+/// user leads incident `id` now: a console holding the lock file or the lease. Nobody leading,
+/// or the leader's own user, records anything. Asked of the store once, before the append.
+pub(super) fn refuse_unless_leader(ctx: &Context, id: &str, event: &Event) -> Result<(), Failure> {
+    match other_leader(ctx, id, event)? {
+        None => Ok(()),
+        Some(holder) => Err(Failure::bad_input(format!(
+            "{id} is led by {holder}: only its leader records a {} — nothing was recorded (ask \
+             {}; notes, check-ins, status updates and task results are open to all)",
+            event.type_name().replace('_', " "),
+            holder.user,
+        ))),
+    }
+}
+
+/// Who leads `id`, when `event` is the leader's and the leader is someone else.
+pub(super) fn other_leader(
+    ctx: &Context,
+    id: &str,
+    event: &Event,
+) -> Result<Option<LockHolder>, Failure> {
+    if non_leader_may(event) {
+        return Ok(None);
+    }
+    let holder = ctx.store()?.leader(id).map_err(Failure::nothing_recorded)?;
+    Ok(holder.filter(|h| h.user != ctx.author))
 }
 
 /// The text argument, or standard input when it is "-".

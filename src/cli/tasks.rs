@@ -64,6 +64,12 @@ pub fn handoff(ctx: &Context, now: DateTime<Utc>, id: &str, person: &str) -> Res
     let to = person.trim().to_string();
     let mut journal = ctx.store()?.open(id)?;
     let entries: Vec<_> = journal.records().iter().map(|r| r.entry.clone()).collect();
+    let probe = Event::Handoff {
+        from: None,
+        to: to.clone(),
+        summary: String::new(),
+    };
+    super::record::refuse_unless_leader(ctx, journal.id(), &probe)?;
     let result = journal.append_with(&ctx.author, now, &mut |incident| {
         let i = incident.ok_or_else(|| Rejected(format!("{id} has no opening entry")))?;
         let event = Event::Handoff {

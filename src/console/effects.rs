@@ -5,11 +5,12 @@
 
 use super::action::{Action, Draft, Effect, Lead};
 use crate::domain::{Entry, Event, Incident, Rejected, Role};
-use crate::journal::{BoxJournal, FileStore, Journal, JournalError, Store};
+use crate::journal::{BoxJournal, FileStore, Journal, JournalError, Store, Wake, Watch};
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
@@ -19,8 +20,15 @@ mod outbox;
 mod postmortem;
 pub use postmortem::export_copy;
 
-/// How often other processes' appends are looked for.
-const WATCH_EVERY: Duration = Duration::from_millis(400);
+/// How often other processes' appends are looked for when no wake-up came from the store's
+/// subscription (`Store::watch`), in case it was lost unnoticed.
+pub const SAFETY_POLL: Duration = Duration::from_secs(5);
+/// How often the lead (lost? handed to us? who leads now?) and, while it is gone, the store
+/// are looked at.
+const TICK: Duration = Duration::from_secs(1);
+/// The least time between two looks at every incident woken by [`Wake::Resync`]: a store that
+/// cannot tell what changed (the data directory's poll) says it every 50 ms.
+const RESYNC_GAP: Duration = Duration::from_millis(250);
 /// File descriptors held back for saving drafts when the process runs short of them.
 const RESERVED_FDS: usize = 4;
 /// How often a console showing an incident handed to its user tries to take the lead.
@@ -55,6 +63,53 @@ pub struct JournalWorker {
     /// Why the store cannot be reached, while that lasts; and when it was last asked.
     down: Option<String>,
     pinged: Option<Instant>,
+    safety_poll: Duration,
+    /// Where the store's wake-ups are sent (to this worker's own inbox), and the thread that
+    /// listens for them, stopped when the worker ends.
+    inbox: Sender<Inbox>,
+    subscription: Option<Subscription>,
+    /// When every incident was last looked at, and the lead last checked.
+    looked: Instant,
+    ticked: Instant,
+}
+
+/// What the worker waits on: the console's effects, the store's wake-ups, and the end.
+enum Inbox {
+    Effect(Effect),
+    Wake,
+    Stop,
+}
+
+/// The thread passing the store's wake-ups to the worker; it ends (within a second) when this
+/// is dropped, dropping the subscription.
+struct Subscription {
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Passes each wake-up of `watch` to the worker's inbox until told to stop.
+fn forward_wakes(mut watch: Box<dyn Watch>, to: Sender<Inbox>, stop: Arc<AtomicBool>) {
+    while !stop.load(Ordering::Relaxed) {
+        match watch.next(TICK) {
+            Ok(Some(wake)) => {
+                if to.send(Inbox::Wake).is_err() {
+                    return;
+                }
+                if wake == Wake::Resync {
+                    std::thread::sleep(RESYNC_GAP);
+                }
+            }
+            Ok(None) => {}
+            // The subscription keeps trying by itself; the worker's own reads say the store
+            // is gone, and its safety poll looks meanwhile.
+            Err(_) => std::thread::sleep(TICK),
+        }
+    }
 }
 
 /// [`spawn_on`] the data directory's own incidents.
@@ -75,7 +130,47 @@ pub fn spawn_on(
     me: String,
     out: UnboundedSender<Action>,
 ) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let start = Start {
+        safety_poll: SAFETY_POLL,
+        down: None,
+    };
+    spawn_with(store, data_dir, me, out, start)
+}
+
+/// How a worker starts.
+#[derive(Debug, Clone)]
+pub struct Start {
+    /// How often every incident is looked at when no wake-up came ([`SAFETY_POLL`]).
+    pub safety_poll: Duration,
+    /// Why the store could not be reached when the console started, if it could not: the
+    /// worker starts with the banner up and an empty list, and fills it once the store answers.
+    pub down: Option<String>,
+}
+
+/// [`spawn_on`], started as `start` says.
+pub fn spawn_with(
+    store: Arc<dyn Store>,
+    data_dir: PathBuf,
+    me: String,
+    out: UnboundedSender<Action>,
+    start: Start,
+) -> std::io::Result<(Sender<Effect>, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = std::sync::mpsc::channel::<Effect>();
+    let (inbox, inbox_rx) = std::sync::mpsc::channel();
+    {
+        // The console's effects into the worker's inbox; the end once the console lets go.
+        let inbox = inbox.clone();
+        std::thread::Builder::new()
+            .name("journal effects".into())
+            .spawn(move || {
+                for effect in rx {
+                    if inbox.send(Inbox::Effect(effect)).is_err() {
+                        return;
+                    }
+                }
+                let _ = inbox.send(Inbox::Stop);
+            })?;
+    }
     let handle = std::thread::Builder::new()
         .name("journal".into())
         .spawn(move || {
@@ -93,24 +188,95 @@ pub fn spawn_on(
                 reserve: crate::fds::Reserve::new(RESERVED_FDS),
                 unsaved: BTreeMap::new(),
                 outboxes: BTreeMap::new(),
-                down: None,
+                down: start.down,
                 pinged: None,
+                safety_poll: start.safety_poll,
+                inbox,
+                subscription: None,
+                looked: Instant::now(),
+                ticked: Instant::now(),
             }
-            .run(rx)
+            .run(inbox_rx)
         })?;
     Ok((tx, handle))
 }
 
 impl JournalWorker {
-    fn run(mut self, rx: Receiver<Effect>) {
+    /// Carries out effects as they come; looks at every incident when the store's
+    /// subscription says something was committed (wake-ups that came meanwhile count once),
+    /// else every `safety_poll`; checks the lead, and a store that is gone, every [`TICK`].
+    fn run(mut self, rx: Receiver<Inbox>) {
+        if let Some(why) = self.down.clone() {
+            // Started while the store could not be reached: said at once, the list empty
+            // until it answers (asked once a second, below).
+            self.send(Action::StoreDown(Some(why)));
+            self.send_list();
+        }
+        self.subscribe();
         self.watch(true);
+        self.looked = Instant::now();
         loop {
-            match rx.recv_timeout(WATCH_EVERY) {
-                Ok(effect) => self.handle(effect),
-                Err(RecvTimeoutError::Timeout) => self.watch(false),
-                Err(RecvTimeoutError::Disconnected) => break,
+            let mut woken = false;
+            match rx.recv_timeout(TICK) {
+                Ok(Inbox::Effect(effect)) => self.handle(effect),
+                Ok(Inbox::Wake) => woken = true,
+                Ok(Inbox::Stop) | Err(RecvTimeoutError::Disconnected) => break,
+                Err(RecvTimeoutError::Timeout) => {}
+            }
+            if woken {
+                loop {
+                    match rx.try_recv() {
+                        Ok(Inbox::Effect(effect)) => self.handle(effect),
+                        Ok(Inbox::Wake) => {}
+                        Ok(Inbox::Stop) => return,
+                        Err(_) => break,
+                    }
+                }
+            }
+            if woken || self.looked.elapsed() >= self.safety_poll {
+                self.looked = Instant::now();
+                self.ticked = self.looked;
+                self.watch(false);
+            } else if self.ticked.elapsed() >= TICK {
+                self.ticked = Instant::now();
+                self.tick();
             }
         }
+    }
+
+    /// Starts the thread that passes the store's wake-ups on (again, when it could not be
+    /// started before: the safety poll looks meanwhile).
+    fn subscribe(&mut self) {
+        if self.subscription.is_some() {
+            return;
+        }
+        let watch = match self.store.watch() {
+            Ok(w) => w,
+            Err(_) => return,
+        };
+        let stop = Arc::new(AtomicBool::new(false));
+        let (to, stopped) = (self.inbox.clone(), stop.clone());
+        let started = std::thread::Builder::new()
+            .name("journal wake-ups".into())
+            .spawn(move || forward_wakes(watch, to, stopped));
+        if started.is_ok() {
+            self.subscription = Some(Subscription { stop });
+        }
+    }
+
+    /// Between looks: the store while it is gone (a look at everything once it answers), the
+    /// lead of the incident on screen.
+    fn tick(&mut self) {
+        let was_down = self.down.is_some();
+        if !self.check_store() {
+            return;
+        }
+        if was_down {
+            self.looked = Instant::now();
+            return self.watch(false);
+        }
+        self.subscribe();
+        self.check_lead();
     }
 
     fn send(&self, a: Action) {
@@ -315,6 +481,16 @@ impl JournalWorker {
                     let shown = holder.to_string();
                     self.leader_seen = Some(holder);
                     self.lead_tried = Some(Instant::now());
+                    (j, Lead::ReadOnly { holder: shown }, None)
+                }
+                Err(e) => return self.problem(e),
+            },
+            // Handed to someone else, who has the lead kept for them a while: read-only.
+            Err(JournalError::Reserved { person, until, .. }) => match self.store.open(id) {
+                Ok(j) => {
+                    self.lead_tried = Some(Instant::now());
+                    let until = until.format("%H:%M:%S UTC");
+                    let shown = format!("nobody: kept for {person} until {until} (handed over)");
                     (j, Lead::ReadOnly { holder: shown }, None)
                 }
                 Err(e) => return self.problem(e),

@@ -300,13 +300,14 @@ impl Command {
 
     /// Recording commands a console may use on an incident someone else leads: those whose
     /// events [`crate::domain::non_leader_may`] leaves open to all (notes, hypotheses, status
-    /// updates, a task's result), recorded under the console user's own name.
+    /// updates, a check-in, a task's result), recorded under the console user's own name.
     pub fn open_to_all(self) -> bool {
         matches!(
             self,
             Command::Note
                 | Command::Hypothesis
                 | Command::StatusUpdate
+                | Command::CheckIn
                 | Command::TaskDone
                 | Command::Object
         )

@@ -100,9 +100,10 @@ pub fn run_drill(
     notices: Vec<String>,
     drill: Option<state::Drill>,
 ) -> Result<(), Failure> {
-    // The store every verb uses: the data directory, or a shared database (one that cannot
-    // be reached stops the start, exit 1, before the terminal is taken).
-    let store = ctx.store()?.clone();
+    // The store every verb uses: the data directory, or a shared database. One that cannot
+    // be reached now does not stop the start: the console says so and connects once it answers.
+    let (store, down) = ctx.store_or_later()?;
+    let store = store.clone();
     // A bad runbook stops the start, naming file and line, before anything else is asked of
     // the terminal: an action must never be offered from a file that does not read right.
     let runbook = crate::actions::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
@@ -305,9 +306,17 @@ pub fn run_drill(
             Err((_, why)) => state.problems.push(format!("not sharing: {why}")),
         }
     }
-    let (worker, worker_thread) =
-        effects::spawn_on(store, ctx.paths.data_dir.clone(), ctx.author.clone(), tx)
-            .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
+    let (worker, worker_thread) = effects::spawn_with(
+        store,
+        ctx.paths.data_dir.clone(),
+        ctx.author.clone(),
+        tx,
+        effects::Start {
+            safety_poll: effects::SAFETY_POLL,
+            down,
+        },
+    )
+    .map_err(|e| Failure::runtime(format!("cannot start the journal worker: {e}")))?;
 
     let result = {
         let mut guard = terminal::TerminalGuard::enter()

@@ -5,13 +5,15 @@
 use super::{Event, NoteKind};
 
 /// Whether someone who does not lead the incident may record `event`: observations and
-/// hypotheses, status updates, the result of a task ("done"), and an objection to a
-/// proposed decision. Severity, status, roles,
+/// hypotheses, status updates, a CAN check-in, the result of a task ("done"), and an
+/// objection to a proposed decision. Severity, status, roles,
 /// handoffs, decisions, tasks, resolution, alerts, silences and actions are the leader's.
 pub fn non_leader_may(event: &Event) -> bool {
     match event {
         Event::Note { kind, .. } => *kind != NoteKind::Decision,
         Event::StatusUpdate { .. } | Event::TaskDone { .. } => true,
+        // Everyone on the call reports their conditions, actions and needs.
+        Event::CheckIn { .. } => true,
         // Anyone who can write may object to a proposed decision.
         Event::DecisionObjected { .. } => true,
         _ => false,
@@ -34,6 +36,11 @@ mod tests {
         assert!(!non_leader_may(&note(NoteKind::Decision)));
         assert!(non_leader_may(&Event::StatusUpdate { text: "x".into() }));
         assert!(non_leader_may(&Event::TaskDone { task: 1 }));
+        assert!(non_leader_may(&Event::CheckIn {
+            conditions: "looking at the primary".into(),
+            actions: None,
+            needs: None
+        }));
         assert!(!non_leader_may(&Event::TaskCancelled { task: 1 }));
         assert!(!non_leader_may(&Event::SeverityChanged {
             from: Severity::Sev2,

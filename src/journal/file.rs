@@ -115,8 +115,14 @@ impl FileStore {
     ) -> Result<(FileJournal, LeaderLock), JournalError> {
         let journal = self.open(id)?;
         let path = journal.dir.join(LOCK);
-        match LeaderLock::acquire(&path, user, now).map_err(|e| io(&path, e))? {
-            Acquire::Held(lock) => Ok((journal, lock)),
+        match LeaderLock::acquire(&path, now).map_err(|e| io(&path, e))? {
+            Acquire::Held(mut lock, last) => {
+                let handoff = super::reserve::last_handoff(&journal);
+                // Refused: the lock is let go with its note as it was.
+                super::reserve::check(journal.id(), handoff.as_ref(), last.as_ref(), user, now)?;
+                lock.claim(user, now).map_err(|e| io(&path, e))?;
+                Ok((journal, lock))
+            }
             Acquire::Busy(holder) => Err(JournalError::Led {
                 id: journal.id().to_string(),
                 holder,

@@ -2,6 +2,7 @@
 //! so a second console is refused with a message naming the holder. The operating system
 //! releases it when the holder dies, so a crash never leaves an incident locked.
 
+use super::reserve::LastLead;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -35,15 +36,29 @@ impl fmt::Display for LockHolder {
 #[derive(Debug)]
 pub struct LeaderLock {
     file: File,
+    /// Who leads, once the note saying so is written ([`LeaderLock::claim`]).
+    me: Option<LockHolder>,
+}
+
+/// What the lock file says: who holds (or last held) the lead, and when they let it go.
+#[derive(Serialize, Deserialize)]
+struct Note {
+    #[serde(flatten)]
+    holder: LockHolder,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    released: Option<DateTime<Utc>>,
 }
 
 pub(crate) enum Acquire {
-    Held(LeaderLock),
+    /// The lock, and who held it last (from its note).
+    Held(LeaderLock, Option<LastLead>),
     Busy(LockHolder),
 }
 
 impl LeaderLock {
-    pub(crate) fn acquire(path: &Path, user: &str, now: DateTime<Utc>) -> std::io::Result<Acquire> {
+    /// Takes the lock, not yet saying who holds it: the caller checks the last leader first,
+    /// then [`LeaderLock::claim`]s it (or drops it, leaving the note as it was).
+    pub(crate) fn acquire(path: &Path, now: DateTime<Utc>) -> std::io::Result<Acquire> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -52,17 +67,14 @@ impl LeaderLock {
             .open(path)?;
         match file.try_lock() {
             Ok(()) => {
-                let me = LockHolder {
-                    user: user.to_string(),
-                    pid: std::process::id(),
-                    host: hostname(),
-                    since: now,
-                };
-                file.set_len(0)?;
-                file.seek(SeekFrom::Start(0))?;
-                file.write_all(serde_json::to_string(&me).unwrap_or_default().as_bytes())?;
-                file.sync_data()?;
-                Ok(Acquire::Held(LeaderLock { file }))
+                let mut text = String::new();
+                file.read_to_string(&mut text)?;
+                let last = serde_json::from_str::<Note>(&text).ok().map(|n| LastLead {
+                    user: n.holder.user,
+                    since: n.holder.since,
+                    freed: n.released,
+                });
+                Ok(Acquire::Held(LeaderLock { file, me: None }, last))
             }
             Err(TryLockError::WouldBlock) => {
                 let mut text = String::new();
@@ -77,6 +89,30 @@ impl LeaderLock {
             }
             Err(TryLockError::Error(e)) => Err(e),
         }
+    }
+
+    /// Writes the note naming `user` (this process, this host, `now`) as the leader.
+    pub(crate) fn claim(&mut self, user: &str, now: DateTime<Utc>) -> std::io::Result<()> {
+        let me = LockHolder {
+            user: user.to_string(),
+            pid: std::process::id(),
+            host: hostname(),
+            since: now,
+        };
+        self.write(&Note {
+            holder: me.clone(),
+            released: None,
+        })?;
+        self.me = Some(me);
+        Ok(())
+    }
+
+    fn write(&mut self, note: &Note) -> std::io::Result<()> {
+        self.file.set_len(0)?;
+        self.file.seek(SeekFrom::Start(0))?;
+        self.file
+            .write_all(serde_json::to_string(note).unwrap_or_default().as_bytes())?;
+        self.file.sync_data()
     }
 }
 
@@ -112,8 +148,14 @@ impl LeaderLock {
 
 impl Drop for LeaderLock {
     fn drop(&mut self) {
-        // Clearing the note is a courtesy; the lock itself goes with the file descriptor.
-        let _ = self.file.set_len(0);
+        // The note keeps who led and when they let go (a handoff keeps the lead for the
+        // person named from then); the lock itself goes with the file descriptor.
+        if let Some(me) = self.me.take() {
+            let _ = self.write(&Note {
+                holder: me,
+                released: Some(Utc::now()),
+            });
+        }
         let _ = self.file.unlock();
     }
 }

@@ -26,6 +26,7 @@ mod line;
 mod lock;
 mod outbox;
 mod pg;
+mod reserve;
 pub mod shares;
 mod store;
 pub mod watch;
@@ -39,6 +40,7 @@ pub use pg::{
     LEASE, PgJournal, PgLease, PgStore, PgWatch, SCHEMA_VERSION, SslMode, StoreOptions,
     StoreStatus, Target, has_password,
 };
+pub use reserve::RESERVE;
 pub use shares::{FileShares, ShareRecord, Shares};
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
 pub use watch::{Wake, Watch};
@@ -93,6 +95,17 @@ pub enum JournalError {
     NotFound(String),
     #[error("{id} is already being led by {holder}")]
     Led { id: String, holder: LockHolder },
+    /// The lead was handed to `person`, and is kept for them until `until`.
+    #[error(
+        "{id} was handed to {person}: nobody leads it, and only {person} may take the lead \
+         until {} (anyone may after that)",
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    )]
+    Reserved {
+        id: String,
+        person: String,
+        until: DateTime<Utc>,
+    },
     #[error("{0}")]
     Rejected(#[from] Rejected),
     /// The shared store could not be reached, or refused (the message says where, never with

@@ -195,6 +195,25 @@ impl StoreChoice {
     }
 }
 
+impl StoreChoice {
+    /// [`StoreChoice::connect`], or, when the database does not answer now (asked once), a
+    /// store that connects on first use, with why it could not be reached: a console starts
+    /// anyway and says so, and its reads succeed once the database answers. Anything else (a
+    /// schema newer than this warroom, a bad URL) is an error as with `connect`. (A store
+    /// started this way has not checked the schema: it finds the tables when it answers.)
+    pub fn connect_or_later(&self) -> Result<(Arc<dyn Store>, Option<String>), JournalError> {
+        let StoreChoice::Shared(options) = self else {
+            return Ok((self.connect()?, None));
+        };
+        // Asked once, without the seconds a verb keeps trying: the console starts at once.
+        let later = PgStore::unchecked(options)?;
+        if let Err(e) = later.ping() {
+            return Ok((Arc::new(later), Some(e.to_string())));
+        }
+        Ok((self.connect()?, None))
+    }
+}
+
 /// What `verify` reports of a journal just read whole.
 pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
     VerifyReport {

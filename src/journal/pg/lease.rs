@@ -2,10 +2,12 @@
 //! host, pid and since, renewed by a heartbeat every [`RENEW_EVERY`] on a connection of its own.
 //! A holder that dies, or loses the network, stops renewing, and the lease is free once its
 //! last renewal is [`LEASE`] old (measured by the database's clock, so the machines' clocks do
-//! not matter). Letting go deletes the row at once.
+//! not matter). Letting go ends the lease at once (the row stays, saying who led last and
+//! since when the lead is free, for a handoff that keeps the lead for the person named).
 
 use super::{PgStore, new_event_id};
 use crate::journal::lock::hostname;
+use crate::journal::reserve::{self, LastLead};
 use crate::journal::{JournalError, LockHolder, normalize_id};
 use chrono::{DateTime, Utc};
 use std::sync::Arc;
@@ -51,8 +53,15 @@ impl Drop for PgLease {
 }
 
 impl PgStore {
-    /// Takes the lead of incident `id` for `user`, or says who holds it.
-    pub fn lease(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<PgLease, JournalError> {
+    /// Takes the lead of incident `id` for `user`, or says who holds it (or, after `handoff`,
+    /// the newest handoff, for whom it is kept: [`crate::journal::RESERVE`]).
+    pub(super) fn lease(
+        &self,
+        id: &str,
+        user: &str,
+        now: DateTime<Utc>,
+        handoff: Option<&(String, DateTime<Utc>)>,
+    ) -> Result<PgLease, JournalError> {
         let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
         let token = new_event_id().map_err(|e| JournalError::Store(e.to_string()))?;
         let me = LockHolder {
@@ -82,6 +91,44 @@ impl PgStore {
                     tx.rollback().await?;
                     return Ok(Err(None));
                 }
+                // A lease that ran out (or was let go): who held it and when it became free,
+                // by the database's clock, for a handoff that keeps the lead for someone.
+                let last = tx
+                    .query_opt(
+                        "SELECT username, since, \
+                           extract(epoch FROM renewed_at)::float8 + $2, \
+                           extract(epoch FROM now())::float8, \
+                           renewed_at < now() - make_interval(secs => $2) \
+                         FROM warroom_leases WHERE incident = $1 FOR UPDATE",
+                        &[&id, &secs],
+                    )
+                    .await?;
+                let live = last.as_ref().is_some_and(|row| !row.get::<_, bool>(4));
+                if live {
+                    // Someone holds it: the INSERT below is refused, naming them.
+                } else if let Some(row) = last {
+                    let at = |secs: f64| {
+                        DateTime::from_timestamp_millis((secs * 1000.0) as i64)
+                            .unwrap_or(DateTime::UNIX_EPOCH)
+                    };
+                    let last = LastLead {
+                        user: row.get(0),
+                        since: DateTime::parse_from_rfc3339(row.get(1))
+                            .map(|t| t.with_timezone(&Utc))
+                            .unwrap_or(DateTime::UNIX_EPOCH),
+                        freed: Some(at(row.get(2))),
+                    };
+                    if let Err(kept) =
+                        reserve::check(&id, handoff, Some(&last), user, at(row.get(3)))
+                    {
+                        tx.rollback().await?;
+                        return Ok(Err(Some(Refused::Kept(kept))));
+                    }
+                } else if let Err(kept) = reserve::check(&id, handoff, None, user, now) {
+                    // Nobody has led it since it was opened.
+                    tx.rollback().await?;
+                    return Ok(Err(Some(Refused::Kept(kept))));
+                }
                 let won = tx
                     .query_opt(
                         "INSERT INTO warroom_leases \
@@ -109,14 +156,15 @@ impl PgStore {
                     )
                     .await?;
                 tx.rollback().await?;
-                Ok(Err(Some(holder(&row, 0))))
+                Ok(Err(Some(Refused::Led(holder(&row, 0)))))
             })?
             .map_err(|e| s.fail(&e))
         })?;
         match taken {
             Ok(()) => {}
             Err(None) => return Err(JournalError::NotFound(id)),
-            Err(Some(holder)) => return Err(JournalError::Led { id, holder }),
+            Err(Some(Refused::Led(holder))) => return Err(JournalError::Led { id, holder }),
+            Err(Some(Refused::Kept(kept))) => return Err(kept),
         }
         // The heartbeat has a connection of its own: a long append never delays a renewal.
         let beat = self.sibling()?;
@@ -158,6 +206,12 @@ impl PgStore {
     }
 }
 
+/// Why the lease was not taken.
+enum Refused {
+    Led(LockHolder),
+    Kept(JournalError),
+}
+
 /// Renews the lease until told to stop (or the lease is lost), then lets it go.
 fn heartbeat(store: &PgStore, id: &str, token: &str, lost: &AtomicBool, stop: &mpsc::Receiver<()>) {
     // Until stopped (the sender dropped): then the lease is let go below.
@@ -178,11 +232,15 @@ fn heartbeat(store: &PgStore, id: &str, token: &str, lost: &AtomicBool, stop: &m
             return;
         }
     }
+    // Let go: the row stays, run out as of now, so that who led last and when the lead
+    // became free are known (a handoff keeps the lead for the person named from then).
     let _ = store.once(|s, slot| {
         let client = s.client(slot)?;
         s.block(client.execute(
-            "DELETE FROM warroom_leases WHERE incident = $1 AND holder = $2",
-            &[&id, &token],
+            "UPDATE warroom_leases \
+             SET renewed_at = now() - make_interval(secs => $3) - interval '1 millisecond' \
+             WHERE incident = $1 AND holder = $2",
+            &[&id, &token, &LEASE.as_secs_f64()],
         ))?
         .map_err(|e| s.fail(&e))
     });

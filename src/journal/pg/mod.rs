@@ -173,7 +173,7 @@ impl PgStore {
     }
 
     /// A store on `options` that has not yet looked at the schema (it connects on first use).
-    fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
+    pub(crate) fn unchecked(options: &StoreOptions) -> Result<PgStore, JournalError> {
         PgStore::on(Target::new(options).map_err(JournalError::Store)?)
     }
 
@@ -360,8 +360,13 @@ impl PgStore {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(PgJournal, PgLease), JournalError> {
-        let lease = self.lease(id, user, now)?;
-        Ok((self.open(id)?, lease))
+        let journal = self.open(id)?;
+        let handoff = crate::journal::reserve::last_handoff(&journal);
+        let lease = self.lease(id, user, now, handoff.as_ref())?;
+        // What was committed while the lease was being taken.
+        let mut journal = journal;
+        crate::journal::Journal::refresh(&mut journal)?;
+        Ok((journal, lease))
     }
 
     /// Checks the whole hash chain of an incident without changing anything.
