@@ -60,6 +60,8 @@ mod demo_drafts;
 mod demo_runbook;
 mod demo_simulator;
 mod doctor_live;
+mod drill_cli;
+mod drill_marks;
 mod drill_scenarios;
 mod e2e_actions;
 mod e2e_console;

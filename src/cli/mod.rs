@@ -57,6 +57,7 @@ mod blast;
 mod check_config;
 mod correct;
 mod doctor;
+mod drill;
 mod export;
 mod followup;
 mod list;
@@ -468,6 +469,11 @@ pub enum Command {
         #[arg(long)]
         fast: bool,
     },
+    /// Drills: rehearsed outages played on the ordinary console, marked as drills everywhere.
+    Drill {
+        #[command(subcommand)]
+        command: DrillCommand,
+    },
     /// PagerDuty: list the open incidents of [pagerduty] service_ids, or link one to an
     /// incident so its status updates are also added there as notes (unlink to stop).
     Pagerduty {
@@ -574,6 +580,24 @@ pub enum Command {
         /// Do not ask (for scripts); dangerous actions included.
         #[arg(long)]
         yes: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DrillCommand {
+    /// The built-in scenarios: name, length, what happens.
+    List,
+    /// Play a scenario like the demo (a simulated Alertmanager and Prometheus, the ordinary
+    /// console), its incident marked as a drill: a built-in's name or a scenario file's path.
+    ///
+    /// Incidents go to a temporary data directory, deleted when you quit, unless --data-dir
+    /// DIR is given on the command line.
+    Run {
+        /// A built-in scenario (warroom drill list) or a file: ./my-scenario.toml.
+        scenario: String,
+        /// Run the scenario 10× faster, with a status update due every minute.
+        #[arg(long)]
+        fast: bool,
     },
 }
 
@@ -885,6 +909,16 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Some(Command::Follow { url, token, ca }) => {
             crate::console::follow(&ctx, &url, &token, ca.as_deref(), cli.theme.as_deref())
         }
+        Some(Command::Drill { command }) => match command {
+            DrillCommand::List => drill::list(),
+            DrillCommand::Run { scenario, fast } => drill::run(
+                &ctx,
+                &scenario,
+                fast,
+                crate::demo::explicit_data_dir(cli.data_dir.clone()),
+                cli.theme.clone(),
+            ),
+        },
         Some(Command::Demo { fast }) => crate::demo::run(crate::demo::Options {
             fast,
             data_dir: crate::demo::explicit_data_dir(cli.data_dir.clone()),

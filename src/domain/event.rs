@@ -397,6 +397,14 @@ pub enum Event {
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
+    /// The incident is a drill, not a real outage: recorded right after `opened`, before
+    /// anything else, by `warroom drill run`. Names the scenario; write-backs (PagerDuty, an
+    /// alert source's acknowledge and comment) stay off unless the scenario enables them.
+    Drill {
+        scenario: String,
+        #[serde(default)]
+        write_backs: bool,
+    },
 }
 
 fn observation() -> NoteKind {
@@ -458,6 +466,7 @@ impl Event {
             Event::Redacted { .. } => "redacted",
             Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
+            Event::Drill { .. } => "drill",
         }
     }
 
@@ -499,6 +508,13 @@ impl Event {
             Event::Opened {
                 title, severity, ..
             } => format!("opened {} \"{}\"", severity.label(), title),
+            Event::Drill {
+                scenario,
+                write_backs,
+            } => format!(
+                "DRILL: this incident is a drill (scenario {scenario}), not a real outage; write-backs {}",
+                if *write_backs { "on" } else { "off" }
+            ),
             Event::SeverityChanged { from, to } => {
                 format!("severity {} → {}", from.label(), to.label())
             }

@@ -11,6 +11,7 @@ mod board;
 mod cadence;
 mod cloudwatch;
 mod corrections;
+mod drill;
 mod event;
 mod incident;
 mod labels;
@@ -45,6 +46,7 @@ pub use corrections::{
     Change, Corrected, Corrections, MergedEntry, corrected_entries, corrected_incident,
     corrected_log, is_correction, leader, may_correct, parse_occurred_at,
 };
+pub use drill::{DRILL_PREFIX, DrillMark};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
