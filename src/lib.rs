@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod backends;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod console;
@@ -15,4 +16,5 @@ pub mod drill;
 pub mod fds;
 pub mod journal;
 pub mod postmortem;
+pub mod report;
 pub mod share;

@@ -137,7 +137,7 @@ impl Drill {
     /// The runbook's flag-off, run and verified as `warroom run` and the console do.
     pub async fn flag_off(&mut self) {
         let url = self.demo.endpoint().base_url().to_string();
-        let book = warroom::config::parse_runbook(
+        let book = warroom::actions::parse_runbook(
             Path::new("runbook.toml"),
             &files::runbook_toml(
                 &crate::demo_api::scenario_of_demo(),

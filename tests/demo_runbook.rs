@@ -16,7 +16,7 @@ use warroom::journal::FileStore;
 #[test]
 fn the_demo_runbook_reads() {
     let text = files::runbook_toml(&scenario::demo().unwrap(), "http://127.0.0.1:9");
-    let book = warroom::config::parse_runbook(Path::new("runbook.toml"), &text)
+    let book = warroom::actions::parse_runbook(Path::new("runbook.toml"), &text)
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
     let names: Vec<&str> = book.actions.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["flag-off", "flag-on", "redeploy-pricing"]);

@@ -93,7 +93,7 @@ fn every_update_a_drill_delivers_is_prefixed_drill() {
     assert_eq!(bodies.len(), 3, "{bodies:?}");
     for b in &bodies {
         let v: serde_json::Value = serde_json::from_str(b).unwrap();
-        let text = v["text"].as_str().unwrap_or_default();
+        let text = v["update"]["text"].as_str().unwrap_or_default();
         assert!(text.starts_with("[DRILL] "), "{b}");
     }
     // The journal keeps what was typed; only deliveries carry the prefix.

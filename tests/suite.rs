@@ -94,6 +94,7 @@ mod pagerduty_link;
 mod postmortem_blameless;
 mod postmortem_export;
 mod prometheus_live;
+mod report;
 mod roll_call_cli;
 mod share_follow_line;
 mod share_page;
