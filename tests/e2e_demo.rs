@@ -216,7 +216,7 @@ fn a_new_user_leads_the_demo_outage_from_alert_to_resolution() {
     pane.type_text("flag-off");
     pane.press(&["Enter"]);
     pane.wait_for("the exact request", |s| {
-        s.contains("POST http://127.0.0.1:") && s.contains("/demo/flags/pricing-v2")
+        s.contains("POST http://127.0.0.1:") && s.contains("/drill/actions/flag-off")
     });
     pane.press(&["y"]);
     pane.wait_for("the check to find the errors gone", |s| {
