@@ -67,6 +67,8 @@ mod demo_simulator;
 mod doctor_live;
 mod drill_live;
 mod drill_review;
+mod drill_cli;
+mod drill_marks;
 mod drill_scenarios;
 mod e2e_actions;
 mod e2e_console;

@@ -26,7 +26,22 @@ pub struct UpdateMessage {
 }
 
 impl UpdateMessage {
+    /// The update as every channel delivers it. A drill's update is prefixed `[DRILL]`
+    /// (here, the one place every delivery passes: webhooks, IRC, Slack, the executive
+    /// summary's channels), and goes to no PagerDuty incident unless its scenario enables
+    /// write-backs.
     pub fn new(incident: &Incident, seq: u64, at: DateTime<Utc>, by: &str, text: &str) -> Self {
+        let text = match incident.drill {
+            Some(_) if !text.starts_with(crate::domain::DRILL_PREFIX) => {
+                format!("{}{text}", crate::domain::DRILL_PREFIX)
+            }
+            _ => text.to_string(),
+        };
+        let pagerduty = if incident.write_backs_allowed() {
+            incident.pagerduty.iter().map(|l| l.id.clone()).collect()
+        } else {
+            Vec::new()
+        };
         UpdateMessage {
             incident_id: incident.id.clone(),
             title: incident.title.clone(),
@@ -35,8 +50,8 @@ impl UpdateMessage {
             seq,
             at,
             by: by.to_string(),
-            text: text.to_string(),
-            pagerduty: incident.pagerduty.iter().map(|l| l.id.clone()).collect(),
+            text,
+            pagerduty,
         }
     }
 

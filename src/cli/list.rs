@@ -53,7 +53,10 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
             i.status.as_str(),
             short_duration(i.elapsed(now)),
             i.holder(Role::Commander).unwrap_or("-"),
-            i.title
+            match i.drill {
+                Some(_) => format!("{}{}", crate::domain::DRILL_PREFIX, i.title),
+                None => i.title.clone(),
+            }
         );
     }
     Ok(())

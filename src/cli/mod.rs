@@ -470,16 +470,17 @@ pub enum Command {
         #[arg(long)]
         fast: bool,
     },
+    /// Drills: rehearsed outages played on the ordinary console, marked as drills everywhere;
+    /// their reviews, and live drills through the real alerting pipeline.
+    Drill {
+        #[command(subcommand)]
+        command: DrillCommand,
+    },
     /// PagerDuty: list the open incidents of [pagerduty] service_ids, or link one to an
     /// incident so its status updates are also added there as notes (unlink to stop).
     Pagerduty {
         #[command(subcommand)]
         command: PagerdutyCommand,
-    },
-    /// Drills: rehearsed outages and their reviews.
-    Drill {
-        #[command(subcommand)]
-        command: DrillCommand,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
@@ -630,6 +631,20 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum DrillCommand {
+    /// The built-in scenarios: name, length, what happens.
+    List,
+    /// Play a scenario like the demo (a simulated Alertmanager and Prometheus, the ordinary
+    /// console), its incident marked as a drill: a built-in's name or a scenario file's path.
+    ///
+    /// Incidents go to a temporary data directory, deleted when you quit, unless --data-dir
+    /// DIR is given on the command line.
+    Run {
+        /// A built-in scenario (warroom drill list) or a file: ./my-scenario.toml.
+        scenario: String,
+        /// Run the scenario 10× faster, with a status update due every minute.
+        #[arg(long)]
+        fast: bool,
+    },
     /// Make a scenario's alerts fire through the real pipeline (its synthetic alerts posted
     /// to the Alertmanagers, or its metrics pushed through [pushgateway] for the team's own
     /// Prometheus rules), measure how fast each comes back through warroom's sources, report
@@ -1000,6 +1015,14 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             }
         },
         Some(Command::Drill { command }) => match command {
+            DrillCommand::List => drill::list(),
+            DrillCommand::Run { scenario, fast } => drill::run(
+                &ctx,
+                &scenario,
+                fast,
+                crate::demo::explicit_data_dir(cli.data_dir.clone()),
+                cli.theme.clone(),
+            ),
             DrillCommand::Review { id, format, output } => {
                 drill::review(&ctx, &id, format, output.as_deref())
             }

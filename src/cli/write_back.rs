@@ -52,6 +52,11 @@ pub fn run(
         incident
             .check(&probe)
             .map_err(|e| Failure::bad_input(e.to_string()))?;
+        if !incident.write_backs_allowed() {
+            return Err(Failure::bad_input(format!(
+                "{id} is a drill: write-backs are off (its scenario does not enable them)"
+            )));
+        }
     }
     let client = http_client().map_err(Failure::runtime)?;
     let timeout = config.alerts.timeout();

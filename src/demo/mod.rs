@@ -79,6 +79,7 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::runtime(format!("cannot read the demo's port: {e}")))?;
     let base_url = format!("http://{addr}");
+    let drill = opts.scenario.is_some();
     let scenario = match opts.scenario.clone() {
         Some(s) => s,
         None => crate::drill::scenario::demo().map_err(|e| Failure::runtime(e.to_string()))?,
@@ -94,14 +95,20 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         if opts.fast { FAST_SPEED } else { 1.0 },
     );
     let store = FileStore::new(data_dir.clone());
-    let opened = open_first_incident(&store, &sim, origin)?;
+    let opened = open_incident(&store, &sim, origin, drill)?;
+    let sim_name = sim.scenario().name.clone();
     let server = Server::start(listener, api::Shared::new(sim, Arc::new(Utc::now)))
         .map_err(|e| Failure::runtime(format!("cannot start the demo's server: {e}")))?;
 
     let speed = if opts.fast { " (10× fast)" } else { "" };
+    let label = if drill {
+        format!("warroom drill {}", sim_name)
+    } else {
+        "warroom demo".to_string()
+    };
     let root_shown = root.path().display().to_string();
     say(&format!(
-        "warroom demo: simulated Alertmanager and Prometheus at {base_url}{speed}; {}; config in {}",
+        "{label}: simulated Alertmanager and Prometheus at {base_url}{speed}; {}; config in {}",
         match &opts.data_dir {
             Some(d) => format!("incidents kept in {}", d.display()),
             None => format!("incidents in {}, deleted when you quit", data_dir.display()),
@@ -116,6 +123,11 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         }
     )];
     notices.extend(key_hints(opened.as_deref()));
+    if drill {
+        notices.push(format!(
+            "DRILL {sim_name}: not a real outage; updates go out as [DRILL]"
+        ));
+    }
     let ctx = Context::new(
         Paths {
             data_dir: data_dir.clone(),
@@ -137,11 +149,11 @@ pub fn run(opts: Options) -> Result<(), Failure> {
     drop(root);
     match &opts.data_dir {
         Some(d) => say(&format!(
-            "warroom demo: over; the incidents stay in {} (`warroom --data-dir {} log INC-1`)",
+            "{label}: over; the incidents stay in {} (`warroom --data-dir {} log INC-1`)",
             d.display(),
             d.display()
         )),
-        None => say(&format!("warroom demo: over; removed {root_shown}")),
+        None => say(&format!("{label}: over; removed {root_shown}")),
     }
     result
 }
@@ -242,6 +254,17 @@ pub fn open_first_incident(
     sim: &Simulator,
     now: DateTime<Utc>,
 ) -> Result<Option<String>, Failure> {
+    open_incident(store, sim, now, false)
+}
+
+/// [`open_first_incident`], marked as a drill (its `drill` event right after `opened`) when
+/// `drill` is set.
+pub fn open_incident(
+    store: &FileStore,
+    sim: &Simulator,
+    now: DateTime<Utc>,
+    drill: bool,
+) -> Result<Option<String>, Failure> {
     if !store.ids()?.is_empty() {
         return Ok(None);
     }
@@ -258,6 +281,17 @@ pub fn open_first_incident(
         opening.severity,
         summary.as_deref(),
     )?;
+    if drill {
+        // Before anything else: from here on every view and delivery knows it is a drill.
+        journal.append(
+            by,
+            now,
+            Event::Drill {
+                scenario: scenario.name.clone(),
+                write_backs: scenario.write_backs,
+            },
+        )?;
+    }
     if let Some(a) = paged.filter(|a| a.firing()) {
         let alert = Alert {
             fingerprint: simulator::fingerprint(&a.labels),

@@ -414,6 +414,14 @@ pub enum Event {
     AlertMissing {
         text: String,
     },
+    /// The incident is a drill, not a real outage: recorded right after `opened`, before
+    /// anything else, by `warroom drill run`. Names the scenario; write-backs (PagerDuty, an
+    /// alert source's acknowledge and comment) stay off unless the scenario enables them.
+    Drill {
+        scenario: String,
+        #[serde(default)]
+        write_backs: bool,
+    },
 }
 
 fn observation() -> NoteKind {
@@ -478,6 +486,7 @@ impl Event {
             Event::Unknown(u) => &u.type_name,
             Event::AlertReviewed { .. } => "alert_reviewed",
             Event::AlertMissing { .. } => "alert_missing",
+            Event::Drill { .. } => "drill",
         }
     }
 
@@ -519,6 +528,13 @@ impl Event {
             Event::Opened {
                 title, severity, ..
             } => format!("opened {} \"{}\"", severity.label(), title),
+            Event::Drill {
+                scenario,
+                write_backs,
+            } => format!(
+                "DRILL: this incident is a drill (scenario {scenario}), not a real outage; write-backs {}",
+                if *write_backs { "on" } else { "off" }
+            ),
             Event::SeverityChanged { from, to } => {
                 format!("severity {} → {}", from.label(), to.label())
             }

@@ -109,6 +109,8 @@ pub struct FollowUp {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
     pub id: String,
+    /// A drill's mark (`drill` event): `None` for a real incident.
+    pub drill: Option<super::DrillMark>,
     pub title: String,
     pub summary: Option<String>,
     pub severity: Severity,
@@ -193,6 +195,7 @@ impl Incident {
         };
         Some(Incident {
             id: id.to_string(),
+            drill: None,
             title: title.clone(),
             summary: summary.clone(),
             severity: *severity,
@@ -240,6 +243,7 @@ impl Incident {
         self.last_seq = entry.seq;
         super::corrections::see(self, entry);
         let roll_changed = self.roll.apply(entry);
+        super::drill::apply(self, &entry.event);
         if self.practice.apply(entry) {
             return;
         }

@@ -13,6 +13,7 @@ mod cadence;
 mod cloudwatch;
 mod corrections;
 pub mod drill_review;
+mod drill;
 mod event;
 mod incident;
 mod labels;
@@ -50,6 +51,7 @@ pub use corrections::{
     corrected_log, is_correction, leader, may_correct, parse_occurred_at,
 };
 pub use drill_review::{DrillReview, DrillSpec, ScoreKind, Targets, Trend};
+pub use drill::{DRILL_PREFIX, DrillMark};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,

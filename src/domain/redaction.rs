@@ -74,6 +74,10 @@ pub fn redaction(
             "entry #{} opens the incident and cannot be redacted",
             target.seq
         ))),
+        Event::Drill { .. } => Err(Rejected(format!(
+            "entry #{} marks the incident as a drill and cannot be redacted",
+            target.seq
+        ))),
         Event::Redacted { .. } => Err(Rejected(format!(
             "entry #{} records a redaction and cannot be redacted",
             target.seq

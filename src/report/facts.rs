@@ -199,7 +199,7 @@ impl Facts {
 /// event, or a title starting `[DRILL]`. Read defensively so marks written by other
 /// versions count too.
 pub fn is_drill<E: AsRef<Entry>>(entries: &[E], incident: &Incident) -> bool {
-    if incident.title.trim_start().starts_with("[DRILL]") {
+    if incident.is_drill() || incident.title.trim_start().starts_with("[DRILL]") {
         return true;
     }
     entries.iter().map(AsRef::as_ref).any(|e| match &e.event {

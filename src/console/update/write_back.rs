@@ -52,6 +52,15 @@ pub(super) fn open(
     let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
         return vec![];
     };
+    // A drill writes to no real system unless its scenario enables write-backs.
+    if !i.write_backs_allowed() {
+        let msg = format!(
+            "{} is a drill: write-backs are off (its scenario does not enable them)",
+            i.id
+        );
+        flash(state, now, msg, true);
+        return vec![];
+    }
     let initial = match kind {
         WriteBack::Acknowledge => format!("{}: {}", i.id, i.title),
         WriteBack::Comment => format!("{}: ", i.id),

@@ -380,8 +380,19 @@ fn header(
         );
         return;
     };
-    let mut line1 = Line::from(vec![
-        Span::styled(format!(" {} ", i.id), theme.style(Meaning::Title)),
+    let mut line1 = Line::from(vec![Span::styled(
+        format!(" {} ", i.id),
+        theme.style(Meaning::Title),
+    )]);
+    // A drill says so first, where it cannot be cut: never taken for a real outage.
+    if i.is_drill() {
+        line1.spans.push(Span::styled(
+            " DRILL — not a real outage ",
+            theme.style(Meaning::Warning),
+        ));
+        line1.spans.push(Span::raw(" "));
+    }
+    line1.spans.extend([
         Span::styled(
             format!(" {} ", i.severity.label()),
             theme.severity(i.severity),
@@ -746,6 +757,7 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
             ("TEAM", Meaning::Info, e.event.describe())
         }
         Event::NoticeDismissed { .. } => ("DISMISSED", Meaning::Muted, e.event.describe()),
+        Event::Drill { .. } => ("DRILL", Meaning::Warning, e.event.describe()),
         Event::Redacted { .. } | Event::Expunged => {
             ("REDACTED", Meaning::Muted, e.event.describe())
         }
