@@ -337,6 +337,8 @@ pub enum Purpose {
     ExitCriterion,
     /// The executive summary.
     ExecutiveSummary,
+    /// An alert that should have fired and did not.
+    MissingAlert,
 }
 
 impl Purpose {
@@ -358,6 +360,7 @@ impl Purpose {
             Purpose::Amendment => "Amended decision — what it became",
             Purpose::ExitCriterion => "Exit criterion",
             Purpose::ExecutiveSummary => "Executive summary",
+            Purpose::MissingAlert => "Missing alert",
         }
     }
 }

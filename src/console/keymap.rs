@@ -63,6 +63,9 @@ pub enum Command {
     ExitCriteria,
     ExecutiveSummary,
     Checklist,
+    ReviewActionable,
+    ReviewNoise,
+    MissingAlert,
 }
 
 impl Command {
@@ -121,6 +124,9 @@ impl Command {
         Command::ExitCriteria,
         Command::ExecutiveSummary,
         Command::Checklist,
+        Command::ReviewActionable,
+        Command::ReviewNoise,
+        Command::MissingAlert,
     ];
 
     /// The name used in config and the palette.
@@ -180,6 +186,9 @@ impl Command {
             Command::ExitCriteria => "exit-criteria",
             Command::ExecutiveSummary => "executive-summary",
             Command::Checklist => "checklist",
+            Command::ReviewActionable => "actionable",
+            Command::ReviewNoise => "noise",
+            Command::MissingAlert => "missing-alert",
         }
     }
 
@@ -239,6 +248,9 @@ impl Command {
             Command::ExitCriteria => "set an exit criterion, or tick a manual one",
             Command::ExecutiveSummary => "write the executive summary",
             Command::Checklist => "tick or dismiss the checklist's items",
+            Command::ReviewActionable => "review the alert: it called for action",
+            Command::ReviewNoise => "review the alert: it was noise",
+            Command::MissingAlert => "record an alert that should have fired and did not",
         }
     }
 
@@ -269,6 +281,9 @@ impl Command {
                 | Command::PagerDuty
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::ReviewActionable
+                | Command::ReviewNoise
+                | Command::MissingAlert
                 | Command::Amend
                 | Command::Retract
                 | Command::MoveEntry
@@ -310,6 +325,9 @@ impl Command {
             self,
             Command::Export
                 | Command::FollowUp
+                | Command::ReviewActionable
+                | Command::ReviewNoise
+                | Command::MissingAlert
                 | Command::Amend
                 | Command::Retract
                 | Command::MoveEntry
@@ -565,6 +583,9 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "v", Command::Checklist),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
+    (Mode::Alert, "y", Command::ReviewActionable),
+    (Mode::Alert, "N", Command::ReviewNoise),
+    (Mode::Incident, "M", Command::MissingAlert),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

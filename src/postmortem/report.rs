@@ -63,6 +63,10 @@ pub struct Report<'a> {
     /// summaries, checklist answers.
     #[serde(skip_serializing_if = "crate::domain::Practice::is_empty")]
     pub practice: crate::domain::Practice,
+    /// Each fired alert's verdict (actionable, noise) and the alerts found missing; left
+    /// out when no review was recorded.
+    #[serde(skip_serializing_if = "crate::domain::AlertReview::is_empty")]
+    pub alert_review: crate::domain::AlertReview,
 }
 
 /// One person holding one role for a while.
@@ -408,6 +412,7 @@ impl<'a> Report<'a> {
             summary: incident.resolution.clone(),
             opening_summary: incident.summary.clone(),
             practice: incident.practice.clone(),
+            alert_review: incident.alert_review.clone(),
             responders: measures::responders(entries),
             participants,
             impact: Impact {

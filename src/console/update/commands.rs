@@ -222,6 +222,11 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         | Command::MoveEntry
         | Command::Redact
         | Command::MarkDuplicate => super::corrections::open(state, cmd, now),
+        Command::MissingAlert => open_editor(state, Purpose::MissingAlert),
+        Command::ReviewActionable | Command::ReviewNoise => {
+            let a = selected_alert(state);
+            super::alerts::review(state, a, cmd, now)
+        }
         Command::Acknowledge | Command::Comment => {
             let a = selected_alert(state);
             match super::write_back::kind_of(cmd) {
@@ -415,6 +420,7 @@ pub(super) fn open_editor(state: &mut State, purpose: Purpose) -> Vec<Effect> {
             "checkout errors: promql sum(rate(errors[5m])) < 0.01 for 15m — or a manual check"
         }
         Purpose::ExecutiveSummary => "for executives: impact, customers, what is next, when",
+        Purpose::MissingAlert => "the alert that should have fired: what, on which signal",
     };
     state.modal = Some(Modal::Editor {
         purpose,
