@@ -18,6 +18,8 @@ pub enum Action {
     Tick,
     /// The incident list, re-read because something changed.
     Incidents(Vec<Incident>),
+    /// The report across incidents `:report` asked for (boxed: it is large).
+    ReportLoaded(Box<crate::report::Figures>),
     /// An incident was opened in the console, led by us or (led elsewhere) read-only.
     Opened {
         id: String,
@@ -176,6 +178,11 @@ pub enum Lead {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Read every incident of the store and fold the report of the 90 days up to `now`.
+    LoadReport {
+        cadence: crate::domain::StatusCadence,
+        now: chrono::DateTime<chrono::Utc>,
+    },
     /// Take the lead of an incident (or open it read-only) and load it.
     Open {
         id: String,

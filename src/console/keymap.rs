@@ -66,6 +66,7 @@ pub enum Command {
     ReviewActionable,
     ReviewNoise,
     MissingAlert,
+    Report,
 }
 
 impl Command {
@@ -127,6 +128,7 @@ impl Command {
         Command::ReviewActionable,
         Command::ReviewNoise,
         Command::MissingAlert,
+        Command::Report,
     ];
 
     /// The name used in config and the palette.
@@ -189,6 +191,7 @@ impl Command {
             Command::ReviewActionable => "actionable",
             Command::ReviewNoise => "noise",
             Command::MissingAlert => "missing-alert",
+            Command::Report => "report",
         }
     }
 
@@ -251,6 +254,7 @@ impl Command {
             Command::ReviewActionable => "review the alert: it called for action",
             Command::ReviewNoise => "review the alert: it was noise",
             Command::MissingAlert => "record an alert that should have fired and did not",
+            Command::Report => "the report across incidents: the last 90 days",
         }
     }
 

@@ -141,6 +141,43 @@ pub struct AlertFigure {
     pub signal_percent: u32,
 }
 
+/// One week (Monday to Sunday, UTC) of the window, for the sparklines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekFigure {
+    /// The Monday it starts on, `2026-03-02`.
+    pub week: String,
+    pub incidents: usize,
+    /// Of the incidents opened that week and resolved.
+    pub median_resolve_seconds: Option<i64>,
+}
+
+/// Every week from `since` to `until`, empty ones included (the last 60 at most).
+fn weeks(counted: &[&Facts], since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<WeekFigure> {
+    let monday = |t: DateTime<Utc>| {
+        let d = t.date_naive();
+        d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
+    };
+    let mut out = Vec::new();
+    let last = monday(until - chrono::Duration::seconds(1));
+    // The 60 weeks nearest `until` when the window is longer.
+    let mut w = monday(since).max(last - chrono::Duration::days(7 * 59));
+    while w <= last {
+        let mut resolve: Vec<i64> = counted
+            .iter()
+            .filter(|f| monday(f.opened_at) == w)
+            .filter_map(|f| f.resolve)
+            .collect();
+        resolve.sort_unstable();
+        out.push(WeekFigure {
+            week: w.format("%Y-%m-%d").to_string(),
+            incidents: counted.iter().filter(|f| monday(f.opened_at) == w).count(),
+            median_resolve_seconds: (!resolve.is_empty()).then(|| rank(&resolve, 50)),
+        });
+        w += chrono::Duration::days(7);
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Missing {
     pub incident: String,
@@ -260,6 +297,7 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         })
         .collect();
     let follow_ups = follow_ups(counted, filter.until);
+    let weekly = weeks(counted, filter.since, filter.until);
     Figures {
         format: FORMAT_NAME,
         version: FORMAT_VERSION,
@@ -274,6 +312,7 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         services: services(counted),
         punctuality: punctuality(counted),
         follow_ups,
+        weekly,
         alerts: alerts(counted),
         missing_alerts: counted
             .iter()

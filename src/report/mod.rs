@@ -13,7 +13,7 @@ mod sections;
 pub use facts::{AlertFact, Facts, FollowUpFact, is_drill};
 pub use figures::{
     AlertFigure, CommanderFigure, FollowUpFigures, MonthCount, OpenFollowUp, Punctuality,
-    ResponseFigure, ServiceFigure, SeverityCount, Stat, SuspectCount, Worst,
+    ResponseFigure, ServiceFigure, SeverityCount, Stat, SuspectCount, WeekFigure, Worst,
 };
 
 use crate::domain::Severity;
@@ -82,6 +82,8 @@ pub struct Figures {
     pub services: Vec<ServiceFigure>,
     pub punctuality: Punctuality,
     pub follow_ups: FollowUpFigures,
+    /// Incidents and the median time to resolve, week by week (at most 60 weeks).
+    pub weekly: Vec<figures::WeekFigure>,
     /// Alerts that fired, most often first, and how often each led to action or was noise.
     pub alerts: Vec<AlertFigure>,
     /// Alerts that should have fired and did not, by incident.

@@ -223,6 +223,13 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         | Command::Redact
         | Command::MarkDuplicate => super::corrections::open(state, cmd, now),
         Command::MissingAlert => open_editor(state, Purpose::MissingAlert),
+        Command::Report => {
+            state.modal = Some(Modal::Report(None));
+            vec![Effect::LoadReport {
+                cadence: state.cadence,
+                now,
+            }]
+        }
         Command::ReviewActionable | Command::ReviewNoise => {
             let a = selected_alert(state);
             super::alerts::review(state, a, cmd, now)
@@ -531,6 +538,7 @@ pub fn available(cmd: Command, mode: Mode) -> bool {
         Command::NewIncident | Command::ToggleResolved | Command::MarkDuplicate => {
             mode == Mode::List
         }
+        Command::Report => true,
         _ => mode == Mode::Incident,
     }
 }

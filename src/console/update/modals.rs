@@ -130,6 +130,8 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
         Modal::WriteBack(form) => write_back::on_key(state, form, key, now),
         Modal::CheckIn(form) => super::roll::on_check_in_key(state, form, key, now),
         Modal::ConfirmRollCall => super::roll::on_confirm_roll_call(state, key),
+        // Any key closes the report.
+        Modal::Report(_) => vec![],
         Modal::Board { work, scroll } => super::roll::on_board_key(state, work, scroll, key, now),
         Modal::ConfirmResolve { wrong, summary } => {
             super::resolve::on_key(state, wrong, summary, key, now)

@@ -10,6 +10,7 @@ mod incident;
 mod list;
 mod modal;
 mod practice;
+mod report;
 mod roll;
 mod write_back;
 
