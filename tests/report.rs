@@ -404,10 +404,20 @@ fn the_binary_writes_json_markdown_and_one_self_contained_html_file() {
         "escaped for HTML"
     );
     assert!(!html.contains("<0>"));
-    for outside in ["<script", "http://", "https://", "<link", "@import", "url("] {
+    // Nothing fetched: no script, stylesheet, image or frame from anywhere (the SVG's
+    // namespace is a name, not a fetch).
+    for outside in [
+        "<script", "<link", "<img", "<iframe", "@import", "url(", "src=", "href=",
+    ] {
         assert!(!html.contains(outside), "{outside} in the HTML");
     }
     assert!(html.contains("<!-- charts:"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "the two monthly charts, inline"
+    );
+    assert!(html.contains("Incidents per month, by severity"));
 
     // Never into the data directory.
     let inside = data.join("report.html");

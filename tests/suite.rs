@@ -61,6 +61,7 @@ mod demo_drafts;
 mod demo_runbook;
 mod demo_simulator;
 mod doctor_live;
+mod drill_scenarios;
 mod e2e_actions;
 mod e2e_console;
 mod e2e_corrections;

@@ -969,6 +969,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             data_dir: crate::demo::explicit_data_dir(cli.data_dir.clone()),
             author: ctx.author.clone(),
             theme: cli.theme.clone(),
+            scenario: None,
         }),
     }
 }

@@ -24,6 +24,15 @@ pub struct MonthCount {
     pub sev4: usize,
 }
 
+/// How long the incidents opened in one month took to resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthResolve {
+    pub month: String,
+    pub resolved: usize,
+    pub median_seconds: Option<i64>,
+    pub p90_seconds: Option<i64>,
+}
+
 /// One incident's value, named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Worst {
@@ -245,6 +254,26 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         let key = format!("{:04}-{:02}", f.opened_at.year(), f.opened_at.month());
         months.entry(key).or_default()[sev_index(f.severity)] += 1;
     }
+    let mut resolves: BTreeMap<String, Vec<i64>> =
+        months.keys().map(|m| (m.clone(), Vec::new())).collect();
+    for f in counted {
+        let key = format!("{:04}-{:02}", f.opened_at.year(), f.opened_at.month());
+        if let (Some(r), Some(v)) = (f.resolve, resolves.get_mut(&key)) {
+            v.push(r);
+        }
+    }
+    let resolve_by_month = resolves
+        .into_iter()
+        .map(|(month, mut v)| {
+            v.sort_unstable();
+            MonthResolve {
+                month,
+                resolved: v.len(),
+                median_seconds: (!v.is_empty()).then(|| rank(&v, 50)),
+                p90_seconds: (!v.is_empty()).then(|| rank(&v, 90)),
+            }
+        })
+        .collect();
     let by_month = months
         .into_iter()
         .map(|(month, c)| MonthCount {
@@ -307,6 +336,7 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         note,
         by_severity,
         by_month,
+        resolve_by_month,
         response,
         time_in_severity,
         services: services(counted),
