@@ -106,6 +106,7 @@ rows = [
     (("render_200x60", "10000_alerts_100000_log_entries"), ("render_200x60", "reference_empty_incident"), 16.7e6, "one 200×60 frame < 16.7 ms (60 Hz)"),
     (("export", "markdown_100k"), ("export", "reference_journal_open_100k"), 500e6, "post-mortem render of 100k events < 500 ms"),
     (("export", "open_and_markdown_100k"), ("export", "reference_journal_open_100k"), 500e6, "open + render of 100k events (what `warroom export` does before writing) < 500 ms"),
+    (("report", "read_and_fold_1000x1000"), ("report", "reference_open_1000x1000"), 1e9, "`warroom report` figures over 1,000 incidents × 1,000 events (read, fold, figures) < 1 s"),
     (("alerts_10k", "warroom_binary_alerts_json"), ("alerts_10k", "amtool_query_json"), None, "10,000 alerts: `warroom alerts --json` vs `amtool alert query -o json`"),
 ]
 lines = []

@@ -277,6 +277,11 @@ fn fifty_incidents_give_every_figure_exactly() {
     assert_eq!(f.missing_alerts.len(), 1);
     assert_eq!(f.missing_alerts[0].incident, "INC-11");
 
+    // Week by week: every incident in its week (two days apart: three or four a week).
+    assert_eq!(f.weekly.iter().map(|w| w.incidents).sum::<usize>(), 49);
+    assert_eq!(f.weekly.first().unwrap().week, "2025-12-29");
+    assert!(f.weekly.iter().all(|w| w.incidents <= 4));
+
     insta::assert_snapshot!("report_fifty_json", f.json());
     insta::assert_snapshot!(
         "report_fifty_markdown",
@@ -399,10 +404,20 @@ fn the_binary_writes_json_markdown_and_one_self_contained_html_file() {
         "escaped for HTML"
     );
     assert!(!html.contains("<0>"));
-    for outside in ["<script", "http://", "https://", "<link", "@import", "url("] {
+    // Nothing fetched: no script, stylesheet, image or frame from anywhere (the SVG's
+    // namespace is a name, not a fetch).
+    for outside in [
+        "<script", "<link", "<img", "<iframe", "@import", "url(", "src=", "href=",
+    ] {
         assert!(!html.contains(outside), "{outside} in the HTML");
     }
     assert!(html.contains("<!-- charts:"));
+    assert_eq!(
+        html.matches("<svg").count(),
+        2,
+        "the two monthly charts, inline"
+    );
+    assert!(html.contains("Incidents per month, by severity"));
 
     // Never into the data directory.
     let inside = data.join("report.html");
@@ -440,4 +455,52 @@ fn bad_flags_exit_2_naming_the_flag() {
             .unwrap()
             .contains("No incidents in this window")
     );
+}
+
+#[test]
+fn the_console_report_asks_the_worker_and_shows_the_figures_with_sparklines() {
+    use crate::support::console::{key, on_list, press, type_text};
+    use crossterm::event::KeyCode;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+    use warroom::console::action::{Action, Effect};
+    use warroom::console::state::Modal;
+    use warroom::console::update::update;
+
+    let mut s = on_list();
+    press(&mut s, vec![key(KeyCode::Char(':'))]);
+    type_text(&mut s, "report");
+    let fx = press(&mut s, vec![key(KeyCode::Enter)]);
+    assert!(
+        matches!(fx.as_slice(), [Effect::LoadReport { .. }]),
+        "{fx:?}"
+    );
+    assert!(matches!(s.modal, Some(Modal::Report(None))));
+
+    let dir = tempfile::tempdir().unwrap();
+    let facts = facts(dir.path());
+    let f = Figures::fold(&facts, &Filter::last_days(fx::until(), 90));
+    let now = fx::until();
+    update(&mut s, Action::ReportLoaded(Box::new(f.clone())), now);
+    let theme = warroom::console::theme::Theme::built_in("default").unwrap();
+    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    t.draw(|fr| warroom::console::views::render(&s, &theme, now, fr))
+        .unwrap();
+    let buf = t.backend().buffer().clone();
+    let text: String = (0..30)
+        .map(|y| (0..100).map(|x| buf[(x, y)].symbol()).collect::<String>() + "\n")
+        .collect();
+    assert!(
+        text.contains(&format!("{} incidents in the last 90 days", f.incidents)),
+        "{text}"
+    );
+    assert!(text.contains("Incidents per week (most 4)"), "{text}");
+    assert!(text.contains("Median time to resolve per week"), "{text}");
+    assert!(
+        text.chars().any(|c| "▁▂▃▄▅▆▇█".contains(c)),
+        "no sparkline bar: {text}"
+    );
+    // Any key closes it.
+    press(&mut s, vec![key(KeyCode::Char('x'))]);
+    assert!(s.modal.is_none());
 }

@@ -16,6 +16,7 @@ mod actions_exec;
 mod actions_http;
 mod actions_redaction;
 mod actions_verify_live;
+mod alert_review;
 mod alertmanager_live;
 mod alerts_in_incident;
 mod backend_failures;

@@ -108,7 +108,9 @@ pub fn filter(args: &Args, now: DateTime<Utc>) -> Result<Filter, Failure> {
 pub fn render(figures: &Figures, format: ReportFormat) -> String {
     match format {
         ReportFormat::Markdown => report::markdown::render(figures),
-        ReportFormat::Html => report::html::render(figures),
+        ReportFormat::Html => {
+            report::html::render_with(figures, report::charts_svg(figures).as_deref())
+        }
         ReportFormat::Json => figures.json() + "\n",
     }
 }

@@ -18,6 +18,8 @@ pub enum Action {
     Tick,
     /// The incident list, re-read because something changed.
     Incidents(Vec<Incident>),
+    /// The report across incidents `:report` asked for (boxed: it is large).
+    ReportLoaded(Box<crate::report::Figures>),
     /// An incident was opened in the console, led by us or (led elsewhere) read-only.
     Opened {
         id: String,
@@ -176,6 +178,11 @@ pub enum Lead {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
+    /// Read every incident of the store and fold the report of the 90 days up to `now`.
+    LoadReport {
+        cadence: crate::domain::StatusCadence,
+        now: chrono::DateTime<chrono::Utc>,
+    },
     /// Take the lead of an incident (or open it read-only) and load it.
     Open {
         id: String,
@@ -337,6 +344,8 @@ pub enum Purpose {
     ExitCriterion,
     /// The executive summary.
     ExecutiveSummary,
+    /// An alert that should have fired and did not.
+    MissingAlert,
 }
 
 impl Purpose {
@@ -358,6 +367,7 @@ impl Purpose {
             Purpose::Amendment => "Amended decision — what it became",
             Purpose::ExitCriterion => "Exit criterion",
             Purpose::ExecutiveSummary => "Executive summary",
+            Purpose::MissingAlert => "Missing alert",
         }
     }
 }

@@ -290,6 +290,20 @@ impl JournalWorker {
     fn handle(&mut self, effect: Effect) {
         match effect {
             Effect::Open { id } => self.open(&id),
+            Effect::LoadReport { cadence, now } => {
+                let filter = crate::report::Filter::last_days(now, 90);
+                let mut warnings = Vec::new();
+                match crate::report::read_store(self.store.as_ref(), &cadence, now, &mut warnings) {
+                    Ok(facts) => {
+                        for w in warnings {
+                            self.problem(w);
+                        }
+                        let f = crate::report::Figures::fold(&facts, &filter);
+                        self.send(Action::ReportLoaded(Box::new(f)));
+                    }
+                    Err(e) => self.problem(format!("report: {e}")),
+                }
+            }
             Effect::Leave { id } => {
                 if self.current.as_ref().is_some_and(|(c, _)| *c == id) {
                     self.current = None;

@@ -65,6 +65,10 @@ pub enum Command {
     Checklist,
     ImpactChart,
     Review,
+    ReviewActionable,
+    ReviewNoise,
+    MissingAlert,
+    Report,
 }
 
 impl Command {
@@ -125,6 +129,10 @@ impl Command {
         Command::Checklist,
         Command::ImpactChart,
         Command::Review,
+        Command::ReviewActionable,
+        Command::ReviewNoise,
+        Command::MissingAlert,
+        Command::Report,
     ];
 
     /// The name used in config and the palette.
@@ -186,6 +194,10 @@ impl Command {
             Command::Checklist => "checklist",
             Command::ImpactChart => "impact-chart",
             Command::Review => "review",
+            Command::ReviewActionable => "actionable",
+            Command::ReviewNoise => "noise",
+            Command::MissingAlert => "missing-alert",
+            Command::Report => "report",
         }
     }
 
@@ -247,6 +259,10 @@ impl Command {
             Command::Checklist => "tick or dismiss the checklist's items",
             Command::ImpactChart => "the key metric over the incident, milestones marked",
             Command::Review => "the drill's review: its scores against the practice",
+            Command::ReviewActionable => "review the alert: it called for action",
+            Command::ReviewNoise => "review the alert: it was noise",
+            Command::MissingAlert => "record an alert that should have fired and did not",
+            Command::Report => "the report across incidents: the last 90 days",
         }
     }
 
@@ -277,6 +293,9 @@ impl Command {
                 | Command::PagerDuty
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::ReviewActionable
+                | Command::ReviewNoise
+                | Command::MissingAlert
                 | Command::Amend
                 | Command::Retract
                 | Command::MoveEntry
@@ -319,6 +338,9 @@ impl Command {
             self,
             Command::Export
                 | Command::FollowUp
+                | Command::ReviewActionable
+                | Command::ReviewNoise
+                | Command::MissingAlert
                 | Command::Amend
                 | Command::Retract
                 | Command::MoveEntry
@@ -575,6 +597,9 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "v", Command::Checklist),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
+    (Mode::Alert, "y", Command::ReviewActionable),
+    (Mode::Alert, "N", Command::ReviewNoise),
+    (Mode::Incident, "M", Command::MissingAlert),
 ];
 
 fn parse_sequence(s: &str) -> Result<Vec<Chord>, String> {

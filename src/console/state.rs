@@ -355,6 +355,8 @@ pub enum Modal {
     CheckIn(Box<CheckInForm>),
     /// "Call the roll?": `y` calls it.
     ConfirmRollCall,
+    /// `:report`: the figures of the last 90 days, once read (none while loading).
+    Report(Option<Box<crate::report::Figures>>),
     /// The roll call, or (`work`) the work board; the first row shown.
     Board {
         work: bool,

@@ -38,6 +38,7 @@ fn sections(r: &Report, out: &mut String, flush: &mut dyn FnMut(&mut String)) {
     summary(out, r);
     impact(out, r);
     detection(out, r);
+    super::alert_review::render(out, r);
     response(out, r);
     timeline(out, &r.timeline, flush);
     super::corrections::markdown(out, r);

@@ -7,6 +7,7 @@
 //! so the two formats always say the same thing. [`blameless`] flags blameful phrasing for
 //! review and never rewrites it.
 
+mod alert_review;
 pub mod blameless;
 mod corrections;
 pub mod impact;

@@ -66,6 +66,10 @@ pub struct Report<'a> {
     /// The impact chart's file name beside a Markdown draft, when one was written with it.
     #[serde(skip)]
     pub impact_chart: Option<String>,
+    /// Each fired alert's verdict (actionable, noise) and the alerts found missing; left
+    /// out when no review was recorded.
+    #[serde(skip_serializing_if = "crate::domain::AlertReview::is_empty")]
+    pub alert_review: crate::domain::AlertReview,
 }
 
 /// One person holding one role for a while.
@@ -412,6 +416,7 @@ impl<'a> Report<'a> {
             opening_summary: incident.summary.clone(),
             practice: incident.practice.clone(),
             impact_chart: None,
+            alert_review: incident.alert_review.clone(),
             responders: measures::responders(entries),
             participants,
             impact: Impact {

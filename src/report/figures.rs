@@ -24,6 +24,15 @@ pub struct MonthCount {
     pub sev4: usize,
 }
 
+/// How long the incidents opened in one month took to resolve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MonthResolve {
+    pub month: String,
+    pub resolved: usize,
+    pub median_seconds: Option<i64>,
+    pub p90_seconds: Option<i64>,
+}
+
 /// One incident's value, named.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Worst {
@@ -141,6 +150,43 @@ pub struct AlertFigure {
     pub signal_percent: u32,
 }
 
+/// One week (Monday to Sunday, UTC) of the window, for the sparklines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeekFigure {
+    /// The Monday it starts on, `2026-03-02`.
+    pub week: String,
+    pub incidents: usize,
+    /// Of the incidents opened that week and resolved.
+    pub median_resolve_seconds: Option<i64>,
+}
+
+/// Every week from `since` to `until`, empty ones included (the last 60 at most).
+fn weeks(counted: &[&Facts], since: DateTime<Utc>, until: DateTime<Utc>) -> Vec<WeekFigure> {
+    let monday = |t: DateTime<Utc>| {
+        let d = t.date_naive();
+        d - chrono::Duration::days(i64::from(d.weekday().num_days_from_monday()))
+    };
+    let mut out = Vec::new();
+    let last = monday(until - chrono::Duration::seconds(1));
+    // The 60 weeks nearest `until` when the window is longer.
+    let mut w = monday(since).max(last - chrono::Duration::days(7 * 59));
+    while w <= last {
+        let mut resolve: Vec<i64> = counted
+            .iter()
+            .filter(|f| monday(f.opened_at) == w)
+            .filter_map(|f| f.resolve)
+            .collect();
+        resolve.sort_unstable();
+        out.push(WeekFigure {
+            week: w.format("%Y-%m-%d").to_string(),
+            incidents: counted.iter().filter(|f| monday(f.opened_at) == w).count(),
+            median_resolve_seconds: (!resolve.is_empty()).then(|| rank(&resolve, 50)),
+        });
+        w += chrono::Duration::days(7);
+    }
+    out
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Missing {
     pub incident: String,
@@ -208,6 +254,26 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         let key = format!("{:04}-{:02}", f.opened_at.year(), f.opened_at.month());
         months.entry(key).or_default()[sev_index(f.severity)] += 1;
     }
+    let mut resolves: BTreeMap<String, Vec<i64>> =
+        months.keys().map(|m| (m.clone(), Vec::new())).collect();
+    for f in counted {
+        let key = format!("{:04}-{:02}", f.opened_at.year(), f.opened_at.month());
+        if let (Some(r), Some(v)) = (f.resolve, resolves.get_mut(&key)) {
+            v.push(r);
+        }
+    }
+    let resolve_by_month = resolves
+        .into_iter()
+        .map(|(month, mut v)| {
+            v.sort_unstable();
+            MonthResolve {
+                month,
+                resolved: v.len(),
+                median_seconds: (!v.is_empty()).then(|| rank(&v, 50)),
+                p90_seconds: (!v.is_empty()).then(|| rank(&v, 90)),
+            }
+        })
+        .collect();
     let by_month = months
         .into_iter()
         .map(|(month, c)| MonthCount {
@@ -260,6 +326,7 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         })
         .collect();
     let follow_ups = follow_ups(counted, filter.until);
+    let weekly = weeks(counted, filter.since, filter.until);
     Figures {
         format: FORMAT_NAME,
         version: FORMAT_VERSION,
@@ -269,11 +336,13 @@ pub(super) fn fold(counted: &[&Facts], filter: Filter, drills: usize) -> Figures
         note,
         by_severity,
         by_month,
+        resolve_by_month,
         response,
         time_in_severity,
         services: services(counted),
         punctuality: punctuality(counted),
         follow_ups,
+        weekly,
         alerts: alerts(counted),
         missing_alerts: counted
             .iter()

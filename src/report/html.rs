@@ -34,6 +34,7 @@ th,td{border:1px solid #999;padding:.3rem .5rem;text-align:left;vertical-align:t
 th{background:#eee}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 .note{font-weight:bold;border-left:4px solid #333;padding-left:.5rem}\
 .charts{border:1px dashed #666;padding:.5rem}\
+.charts svg{max-width:100%;height:auto}figure{margin:0 0 1rem 0}\
 @media print{.scroll{overflow:visible}}";
 
 /// Where the charts go: incidents per month by severity and time to resolve per month.

@@ -13,7 +13,7 @@ mod sections;
 pub use facts::{AlertFact, Facts, FollowUpFact, is_drill};
 pub use figures::{
     AlertFigure, CommanderFigure, FollowUpFigures, MonthCount, OpenFollowUp, Punctuality,
-    ResponseFigure, ServiceFigure, SeverityCount, Stat, SuspectCount, Worst,
+    ResponseFigure, ServiceFigure, SeverityCount, Stat, SuspectCount, WeekFigure, Worst,
 };
 
 use crate::domain::Severity;
@@ -74,6 +74,8 @@ pub struct Figures {
     pub note: Option<String>,
     pub by_severity: Vec<SeverityCount>,
     pub by_month: Vec<MonthCount>,
+    /// Time to resolve (median, p90) of the incidents opened each month.
+    pub resolve_by_month: Vec<figures::MonthResolve>,
     /// Time to detect, engage, mitigate, resolve, per worst severity.
     pub response: Vec<ResponseFigure>,
     /// Total time spent at each severity.
@@ -82,6 +84,8 @@ pub struct Figures {
     pub services: Vec<ServiceFigure>,
     pub punctuality: Punctuality,
     pub follow_ups: FollowUpFigures,
+    /// Incidents and the median time to resolve, week by week (at most 60 weeks).
+    pub weekly: Vec<figures::WeekFigure>,
     /// Alerts that fired, most often first, and how often each led to action or was noise.
     pub alerts: Vec<AlertFigure>,
     /// Alerts that should have fired and did not, by incident.
@@ -134,4 +138,52 @@ pub fn read_store(
         }
     }
     Ok(out)
+}
+
+/// The report's two charts as SVG (`crate::charts`): incidents per month by severity and
+/// time to resolve per month; none without a month to draw, or when drawing failed.
+pub fn charts_svg(f: &Figures) -> Option<String> {
+    use crate::charts;
+    let first_day =
+        |m: &str| chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d").ok();
+    if f.by_month.is_empty() {
+        return None;
+    }
+    let counts: Vec<charts::MonthCount> = f
+        .by_month
+        .iter()
+        .filter_map(|m| {
+            let counts = [
+                (Severity::Sev1, m.sev1),
+                (Severity::Sev2, m.sev2),
+                (Severity::Sev3, m.sev3),
+                (Severity::Sev4, m.sev4),
+            ]
+            .into_iter()
+            .map(|(s, n)| (s, u32::try_from(n).unwrap_or(u32::MAX)))
+            .collect();
+            Some(charts::MonthCount {
+                month: first_day(&m.month)?,
+                counts,
+            })
+        })
+        .collect();
+    let resolves: Vec<charts::MonthResolve> = f
+        .resolve_by_month
+        .iter()
+        .filter_map(|m| {
+            Some(charts::MonthResolve {
+                month: first_day(&m.month)?,
+                median: m.median_seconds.map(chrono::Duration::seconds),
+                p90: m.p90_seconds.map(chrono::Duration::seconds),
+                resolved: u32::try_from(m.resolved).unwrap_or(u32::MAX),
+            })
+        })
+        .collect();
+    let a = charts::incidents_per_month_svg(&counts).ok()?;
+    let b = charts::time_to_resolve_svg(&resolves).ok()?;
+    Some(format!(
+        "<figure>{a}<figcaption>Incidents per month, by severity</figcaption></figure>\n\
+         <figure>{b}<figcaption>Time to resolve per month</figcaption></figure>\n"
+    ))
 }

@@ -191,3 +191,36 @@ pub(super) fn observe_blast(state: &State) -> Vec<Effect> {
         blast: state.blast.clone(),
     }]
 }
+
+/// `y` / `N` on an alert (selected, or in its details): records the review's verdict on it.
+/// Only an alert linked to the incident can be reviewed; otherwise it says so.
+pub(super) fn review(
+    state: &mut State,
+    alert: Option<crate::domain::Alert>,
+    cmd: Command,
+    now: DateTime<Utc>,
+) -> Vec<Effect> {
+    let Some(a) = alert_or_say(state, alert, now) else {
+        return vec![];
+    };
+    let verdict = if cmd == Command::ReviewNoise {
+        crate::domain::AlertVerdict::Noise
+    } else {
+        crate::domain::AlertVerdict::Actionable
+    };
+    let Some(i) = state.current.as_ref().and_then(|c| c.incident.as_ref()) else {
+        return vec![];
+    };
+    let event = crate::domain::review_event(i, &a.fingerprint, verdict);
+    if let Err(r) = i.check(&event) {
+        flash(state, now, format!("{} (l links it)", r.0), true);
+        return vec![];
+    }
+    flash(
+        state,
+        now,
+        format!("{} reviewed: {}", a.name(), verdict.as_str()),
+        false,
+    );
+    append(state, event, false)
+}

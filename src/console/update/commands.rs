@@ -232,6 +232,18 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         | Command::MoveEntry
         | Command::Redact
         | Command::MarkDuplicate => super::corrections::open(state, cmd, now),
+        Command::MissingAlert => open_editor(state, Purpose::MissingAlert),
+        Command::Report => {
+            state.modal = Some(Modal::Report(None));
+            vec![Effect::LoadReport {
+                cadence: state.cadence,
+                now,
+            }]
+        }
+        Command::ReviewActionable | Command::ReviewNoise => {
+            let a = selected_alert(state);
+            super::alerts::review(state, a, cmd, now)
+        }
         Command::Acknowledge | Command::Comment => {
             let a = selected_alert(state);
             match super::write_back::kind_of(cmd) {
@@ -425,6 +437,7 @@ pub(super) fn open_editor(state: &mut State, purpose: Purpose) -> Vec<Effect> {
             "checkout errors: promql sum(rate(errors[5m])) < 0.01 for 15m — or a manual check"
         }
         Purpose::ExecutiveSummary => "for executives: impact, customers, what is next, when",
+        Purpose::MissingAlert => "the alert that should have fired: what, on which signal",
     };
     state.modal = Some(Modal::Editor {
         purpose,
@@ -535,6 +548,7 @@ pub fn available(cmd: Command, mode: Mode) -> bool {
         Command::NewIncident | Command::ToggleResolved | Command::MarkDuplicate => {
             mode == Mode::List
         }
+        Command::Report => true,
         _ => mode == Mode::Incident,
     }
 }

@@ -291,6 +291,12 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
             state.problems.push(p);
             vec![]
         }
+        Action::ReportLoaded(f) => {
+            if matches!(state.modal, Some(Modal::Report(_))) {
+                state.modal = Some(Modal::Report(Some(f)));
+            }
+            vec![]
+        }
         Action::Corrected { message, error } => {
             flash(state, now, message, error);
             vec![]

@@ -69,7 +69,12 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
             // acting on the alert shown.
             let pressed = [Chord::from_event(&key)];
             let cmd = match state.keymap.resolve(Mode::Alert, &pressed) {
-                Resolution::Run(cmd @ (Command::Acknowledge | Command::Comment)) => Some(cmd),
+                Resolution::Run(
+                    cmd @ (Command::Acknowledge
+                    | Command::Comment
+                    | Command::ReviewActionable
+                    | Command::ReviewNoise),
+                ) => Some(cmd),
                 _ => match state.keymap.resolve(Mode::Incident, &pressed) {
                     Resolution::Run(cmd @ (Command::LinkAlert | Command::Silence)) => Some(cmd),
                     _ => None,
@@ -82,7 +87,12 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                         state.modal = Some(Modal::AlertDetail(a, scroll));
                         return vec![];
                     }
-                    if let Some(kind) = write_back::kind_of(cmd) {
+                    if matches!(cmd, Command::ReviewActionable | Command::ReviewNoise) {
+                        // The verdict is recorded and the details stay open.
+                        let effects = super::alerts::review(state, Some((*a).clone()), cmd, now);
+                        state.modal = Some(Modal::AlertDetail(a, scroll));
+                        effects
+                    } else if let Some(kind) = write_back::kind_of(cmd) {
                         let shown = (a.clone(), scroll);
                         let effects = write_back::open(state, Some(*a), kind, now);
                         if state.modal.is_none() {
@@ -122,6 +132,8 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
         Modal::WriteBack(form) => write_back::on_key(state, form, key, now),
         Modal::CheckIn(form) => super::roll::on_check_in_key(state, form, key, now),
         Modal::ConfirmRollCall => super::roll::on_confirm_roll_call(state, key),
+        // Any key closes the report.
+        Modal::Report(_) => vec![],
         Modal::Board { work, scroll } => super::roll::on_board_key(state, work, scroll, key, now),
         Modal::ConfirmResolve { wrong, summary } => {
             super::resolve::on_key(state, wrong, summary, key, now)
@@ -561,6 +573,9 @@ pub(super) fn submit_editor(
         },
         Purpose::Resolve => Event::Resolved {
             summary: (!trimmed.is_empty()).then(|| trimmed.to_string()),
+        },
+        Purpose::MissingAlert => Event::AlertMissing {
+            text: trimmed.to_string(),
         },
         other => match super::practice::event_of(state, other, trimmed, now) {
             Ok(e) => e,

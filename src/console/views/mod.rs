@@ -11,6 +11,7 @@ mod incident;
 mod list;
 mod modal;
 mod practice;
+mod report;
 mod roll;
 mod write_back;
 

@@ -217,6 +217,7 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 rows[3],
             );
         }
+        Modal::Report(f) => super::report::render(f.as_deref(), theme, area, frame),
         Modal::ConfirmRollCall => {
             let n = state
                 .current
