@@ -141,7 +141,7 @@ fn run<S: TestStore>(
 ) -> Result<(), TestCaseError> {
     let what = store.name();
     let fail = |m: String| TestCaseError::fail(format!("{what}: {m}"));
-    let mut journals = vec![
+    let mut journals = [
         store.create("alice", t(0), "Checkout 500s").unwrap(),
         store.create("alice", t(0), "Payments slow").unwrap(),
     ];
