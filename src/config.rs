@@ -10,9 +10,8 @@ pub mod checklists;
 mod lenient;
 pub mod practice;
 mod roll_call;
-mod runbook;
 pub mod secrets;
-mod services;
+pub(crate) mod services;
 mod store;
 pub mod url;
 mod watchdog;
@@ -22,7 +21,6 @@ pub use lenient::{ALERT_PARTS, BrokenPart, METRIC_PARTS, SECTIONS};
 
 pub use checklists::{DEFAULT_CHECKLISTS, load_checklists, parse_checklists};
 pub use roll_call::RollCallConfig;
-pub use runbook::{load_runbook, parse_runbook};
 pub use services::{load_services, parse_services};
 pub use store::{SSLMODES, StoreConfig};
 pub use watchdog::WatchdogConfig;
@@ -31,7 +29,7 @@ pub use webhook::{IrcTarget, WebhookConfig, WebhookKind};
 use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
-mod cloudwatch;
+pub(crate) mod cloudwatch;
 mod icinga;
 mod nagios;
 pub use backends::{

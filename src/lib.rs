@@ -5,13 +5,16 @@
 
 pub mod actions;
 pub mod backends;
+pub mod charts;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod context;
 pub mod demo;
 pub mod domain;
+pub mod drill;
 pub mod fds;
 pub mod journal;
 pub mod postmortem;
+pub mod report;
 pub mod share;

@@ -15,7 +15,7 @@ use warroom::domain::ActionOutcome;
 /// One action called `a` from a runbook snippet (the `[[action]]` header is added).
 fn action(body: &str) -> warroom::actions::CompensatingAction {
     let text = format!("[[action]]\nname = \"a\"\n{body}");
-    let rb = warroom::config::parse_runbook(Path::new("runbook.toml"), &text)
+    let rb = warroom::actions::parse_runbook(Path::new("runbook.toml"), &text)
         .unwrap_or_else(|e| panic!("runbook: {e}\n{text}"));
     rb.actions.into_iter().next().unwrap()
 }

@@ -83,7 +83,7 @@ impl FlagService {
 
 fn action(body: &str) -> warroom::actions::CompensatingAction {
     let text = format!("[[action]]\nname = \"flag-off\"\nkind = \"http\"\n{body}");
-    let rb = warroom::config::parse_runbook(Path::new("runbook.toml"), &text)
+    let rb = warroom::actions::parse_runbook(Path::new("runbook.toml"), &text)
         .unwrap_or_else(|e| panic!("runbook: {e}\n{text}"));
     rb.actions.into_iter().next().unwrap()
 }

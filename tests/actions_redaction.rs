@@ -114,7 +114,7 @@ async fn a_secret_printed_by_an_action_never_reaches_the_journal_the_screen_or_t
     let journal = store.open(&id).unwrap();
     let entries: Vec<_> = journal.records().iter().map(|r| r.entry.clone()).collect();
     let runbook =
-        warroom::config::parse_runbook(std::path::Path::new("runbook.toml"), RUNBOOK).unwrap();
+        warroom::actions::parse_runbook(std::path::Path::new("runbook.toml"), RUNBOOK).unwrap();
     let mut state = State::new("alice".into(), Keymap::default(), vec![]);
     state.actions.runbook = runbook.clone();
     let now = chrono::Utc::now();
@@ -258,7 +258,8 @@ async fn a_secret_cut_across_line_pieces_is_redacted_at_every_offset() {
     std::fs::write(conf.join("runbook.toml"), LONG_RUNBOOK).unwrap();
     let id = open_incident(&data, "alice", "Long lines", "sev2");
     let runbook =
-        warroom::config::parse_runbook(std::path::Path::new("runbook.toml"), LONG_RUNBOOK).unwrap();
+        warroom::actions::parse_runbook(std::path::Path::new("runbook.toml"), LONG_RUNBOOK)
+            .unwrap();
     let client = warroom::backends::http_client().unwrap();
     let split = 8400;
     let len = LONG_SECRET.len();

@@ -28,7 +28,7 @@ fn spec(verify: &str) -> warroom::actions::VerifySpec {
     let text = format!(
         "[[action]]\nname = \"flag-off\"\nkind = \"exec\"\nargv = [\"true\"]\nverify = {verify}\n"
     );
-    warroom::config::parse_runbook(Path::new("runbook.toml"), &text)
+    warroom::actions::parse_runbook(Path::new("runbook.toml"), &text)
         .unwrap()
         .actions
         .remove(0)

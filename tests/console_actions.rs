@@ -49,7 +49,7 @@ argv = ["shedctl", "10"]
 
 fn with_runbook(mut s: State) -> State {
     s.actions.runbook =
-        warroom::config::parse_runbook(std::path::Path::new("runbook.toml"), RUNBOOK).unwrap();
+        warroom::actions::parse_runbook(std::path::Path::new("runbook.toml"), RUNBOOK).unwrap();
     s
 }
 

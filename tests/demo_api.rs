@@ -12,8 +12,17 @@ use warroom::backends::http::{BackendError, Endpoint};
 use warroom::backends::matcher::Matcher;
 use warroom::backends::metrics;
 use warroom::backends::prometheus::Prometheus;
-use warroom::demo::{Server, api, scenario, simulator::Simulator};
+use warroom::demo::{Server, api, files, simulator::Simulator};
 use warroom::domain::{AlertState, BlastRadius, ServiceCatalog, ServiceState, blast_radius};
+use warroom::drill::scenario::{self, Scenario};
+
+/// The metric of checkout's error ratio, as the demo's scenario names it.
+const ERROR_RATIO: &str = "service:http_errors:ratio_rate1m";
+
+/// The demo's scenario: the bad deploy behind a flag.
+pub(crate) fn scenario_of_demo() -> Scenario {
+    scenario::demo().unwrap()
+}
 
 pub(crate) fn origin() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 10, 0, 0).unwrap()
@@ -38,7 +47,10 @@ impl Demo {
         let url = format!("http://{}", listener.local_addr().unwrap());
         let server = Server::start(
             listener,
-            api::Shared::new(Simulator::new(origin(), 1.0), read),
+            api::Shared::new(
+                Simulator::new(Arc::new(scenario_of_demo()), origin(), 1.0),
+                read,
+            ),
         )
         .unwrap();
         Demo {
@@ -92,7 +104,7 @@ impl Demo {
     }
 
     pub(crate) async fn checkout_errors(&self) -> f64 {
-        let q = format!("{}{{service=\"checkout\"}}", scenario::ERROR_RATIO);
+        let q = format!("{ERROR_RATIO}{{service=\"checkout\"}}");
         let samples = self.prom().query(&q, None).await.unwrap();
         assert_eq!(samples.len(), 1, "{samples:?}");
         samples[0].value
@@ -130,7 +142,11 @@ impl Demo {
 }
 
 pub(crate) fn catalog() -> ServiceCatalog {
-    warroom::config::parse_services(Path::new("services.toml"), &scenario::services_toml()).unwrap()
+    warroom::config::parse_services(
+        Path::new("services.toml"),
+        &files::services_toml(&scenario_of_demo()),
+    )
+    .unwrap()
 }
 
 fn state_of(b: &BlastRadius, service: &str) -> ServiceState {
@@ -189,7 +205,7 @@ async fn at_the_peak_checkout_is_down_cart_and_payments_suffer_search_is_fine() 
     // Prometheus: its alerts, its rules, its build.
     let prom = demo.prom();
     let rules = prom.rules().await.unwrap();
-    assert_eq!(rules.len(), scenario::RULES.len());
+    assert_eq!(rules.len(), scenario_of_demo().alerts.len());
     let rule = rules
         .iter()
         .find(|r| r.name == "CheckoutHighErrorRate")
@@ -208,7 +224,7 @@ async fn at_the_peak_checkout_is_down_cart_and_payments_suffer_search_is_fine() 
     let catalog = catalog();
     let report = metrics::read(&prom.clone().into(), &catalog, demo.now(), true).await;
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    assert_eq!(report.values.len(), scenario::SERVICES.len());
+    assert_eq!(report.values.len(), scenario_of_demo().services.len());
     let checkout_errors = report.values["checkout"]["error ratio"];
     assert!(checkout_errors > 0.28, "{checkout_errors}");
     let history = &report.history["checkout"];
@@ -278,15 +294,15 @@ async fn at_the_start_one_alert_fires_and_the_critical_one_is_pending_soon_after
 async fn turning_the_flag_off_over_http_clears_checkout_within_a_minute() {
     let demo = Demo::start(200);
     assert!(demo.checkout_errors().await > 0.25);
-    let (status, body) = demo
-        .post("/demo/flags/pricing-v2", r#"{"enabled": false}"#)
-        .await;
+    let (status, body) = demo.post("/drill/actions/flag-off", "{}").await;
     assert_eq!(status, 200, "{body}");
+    assert!(body.contains("flag moves to 0"), "{body}");
     demo.advance(30);
     let half = demo.checkout_errors().await;
     assert!((0.05..0.2).contains(&half), "after 30 s: {half}");
     let state = demo.state().await;
-    assert_eq!(state["flags"]["pricing-v2"]["enabled"], false);
+    assert_eq!(state["levers"]["flag"]["target"], 0.0);
+    assert_eq!(state["actions_run"][0]["action"], "flag-off");
     demo.advance(31);
     assert!(demo.checkout_errors().await < 0.005);
     let left: Vec<String> = demo
@@ -299,45 +315,45 @@ async fn turning_the_flag_off_over_http_clears_checkout_within_a_minute() {
         .collect();
     assert_eq!(left, ["BatchJobLate"]);
     let blast = demo.blast().await;
-    for s in scenario::SERVICES {
-        assert_eq!(state_of(&blast, s.name), ServiceState::Ok, "{}", s.name);
+    for s in &scenario_of_demo().services {
+        assert_eq!(state_of(&blast, &s.name), ServiceState::Ok, "{}", s.name);
     }
     // Mistakes are answered as such.
+    assert_eq!(demo.post("/drill/actions/dark-mode-off", "{}").await.0, 404);
+    assert_eq!(demo.post("/drill/actions/flag-off", "off").await.0, 400);
     assert_eq!(
-        demo.post("/demo/flags/dark-mode", r#"{"enabled": false}"#)
+        demo.post("/drill/actions/flag-off", r#"{"flag": "dark-mode"}"#)
             .await
             .0,
-        404
+        400
     );
-    assert_eq!(demo.post("/demo/flags/pricing-v2", "off").await.0, 400);
-    assert_eq!(demo.post("/demo/flags/pricing-v2", "{}").await.0, 400);
 }
 
 #[tokio::test]
 async fn a_redeploy_over_http_rolls_out_in_a_minute() {
     let demo = Demo::start(200);
     let (status, body) = demo
-        .post("/demo/deploy/pricing", r#"{"version": "v2.30"}"#)
+        .post("/drill/actions/redeploy-pricing", r#"{"version": "v2.30"}"#)
         .await;
-    assert_eq!(status, 202, "{body}");
+    assert_eq!(status, 200, "{body}");
     let state = demo.state().await;
-    assert_eq!(state["deploys"]["pricing"]["version"], "v2.30");
+    assert_eq!(state["actions_run"][0]["params"]["version"], "v2.30");
     demo.advance(30);
-    assert_eq!(demo.state().await["deploys"]["pricing"]["rolled_out"], 0.5);
+    assert_eq!(demo.state().await["levers"]["rollout"]["level"], 0.5);
     assert!(demo.checkout_errors().await > 0.1, "half rolled out");
     demo.advance(31);
     assert!(demo.checkout_errors().await < 0.005);
     assert_eq!(
-        demo.post("/demo/deploy/pricing", r#"{"version": "v9"}"#)
+        demo.post("/drill/actions/redeploy-pricing", r#"{"version": "v9"}"#)
             .await
             .0,
         400
     );
-    assert_eq!(demo.post("/demo/deploy/search", "").await.0, 404);
+    assert_eq!(demo.post("/drill/actions/redeploy-search", "").await.0, 404);
     // An empty body redeploys the last known-good build.
-    let (status, body) = demo.post("/demo/deploy/pricing", "").await;
-    assert_eq!(status, 202);
-    assert!(body.contains(scenario::KNOWN_GOOD), "{body}");
+    let (status, body) = demo.post("/drill/actions/redeploy-pricing", "").await;
+    assert_eq!(status, 200);
+    assert!(body.contains("v2.30"), "{body}");
 }
 
 #[tokio::test]
@@ -416,7 +432,7 @@ async fn prometheus_answers_what_it_cannot_evaluate_with_its_own_error() {
     // An aggregation, at a time before the outage.
     let before = origin() - chrono::Duration::minutes(10);
     let worst = prom
-        .query(&format!("max({})", scenario::ERROR_RATIO), Some(before))
+        .query(&format!("max({ERROR_RATIO})"), Some(before))
         .await
         .unwrap();
     assert_eq!(worst.len(), 1);
@@ -426,7 +442,7 @@ async fn prometheus_answers_what_it_cannot_evaluate_with_its_own_error() {
     // The flag as a metric, over a range.
     let series = prom
         .query_range(
-            &format!("{}{{flag=\"pricing-v2\"}}", scenario::FLAG_METRIC),
+            "feature_flag_enabled{flag=\"pricing-v2\"}",
             demo.now() - chrono::Duration::minutes(1),
             demo.now(),
             Duration::from_secs(15),
@@ -439,7 +455,7 @@ async fn prometheus_answers_what_it_cannot_evaluate_with_its_own_error() {
     // Too many points, as Prometheus refuses them.
     let huge = prom
         .query_range(
-            scenario::ERROR_RATIO,
+            ERROR_RATIO,
             demo.now() - chrono::Duration::days(30),
             demo.now(),
             Duration::from_secs(1),

@@ -14,7 +14,7 @@ use warroom::console::action::{Action, Lead, Purpose};
 use warroom::console::keymap::Keymap;
 use warroom::console::state::{Modal, State};
 use warroom::console::update::update;
-use warroom::demo::{scenario, simulator::Simulator};
+use warroom::demo::{files, simulator::Simulator};
 use warroom::domain::{Entry, Event, Incident, Role};
 use warroom::journal::{FileJournal, FileStore, Journal};
 
@@ -35,7 +35,11 @@ impl Drill {
         let demo = Demo::start(0);
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::new(dir.path());
-        let sim = Simulator::new(crate::demo_api::origin(), 1.0);
+        let sim = Simulator::new(
+            std::sync::Arc::new(crate::demo_api::scenario_of_demo()),
+            crate::demo_api::origin(),
+            1.0,
+        );
         let id = warroom::demo::open_first_incident(&store, &sim, demo.now())
             .unwrap()
             .unwrap();
@@ -98,7 +102,7 @@ impl Drill {
         let mut s = State::new(LEADER.into(), Keymap::default(), vec![]);
         let config = warroom::config::Config::parse(
             Path::new("config.toml"),
-            &scenario::config_toml("http://127.0.0.1:9", true),
+            &files::config_toml("http://127.0.0.1:9", true),
         )
         .unwrap();
         s.cadence = config.cadence;
@@ -133,9 +137,12 @@ impl Drill {
     /// The runbook's flag-off, run and verified as `warroom run` and the console do.
     pub async fn flag_off(&mut self) {
         let url = self.demo.endpoint().base_url().to_string();
-        let book = warroom::config::parse_runbook(
+        let book = warroom::actions::parse_runbook(
             Path::new("runbook.toml"),
-            &scenario::runbook_toml(url.trim_end_matches('/')),
+            &files::runbook_toml(
+                &crate::demo_api::scenario_of_demo(),
+                url.trim_end_matches('/'),
+            ),
         )
         .unwrap();
         let action = book.get("flag-off").unwrap();
@@ -364,10 +371,15 @@ async fn the_post_mortem_of_the_demo_reads_for_people() {
         .next()
         .unwrap();
     let mut without_public_names = external.to_string();
-    for (_, public) in scenario::PUBLIC_NAMES {
+    let demo = crate::demo_api::scenario_of_demo();
+    for public in demo
+        .services
+        .iter()
+        .filter_map(|s| s.public_name.as_deref())
+    {
         without_public_names = without_public_names.replace(public, "");
     }
-    for s in scenario::SERVICES {
+    for s in &demo.services {
         let named = without_public_names
             .split(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
             .any(|w| w == s.name);

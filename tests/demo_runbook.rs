@@ -9,13 +9,14 @@ use common::{log_json, run, warroom};
 use std::path::Path;
 use std::sync::Arc;
 use warroom::actions::ActionKind;
-use warroom::demo::{Server, api, scenario, simulator::Simulator};
+use warroom::demo::{Server, api, files, simulator::Simulator};
+use warroom::drill::scenario;
 use warroom::journal::FileStore;
 
 #[test]
 fn the_demo_runbook_reads() {
-    let text = scenario::runbook_toml("http://127.0.0.1:9");
-    let book = warroom::config::parse_runbook(Path::new("runbook.toml"), &text)
+    let text = files::runbook_toml(&scenario::demo().unwrap(), "http://127.0.0.1:9");
+    let book = warroom::actions::parse_runbook(Path::new("runbook.toml"), &text)
         .unwrap_or_else(|e| panic!("{e}\n{text}"));
     let names: Vec<&str> = book.actions.iter().map(|a| a.name.as_str()).collect();
     assert_eq!(names, ["flag-off", "flag-on", "redeploy-pricing"]);
@@ -38,17 +39,21 @@ fn warroom_run_flag_off_against_the_demo_turns_the_errors_down() {
     std::fs::create_dir_all(&config_dir).unwrap();
     // A minute of scenario a second: the flag drains within a second of wall time.
     let origin = chrono::Utc::now() - chrono::Duration::seconds(5);
+    let demo = Arc::new(scenario::demo().unwrap());
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let _server = Server::start(
         listener,
-        api::Shared::new(Simulator::new(origin, 60.0), Arc::new(chrono::Utc::now)),
+        api::Shared::new(
+            Simulator::new(demo.clone(), origin, 60.0),
+            Arc::new(chrono::Utc::now),
+        ),
     )
     .unwrap();
-    warroom::demo::write_config(&config_dir, &url, true).unwrap();
+    warroom::demo::write_config(&config_dir, &demo, &url, true).unwrap();
     let id = warroom::demo::open_first_incident(
         &FileStore::new(&data),
-        &Simulator::new(origin, 60.0),
+        &Simulator::new(demo.clone(), origin, 60.0),
         chrono::Utc::now(),
     )
     .unwrap()
@@ -63,13 +68,13 @@ fn warroom_run_flag_off_against_the_demo_turns_the_errors_down() {
     });
     assert_eq!(ran.code, Some(0), "{}\n{}", ran.stdout, ran.stderr);
     assert!(
-        ran.stdout.contains("/demo/flags/pricing-v2"),
+        ran.stdout.contains("/drill/actions/flag-off"),
         "{}",
         ran.stdout
     );
 
     let state = get_json(&format!("{url}/demo/state"));
-    assert_eq!(state["flags"]["pricing-v2"]["enabled"], false, "{state}");
+    assert_eq!(state["levers"]["flag"]["target"], 0.0, "{state}");
     let types: Vec<String> = log_json(&data, &id)
         .iter()
         .map(|l| l["event"]["type"].as_str().unwrap_or("").to_string())

@@ -4,9 +4,11 @@
 //! sleeps: every "now" is computed from a fixed origin.
 
 use chrono::{DateTime, TimeZone, Utc};
+use std::collections::BTreeMap;
+use std::sync::Arc;
 use warroom::backends::matcher::Matcher;
-use warroom::demo::scenario::{self, RULES, RuleSpec, ServiceSpec};
 use warroom::demo::simulator::{Refused, Silence, Simulator};
+use warroom::drill::scenario::{self, Rule, Scenario};
 
 /// 10:00 UTC, the scenario's second 0.
 fn origin() -> DateTime<Utc> {
@@ -18,21 +20,42 @@ fn at(t: f64) -> DateTime<Utc> {
     origin() + chrono::Duration::milliseconds((t * 1000.0) as i64)
 }
 
-fn svc(name: &str) -> &'static ServiceSpec {
-    scenario::service(name).unwrap()
+/// The demo's scenario: the bad deploy behind a flag.
+fn demo() -> Arc<Scenario> {
+    Arc::new(scenario::demo().unwrap())
 }
 
-fn rule(name: &str) -> &'static RuleSpec {
-    RULES.iter().find(|r| r.name == name).unwrap()
+fn sim_at(speed: f64) -> Simulator {
+    Simulator::new(demo(), origin(), speed)
+}
+
+fn rule(name: &str) -> Rule {
+    demo().alert(name).unwrap().clone()
+}
+
+fn errors(sim: &Simulator, service: &str, t: f64) -> f64 {
+    sim.value("errors", service, t).unwrap()
+}
+
+fn p99(sim: &Simulator, service: &str, t: f64) -> f64 {
+    sim.value("p99", service, t).unwrap()
 }
 
 fn checkout(sim: &Simulator, t: f64) -> f64 {
-    sim.error_ratio(svc("checkout"), t)
+    errors(sim, "checkout", t)
+}
+
+fn none() -> BTreeMap<String, String> {
+    BTreeMap::new()
+}
+
+fn version(v: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([("version".to_string(), v.to_string())])
 }
 
 #[test]
 fn checkout_errors_climb_to_about_thirty_percent_as_the_bad_build_rolls_out() {
-    let sim = Simulator::new(origin(), 1.0);
+    let sim = sim_at(1.0);
     // Before the rollout: healthy.
     assert!(checkout(&sim, -120.0) < 0.005, "{}", checkout(&sim, -120.0));
     // At the start of the demo: a quarter of pricing's pods are bad; ~8 % of checkouts fail.
@@ -54,32 +77,35 @@ fn checkout_errors_climb_to_about_thirty_percent_as_the_bad_build_rolls_out() {
 
 #[test]
 fn cart_payments_and_pricing_degrade_search_does_not() {
-    let sim = Simulator::new(origin(), 1.0);
+    let sim = sim_at(1.0);
     let peak = 300.0;
-    let t = scenario::DEGRADED_ABOVE;
-    assert!(sim.error_ratio(svc("pricing"), peak) > t);
-    assert!(sim.error_ratio(svc("cart"), peak) > t);
-    assert!(sim.error_ratio(svc("payments"), peak) > t);
-    assert!(sim.latency_p99(svc("payments"), peak) > scenario::SLOW_ABOVE);
+    let bands = demo().signal("errors").unwrap().bands;
+    let t = bands.degraded_above.unwrap();
+    assert_eq!(t, 0.02);
+    assert!(errors(&sim, "pricing", peak) > t);
+    assert!(errors(&sim, "cart", peak) > t);
+    assert!(errors(&sim, "payments", peak) > t);
+    let slow = demo().signal("p99").unwrap().bands.degraded_above.unwrap();
+    assert!(p99(&sim, "payments", peak) > slow);
     for quiet in ["search", "catalog", "inventory", "auth"] {
         for s in (-300..=900).step_by(15) {
             let s = s as f64;
-            assert!(sim.error_ratio(svc(quiet), s) < 0.005, "{quiet} at {s}s");
-            assert!(sim.latency_p99(svc(quiet), s) < 0.5, "{quiet} at {s}s");
+            assert!(errors(&sim, quiet, s) < 0.005, "{quiet} at {s}s");
+            assert!(p99(&sim, quiet, s) < 0.5, "{quiet} at {s}s");
         }
     }
     // The callers of checkout stay under their own thresholds (they are at risk, not failing).
-    assert!(sim.error_ratio(svc("web"), peak) < t);
-    assert!(sim.error_ratio(svc("mobile-api"), peak) < t);
+    assert!(errors(&sim, "web", peak) < t);
+    assert!(errors(&sim, "mobile-api", peak) < t);
 }
 
 #[test]
 fn turning_the_flag_off_makes_errors_fall_over_the_next_minute() {
-    let mut sim = Simulator::new(origin(), 1.0);
-    sim.set_flag(at(120.0), scenario::FLAG, false).unwrap();
+    let mut sim = sim_at(1.0);
+    sim.act(at(120.0), "flag-off", &none()).unwrap();
     assert!(checkout(&sim, 119.0) > 0.2);
-    assert!(sim.flag_enabled(119.0));
-    assert!(!sim.flag_enabled(121.0));
+    assert_eq!(sim.target("flag", 119.0), 1.0);
+    assert_eq!(sim.target("flag", 121.0), 0.0);
     // Falling the whole minute, about halfway after 30 s, healthy after 60 s.
     let mut last = checkout(&sim, 120.0);
     for t in (125..=180).step_by(5) {
@@ -100,7 +126,7 @@ fn turning_the_flag_off_makes_errors_fall_over_the_next_minute() {
     );
     assert!(checkout(&sim, 900.0) < 0.005);
     // Turned on again: the bad path comes back over a minute.
-    sim.set_flag(at(300.0), scenario::FLAG, true).unwrap();
+    sim.act(at(300.0), "flag-on", &none()).unwrap();
     assert!(checkout(&sim, 300.0) < 0.005);
     let back = checkout(&sim, 330.0);
     assert!((0.1..0.2).contains(&back), "{back}");
@@ -109,31 +135,39 @@ fn turning_the_flag_off_makes_errors_fall_over_the_next_minute() {
 
 #[test]
 fn a_redeploy_takes_a_minute_to_roll_out() {
-    let mut sim = Simulator::new(origin(), 1.0);
-    let v = sim.deploy(at(200.0), "pricing", None).unwrap();
-    assert_eq!(v, scenario::KNOWN_GOOD);
-    assert_eq!(sim.rollout(199.0), (scenario::BAD_BUILD.to_string(), 1.0));
-    let (version, share) = sim.rollout(230.0);
-    assert_eq!(version, "v2.30");
+    let mut sim = sim_at(1.0);
+    let ran = sim.act(at(200.0), "redeploy-pricing", &none()).unwrap();
+    assert_eq!(ran.params["version"], "v2.30", "the last known-good build");
+    assert_eq!(sim.level("rollout", 199.0), 1.0);
+    let share = sim.level("rollout", 230.0);
     assert!((share - 0.5).abs() < 1e-9, "{share}");
     assert!(checkout(&sim, 230.0) > 0.1, "still half rolled out");
     assert!(checkout(&sim, 255.0) > 0.02);
     assert!(checkout(&sim, 261.0) < 0.005);
     // Redeploying the bad build brings the errors back, again over a minute.
-    sim.deploy(at(400.0), "pricing", Some("v2.31")).unwrap();
+    sim.act(at(400.0), "redeploy-pricing", &version("v2.31"))
+        .unwrap();
     assert!(checkout(&sim, 400.0) < 0.005);
     assert!(checkout(&sim, 461.0) > 0.28);
     // What cannot be deployed is refused, and changes nothing.
     assert!(matches!(
-        sim.deploy(at(500.0), "pricing", Some("v9")),
+        sim.act(at(500.0), "redeploy-pricing", &version("v9")),
         Err(Refused::Invalid(_))
     ));
     assert!(matches!(
-        sim.deploy(at(500.0), "search", None),
+        sim.act(at(500.0), "redeploy-search", &none()),
         Err(Refused::NotFound(_))
     ));
     assert!(matches!(
-        sim.set_flag(at(500.0), "dark-mode", false),
+        sim.act(
+            at(500.0),
+            "flag-off",
+            &BTreeMap::from([("flag".to_string(), "dark-mode".to_string())])
+        ),
+        Err(Refused::Invalid(_))
+    ));
+    assert!(matches!(
+        sim.act(at(500.0), "dark-mode-off", &none()),
         Err(Refused::NotFound(_))
     ));
     assert!(checkout(&sim, 600.0) > 0.28);
@@ -141,31 +175,32 @@ fn a_redeploy_takes_a_minute_to_roll_out() {
 
 #[test]
 fn a_redeploy_during_the_first_rollout_starts_from_where_it_got() {
-    let mut sim = Simulator::new(origin(), 1.0);
+    let mut sim = sim_at(1.0);
     // At 60 s, half of the pods run the bad build; the redeploy takes them back in a minute.
-    sim.deploy(at(60.0), "pricing", Some("v2.30")).unwrap();
-    assert!((sim.broken_share(60.0) - 0.5).abs() < 1e-9);
-    assert!((sim.broken_share(90.0) - 0.25).abs() < 1e-9);
-    assert_eq!(sim.broken_share(121.0), 0.0);
+    sim.act(at(60.0), "redeploy-pricing", &version("v2.30"))
+        .unwrap();
+    assert!((sim.level("rollout", 60.0) - 0.5).abs() < 1e-9);
+    assert!((sim.level("rollout", 90.0) - 0.25).abs() < 1e-9);
+    assert_eq!(sim.level("rollout", 121.0), 0.0);
 }
 
 #[test]
 fn alerts_fire_in_order_and_keep_their_start_times() {
-    let sim = Simulator::new(origin(), 1.0);
+    let sim = sim_at(1.0);
     // At the start: the budget-burn warning fires, the critical one does not yet.
     let warn = sim
-        .rule_alert(rule("CheckoutErrorBudgetBurn"), at(0.0))
+        .rule_alert(&rule("CheckoutErrorBudgetBurn"), at(0.0))
         .expect("the first alert fires from the start");
     assert!(warn.firing());
     assert!(warn.active_at < origin());
     assert_eq!(warn.labels["service"], "checkout");
     assert_eq!(warn.labels["severity"], "warning");
     assert!(
-        sim.rule_alert(rule("CheckoutHighErrorRate"), at(0.0))
+        sim.rule_alert(&rule("CheckoutHighErrorRate"), at(0.0))
             .is_none()
     );
     // The critical rule: pending first, firing 30 s later, with the same start throughout.
-    let critical = rule("CheckoutHighErrorRate");
+    let critical = &rule("CheckoutHighErrorRate");
     let first = (0..300)
         .map(f64::from)
         .find(|t| sim.rule_alert(critical, at(*t)).is_some())
@@ -183,10 +218,10 @@ fn alerts_fire_in_order_and_keep_their_start_times() {
     let much_later = sim.rule_alert(critical, at(900.7)).unwrap();
     assert_eq!(much_later.active_at, pending.active_at);
     // At the peak every failing service has an alert; search has none.
-    let names: Vec<&str> = sim
+    let names: Vec<String> = sim
         .am_alerts(at(300.0))
         .iter()
-        .map(|a| a.alert.rule.name)
+        .map(|a| a.alert.rule.name.clone())
         .collect();
     for want in [
         "CheckoutErrorBudgetBurn",
@@ -196,7 +231,10 @@ fn alerts_fire_in_order_and_keep_their_start_times() {
         "PaymentsLatencyHigh",
         "BatchJobLate",
     ] {
-        assert!(names.contains(&want), "{want} missing from {names:?}");
+        assert!(
+            names.iter().any(|n| n == want),
+            "{want} missing from {names:?}"
+        );
     }
     assert!(
         sim.rule_alerts(at(300.0))
@@ -207,23 +245,23 @@ fn alerts_fire_in_order_and_keep_their_start_times() {
 
 #[test]
 fn alerts_clear_once_the_flag_is_off() {
-    let mut sim = Simulator::new(origin(), 1.0);
-    sim.set_flag(at(300.0), scenario::FLAG, false).unwrap();
-    let left: Vec<&str> = sim
+    let mut sim = sim_at(1.0);
+    sim.act(at(300.0), "flag-off", &none()).unwrap();
+    let left: Vec<String> = sim
         .am_alerts(at(362.0))
         .iter()
-        .map(|a| a.alert.rule.name)
+        .map(|a| a.alert.rule.name.clone())
         .collect();
     assert_eq!(left, ["BatchJobLate"], "only the unrelated alert is left");
 }
 
 #[test]
 fn fast_mode_runs_the_scenario_ten_times_faster() {
-    let sim = Simulator::new(origin(), 10.0);
+    let sim = sim_at(10.0);
     let wall = origin() + chrono::Duration::seconds(18);
     assert!((sim.scenario_secs(wall) - 180.0).abs() < 1e-9);
     assert_eq!(sim.wall(180.0), wall);
-    let peak = sim.error_ratio(svc("checkout"), sim.scenario_secs(wall));
+    let peak = checkout(&sim, sim.scenario_secs(wall));
     assert!(peak > 0.28, "{peak}");
 }
 
@@ -241,7 +279,7 @@ fn silence(matchers: Vec<Matcher>, from: f64, to: f64) -> Silence {
 
 #[test]
 fn silences_mute_matching_alerts_until_they_expire() {
-    let mut sim = Simulator::new(origin(), 1.0);
+    let mut sim = sim_at(1.0);
     let now = at(300.0);
     let id = sim
         .add_silence(
@@ -252,7 +290,7 @@ fn silences_mute_matching_alerts_until_they_expire() {
     let muted: Vec<(String, Vec<String>)> = sim
         .am_alerts(now)
         .into_iter()
-        .map(|a| (a.alert.rule.name.to_string(), a.silenced_by))
+        .map(|a| (a.alert.rule.name.clone(), a.silenced_by))
         .collect();
     for (name, by) in &muted {
         if name == "CartErrorRate" {

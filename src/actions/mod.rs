@@ -11,6 +11,7 @@ pub mod http;
 mod procs;
 pub use crate::domain::redact;
 pub mod runbook;
+mod runbook_toml;
 pub mod verify;
 
 pub use redact::{REDACTED, Redactor};
@@ -18,6 +19,7 @@ pub use runbook::{
     ActionKind, CompensatingAction, Expectation, ParamError, ParamRule, ParamSpec, PrepareError,
     PreparedRun, Request, Runbook, VerifySpec,
 };
+pub use runbook_toml::{load_runbook, parse_runbook};
 pub use verify::{Verification, verify};
 
 use crate::domain::ActionOutcome;

@@ -35,7 +35,7 @@ macro_rules! outln {
 impl Context {
     /// `runbook.toml` beside `config.toml`, checked; a bad file is bad input (exit 2).
     pub fn runbook(&self) -> Result<Runbook, Failure> {
-        crate::config::load_runbook(&self.runbook_path())
+        crate::actions::load_runbook(&self.runbook_path())
             .map_err(|e| Failure::bad_input(e.to_string()))
     }
 

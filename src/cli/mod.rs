@@ -67,6 +67,7 @@ mod pagerduty;
 mod practice;
 mod probe;
 mod record;
+mod report;
 mod roll;
 mod share;
 mod store;
@@ -538,6 +539,50 @@ pub enum Command {
         /// The comment that goes with it ("-" reads it from standard input).
         text: String,
     },
+    /// The figures across incidents: counts by severity and month, time to detect, engage,
+    /// mitigate and resolve, time in each severity, services and root suspects, status-update
+    /// punctuality, follow-ups, alerts' signal and noise. Drills are left out unless --drills.
+    Report {
+        /// How far back: 90d, 12w, 36h, or a date (2026-01-31).
+        #[arg(long, default_value = "90d", value_name = "90d|DATE")]
+        since: String,
+        /// Up to this date or time (default: now); it is also "now" for ages and open
+        /// incidents.
+        #[arg(long, value_name = "DATE")]
+        until: Option<String>,
+        /// Only incidents whose worst severity is this (repeat for several).
+        #[arg(long, value_name = "sev1|sev2|sev3|sev4")]
+        severity: Vec<Severity>,
+        /// Only incidents that touched this service: blast radius or an alert's label
+        /// (repeat for several).
+        #[arg(long, value_name = "NAME")]
+        service: Vec<String>,
+        /// markdown, html (one self-contained file) or json.
+        #[arg(long, default_value = "markdown", value_name = "markdown|html|json")]
+        format: report::ReportFormat,
+        /// Where to write it (default: standard output); never inside the data directory.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Count drills too.
+        #[arg(long)]
+        drills: bool,
+    },
+    /// Review an alert that fired in an incident: actionable or noise; or record an alert
+    /// that should have fired and did not (--missing TEXT).
+    #[command(name = "review-alert")]
+    ReviewAlert {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The alert: its fingerprint or its name (`HighErrorRate{service=checkout}`).
+        #[arg(required_unless_present = "missing", requires = "verdict")]
+        alert: Option<String>,
+        /// actionable or noise.
+        #[arg(value_name = "actionable|noise")]
+        verdict: Option<crate::domain::AlertVerdict>,
+        /// The alert that should have fired, in words ("-" reads it from standard input).
+        #[arg(long, value_name = "TEXT", conflicts_with_all = ["alert", "verdict"])]
+        missing: Option<String>,
+    },
     /// Record a follow-up: work to do after the incident (also once it is resolved).
     Followup {
         /// The incident: INC-7, inc-7, INC7 or 7.
@@ -845,6 +890,40 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             action,
             text,
         }) => write_back::run(&ctx, now, &id, &alert, &action, &text),
+        Some(Command::Report {
+            since,
+            until,
+            severity,
+            service,
+            format,
+            output,
+            drills,
+        }) => report::run(
+            &ctx,
+            now,
+            &report::Args {
+                since: &since,
+                until: until.as_deref(),
+                severities: &severity,
+                services: &service,
+                format,
+                output: output.as_deref(),
+                drills,
+            },
+        ),
+        Some(Command::ReviewAlert {
+            id,
+            alert,
+            verdict,
+            missing,
+        }) => report::review(
+            &ctx,
+            now,
+            &id,
+            alert.as_deref(),
+            verdict,
+            missing.as_deref(),
+        ),
         Some(Command::Followup {
             id,
             text,
@@ -890,6 +969,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             data_dir: crate::demo::explicit_data_dir(cli.data_dir.clone()),
             author: ctx.author.clone(),
             theme: cli.theme.clone(),
+            scenario: None,
         }),
     }
 }

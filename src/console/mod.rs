@@ -94,7 +94,7 @@ pub fn run_with(
     let store = ctx.store()?.clone();
     // A bad runbook stops the start, naming file and line, before anything else is asked of
     // the terminal: an action must never be offered from a file that does not read right.
-    let runbook = crate::config::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
+    let runbook = crate::actions::load_runbook(&ctx.paths.config_dir().join("runbook.toml"))
         .map_err(|e| Failure::bad_input(e.to_string()))?;
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         return Err(Failure::bad_input(

@@ -7,8 +7,9 @@
 //! /api/v2/silences`, `GET|DELETE /api/v2/silence/{id}`, `GET /api/v2/status`.
 //! Prometheus: `GET /api/v1/query`, `/api/v1/query_range`, `/api/v1/alerts`, `/api/v1/rules`,
 //! `/api/v1/status/buildinfo`.
-//! Demo: `GET /demo/state`, `POST /demo/flags/{flag}` (`{"enabled": false}`), `POST
-//! /demo/deploy/{service}` (`{"version": "v2.30"}`; no version: the last known-good build).
+//! Drill: `GET /demo/state` (the levers, the actions run, every service's numbers), `POST
+//! /drill/actions/{name}` (the scenario's action, its parameters as a JSON object of strings,
+//! `{"version": "v2.30"}`; a missing one takes its default): what the runbook's actions call.
 
 mod alertmanager;
 mod prometheus;
@@ -87,8 +88,7 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/api/v1/rules", get(prometheus::prom_rules))
         .route("/api/v1/status/buildinfo", get(prometheus::prom_buildinfo))
         .route("/demo/state", get(demo_state))
-        .route("/demo/flags/{flag}", post(demo_flag))
-        .route("/demo/deploy/{service}", post(demo_deploy))
+        .route("/drill/actions/{name}", post(drill_action))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(shared)
 }
@@ -173,9 +173,9 @@ fn param<'a>(q: &'a [(String, String)], key: &str) -> Option<&'a str> {
 async fn index() -> Response {
     plain(
         StatusCode::OK,
-        "warroom demo: a simulated Alertmanager (/api/v2/...) and Prometheus (/api/v1/...).\n\
-         GET /demo/state shows the scenario; POST /demo/flags/pricing-v2 {\"enabled\": false} \
-         turns the flag off; POST /demo/deploy/pricing {\"version\": \"v2.30\"} redeploys.",
+        "warroom drill: a simulated Alertmanager (/api/v2/...) and Prometheus (/api/v1/...).\n\
+         GET /demo/state shows the scenario; POST /drill/actions/NAME runs one of its actions \
+         (parameters as a JSON object, e.g. {\"version\": \"v2.30\"}).",
     )
 }
 
@@ -208,53 +208,32 @@ fn body_object(body: &str) -> Result<serde_json::Map<String, Value>, Box<Respons
     }
 }
 
-async fn demo_flag(
+async fn drill_action(
     State(shared): State<Arc<Shared>>,
-    Path(flag): Path<String>,
+    Path(name): Path<String>,
     body: String,
 ) -> Response {
     let m = match body_object(&body) {
         Ok(m) => m,
         Err(r) => return *r,
     };
-    let Some(enabled) = m.get("enabled").and_then(Value::as_bool) else {
-        return plain(
-            StatusCode::BAD_REQUEST,
-            "send {\"enabled\": false} (or true)",
-        );
-    };
-    match shared.with(|sim, now| sim.set_flag(now, &flag, enabled)) {
-        Ok(Ok(())) => json_response(
+    let mut params = std::collections::BTreeMap::new();
+    for (k, v) in m {
+        let Some(v) = v.as_str() else {
+            return plain(
+                StatusCode::BAD_REQUEST,
+                &format!("parameter {k:?} must be a string"),
+            );
+        };
+        params.insert(k, v.to_string());
+    }
+    match shared.with(|sim, now| sim.act(now, &name, &params)) {
+        Ok(Ok(ran)) => json_response(
             StatusCode::OK,
             &json!({
-                "flag": flag,
-                "enabled": enabled,
-                "note": "traffic moves to the chosen path over the next minute",
-            }),
-        ),
-        Ok(Err(e)) => refused(e),
-        Err(r) => *r,
-    }
-}
-
-async fn demo_deploy(
-    State(shared): State<Arc<Shared>>,
-    Path(service): Path<String>,
-    body: String,
-) -> Response {
-    let m = match body_object(&body) {
-        Ok(m) => m,
-        Err(r) => return *r,
-    };
-    let version = m.get("version").and_then(Value::as_str).map(str::to_string);
-    match shared.with(|sim, now| sim.deploy(now, &service, version.as_deref())) {
-        Ok(Ok(version)) => json_response(
-            StatusCode::ACCEPTED,
-            &json!({
-                "service": service,
-                "version": version,
-                "rollout_seconds": super::scenario::REDEPLOY_SECS,
-                "note": "rolling out; it takes a minute (scenario time)",
+                "action": ran.action,
+                "params": ran.params,
+                "output": ran.output,
             }),
         ),
         Ok(Err(e)) => refused(e),

@@ -11,14 +11,15 @@
 //! directories are removed (the incidents too, unless `--data-dir` was given).
 
 pub mod api;
+pub mod files;
 mod promql;
-pub mod scenario;
 pub mod silences;
 pub mod simulator;
 
 use crate::config::Paths;
 use crate::context::{Context, Failure};
-use crate::domain::{Alert, AlertRef, AlertState, Event, NoteKind, Severity};
+use crate::domain::{Alert, AlertRef, AlertState, Event, NoteKind};
+use crate::drill::scenario::Scenario;
 use crate::journal::{FileStore, Journal, StoreChoice};
 use chrono::{DateTime, Utc};
 use simulator::Simulator;
@@ -28,10 +29,6 @@ use std::sync::Arc;
 
 /// How much faster than the wall clock the scenario runs with `--fast`.
 pub const FAST_SPEED: f64 = 10.0;
-/// Who opened the demo incident: the on-call engineer the pager woke.
-pub const ON_CALL: &str = "sam";
-/// The demo incident's title.
-pub const TITLE: &str = "Checkout errors";
 
 /// What `warroom demo` was asked.
 #[derive(Debug, Clone)]
@@ -42,6 +39,8 @@ pub struct Options {
     pub data_dir: Option<PathBuf>,
     pub author: String,
     pub theme: Option<String>,
+    /// The scenario played: the demo's bad deploy unless a drill names another.
+    pub scenario: Option<Scenario>,
 }
 
 /// `--data-dir` as given on the command line, and only then: the demo never writes into the
@@ -80,10 +79,18 @@ pub fn run(opts: Options) -> Result<(), Failure> {
         .local_addr()
         .map_err(|e| Failure::runtime(format!("cannot read the demo's port: {e}")))?;
     let base_url = format!("http://{addr}");
-    write_config(&config_dir, &base_url, opts.fast)?;
+    let scenario = match opts.scenario.clone() {
+        Some(s) => s,
+        None => crate::drill::scenario::demo().map_err(|e| Failure::runtime(e.to_string()))?,
+    };
+    write_config(&config_dir, &scenario, &base_url, opts.fast)?;
 
     let origin = Utc::now();
-    let sim = Simulator::new(origin, if opts.fast { FAST_SPEED } else { 1.0 });
+    let sim = Simulator::new(
+        Arc::new(scenario),
+        origin,
+        if opts.fast { FAST_SPEED } else { 1.0 },
+    );
     let store = FileStore::new(data_dir.clone());
     let opened = open_first_incident(&store, &sim, origin)?;
     let server = Server::start(listener, api::Shared::new(sim, Arc::new(Utc::now)))
@@ -165,12 +172,18 @@ pub fn key_hints(opened: Option<&str>) -> Vec<String> {
     ]
 }
 
-/// Writes `config.toml`, `services.toml` and `runbook.toml` for the server at `base_url`.
-pub fn write_config(dir: &Path, base_url: &str, fast: bool) -> Result<(), Failure> {
+/// Writes `config.toml`, `services.toml` and `runbook.toml` of `scenario` for the server at
+/// `base_url`.
+pub fn write_config(
+    dir: &Path,
+    scenario: &Scenario,
+    base_url: &str,
+    fast: bool,
+) -> Result<(), Failure> {
     for (name, text) in [
-        ("config.toml", scenario::config_toml(base_url, fast)),
-        ("services.toml", scenario::services_toml()),
-        ("runbook.toml", scenario::runbook_toml(base_url)),
+        ("config.toml", files::config_toml(base_url, fast)),
+        ("services.toml", files::services_toml(scenario)),
+        ("runbook.toml", files::runbook_toml(scenario, base_url)),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, text)
@@ -179,9 +192,9 @@ pub fn write_config(dir: &Path, base_url: &str, fast: bool) -> Result<(), Failur
     Ok(())
 }
 
-/// Opens "Checkout errors" as the on-call engineer did when the first alert paged, with that
-/// alert linked and what they know so far; only into a data directory with no incidents.
-/// Returns its ID.
+/// Opens the scenario's incident as the on-call engineer did when the first alert paged, with
+/// that alert linked and what they know so far; only into a data directory with no
+/// incidents. Returns its ID.
 pub fn open_first_incident(
     store: &FileStore,
     sim: &Simulator,
@@ -190,16 +203,20 @@ pub fn open_first_incident(
     if !store.ids()?.is_empty() {
         return Ok(None);
     }
-    let first = &scenario::RULES[0];
-    let paged = sim.rule_alert(first, now);
+    let scenario = sim.scenario();
+    let opening = &scenario.incident;
+    let first = opening.paged_by.as_deref().and_then(|n| scenario.alert(n));
+    let paged = first.and_then(|r| sim.rule_alert(r, now));
+    let summary = first.map(|r| format!("Paged by {}: {}", r.name, r.summary));
+    let by = opening.opened_by.as_str();
     let mut journal = store.create(
-        ON_CALL,
+        by,
         now,
-        TITLE,
-        Severity::Sev2,
-        Some(&format!("Paged by {}: {}", first.name, first.summary)),
+        &opening.title,
+        opening.severity,
+        summary.as_deref(),
     )?;
-    if let Some(a) = &paged {
+    if let Some(a) = paged.filter(|a| a.firing()) {
         let alert = Alert {
             fingerprint: simulator::fingerprint(&a.labels),
             labels: (&a.labels).into(),
@@ -213,7 +230,7 @@ pub fn open_first_incident(
             sources: Vec::new(),
         };
         journal.append(
-            ON_CALL,
+            by,
             now,
             Event::AlertLinked {
                 alert: AlertRef::of(&alert),
@@ -221,28 +238,33 @@ pub fn open_first_incident(
             },
         )?;
     }
-    let rollout = sim.wall(scenario::ROLLOUT_STARTED);
-    for text in [
-        format!(
-            "deploy log: {} {} (new tax lookup, behind flag {}) rolling out since {} UTC, \
-             25% of pods a minute",
-            scenario::DEPLOYED,
-            scenario::BAD_BUILD,
-            scenario::FLAG,
-            rollout.format("%H:%M:%S")
-        ),
-        "we need an incident commander; I'm reading checkout's logs".to_string(),
-    ] {
+    for note in &opening.notes {
         journal.append(
-            ON_CALL,
+            by,
             now,
             Event::Note {
                 kind: NoteKind::Observation,
-                text,
+                text: with_times(note, sim),
             },
         )?;
     }
     Ok(Some(journal.id().to_string()))
+}
+
+/// A note with each `{at:-60s}` written as that scenario second's wall-clock `HH:MM:SS`.
+fn with_times(note: &str, sim: &Simulator) -> String {
+    let Ok(places) = crate::drill::scenario::note_times(note) else {
+        return note.to_string();
+    };
+    let mut out = String::new();
+    let mut last = 0;
+    for (range, secs) in places {
+        out.push_str(&note[last..range.start]);
+        out.push_str(&sim.wall(secs).format("%H:%M:%S").to_string());
+        last = range.end;
+    }
+    out.push_str(&note[last..]);
+    out
 }
 
 /// The demo's server on its own thread and runtime; stopped (and its connections ended) when
@@ -336,11 +358,13 @@ impl Drop for TempRoot {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Severity;
 
     #[test]
     fn the_written_config_reads_back() {
         let dir = TempRoot::create().unwrap();
-        write_config(dir.path(), "http://127.0.0.1:9", true).unwrap();
+        let scenario = crate::drill::scenario::demo().unwrap();
+        write_config(dir.path(), &scenario, "http://127.0.0.1:9", true).unwrap();
         let config = crate::config::Config::load(&dir.path().join("config.toml")).unwrap();
         assert_eq!(config.alertmanagers.len(), 1);
         assert_eq!(
@@ -348,10 +372,10 @@ mod tests {
             Some(chrono::Duration::minutes(1))
         );
         let catalog = crate::config::load_services(&dir.path().join("services.toml")).unwrap();
-        assert_eq!(catalog.services.len(), scenario::SERVICES.len());
+        assert_eq!(catalog.services.len(), scenario.services.len());
         assert!(catalog.cycles().is_empty());
         assert!(catalog.unknown_dependencies().is_empty());
-        let slow = scenario::config_toml("http://127.0.0.1:9", false);
+        let slow = files::config_toml("http://127.0.0.1:9", false);
         let config = crate::config::Config::parse(Path::new("config.toml"), &slow).unwrap();
         assert_eq!(
             config.cadence.every(Severity::Sev1),

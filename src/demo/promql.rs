@@ -3,7 +3,6 @@
 //! `min`, `avg`, `count`) without grouping. That is every expression `services.toml` and the
 //! runbook's checks use; anything else is answered with Prometheus' own `bad_data` error.
 
-use super::scenario::{ERROR_RATIO, FLAG, FLAG_METRIC, LATENCY_P99, REQUEST_RATE, SERVICES};
 use super::simulator::Simulator;
 use crate::backends::matcher::{LabelFilter, Matcher};
 use std::collections::BTreeMap;
@@ -91,7 +90,7 @@ pub fn parse(text: &str) -> Result<Expr, String> {
 
 fn unsupported(text: &str) -> String {
     format!(
-        "the demo's Prometheus answers selectors such as {ERROR_RATIO}{{service=\"checkout\"}}, \
+        "the drill's Prometheus answers selectors such as metric{{service=\"checkout\"}}, \
          optionally inside sum/max/min/avg/count(...); not {text:?}"
     )
 }
@@ -123,31 +122,33 @@ fn split_matchers(s: &str) -> Vec<&str> {
     out
 }
 
-/// Every series the demo has, at scenario second `t`.
+/// Every series the scenario has, at scenario second `t`: each service's signals, and the
+/// levers' gauges.
 fn series(sim: &Simulator, t: f64) -> Vec<(Labels, f64)> {
-    let labels = |name: &str, key: &str, value: &str| {
-        Labels::from([
-            ("__name__".to_string(), name.to_string()),
-            (key.to_string(), value.to_string()),
-        ])
-    };
-    let mut out = Vec::with_capacity(SERVICES.len() * 3 + 1);
-    for s in SERVICES {
-        out.push((
-            labels(ERROR_RATIO, "service", s.name),
-            sim.error_ratio(s, t),
-        ));
-        out.push((
-            labels(LATENCY_P99, "service", s.name),
-            sim.latency_p99(s, t),
-        ));
-        out.push((
-            labels(REQUEST_RATE, "service", s.name),
-            sim.request_rate(s, t),
-        ));
+    let scenario = sim.scenario();
+    let mut out = Vec::with_capacity(scenario.services.len() * scenario.signals.len() + 1);
+    for svc in &scenario.services {
+        for sig in &scenario.signals {
+            if let Some(v) = sim.value_of(sig, svc, t) {
+                let labels = Labels::from([
+                    ("__name__".to_string(), sig.metric.clone()),
+                    ("service".to_string(), svc.name.clone()),
+                ]);
+                out.push((labels, v));
+            }
+        }
     }
-    let on = if sim.flag_enabled(t) { 1.0 } else { 0.0 };
-    out.push((labels(FLAG_METRIC, "flag", FLAG), on));
+    for lever in &scenario.levers {
+        let Some(g) = &lever.gauge else { continue };
+        let mut labels = g.labels.clone();
+        labels.insert("__name__".to_string(), g.metric.clone());
+        let on = if sim.target(&lever.name, t) > 0.5 {
+            1.0
+        } else {
+            0.0
+        };
+        out.push((labels, on));
+    }
     out
 }
 
@@ -182,7 +183,8 @@ mod tests {
 
     #[test]
     fn selectors_and_aggregations_parse() {
-        let sim = Simulator::new(chrono::DateTime::UNIX_EPOCH, 1.0);
+        let scenario = std::sync::Arc::new(crate::drill::scenario::demo().unwrap());
+        let sim = Simulator::new(scenario, chrono::DateTime::UNIX_EPOCH, 1.0);
         let one = parse(r#"service:http_errors:ratio_rate1m{service="checkout"}"#).unwrap();
         let got = evaluate(&sim, &one, 0.0);
         assert_eq!(got.len(), 1);

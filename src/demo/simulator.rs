@@ -1,46 +1,48 @@
-//! The scripted outage as a pure state machine. Time is always a parameter: the wall-clock
-//! `now` of a request is turned into scenario seconds (`(now - origin) × speed`), and every
-//! number (error ratios, latencies, alerts and their start times) is a function of scenario
-//! time and the controls applied so far (flag changes, deploys), so tests run it with a fixed
-//! clock and the HTTP layer ([`super::api`]) only translates.
+//! A scenario ([`crate::drill::scenario::Scenario`]) played as a pure state machine. Time is
+//! always a parameter: the wall-clock `now` of a request is turned into scenario seconds
+//! (`(now - origin) × speed`), and every number (each service's signals, alerts and their
+//! start times) is a function of scenario time and the actions run so far, so tests run it
+//! with a fixed clock and the HTTP layer ([`super::api`]) only translates.
 //!
-//! What the controls do:
-//! - the bad path's strength is `rollout × flag`: the share of pricing pods on a broken build
-//!   times how much of the traffic still takes the flag's new code path;
-//! - a flag change moves the flag's share toward its new value over [`FLAG_DRAIN_SECS`];
-//! - a deploy moves the broken share toward the new build's (0 or 1) over
-//!   [`REDEPLOY_SECS`], starting from wherever the previous rollout had got to.
+//! What actions do: each of an action's moves takes its lever from wherever it is to the
+//! move's level over the move's time, starting when the action ran; the fault's own move on a
+//! lever is one more such move. A signal's badness is the product of the levers it follows.
 //!
 //! Silences ([`super::silences`]) are kept here too, in wall-clock time as Alertmanager keeps
 //! them.
 
-use super::scenario::{
-    BAD_BUILD, BUILDS, DEPLOYED, EVAL_SECS, FIRST_ROLLOUT_SECS, FLAG, FLAG_DRAIN_SECS, KNOWN_GOOD,
-    MAX_LOOKBACK_SECS, REDEPLOY_SECS, ROLLOUT_STARTED, RULES, RuleSpec, SERVICES, ServiceSpec,
-    Watch,
-};
 pub use super::silences::{Refused, Silence, Silences};
+use crate::drill::scenario::{Condition, Move, Rule, Scenario, ServiceSpec, Signal};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-/// Something the call leader's actions changed.
+/// Rules are evaluated every this many scenario seconds (as Prometheus evaluates its groups).
+pub const EVAL_SECS: f64 = 1.0;
+/// How far back a rule's start is searched for; older starts are reported as this old.
+pub const MAX_LOOKBACK_SECS: f64 = 4.0 * 3600.0;
+
+/// An action the responders ran, in scenario seconds.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Change {
-    Flag { name: String, enabled: bool },
-    Deploy { service: String, version: String },
+pub struct Run {
+    pub at: f64,
+    pub action: String,
+    pub params: BTreeMap<String, String>,
 }
 
+/// What running an action answered.
 #[derive(Debug, Clone, PartialEq)]
-struct Control {
-    /// Scenario seconds.
-    at: f64,
-    change: Change,
+pub struct Ran {
+    pub action: String,
+    pub params: BTreeMap<String, String>,
+    /// What it told: the fact a diagnostic reveals, or what it set moving.
+    pub output: String,
 }
 
 /// What a rule says at some moment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RuleAlert {
-    pub rule: &'static RuleSpec,
+    pub rule: Rule,
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
     /// When the condition started holding (Prometheus' `activeAt`).
@@ -68,26 +70,32 @@ pub struct AmAlert {
 
 #[derive(Debug, Clone)]
 pub struct Simulator {
+    scenario: Arc<Scenario>,
     origin: DateTime<Utc>,
     speed: f64,
-    controls: Vec<Control>,
+    runs: Vec<Run>,
     silences: Silences,
 }
 
 impl Simulator {
-    /// A scenario whose second 0 is `origin`, running `speed` times faster than the wall
+    /// `scenario` whose second 0 is `origin`, running `speed` times faster than the wall
     /// clock (1 for real time, 10 for `--fast`).
-    pub fn new(origin: DateTime<Utc>, speed: f64) -> Simulator {
+    pub fn new(scenario: Arc<Scenario>, origin: DateTime<Utc>, speed: f64) -> Simulator {
         Simulator {
+            scenario,
             origin,
             speed: if speed.is_finite() && speed > 0.0 {
                 speed
             } else {
                 1.0
             },
-            controls: Vec::new(),
+            runs: Vec::new(),
             silences: Silences::default(),
         }
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
     }
 
     pub fn origin(&self) -> DateTime<Utc> {
@@ -111,190 +119,212 @@ impl Simulator {
     }
 
     // ----------------------------------------------------------------------------------
-    // controls
+    // actions
     // ----------------------------------------------------------------------------------
 
-    /// Turns a feature flag on or off at `now`. Only [`FLAG`] exists.
-    pub fn set_flag(
+    /// Runs the scenario's action `name` at `now` with `params` (a missing one takes its
+    /// default). Refused, changing nothing, when there is no such action or a parameter is
+    /// unknown, missing or not one of its choices.
+    pub fn act(
         &mut self,
         now: DateTime<Utc>,
         name: &str,
-        enabled: bool,
-    ) -> Result<(), Refused> {
-        if name != FLAG {
+        params: &BTreeMap<String, String>,
+    ) -> Result<Ran, Refused> {
+        let scenario = self.scenario.clone();
+        let Some(action) = scenario.action(name) else {
+            let known: Vec<&str> = scenario.actions.iter().map(|a| a.name.as_str()).collect();
             return Err(Refused::NotFound(format!(
-                "no feature flag {name:?}; the demo has {FLAG:?}"
-            )));
-        }
-        self.push(
-            now,
-            Change::Flag {
-                name: name.to_string(),
-                enabled,
-            },
-        );
-        Ok(())
-    }
-
-    /// Starts rolling out `version` of `service` at `now` (a known-good build when `None`);
-    /// returns the version. Only [`DEPLOYED`] can be deployed, at one of [`BUILDS`].
-    pub fn deploy(
-        &mut self,
-        now: DateTime<Utc>,
-        service: &str,
-        version: Option<&str>,
-    ) -> Result<String, Refused> {
-        if service != DEPLOYED {
-            return Err(Refused::NotFound(format!(
-                "the demo deploys only {DEPLOYED:?}, not {service:?}"
-            )));
-        }
-        let version = version
-            .map(str::trim)
-            .filter(|v| !v.is_empty())
-            .unwrap_or(KNOWN_GOOD);
-        if !BUILDS.iter().any(|(v, _)| *v == version) {
-            let known: Vec<&str> = BUILDS.iter().map(|(v, _)| *v).collect();
-            return Err(Refused::Invalid(format!(
-                "{DEPLOYED} has no build {version:?}; builds: {}",
+                "no action {name:?}; this drill has: {}",
                 known.join(", ")
             )));
+        };
+        if let Some(unknown) = params
+            .keys()
+            .find(|k| !action.params.iter().any(|p| &p.name == *k))
+        {
+            return Err(Refused::Invalid(format!(
+                "{name} takes no parameter {unknown:?}"
+            )));
         }
-        self.push(
-            now,
-            Change::Deploy {
-                service: service.to_string(),
-                version: version.to_string(),
+        let mut chosen = BTreeMap::new();
+        for p in &action.params {
+            let value = params
+                .get(&p.name)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .or_else(|| p.default.clone())
+                .ok_or_else(|| {
+                    Refused::Invalid(format!(
+                        "{name} needs {}: one of {}",
+                        p.name,
+                        p.choices.join(", ")
+                    ))
+                })?;
+            if !p.choices.contains(&value) {
+                return Err(Refused::Invalid(format!(
+                    "{name}: {} {value:?} is not one of {}",
+                    p.name,
+                    p.choices.join(", ")
+                )));
+            }
+            chosen.insert(p.name.clone(), value);
+        }
+        let at = self.scenario_secs(now);
+        let moving: Vec<String> = action
+            .moves
+            .iter()
+            .filter(|m| applies(m, &chosen))
+            .map(|m| format!("{} moves to {} over {}s", m.lever, m.to, m.over_secs))
+            .collect();
+        let output = match (&action.reveals, moving.is_empty()) {
+            (Some(fact), _) => fact.clone(),
+            (None, false) => moving.join("; "),
+            (None, true) => "done".to_string(),
+        };
+        // Keep them in time order even if the clock was set back (tests do).
+        let pos = self.runs.partition_point(|r| r.at <= at);
+        self.runs.insert(
+            pos,
+            Run {
+                at,
+                action: name.to_string(),
+                params: chosen.clone(),
             },
         );
-        Ok(version.to_string())
+        Ok(Ran {
+            action: name.to_string(),
+            params: chosen,
+            output,
+        })
     }
 
-    fn push(&mut self, now: DateTime<Utc>, change: Change) {
-        let at = self.scenario_secs(now);
-        // Keep them in time order even if the clock was set back (tests do).
-        let pos = self.controls.partition_point(|c| c.at <= at);
-        self.controls.insert(pos, Control { at, change });
+    /// The actions run so far, in scenario time.
+    pub fn runs(&self) -> &[Run] {
+        &self.runs
     }
 
-    fn controls_until(&self, t: f64) -> impl Iterator<Item = &Control> {
-        self.controls.iter().take_while(move |c| c.at <= t)
-    }
-
-    // ----------------------------------------------------------------------------------
-    // the model, in scenario seconds
-    // ----------------------------------------------------------------------------------
-
-    /// Whether the flag is set on at `t` (what was last asked for).
-    pub fn flag_enabled(&self, t: f64) -> bool {
-        self.controls_until(t)
-            .filter_map(|c| match &c.change {
-                Change::Flag { enabled, .. } => Some(*enabled),
-                _ => None,
-            })
-            .last()
-            .unwrap_or(true)
-    }
-
-    /// Share of traffic still taking the flag's new path at `t`, 0 to 1.
-    pub fn flag_share(&self, t: f64) -> f64 {
-        let mut level = 1.0_f64;
-        let mut target = 1.0_f64;
-        let mut since: Option<f64> = None;
-        let step = |level: f64, target: f64, from: Option<f64>, to: f64| match from {
-            Some(from) => toward(level, target, (to - from).max(0.0) / FLAG_DRAIN_SECS),
-            None => level,
-        };
-        for c in self.controls_until(t) {
-            if let Change::Flag { enabled, .. } = &c.change {
-                level = step(level, target, since, c.at);
-                target = if *enabled { 1.0 } else { 0.0 };
-                since = Some(c.at);
+    /// Every move on `lever` until `t`, in time order: the fault's, then the actions'.
+    fn moves_until(&self, lever: &str, t: f64) -> Vec<Move> {
+        let mut out: Vec<Move> = self
+            .scenario
+            .lever(lever)
+            .and_then(|l| l.fault.clone())
+            .into_iter()
+            .filter(|m| m.at <= t)
+            .collect();
+        for r in self.runs.iter().take_while(|r| r.at <= t) {
+            let Some(action) = self.scenario.action(&r.action) else {
+                continue;
+            };
+            for m in action.moves.iter().filter(|m| m.lever == lever) {
+                if applies(m, &r.params) {
+                    out.push(Move {
+                        at: r.at,
+                        ..m.clone()
+                    });
+                }
             }
         }
-        step(level, target, since, t)
+        out.sort_by(|a, b| a.at.total_cmp(&b.at));
+        out
     }
 
-    /// The build pricing is (being) rolled out at, at `t`, and the share of its pods on it.
-    pub fn rollout(&self, t: f64) -> (String, f64) {
-        let mut version = BAD_BUILD.to_string();
-        let (mut start, mut secs) = (ROLLOUT_STARTED, FIRST_ROLLOUT_SECS);
-        for c in self.controls_until(t) {
-            if let Change::Deploy { version: v, .. } = &c.change {
-                version = v.clone();
-                start = c.at;
-                secs = REDEPLOY_SECS;
-            }
-        }
-        (version, ((t - start) / secs).clamp(0.0, 1.0))
-    }
-
-    /// Share of pricing's pods on a broken build at `t`, 0 to 1.
-    pub fn broken_share(&self, t: f64) -> f64 {
+    /// A lever's level at `t`, 0 to 1.
+    pub fn level(&self, lever: &str, t: f64) -> f64 {
+        let start = self.scenario.lever(lever).map_or(0.0, |l| l.level);
         let ramp = |from: f64, to: f64, start: f64, secs: f64, at: f64| {
-            from + (to - from) * ((at - start) / secs).clamp(0.0, 1.0)
-        };
-        let (mut from, mut to, mut start, mut secs) =
-            (0.0, 1.0, ROLLOUT_STARTED, FIRST_ROLLOUT_SECS);
-        for c in self.controls_until(t) {
-            if let Change::Deploy { version, .. } = &c.change {
-                from = ramp(from, to, start, secs, c.at);
-                to = if broken(version) { 1.0 } else { 0.0 };
-                start = c.at;
-                secs = REDEPLOY_SECS;
+            if secs <= 0.0 {
+                if at >= start { to } else { from }
+            } else {
+                from + (to - from) * ((at - start) / secs).clamp(0.0, 1.0)
             }
+        };
+        let (mut from, mut to, mut since, mut secs) = (start, start, f64::NEG_INFINITY, 0.0);
+        for m in self.moves_until(lever, t) {
+            from = ramp(from, to, since, secs, m.at);
+            to = m.to;
+            since = m.at;
+            secs = m.over_secs;
         }
-        ramp(from, to, start, secs, t)
+        ramp(from, to, since, secs, t)
     }
 
-    /// How strongly the broken path hurts at `t`, 0 to 1.
-    pub fn badness(&self, t: f64) -> f64 {
-        self.broken_share(t) * self.flag_share(t)
+    /// What was last asked of a lever by `t` (where it is going).
+    pub fn target(&self, lever: &str, t: f64) -> f64 {
+        self.moves_until(lever, t)
+            .last()
+            .map(|m| m.to)
+            .unwrap_or_else(|| self.scenario.lever(lever).map_or(0.0, |l| l.level))
     }
 
-    /// A service's error ratio at `t`.
-    pub fn error_ratio(&self, s: &ServiceSpec, t: f64) -> f64 {
-        s.base_errors * wiggle(s, t) + s.extra_errors * self.badness(t)
+    /// How strongly the fault hurts a signal at `t`, 0 to 1: the product of the levers it
+    /// follows.
+    pub fn badness(&self, signal: &Signal, t: f64) -> f64 {
+        let levers = &self.scenario.levers;
+        if signal.follows.is_empty() {
+            levers.iter().map(|l| self.level(&l.name, t)).product()
+        } else {
+            signal.follows.iter().map(|l| self.level(l, t)).product()
+        }
     }
 
-    /// A service's p99 latency (seconds) at `t`.
-    pub fn latency_p99(&self, s: &ServiceSpec, t: f64) -> f64 {
-        s.base_p99 * wiggle(s, t) + s.extra_p99 * self.badness(t)
+    /// A service's value of a signal at `t`; `None` when it has no such series.
+    pub fn value(&self, signal: &str, service: &str, t: f64) -> Option<f64> {
+        let sig = self.scenario.signal(signal)?;
+        let svc = self.scenario.service(service)?;
+        self.value_of(sig, svc, t)
     }
 
-    /// A service's request rate at `t`; checkout's customers retry a little while it fails.
-    pub fn request_rate(&self, s: &ServiceSpec, t: f64) -> f64 {
-        s.rps
-            * (1.0 + 0.05 * (t / 97.0 + phase(s)).sin())
-            * (1.0 + 0.2 * s.extra_errors.min(1.0) * self.badness(t))
+    pub fn value_of(&self, sig: &Signal, svc: &ServiceSpec, t: f64) -> Option<f64> {
+        let c = svc.curves.get(&sig.key)?;
+        let wave = 1.0 + sig.wiggle * (t / sig.period + phase(&svc.name)).sin();
+        if c.broken == c.healthy {
+            return Some(c.healthy * wave);
+        }
+        let b = self.badness(sig, t);
+        Some(c.healthy * wave * (1.0 - b) + c.broken * b)
+    }
+
+    /// Whether the fault reads as fixed at `t`: every check of `[fault] fixed_when` holds.
+    pub fn fixed(&self, t: f64) -> bool {
+        self.scenario.fault.fixed_when.iter().all(|c| {
+            match (c.condition, self.value(&c.signal, &c.service, t)) {
+                (Condition::Above(x), Some(v)) => v > x,
+                (Condition::Below(x), Some(v)) => v < x,
+                _ => false,
+            }
+        })
     }
 
     /// The value a rule watches at `t`.
-    fn watched(&self, rule: &RuleSpec, t: f64) -> Option<f64> {
-        let s = rule.service.and_then(super::scenario::service);
-        match (rule.watch, s) {
-            (Watch::ErrorRatio, Some(s)) => Some(self.error_ratio(s, t)),
-            (Watch::LatencyP99, Some(s)) => Some(self.latency_p99(s, t)),
-            (Watch::Always, _) => Some(1.0),
+    fn watched(&self, rule: &Rule, t: f64) -> Option<f64> {
+        match (rule.condition, &rule.signal, &rule.service) {
+            (Condition::Always { .. }, _, _) => Some(1.0),
+            (_, Some(sig), Some(svc)) => self.value(sig, svc, t),
             _ => None,
         }
     }
 
-    fn holds(&self, rule: &RuleSpec, t: f64) -> bool {
-        self.watched(rule, t).is_some_and(|v| v > rule.above)
+    fn holds(&self, rule: &Rule, t: f64) -> bool {
+        match (rule.condition, self.watched(rule, t)) {
+            (Condition::Always { since }, _) => t >= since,
+            (Condition::Above(x), Some(v)) => v > x,
+            (Condition::Below(x), Some(v)) => v < x,
+            _ => false,
+        }
     }
 
     /// The rule's alert at wall-clock `now`, if its condition holds. Rules are evaluated on a
     /// fixed grid of scenario seconds, so the answer (and the start time) is the same for
     /// every `now` between two evaluations.
-    pub fn rule_alert(&self, rule: &'static RuleSpec, now: DateTime<Utc>) -> Option<RuleAlert> {
+    pub fn rule_alert(&self, rule: &Rule, now: DateTime<Utc>) -> Option<RuleAlert> {
         let eval = (self.scenario_secs(now) / EVAL_SECS).floor() * EVAL_SECS;
         if !self.holds(rule, eval) {
             return None;
         }
-        let active = if rule.watch == Watch::Always {
-            // An old, unrelated alert: it has fired for an hour and a half.
-            -5400.0
+        let active = if let Condition::Always { since } = rule.condition {
+            since
         } else {
             let mut since = eval;
             let oldest = eval - MAX_LOOKBACK_SECS;
@@ -305,22 +335,20 @@ impl Simulator {
         };
         let firing = eval - active >= rule.for_secs;
         let mut labels = BTreeMap::from([
-            ("alertname".to_string(), rule.name.to_string()),
-            ("severity".to_string(), rule.severity.to_string()),
-            ("team".to_string(), rule.team.to_string()),
+            ("alertname".to_string(), rule.name.clone()),
+            ("severity".to_string(), rule.severity.clone()),
+            ("team".to_string(), rule.team.clone()),
             ("env".to_string(), "prod".to_string()),
         ]);
-        match rule.service {
-            Some(s) => {
-                labels.insert("service".into(), s.into());
-            }
-            None => {
-                labels.insert("job".into(), "nightly-reconcile".into());
-            }
+        if let Some(s) = &rule.service {
+            labels.insert("service".into(), s.clone());
         }
-        let annotations = BTreeMap::from([("summary".to_string(), rule.summary.to_string())]);
+        for (k, v) in &rule.labels {
+            labels.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        let annotations = BTreeMap::from([("summary".to_string(), rule.summary.clone())]);
         Some(RuleAlert {
-            rule,
+            rule: rule.clone(),
             labels,
             annotations,
             active_at: self.wall(active),
@@ -331,7 +359,8 @@ impl Simulator {
 
     /// Every rule's alert at `now`, pending and firing (Prometheus' `/api/v1/alerts`).
     pub fn rule_alerts(&self, now: DateTime<Utc>) -> Vec<RuleAlert> {
-        RULES
+        self.scenario
+            .alerts
             .iter()
             .filter_map(|r| self.rule_alert(r, now))
             .collect()
@@ -373,54 +402,68 @@ impl Simulator {
         self.silences.expire(now, id)
     }
 
-    /// Every service's numbers at `now`, for `/demo/state`.
+    /// Every service's numbers at `now`, the levers and the actions run, for `/demo/state`.
     pub fn snapshot(&self, now: DateTime<Utc>) -> serde_json::Value {
         let t = self.scenario_secs(now);
-        let (version, share) = self.rollout(t);
-        let services: serde_json::Map<String, serde_json::Value> = SERVICES
+        let services: serde_json::Map<String, serde_json::Value> = self
+            .scenario
+            .services
             .iter()
-            .map(|s| {
+            .map(|svc| {
+                let values: serde_json::Map<String, serde_json::Value> = self
+                    .scenario
+                    .signals
+                    .iter()
+                    .filter_map(|sig| {
+                        let v = self.value_of(sig, svc, t)?;
+                        Some((sig.key.clone(), serde_json::json!(v)))
+                    })
+                    .collect();
+                (svc.name.clone(), serde_json::Value::Object(values))
+            })
+            .collect();
+        let levers: serde_json::Map<String, serde_json::Value> = self
+            .scenario
+            .levers
+            .iter()
+            .map(|l| {
                 (
-                    s.name.to_string(),
+                    l.name.clone(),
                     serde_json::json!({
-                        "error_ratio": self.error_ratio(s, t),
-                        "p99_seconds": self.latency_p99(s, t),
-                        "requests_per_second": self.request_rate(s, t),
+                        "level": self.level(&l.name, t),
+                        "target": self.target(&l.name, t),
+                        "description": l.description,
                     }),
                 )
             })
             .collect();
+        let runs: Vec<serde_json::Value> = self
+            .runs
+            .iter()
+            .take_while(|r| r.at <= t)
+            .map(|r| serde_json::json!({"action": r.action, "params": r.params, "scenario_seconds": r.at}))
+            .collect();
         serde_json::json!({
+            "scenario": self.scenario.name,
             "scenario_seconds": t,
             "speed": self.speed,
-            "flags": { FLAG: { "enabled": self.flag_enabled(t), "traffic_on_new_path": self.flag_share(t) } },
-            "deploys": { DEPLOYED: { "version": version, "rolled_out": share } },
+            "levers": levers,
+            "actions_run": runs,
             "services": services,
         })
     }
 }
 
-fn broken(version: &str) -> bool {
-    BUILDS.iter().any(|(v, bad)| *v == version && *bad)
-}
-
-fn toward(level: f64, target: f64, amount: f64) -> f64 {
-    if level < target {
-        (level + amount).min(target)
-    } else {
-        (level - amount).max(target)
-    }
+/// Whether a move applies with these parameters.
+fn applies(m: &Move, params: &BTreeMap<String, String>) -> bool {
+    m.when
+        .iter()
+        .all(|(k, values)| params.get(k).is_some_and(|v| values.contains(v)))
 }
 
 /// A service's own phase, so the healthy numbers do not all move together.
-fn phase(s: &ServiceSpec) -> f64 {
-    s.name.bytes().map(f64::from).sum::<f64>() / 7.0
-}
-
-/// ±15 % around 1 on a slow wave: healthy numbers that look alive on a sparkline, far from
-/// any threshold so they never make an alert flap.
-fn wiggle(s: &ServiceSpec, t: f64) -> f64 {
-    1.0 + 0.15 * (t / 23.0 + phase(s)).sin()
+fn phase(service: &str) -> f64 {
+    service.bytes().map(f64::from).sum::<f64>() / 7.0
 }
 
 /// Alertmanager-like fingerprint: 16 hex digits over the sorted labels.

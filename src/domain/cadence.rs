@@ -31,12 +31,26 @@ impl StatusCadence {
         if incident.is_resolved() {
             return None;
         }
-        let every = self.every(incident.severity)?;
-        let base = incident.last_status_update.unwrap_or(incident.opened_at);
+        self.due(
+            incident.severity,
+            incident.last_status_update.unwrap_or(incident.opened_at),
+            incident.snoozed_until,
+        )
+    }
+
+    /// When an update is due at `severity`, the last one (or the opening) at `base`, pushed
+    /// later by a snooze until `snoozed_until`. `None` for a severity with no cadence.
+    pub fn due(
+        &self,
+        severity: Severity,
+        base: DateTime<Utc>,
+        snoozed_until: Option<DateTime<Utc>>,
+    ) -> Option<DateTime<Utc>> {
+        let every = self.every(severity)?;
         let due = base
             .checked_add_signed(every)
             .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        Some(match incident.snoozed_until {
+        Some(match snoozed_until {
             Some(until) if until > due => until,
             _ => due,
         })

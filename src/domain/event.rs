@@ -397,6 +397,18 @@ pub enum Event {
     /// Written by a newer version; see the module docs.
     #[serde(skip)]
     Unknown(UnknownEvent),
+    /// An alert that fired in the incident, reviewed: it called for action, or it was noise.
+    /// The newest verdict on an alert stands (`alert_review.rs`).
+    AlertReviewed {
+        fingerprint: String,
+        /// The alert's name as shown (`HighErrorRate{service=checkout}`).
+        alert: String,
+        verdict: super::AlertVerdict,
+    },
+    /// An alert that should have fired and did not ("validate your alerts").
+    AlertMissing {
+        text: String,
+    },
 }
 
 fn observation() -> NoteKind {
@@ -458,6 +470,8 @@ impl Event {
             Event::Redacted { .. } => "redacted",
             Event::Expunged => "expunged",
             Event::Unknown(u) => &u.type_name,
+            Event::AlertReviewed { .. } => "alert_reviewed",
+            Event::AlertMissing { .. } => "alert_missing",
         }
     }
 
@@ -670,6 +684,9 @@ impl Event {
             } => format!("redacted entry #{entry} ({of}): {reason}"),
             Event::Expunged => "(redacted)".to_string(),
             Event::Unknown(u) => format!("[{}] {}", u.type_name, u.json),
+            Event::AlertReviewed { .. } | Event::AlertMissing { .. } => {
+                super::alert_review::describe(self)
+            }
         }
     }
 }

@@ -158,6 +158,9 @@ pub struct Incident {
     pub roll: super::roll::Roll,
     /// Decisions by objection, exit criteria, executive summaries, checklist answers.
     pub practice: super::practice::Practice,
+    /// Each fired alert's verdict (actionable, noise) and the alerts found missing.
+    #[serde(skip_serializing_if = "super::AlertReview::is_empty")]
+    pub alert_review: super::AlertReview,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -222,6 +225,7 @@ impl Incident {
             corrections: super::Corrections::opened(entry),
             roll: super::roll::Roll::default(),
             practice: Default::default(),
+            alert_review: Default::default(),
         })
         .map(|mut i| {
             i.roll.apply(entry);
@@ -436,6 +440,9 @@ impl Incident {
             | Event::TeamDisbanded { .. }
             | Event::NoticeDismissed { .. } => {}
             Event::Unknown(_) => self.unknown_events += 1,
+            Event::AlertReviewed { .. } | Event::AlertMissing { .. } => {
+                self.alert_review.apply(entry)
+            }
             // A redaction changes nothing but the entry it names (see `redaction`).
             Event::Redacted { .. } | Event::Expunged => {}
             _ => {}
@@ -774,6 +781,9 @@ impl Incident {
             | Event::NoticeDismissed { .. } => super::roll::check(self, event),
             Event::Unknown(_) => Ok(()),
             Event::Redacted { .. } | Event::Expunged => super::redaction::check(event),
+            Event::AlertReviewed { .. } | Event::AlertMissing { .. } => {
+                super::alert_review::check(self, event)
+            }
             _ => Ok(()),
         }
     }

@@ -6,6 +6,7 @@
 
 mod action_run;
 mod alert;
+mod alert_review;
 mod blast;
 mod board;
 mod cadence;
@@ -19,6 +20,7 @@ mod metric;
 mod number;
 mod peak;
 pub mod practice;
+mod punctuality;
 pub mod redact;
 mod redaction;
 mod roll;
@@ -31,6 +33,7 @@ pub use action_run::{
     ActionOutcome, ActionRun, RunEnd, RunVerification, VerifyResult, next_run_id,
 };
 pub use alert::{Alert, AlertBoard, AlertState, SourceStatus, WriteBack, fingerprint_of};
+pub use alert_review::{AlertReview, AlertReviewed, AlertVerdict, MissingAlert, review_event};
 pub use blast::{
     BlastRadius, Evidence, MetricValues, Service, ServiceCatalog, ServiceChange, ServiceHistory,
     ServiceImpact, ServiceState, blast_radius, service_changes,
@@ -60,6 +63,7 @@ pub use peak::{MetricPeak, attach_peaks};
 pub use practice::{
     ChecklistOutcome, ChecklistPhase, Comparison, DecisionOutcome, ExitCheck, Practice,
 };
+pub use punctuality::{DueUpdate, due_updates};
 pub use redaction::{Authority, redaction};
 pub use roll::{CheckIn, Member, Roll, RollCall, Team};
 pub use text::{SHOWN_CONTROL, for_terminal, for_terminal_line, json_for_terminal};

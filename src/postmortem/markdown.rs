@@ -233,7 +233,7 @@ fn esc_into(out: &mut String, text: &str) {
 }
 
 /// A table cell: escaped, with the text's own line breaks kept as `<br>`.
-pub(super) fn cell(text: &str) -> String {
+pub(crate) fn cell(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     cell_into(&mut out, text);
     out

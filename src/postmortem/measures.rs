@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 
 /// The severity the incident had from each change to the next, the last up to `end`.
-pub(super) fn severity_periods(
+pub(crate) fn severity_periods(
     history: &[(DateTime<Utc>, Severity)],
     end: DateTime<Utc>,
 ) -> Vec<SeverityPeriod> {
@@ -33,7 +33,7 @@ pub(super) fn severity_periods(
         .collect()
 }
 
-pub(super) fn time_in_severity(periods: &[SeverityPeriod]) -> Vec<SeverityTime> {
+pub(crate) fn time_in_severity(periods: &[SeverityPeriod]) -> Vec<SeverityTime> {
     let mut total: BTreeMap<Severity, i64> = BTreeMap::new();
     for p in periods {
         *total.entry(p.severity).or_default() += p.seconds;
@@ -80,7 +80,7 @@ pub(super) fn is_web_url(url: &str) -> bool {
 
 /// The alerts linked to the incident (and not unlinked), in the order they were linked, with
 /// their firing and resolving as the journal recorded it.
-pub(super) fn alerts<E: AsRef<Entry>>(entries: &[E]) -> Vec<Alert> {
+pub(crate) fn alerts<E: AsRef<Entry>>(entries: &[E]) -> Vec<Alert> {
     let mut out: Vec<Alert> = Vec::new();
     for e in entries.iter().map(AsRef::as_ref) {
         match &e.event {
@@ -126,7 +126,7 @@ pub(super) fn alerts<E: AsRef<Entry>>(entries: &[E]) -> Vec<Alert> {
 }
 
 /// Each run of a compensating action, as the incident folded it.
-pub(super) fn actions(incident: &Incident) -> Vec<Action> {
+pub(crate) fn actions(incident: &Incident) -> Vec<Action> {
     incident
         .action_runs
         .iter()
@@ -183,7 +183,7 @@ pub(super) fn action_label(a: &Action) -> String {
 
 /// The first mitigation: an action verified effective (at the time it finished), or the
 /// status moving to monitoring, whichever came first.
-pub(super) fn mitigation(
+pub(crate) fn mitigation(
     actions: &[Action],
     status_changes: &[StatusChange],
 ) -> (Option<DateTime<Utc>>, Option<String>) {
@@ -203,7 +203,7 @@ pub(super) fn mitigation(
 
 /// The first sign someone took charge: a commander assigned, a handoff, or an
 /// acknowledgement recorded by a newer version (a type ending in `acknowledged`).
-pub(super) fn engagement<E: AsRef<Entry>>(
+pub(crate) fn engagement<E: AsRef<Entry>>(
     entries: &[E],
     opened_at: DateTime<Utc>,
 ) -> (Option<DateTime<Utc>>, Option<String>) {
@@ -230,7 +230,7 @@ pub(super) fn engagement<E: AsRef<Entry>>(
 
 /// Every service the blast radius recorded as not ok, with each state it went through, up to
 /// `end` (resolution, or now while open).
-pub(super) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Vec<ServiceImpact> {
+pub(crate) fn services<E: AsRef<Entry>>(entries: &[E], end: DateTime<Utc>) -> Vec<ServiceImpact> {
     struct Track {
         customer_facing: bool,
         public_name: Option<String>,

@@ -11,7 +11,7 @@ pub mod blameless;
 mod corrections;
 pub mod json;
 pub mod markdown;
-mod measures;
+pub(crate) mod measures;
 mod practice;
 mod report;
 mod roll;
@@ -25,7 +25,7 @@ pub use report::{
     SeverityPeriod, SeverityTime, StatusChange, StatusUpdate, TimelineRow,
 };
 pub use roll::{RollCallSummary, RollMember};
-pub use write::{WriteError, write_file, write_path, write_to};
+pub use write::{WriteError, write_file, write_path, write_text, write_to};
 
 use crate::domain::{Entry, ExportFormat, Incident};
 use chrono::{DateTime, Utc};

@@ -83,9 +83,32 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
     path: &Path,
     data_dir: &Path,
 ) -> Result<Vec<Finding>, WriteError> {
+    write_safely(path, data_dir, "the draft", |file| {
+        let (findings, written) = write_to(format, entries, incident, now, Box::new(file));
+        written.map(|()| findings)
+    })
+}
+
+/// Writes `text` (a report) to `path` as [`write_path`] writes a draft: never inside
+/// `data_dir`, through a synced temporary file renamed over it.
+pub fn write_text(path: &Path, data_dir: &Path, what: &str, text: &str) -> Result<(), WriteError> {
+    write_safely(path, data_dir, what, |mut file| {
+        file.write_all(text.as_bytes())?;
+        file.flush()
+    })
+}
+
+/// Refuses `path` inside `data_dir`; else lets `fill` write a new temporary file beside it,
+/// syncs it and renames it over `path`.
+fn write_safely<T>(
+    path: &Path,
+    data_dir: &Path,
+    what: &str,
+    fill: impl FnOnce(std::fs::File) -> std::io::Result<T>,
+) -> Result<T, WriteError> {
     if inside(path, data_dir) {
         return Err(WriteError::Refused(format!(
-            "refusing to write the draft to {}: it is inside the data directory {} \
+            "refusing to write {what} to {}: it is inside the data directory {} \
              (journals, locks and drafts live there); choose a path outside it",
             path.display(),
             data_dir.display()
@@ -114,14 +137,13 @@ pub fn write_path<E: AsRef<Entry> + Sync>(
         {
             handle.set_permissions(meta.permissions())?;
         }
-        let (findings, written) = write_to(format, entries, incident, now, Box::new(file));
-        written?;
+        let out = fill(file)?;
         handle.sync_all()?;
         std::fs::rename(&temp, path)?;
         if let Ok(dir) = std::fs::File::open(parent) {
             let _ = dir.sync_all();
         }
-        Ok(findings)
+        Ok(out)
     })();
     written.map_err(|e| {
         let _ = std::fs::remove_file(&temp);

@@ -408,7 +408,7 @@ fn services_toml(cases: u32, seed: u64, tried: &AtomicU64) -> Result<(), String>
 fn runbook_toml(cases: u32, seed: u64, tried: &AtomicU64) -> Result<(), String> {
     run(cases, seed, tried, text_like(RUNBOOK_TOML), |text| {
         let path = Path::new("runbook.toml");
-        located(warroom::config::parse_runbook(path, &text))?;
+        located(warroom::actions::parse_runbook(path, &text))?;
         Ok(())
     })
 }

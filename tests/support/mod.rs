@@ -11,6 +11,7 @@ pub mod pg_proxy;
 pub mod postgres;
 pub mod receiver;
 pub mod release;
+pub mod report_fixture;
 pub mod servers;
 pub mod stores;
 pub mod tmux;

@@ -654,6 +654,8 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         Event::AlertLinked { .. } | Event::AlertUnlinked { .. } => {
             ("ALERT", Meaning::Info, e.event.describe())
         }
+        Event::AlertReviewed { .. } => ("REVIEW", Meaning::Info, e.event.describe()),
+        Event::AlertMissing { .. } => ("MISSING", Meaning::Warning, e.event.describe()),
         // The tag says PagerDuty already: the text starts with what was linked.
         Event::PagerdutyLinked {
             incident,

@@ -4,7 +4,6 @@
 
 use super::{Params, Shared, json_response, param, ts};
 use crate::demo::promql;
-use crate::demo::scenario::{RULES, rule_query};
 use crate::demo::simulator::RuleAlert;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -187,7 +186,9 @@ pub(super) async fn prom_rules(State(shared): State<Arc<Shared>>, Query(q): Para
         return prom_ok(json!({"groups": []}));
     }
     let answer = shared.with(|sim, now| {
-        RULES
+        let scenario = sim.scenario();
+        scenario
+            .alerts
             .iter()
             .map(|rule| {
                 let alert = sim.rule_alert(rule, now);
@@ -202,7 +203,7 @@ pub(super) async fn prom_rules(State(shared): State<Arc<Shared>>, Query(q): Para
                 json!({
                     "type": "alerting",
                     "name": rule.name,
-                    "query": rule_query(rule),
+                    "query": scenario.rule_query(rule),
                     "duration": rule.for_secs,
                     "labels": labels,
                     "annotations": {"summary": rule.summary},

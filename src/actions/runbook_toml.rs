@@ -34,12 +34,12 @@
 //! choices = ["checkout-v2", "new-pricing"]
 //! ```
 
-use super::{ConfigError, parse_toml};
-use crate::actions::runbook::{
+use super::runbook::{
     ActionKind, CompensatingAction, ExecSpec, ExpectStatus, Expectation, HttpSpec, ParamRule,
     ParamSpec, Runbook, SERVICE_NAME_PATTERN, Template, VerifySpec, for_each_string, is_env_name,
     whole_value_regex,
 };
+use crate::config::{ConfigError, parse_toml};
 use crate::domain::parse_duration;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -93,7 +93,7 @@ struct ActionEntry {
 struct VerifyEntry {
     promql: Option<Spanned<String>>,
     graphite: Option<Spanned<String>>,
-    cloudwatch: Option<Spanned<super::cloudwatch::CloudWatchEntry>>,
+    cloudwatch: Option<Spanned<crate::config::cloudwatch::CloudWatchEntry>>,
     expect: Spanned<String>,
     within: Option<Spanned<String>>,
     every: Option<Spanned<String>>,
@@ -112,7 +112,7 @@ struct ParamEntry {
 
 /// Reads the runbook beside `config.toml`; a missing file is an empty runbook.
 pub fn load_runbook(path: &Path) -> Result<Runbook, ConfigError> {
-    super::load_or_default(path, parse_runbook)
+    crate::config::load_or_default(path, parse_runbook)
 }
 
 pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
@@ -256,8 +256,8 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
                 let url_t = template(&url, "url", true)?;
                 // The scheme and host must be fixed text or come from the environment.
                 let head = match url_t.pieces.first() {
-                    Some(crate::actions::runbook::Piece::Text(t)) => Some(t.as_str()),
-                    Some(crate::actions::runbook::Piece::Env(_)) => None,
+                    Some(super::runbook::Piece::Text(t)) => Some(t.as_str()),
+                    Some(super::runbook::Piece::Env(_)) => None,
                     _ => Some(""),
                 };
                 if let Some(head) = head
@@ -399,7 +399,7 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
             Some(v) => {
                 let whole = v.span();
                 let v = v.into_inner();
-                let (query, span) = super::services::one_query(
+                let (query, span) = crate::config::services::one_query(
                     [("promql", v.promql), ("graphite", v.graphite)],
                     v.cloudwatch,
                     &what("verify"),
@@ -600,7 +600,7 @@ mod tests {
 
     #[test]
     fn the_module_example_reads() {
-        let doc = include_str!("runbook.rs");
+        let doc = include_str!("runbook_toml.rs");
         let example: String = doc
             .lines()
             .skip_while(|l| !l.starts_with("//! ```toml"))
