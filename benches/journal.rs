@@ -2,11 +2,14 @@
 //!
 //! 1. `append/*`: one durable append (a note: write + `sync_data` under the journal's lock)
 //!    through `FileStore`/`Journal`, against a bare `write_all` + `sync_data` of a line of the
-//!    same size to a file in the same directory.
+//!    same size to a file in the same directory; and the same append to a journal in format 1
+//!    (`journal_note_format_1`: no digest, the chain over the event's bytes), for what format 2
+//!    costs.
 //! 2. `replay/*`: `FileStore::open` of a 100,000-event journal (parse, hash-verify and fold
 //!    every line), against reading the same file and parsing each line as a
 //!    `serde_json::Value` (kept, as replay keeps its records). Both are timed up to the point
-//!    where the result is ready; `journal_open_and_drop_100k` adds freeing the journal.
+//!    where the result is ready; `journal_open_and_drop_100k` adds freeing the journal;
+//!    `journal_open_100k_format_1` opens the same entries written in format 1.
 //!
 //! Everything is written under the target directory (`target/tmp`), not tmpfs, so `sync_data`
 //! reaches a real disk; the filesystem in use is printed first. After the run, the medians and
@@ -218,6 +221,27 @@ fn build_replay_journal(data_dir: &Path) -> u64 {
     bytes
 }
 
+/// Writes `records` anew in journal format 1 (the chain over each event's bytes, no digests)
+/// as `path`: the same entries, as a journal from before format 2 holds them.
+fn write_format_1(records: &[warroom::journal::Record], path: &Path) {
+    fs::create_dir_all(path.parent().expect("a parent")).expect("create the v1 incident");
+    let mut v1 = String::new();
+    let mut prev = warroom::journal::GENESIS.to_string();
+    for r in records {
+        let at = r
+            .entry
+            .at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let json = r.entry.event.to_json();
+        let line = warroom::journal::encode_line(1, &prev, r.entry.seq, &at, &r.entry.by, &json)
+            .expect("a format-1 line");
+        v1.push_str(&line.line);
+        v1.push('\n');
+        prev = line.hash;
+    }
+    fs::write(path, v1).expect("write the v1 journal");
+}
+
 fn append(c: &mut Criterion) {
     let dir = scratch("warroom-bench-append-");
     eprintln!(
@@ -244,6 +268,23 @@ fn append(c: &mut Criterion) {
     let mut reference_line = vec![b'x'; line_len];
     reference_line[line_len - 1] = b'\n';
     eprintln!("append: one note line is {line_len} bytes");
+    // The same incident in format 1, which keeps appending format-1 lines.
+    let v1_store = FileStore::new(dir.path().join("data-format-1"));
+    write_format_1(
+        journal.records(),
+        &dir.path()
+            .join("data-format-1/incidents/INC-1/journal.jsonl"),
+    );
+    let mut v1 = v1_store.open("INC-1").expect("open the format-1 incident");
+    let v1_line = v1
+        .append("alice", Utc::now(), note())
+        .expect("append a note in format 1")
+        .to_line();
+    assert!(v1_line.starts_with("{\"seq\""), "not format 1: {v1_line}");
+    eprintln!(
+        "append: one note line is {} bytes in format 1",
+        v1_line.len() + 1
+    );
 
     let mut group = c.benchmark_group("append");
     group.sample_size(50);
@@ -254,6 +295,14 @@ fn append(c: &mut Criterion) {
                 journal
                     .append("alice", Utc::now(), note())
                     .expect("append a note"),
+            )
+        })
+    });
+    group.bench_function("journal_note_format_1", |b| {
+        b.iter(|| {
+            black_box(
+                v1.append("alice", Utc::now(), note())
+                    .expect("append a note in format 1"),
             )
         })
     });
@@ -295,22 +344,7 @@ fn replay(c: &mut Criterion) {
     // to measure what format 2 costs.
     let v1_dir = dir.path().join("data-format-1");
     let v1_path = v1_dir.join("incidents/INC-1/journal.jsonl");
-    fs::create_dir_all(v1_path.parent().expect("a parent")).expect("create the v1 incident");
-    let mut v1 = String::new();
-    let mut prev = warroom::journal::GENESIS.to_string();
-    for r in store.open("INC-1").expect("replay").records() {
-        let at = r
-            .entry
-            .at
-            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let json = r.entry.event.to_json();
-        let line = warroom::journal::encode_line(1, &prev, r.entry.seq, &at, &r.entry.by, &json)
-            .expect("a format-1 line");
-        v1.push_str(&line.line);
-        v1.push('\n');
-        prev = line.hash;
-    }
-    fs::write(&v1_path, v1).expect("write the v1 journal");
+    write_format_1(store.open("INC-1").expect("replay").records(), &v1_path);
     let v1_store = FileStore::new(&v1_dir);
     assert_eq!(
         v1_store.open("INC-1").expect("v1").records().len(),
@@ -401,6 +435,9 @@ fn main() {
             "journal_open_100k",
             "reference_read_parse_value_100k",
         ),
+        // What format 2 (the digest chain) costs over format 1, in the same run.
+        ("append", "journal_note", "journal_note_format_1"),
+        ("replay", "journal_open_100k", "journal_open_100k_format_1"),
     ];
     for (group, lib, reference) in pairs {
         let (Some(l), Some(r)) = (

@@ -43,7 +43,8 @@ fn amending_a_notes_time_asks_a_reason_and_confirmation_then_reorders_the_log() 
     press(&mut s, vec![key(KeyCode::Tab)]);
     press(&mut s, (0..8).map(|_| key(KeyCode::Backspace)).collect());
     type_text(&mut s, "09:00:20");
-    press(&mut s, vec![key(KeyCode::Tab)]);
+    // Past the note's kind, left as it is, to the reason.
+    press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Tab)]);
     // No reason: refused, nothing sent.
     let fx = press(&mut s, vec![key(KeyCode::Enter)]);
     assert!(fx.is_empty(), "{fx:?}");
@@ -81,6 +82,77 @@ fn amending_a_notes_time_asks_a_reason_and_confirmation_then_reorders_the_log() 
         pos("pricing deploy") < pos("5xx on /checkout"),
         "timeline order: {shown}"
     );
+}
+
+#[test]
+fn amending_a_notes_kind_in_the_form_records_it_and_the_log_shows_the_new_kind() {
+    let mut s = leading();
+    select_back(&mut s, 2); // #5, carol's hypothesis at 09:03
+    press(&mut s, vec![key(KeyCode::Char('E'))]);
+    // The text, the time, then the kind: shown with the note's own kind, changed with the
+    // arrows.
+    press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Tab)]);
+    let shown = screen(&mut s, 80, 24);
+    let kind_row = |shown: &str| {
+        shown
+            .lines()
+            .find(|l| l.contains("Kind"))
+            .unwrap_or_else(|| panic!("no kind in the form: {shown}"))
+            .to_string()
+    };
+    assert!(kind_row(&shown).contains("hypothesis"), "{shown}");
+    press(&mut s, vec![key(KeyCode::Right)]);
+    let shown = screen(&mut s, 80, 24);
+    assert!(kind_row(&shown).contains("decision"), "{shown}");
+    // Typing in the kind field changes nothing else (no text lands anywhere).
+    type_text(&mut s, "x");
+    // Then the reason.
+    press(&mut s, vec![key(KeyCode::Tab)]);
+    type_text(&mut s, "we decided it, it was no guess");
+    press(&mut s, vec![key(KeyCode::Enter)]);
+    let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
+    let sent = appends(&fx);
+    assert_eq!(
+        sent,
+        vec![Event::Amended {
+            entry: 5,
+            text: None,
+            kind: Some(warroom::domain::NoteKind::Decision),
+            occurred_at: None,
+            reason: "we decided it, it was no guess".into()
+        }]
+    );
+    committed(&mut s, 8, sent[0].clone());
+    let shown = screen(&mut s, 100, 24);
+    let row = shown
+        .lines()
+        .find(|l| l.contains("pricing deploy") && !l.contains("amended"))
+        .unwrap_or_else(|| panic!("{shown}"));
+    assert!(
+        row.contains("✎") && row.contains("DECISION") && !row.contains("HYPOTHESIS"),
+        "{shown}"
+    );
+    // Still selected: its history says what the kind was and became.
+    press(&mut s, vec![key(KeyCode::Enter)]);
+    let shown = screen(&mut s, 100, 24);
+    assert!(shown.contains("hypothesis: "), "{shown}");
+    assert!(shown.contains("kind decision"), "{shown}");
+    // Back to the same kind: nothing changed, nothing is sent.
+    press(&mut s, vec![key(KeyCode::Esc)]);
+    press(
+        &mut s,
+        vec![
+            key(KeyCode::Char('E')),
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+        ],
+    );
+    press(&mut s, vec![key(KeyCode::Left), key(KeyCode::Right)]);
+    press(&mut s, vec![key(KeyCode::Tab)]);
+    type_text(&mut s, "again");
+    let fx = press(&mut s, vec![key(KeyCode::Enter)]);
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(flash(&s).contains("nothing changed"), "{}", flash(&s));
 }
 
 #[test]

@@ -379,3 +379,83 @@ fn the_post_mortem_uses_corrected_times_and_says_which_were_corrected() {
             .ends_with("00:02:00Z")
     );
 }
+
+/// The post-mortem's figures use the times entries refer to: the opening and the move to
+/// monitoring amended to earlier times give the time to mitigate and to resolve and the
+/// duration from those times, and the draft says which times were corrected.
+#[test]
+fn the_postmortem_figures_use_corrected_times_and_say_which_were_corrected() {
+    let data = tempfile::tempdir().unwrap();
+    let data = data.path();
+    let id = open_incident(data, "alice", "Checkout 500s", "sev2");
+    ok(data, "alice", &["status", &id, "monitoring"]);
+    ok(data, "alice", &["resolve", &id]);
+    let log = ok(data, "reader", &["log", &id, "--json"]);
+    let rows: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let recorded = |seq: usize| {
+        chrono::DateTime::parse_from_rfc3339(rows[seq - 1]["at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let (opened, resolved) = (recorded(1), recorded(3));
+    let rfc = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339();
+    let noticed = opened - chrono::Duration::minutes(60);
+    let mitigated = opened - chrono::Duration::minutes(30);
+    let amend = |seq: &str, at: &str, why: &str| {
+        ok(
+            data,
+            "alice",
+            &["amend", &id, seq, "--at", at, "--reason", why],
+        );
+    };
+    amend(
+        "1",
+        &rfc(noticed),
+        "the outage began an hour before we opened",
+    );
+    amend("2", &rfc(mitigated), "the rollback took at half past");
+    let json = ok(data, "reader", &["export", &id, "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let secs = |d: chrono::Duration| d.num_seconds();
+    assert_eq!(
+        v["response"]["time_to_mitigate_seconds"],
+        secs(mitigated - noticed),
+        "{json}"
+    );
+    assert_eq!(
+        v["response"]["time_to_resolve_seconds"],
+        secs(resolved - noticed),
+        "{json}"
+    );
+    assert_eq!(
+        v["impact"]["duration_seconds"],
+        secs(resolved - noticed),
+        "{json}"
+    );
+    let corrected: Vec<u64> = v["corrections"]["corrected_times"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no corrected times: {json}"))
+        .iter()
+        .map(|t| t["seq"].as_u64().unwrap())
+        .collect();
+    assert_eq!(corrected, vec![1, 2], "{json}");
+    let draft = ok(data, "reader", &["export", &id]);
+    assert!(
+        draft.contains("Times corrected after they were recorded: #1, #2"),
+        "{draft}"
+    );
+    assert!(
+        draft.contains("the outage began an hour before we opened"),
+        "{draft}"
+    );
+    // The timeline starts at the corrected opening.
+    let timeline = &draft[draft.find("## Timeline").unwrap()..];
+    assert!(
+        timeline.contains(&noticed.format("%H:%M").to_string()),
+        "{timeline}"
+    );
+    verified(data, &id);
+}

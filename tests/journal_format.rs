@@ -4,6 +4,7 @@
 //! newer format is refused (exit 2) naming both formats; new incidents are written in format 2.
 
 use crate::support::cli::{setup, stderr, warroom};
+use crate::support::postgres;
 use chrono::{TimeZone, Utc};
 use std::path::{Path, PathBuf};
 use warroom::domain::{Event, ExportFormat, FollowUpKind};
@@ -36,8 +37,7 @@ fn read(path: PathBuf) -> String {
 }
 
 /// The export the fixture was committed with, rendered at the time it was.
-fn export_of(store: &FileStore, format: ExportFormat) -> String {
-    let journal = store.open("INC-1").unwrap();
+fn export_of(journal: &dyn Journal, format: ExportFormat) -> String {
     let now =
         Utc.with_ymd_and_hms(2026, 3, 14, 10, 1, 40).unwrap() + chrono::Duration::milliseconds(700);
     let incident = journal.incident().unwrap();
@@ -46,11 +46,15 @@ fn export_of(store: &FileStore, format: ExportFormat) -> String {
 
 /// The drafts rendered from `store`'s INC-1 are the fixture's, byte for byte.
 fn same_export(store: &FileStore) {
+    same_export_of(&store.open("INC-1").unwrap());
+}
+
+fn same_export_of(journal: &dyn Journal) {
     for (format, file) in [
         (ExportFormat::Markdown, "export.md"),
         (ExportFormat::Json, "export.json"),
     ] {
-        let (got, want) = (export_of(store, format), read(fixture().join(file)));
+        let (got, want) = (export_of(journal, format), read(fixture().join(file)));
         let differs = got.lines().zip(want.lines()).position(|(a, b)| a != b);
         assert!(
             got == want,
@@ -198,4 +202,108 @@ fn a_journal_of_a_newer_format_is_refused_naming_both_formats() {
         store.open(&s.id),
         Err(JournalError::NewerFormat { found, supported, .. }) if found == FORMAT + 1 && supported == FORMAT
     ));
+}
+
+/// The fixture pushed into PostgreSQL keeps format 1 there; `upgrade` moves it to format 2 in
+/// one transaction, keeping the old lines in `warroom_upgraded_lines`; it verifies before and
+/// after, exports the same draft, and can then redact (which takes the entry's old line too).
+#[test]
+fn upgrade_in_postgres_moves_a_pushed_format_1_journal_in_one_transaction_keeping_the_old_lines() {
+    let Some(cluster) = postgres::shared() else {
+        return;
+    };
+    let db = "upgrade_pg";
+    let url = cluster.database(db);
+    let (_dir, data) = copy();
+    let original = read(data.join("incidents/INC-1/journal.jsonl"));
+    let original: Vec<&str> = original.lines().collect();
+    let on_pg = |args: &[&str]| {
+        cli(&data)
+            .env("WARROOM_STORE_URL", &url)
+            .env_remove("PGPASSFILE")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = on_pg(&["store", "push", "INC-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines = |table: &str| -> Vec<String> {
+        let format = if table == "warroom_events" {
+            String::new()
+        } else {
+            " AND format = 1".into()
+        };
+        cluster
+            .admin_on(
+                db,
+                &format!("SELECT line FROM {table} WHERE incident = 'INC-1'{format} ORDER BY seq"),
+            )
+            .into_iter()
+            .map(|r| r[0].clone().unwrap())
+            .collect()
+    };
+    assert_eq!(lines("warroom_events"), original, "pushed as it was");
+    let verified = |events: usize, want: &str| {
+        let out = on_pg(&["verify", "INC-1"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let said = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            said.contains(&format!("{events} events, hash chain intact")) && said.contains(want),
+            "{said}"
+        );
+    };
+    verified(16, "head 8ae006e0dc1d250e");
+    // A failure before the end changes nothing: the head's update is refused.
+    cluster.admin_on(
+        db,
+        "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \
+         $$BEGIN RAISE EXCEPTION 'refused by the test'; END$$; \
+         CREATE TRIGGER refuse BEFORE UPDATE ON warroom_incidents \
+         FOR EACH ROW EXECUTE FUNCTION refuse()",
+    );
+    let out = on_pg(&["upgrade", "INC-1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        lines("warroom_events"),
+        original,
+        "half an upgrade was kept"
+    );
+    assert!(lines("warroom_upgraded_lines").is_empty());
+    verified(16, "head 8ae006e0dc1d250e");
+    cluster.admin_on(db, "DROP TRIGGER refuse ON warroom_incidents");
+
+    let out = on_pg(&["upgrade", "INC-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("from journal format 1 to 2"), "{said}");
+    assert!(said.contains("warroom_upgraded_lines"), "{said}");
+    let now = lines("warroom_events");
+    assert_eq!(now.len(), 16);
+    assert!(now.iter().all(|l| l.starts_with("{\"v\":2,")), "{now:?}");
+    assert_eq!(lines("warroom_upgraded_lines"), original, "the old lines");
+    verified(16, "journal format 2");
+    same_export_of(&crate::support::stores::pg(&url).open("INC-1").unwrap());
+    // Now an entry can be redacted, and its old line goes with it.
+    let out = on_pg(&[
+        "--as",
+        "dave",
+        "redact",
+        "INC-1",
+        "4",
+        "--reason",
+        "customer data",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warroom_upgraded_lines"),
+        "{}",
+        stderr(&out)
+    );
+    let kept = lines("warroom_upgraded_lines");
+    assert_eq!(kept.len(), 15);
+    assert!(!kept.contains(&original[3].to_string()));
+    verified(17, "redacted: #4");
+    let out = on_pg(&["upgrade", "INC-1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("format 2 already"));
 }

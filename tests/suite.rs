@@ -97,6 +97,7 @@ mod journal_format;
 mod journal_large;
 mod journal_numbers;
 mod journal_redaction;
+mod journal_redaction_property;
 mod journal_replay_property;
 mod lead_refusal;
 mod lead_reserve;

@@ -85,7 +85,7 @@ pub fn upgrade(ctx: &Context, now: DateTime<Utc>, id: &str) -> Result<(), Failur
         &done.old_head[..16.min(done.old_head.len())],
         &done.new_head[..16.min(done.new_head.len())],
         done.from,
-        kept.display()
+        kept
     );
     Ok(())
 }

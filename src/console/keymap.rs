@@ -244,7 +244,9 @@ impl Command {
             Command::PagerDuty => "link or unlink a PagerDuty incident",
             Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
             Command::Comment => "add a comment to the alert in its source",
-            Command::Amend => "amend the selected log entry: its text, or when it happened",
+            Command::Amend => {
+                "amend the selected log entry: its text, its kind, or when it happened"
+            }
             Command::Retract => "retract the selected note (it stays, struck through)",
             Command::MoveEntry => "move the selected note to the incident it belongs to",
             Command::Redact => "redact the selected entry: its text leaves the journal",

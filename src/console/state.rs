@@ -392,8 +392,10 @@ pub struct CorrectForm {
     pub text: Option<TextArea<'static>>,
     /// Amend: when it happened, HH:MM:SS UTC.
     pub at: Option<TextArea<'static>>,
+    /// Amend a note: its kind, changed with ←/→ (shown first with the note's own).
+    pub note_kind: Option<crate::domain::NoteKind>,
     pub reason: TextArea<'static>,
-    /// 0 text, 1 at, 2 reason (absent fields are skipped).
+    /// 0 text, 1 at, 3 kind, 2 reason, in that order (absent fields are skipped).
     pub field: usize,
     pub confirming: bool,
 }

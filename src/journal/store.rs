@@ -158,6 +158,9 @@ store_by_own_methods!(PgStore, {
     fn shares(&self) -> Arc<dyn super::Shares> {
         Arc::new(self.clone())
     }
+    fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
+        PgStore::upgrade(self, id, user, now)
+    }
 });
 
 /// Held while a console leads an incident; the lead is let go when it is dropped.

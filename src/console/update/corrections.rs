@@ -7,7 +7,7 @@
 use super::*;
 use crate::console::action::Across;
 use crate::console::state::{CorrectForm, CorrectKind};
-use crate::domain::{Corrected, may_correct, parse_occurred_at};
+use crate::domain::{Corrected, NoteKind, may_correct, parse_occurred_at};
 
 /// The entry detail popup: the entry whole, and for a corrected one its history, oldest
 /// first, from the original as recorded to each correction with who and why.
@@ -69,6 +69,7 @@ pub(super) fn open(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<E
                 recorded_at: i.opened_at,
                 text: Some(text_input("", "the incident that carries on, e.g. INC-2")),
                 at: None,
+                note_kind: None,
                 reason: text_input("", "why they are one outage"),
                 field: 0,
                 confirming: false,
@@ -99,9 +100,9 @@ pub(super) fn open(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<E
                 _ => CorrectKind::Move,
             };
             let e = &row.entry;
-            let note_text = match &e.event {
-                Event::Note { text, .. } => Some(text.clone()),
-                _ => None,
+            let (note_text, note_kind) = match &e.event {
+                Event::Note { text, kind } => (Some(text.clone()), Some(*kind)),
+                _ => (None, None),
             };
             let (text, at) = match kind {
                 CorrectKind::Amend => (
@@ -128,6 +129,7 @@ pub(super) fn open(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<E
                 recorded_at: e.at,
                 text,
                 at,
+                note_kind: note_kind.filter(|_| kind == CorrectKind::Amend),
                 reason: text_input("", "why it is corrected (required)"),
                 field: 0,
                 confirming: false,
@@ -146,15 +148,10 @@ pub(super) fn open(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<E
 }
 
 fn first_field(form: &CorrectForm) -> usize {
-    if form.text.is_some() {
-        0
-    } else if form.at.is_some() {
-        1
-    } else {
-        2
-    }
+    fields(form)[0]
 }
 
+/// The form's fields in order: text (0), time (1), kind (3), reason (2), those it has.
 fn fields(form: &CorrectForm) -> Vec<usize> {
     let mut v = Vec::new();
     if form.text.is_some() {
@@ -162,6 +159,9 @@ fn fields(form: &CorrectForm) -> Vec<usize> {
     }
     if form.at.is_some() {
         v.push(1);
+    }
+    if form.note_kind.is_some() {
+        v.push(3);
     }
     v.push(2);
     v
@@ -233,6 +233,22 @@ pub(super) fn on_key(
             Ok(_) => form.confirming = true,
             Err(why) => flash(state, now, why, true),
         },
+        // The kind is chosen, not typed: ←/→ (or space) step through them, 1–3 pick one.
+        _ if form.field == 3 => {
+            if let Some(k) = form.note_kind {
+                let kinds = NoteKind::ALL;
+                let i = kinds.iter().position(|x| *x == k).unwrap_or(0);
+                let n = kinds.len();
+                form.note_kind = Some(match key.code {
+                    KeyCode::Right | KeyCode::Char(' ') => kinds[(i + 1) % n],
+                    KeyCode::Left => kinds[(i + n - 1) % n],
+                    KeyCode::Char(c @ '1'..='9') => {
+                        kinds.get(c as usize - '1' as usize).copied().unwrap_or(k)
+                    }
+                    _ => k,
+                });
+            }
+        }
         _ => {
             let area = match form.field {
                 0 => form.text.as_mut(),
@@ -326,6 +342,10 @@ pub fn build(state: &State, form: &CorrectForm) -> Result<Built, String> {
                 }
                 _ => None,
             };
+            let kind = match (form.note_kind, &row.entry.event) {
+                (Some(k), Event::Note { kind, .. }) => (k != *kind).then_some(k),
+                _ => None,
+            };
             let typed_at = form.at.as_ref().map(one_line).unwrap_or_default();
             let occurred_at = if typed_at.is_empty() {
                 None
@@ -333,13 +353,13 @@ pub fn build(state: &State, form: &CorrectForm) -> Result<Built, String> {
                 let t = parse_occurred_at(&typed_at, form.recorded_at)?;
                 (t != row.when()).then_some(t)
             };
-            if text.is_none() && occurred_at.is_none() {
-                return Err("nothing changed: edit the text or the time".into());
+            if text.is_none() && kind.is_none() && occurred_at.is_none() {
+                return Err("nothing changed: edit the text, the kind or the time".into());
             }
             Event::Amended {
                 entry: form.seq,
                 text,
-                kind: None,
+                kind,
                 occurred_at,
                 reason,
             }

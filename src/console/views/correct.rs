@@ -11,6 +11,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui_textarea::TextArea;
 
 fn title(form: &CorrectForm) -> String {
     match form.kind {
@@ -27,6 +28,16 @@ fn text_label(form: &CorrectForm) -> &'static str {
         CorrectKind::Amend => "Text",
         CorrectKind::Move => "To",
         _ => "Of",
+    }
+}
+
+/// A text field: the input itself while typed in, else its text on one line.
+fn input(t: &TextArea<'static>, typing: bool, at: Rect, frame: &mut Frame) {
+    if typing {
+        frame.render_widget(t, at);
+    } else {
+        let shown = for_terminal_line(&t.lines().join(" ")).into_owned();
+        frame.render_widget(Paragraph::new(shown), at);
     }
 }
 
@@ -82,22 +93,28 @@ pub fn render(form: &CorrectForm, theme: &Theme, area: Rect, frame: &mut Frame) 
         f
     };
     let mut row = 2;
-    let inputs = [
-        (0, text_label(form), form.text.as_ref()),
-        (1, "When", form.at.as_ref()),
-        (2, "Reason", Some(&form.reason)),
-    ];
-    for (n, name, input) in inputs {
-        let Some(input) = input else { continue };
-        let f = label(n, name, rows[row], frame);
-        if form.field == n {
-            frame.render_widget(input, f);
-        } else {
-            let shown = for_terminal_line(&input.lines().join(" ")).into_owned();
-            frame.render_widget(Paragraph::new(shown), f);
-        }
+    if let Some(t) = form.text.as_ref() {
+        let f = label(0, text_label(form), rows[row], frame);
+        input(t, form.field == 0, f, frame);
         row += 1;
     }
+    if let Some(t) = form.at.as_ref() {
+        let f = label(1, "When", rows[row], frame);
+        input(t, form.field == 1, f, frame);
+        row += 1;
+    }
+    if let Some(k) = form.note_kind {
+        let f = label(3, "Kind", rows[row], frame);
+        let shown = if form.field == 3 {
+            format!("‹ {k} ›  ←/→ to change")
+        } else {
+            k.to_string()
+        };
+        frame.render_widget(Paragraph::new(shown), f);
+        row += 1;
+    }
+    let f = label(2, "Reason", rows[row], frame);
+    input(&form.reason, form.field == 2, f, frame);
     frame.render_widget(
         hint(
             theme,

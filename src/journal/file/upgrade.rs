@@ -19,8 +19,8 @@ pub struct Upgrade {
     pub to: u32,
     pub old_head: String,
     pub new_head: String,
-    /// Where the old journal is kept (none when nothing was done).
-    pub kept: Option<PathBuf>,
+    /// Where the old journal is kept, for people (none when nothing was done).
+    pub kept: Option<String>,
 }
 
 impl FileStore {
@@ -45,9 +45,10 @@ impl FileJournal {
         let _ = file.unlock();
         drop(file);
         let done = result?;
-        if let Some(kept) = &done.kept {
+        if done.kept.is_some() {
             // Both read back whole, checked line by line, to the same entries (after the lock
             // is let go: the kept file is the locked one under another name).
+            let kept = self.kept_path(done.from);
             let old = FileJournal::load_at(self.id().to_string(), self.dir.clone(), kept.clone())?;
             let new = FileJournal::load(self.id().to_string(), self.dir.clone())?;
             let entries = |j: &FileJournal| -> Vec<_> {
@@ -67,6 +68,10 @@ impl FileJournal {
         Ok(done)
     }
 
+    fn kept_path(&self, from: u32) -> PathBuf {
+        self.dir.join(format!("{JOURNAL}.v{from}"))
+    }
+
     fn upgrade_locked(&mut self, file: &mut fs::File) -> Result<Upgrade, JournalError> {
         self.catch_up(file)?;
         let from = self.folded.format();
@@ -83,7 +88,7 @@ impl FileJournal {
         if from == FORMAT {
             return Ok(done);
         }
-        let kept = self.dir.join(format!("{JOURNAL}.v{from}"));
+        let kept = self.kept_path(from);
         if kept.exists() {
             return Err(Rejected(format!(
                 "{} exists already; move it away to upgrade {} again",
@@ -113,7 +118,7 @@ impl FileJournal {
         sync_dir(&self.dir)?;
         self.known_file = Some(self.identity()?);
         done.new_head = upgraded.next().0.to_string();
-        done.kept = Some(kept);
+        done.kept = Some(kept.display().to_string());
         self.folded = upgraded;
         self.known_len = text.len() as u64;
         self.known_lines = done.events;

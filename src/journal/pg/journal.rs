@@ -243,15 +243,29 @@ impl PgJournal {
                         &[&id, &seq, &placeholder.line],
                     )
                     .await?;
+                let mut dropped = 0;
                 if replaced == 1 {
+                    // The line an upgrade kept of it goes too: the text leaves the database.
+                    dropped = tx
+                        .execute(
+                            "DELETE FROM warroom_upgraded_lines WHERE incident = $1 AND seq = $2",
+                            &[&id, &seq],
+                        )
+                        .await?;
                     insert(&tx, &id, &record, event_id).await?;
                     tx.commit().await?;
                 } else {
                     tx.rollback().await?;
                 }
-                Ok(replaced == 1)
+                Ok((replaced == 1, dropped))
             })?
             .map_err(|e| store.fail(&e))?;
+        let (replaced, dropped) = replaced;
+        if dropped > 0 {
+            self.warnings.push(format!(
+                "the line of #{seq} kept in warroom_upgraded_lines when {id} was upgraded is                  removed with it: the kept format-1 chain now lacks #{seq}"
+            ));
+        }
         if !replaced {
             return Err(Fail::Final(self.damaged(
                 placeholder.entry.seq,

@@ -17,6 +17,7 @@ mod lease;
 mod schema;
 mod shares;
 mod target;
+mod upgrade;
 mod watch;
 
 pub use journal::PgJournal;

@@ -5,7 +5,7 @@
 use tokio_postgres::Client;
 
 /// The schema version this binary writes and reads.
-pub const LATEST: i32 = 3;
+pub const LATEST: i32 = 4;
 
 /// Migration `n` takes the schema from version `n - 1` to `n`. Never edit one that has shipped:
 /// add the next.
@@ -54,6 +54,18 @@ const MIGRATIONS: &[(i32, &str)] = &[
              token_sha256 text NOT NULL,
              created_at text NOT NULL,
              created_by text NOT NULL
+         );",
+    ),
+    (
+        4,
+        // The lines of journals `warroom upgrade` moved to a newer format, as they were: the
+        // old chain, kept (a redaction takes its entry's line out of it too).
+        "CREATE TABLE warroom_upgraded_lines (
+             incident text NOT NULL REFERENCES warroom_incidents (id),
+             format integer NOT NULL,
+             seq bigint NOT NULL CHECK (seq > 0),
+             line text NOT NULL,
+             PRIMARY KEY (incident, format, seq)
          );",
     ),
 ];
