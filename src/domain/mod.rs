@@ -12,8 +12,8 @@ mod board;
 mod cadence;
 mod cloudwatch;
 mod corrections;
-pub mod drill_review;
 mod drill;
+pub mod drill_review;
 mod event;
 mod incident;
 mod labels;
@@ -50,8 +50,8 @@ pub use corrections::{
     Change, Corrected, Corrections, MergedEntry, corrected_entries, corrected_incident,
     corrected_log, is_correction, leader, may_correct, parse_occurred_at,
 };
-pub use drill_review::{DrillReview, DrillSpec, ScoreKind, Targets, Trend};
 pub use drill::{DRILL_PREFIX, DrillMark};
+pub use drill_review::{DrillReview, DrillSpec, ScoreKind, Targets, Trend};
 pub use event::{AlertRef, Entry, Event, UnknownEvent};
 pub use incident::{
     Delivery, FollowUp, Incident, LinkedAlert, PagerDutyLink, Rejected, RoleHolder, SilenceRecord,
