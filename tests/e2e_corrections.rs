@@ -122,7 +122,8 @@ fn a_merged_duplicate_and_corrected_entries_reach_the_console_the_postmortem_and
     pane.press(&["Tab"]);
     pane.press(&["BSpace"; 8]);
     pane.type_text(&earlier);
-    pane.press(&["Tab"]);
+    // Past the kind, left as it is, to the reason.
+    pane.press(&["Tab", "Tab"]);
     reason_and_confirm(
         &pane,
         "seen 30 minutes before it was typed",

@@ -19,13 +19,15 @@ const DEADLINE: Duration = Duration::from_secs(20);
 /// An update falls due every minute with --fast; the prompt opens then.
 const DUE: Duration = Duration::from_secs(80);
 
+/// Whole seconds from entry `a` to entry `b`, as the review counts them (the difference of
+/// the recorded times, cut to whole seconds; not the difference of two cut times).
 fn seconds_between(a: &Value, b: &Value) -> i64 {
     let t = |v: &Value| {
         chrono::DateTime::parse_from_rfc3339(v["at"].as_str().unwrap())
             .unwrap()
-            .timestamp()
+            .timestamp_millis()
     };
-    t(b) - t(a)
+    (t(b) - t(a)) / 1000
 }
 
 #[test]

@@ -88,6 +88,8 @@ fn typed_while_the_database_is_down_survives_a_sigkill_and_lands_once_in_order()
         "the killed console to be gone",
         || !alive(console),
     );
+    // Its window goes with it, so the console started next can take the same session name.
+    tmux.tmux(&["kill-session", "-t", "alice"]);
 
     cluster.restart();
     let back_at = Utc::now();

@@ -24,6 +24,15 @@ impl StatusCadence {
         self.per_severity[s as usize]
     }
 
+    /// Whether an update posted `at` kept its `due` time: by then, or within a tenth of the
+    /// severity's cadence after it (a minute at ten minutes), so an update posted when the
+    /// console's prompt comes up counts as kept. The one rule the report's punctuality and a
+    /// drill's review both use.
+    pub fn on_time(&self, severity: Severity, due: DateTime<Utc>, at: DateTime<Utc>) -> bool {
+        let grace = self.every(severity).map_or(Duration::zero(), |d| d / 10);
+        at <= due + grace
+    }
+
     /// When the next update is due: the cadence of the current severity after the last
     /// update (or the opening), pushed later by a snooze taken since. `None` once resolved or
     /// for a severity with no cadence.
@@ -164,6 +173,15 @@ mod tests {
     use super::*;
     use crate::domain::{Entry, Event};
     use chrono::TimeZone;
+
+    #[test]
+    fn an_update_within_a_tenth_of_the_cadence_after_its_due_time_is_on_time() {
+        let c = StatusCadence::default();
+        let due = at(10);
+        assert!(c.on_time(Severity::Sev2, due, due - Duration::minutes(3)));
+        assert!(c.on_time(Severity::Sev2, due, due + Duration::seconds(60)));
+        assert!(!c.on_time(Severity::Sev2, due, due + Duration::seconds(61)));
+    }
 
     fn at(min: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap() + Duration::minutes(min)

@@ -354,7 +354,8 @@ pub fn review(
 }
 
 /// After the first update, each next one is due a cadence (of the severity then) after the
-/// last, or after a snooze taken since: kept when it came by then. A drill that ended past a
+/// last, or after a snooze taken since: kept when it came by then (or within the cadence's
+/// grace, [`StatusCadence::on_time`]). A drill that ended past a
 /// due time with no update after counts that one as missed.
 fn kept_cadence(cadence: &StatusCadence, during: &[&Entry], ended_at: DateTime<Utc>) -> Score {
     let mut severity = Severity::Sev2;
@@ -382,7 +383,9 @@ fn kept_cadence(cadence: &StatusCadence, during: &[&Entry], ended_at: DateTime<U
                 if last.is_some() {
                     due += 1;
                     match due_at {
-                        Some(d) if e.at > d => late.push(mm_ss((e.at - d).num_seconds())),
+                        Some(d) if !cadence.on_time(severity, d, e.at) => {
+                            late.push(mm_ss((e.at - d).num_seconds()))
+                        }
                         _ => kept += 1,
                     }
                 }

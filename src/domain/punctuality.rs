@@ -13,7 +13,7 @@ pub struct DueUpdate {
     /// When the next update was posted; none when the incident resolved (or the window
     /// ended) before one was.
     pub posted: Option<DateTime<Utc>>,
-    /// Posted by the time it was due.
+    /// Posted by the time it was due, or within the grace of [`StatusCadence::on_time`].
     pub on_time: bool,
     /// How long after it was due it came (or the incident resolved, or the window ended);
     /// 0 when on time.
@@ -60,8 +60,12 @@ pub fn due_updates<'a>(
                     out.push(DueUpdate {
                         due,
                         posted: Some(e.at),
-                        on_time: e.at <= due,
-                        late_seconds: (e.at - due).num_seconds().max(0),
+                        on_time: cadence.on_time(severity, due, e.at),
+                        late_seconds: if cadence.on_time(severity, due, e.at) {
+                            0
+                        } else {
+                            (e.at - due).num_seconds()
+                        },
                         commander: commander.clone(),
                         severity,
                     });

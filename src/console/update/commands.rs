@@ -57,6 +57,14 @@ fn on_key_too_small(state: &mut State, key: KeyEvent, now: DateTime<Utc>) -> Vec
 /// Why `cmd` may not record here, if it may not: following, led elsewhere, resolved.
 pub(super) fn refusal(state: &State, cmd: Command) -> Option<String> {
     let mode = state.mode();
+    // The report reads every incident of the store, which a follower does not have.
+    if cmd == Command::Report && state.follow.is_some() {
+        return Some(
+            "the report reads every incident of the store: run it where the incidents are kept \
+             (warroom report)"
+                .to_string(),
+        );
+    }
     // A follower records nothing, even before its incident has arrived (list mode).
     if !(cmd.mutates() && (mode == Mode::Incident || state.follow.is_some())) {
         return None;
