@@ -1,5 +1,5 @@
-//! End to end: a drill of the bad deploy (`warroom demo --fast`, the release build in tmux)
-//! led by keys — command taken, the first status update posted at once, the next two on time
+//! End to end: a drill of the bad deploy (`warroom drill run bad-deploy --fast`, the release
+//! build in tmux) led by keys — command taken, the first status update posted at once, the next two on time
 //! when the prompt comes, the fourth late, no scribe named, resolved — ends with its review on
 //! screen, and `warroom drill review INC-1 --format json` gives the same scores, each matching
 //! what the journal says the test did (command and first update at their seconds, the
@@ -49,7 +49,7 @@ fn a_drill_led_by_keys_ends_with_a_review_that_scores_what_was_done() {
         ),
     );
     pane.run_line(&format!(
-        "{} demo --fast --data-dir {} --as alice; echo warroom-exit-$?",
+        "{} drill run bad-deploy --fast --data-dir {} --as alice; echo warroom-exit-$?",
         quote(&release::warroom().display().to_string()),
         quote(&data.display().to_string())
     ));
@@ -124,7 +124,7 @@ fn a_drill_led_by_keys_ends_with_a_review_that_scores_what_was_done() {
     pane.wait_for("the review again", |s| s.contains("DRILL REVIEW"));
     pane.press(&["Escape"]);
     pane.press(&["q"]);
-    pane.wait_for("the demo to exit", |s| s.contains("warroom-exit-0"));
+    pane.wait_for("the drill to exit", |s| s.contains("warroom-exit-0"));
 
     // The journaled review matches the journal, and the screen.
     let log = log_json(&data, "INC-1");
