@@ -191,7 +191,7 @@ fn build(data_dir: &Path) {
     for (at, by, e) in events(&mut rng) {
         j.append(by, at, e).expect("append to the bench journal");
     }
-    assert_eq!(j.records().len(), EVENTS);
+    assert_eq!(j.records().len(), EVENTS + 1, "the opening and the events");
     let built = j.path().to_path_buf();
     drop(j);
     for n in 1..=INCIDENTS {
