@@ -94,7 +94,10 @@ impl IntoResponse for Refusal {
             .into_response();
         let h = resp.headers_mut();
         if self.status == StatusCode::UNAUTHORIZED {
-            h.insert(header::WWW_AUTHENTICATE, "Bearer".parse().expect("static"));
+            h.insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
         }
         if let Some(wait) = self.retry_after {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
