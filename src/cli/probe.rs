@@ -18,6 +18,7 @@ pub fn configured(config: &Config, q: &MetricQuery) -> bool {
         MetricQuery::Promql(_) => config.prometheus.is_some(),
         MetricQuery::Graphite(_) => config.graphite.is_some(),
         MetricQuery::CloudWatch(_) => config.cloudwatch.is_some(),
+        MetricQuery::Datadog(_) => config.datadog.is_some(),
     }
 }
 
