@@ -60,6 +60,7 @@ mod console_watch;
 mod console_write_back;
 mod corrections_cli;
 mod crash_safety;
+mod datadog_api;
 mod demo_api;
 mod demo_cli;
 mod demo_drafts;
