@@ -514,3 +514,42 @@ fn the_site_picks_the_api_host_and_check_config_says_which() {
         "{text}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_action_is_verified_through_a_datadog_query_with_its_parameter_filled_in() {
+    use std::collections::BTreeMap;
+    use warroom::domain::VerifyResult;
+    let server = MockServer::start().await;
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    let q = "avg:trace.http.request.errors{service:checkout}";
+    Mock::given(method("GET"))
+        .and(path("/api/v1/query"))
+        .and(query_param("query", q))
+        .respond_with(ResponseTemplate::new(200).set_body_json(query_answer(
+            q,
+            "service:checkout",
+            &[
+                (now_ms - 60_000, Some(0.3)),
+                (now_ms - 10_000, Some(0.002)),
+                (now_ms, None),
+            ],
+        )))
+        .mount(&server)
+        .await;
+    let text = "[[action]]\nname = \"flag-off\"\nkind = \"exec\"\nargv = [\"true\"]\n\
+        verify = { datadog = \"avg:trace.http.request.errors{service:{svc}}\", expect = \"< 0.01\", within = \"5s\", every = \"1s\" }\n\
+        [[action.param]]\nname = \"svc\"\nchoices = [\"checkout\", \"payments\"]\n";
+    let mut rb = warroom::actions::parse_runbook(std::path::Path::new("runbook.toml"), text)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let spec = rb.actions.remove(0).verify.unwrap();
+    let params = BTreeMap::from([("svc".to_string(), "checkout".to_string())]);
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let readers = MetricReaders::from(client(&server.uri()));
+    let v = warroom::actions::verify(&readers, &spec, &params, &tx).await;
+    assert_eq!(v.result, VerifyResult::Effective, "{v:?}");
+    // Without [datadog], it cannot verify and says so.
+    let v = warroom::actions::verify(&MetricReaders::default(), &spec, &params, &tx).await;
+    assert_eq!(v.result, VerifyResult::Failed);
+    assert!(v.detail.contains("[datadog]"), "{}", v.detail);
+    dd::held_to_spec(&server).await;
+}
