@@ -525,3 +525,38 @@ async fn assert_conforms_lists_every_violation_and_refuses_silence() {
         .unwrap();
     assert_eq!(panic_of(server).await, "", "a conforming request passes");
 }
+
+/// The doubles' answers are held to the spec's response schemas, and its own examples fit them.
+#[test]
+fn answers_are_checked_against_the_response_schema() {
+    let spec = Spec::load("pagerduty/rest.json");
+    let example = spec
+        .example("GET", "/oncalls", 200)
+        .expect("the spec has an example");
+    assert!(example["oncalls"].is_array(), "{example}");
+    spec.check_response("GET", "/oncalls", 200, &example)
+        .unwrap();
+    let mut wrong = example.clone();
+    wrong["oncalls"][0]["escalation_level"] = json!("first");
+    let err = spec
+        .check_response("GET", "/oncalls", 200, &wrong)
+        .unwrap_err();
+    assert!(
+        err.contains(
+            "string \"first\" is not of type integer at response#/oncalls/0/escalation_level"
+        ),
+        "{err}"
+    );
+    let err = spec
+        .check_response("GET", "/oncalls", 200, &json!({"limit": 25}))
+        .unwrap_err();
+    assert!(
+        err.contains("required property `oncalls` is missing at response#"),
+        "{err}"
+    );
+    assert!(
+        spec.check_response("GET", "/nowhere", 200, &json!({}))
+            .unwrap_err()
+            .contains("matches no path")
+    );
+}

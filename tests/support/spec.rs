@@ -221,6 +221,86 @@ impl Spec {
         if errs.is_empty() { Ok(()) } else { fail(errs) }
     }
 
+    /// Checks a body the double answers with against the operation's response schema for
+    /// `status` (or `default`); `path` is as the client sends it, base path included.
+    pub fn check_response(
+        &self,
+        method: &str,
+        path: &str,
+        status: u16,
+        body: &Value,
+    ) -> Result<(), String> {
+        let media = self.response(method, path, status)?;
+        let schema = &media["schema"];
+        let mut errs = Vec::new();
+        self.validate(schema, body, "response#", 0, &mut errs);
+        if errs.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{method} {path} {status} answer breaks {}: {}",
+                self.name,
+                errs.join("; ")
+            ))
+        }
+    }
+
+    /// The spec's own example of the JSON answer to `method path` with `status`, if it has one.
+    pub fn example(&self, method: &str, path: &str, status: u16) -> Option<Value> {
+        let media = self.response(method, path, status).ok()?;
+        let named = media["examples"]
+            .as_object()
+            .and_then(|e| e.values().next())
+            .map(|e| &e["value"]);
+        [
+            media.get("example"),
+            named,
+            media["examples"].get("application/json"),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_null())
+        .cloned()
+    }
+
+    /// The JSON media object (OpenAPI 3) or the response object (Swagger 2) for an answer.
+    fn response(&self, method: &str, path: &str, status: u16) -> Result<&Value, String> {
+        let method = method.to_ascii_lowercase();
+        let segments = self
+            .bases
+            .iter()
+            .find_map(|b| strip_base(path, b))
+            .unwrap_or_default();
+        let (template, item, _) = self
+            .find_path(&segments, &method)
+            .ok_or_else(|| format!("{path} matches no path of {}", self.name))?;
+        let responses = &self.resolve(&item[&method])["responses"];
+        let code = status.to_string();
+        let range = format!("{}XX", status / 100);
+        let r = [code.as_str(), range.as_str(), "default"]
+            .iter()
+            .map(|k| self.resolve(&responses[*k]))
+            .find(|r| !r.is_null())
+            .ok_or_else(|| {
+                format!(
+                    "{method} {template} has no {status} answer in {}",
+                    self.name
+                )
+            })?;
+        if self.swagger {
+            return Ok(r);
+        }
+        r["content"]
+            .as_object()
+            .and_then(|c| c.iter().find(|(k, _)| k.contains("json")).map(|(_, m)| m))
+            .ok_or_else(|| {
+                format!(
+                    "{method} {template} {status} has no JSON body in {}",
+                    self.name
+                )
+            })
+    }
+
     /// The best path item for these segments: literal segments count before templated ones,
     /// and among equals one that has `method`. Returns the template, its item and the
     /// path parameters' values.
