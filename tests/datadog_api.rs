@@ -553,3 +553,62 @@ async fn an_action_is_verified_through_a_datadog_query_with_its_parameter_filled
     assert!(v.detail.contains("[datadog]"), "{}", v.detail);
     dd::held_to_spec(&server).await;
 }
+
+#[tokio::test]
+async fn the_doubles_answer_as_the_spec_says_and_a_request_it_does_not_allow_fails() {
+    use support::spec::Spec;
+    let spec = Spec::load(dd::SPEC);
+    let now_ms = chrono::Utc::now().timestamp_millis();
+    for (m, p, status, body) in [
+        (
+            "GET",
+            "/api/v1/monitor",
+            200,
+            serde_json::json!([
+                monitor(1, "a", &["service:x"], Some(1), &[("service:x", "Alert")]),
+                monitor(2, "b", &[], None, &[("*", "No Data")])
+            ]),
+        ),
+        (
+            "GET",
+            "/api/v1/query",
+            200,
+            query_answer("avg:x{*}", "*", &[(now_ms, Some(1.0)), (now_ms + 1, None)]),
+        ),
+        ("POST", "/api/v1/events", 202, event_created(9)),
+        ("GET", "/api/v1/monitor", 403, dd::errors("Forbidden")),
+        ("GET", "/api/v1/monitor", 429, dd::errors("Rate limited")),
+    ] {
+        spec.check_response(m, p, status, &body)
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    // What Datadog would refuse, the checker refuses: reading monitors without the
+    // application key, a query without its `to`, an event without its text.
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&server)
+        .await;
+    let http = reqwest::Client::new();
+    let base = server.uri();
+    http.get(format!("{base}/api/v1/monitor?group_states=alert"))
+        .header("DD-API-KEY", API_KEY)
+        .send()
+        .await
+        .unwrap();
+    http.get(format!("{base}/api/v1/query?from=1&query=avg:x{{*}}"))
+        .header("DD-API-KEY", API_KEY)
+        .header("DD-APPLICATION-KEY", APP_KEY)
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{base}/api/v1/events"))
+        .header("DD-API-KEY", API_KEY)
+        .json(&serde_json::json!({"title": "t"}))
+        .send()
+        .await
+        .unwrap();
+    for r in server.received_requests().await.unwrap() {
+        assert!(spec.check(&r).is_err(), "{} {} passed", r.method, r.url);
+    }
+}
