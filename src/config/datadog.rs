@@ -195,4 +195,49 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn a_datadog_webhook_takes_a_site_or_url_and_a_key_variable_only() {
+        let c =
+            parse("[[webhook]]\nkind = \"datadog\"\nsite = \"AP1\"\napi_key_env = \"DD_API\"\n")
+                .unwrap();
+        assert_eq!(c.webhooks[0].display_name(), "datadog");
+        let base = "[alerts]\ntimeout = \"5s\"\n\n";
+        for (entry, says) in [
+            (
+                "kind = \"datadog\"\n",
+                "webhook #1: kind = \"datadog\" needs api_key_env",
+            ),
+            (
+                "kind = \"datadog\"\napi_key_env = \"a key\"\n",
+                "webhook #1: api_key_env: name an environment variable",
+            ),
+            (
+                "kind = \"datadog\"\napi_key_env = \"K\"\nsite = \"US9\"\n",
+                "webhook #1: site: \"US9\" is not a Datadog site",
+            ),
+            (
+                "kind = \"datadog\"\napi_key_env = \"K\"\nurl_env = \"U\"\n",
+                "not url_env",
+            ),
+            (
+                "kind = \"datadog\"\napi_key_env = \"K\"\nurl = \"api.datadoghq.com\"\n",
+                "webhook #1: url:",
+            ),
+            (
+                "kind = \"datadog\"\napi_key_env = \"K\"\nchannel = \"#ops\"\n",
+                "channel is only for kind = \"irc\"",
+            ),
+            (
+                "kind = \"slack\"\nurl_env = \"U\"\nsite = \"EU\"\n",
+                "site is only for kind = \"datadog\"",
+            ),
+        ] {
+            let err = parse(&format!("{base}[[webhook]]\n{entry}")).unwrap_err();
+            assert!(
+                err.contains("config.toml:4:") && err.contains(says),
+                "{entry}: {err}"
+            );
+        }
+    }
 }

@@ -55,16 +55,18 @@ impl Datadog {
 
 /// The event for `msg`, in `EventCreateRequest`'s shape.
 pub fn event_body(msg: &UpdateMessage) -> Value {
-    let title = cut(
-        &format!(
-            "{} {} — {} ({}): status update",
-            msg.incident_id,
-            msg.severity.label(),
-            msg.title,
-            msg.status
-        ),
-        TITLE_CHARS,
-    );
+    // A title is one plain line: a line break or another control character becomes a space.
+    let title: String = format!(
+        "{} {} — {} ({}): status update",
+        msg.incident_id,
+        msg.severity.label(),
+        msg.title,
+        msg.status
+    )
+    .chars()
+    .map(|c| if c.is_control() { ' ' } else { c })
+    .collect();
+    let title = cut(&title, TITLE_CHARS);
     let mut body = json!({
         "title": title,
         "text": markdown_text(&msg.text, &msg.by),
