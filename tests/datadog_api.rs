@@ -212,14 +212,23 @@ async fn monitors_in_alert_warn_and_no_data_are_alerts_of_their_services_and_ok_
         assert_eq!(state("payments"), "down", "{doc}");
         assert_ne!(state("search"), "ok", "{doc}");
         assert_ne!(state("orders"), "ok", "{doc}");
-        let all = format!("{doc}{v}");
+        // The probe reaches it and says the keys were accepted.
+        let out = s.run(&["check-config", "--probe"]);
+        let probe = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "{probe}{}", support::cli::stderr(&out));
+        assert!(
+            probe.contains("probe datadog (")
+                && probe.contains("ok, keys accepted (3 monitor groups alerting)"),
+            "{probe}"
+        );
+        let all = format!("{doc}{v}{probe}");
         assert!(!all.contains(API_KEY) && !all.contains(APP_KEY));
         s
     })
     .await;
     drop(s);
-    // Paged: page 0 was full, so page 1 was read, and its short page ended the list (once for
-    // `alerts`, once for `blast`).
+    // Paged: page 0 was full, so page 1 was read, and its short page ended the list (for
+    // `alerts`, `blast` and the probe).
     let pages: Vec<String> = server
         .received_requests()
         .await
@@ -233,7 +242,7 @@ async fn monitors_in_alert_warn_and_no_data_are_alerts_of_their_services_and_ok_
                 .map(|(_, v)| v.into_owned())
         })
         .collect();
-    assert_eq!(pages, ["0", "1", "0", "1"]);
+    assert_eq!(pages, ["0", "1", "0", "1", "0", "1"]);
     dd::held_to_spec(&server).await;
 }
 
