@@ -1,9 +1,9 @@
 //! Datadog, through a local server standing in for its API v1 (it cannot run here), every
 //! request held to Datadog's published OpenAPI description: monitors' groups in Alert, Warn
 //! and No Data are alerts of the services their tags name (OK is none), paged; the metrics
-//! query feeds the blast radius with a `null` kept as a gap; a status update is posted as an
-//! event, escaped for Datadog's Markdown, and journaled with its outcome; the site picks the
-//! host; a refused key (403) and a rate limit (429) are clear reasons that never show a key.
+//! query feeds the blast radius and verification with a `null` kept as a gap; the site picks
+//! the host; a refused key (403) and a rate limit (429) are clear reasons that never show a
+//! key. Status updates as events: `datadog_events.rs`.
 
 use crate::support;
 
@@ -294,79 +294,6 @@ async fn a_metric_query_reads_the_newest_value_and_keeps_a_null_as_a_gap() {
     };
     let (from, to): (i64, i64) = (param("from").parse().unwrap(), param("to").parse().unwrap());
     assert_eq!(to - from, 30 * 60);
-    dd::held_to_spec(&server).await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_status_update_is_posted_as_an_event_escaped_for_markdown_and_journaled() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/events"))
-        .and(header("DD-API-KEY", API_KEY))
-        .respond_with(ResponseTemplate::new(202).set_body_json(event_created(7001)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let hook = format!(
-        "[[webhook]]\nkind = \"datadog\"\nname = \"dd-events\"\nurl = \"{}\"\napi_key_env = \"{}\"\n",
-        server.uri(),
-        dd::API_ENV
-    );
-    let s = support::cli::setup(&hook, &dd::env());
-    let s = blocking(move || {
-        let out = s.run(&[
-            "update",
-            &s.id,
-            "Rolled back [v2](http://evil.example) *now* %%%\n# not a heading",
-        ]);
-        assert!(out.status.success(), "{}", support::cli::stderr(&out));
-        let d = s.of_type("update_delivered");
-        assert_eq!(d.len(), 1, "{d:?}");
-        assert_eq!(d[0]["target"], "dd-events");
-        assert_eq!(d[0]["ok"], true);
-        assert_eq!(d[0]["detail"], "event 7001 posted");
-        assert_eq!(d[0]["attempts"], 1);
-        s
-    })
-    .await;
-    let received = server.received_requests().await.unwrap();
-    assert_eq!(received.len(), 1);
-    assert!(received[0].headers.get("DD-APPLICATION-KEY").is_none());
-    let body: Value = serde_json::from_slice(&received[0].body).unwrap();
-    let id = s.id.clone();
-    assert_eq!(
-        body["title"],
-        format!("{id} SEV1 — Checkout 500s (investigating): status update")
-    );
-    let tags: Vec<&str> = body["tags"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t.as_str().unwrap())
-        .collect();
-    assert!(
-        tags.contains(&format!("incident:{}", id.to_lowercase()).as_str()),
-        "{tags:?}"
-    );
-    assert!(tags.contains(&"severity:sev1"), "{tags:?}");
-    let text = body["text"].as_str().unwrap();
-    assert!(
-        text.starts_with("%%% \n") && text.ends_with("\n %%%"),
-        "{text}"
-    );
-    let inner = &text[5..text.len() - 5];
-    assert!(
-        !inner.contains("%%%"),
-        "the block cannot be closed early: {inner}"
-    );
-    assert!(
-        inner.contains(r"Rolled back \[v2\]\(http\:\/\/evil\.example\) \*now\*"),
-        "no link, no emphasis: {inner}"
-    );
-    assert!(inner.contains("  \n\\# not a heading"), "{inner}");
-    assert!(inner.contains("status update by alice"), "{inner}");
-    assert!(body["date_happened"].as_i64().is_some());
-    drop(s);
     dd::held_to_spec(&server).await;
 }
 

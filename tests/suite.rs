@@ -61,6 +61,7 @@ mod console_write_back;
 mod corrections_cli;
 mod crash_safety;
 mod datadog_api;
+mod datadog_events;
 mod demo_api;
 mod demo_cli;
 mod demo_drafts;
