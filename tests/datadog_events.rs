@@ -85,3 +85,42 @@ async fn a_status_update_is_posted_as_an_event_escaped_for_markdown_and_journale
     drop(s);
     dd::held_to_spec(&server).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_error_is_retried_and_the_attempts_are_journaled() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/events"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(dd::errors("Service Unavailable")))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/events"))
+        .respond_with(ResponseTemplate::new(202).set_body_json(event_created(7002)))
+        .mount(&server)
+        .await;
+    let hook = format!(
+        "[[webhook]]\nkind = \"datadog\"\nurl = \"{}\"\napi_key_env = \"{}\"\nretries = 1\n",
+        server.uri(),
+        dd::API_ENV
+    );
+    let s = support::cli::setup(&hook, &dd::env());
+    let s = blocking(move || {
+        let out = s.run(&["update", &s.id, "retry me"]);
+        assert!(out.status.success(), "{}", support::cli::stderr(&out));
+        let d = s.of_type("update_delivered");
+        assert_eq!(d[0]["target"], "datadog");
+        assert_eq!(
+            (d[0]["ok"].as_bool(), d[0]["attempts"].as_u64()),
+            (Some(true), Some(2)),
+            "{d:?}"
+        );
+        assert_eq!(d[0]["detail"], "event 7002 posted");
+        s
+    })
+    .await;
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    drop(s);
+    dd::held_to_spec(&server).await;
+}
