@@ -46,6 +46,7 @@ mod console_corrections;
 mod console_draft_kept;
 mod console_impact;
 mod console_keys;
+mod console_oncall;
 mod console_outbox;
 mod console_postmortem;
 mod console_practice;

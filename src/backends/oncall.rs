@@ -26,6 +26,32 @@ pub struct OnCallPerson {
     pub via: String,
 }
 
+impl OnCallPerson {
+    /// `L1  Lee Turner <lee@example.com>  until 17:00Z 21 Nov  (Payments primary)`, safe to
+    /// show on a terminal.
+    pub fn line(&self) -> String {
+        let handle = if self.handle.is_empty() {
+            String::new()
+        } else {
+            format!(" <{}>", self.handle)
+        };
+        let until = self.until.map_or_else(
+            || "permanently".to_string(),
+            |u| format!("until {}", u.format("%H:%MZ %d %b")),
+        );
+        let via = if self.via.is_empty() {
+            String::new()
+        } else {
+            format!("  ({})", self.via)
+        };
+        crate::domain::for_terminal_line(&format!(
+            "L{}  {}{handle}  {until}{via}",
+            self.level, self.name
+        ))
+        .into_owned()
+    }
+}
+
 /// What to page: a person on call for `service`, for our incident, with a message.
 #[derive(Debug, Clone, Copy)]
 pub struct PageRequest<'a> {

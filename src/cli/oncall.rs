@@ -41,25 +41,6 @@ fn who(oncall: &OnCall, service: &str) -> Result<Vec<OnCallPerson>, Failure> {
         .map_err(Failure::runtime)
 }
 
-/// `L1  Lee Turner <lee@example.com>  until 17:00Z 21 Nov  (Daily Engineering Rotation)`.
-pub fn person_line(p: &OnCallPerson) -> String {
-    let handle = if p.handle.is_empty() {
-        String::new()
-    } else {
-        format!(" <{}>", p.handle)
-    };
-    let until = p.until.map_or_else(
-        || "permanently".to_string(),
-        |u| format!("until {}", u.format("%H:%MZ %d %b")),
-    );
-    let via = if p.via.is_empty() {
-        String::new()
-    } else {
-        format!("  ({})", p.via)
-    };
-    for_terminal_line(&format!("L{}  {}{handle}  {until}{via}", p.level, p.name)).into_owned()
-}
-
 /// Who is on call for `service` now.
 pub fn oncall(ctx: &Context, service: &str, json: bool) -> Result<(), Failure> {
     let oncall = source(ctx, "oncall")?;
@@ -75,7 +56,7 @@ pub fn oncall(ctx: &Context, service: &str, json: bool) -> Result<(), Failure> {
     }
     say!("on call for {service} now ({}):", oncall.vendor());
     for p in &people {
-        say!("  {}", person_line(p));
+        say!("  {}", p.line());
     }
     Ok(())
 }

@@ -177,6 +177,13 @@ pub struct PagerDutyConfig {
 }
 
 impl PagerDutyConfig {
+    /// `oncall_services` as catalog service name → PagerDuty service ID.
+    pub fn oncall_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.oncall_services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect()
+    }
     pub fn token(&self) -> Result<String, String> {
         env_secret(self.token_env.get_ref())
     }

@@ -55,11 +55,7 @@ impl PagerDutyOnCall {
     ) -> Result<PagerDutyOnCall, String> {
         Ok(PagerDutyOnCall {
             client: PagerDuty::from_config(client, config, timeout)?,
-            services: config
-                .oncall_services
-                .iter()
-                .map(|(k, v)| (k.clone(), v.get_ref().clone()))
-                .collect(),
+            services: config.oncall_map(),
         })
     }
 
