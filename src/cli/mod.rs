@@ -488,6 +488,7 @@ pub enum Command {
     Oncall {
         /// The catalog service (services.toml), e.g. payments.
         service: String,
+        /// One JSON object: the service, the vendor and who is on call.
         #[arg(long)]
         json: bool,
     },
