@@ -1113,3 +1113,96 @@ async fn datadog_refused_silent_500_html_truncated_and_huge_go_stale_with_a_reas
         assert!(got.is_err(), "{url}: {got:?}");
     }
 }
+
+/// Who is on call from a PagerDuty that is refused, silent, failing, answering HTML, a cut
+/// body or 50 MB: one clear reason naming the service, never a panic or made-up people, the
+/// token never shown; and a page to it is an outcome saying it was not sent.
+#[tokio::test]
+async fn oncall_refused_silent_500_html_truncated_and_50_mb_give_a_clear_reason() {
+    use std::collections::BTreeMap;
+    use warroom::backends::oncall::pagerduty::PagerDutyOnCall;
+    use warroom::backends::oncall::{OnCall, OnCallPerson, PageRequest};
+    use warroom::backends::pagerduty::PagerDuty;
+
+    let service = r#"{"service": {"id": "PSVC002", "type": "service", "escalation_policy":
+        {"id": "PT20YPA", "type": "escalation_policy_reference"}}}"#;
+    let s500 = serving(
+        500,
+        r#"{"error": {"message": "Internal Server Error", "code": 2000}}"#,
+        "application/json",
+    )
+    .await;
+    let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+    let cut = serving(200, &service[..service.len() / 2], "application/json").await;
+    let mut huge = String::from(r#"{"oncalls": ["#);
+    while huge.len() < 50_000_000 {
+        huge.push_str(r#"{"escalation_level": 1},"#);
+    }
+    huge.push_str(r#"{}], "more": false}"#);
+    let big = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/services/PSVC002"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(service, "application/json"))
+        .mount(&big)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/oncalls"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&big)
+        .await;
+    let mute = mute_server();
+    let refused = refused_url();
+    let cases = [
+        (refused, "connection refused"),
+        (mute, "no answer within"),
+        (s500.uri(), "HTTP 500: Internal Server Error"),
+        (html.uri(), "unreadable answer"),
+        (cut.uri(), "unreadable answer"),
+        (big.uri(), "larger than"),
+    ];
+    let token = "u+secrettoken";
+    for (url, reason) in cases {
+        let pd = PagerDuty::new(
+            http_client().unwrap(),
+            &url,
+            token,
+            "ic@example.com",
+            Duration::from_millis(500),
+        )
+        .unwrap();
+        let oncall = OnCall::PagerDuty(PagerDutyOnCall::new(
+            pd,
+            BTreeMap::from([("payments".to_string(), "PSVC002".to_string())]),
+        ));
+        let err = oncall.who("payments").await.unwrap_err();
+        assert!(
+            err.starts_with("PagerDuty on-call for payments: "),
+            "{url}: {err}"
+        );
+        assert!(err.contains(reason), "{url}: {err}");
+        assert!(!err.contains(token), "{err}");
+        let person = OnCallPerson {
+            name: "Lee Turner".into(),
+            handle: "lee@example.com".into(),
+            level: 1,
+            until: None,
+            id: "PL7A2O4".into(),
+            via: String::new(),
+        };
+        let linked = vec!["PT4KHLK".to_string()];
+        let outcome = oncall
+            .page(&PageRequest {
+                service: "payments",
+                person: &person,
+                message: "join",
+                linked: &linked,
+            })
+            .await;
+        assert!(!outcome.ok, "{url}: {outcome:?}");
+        assert!(
+            outcome.detail.starts_with("PagerDuty incident PT4KHLK: "),
+            "{outcome:?}"
+        );
+        assert!(!outcome.detail.contains(token), "{outcome:?}");
+    }
+}

@@ -13,6 +13,7 @@ pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;
+pub mod oncall;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;
