@@ -30,6 +30,7 @@ use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 pub(crate) mod cloudwatch;
+pub mod datadog;
 mod icinga;
 pub mod intake;
 mod nagios;
@@ -37,6 +38,7 @@ pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
 };
+pub use datadog::DatadogConfig;
 pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
@@ -143,6 +145,9 @@ pub struct Config {
     /// `[cloudwatch]`: CloudWatch alarms and metrics.
     #[serde(default)]
     pub cloudwatch: Option<CloudWatchConfig>,
+    /// `[datadog]`: monitors as alerts, and the v1 metrics query.
+    #[serde(default)]
+    pub datadog: Option<DatadogConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,
@@ -403,6 +408,7 @@ impl Config {
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
         intake::check(&config, path, text)?;
+        datadog::check(config.datadog.as_ref(), path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod cloudwatch;
+pub mod datadog;
 pub mod grafana;
 pub mod graphite;
 pub mod http;
@@ -12,6 +13,7 @@ pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;
+pub mod oncall;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;
