@@ -285,3 +285,36 @@ fn a_summary_that_cannot_be_kept_costs_nothing() {
         .collect();
     assert!(left.is_empty(), "temporary files left: {left:?}");
 }
+
+#[test]
+fn a_redaction_leaves_no_text_in_the_kept_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let id = open_incident(data, "alice", "Checkout 500s", "sev2");
+    let task = run({
+        let mut c = warroom(data, "alice");
+        c.args(["task", &id, "bob", "rotate password=hunter2 on db-1"]);
+        c
+    });
+    assert_eq!(task.code, Some(0), "{}", task.stderr);
+    let listed = cli(data, &["list", "--all", "--json"]);
+    assert!(listed.stdout.contains("hunter2"), "{}", listed.stdout);
+    let kept = std::fs::read_to_string(summary_path(data, &id)).unwrap();
+    assert!(
+        kept.contains("hunter2"),
+        "the summary holds the task: {kept}"
+    );
+    let redact = run({
+        let mut c = warroom(data, "alice");
+        c.args(["redact", &id, "2", "--reason", "a password"]);
+        c
+    });
+    assert_eq!(redact.code, Some(0), "{}", redact.stderr);
+    let kept = std::fs::read_to_string(summary_path(data, &id)).unwrap_or_default();
+    assert!(!kept.contains("hunter2"), "still in the summary: {kept}");
+    let listed = cli(data, &["list", "--all", "--json"]);
+    assert_eq!(listed.code, Some(0), "{}", listed.stderr);
+    assert!(!listed.stdout.contains("hunter2"), "{}", listed.stdout);
+    let kept = std::fs::read_to_string(summary_path(data, &id)).unwrap();
+    assert!(!kept.contains("hunter2"), "rebuilt with it: {kept}");
+}

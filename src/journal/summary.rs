@@ -261,7 +261,15 @@ impl FileStore {
         };
         let summary = Summary::of(incident)?;
         // Kept only when the file did not change while it was read, and ends where the
-        // read ended: the key then names exactly the entries folded.
+        // read ended: the key then names exactly the entries folded. Checked and written
+        // under the shared lock, so a redaction (which removes the summary under the
+        // exclusive lock) cannot come between and leave the text it took out here.
+        let Ok(locked) = File::open(&path) else {
+            return Ok((Some(summary), warnings));
+        };
+        if locked.lock_shared().is_err() {
+            return Ok((Some(summary), warnings));
+        }
         let after = key_now(&path);
         let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
         if let (Some(before), Some(key)) = (before, after)
@@ -271,8 +279,10 @@ impl FileStore {
         {
             let kept = Kept::new(key, summary);
             write_kept(&dir, &kept);
+            let _ = locked.unlock();
             return Ok((Some(kept.summary), warnings));
         }
+        let _ = locked.unlock();
         Ok((Some(summary), warnings))
     }
 }
