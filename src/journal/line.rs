@@ -292,42 +292,35 @@ pub(super) struct Fields<'a> {
 /// A line checked on its own (its hash from the `prev` it states, its form, its event), so
 /// lines can be checked apart, on several cores; [`Checked::place`] then links it to the line
 /// before it. The checks and their order are [`parse_line`]'s.
-pub(super) enum Checked {
-    /// Unreadable before its place in the chain could be read.
-    Unread(BadLine),
-    /// Its stated place, and the rest of the checks' outcome.
-    Read {
-        seq: u64,
-        prev: String,
-        rest: Result<Record, BadLine>,
-    },
+pub(super) struct Checked {
+    /// The `seq` and `prev` the line states; `None` when it was unreadable before them.
+    stated: Option<(u64, String)>,
+    /// The rest of the checks' outcome.
+    rest: Result<Record, BadLine>,
 }
 
 impl Checked {
     /// The line's outcome as entry `seq` after the line whose hash is `prev`: the same
     /// error [`parse_line`] gives, or the record.
     pub(super) fn place(self, prev: &str, seq: u64) -> Result<Record, BadLine> {
-        match self {
-            Checked::Unread(bad) => Err(bad),
-            Checked::Read {
-                seq: stated,
-                prev: stated_prev,
-                rest,
-            } => {
-                place_error(stated, &stated_prev, prev, seq).map_or(Ok(()), Err)?;
-                rest
-            }
+        if let Some((stated, stated_prev)) = &self.stated
+            && let Some(bad) = place_error(*stated, stated_prev, prev, seq)
+        {
+            return Err(bad);
         }
+        self.rest
     }
 }
 
 /// Checks `line` apart from the lines before it (see [`Checked`]).
 pub(super) fn check_alone(line: &[u8]) -> Checked {
     match read_fields(line) {
-        Err(bad) => Checked::Unread(bad),
-        Ok(read) => Checked::Read {
-            seq: read.l.seq,
-            prev: read.l.prev.to_string(),
+        Err(bad) => Checked {
+            stated: None,
+            rest: Err(bad),
+        },
+        Ok(read) => Checked {
+            stated: Some((read.l.seq, read.l.prev.to_string())),
             rest: read.finish(),
         },
     }

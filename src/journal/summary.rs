@@ -140,8 +140,11 @@ impl Kept {
     }
 }
 
+/// Where a journal's file stands: device, inode, length, modification and change times.
+type FileState = (u64, u64, u64, (i64, i64), (i64, i64));
+
 /// Where the journal's file stands: everything in the key but the head.
-fn stat(path: &Path) -> Option<(u64, u64, u64, (i64, i64), (i64, i64))> {
+fn stat(path: &Path) -> Option<FileState> {
     let m = fs::metadata(path).ok()?;
     Some((
         m.dev(),
