@@ -36,7 +36,11 @@ pub fn journal_bytes(events: usize, seed: u64) -> Vec<u8> {
                     e
                 }
                 1 => {
-                    let to = *rng.pick(&[Status::Investigating, Status::Identified, Status::Monitoring]);
+                    let to = *rng.pick(&[
+                        Status::Investigating,
+                        Status::Identified,
+                        Status::Monitoring,
+                    ]);
                     let e = Event::StatusChanged { from: status, to };
                     status = to;
                     e
