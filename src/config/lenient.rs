@@ -22,6 +22,8 @@ pub const SECTIONS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "sensu",
+    "seyren",
     "pagerduty",
     "alerts",
     "watchdog",
@@ -43,6 +45,8 @@ pub const ALERT_PARTS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "sensu",
+    "seyren",
     "alerts",
 ];
 
