@@ -11,6 +11,7 @@ use crate::support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::cli::{setup, stderr};
+use support::spec::{Spec, assert_conforms};
 use warroom::backends::alertmanager::AlertFilter;
 use warroom::backends::sensu::Sensu;
 use warroom::backends::{AlertSource, BackendError, Endpoint, http_client};
@@ -53,6 +54,10 @@ fn event(entity: &str, check: &str, status: u32, labels: Value) -> Value {
         "sequence": 3,
         "timestamp": 1796400066
     })
+}
+
+fn spec() -> Spec {
+    Spec::load("sensu/core-v2.json")
 }
 
 fn sensu(url: &str, key: &str) -> AlertSource {
@@ -145,6 +150,7 @@ match = { team = "dba" }
     assert_eq!(service_of(&alerts[0]).as_deref(), Some("backups"));
     assert_eq!(service_of(&alerts[1]).as_deref(), Some("orders-db"));
     assert_eq!(service_of(&alerts[2]).as_deref(), Some("storefront"));
+    assert_conforms(&server, &spec()).await;
 }
 
 #[tokio::test]
@@ -182,6 +188,7 @@ async fn pages_are_followed_by_their_continue_token_and_no_further_than_the_boun
     names.sort();
     assert_eq!(names, vec!["db1/check-disk", "web1/check-http"]);
     server.verify().await;
+    assert_conforms(&server, &spec()).await;
 
     // A backend that always offers one more page is followed a bounded number of times.
     let endless = MockServer::start().await;
@@ -223,6 +230,8 @@ async fn pages_are_followed_by_their_continue_token_and_no_further_than_the_boun
         .await
         .unwrap_err();
     assert!(err.to_string().contains("continue token"), "{err}");
+    assert_conforms(&endless, &spec()).await;
+    assert_conforms(&looping, &spec()).await;
 }
 
 #[tokio::test]
@@ -249,6 +258,7 @@ async fn a_refused_key_is_reported_without_the_key() {
     assert!(text.contains("HTTP 401"), "{text}");
     assert!(!text.contains(&wrong), "the key leaked: {text}");
     assert!(!text.contains("83abef1e"), "part of the key leaked: {text}");
+    assert_conforms(&server, &spec()).await;
 }
 
 fn config(url: &str) -> String {
@@ -303,6 +313,7 @@ async fn a_silence_becomes_a_silencing_entry_and_is_journaled_taken_or_not() {
         .find(|r| r.method.as_str() == "POST")
         .map(|r| serde_json::from_slice(&r.body).unwrap())
         .unwrap();
+    assert_conforms(&server, &spec()).await;
     let begin = body["begin"].as_i64().unwrap();
     assert!(
         (chrono::Utc::now().timestamp() - begin).abs() < 60,
@@ -331,4 +342,102 @@ async fn a_silence_becomes_a_silencing_entry_and_is_journaled_taken_or_not() {
         "{detail}"
     );
     assert!(!detail.contains(KEY), "{detail}");
+    assert_conforms(&refusing, &spec()).await;
+}
+
+#[tokio::test]
+async fn the_doubles_answer_as_the_reference_shows() {
+    let spec = spec();
+    for status in [0, 1, 2, 3] {
+        let body = json!([event(
+            "web1",
+            "check-http",
+            status,
+            json!({"service": "web"})
+        )]);
+        if let Err(e) = spec.check_response("GET", EVENTS, 200, &body) {
+            panic!("{e}");
+        }
+    }
+    // The reference's own example (a passing check) is read, and is no alert.
+    let example = spec
+        .example("GET", EVENTS, 200)
+        .expect("the spec's example");
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example.clone()))
+        .mount(&server)
+        .await;
+    let alerts = sensu(&server.uri(), KEY)
+        .fetch(&AlertFilter::default())
+        .await
+        .unwrap();
+    assert!(alerts.is_empty(), "{alerts:?}");
+    // The same event failing is one.
+    let mut failing = example;
+    failing[0]["check"]["status"] = json!(2);
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(EVENTS))
+        .respond_with(ResponseTemplate::new(200).set_body_json(failing))
+        .mount(&server)
+        .await;
+    let alerts = sensu(&server.uri(), KEY)
+        .fetch(&AlertFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].name(), "server1/check_cpu");
+    assert_conforms(&server, &spec).await;
+}
+
+/// The vendored description is not a rubber stamp: requests it does not allow fail the check.
+#[tokio::test]
+async fn requests_the_reference_does_not_allow_fail_the_check() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(201))
+        .mount(&server)
+        .await;
+    let client = http_client().unwrap();
+    let key = format!("Key {KEY}");
+    // No key; an unknown query parameter; a misspelt field; a status that is not a number.
+    client
+        .get(format!("{}{EVENTS}", server.uri()))
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{}{EVENTS}?page=2", server.uri()))
+        .header("Authorization", &key)
+        .send()
+        .await
+        .unwrap();
+    client
+        .post(format!("{}{SILENCED}", server.uri()))
+        .header("Authorization", &key)
+        .json(&json!({"check": "check-http", "expires": 60}))
+        .send()
+        .await
+        .unwrap();
+    client
+        .get(format!("{}{EVENTS}?limit=many", server.uri()))
+        .header("Authorization", &key)
+        .send()
+        .await
+        .unwrap();
+    let spec = spec();
+    let verdicts: Vec<Result<(), String>> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| spec.check(r))
+        .collect();
+    assert_eq!(verdicts.len(), 4);
+    for (v, names) in verdicts.iter().zip(["uthoriz", "page", "expires", "limit"]) {
+        let e = v.as_ref().expect_err("refused");
+        assert!(e.contains(names), "{e}");
+    }
 }

@@ -9,6 +9,7 @@ use crate::support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::cli::{setup, stderr};
+use support::spec::{Spec, assert_conforms};
 use warroom::backends::alertmanager::AlertFilter;
 use warroom::backends::seyren::Seyren;
 use warroom::backends::{AlertSource, Endpoint, http_client};
@@ -28,14 +29,21 @@ fn check(id: &str, name: &str, target: &str, state: &str) -> Value {
     })
 }
 
+fn spec() -> Spec {
+    Spec::load("seyren/api.json")
+}
+
+/// Answers `/api/checks` with `checks`, in the shape the spec gives (checked).
 async fn serving(checks: Vec<Value>) -> MockServer {
     let server = MockServer::start().await;
     let total = checks.len();
+    let body = json!({"values": checks, "items": 0, "start": 0, "total": total});
+    if let Err(e) = spec().check_response("GET", "/api/checks", 200, &body) {
+        panic!("{e}");
+    }
     Mock::given(method("GET"))
         .and(path("/api/checks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "values": checks, "items": 0, "start": 0, "total": total
-        })))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
         .mount(&server)
         .await;
     server
@@ -138,6 +146,29 @@ match = { target = "stats.gauges.orders.queue" }
     };
     assert_eq!(service_of(&alerts[0]).as_deref(), Some("checkout"));
     assert_eq!(service_of(&alerts[1]).as_deref(), Some("orders"));
+    assert_conforms(&server, &spec()).await;
+}
+
+#[tokio::test]
+async fn the_api_documents_own_example_reads_as_one_warning() {
+    let example = spec()
+        .example("GET", "/api/checks", 200)
+        .expect("the spec's example");
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/checks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(example))
+        .mount(&server)
+        .await;
+    let alerts = seyren(&server.uri())
+        .fetch(&AlertFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].name(), "Test");
+    assert_eq!(alerts[0].label("severity"), Some("warning"));
+    assert_eq!(alerts[0].annotations.get("summary"), Some("test"));
+    assert_conforms(&server, &spec()).await;
 }
 
 #[tokio::test]
@@ -154,4 +185,5 @@ async fn warroom_alerts_lists_a_seyren_from_the_config() {
     assert!(out.status.success(), "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("checkout latency"), "{said}");
+    assert_conforms(&server, &spec()).await;
 }
