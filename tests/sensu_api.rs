@@ -299,6 +299,13 @@ async fn a_silence_becomes_a_silencing_entry_and_is_journaled_taken_or_not() {
             && said.contains("entity:web1:check-http"),
         "{said}"
     );
+    let out = s.run(&["check-config", "--probe"]);
+    let probed = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(
+        probed.contains("key accepted (1 failing events in default)"),
+        "{probed}"
+    );
+    assert!(!probed.contains(KEY), "{probed}");
     let events = s.of_type("alert_write_back");
     assert_eq!(events.len(), 1, "{events:?}");
     assert_eq!(events[0]["action"], "silence");

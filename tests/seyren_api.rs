@@ -185,5 +185,11 @@ async fn warroom_alerts_lists_a_seyren_from_the_config() {
     assert!(out.status.success(), "{}", stderr(&out));
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(said.contains("checkout latency"), "{said}");
+    let out = s.run(&["check-config", "--probe"]);
+    let said = String::from_utf8_lossy(&out.stdout).to_string() + &stderr(&out);
+    assert!(
+        said.contains("seyren seyren (") && said.contains("1 checks in ERROR or WARN"),
+        "{said}"
+    );
     assert_conforms(&server, &spec()).await;
 }
