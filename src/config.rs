@@ -34,6 +34,7 @@ pub mod datadog;
 mod icinga;
 pub mod intake;
 mod nagios;
+mod sensu;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
@@ -42,6 +43,7 @@ pub use datadog::DatadogConfig;
 pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
+pub use sensu::{SensuConfig, SeyrenConfig};
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -151,6 +153,12 @@ pub struct Config {
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,
+    /// `[[sensu]]`: Sensu Go backends whose failing events are alerts.
+    #[serde(default, rename = "sensu")]
+    pub sensus: Vec<SensuConfig>,
+    /// `[[seyren]]`: Seyren instances whose checks in ERROR or WARN are alerts.
+    #[serde(default, rename = "seyren")]
+    pub seyrens: Vec<SeyrenConfig>,
     /// `[[intake]]`: sources that push alerts to the share server.
     #[serde(default, rename = "intake")]
     pub intakes: Vec<IntakeConfig>,
@@ -407,6 +415,7 @@ impl Config {
         watchdog::check(&config, path, text)?;
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
+        sensu::check(&config, path, text)?;
         intake::check(&config, path, text)?;
         datadog::check(config.datadog.as_ref(), path, text)?;
         if let Some(store) = &config.store {

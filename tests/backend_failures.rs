@@ -1,7 +1,8 @@
 //! Backends misbehaving: nothing listening, a server that accepts and never answers, HTTP 500,
 //! truncated JSON, HTML instead of JSON, unexpected and missing fields (Alertmanager 0.25 and
 //! newer shapes), 10,000 alerts, and the same for Nagios (refused, silent, 500, HTML,
-//! truncated, its own error object, 50 MB). Each gives data or one clear error, never a
+//! truncated, its own error object, 50 MB), Icinga, CloudWatch, the intake's spool, Sensu Go
+//! and Seyren. Each gives data or one clear error, never a
 //! panic; and a board fed by the poller keeps a failing source's last good alerts with
 //! `stale_since`.
 
@@ -1204,5 +1205,123 @@ async fn oncall_refused_silent_500_html_truncated_and_50_mb_give_a_clear_reason(
             "{outcome:?}"
         );
         assert!(!outcome.detail.contains(token), "{outcome:?}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sensu Go and Seyren
+// ---------------------------------------------------------------------------------------------
+
+fn sensu_source(url: &str, timeout: Duration) -> AlertSource {
+    let api = endpoint(url, timeout)
+        .with_authorization("Key sensu-key-x1")
+        .unwrap();
+    AlertSource::Sensu {
+        name: "sensu".into(),
+        client: Box::new(warroom::backends::sensu::Sensu::new(
+            api,
+            "default",
+            Duration::from_secs(3600),
+        )),
+    }
+}
+
+fn seyren_source(url: &str, timeout: Duration) -> AlertSource {
+    AlertSource::Seyren {
+        name: "seyren".into(),
+        client: Box::new(warroom::backends::seyren::Seyren::new(endpoint(
+            url, timeout,
+        ))),
+    }
+}
+
+/// Refused, silent, 500, HTML, truncated JSON and a 50 MB answer, for a Sensu and a Seyren:
+/// each one clear reason naming where, the source stale with its last good alerts, nothing
+/// read past the size cap, no key shown.
+#[tokio::test]
+async fn sensu_and_seyren_refused_silent_500_html_truncated_and_50_mb_go_stale_with_a_reason() {
+    let timeout = Duration::from_millis(500);
+    let deadline = timeout + Duration::from_millis(500);
+    let sensu_event = r#"[{"check":{"metadata":{"name":"check-http"},"status":2,"output":"CRITICAL"},"entity":{"metadata":{"name":"web1"}},"timestamp":1796400066}]"#;
+    let seyren_checks = r#"{"values":[{"id":"a1","name":"checkout latency","target":"stats.checkout","state":"ERROR","enabled":true}],"items":0,"start":0,"total":1}"#;
+    // 50 MB that starts as an answer and never ends as one.
+    let mut huge = String::from("[");
+    while huge.len() < 50 << 20 {
+        huge.push_str(r#"{"check":{"metadata":{"name":"c"},"status":2,"output":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}},"#);
+    }
+    type Make = fn(&str, Duration) -> AlertSource;
+    for (name, make, good_body, cut_at) in [
+        ("sensu", sensu_source as Make, sensu_event, 60),
+        ("seyren", seyren_source as Make, seyren_checks, 60),
+    ] {
+        let good = serving(200, good_body, "application/json").await;
+        let mut board = AlertBoard::with_sources([name]);
+        poller::fetch_report(
+            &make(&good.uri(), timeout),
+            &AlertFilter::default(),
+            deadline,
+        )
+        .await
+        .apply(&mut board);
+        assert_eq!(board.merged().len(), 1, "{name}: {board:#?}");
+
+        let s500 = serving(500, "Internal Server Error\n", "text/plain").await;
+        let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+        let cut = serving(200, &good_body[..cut_at], "application/json").await;
+        let big = serving(200, &huge, "application/json").await;
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("refused", refused_url(), "connection refused"),
+            ("silent", mute_server(), "no answer within 0.5s"),
+            ("500", s500.uri(), "HTTP 500: Internal Server Error"),
+            ("html", html.uri(), "unreadable answer"),
+            ("truncated", cut.uri(), "EOF"),
+            ("50 MB", big.uri(), ""),
+        ];
+        for (what, url, says) in cases {
+            let started = Instant::now();
+            let report = poller::fetch_report(
+                &make(
+                    &url,
+                    if what == "50 MB" {
+                        Duration::from_secs(30)
+                    } else {
+                        timeout
+                    },
+                ),
+                &AlertFilter::default(),
+                Duration::from_secs(40),
+            )
+            .await;
+            assert!(started.elapsed() < Duration::from_secs(35), "{name} {what}");
+            let err = report.result.clone().unwrap_err();
+            if what == "50 MB" {
+                // Sensu refuses a page past its 32 MiB cap; Seyren reads it and finds no end.
+                let expected = if name == "sensu" {
+                    "answer larger than"
+                } else {
+                    "unreadable answer"
+                };
+                assert!(err.contains(expected), "{name} {what}: {err}");
+            } else {
+                assert!(err.contains(says), "{name} {what}: {err}");
+            }
+            assert!(
+                err.contains(&url),
+                "{name} {what}: the reason names where: {err}"
+            );
+            assert!(
+                !err.contains("sensu-key-x1"),
+                "{name} {what}: the key leaked: {err}"
+            );
+            report.apply(&mut board);
+            let status = &board.sources[0];
+            assert!(status.stale_since.is_some(), "{name} {what}: {status:?}");
+            assert_eq!(status.error.as_deref(), Some(err.as_str()), "{name} {what}");
+            assert_eq!(
+                board.merged().len(),
+                1,
+                "{name} {what}: the last good alert stays"
+            );
+        }
     }
 }

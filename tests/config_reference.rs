@@ -96,6 +96,8 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "grafana",
         "nagios",
         "icinga",
+        "sensu",
+        "seyren",
         "intake",
         "cloudwatch",
         "pagerduty",

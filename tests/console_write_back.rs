@@ -197,3 +197,61 @@ fn the_outcome_reads_in_plain_words_in_the_log_taken_or_not() {
     assert_eq!(i.write_backs.len(), 2);
     assert!(i.write_backs[0].ok && !i.write_backs[1].ok);
 }
+
+/// Leading INC-1 with `cart` from an Alertmanager and `web1/check-http` from a Sensu, which
+/// takes silences as a write-back; the alerts pane has the focus.
+fn with_sensu() -> State {
+    let mut s = leading();
+    let mut b = AlertBoard::with_sources(["am", "sensu"]);
+    b.report_ok("am", vec![alert("am1", "QueueBacklog", "cart")], at(11, 50));
+    b.report_ok(
+        "sensu",
+        vec![alert("se1", "web1/check-http", "checkout")],
+        at(11, 50),
+    );
+    s.set_board(b);
+    s.write_backs = [("sensu".to_string(), vec![WriteBack::Silence])].into();
+    press(&mut s, vec![key(KeyCode::Tab)]);
+    s
+}
+
+#[test]
+fn m_on_a_sensu_alert_asks_for_the_reason_confirms_and_hands_a_silence_to_the_loop() {
+    let mut s = with_sensu();
+    press(&mut s, vec![key(KeyCode::Down), key(KeyCode::Char('m'))]);
+    match &s.modal {
+        Some(Modal::WriteBack(f)) => assert_eq!(f.kind, WriteBack::Silence),
+        other => panic!("the write-back form, not {other:?}"),
+    }
+    let fx = press(&mut s, vec![key(KeyCode::Enter)]);
+    assert!(
+        fx.is_empty(),
+        "nothing is sent before the confirmation: {fx:?}"
+    );
+    let shown = screen(&mut s, 100, 30);
+    assert!(
+        shown.contains("Silence web1/check-http on sensu with:")
+            && shown.contains("INC-1: Checkout 500s (silenced by"),
+        "{shown}"
+    );
+    let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
+    match fx.as_slice() {
+        [
+            Effect::WriteBack {
+                sources,
+                alert,
+                kind,
+                ..
+            },
+        ] => {
+            assert_eq!(sources, &vec!["sensu".to_string()]);
+            assert_eq!(alert.fingerprint, "se1");
+            assert_eq!(*kind, WriteBack::Silence);
+        }
+        other => panic!("{other:?}"),
+    }
+    // An Alertmanager's alert still gets the matcher form of its own.
+    let mut s = with_sensu();
+    press(&mut s, vec![key(KeyCode::Char('m'))]);
+    assert!(matches!(s.modal, Some(Modal::Silence(_))), "{:?}", s.modal);
+}

@@ -117,6 +117,8 @@ mod postmortem_export;
 mod prometheus_live;
 mod report;
 mod roll_call_cli;
+mod sensu_api;
+mod seyren_api;
 mod share_follow_line;
 mod share_page;
 mod share_pg_tail;

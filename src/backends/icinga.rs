@@ -182,6 +182,10 @@ impl Icinga {
         match kind {
             WriteBack::Acknowledge => self.acknowledge(&target, by, &text).await,
             WriteBack::Comment => self.comment(&target, by, &text).await,
+            WriteBack::Silence => Err(BackendError::Setup(format!(
+                "{}: Icinga takes no silence from warroom (schedule a downtime)",
+                alert.name()
+            ))),
         }
     }
 

@@ -18,6 +18,8 @@ pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;
 pub mod pushgateway;
+pub mod sensu;
+pub mod seyren;
 pub mod sources;
 pub mod watch;
 pub mod webhook;

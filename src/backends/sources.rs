@@ -11,6 +11,8 @@ use super::matcher::LabelFilter;
 use super::nagios::Nagios;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
+use super::sensu::Sensu;
+use super::seyren::Seyren;
 use crate::config::Config;
 use crate::domain::{Alert, AlertState, WriteBack};
 use std::time::Duration;
@@ -62,6 +64,16 @@ pub enum AlertSource {
         name: String,
         client: Box<Datadog>,
     },
+    /// A Sensu Go backend's failing events; takes silences.
+    Sensu {
+        name: String,
+        client: Box<Sensu>,
+    },
+    /// A Seyren's checks in ERROR or WARN.
+    Seyren {
+        name: String,
+        client: Box<Seyren>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -81,13 +93,15 @@ impl AlertSource {
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Intake { name, .. }
             | AlertSource::Datadog { name, .. }
+            | AlertSource::Sensu { name, .. }
+            | AlertSource::Seyren { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
 
-    /// What this source takes back from warroom (acknowledge, comment): empty for
-    /// Alertmanager, Prometheus and Grafana, whose only write-back is a silence, and for
-    /// CloudWatch, whose alarms follow their metric.
+    /// What this source takes back from warroom (acknowledge, comment, silence): empty for
+    /// Alertmanager and Grafana, whose silences are a form of their own, for Prometheus, for
+    /// CloudWatch, whose alarms follow their metric, and for Seyren.
     pub fn write_backs(&self) -> &'static [WriteBack] {
         match self {
             AlertSource::Alertmanager { .. }
@@ -96,9 +110,11 @@ impl AlertSource {
             | AlertSource::CloudWatch { .. }
             | AlertSource::Intake { .. }
             | AlertSource::Datadog { .. }
+            | AlertSource::Seyren { .. }
             | AlertSource::Broken { .. } => &[],
+            AlertSource::Sensu { .. } => &[WriteBack::Silence],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
-            AlertSource::Icinga { .. } => WriteBack::ALL,
+            AlertSource::Icinga { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
         }
     }
 
@@ -111,18 +127,33 @@ impl AlertSource {
         text: &str,
         by: &str,
     ) -> Result<String, BackendError> {
-        match self {
-            AlertSource::Nagios { client, .. } => match kind {
-                WriteBack::Acknowledge => client.acknowledge(alert, text, by).await,
-                WriteBack::Comment => client.comment(alert, text, by).await,
-            },
-            AlertSource::Icinga { client, .. } => client.write_back(alert, kind, text, by).await,
-            AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
-            _ => Err(BackendError::Setup(format!(
+        let takes_no = || {
+            Err(BackendError::Setup(format!(
                 "{}: this source takes no {}",
                 self.name(),
                 kind.name()
-            ))),
+            )))
+        };
+        if !self.write_backs().contains(&kind) {
+            if let AlertSource::Broken { reason, .. } = self {
+                return Err(BackendError::Setup(reason.clone()));
+            }
+            return takes_no();
+        }
+        match (self, kind) {
+            (AlertSource::Nagios { client, .. }, WriteBack::Acknowledge) => {
+                client.acknowledge(alert, text, by).await
+            }
+            (AlertSource::Nagios { client, .. }, WriteBack::Comment) => {
+                client.comment(alert, text, by).await
+            }
+            (AlertSource::Icinga { client, .. }, _) => {
+                client.write_back(alert, kind, text, by).await
+            }
+            (AlertSource::Sensu { client, .. }, WriteBack::Silence) => {
+                client.silence(alert, text, by).await
+            }
+            _ => takes_no(),
         }
     }
 
@@ -179,6 +210,18 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::Sensu { name, client } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts(name).await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
+            AlertSource::Seyren { name, client } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts(name).await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
@@ -202,7 +245,8 @@ pub fn sources_with_intake(
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
-/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, `[datadog]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, `[datadog]`, each `[[sensu]]`,
+/// each `[[seyren]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -290,6 +334,26 @@ pub fn sources_from_config(
                 client: Box::new(c),
             },
             Err(e) => broken("datadog", e),
+        });
+    }
+    for se in &config.sensus {
+        let name = se.display_name();
+        out.push(match Sensu::from_config(client, se, timeout) {
+            Ok(c) => AlertSource::Sensu {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
+        });
+    }
+    for sy in &config.seyrens {
+        let name = sy.display_name();
+        out.push(match Seyren::from_config(client, sy, timeout) {
+            Ok(c) => AlertSource::Seyren {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
         });
     }
     out

@@ -560,8 +560,8 @@ pub enum Command {
         #[arg(short = 'o', long = "output", value_name = "FILE")]
         output: Option<PathBuf>,
     },
-    /// Acknowledge an alert in its source, or comment on it there (Nagios), and record the
-    /// outcome in the incident. Exit 1 when the source did not take it (the log says why).
+    /// Acknowledge an alert in its source, comment on it there (Nagios, Icinga) or silence it
+    /// (Sensu), and record the outcome in the incident. Exit 1 when the source did not take it (the log says why).
     #[command(name = "write-back")]
     WriteBack {
         /// The incident: INC-7, inc-7, INC7 or 7.
@@ -569,10 +569,10 @@ pub enum Command {
         /// The alert: its fingerprint, or its name as `warroom alerts` shows it
         /// (`checkout-db/disk`).
         alert: String,
-        /// What to write back: acknowledge or comment.
-        #[arg(value_name = "acknowledge|comment")]
+        /// What to write back: acknowledge, comment or silence.
+        #[arg(value_name = "acknowledge|comment|silence")]
         action: String,
-        /// The comment that goes with it ("-" reads it from standard input).
+        /// The comment (a silence's reason) that goes with it ("-" reads it from standard input).
         text: String,
     },
     /// The figures across incidents: counts by severity and month, time to detect, engage,

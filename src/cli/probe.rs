@@ -243,6 +243,29 @@ pub async fn probe_all(
         .await;
         lines.push((what, r.map_err(|e| e.to_string())));
     }
+    for se in &config.sensus {
+        let what = format!("sensu {} ({})", se.display_name(), se.url.get_ref());
+        let r = async {
+            let c = crate::backends::sensu::Sensu::from_config(client, se, timeout)?;
+            let n = c.alerts(&se.display_name()).await?.len();
+            Ok::<_, BackendError>(format!(
+                "key accepted ({n} failing events in {})",
+                se.namespace()
+            ))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    for sy in &config.seyrens {
+        let what = format!("seyren {} ({})", sy.display_name(), sy.url.get_ref());
+        let r = async {
+            let c = crate::backends::seyren::Seyren::from_config(client, sy, timeout)?;
+            let n = c.alerts(&sy.display_name()).await?.len();
+            Ok::<_, BackendError>(format!("{n} checks in ERROR or WARN"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
     if let Some(pd) = &config.pagerduty {
         let url = pd.url();
         let what = format!("pagerduty ({url})");

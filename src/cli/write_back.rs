@@ -1,5 +1,5 @@
-//! `warroom write-back ID ALERT acknowledge|comment TEXT`: acknowledges an alert in its
-//! source, or comments on it there (Nagios, …), and records the outcome in the incident,
+//! `warroom write-back ID ALERT acknowledge|comment|silence TEXT`: acknowledges an alert in
+//! its source, comments on it there (Nagios, …) or silences it (Sensu), and records the outcome in the incident,
 //! taken or not. ALERT is the alert's fingerprint or its name as `warroom alerts` shows it.
 //! Exit 1 when a source did not take it (the log says why), 2 for bad input.
 
@@ -22,7 +22,8 @@ pub fn run(
 ) -> Result<(), Failure> {
     let kind = WriteBack::from_name(action).ok_or_else(|| {
         Failure::bad_input(format!(
-            "unknown write-back '{action}' (expected acknowledge or comment)"
+            "unknown write-back '{action}' (expected one of {})",
+            WriteBack::names()
         ))
     })?;
     let text = super::record::text_arg(text)?;
@@ -66,7 +67,7 @@ pub fn run(
         .collect();
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no configured alert source takes {} ([[nagios]] does)",
+            "{}: no configured alert source takes {} ([[nagios]] and [[icinga]] acknowledge and comment, [[sensu]] silences)",
             ctx.paths.config_file.display(),
             kind.name()
         )));

@@ -423,7 +423,8 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
 
 impl Config {
     /// The names of the alert sources configured before `[[icinga]]`: each
-    /// `[[alertmanager]]`, then `grafana`, `prometheus` and `cloudwatch` when configured.
+    /// `[[alertmanager]]`, then `grafana`, `prometheus` and `cloudwatch` when configured, each
+    /// `[[nagios]]`, each `[[sensu]]`, each `[[seyren]]` (these two last: `sensu::check`).
     pub(super) fn alert_source_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self
             .alertmanagers
@@ -443,6 +444,8 @@ impl Config {
             names.push("datadog".into());
         }
         names.extend(self.nagios.iter().map(|n| n.display_name()));
+        names.extend(self.sensus.iter().map(|s| s.display_name()));
+        names.extend(self.seyrens.iter().map(|s| s.display_name()));
         names
     }
 

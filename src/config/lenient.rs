@@ -23,6 +23,8 @@ pub const SECTIONS: &[&str] = &[
     "cloudwatch",
     "intake",
     "datadog",
+    "sensu",
+    "seyren",
     "pagerduty",
     "alerts",
     "watchdog",
@@ -45,6 +47,8 @@ pub const ALERT_PARTS: &[&str] = &[
     "cloudwatch",
     "intake",
     "datadog",
+    "sensu",
+    "seyren",
     "alerts",
 ];
 

@@ -23,7 +23,8 @@ pub enum AlertState {
 
 /// What warroom can write back to an alert's source on the leader's word: the source's own
 /// record of who is on it. Each source says which it offers
-/// (`backends::AlertSource::write_backs`); Alertmanager's silences are their own thing.
+/// (`backends::AlertSource::write_backs`); Alertmanager's silences are their own thing (a
+/// form of matchers), a Sensu silence is a write-back like the others.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteBack {
@@ -31,16 +32,24 @@ pub enum WriteBack {
     Acknowledge,
     /// A comment kept with the problem in the source.
     Comment,
+    /// The source stops notifying about this check on this host for a while (a Sensu
+    /// silencing entry), `text` its reason.
+    Silence,
 }
 
 impl WriteBack {
-    pub const ALL: &'static [WriteBack] = &[WriteBack::Acknowledge, WriteBack::Comment];
+    pub const ALL: &'static [WriteBack] = &[
+        WriteBack::Acknowledge,
+        WriteBack::Comment,
+        WriteBack::Silence,
+    ];
 
     /// The word the journal keeps (`action` of `alert_write_back`).
     pub fn name(self) -> &'static str {
         match self {
             WriteBack::Acknowledge => "acknowledge",
             WriteBack::Comment => "comment",
+            WriteBack::Silence => "silence",
         }
     }
 
@@ -49,7 +58,14 @@ impl WriteBack {
         match self {
             WriteBack::Acknowledge => "acknowledged",
             WriteBack::Comment => "commented on",
+            WriteBack::Silence => "silenced",
         }
+    }
+
+    /// Every write-back's name, for a message: "acknowledge, comment, silence".
+    pub fn names() -> String {
+        let names: Vec<&str> = WriteBack::ALL.iter().map(|w| w.name()).collect();
+        names.join(", ")
     }
 
     pub fn from_name(name: &str) -> Option<WriteBack> {

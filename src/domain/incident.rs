@@ -768,7 +768,8 @@ impl Incident {
                 check_line("alert", alert)?;
                 if crate::domain::WriteBack::from_name(action).is_none() {
                     return Err(Rejected(format!(
-                        "unknown write-back '{action}' (expected acknowledge or comment)"
+                        "unknown write-back '{action}' (expected one of {})",
+                        crate::domain::WriteBack::names()
                     )));
                 }
                 check_text("text", text)

@@ -91,6 +91,11 @@ pub(super) fn open_silence(
     let Some(a) = alert_or_say(state, alert, now) else {
         return vec![];
     };
+    // A source whose silence is a write-back (Sensu: check and entity, a reason, a length
+    // set in config) takes it through the write-back form: confirmed, journaled either way.
+    if !super::write_back::sources_taking(state, &a, crate::domain::WriteBack::Silence).is_empty() {
+        return super::write_back::open(state, Some(a), crate::domain::WriteBack::Silence, now);
+    }
     let silenceable: Vec<String> = a
         .sources
         .iter()

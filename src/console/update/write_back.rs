@@ -1,4 +1,5 @@
-//! Writing back to an alert's source from its details (acknowledge, comment): the text, a
+//! Writing back to an alert's source from its details (acknowledge, comment, a Sensu
+//! silence): the text, a
 //! confirmation, then an effect the app loop performs off the UI thread and records.
 
 use super::*;
@@ -64,6 +65,7 @@ pub(super) fn open(
     let initial = match kind {
         WriteBack::Acknowledge => format!("{}: {}", i.id, i.title),
         WriteBack::Comment => format!("{}: ", i.id),
+        WriteBack::Silence => format!("{}: {} (silenced by {})", i.id, i.title, state.me),
     };
     state.modal = Some(Modal::WriteBack(Box::new(WriteBackForm {
         alert: a,

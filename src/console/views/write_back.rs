@@ -17,6 +17,7 @@ pub fn render(form: &WriteBackForm, theme: &Theme, area: Rect, frame: &mut Frame
     let verb = match form.kind {
         WriteBack::Acknowledge => "Acknowledge",
         WriteBack::Comment => "Comment on",
+        WriteBack::Silence => "Silence",
     };
     let title = format!(
         "{verb} {} on {}",
