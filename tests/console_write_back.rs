@@ -242,7 +242,10 @@ fn closing_is_offered_only_where_the_source_takes_it_and_is_confirmed_first() {
     let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
     assert_eq!(flash, "nagios takes no close from warroom");
     // payments-api down (opsgenie): close offered, asked, confirmed, handed to the loop.
-    press(&mut s, vec![key(KeyCode::Esc), key(KeyCode::Down), key(KeyCode::Enter)]);
+    press(
+        &mut s,
+        vec![key(KeyCode::Esc), key(KeyCode::Down), key(KeyCode::Enter)],
+    );
     let shown = screen(&mut s, 100, 30);
     assert!(
         shown.contains("a acknowledge · c comment · C close"),
@@ -260,13 +263,15 @@ fn closing_is_offered_only_where_the_source_takes_it_and_is_confirmed_first() {
     );
     let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
     match fx.as_slice() {
-        [Effect::WriteBack {
-            sources,
-            alert,
-            kind,
-            text,
-            ..
-        }] => {
+        [
+            Effect::WriteBack {
+                sources,
+                alert,
+                kind,
+                text,
+                ..
+            },
+        ] => {
             assert_eq!(sources, &vec!["opsgenie".to_string()]);
             assert_eq!(alert.fingerprint, "og1");
             assert_eq!(*kind, WriteBack::Close);
@@ -294,7 +299,7 @@ fn a_close_reads_in_plain_words_in_the_log() {
             id: "INC-1".into(),
             entries: vec![
                 entry(8, at(11, 0), "alice", wb(true, "")),
-                entry(9, at(11, 30), "alice", wb(false, "Alert is already closed")),
+                entry(9, at(11, 30), "alice", wb(false, "already closed")),
             ],
             cleared_draft: false,
         },
@@ -306,9 +311,7 @@ fn a_close_reads_in_plain_words_in_the_log() {
         "{shown}"
     );
     assert!(
-        shown.contains(
-            "could NOT close payments-api down on opsgenie: recovered (Alert is already closed)"
-        ),
+        shown.contains("could NOT close payments-api down on opsgenie: recovered (already closed)"),
         "{shown}"
     );
     let i = s
@@ -316,5 +319,9 @@ fn a_close_reads_in_plain_words_in_the_log() {
         .as_ref()
         .and_then(|c| c.incident.as_ref())
         .unwrap();
-    assert_eq!(i.write_backs.len(), 2, "the close is a write-back the incident keeps");
+    assert_eq!(
+        i.write_backs.len(),
+        2,
+        "the close is a write-back the incident keeps"
+    );
 }

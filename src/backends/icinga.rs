@@ -182,6 +182,9 @@ impl Icinga {
         match kind {
             WriteBack::Acknowledge => self.acknowledge(&target, by, &text).await,
             WriteBack::Comment => self.comment(&target, by, &text).await,
+            WriteBack::Close => Err(BackendError::Setup(format!(
+                "{target}: Icinga takes no close (a problem ends when its check recovers)"
+            ))),
         }
     }
 

@@ -90,7 +90,7 @@ impl AlertSource {
             | AlertSource::Intake { .. }
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
-            AlertSource::Icinga { .. } => WriteBack::ALL,
+            AlertSource::Icinga { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
         }
     }
 
@@ -107,14 +107,11 @@ impl AlertSource {
             AlertSource::Nagios { client, .. } => match kind {
                 WriteBack::Acknowledge => client.acknowledge(alert, text, by).await,
                 WriteBack::Comment => client.comment(alert, text, by).await,
+                WriteBack::Close => Err(takes_no(self.name(), kind)),
             },
             AlertSource::Icinga { client, .. } => client.write_back(alert, kind, text, by).await,
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
-            _ => Err(BackendError::Setup(format!(
-                "{}: this source takes no {}",
-                self.name(),
-                kind.name()
-            ))),
+            _ => Err(takes_no(self.name(), kind)),
         }
     }
 
@@ -168,6 +165,11 @@ impl AlertSource {
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
+}
+
+/// The refusal of a write-back `source` does not take.
+fn takes_no(source: &str, kind: WriteBack) -> BackendError {
+    BackendError::Setup(format!("{source}: this source takes no {}", kind.name()))
 }
 
 /// [`sources_from_config`] and, after them, each `[[intake]]`: the alerts pushed to this

@@ -540,8 +540,8 @@ pub enum Command {
         /// The alert: its fingerprint, or its name as `warroom alerts` shows it
         /// (`checkout-db/disk`).
         alert: String,
-        /// What to write back: acknowledge or comment.
-        #[arg(value_name = "acknowledge|comment")]
+        /// What to write back: acknowledge, comment or close.
+        #[arg(value_name = "acknowledge|comment|close")]
         action: String,
         /// The comment that goes with it ("-" reads it from standard input).
         text: String,

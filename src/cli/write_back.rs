@@ -1,5 +1,5 @@
-//! `warroom write-back ID ALERT acknowledge|comment TEXT`: acknowledges an alert in its
-//! source, or comments on it there (Nagios, …), and records the outcome in the incident,
+//! `warroom write-back ID ALERT acknowledge|comment|close TEXT`: acknowledges an alert in its
+//! source, comments on it there or closes it there (Nagios, Icinga, OpsGenie, …), and records the outcome in the incident,
 //! taken or not. ALERT is the alert's fingerprint or its name as `warroom alerts` shows it.
 //! Exit 1 when a source did not take it (the log says why), 2 for bad input.
 
@@ -22,7 +22,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let kind = WriteBack::from_name(action).ok_or_else(|| {
         Failure::bad_input(format!(
-            "unknown write-back '{action}' (expected acknowledge or comment)"
+            "unknown write-back '{action}' (expected acknowledge, comment or close)"
         ))
     })?;
     let text = super::record::text_arg(text)?;

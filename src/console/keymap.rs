@@ -50,6 +50,7 @@ pub enum Command {
     PagerDuty,
     Acknowledge,
     Comment,
+    CloseAlert,
     Amend,
     Retract,
     MoveEntry,
@@ -114,6 +115,7 @@ impl Command {
         Command::PagerDuty,
         Command::Acknowledge,
         Command::Comment,
+        Command::CloseAlert,
         Command::Amend,
         Command::Retract,
         Command::MoveEntry,
@@ -179,6 +181,7 @@ impl Command {
             Command::PagerDuty => "pagerduty",
             Command::Acknowledge => "acknowledge",
             Command::Comment => "comment",
+            Command::CloseAlert => "close-alert",
             Command::Amend => "amend",
             Command::Retract => "retract",
             Command::MoveEntry => "move-entry",
@@ -242,8 +245,11 @@ impl Command {
             Command::Export => "write the post-mortem draft to a file",
             Command::FollowUp => "add a follow-up (an action item)",
             Command::PagerDuty => "link or unlink a PagerDuty incident",
-            Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
+            Command::Acknowledge => {
+                "acknowledge the alert in its source (Nagios, Icinga, OpsGenie, JSM)"
+            }
             Command::Comment => "add a comment to the alert in its source",
+            Command::CloseAlert => "close the alert in its source (OpsGenie, JSM)",
             Command::Amend => {
                 "amend the selected log entry: its text, its kind, or when it happened"
             }
@@ -295,6 +301,7 @@ impl Command {
                 | Command::PagerDuty
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::CloseAlert
                 | Command::ReviewActionable
                 | Command::ReviewNoise
                 | Command::MissingAlert
@@ -599,6 +606,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "v", Command::Checklist),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
+    (Mode::Alert, "C", Command::CloseAlert),
     (Mode::Alert, "y", Command::ReviewActionable),
     (Mode::Alert, "N", Command::ReviewNoise),
     (Mode::Incident, "M", Command::MissingAlert),

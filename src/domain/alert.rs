@@ -31,16 +31,20 @@ pub enum WriteBack {
     Acknowledge,
     /// A comment kept with the problem in the source.
     Comment,
+    /// "It is over": the source closes the alert (OpsGenie, Jira Service Management).
+    Close,
 }
 
 impl WriteBack {
-    pub const ALL: &'static [WriteBack] = &[WriteBack::Acknowledge, WriteBack::Comment];
+    pub const ALL: &'static [WriteBack] =
+        &[WriteBack::Acknowledge, WriteBack::Comment, WriteBack::Close];
 
     /// The word the journal keeps (`action` of `alert_write_back`).
     pub fn name(self) -> &'static str {
         match self {
             WriteBack::Acknowledge => "acknowledge",
             WriteBack::Comment => "comment",
+            WriteBack::Close => "close",
         }
     }
 
@@ -49,6 +53,7 @@ impl WriteBack {
         match self {
             WriteBack::Acknowledge => "acknowledged",
             WriteBack::Comment => "commented on",
+            WriteBack::Close => "closed",
         }
     }
 

@@ -764,7 +764,7 @@ impl Incident {
                 check_line("alert", alert)?;
                 if crate::domain::WriteBack::from_name(action).is_none() {
                     return Err(Rejected(format!(
-                        "unknown write-back '{action}' (expected acknowledge or comment)"
+                        "unknown write-back '{action}' (expected acknowledge, comment or close)"
                     )));
                 }
                 check_text("text", text)

@@ -1,4 +1,4 @@
-//! Writing back to an alert's source from its details (acknowledge, comment): the text, a
+//! Writing back to an alert's source from its details (acknowledge, comment, close): the text, a
 //! confirmation, then an effect the app loop performs off the UI thread and records.
 
 use super::*;
@@ -10,6 +10,7 @@ pub(super) fn kind_of(cmd: Command) -> Option<WriteBack> {
     match cmd {
         Command::Acknowledge => Some(WriteBack::Acknowledge),
         Command::Comment => Some(WriteBack::Comment),
+        Command::CloseAlert => Some(WriteBack::Close),
         _ => None,
     }
 }
@@ -63,7 +64,7 @@ pub(super) fn open(
     }
     let initial = match kind {
         WriteBack::Acknowledge => format!("{}: {}", i.id, i.title),
-        WriteBack::Comment => format!("{}: ", i.id),
+        WriteBack::Comment | WriteBack::Close => format!("{}: ", i.id),
     };
     state.modal = Some(Modal::WriteBack(Box::new(WriteBackForm {
         alert: a,
