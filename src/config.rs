@@ -31,6 +31,7 @@ use crate::domain::{StatusCadence, parse_duration};
 mod backends;
 pub(crate) mod cloudwatch;
 mod icinga;
+mod opsgenie;
 pub mod intake;
 mod nagios;
 pub use backends::{
@@ -38,6 +39,7 @@ pub use backends::{
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
 };
 pub use icinga::IcingaConfig;
+pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
 use std::path::{Path, PathBuf};
@@ -131,6 +133,10 @@ pub struct Config {
     /// `[[icinga]]`: Icinga 2 instances to read problems from and acknowledge them in.
     #[serde(default, rename = "icinga")]
     pub icingas: Vec<IcingaConfig>,
+    /// `[[opsgenie]]`: OpsGenie accounts or Jira Service Management sites whose open alerts
+    /// are read, and acknowledged, noted and closed there.
+    #[serde(default, rename = "opsgenie")]
+    pub opsgenies: Vec<OpsGenieConfig>,
     /// `[graphite]`: service metrics given as Graphite targets.
     #[serde(default)]
     pub graphite: Option<GraphiteConfig>,
@@ -402,6 +408,9 @@ impl Config {
         watchdog::check(&config, path, text)?;
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
+        let mut taken = taken;
+        taken.extend(config.icingas.iter().map(IcingaConfig::display_name));
+        opsgenie::check(&config.opsgenies, &taken, path, text)?;
         intake::check(&config, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;

@@ -8,6 +8,7 @@ use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
+use super::opsgenie::OpsGenie;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use crate::config::Config;
@@ -56,6 +57,12 @@ pub enum AlertSource {
         spool: std::path::PathBuf,
         stale_after: Option<Duration>,
     },
+    /// An OpsGenie account or a Jira Service Management site (`[[opsgenie]]`): its open
+    /// alerts; takes acknowledgements, notes and closes back.
+    OpsGenie {
+        name: String,
+        client: Box<OpsGenie>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -74,6 +81,7 @@ impl AlertSource {
             | AlertSource::Icinga { name, .. }
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Intake { name, .. }
+            | AlertSource::OpsGenie { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
@@ -91,6 +99,7 @@ impl AlertSource {
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
+            AlertSource::OpsGenie { .. } => WriteBack::ALL,
         }
     }
 
@@ -110,6 +119,7 @@ impl AlertSource {
                 WriteBack::Close => Err(takes_no(self.name(), kind)),
             },
             AlertSource::Icinga { client, .. } => client.write_back(alert, kind, text, by).await,
+            AlertSource::OpsGenie { client, .. } => client.write_back(alert, kind, text, by).await,
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
             _ => Err(takes_no(self.name(), kind)),
         }
@@ -162,6 +172,12 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::OpsGenie { name, client } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts(name).await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
@@ -190,7 +206,7 @@ pub fn sources_with_intake(
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
-/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, each `[[opsgenie]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -265,6 +281,16 @@ pub fn sources_from_config(
         let name = ic.display_name();
         out.push(match Icinga::from_config(ic, client, timeout) {
             Ok(c) => AlertSource::Icinga {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
+        });
+    }
+    for og in &config.opsgenies {
+        let name = og.display_name();
+        out.push(match OpsGenie::from_config(og, client, timeout) {
+            Ok(c) => AlertSource::OpsGenie {
                 name,
                 client: Box::new(c),
             },

@@ -23,6 +23,7 @@ pub const SECTIONS: &[&str] = &[
     "cloudwatch",
     "intake",
     "pagerduty",
+    "opsgenie",
     "alerts",
     "watchdog",
     "share",
@@ -43,6 +44,7 @@ pub const ALERT_PARTS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "opsgenie",
     "alerts",
 ];
 
