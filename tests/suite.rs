@@ -118,6 +118,7 @@ mod share_pg_tail;
 mod share_resume;
 mod share_security;
 mod share_tls;
+mod spec_checker;
 mod store_lead;
 mod store_pg_cli;
 mod store_pg_concurrency;

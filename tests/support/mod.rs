@@ -15,6 +15,7 @@ pub mod receiver;
 pub mod release;
 pub mod report_fixture;
 pub mod servers;
+pub mod spec;
 pub mod stores;
 pub mod tmux;
 

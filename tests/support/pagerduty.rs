@@ -2,7 +2,20 @@
 //! PagerDuty (none can run here).
 #![allow(dead_code)]
 
+use super::spec::Spec;
 use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// PagerDuty's published REST API description (tests/fixtures/specs/pagerduty), loaded once.
+pub fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| Spec::load("pagerduty/rest.json"))
+}
+
+/// Every request the PagerDuty double received conforms to PagerDuty's REST spec.
+pub async fn assert_conforms(server: &wiremock::MockServer) {
+    super::spec::assert_conforms(server, spec()).await;
+}
 
 /// An incident in the schema's shape (with fields we do not read, as the real API sends).
 pub fn incident(id: &str, number: u64, status: &str) -> Value {
@@ -28,7 +41,6 @@ pub fn incident(id: &str, number: u64, status: &str) -> Value {
         "assignments": [],
         "assigned_via": "escalation_policy",
         "last_status_change_at": "2026-11-21T09:05:00Z",
-        "resolved_at": null,
         "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
         "is_mergeable": true,
         "incident_type": {"name": "incident_default"},
@@ -37,7 +49,6 @@ pub fn incident(id: &str, number: u64, status: &str) -> Value {
         "pending_actions": [],
         "acknowledgements": [],
         "priority": {"id": "PPRI001", "type": "priority_reference", "summary": "P1"},
-        "resolve_reason": null,
         "incidents_responders": [],
         "responder_requests": [],
         "urgency": "high"
