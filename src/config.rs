@@ -31,17 +31,17 @@ use crate::domain::{StatusCadence, parse_duration};
 mod backends;
 pub(crate) mod cloudwatch;
 mod icinga;
-mod opsgenie;
 pub mod intake;
 mod nagios;
+mod opsgenie;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
 };
 pub use icinga::IcingaConfig;
-pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
+pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.

@@ -222,26 +222,28 @@ pub(super) fn check(
             },
         };
         let first_span = e.first_span();
-        let (needed, foreign): (&[(&str, &Option<Spanned<String>>)], &[(&str, &Option<Spanned<String>>)]) =
-            if jsm {
-                (
-                    &[
-                        ("cloud_id", &e.cloud_id),
-                        ("email", &e.email),
-                        ("api_token_env", &e.api_token_env),
-                    ],
-                    &[("region", &e.region), ("api_key_env", &e.api_key_env)],
-                )
-            } else {
-                (
-                    &[("api_key_env", &e.api_key_env)],
-                    &[
-                        ("cloud_id", &e.cloud_id),
-                        ("email", &e.email),
-                        ("api_token_env", &e.api_token_env),
-                    ],
-                )
-            };
+        let (needed, foreign): (
+            &[(&str, &Option<Spanned<String>>)],
+            &[(&str, &Option<Spanned<String>>)],
+        ) = if jsm {
+            (
+                &[
+                    ("cloud_id", &e.cloud_id),
+                    ("email", &e.email),
+                    ("api_token_env", &e.api_token_env),
+                ],
+                &[("region", &e.region), ("api_key_env", &e.api_key_env)],
+            )
+        } else {
+            (
+                &[("api_key_env", &e.api_key_env)],
+                &[
+                    ("cloud_id", &e.cloud_id),
+                    ("email", &e.email),
+                    ("api_token_env", &e.api_token_env),
+                ],
+            )
+        };
         let api_name = if jsm { "jsm" } else { "opsgenie" };
         for (key, v) in needed {
             match v {
@@ -387,7 +389,11 @@ mod tests {
     fn every_mistake_names_the_field_and_its_line() {
         let base = "[alerts]\ntimeout = \"5s\"\n\n";
         for (entry, line, says) in [
-            ("[[opsgenie]]\nregion = \"us\"\n", 5, "api_key_env is required"),
+            (
+                "[[opsgenie]]\nregion = \"us\"\n",
+                5,
+                "api_key_env is required",
+            ),
             (
                 "[[opsgenie]]\napi_key_env = \"abc def-123\"\n",
                 5,

@@ -429,7 +429,10 @@ mod tests {
             error_message(br#"{"errorMessages":["Unauthorized; scope does not match"]}"#),
             "Unauthorized; scope does not match"
         );
-        assert_eq!(error_message(b"<html>bad gateway</html>"), "<html>bad gateway</html>");
+        assert_eq!(
+            error_message(b"<html>bad gateway</html>"),
+            "<html>bad gateway</html>"
+        );
     }
 
     #[test]
@@ -439,13 +442,19 @@ mod tests {
         )
         .unwrap()
         .into();
-        assert_eq!((s.is_success, s.status.as_str()), (Some(true), "Alert acknowledged"));
+        assert_eq!(
+            (s.is_success, s.status.as_str()),
+            (Some(true), "Alert acknowledged")
+        );
         let s: RequestStatus = serde_json::from_str::<StatusAnswer>(
             r#"{"action":"Close","isSuccess":false,"status":"Alert is already closed"}"#,
         )
         .unwrap()
         .into();
-        assert_eq!((s.is_success, s.status.as_str()), (Some(false), "Alert is already closed"));
+        assert_eq!(
+            (s.is_success, s.status.as_str()),
+            (Some(false), "Alert is already closed")
+        );
     }
 
     #[test]
