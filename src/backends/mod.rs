@@ -12,6 +12,7 @@ pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;
+pub mod oncall;
 pub mod opsgenie;
 pub mod pagerduty;
 pub mod poller;

@@ -280,8 +280,18 @@ impl PagerDuty {
         .map(|_| ())
     }
 
+    /// The endpoint every request goes through (its token and `Accept:`).
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The acting user's email (the `From:` of writes).
+    pub(crate) fn from(&self) -> &str {
+        &self.from
+    }
+
     /// Follows `limit`/`offset` pages while `more` is true.
-    async fn paged<P, T>(
+    pub(crate) async fn paged<P, T>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -313,7 +323,10 @@ impl PagerDuty {
     }
 
     /// Sends (rebuilding the request for each try), waiting out 429s; requires a 2xx.
-    async fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Reply, BackendError> {
+    pub(crate) async fn send(
+        &self,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply, BackendError> {
         let reply = self.endpoint.send_retrying(build, self.retry).await?;
         match check_status(&reply) {
             Ok(()) => Ok(reply),
@@ -358,8 +371,9 @@ fn error_message(body: &[u8]) -> String {
     }
 }
 
+/// The paging fields of a list answer.
 #[derive(Debug, Default, Deserialize)]
-struct Page {
+pub(crate) struct Page {
     #[serde(default, deserialize_with = "null_default")]
     more: bool,
 }

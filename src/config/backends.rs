@@ -33,6 +33,7 @@
 //! from = "ic@example.com"     # a PagerDuty user's email, required for writes
 //! service_ids = ["PIJ90N7"]   # empty: every service
 //! url = "https://api.pagerduty.com"   # optional
+//! oncall_services = { payments = "PSVC002" }  # optional: catalog service → PagerDuty service, for who is on call
 //!
 //! [alerts]
 //! poll_interval = "10s"
@@ -170,9 +171,19 @@ pub struct PagerDutyConfig {
     pub service_ids: Vec<String>,
     /// Default `https://api.pagerduty.com`.
     pub url: Option<Spanned<String>>,
+    /// Catalog service name → PagerDuty service ID, for who is on call and paging.
+    #[serde(default)]
+    pub oncall_services: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 impl PagerDutyConfig {
+    /// `oncall_services` as catalog service name → PagerDuty service ID.
+    pub fn oncall_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.oncall_services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect()
+    }
     pub fn token(&self) -> Result<String, String> {
         env_secret(self.token_env.get_ref())
     }
@@ -384,6 +395,17 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         }
         if let Some(u) = &pd.url {
             url("pagerduty.url", u)?;
+        }
+        for (service, id) in &pd.oncall_services {
+            let v = id.get_ref();
+            if v.is_empty() || v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(at(
+                    id.span(),
+                    format!(
+                        "pagerduty.oncall_services.{service}: {v:?} is not a PagerDuty service ID (letters and digits, like PIJ90N7)"
+                    ),
+                ));
+            }
         }
     }
     let a = &config.alerts;

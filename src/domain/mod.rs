@@ -20,6 +20,7 @@ mod labels;
 mod lead;
 mod metric;
 mod number;
+mod paging;
 mod peak;
 pub mod practice;
 mod punctuality;
@@ -63,6 +64,7 @@ pub use labels::{
 pub use lead::non_leader_may;
 pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
 pub use number::{human_number, humanize_numbers};
+pub use paging::{Page, Paging};
 pub use peak::{MetricPeak, attach_peaks};
 pub use practice::{
     ChecklistOutcome, ChecklistPhase, Comparison, DecisionOutcome, ExitCheck, Practice,

@@ -54,3 +54,39 @@ pub fn incident(id: &str, number: u64, status: &str) -> Value {
         "urgency": "high"
     })
 }
+
+/// A `ResponseTemplate` answering `body`, after checking it against the spec's response
+/// schema for `method path status` (a double's answer is held to the vendor too).
+pub fn answer(method: &str, path: &str, status: u16, body: Value) -> wiremock::ResponseTemplate {
+    if let Err(e) = spec().check_response(method, path, status, &body) {
+        panic!("the double's answer does not fit PagerDuty's spec: {e}");
+    }
+    wiremock::ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// One on-call entry: `user` (with the details `include[]=users` adds) at `level` of the
+/// escalation policy `PT20YPA`, until `end` (`None`: permanently).
+pub fn oncall(user: (&str, &str, &str), level: u32, end: Option<&str>) -> Value {
+    let (id, name, email) = user;
+    let mut v = json!({
+        "user": {
+            "id": id, "type": "user_reference", "summary": name, "name": name, "email": email,
+            "self": format!("https://api.pagerduty.com/users/{id}"),
+            "html_url": format!("https://acme.pagerduty.com/users/{id}")
+        },
+        "schedule": {
+            "id": "PI7DH85", "type": "schedule_reference", "summary": "Payments primary",
+            "self": "https://api.pagerduty.com/schedules/PI7DH85"
+        },
+        "escalation_policy": {
+            "id": "PT20YPA", "type": "escalation_policy_reference", "summary": "Payments",
+            "self": "https://api.pagerduty.com/escalation_policies/PT20YPA"
+        },
+        "escalation_level": level,
+        "start": "2026-11-21T08:00:00Z"
+    });
+    if let Some(e) = end {
+        v["end"] = json!(e);
+    }
+    v
+}
