@@ -329,7 +329,7 @@ fn not_yet() -> Value {
 async fn listed_alert(api: Api, server: &MockServer, spec: &Spec) -> warroom::domain::Alert {
     given(api, "GET", &api.prefix())
         .respond_with(reply(
-            &spec,
+            spec,
             api,
             "GET",
             &api.prefix(),

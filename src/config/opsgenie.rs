@@ -55,6 +55,9 @@ pub struct OpsGenieConfig {
     pub max_pages: Option<Spanned<u32>>,
 }
 
+/// Keys of an entry by name, for the checks of which API takes which.
+type Keys<'a> = &'a [(&'a str, &'a Option<Spanned<String>>)];
+
 /// Which of the two APIs an entry speaks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpsGenieApi {
@@ -222,10 +225,7 @@ pub(super) fn check(
             },
         };
         let first_span = e.first_span();
-        let (needed, foreign): (
-            &[(&str, &Option<Spanned<String>>)],
-            &[(&str, &Option<Spanned<String>>)],
-        ) = if jsm {
+        let (needed, foreign): (Keys<'_>, Keys<'_>) = if jsm {
             (
                 &[
                     ("cloud_id", &e.cloud_id),
