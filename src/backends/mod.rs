@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod cloudwatch;
+pub mod datadog;
 pub mod grafana;
 pub mod graphite;
 pub mod http;

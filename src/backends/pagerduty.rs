@@ -20,6 +20,9 @@ pub const DEFAULT_URL: &str = crate::config::url::PAGERDUTY_URL;
 const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
 /// Page size when listing (PagerDuty's maximum).
 const PAGE: usize = 100;
+/// The largest answer read: a page holds at most 100 items, so anything near this is not
+/// PagerDuty's (a 25,000-character note's incident, with every field, is far below it).
+pub const MAX_PAGE_BYTES: usize = 8 << 20;
 /// Pages followed at most (10,000 items), so a server that always says `more` cannot hold us.
 const MAX_PAGES: usize = 100;
 
@@ -153,6 +156,7 @@ impl PagerDuty {
         timeout: Duration,
     ) -> Result<PagerDuty, BackendError> {
         let endpoint = Endpoint::new(client, base_url, timeout)?
+            .with_max_body(MAX_PAGE_BYTES)
             .with_authorization(&format!("Token token={}", token.trim()))?
             .with_header("Accept", ACCEPT)?;
         Ok(PagerDuty {

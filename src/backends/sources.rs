@@ -3,6 +3,7 @@
 
 use super::alertmanager::{AlertFilter, Alertmanager};
 use super::cloudwatch::{AwsCredentials, CloudWatch};
+use super::datadog::Datadog;
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
@@ -63,6 +64,11 @@ pub enum AlertSource {
         name: String,
         client: Box<OpsGenie>,
     },
+    /// Datadog monitors' groups in Alert, Warn or No Data.
+    Datadog {
+        name: String,
+        client: Box<Datadog>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -82,6 +88,7 @@ impl AlertSource {
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Intake { name, .. }
             | AlertSource::OpsGenie { name, .. }
+            | AlertSource::Datadog { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
@@ -96,6 +103,7 @@ impl AlertSource {
             | AlertSource::Grafana { .. }
             | AlertSource::CloudWatch { .. }
             | AlertSource::Intake { .. }
+            | AlertSource::Datadog { .. }
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
@@ -178,6 +186,12 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::Datadog { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
@@ -206,7 +220,7 @@ pub fn sources_with_intake(
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
-/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, each `[[opsgenie]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, `[datadog]`, each `[[opsgenie]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -295,6 +309,15 @@ pub fn sources_from_config(
                 client: Box::new(c),
             },
             Err(e) => broken(&name, e),
+        });
+    }
+    if let Some(dd) = &config.datadog {
+        out.push(match Datadog::from_config(dd, client, timeout) {
+            Ok(c) => AlertSource::Datadog {
+                name: "datadog".into(),
+                client: Box::new(c),
+            },
+            Err(e) => broken("datadog", e),
         });
     }
     out

@@ -324,6 +324,10 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
             "cloudwatch",
             config.cloudwatch.as_ref().map(|c| c.region.span()),
         ),
+        (
+            "datadog",
+            config.datadog.as_ref().map(|d| d.api_key_env.span()),
+        ),
     ] {
         if let Some(span) = span
             && names.iter().any(|n| n == taken)
@@ -434,6 +438,9 @@ impl Config {
         }
         if self.cloudwatch.is_some() {
             names.push("cloudwatch".into());
+        }
+        if self.datadog.is_some() {
+            names.push("datadog".into());
         }
         names.extend(self.nagios.iter().map(|n| n.display_name()));
         names

@@ -22,6 +22,7 @@ pub const SECTIONS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "datadog",
     "pagerduty",
     "opsgenie",
     "alerts",
@@ -44,12 +45,13 @@ pub const ALERT_PARTS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "datadog",
     "opsgenie",
     "alerts",
 ];
 
 /// The parts that hold metrics sources: what the blast radius and verification need whole.
-pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch"];
+pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch", "datadog"];
 
 /// A part of `config.toml` that was left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

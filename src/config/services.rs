@@ -23,8 +23,9 @@
 //! ```
 //!
 //! Each metric has exactly one query: `promql` (read from `[prometheus]`), `graphite` (read
-//! from `[graphite]`) or `cloudwatch = { namespace, metric, dimensions, stat, period }` (read
-//! from `[cloudwatch]`, see [`super::cloudwatch`]).
+//! from `[graphite]`), `cloudwatch = { namespace, metric, dimensions, stat, period }` (read
+//! from `[cloudwatch]`, see [`super::cloudwatch`]) or `datadog` (a Datadog metrics query, read
+//! from `[datadog]`).
 
 use super::{ConfigError, parse_toml};
 use crate::domain::{Bands, MetricQuery, Service, ServiceCatalog, ServiceMetric};
@@ -65,6 +66,7 @@ struct MetricEntry {
     promql: Option<toml::Spanned<String>>,
     graphite: Option<toml::Spanned<String>>,
     cloudwatch: Option<toml::Spanned<super::cloudwatch::CloudWatchEntry>>,
+    datadog: Option<toml::Spanned<String>>,
     degraded_above: Option<toml::Spanned<f64>>,
     down_above: Option<toml::Spanned<f64>>,
     degraded_below: Option<toml::Spanned<f64>>,
@@ -113,6 +115,7 @@ pub(crate) fn one_query<const N: usize>(
     }
     let query = match key {
         "graphite" => MetricQuery::Graphite(text),
+        "datadog" => MetricQuery::Datadog(text),
         _ => MetricQuery::Promql(text),
     };
     Ok((query, span))
@@ -171,7 +174,11 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
             }
             let what = format!("service {name}, metric {mname}");
             let (query, _) = one_query(
-                [("promql", m.promql), ("graphite", m.graphite)],
+                [
+                    ("promql", m.promql),
+                    ("graphite", m.graphite),
+                    ("datadog", m.datadog),
+                ],
                 m.cloudwatch,
                 &what,
                 here.clone(),

@@ -24,6 +24,9 @@ pub enum MetricQuery {
     /// A CloudWatch metric and statistic for `[cloudwatch]` (GetMetricData).
     #[serde(rename = "cloudwatch")]
     CloudWatch(CloudWatchQuery),
+    /// A Datadog metrics query (`avg:trace.http.request.errors{service:checkout}`) for
+    /// `[datadog]` (the v1 query API).
+    Datadog(String),
 }
 
 impl MetricQuery {
@@ -33,6 +36,7 @@ impl MetricQuery {
             MetricQuery::Promql(_) => "prometheus",
             MetricQuery::Graphite(_) => "graphite",
             MetricQuery::CloudWatch(_) => "cloudwatch",
+            MetricQuery::Datadog(_) => "datadog",
         }
     }
 
@@ -42,6 +46,7 @@ impl MetricQuery {
             MetricQuery::Promql(_) => "promql",
             MetricQuery::Graphite(_) => "graphite",
             MetricQuery::CloudWatch(_) => "cloudwatch",
+            MetricQuery::Datadog(_) => "datadog",
         }
     }
 
@@ -49,7 +54,9 @@ impl MetricQuery {
     /// its namespace, metric and dimension values, in that order.
     pub fn texts(&self) -> Vec<&str> {
         match self {
-            MetricQuery::Promql(q) | MetricQuery::Graphite(q) => vec![q.as_str()],
+            MetricQuery::Promql(q) | MetricQuery::Graphite(q) | MetricQuery::Datadog(q) => {
+                vec![q.as_str()]
+            }
             MetricQuery::CloudWatch(q) => [q.namespace.as_str(), q.metric.as_str()]
                 .into_iter()
                 .chain(q.dimensions.values().map(String::as_str))
@@ -62,6 +69,7 @@ impl MetricQuery {
         match self {
             MetricQuery::Promql(q) => MetricQuery::Promql(f(q)),
             MetricQuery::Graphite(q) => MetricQuery::Graphite(f(q)),
+            MetricQuery::Datadog(q) => MetricQuery::Datadog(f(q)),
             MetricQuery::CloudWatch(q) => MetricQuery::CloudWatch(CloudWatchQuery {
                 namespace: f(&q.namespace),
                 metric: f(&q.metric),

@@ -1,6 +1,7 @@
 pub mod chromium;
 pub mod cli;
 pub mod console;
+pub mod datadog;
 pub mod graphite;
 pub mod icinga;
 pub mod intake;
