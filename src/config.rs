@@ -35,6 +35,7 @@ mod icinga;
 pub mod intake;
 mod nagios;
 mod sensu;
+mod opsgenie;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
@@ -44,6 +45,7 @@ pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
 pub use sensu::{SensuConfig, SeyrenConfig};
+pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -135,6 +137,10 @@ pub struct Config {
     /// `[[icinga]]`: Icinga 2 instances to read problems from and acknowledge them in.
     #[serde(default, rename = "icinga")]
     pub icingas: Vec<IcingaConfig>,
+    /// `[[opsgenie]]`: OpsGenie accounts or Jira Service Management sites whose open alerts
+    /// are read, and acknowledged, noted and closed there.
+    #[serde(default, rename = "opsgenie")]
+    pub opsgenies: Vec<OpsGenieConfig>,
     /// `[graphite]`: service metrics given as Graphite targets.
     #[serde(default)]
     pub graphite: Option<GraphiteConfig>,
@@ -416,6 +422,9 @@ impl Config {
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
         sensu::check(&config, path, text)?;
+        let mut taken = taken;
+        taken.extend(config.icingas.iter().map(IcingaConfig::display_name));
+        opsgenie::check(&config.opsgenies, &taken, path, text)?;
         intake::check(&config, path, text)?;
         datadog::check(config.datadog.as_ref(), path, text)?;
         if let Some(store) = &config.store {

@@ -2,7 +2,7 @@
 //! truncated JSON, HTML instead of JSON, unexpected and missing fields (Alertmanager 0.25 and
 //! newer shapes), 10,000 alerts, and the same for Nagios (refused, silent, 500, HTML,
 //! truncated, its own error object, 50 MB), Icinga, CloudWatch, the intake's spool, Sensu Go
-//! and Seyren. Each gives data or one clear error, never a
+//! and Seyren, OpsGenie and Jira Service Management. Each gives data or one clear error, never a
 //! panic; and a board fed by the poller keeps a failing source's last good alerts with
 //! `stale_since`.
 
@@ -1322,6 +1322,96 @@ async fn sensu_and_seyren_refused_silent_500_html_truncated_and_50_mb_go_stale_w
                 1,
                 "{name} {what}: the last good alert stays"
             );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// OpsGenie and Jira Service Management
+// ---------------------------------------------------------------------------------------------
+
+/// An OpsGenie source (or, with `jsm`, a Jira Service Management one) at `url`.
+fn opsgenie_source(url: &str, jsm: bool, timeout: Duration) -> AlertSource {
+    use warroom::backends::opsgenie::{Dialect, OpsGenie};
+    use warroom::config::OpsGenieAuth;
+    let (dialect, auth) = if jsm {
+        (
+            Dialect::Jsm {
+                cloud_id: "c-1".into(),
+            },
+            OpsGenieAuth::Basic {
+                email: "ops@example.com".into(),
+                token: "jsm-tok-q7".into(),
+            },
+        )
+    } else {
+        (
+            Dialect::OpsGenie,
+            OpsGenieAuth::GenieKey("og-key-q7".into()),
+        )
+    };
+    let client = OpsGenie::new(http_client().unwrap(), url, dialect, &auth, timeout).unwrap();
+    AlertSource::OpsGenie {
+        name: if jsm { "jsm" } else { "opsgenie" }.into(),
+        client: Box::new(client),
+    }
+}
+
+#[tokio::test]
+async fn opsgenie_and_jsm_refused_silent_500_html_truncated_and_50_mb_leave_them_stale_with_a_reason()
+ {
+    // Long enough that a loaded machine still reads the 50 MB answer's first 8 MiB.
+    let timeout = Duration::from_secs(2);
+    let deadline = timeout + Duration::from_millis(500);
+    let s500 = serving(
+        500,
+        r#"{"message":"Internal Server Error","took":0.0,"requestId":"r"}"#,
+        "application/json",
+    )
+    .await;
+    let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+    let full = r#"{"data":[{"id":"a-1","message":"m","priority":"P1"}],"values":[{"id":"a-1","message":"m","priority":"P1"}],"took":0.1,"requestId":"r"}"#;
+    let cut = serving(200, &full[..full.len() / 2], "application/json").await;
+    let huge = MockServer::start().await;
+    let mut body = b"{\"data\":[".to_vec();
+    body.resize(50 << 20, b' ');
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
+        .mount(&huge)
+        .await;
+    for jsm in [false, true] {
+        let cases: Vec<(&str, String, &str)> = vec![
+            ("refused", refused_url(), "connection refused"),
+            ("silent", mute_server(), "no answer within"),
+            ("500", s500.uri(), "HTTP 500: Internal Server Error"),
+            ("html", html.uri(), "unreadable answer"),
+            ("truncated", cut.uri(), "EOF"),
+            ("50 MB", huge.uri(), "refusing to read it all"),
+        ];
+        for (what, url, says) in cases {
+            let what = format!("{} {what}", if jsm { "jsm" } else { "opsgenie" });
+            let source = opsgenie_source(&url, jsm, timeout);
+            let name = source.name().to_string();
+            let mut board = AlertBoard::with_sources([name.as_str()]);
+            let good = warroom::backends::poller::SourceReport {
+                source: name.clone(),
+                at: chrono::Utc::now(),
+                result: Ok(vec![]),
+            };
+            good.apply(&mut board);
+            let started = Instant::now();
+            let report = poller::fetch_report(&source, &AlertFilter::default(), deadline).await;
+            assert!(started.elapsed() < Duration::from_secs(10), "{what}");
+            let error = report.result.clone().unwrap_err();
+            assert!(error.contains(says), "{what}: {error}");
+            assert!(
+                !error.contains("og-key-q7") && !error.contains("jsm-tok-q7"),
+                "{what}: the secret leaked: {error}"
+            );
+            report.apply(&mut board);
+            let status = &board.sources[0];
+            assert!(status.stale_since.is_some(), "{what}: {status:?}");
+            assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
         }
     }
 }

@@ -98,6 +98,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "icinga",
         "sensu",
         "seyren",
+        "opsgenie",
         "intake",
         "cloudwatch",
         "pagerduty",

@@ -255,3 +255,131 @@ fn m_on_a_sensu_alert_asks_for_the_reason_confirms_and_hands_a_silence_to_the_lo
     press(&mut s, vec![key(KeyCode::Char('m'))]);
     assert!(matches!(s.modal, Some(Modal::Silence(_))), "{:?}", s.modal);
 }
+
+/// [`with_nagios`] plus `payments-api down` from an OpsGenie that also takes a close.
+fn with_opsgenie() -> State {
+    let mut s = leading();
+    let mut b = AlertBoard::with_sources(["nagios", "opsgenie"]);
+    b.report_ok(
+        "nagios",
+        vec![alert("ng1", "checkout-db/disk", "checkout")],
+        at(11, 50),
+    );
+    b.report_ok(
+        "opsgenie",
+        vec![alert("og1", "payments-api down", "payments")],
+        at(11, 50),
+    );
+    s.set_board(b);
+    s.write_backs = [
+        (
+            "nagios".to_string(),
+            vec![WriteBack::Acknowledge, WriteBack::Comment],
+        ),
+        (
+            "opsgenie".to_string(),
+            vec![WriteBack::Acknowledge, WriteBack::Comment, WriteBack::Close],
+        ),
+    ]
+    .into();
+    press(&mut s, vec![key(KeyCode::Tab)]);
+    s
+}
+
+#[test]
+fn closing_is_offered_only_where_the_source_takes_it_and_is_confirmed_first() {
+    let mut s = with_opsgenie();
+    // checkout (nagios) first: no close offered, and C does nothing but say so.
+    press(&mut s, vec![key(KeyCode::Enter)]);
+    let shown = screen(&mut s, 100, 30);
+    assert!(shown.contains("Alert checkout-db/disk"), "{shown}");
+    assert!(shown.contains("a acknowledge · c comment"), "{shown}");
+    assert!(!shown.contains("C close"), "{shown}");
+    let fx = press(&mut s, vec![key(KeyCode::Char('C'))]);
+    assert!(fx.is_empty(), "{fx:?}");
+    let flash = s.flash.as_ref().map(|f| f.text.clone()).unwrap_or_default();
+    assert_eq!(flash, "nagios takes no close from warroom");
+    // payments-api down (opsgenie): close offered, asked, confirmed, handed to the loop.
+    press(
+        &mut s,
+        vec![key(KeyCode::Esc), key(KeyCode::Down), key(KeyCode::Enter)],
+    );
+    let shown = screen(&mut s, 100, 30);
+    assert!(
+        shown.contains("a acknowledge · c comment · C close"),
+        "{shown}"
+    );
+    press(&mut s, vec![key(KeyCode::Char('C'))]);
+    type_text(&mut s, "rolled back, recovered");
+    let fx = press(&mut s, vec![key(KeyCode::Enter)]);
+    assert!(fx.is_empty(), "nothing is sent before the question: {fx:?}");
+    let shown = screen(&mut s, 100, 30);
+    assert!(
+        shown.contains("Close payments-api down on opsgenie with:")
+            && shown.contains("INC-1: rolled back, recovered"),
+        "{shown}"
+    );
+    let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
+    match fx.as_slice() {
+        [
+            Effect::WriteBack {
+                sources,
+                alert,
+                kind,
+                text,
+                ..
+            },
+        ] => {
+            assert_eq!(sources, &vec!["opsgenie".to_string()]);
+            assert_eq!(alert.fingerprint, "og1");
+            assert_eq!(*kind, WriteBack::Close);
+            assert_eq!(text, "INC-1: rolled back, recovered");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_close_reads_in_plain_words_in_the_log() {
+    let mut s = with_opsgenie();
+    let wb = |ok: bool, detail: &str| Event::AlertWriteBack {
+        source: "opsgenie".into(),
+        fingerprint: "og1".into(),
+        alert: "payments-api down".into(),
+        action: "close".into(),
+        text: "recovered".into(),
+        ok,
+        detail: detail.into(),
+    };
+    update(
+        &mut s,
+        Action::Appended {
+            id: "INC-1".into(),
+            entries: vec![
+                entry(8, at(11, 0), "alice", wb(true, "")),
+                entry(9, at(11, 30), "alice", wb(false, "already closed")),
+            ],
+            cleared_draft: false,
+        },
+        at(12, 0),
+    );
+    let shown = screen(&mut s, 160, 40);
+    assert!(
+        shown.contains("closed payments-api down on opsgenie: recovered"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("could NOT close payments-api down on opsgenie: recovered (already closed)"),
+        "{shown}"
+    );
+    let i = s
+        .current
+        .as_ref()
+        .and_then(|c| c.incident.as_ref())
+        .unwrap();
+    assert_eq!(
+        i.write_backs.len(),
+        2,
+        "the close is a write-back the incident keeps"
+    );
+}

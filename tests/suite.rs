@@ -109,6 +109,7 @@ mod leader_lock;
 mod nagios_live;
 mod newer_version_events;
 mod oncall_paging;
+mod opsgenie_api;
 mod packaging;
 mod pagerduty_api;
 mod pagerduty_link;

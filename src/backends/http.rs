@@ -121,6 +121,24 @@ impl BackendError {
     }
 }
 
+/// How long and how often to wait out a 429 (PagerDuty, OpsGenie, Jira Service Management).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Tries in all, the first included.
+    pub tries: u32,
+    /// Longest wait between tries, whatever `Retry-After` asks.
+    pub max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            tries: 4,
+            max_wait: Duration::from_secs(30),
+        }
+    }
+}
+
 /// A backend's base URL with the headers and timeout every request to it carries.
 ///
 /// Cheap to clone (the `reqwest::Client` inside is a handle).
@@ -305,6 +323,35 @@ impl Endpoint {
         Ok(reply)
     }
 
+    /// Sends (rebuilding the request for each try), waiting out 429s as `Retry-After` says
+    /// (bounded by the policy; without one 2, 4, 8… s); the answer, whatever its status but
+    /// 429. A 429 on the last try is [`BackendError::RateLimited`].
+    pub(crate) async fn send_retrying(
+        &self,
+        build: impl Fn() -> RequestBuilder,
+        retry: RetryPolicy,
+    ) -> Result<Reply, BackendError> {
+        let tries = retry.tries.max(1);
+        let mut attempt = 1;
+        loop {
+            let reply = self.send(build()).await?;
+            if reply.status != StatusCode::TOO_MANY_REQUESTS {
+                return Ok(reply);
+            }
+            if attempt >= tries {
+                return Err(BackendError::RateLimited {
+                    url: reply.url,
+                    tries,
+                });
+            }
+            let wait = retry_after(&reply, chrono::Utc::now())
+                .unwrap_or(Duration::from_secs(1 << attempt.min(5)))
+                .min(retry.max_wait);
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
     fn transport(&self, url: &str, e: reqwest::Error) -> BackendError {
         let url = url.to_string();
         if e.is_timeout() {
@@ -342,6 +389,23 @@ fn tls_failure(e: &reqwest::Error) -> Option<String> {
         };
     }
     None
+}
+
+/// `Retry-After` as seconds or an HTTP date.
+pub(crate) fn retry_after(reply: &Reply, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = reply
+        .headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(v)
+        .ok()?
+        .with_timezone(&chrono::Utc);
+    (at - now).to_std().ok()
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for basic auth.

@@ -186,6 +186,9 @@ impl Icinga {
                 "{}: Icinga takes no silence from warroom (schedule a downtime)",
                 alert.name()
             ))),
+            WriteBack::Close => Err(BackendError::Setup(format!(
+                "{target}: Icinga takes no close (a problem ends when its check recovers)"
+            ))),
         }
     }
 

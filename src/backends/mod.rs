@@ -14,6 +14,7 @@ pub mod matcher;
 pub mod metrics;
 pub mod nagios;
 pub mod oncall;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;

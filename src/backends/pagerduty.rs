@@ -10,7 +10,7 @@ use super::http::{
     BackendError, Endpoint, Reply, check_status, decode, encode_segment, null_default, one_line,
 };
 use chrono::{DateTime, Utc};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use std::time::Duration;
@@ -116,23 +116,7 @@ pub struct LogEntry {
     pub agent: Option<Reference>,
 }
 
-/// How long and how often to wait out a 429.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RetryPolicy {
-    /// Tries in all, the first included.
-    pub tries: u32,
-    /// Longest wait between tries, whatever `Retry-After` asks.
-    pub max_wait: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        RetryPolicy {
-            tries: 4,
-            max_wait: Duration::from_secs(30),
-        }
-    }
-}
+pub use super::http::RetryPolicy;
 
 /// A PagerDuty account, reached with a REST API token.
 #[derive(Debug, Clone)]
@@ -347,56 +331,24 @@ impl PagerDuty {
         &self,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, BackendError> {
-        let tries = self.retry.tries.max(1);
-        for attempt in 1..=tries {
-            let reply = self.endpoint.send(build()).await?;
-            if reply.status == StatusCode::TOO_MANY_REQUESTS {
-                if attempt == tries {
-                    return Err(BackendError::RateLimited {
-                        url: reply.url,
-                        tries,
-                    });
-                }
-                let wait = retry_after(&reply, Utc::now())
-                    .unwrap_or(Duration::from_secs(1 << attempt.min(5)))
-                    .min(self.retry.max_wait);
-                tokio::time::sleep(wait).await;
-                continue;
-            }
-            return match check_status(&reply) {
-                Ok(()) => Ok(reply),
-                Err(BackendError::Http { url, status, .. }) => Err(BackendError::Http {
+        let reply = self.endpoint.send_retrying(build, self.retry).await?;
+        match check_status(&reply) {
+            Ok(()) => Ok(reply),
+            Err(BackendError::Http { url, status, .. }) => Err(BackendError::Http {
+                url,
+                status,
+                body: error_message(&reply.body),
+            }),
+            Err(BackendError::Unauthorized { url, status, .. }) => {
+                Err(BackendError::Unauthorized {
                     url,
                     status,
-                    body: error_message(&reply.body),
-                }),
-                Err(BackendError::Unauthorized { url, status, .. }) => {
-                    Err(BackendError::Unauthorized {
-                        url,
-                        status,
-                        detail: error_message(&reply.body),
-                    })
-                }
-                Err(e) => Err(e),
-            };
+                    detail: error_message(&reply.body),
+                })
+            }
+            Err(e) => Err(e),
         }
-        Err(BackendError::Setup("no try made".into()))
     }
-}
-
-/// `Retry-After` as seconds or an HTTP date.
-fn retry_after(reply: &Reply, now: DateTime<Utc>) -> Option<Duration> {
-    let v = reply
-        .headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
-    if let Ok(secs) = v.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = DateTime::parse_from_rfc2822(v).ok()?.with_timezone(&Utc);
-    (at - now).to_std().ok()
 }
 
 /// PagerDuty's `{"error": {"message", "errors": [...]}}` as one line, else the body.

@@ -9,6 +9,7 @@ use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
+use super::opsgenie::OpsGenie;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use super::sensu::Sensu;
@@ -59,6 +60,12 @@ pub enum AlertSource {
         spool: std::path::PathBuf,
         stale_after: Option<Duration>,
     },
+    /// An OpsGenie account or a Jira Service Management site (`[[opsgenie]]`): its open
+    /// alerts; takes acknowledgements, notes and closes back.
+    OpsGenie {
+        name: String,
+        client: Box<OpsGenie>,
+    },
     /// Datadog monitors' groups in Alert, Warn or No Data.
     Datadog {
         name: String,
@@ -92,6 +99,7 @@ impl AlertSource {
             | AlertSource::Icinga { name, .. }
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Intake { name, .. }
+            | AlertSource::OpsGenie { name, .. }
             | AlertSource::Datadog { name, .. }
             | AlertSource::Sensu { name, .. }
             | AlertSource::Seyren { name, .. }
@@ -115,6 +123,11 @@ impl AlertSource {
             AlertSource::Sensu { .. } => &[WriteBack::Silence],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
+            AlertSource::OpsGenie { .. } => &[
+                WriteBack::Acknowledge,
+                WriteBack::Comment,
+                WriteBack::Close,
+            ],
         }
     }
 
@@ -148,6 +161,9 @@ impl AlertSource {
                 client.comment(alert, text, by).await
             }
             (AlertSource::Icinga { client, .. }, _) => {
+                client.write_back(alert, kind, text, by).await
+            }
+            (AlertSource::OpsGenie { client, .. }, _) => {
                 client.write_back(alert, kind, text, by).await
             }
             (AlertSource::Sensu { client, .. }, WriteBack::Silence) => {
@@ -204,6 +220,12 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::OpsGenie { name, client } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts(name).await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Datadog { client, .. } => {
                 let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
                 let mut alerts = client.alerts().await?;
@@ -246,7 +268,8 @@ pub fn sources_with_intake(
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
 /// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, `[datadog]`, each `[[sensu]]`,
-/// each `[[seyren]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// each `[[seyren]]`, each `[[opsgenie]]`. `timeout` applies to every request. PagerDuty is not an
+/// alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -321,6 +344,16 @@ pub fn sources_from_config(
         let name = ic.display_name();
         out.push(match Icinga::from_config(ic, client, timeout) {
             Ok(c) => AlertSource::Icinga {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
+        });
+    }
+    for og in &config.opsgenies {
+        let name = og.display_name();
+        out.push(match OpsGenie::from_config(og, client, timeout) {
+            Ok(c) => AlertSource::OpsGenie {
                 name,
                 client: Box::new(c),
             },

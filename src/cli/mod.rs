@@ -569,8 +569,8 @@ pub enum Command {
         /// The alert: its fingerprint, or its name as `warroom alerts` shows it
         /// (`checkout-db/disk`).
         alert: String,
-        /// What to write back: acknowledge, comment or silence.
-        #[arg(value_name = "acknowledge|comment|silence")]
+        /// What to write back: acknowledge, comment, silence or close.
+        #[arg(value_name = "acknowledge|comment|silence|close")]
         action: String,
         /// The comment (a silence's reason) that goes with it ("-" reads it from standard input).
         text: String,

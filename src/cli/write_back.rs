@@ -1,5 +1,6 @@
-//! `warroom write-back ID ALERT acknowledge|comment|silence TEXT`: acknowledges an alert in
-//! its source, comments on it there (Nagios, …) or silences it (Sensu), and records the outcome in the incident,
+//! `warroom write-back ID ALERT acknowledge|comment|silence|close TEXT`: acknowledges an alert
+//! in its source, comments on it there, silences it (Sensu) or closes it there (OpsGenie, Jira
+//! Service Management), and records the outcome in the incident,
 //! taken or not. ALERT is the alert's fingerprint or its name as `warroom alerts` shows it.
 //! Exit 1 when a source did not take it (the log says why), 2 for bad input.
 

@@ -453,6 +453,7 @@ impl Config {
     pub fn has_alert_sources(&self) -> bool {
         !self.alert_source_names().is_empty()
             || !self.icingas.is_empty()
+            || !self.opsgenies.is_empty()
             || !self.intakes.is_empty()
     }
 }

@@ -26,6 +26,7 @@ pub const SECTIONS: &[&str] = &[
     "sensu",
     "seyren",
     "pagerduty",
+    "opsgenie",
     "alerts",
     "watchdog",
     "share",
@@ -49,6 +50,7 @@ pub const ALERT_PARTS: &[&str] = &[
     "datadog",
     "sensu",
     "seyren",
+    "opsgenie",
     "alerts",
 ];
 

@@ -51,6 +51,7 @@ pub enum Command {
     OnCall,
     Acknowledge,
     Comment,
+    CloseAlert,
     Amend,
     Retract,
     MoveEntry,
@@ -116,6 +117,7 @@ impl Command {
         Command::OnCall,
         Command::Acknowledge,
         Command::Comment,
+        Command::CloseAlert,
         Command::Amend,
         Command::Retract,
         Command::MoveEntry,
@@ -182,6 +184,7 @@ impl Command {
             Command::OnCall => "oncall",
             Command::Acknowledge => "acknowledge",
             Command::Comment => "comment",
+            Command::CloseAlert => "close-alert",
             Command::Amend => "amend",
             Command::Retract => "retract",
             Command::MoveEntry => "move-entry",
@@ -246,8 +249,11 @@ impl Command {
             Command::FollowUp => "add a follow-up (an action item)",
             Command::PagerDuty => "link or unlink a PagerDuty incident",
             Command::OnCall => "who is on call for the most affected service; enter pages",
-            Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
+            Command::Acknowledge => {
+                "acknowledge the alert in its source (Nagios, Icinga, OpsGenie, JSM)"
+            }
             Command::Comment => "add a comment to the alert in its source",
+            Command::CloseAlert => "close the alert in its source (OpsGenie, JSM)",
             Command::Amend => {
                 "amend the selected log entry: its text, its kind, or when it happened"
             }
@@ -300,6 +306,7 @@ impl Command {
                 | Command::OnCall
                 | Command::Acknowledge
                 | Command::Comment
+                | Command::CloseAlert
                 | Command::ReviewActionable
                 | Command::ReviewNoise
                 | Command::MissingAlert
@@ -605,6 +612,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "v", Command::Checklist),
     (Mode::Alert, "a", Command::Acknowledge),
     (Mode::Alert, "c", Command::Comment),
+    (Mode::Alert, "C", Command::CloseAlert),
     (Mode::Alert, "y", Command::ReviewActionable),
     (Mode::Alert, "N", Command::ReviewNoise),
     (Mode::Incident, "M", Command::MissingAlert),

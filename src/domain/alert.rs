@@ -35,6 +35,8 @@ pub enum WriteBack {
     /// The source stops notifying about this check on this host for a while (a Sensu
     /// silencing entry), `text` its reason.
     Silence,
+    /// "It is over": the source closes the alert (OpsGenie, Jira Service Management).
+    Close,
 }
 
 impl WriteBack {
@@ -42,6 +44,7 @@ impl WriteBack {
         WriteBack::Acknowledge,
         WriteBack::Comment,
         WriteBack::Silence,
+        WriteBack::Close,
     ];
 
     /// The word the journal keeps (`action` of `alert_write_back`).
@@ -50,6 +53,7 @@ impl WriteBack {
             WriteBack::Acknowledge => "acknowledge",
             WriteBack::Comment => "comment",
             WriteBack::Silence => "silence",
+            WriteBack::Close => "close",
         }
     }
 
@@ -59,6 +63,7 @@ impl WriteBack {
             WriteBack::Acknowledge => "acknowledged",
             WriteBack::Comment => "commented on",
             WriteBack::Silence => "silenced",
+            WriteBack::Close => "closed",
         }
     }
 

@@ -183,7 +183,7 @@ pub enum Event {
         fingerprint: String,
         /// The alert's name as shown (`checkout-db/disk`).
         alert: String,
-        /// `acknowledge` or `comment` ([`super::WriteBack::name`]).
+        /// `acknowledge`, `comment` or `close` ([`super::WriteBack::name`]).
         action: String,
         text: String,
         ok: bool,

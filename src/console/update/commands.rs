@@ -253,7 +253,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
             let a = selected_alert(state);
             super::alerts::review(state, a, cmd, now)
         }
-        Command::Acknowledge | Command::Comment => {
+        Command::Acknowledge | Command::Comment | Command::CloseAlert => {
             let a = selected_alert(state);
             match super::write_back::kind_of(cmd) {
                 Some(kind) => super::write_back::open(state, a, kind, now),

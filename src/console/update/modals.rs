@@ -72,6 +72,7 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
                 Resolution::Run(
                     cmd @ (Command::Acknowledge
                     | Command::Comment
+                    | Command::CloseAlert
                     | Command::ReviewActionable
                     | Command::ReviewNoise),
                 ) => Some(cmd),

@@ -1,4 +1,4 @@
-//! Writing back to an alert's source from its details (acknowledge, comment, a Sensu
+//! Writing back to an alert's source from its details (acknowledge, comment, close, a Sensu
 //! silence): the text, a
 //! confirmation, then an effect the app loop performs off the UI thread and records.
 
@@ -11,6 +11,7 @@ pub(super) fn kind_of(cmd: Command) -> Option<WriteBack> {
     match cmd {
         Command::Acknowledge => Some(WriteBack::Acknowledge),
         Command::Comment => Some(WriteBack::Comment),
+        Command::CloseAlert => Some(WriteBack::Close),
         _ => None,
     }
 }
@@ -64,7 +65,7 @@ pub(super) fn open(
     }
     let initial = match kind {
         WriteBack::Acknowledge => format!("{}: {}", i.id, i.title),
-        WriteBack::Comment => format!("{}: ", i.id),
+        WriteBack::Comment | WriteBack::Close => format!("{}: ", i.id),
         WriteBack::Silence => format!("{}: {} (silenced by {})", i.id, i.title, state.me),
     };
     state.modal = Some(Modal::WriteBack(Box::new(WriteBackForm {

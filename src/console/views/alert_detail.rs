@@ -84,6 +84,7 @@ fn text<'a>(state: &State, a: &'a Alert, theme: &Theme) -> Paragraph<'a> {
     for (cmd, kind) in [
         (Command::Acknowledge, crate::domain::WriteBack::Acknowledge),
         (Command::Comment, crate::domain::WriteBack::Comment),
+        (Command::CloseAlert, crate::domain::WriteBack::Close),
     ] {
         if read_only
             || crate::console::update::write_back::sources_taking(state, a, kind).is_empty()

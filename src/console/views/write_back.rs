@@ -1,4 +1,4 @@
-//! The acknowledge / comment form of an alert's details: the text to send, then the question
+//! The acknowledge / comment / close form of an alert's details: the text to send, then the question
 //! naming what will be written where.
 
 use super::modal::{centered, hint};
@@ -18,6 +18,7 @@ pub fn render(form: &WriteBackForm, theme: &Theme, area: Rect, frame: &mut Frame
         WriteBack::Acknowledge => "Acknowledge",
         WriteBack::Comment => "Comment on",
         WriteBack::Silence => "Silence",
+        WriteBack::Close => "Close",
     };
     let title = format!(
         "{verb} {} on {}",
