@@ -33,6 +33,7 @@ pub(crate) mod cloudwatch;
 mod icinga;
 pub mod intake;
 mod nagios;
+pub(crate) mod newrelic;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
@@ -40,6 +41,7 @@ pub use backends::{
 pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
+pub use newrelic::NewRelicConfig;
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -149,6 +151,9 @@ pub struct Config {
     /// `[[intake]]`: sources that push alerts to the share server.
     #[serde(default, rename = "intake")]
     pub intakes: Vec<IntakeConfig>,
+    /// `[[newrelic]]`: New Relic accounts (issues as alerts, NRQL metrics) through NerdGraph.
+    #[serde(default, rename = "newrelic")]
+    pub newrelics: Vec<NewRelicConfig>,
     /// `[alerts]`: polling interval, timeout, grouping.
     #[serde(default)]
     pub alerts: AlertsConfig,
@@ -402,6 +407,9 @@ impl Config {
         watchdog::check(&config, path, text)?;
         let taken = config.alert_source_names();
         icinga::check(&mut config.icingas, &taken, path, text)?;
+        let mut taken = taken;
+        taken.extend(config.icingas.iter().map(IcingaConfig::display_name));
+        newrelic::check(&config.newrelics, &taken, path, text)?;
         intake::check(&config, path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;

@@ -94,6 +94,7 @@ struct VerifyEntry {
     promql: Option<Spanned<String>>,
     graphite: Option<Spanned<String>>,
     cloudwatch: Option<Spanned<crate::config::cloudwatch::CloudWatchEntry>>,
+    nrql: Option<Spanned<String>>,
     expect: Spanned<String>,
     within: Option<Spanned<String>>,
     every: Option<Spanned<String>>,
@@ -400,7 +401,11 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
                 let whole = v.span();
                 let v = v.into_inner();
                 let (query, span) = crate::config::services::one_query(
-                    [("promql", v.promql), ("graphite", v.graphite)],
+                    [
+                        ("promql", v.promql),
+                        ("graphite", v.graphite),
+                        ("nrql", v.nrql),
+                    ],
                     v.cloudwatch,
                     &what("verify"),
                     whole,

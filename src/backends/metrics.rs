@@ -9,6 +9,7 @@
 use super::cloudwatch::CloudWatch;
 use super::graphite::Graphite;
 use super::http::{BackendError, Endpoint};
+use super::newrelic::NewRelic;
 use super::prometheus::Prometheus;
 use crate::config::Config;
 use crate::domain::{MetricQuery, MetricValues, ServiceCatalog};
@@ -36,6 +37,8 @@ pub struct MetricReaders {
     pub prometheus: Option<Prometheus>,
     pub graphite: Option<Graphite>,
     pub cloudwatch: Option<CloudWatch>,
+    /// The first `[[newrelic]]`, for NRQL.
+    pub newrelic: Option<NewRelic>,
 }
 
 impl MetricReaders {
@@ -72,11 +75,20 @@ impl MetricReaders {
                 Err(e) => problems.push(e.to_string()),
             }
         }
+        if let Some(nr) = config.newrelics.first() {
+            match NewRelic::from_config(nr, client, timeout) {
+                Ok(c) => readers.newrelic = Some(c),
+                Err(e) => problems.push(format!("newrelic: {e}")),
+            }
+        }
         (readers, problems)
     }
 
     pub fn is_empty(&self) -> bool {
-        self.prometheus.is_none() && self.graphite.is_none() && self.cloudwatch.is_none()
+        self.prometheus.is_none()
+            && self.graphite.is_none()
+            && self.cloudwatch.is_none()
+            && self.newrelic.is_none()
     }
 
     /// Whether a configured source answers queries like `q`.
@@ -85,6 +97,7 @@ impl MetricReaders {
             MetricQuery::Promql(_) => self.prometheus.is_some(),
             MetricQuery::Graphite(_) => self.graphite.is_some(),
             MetricQuery::CloudWatch(_) => self.cloudwatch.is_some(),
+            MetricQuery::Nrql(_) => self.newrelic.is_some(),
         }
     }
 
@@ -129,6 +142,25 @@ impl MetricReaders {
                 .max(GRAPHITE_LOOKBACK);
                 let points = c.get_metric_data(cq, until - back, until, period).await?;
                 points.last().map(|(_, v)| *v).into_iter().collect()
+            }
+            MetricQuery::Nrql(nrql) => {
+                // The newest bucket with a value within the look-back, as for Graphite.
+                let n = self.newrelic.as_ref().ok_or_else(|| Self::missing(q))?;
+                let until = at.unwrap_or_else(Utc::now);
+                let points = n
+                    .timeseries(
+                        nrql,
+                        until - GRAPHITE_LOOKBACK,
+                        until,
+                        Duration::from_secs(60),
+                    )
+                    .await?;
+                points
+                    .into_iter()
+                    .rev()
+                    .find_map(|(_, v)| v)
+                    .into_iter()
+                    .collect()
             }
         })
     }
@@ -194,6 +226,13 @@ impl MetricReaders {
                     add(t, Some(v));
                 }
             }
+            MetricQuery::Nrql(nrql) => {
+                // A bucket without data stays a gap (`None`), as a Graphite `null` does.
+                let n = self.newrelic.as_ref().ok_or_else(|| Self::missing(q))?;
+                for (t, v) in n.timeseries(nrql, from, to, step).await? {
+                    add(t, v);
+                }
+            }
         }
         Ok(points.into_iter().collect())
     }
@@ -212,6 +251,15 @@ impl From<CloudWatch> for MetricReaders {
     fn from(c: CloudWatch) -> MetricReaders {
         MetricReaders {
             cloudwatch: Some(c),
+            ..MetricReaders::default()
+        }
+    }
+}
+
+impl From<NewRelic> for MetricReaders {
+    fn from(n: NewRelic) -> MetricReaders {
+        MetricReaders {
+            newrelic: Some(n),
             ..MetricReaders::default()
         }
     }

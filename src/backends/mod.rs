@@ -12,6 +12,7 @@ pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;
+pub mod newrelic;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;

@@ -8,6 +8,7 @@ use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
+use super::newrelic::NewRelic;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use crate::config::Config;
@@ -56,6 +57,11 @@ pub enum AlertSource {
         spool: std::path::PathBuf,
         stale_after: Option<Duration>,
     },
+    /// A New Relic account's active issues, through NerdGraph; takes acknowledgements.
+    NewRelic {
+        name: String,
+        client: Box<NewRelic>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -74,6 +80,7 @@ impl AlertSource {
             | AlertSource::Icinga { name, .. }
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Intake { name, .. }
+            | AlertSource::NewRelic { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
@@ -91,6 +98,7 @@ impl AlertSource {
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => WriteBack::ALL,
+            AlertSource::NewRelic { .. } => &[WriteBack::Acknowledge],
         }
     }
 
@@ -109,6 +117,9 @@ impl AlertSource {
                 WriteBack::Comment => client.comment(alert, text, by).await,
             },
             AlertSource::Icinga { client, .. } => client.write_back(alert, kind, text, by).await,
+            AlertSource::NewRelic { client, .. } if kind == WriteBack::Acknowledge => {
+                client.acknowledge(alert).await
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
             _ => Err(BackendError::Setup(format!(
                 "{}: this source takes no {}",
@@ -165,6 +176,12 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::NewRelic { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.issues().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
@@ -188,7 +205,7 @@ pub fn sources_with_intake(
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
-/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, each `[[newrelic]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -263,6 +280,16 @@ pub fn sources_from_config(
         let name = ic.display_name();
         out.push(match Icinga::from_config(ic, client, timeout) {
             Ok(c) => AlertSource::Icinga {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
+        });
+    }
+    for nr in &config.newrelics {
+        let name = nr.display_name();
+        out.push(match NewRelic::from_config(nr, client, timeout) {
+            Ok(c) => AlertSource::NewRelic {
                 name,
                 client: Box::new(c),
             },

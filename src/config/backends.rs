@@ -422,5 +422,6 @@ impl Config {
         !self.alert_source_names().is_empty()
             || !self.icingas.is_empty()
             || !self.intakes.is_empty()
+            || !self.newrelics.is_empty()
     }
 }
