@@ -104,6 +104,7 @@ mod lead_reserve;
 mod leader_lock;
 mod nagios_live;
 mod newer_version_events;
+mod newrelic_api;
 mod packaging;
 mod pagerduty_api;
 mod pagerduty_link;

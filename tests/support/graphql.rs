@@ -173,7 +173,10 @@ impl Schema {
             return Err(format!("{} {}: NerdGraph takes POST", req.method, req.url));
         }
         if !req.url.path().ends_with("/graphql") {
-            return Err(format!("{}: NerdGraph is served at /graphql", req.url.path()));
+            return Err(format!(
+                "{}: NerdGraph is served at /graphql",
+                req.url.path()
+            ));
         }
         match req.headers.get("api-key").and_then(|v| v.to_str().ok()) {
             Some(k) if !k.trim().is_empty() => {}
@@ -192,10 +195,10 @@ impl Schema {
         let query = body["query"]
             .as_str()
             .ok_or("body has no \"query\" string")?;
-        if let Some(k) = body
-            .as_object()
-            .and_then(|o| o.keys().find(|k| !["query", "variables", "operationName"].contains(&k.as_str())))
-        {
+        if let Some(k) = body.as_object().and_then(|o| {
+            o.keys()
+                .find(|k| !["query", "variables", "operationName"].contains(&k.as_str()))
+        }) {
             return Err(format!("body has an unknown member {k:?}"));
         }
         let variables = match &body["variables"] {
@@ -229,7 +232,9 @@ impl Schema {
         let given = variables.as_object().cloned().unwrap_or_default();
         for k in given.keys() {
             if !op.variables.iter().any(|(n, _)| n == k) {
-                return Err(format!("variables has {k:?}, which the query does not define"));
+                return Err(format!(
+                    "variables has {k:?}, which the query does not define"
+                ));
             }
         }
         for (name, ty) in &op.variables {
@@ -238,6 +243,94 @@ impl Schema {
                 .map_err(|e| format!("variable ${name} ({ty}): {e}"))?;
         }
         Ok(())
+    }
+
+    /// Checks an answer the double gives to `query`: `errors`, when present, a list of
+    /// objects with a `message`; otherwise `data` holding every selected field with a value of
+    /// its type (non-null where the schema says so, enums among their values).
+    pub fn check_response(&self, query: &str, body: &Value) -> Result<(), String> {
+        let op = Parser {
+            tokens: lex(query)?,
+            at: 0,
+        }
+        .operation()?;
+        if let Some(errors) = body.get("errors").filter(|e| !e.is_null()) {
+            let list = errors.as_array().ok_or("errors is not a list")?;
+            if list.is_empty() || list.iter().any(|e| !e["message"].is_string()) {
+                return Err("errors must be a non-empty list of objects with a message".into());
+            }
+            return Ok(());
+        }
+        let root = if op.kind == "mutation" {
+            &self.mutation
+        } else {
+            &self.query
+        };
+        self.data_fits(root, &op.selections, &body["data"])
+            .map_err(|e| format!("answer: {e}"))
+    }
+
+    fn data_fits(&self, on: &str, selections: &[Selection], v: &Value) -> Result<(), String> {
+        let obj = v
+            .as_object()
+            .ok_or_else(|| format!("{on}: {v} is not an object"))?;
+        let def = self.type_def(on)?;
+        for s in selections {
+            let field = def
+                .fields
+                .get(&s.name)
+                .ok_or_else(|| format!("{on} has no field {:?}", s.name))?;
+            let value = obj
+                .get(&s.name)
+                .ok_or_else(|| format!("{on}.{} is missing", s.name))?;
+            self.value_of_type(&field.ty, &s.selections, value)
+                .map_err(|e| format!("{on}.{}: {e}", s.name))?;
+        }
+        if let Some(extra) = obj
+            .keys()
+            .find(|k| !selections.iter().any(|s| &s.name == *k))
+        {
+            return Err(format!("{on}.{extra} was not selected"));
+        }
+        Ok(())
+    }
+
+    fn value_of_type(&self, ty: &TypeRef, sel: &[Selection], v: &Value) -> Result<(), String> {
+        match (ty, v) {
+            (TypeRef::NonNull(_), Value::Null) => Err(format!("null where {ty} is required")),
+            (TypeRef::NonNull(t), v) => self.value_of_type(t, sel, v),
+            (_, Value::Null) => Ok(()),
+            (TypeRef::List(t), Value::Array(items)) => {
+                items.iter().try_for_each(|i| self.value_of_type(t, sel, i))
+            }
+            (TypeRef::List(_), v) => Err(format!("{v} is not a list")),
+            (TypeRef::Named(n), v) => {
+                let def = self.type_def(n)?;
+                match def.kind.as_str() {
+                    "OBJECT" => self.data_fits(n, sel, v),
+                    "ENUM" if v.as_str().is_some_and(|s| def.enums.iter().any(|e| e == s)) => {
+                        Ok(())
+                    }
+                    "ENUM" => Err(format!("{v} is not a value of {n}")),
+                    _ => {
+                        let ok = match n.as_str() {
+                            "Int" | "EpochMilliseconds" | "Seconds" => v.is_i64() || v.is_u64(),
+                            "Float" => v.is_number(),
+                            "Boolean" => v.is_boolean(),
+                            "ID" => v.is_string() || v.is_i64(),
+                            // A map whose shape the query decides.
+                            "NrdbResult" => v.is_object(),
+                            _ => v.is_string(),
+                        };
+                        if ok {
+                            Ok(())
+                        } else {
+                            Err(format!("{v} does not fit {n}"))
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn type_def(&self, name: &str) -> Result<&TypeDef, String> {
@@ -276,10 +369,7 @@ impl Schema {
                 }
             }
             let target = self.type_def(field.ty.base());
-            let leaf = matches!(
-                target.map(|t| t.kind.as_str()),
-                Ok("SCALAR") | Ok("ENUM")
-            );
+            let leaf = matches!(target.map(|t| t.kind.as_str()), Ok("SCALAR") | Ok("ENUM"));
             match (leaf, s.selections.is_empty()) {
                 (true, true) => {}
                 (true, false) => {
@@ -341,8 +431,16 @@ impl Schema {
                             }
                             Ok(())
                         }
-                        ("SCALAR", Literal::Int(_)) if ["Int", "Float", "ID"].contains(&n.as_str()) => Ok(()),
-                        ("SCALAR", Literal::Str(_)) if n != "Int" && n != "Float" && n != "Boolean" => Ok(()),
+                        ("SCALAR", Literal::Int(_))
+                            if ["Int", "Float", "ID"].contains(&n.as_str()) =>
+                        {
+                            Ok(())
+                        }
+                        ("SCALAR", Literal::Str(_))
+                            if n != "Int" && n != "Float" && n != "Boolean" =>
+                        {
+                            Ok(())
+                        }
                         ("SCALAR", Literal::Bool(_)) if n == "Boolean" => Ok(()),
                         (_, other) => Err(format!("{other:?} does not fit {n}")),
                     }
@@ -399,7 +497,10 @@ impl Schema {
 /// none was received).
 pub async fn assert_conforms(server: &wiremock::MockServer, schema: &Schema) {
     let requests = server.received_requests().await.unwrap_or_default();
-    assert!(!requests.is_empty(), "the NerdGraph double received no request");
+    assert!(
+        !requests.is_empty(),
+        "the NerdGraph double received no request"
+    );
     let broken: Vec<String> = requests
         .iter()
         .filter_map(|r| {
@@ -480,8 +581,11 @@ fn lex(src: &str) -> Result<Vec<Token>, String> {
                                 'b' => s.push('\u{8}'),
                                 'f' => s.push('\u{c}'),
                                 'u' => {
-                                    let hex: String =
-                                        chars.get(i + 2..i + 6).ok_or("short \\u")?.iter().collect();
+                                    let hex: String = chars
+                                        .get(i + 2..i + 6)
+                                        .ok_or("short \\u")?
+                                        .iter()
+                                        .collect();
                                     let n = u32::from_str_radix(&hex, 16)
                                         .map_err(|_| format!("bad \\u{hex}"))?;
                                     s.push(char::from_u32(n).unwrap_or('\u{fffd}'));
@@ -505,13 +609,18 @@ fn lex(src: &str) -> Result<Vec<Token>, String> {
                 i += 1;
                 let mut float = false;
                 while i < chars.len()
-                    && (chars[i].is_ascii_digit() || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-'))
+                    && (chars[i].is_ascii_digit()
+                        || matches!(chars[i], '.' | 'e' | 'E' | '+' | '-'))
                 {
                     float |= matches!(chars[i], '.' | 'e' | 'E');
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
-                out.push(if float { Token::Float(text) } else { Token::Int(text) });
+                out.push(if float {
+                    Token::Float(text)
+                } else {
+                    Token::Int(text)
+                });
             }
             c if c == '_' || c.is_ascii_alphabetic() => {
                 let start = i;
@@ -706,5 +815,33 @@ impl Parser {
             }
             t => return Err(format!("unexpected {t:?} where a value belongs")),
         })
+    }
+}
+
+/// A double's answer to a NerdGraph request, checked against the schema for the query the
+/// request carries: a body that breaks it is answered with HTTP 599 saying why, so the test
+/// fails there rather than pass on a shape New Relic never sends.
+pub struct Answer {
+    schema: std::sync::Arc<Schema>,
+    body: Value,
+}
+
+impl Answer {
+    pub fn new(schema: std::sync::Arc<Schema>, body: Value) -> Answer {
+        Answer { schema, body }
+    }
+}
+
+impl wiremock::Respond for Answer {
+    fn respond(&self, req: &wiremock::Request) -> wiremock::ResponseTemplate {
+        let query = serde_json::from_slice::<Value>(&req.body)
+            .ok()
+            .and_then(|b| b["query"].as_str().map(str::to_string))
+            .unwrap_or_default();
+        match self.schema.check_response(&query, &self.body) {
+            Ok(()) => wiremock::ResponseTemplate::new(200).set_body_json(&self.body),
+            Err(e) => wiremock::ResponseTemplate::new(599)
+                .set_body_string(format!("the double's answer breaks the schema: {e}")),
+        }
     }
 }
