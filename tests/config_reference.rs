@@ -96,6 +96,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "grafana",
         "nagios",
         "icinga",
+        "newrelic",
         "intake",
         "cloudwatch",
         "pagerduty",

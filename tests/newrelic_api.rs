@@ -505,3 +505,10 @@ fn a_service_name_is_escaped_inside_the_nrql_string() {
     .to_string();
     assert!(e.contains("nrql has TIMESERIES"), "{e}");
 }
+
+#[test]
+fn a_new_relic_source_offers_acknowledge_and_nothing_else() {
+    // What the console's alert details offer (`a`) and `warroom write-back` accepts.
+    let s = source("http://127.0.0.1:9", &[]);
+    assert_eq!(s.write_backs(), [warroom::domain::WriteBack::Acknowledge]);
+}

@@ -66,7 +66,7 @@ pub fn run(
         .collect();
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no configured alert source takes {} ([[nagios]] does)",
+            "{}: no configured alert source takes {} ([[nagios]], [[icinga]] and [[newrelic]] do)",
             ctx.paths.config_file.display(),
             kind.name()
         )));

@@ -22,6 +22,7 @@ pub const SECTIONS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "newrelic",
     "pagerduty",
     "alerts",
     "watchdog",
@@ -43,11 +44,12 @@ pub const ALERT_PARTS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "newrelic",
     "alerts",
 ];
 
 /// The parts that hold metrics sources: what the blast radius and verification need whole.
-pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch"];
+pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch", "newrelic"];
 
 /// A part of `config.toml` that was left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
