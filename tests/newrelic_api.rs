@@ -154,7 +154,7 @@ async fn active_issues_over_two_pages_are_alerts_mapped_to_catalog_services() {
         .fetch(&AlertFilter::default())
         .await
         .unwrap();
-    let seen: Vec<(&str, Option<&str>, Option<&str>, Option<&str>)> = alerts
+    let seen: Vec<_> = alerts
         .iter()
         .map(|a| {
             (
