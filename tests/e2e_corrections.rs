@@ -3,7 +3,10 @@
 //! duplicate's entries marked; on the log, a note's time is amended (`E`), a pasted password
 //! redacted (`Z`) and a note retracted (`r`), each with a reason and a confirmation. The
 //! post-mortem uses the corrected times and says which were corrected, the password is in no
-//! file under the data directory, and both journals verify.
+//! file under the data directory, and both journals verify. And a merge seen by followers:
+//! one following the survivor sees one timeline in order with the duplicate's entries marked,
+//! as the leader's console and the post-mortem do; one following the duplicate is told where
+//! the outage is followed now.
 #![cfg(target_os = "linux")]
 
 use crate::common;
@@ -13,7 +16,7 @@ use crate::support::tmux;
 use common::{open_incident, run, warroom};
 use std::path::Path;
 use std::time::Duration;
-use tmux::{Pane, Tmux, quote};
+use tmux::{Pane, Tmux, has_line, quote};
 
 const DEADLINE: Duration = Duration::from_secs(10);
 const EXIT_OK: &str = "warroom-exit-0";
@@ -29,15 +32,7 @@ fn cli(data: &Path, who: &str, args: &[&str]) -> common::Ran {
 }
 
 fn start_console<'a>(tmux: &'a Tmux, data: &Path, user: &str) -> Pane<'a> {
-    let pane = tmux.shell(
-        "lead",
-        &format!(
-            "exec env -u WARROOM_USER -u WARROOM_CONFIG -u WARROOM_THEME -u NO_COLOR \
-             WARROOM_DATA_DIR={} WARROOM_CONFIG={}",
-            quote(&data.display().to_string()),
-            quote(&data.join("no-config.toml").display().to_string()),
-        ),
-    );
+    let pane = window(tmux, "lead", data, &data.join("no-config.toml"));
     pane.run_line(&format!(
         "{} --as {user}; echo warroom-exit-$?",
         quote(&release::warroom().display().to_string())
@@ -74,6 +69,23 @@ fn reason_and_confirm(pane: &Pane<'_>, reason: &str, question: &str) {
     pane.press(&["y"]);
 }
 
+/// On the list of "Checkout 500s" (first) and "Payments failing": `D` on the second marks it
+/// a duplicate of `survivor`, with a reason and a confirmation; then the survivor is opened.
+fn merge_from_the_list(pane: &Pane<'_>, survivor: &str) {
+    pane.wait_for("both incidents listed", |s| {
+        s.contains("Checkout 500s") && s.contains("Payments failing")
+    });
+    pane.press(&["j", "D"]);
+    pane.wait_for("the duplicate form", |s| s.contains("a duplicate"));
+    pane.type_text(survivor);
+    pane.press(&["Tab"]);
+    reason_and_confirm(pane, "one outage", "Close it as a duplicate");
+    pane.wait_for("the merge done", |s| {
+        s.contains("merged into") && !s.contains("Payments failing")
+    });
+    pane.press(&["g", "g", "Enter"]);
+}
+
 #[test]
 fn a_merged_duplicate_and_corrected_entries_reach_the_console_the_postmortem_and_no_file_keeps_the_password()
  {
@@ -89,19 +101,7 @@ fn a_merged_duplicate_and_corrected_entries_reach_the_console_the_postmortem_and
     cli(data, "alice", &["note", &survivor, "pricing v42 deployed"]);
 
     let pane = start_console(&tmux, data, "alice");
-    pane.wait_for("both incidents listed", |s| {
-        s.contains("Checkout 500s") && s.contains("Payments failing")
-    });
-    // Mark the second one a duplicate of the first.
-    pane.press(&["j", "D"]);
-    pane.wait_for("the duplicate form", |s| s.contains("a duplicate"));
-    pane.type_text(&survivor);
-    pane.press(&["Tab"]);
-    reason_and_confirm(&pane, "one outage", "Close it as a duplicate");
-    pane.wait_for("the merge done", |s| {
-        s.contains("merged into") && !s.contains("Payments failing")
-    });
-    pane.press(&["g", "g", "Enter"]);
+    merge_from_the_list(&pane, &survivor);
     pane.wait_line(
         "the duplicate's note within the survivor, marked",
         &["bob", "NOTE", &format!("[{dup}]"), "payments 502"],
@@ -197,4 +197,180 @@ fn a_merged_duplicate_and_corrected_entries_reach_the_console_the_postmortem_and
     for id in [&survivor, &dup] {
         cli(data, "reader", &["verify", id]);
     }
+}
+
+/// `env …` for a window: the data directory, config file `config`, nothing else of warroom's.
+fn window<'a>(tmux: &'a Tmux, name: &str, data: &Path, config: &Path) -> Pane<'a> {
+    tmux.shell(
+        name,
+        &format!(
+            "exec env -u WARROOM_USER -u WARROOM_CONFIG -u WARROOM_THEME -u NO_COLOR \
+             WARROOM_DATA_DIR={} WARROOM_CONFIG={}",
+            quote(&data.display().to_string()),
+            quote(&config.display().to_string()),
+        ),
+    )
+}
+
+/// `warroom share ID`: the URL and `--token=…` of the follow line it prints.
+fn share(data: &Path, config: &Path, id: &str) -> (String, String) {
+    let r = run({
+        let mut c = warroom(data, "alice");
+        c.env("WARROOM_CONFIG", config).args(["share", id]);
+        c
+    });
+    assert_eq!(r.code, Some(0), "{}", r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find_map(|l| Some(l[l.find("warroom follow ")?..].to_string()))
+        .unwrap_or_else(|| panic!("no follow line: {}", r.stdout));
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert!(
+        words.len() >= 4 && words[3].starts_with("--token="),
+        "{line}"
+    );
+    (words[2].to_string(), words[3].to_string())
+}
+
+/// Where each of `needles` is on `screen` (the first line holding it), in the order given:
+/// panics naming the one missing.
+fn rows_of(screen: &str, needles: &[&str]) -> Vec<usize> {
+    needles
+        .iter()
+        .map(|n| {
+            screen
+                .lines()
+                .position(|l| l.contains(n))
+                .unwrap_or_else(|| panic!("{n:?} not on the screen:\n{screen}"))
+        })
+        .collect()
+}
+
+fn in_order(rows: &[usize]) -> bool {
+    rows.windows(2).all(|w| w[0] < w[1])
+}
+
+#[test]
+fn a_merge_shows_one_timeline_to_the_leader_the_follower_and_the_postmortem_and_sends_the_duplicates_followers_on()
+ {
+    let Some(tmux) = Tmux::new("merge_follow", DEADLINE) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let config = data.join("config.toml");
+    std::fs::write(&config, format!("[share]\nlisten = \"127.0.0.1:{port}\"\n")).unwrap();
+    // One outage, two incidents, their notes interleaved in time.
+    let survivor = open_incident(data, "alice", "Checkout 500s", "sev1");
+    let dup = open_incident(data, "bob", "Payments failing", "sev2");
+    let notes = [
+        (&dup, "bob", "payments 502 from checkout"),
+        (&survivor, "alice", "pricing v42 deployed"),
+        (&dup, "bob", "payment retries piling up"),
+        (&survivor, "alice", "rolling back pricing"),
+    ];
+    for (id, who, text) in notes {
+        cli(data, who, &["note", id, text]);
+        // A second apart: the timeline's order is the clock's, to the second on screen.
+        std::thread::sleep(Duration::from_millis(1100));
+    }
+    let texts: Vec<&str> = notes.iter().map(|n| n.2).collect();
+    let (survivor_url, survivor_token) = share(data, &config, &survivor);
+    let (dup_url, dup_token) = share(data, &config, &dup);
+
+    let serve = window(&tmux, "serve", data, &config);
+    serve.run_line(&format!(
+        "{} --as alice serve",
+        quote(&release::warroom().display().to_string())
+    ));
+    serve.wait_for("the share server listening", |s| {
+        s.contains(&port.to_string())
+    });
+    let follow = |name: &str, who: &str, url: &str, token: &str| {
+        let pane = window(&tmux, name, data, &data.join("no-config.toml"));
+        pane.run_line(&format!(
+            "{} --as {who} follow {url} {token}",
+            quote(&release::warroom().display().to_string())
+        ));
+        pane
+    };
+    let view = follow("view", "carol", &survivor_url, &survivor_token);
+    view.wait_for("carol following the survivor", |s| {
+        s.contains("READ-ONLY — following") && s.contains("rolling back pricing")
+    });
+    let dup_view = follow("dupview", "dave", &dup_url, &dup_token);
+    dup_view.wait_for("dave following the duplicate", |s| {
+        s.contains("READ-ONLY — following") && s.contains("payment retries piling up")
+    });
+
+    let lead = start_console(&tmux, data, "alice");
+    merge_from_the_list(&lead, &survivor);
+    let marked = format!("[{dup}]");
+    let shown = lead.wait_for("the survivor's console with the duplicate's notes", |s| {
+        has_line(s, &["bob", &marked, "payment retries piling up"])
+    });
+    let rows = rows_of(&shown, &texts);
+    assert!(
+        in_order(&rows),
+        "the leader's timeline out of order:\n{shown}"
+    );
+    for text in [texts[0], texts[2]] {
+        assert!(
+            has_line(&shown, &[&marked, text]),
+            "{text} unmarked:\n{shown}"
+        );
+    }
+    for text in [texts[1], texts[3]] {
+        assert!(
+            !has_line(&shown, &[&marked, text]),
+            "{text} marked:\n{shown}"
+        );
+    }
+
+    // The survivor's follower: the same timeline, live.
+    let seen = view.wait_for("the merge on the follower's screen", |s| {
+        has_line(s, &["bob", &marked, "payment retries piling up"])
+    });
+    let rows = rows_of(&seen, &texts);
+    assert!(
+        in_order(&rows),
+        "the follower's timeline out of order:\n{seen}"
+    );
+    for text in [texts[0], texts[2]] {
+        assert!(
+            has_line(&seen, &[&marked, text]),
+            "{text} unmarked:\n{seen}"
+        );
+    }
+    // The duplicate's follower is told where to go.
+    dup_view.wait_for("the duplicate's follower sent on", |s| {
+        s.contains(&format!("closed as a duplicate of {survivor}"))
+            && s.contains(&format!("follow {survivor}"))
+    });
+
+    // The post-mortem: the same timeline, the sources marked.
+    let draft = cli(data, "reader", &["export", &survivor]).stdout;
+    let timeline = &draft[draft.find("## Timeline").unwrap()..];
+    let at: Vec<usize> = texts
+        .iter()
+        .map(|t| {
+            timeline
+                .find(t)
+                .unwrap_or_else(|| panic!("{t:?} not in the timeline:\n{timeline}"))
+        })
+        .collect();
+    assert!(in_order(&at), "{timeline}");
+    assert!(timeline.contains(&format!("bob \\[{dup}\\]")), "{timeline}");
+    for id in [&survivor, &dup] {
+        cli(data, "reader", &["verify", id]);
+    }
+    lead.press(&["q"]);
+    lead.wait_for("the quit question", |s| s.contains("quit"));
+    lead.press(&["y"]);
+    lead.wait_for("the console to exit with status 0", |s| s.contains(EXIT_OK));
 }

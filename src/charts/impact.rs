@@ -266,6 +266,7 @@ pub fn impact_svg(chart: &ImpactChart) -> Result<ImpactSvg, ChartError> {
         }
         root.present().map_err(failed)?;
     }
+    let svg = super::scalable(svg, WIDTH, HEIGHT);
     Ok(ImpactSvg { svg, axis })
 }
 

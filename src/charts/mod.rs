@@ -40,6 +40,24 @@ pub mod palette {
     pub const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
 }
 
+/// `svg` (one drawn at `width`×`height` pixels) with a `viewBox`, so a page narrower than the
+/// chart (a phone) scales the whole drawing down instead of cutting its right side off.
+fn scalable(svg: String, width: u32, height: u32) -> String {
+    let Some(start) = svg.find("<svg") else {
+        return svg;
+    };
+    let tag_end = svg[start..].find('>').map_or(svg.len(), |e| start + e);
+    if svg[start..tag_end].contains("viewBox") {
+        return svg;
+    }
+    let at = start + "<svg".len();
+    format!(
+        "{} viewBox=\"0 0 {width} {height}\" preserveAspectRatio=\"xMinYMin meet\"{}",
+        &svg[..at],
+        &svg[at..]
+    )
+}
+
 /// The font every chart asks the viewer for.
 const FONT: &str = "sans-serif";
 
@@ -65,6 +83,17 @@ pub fn short_number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::short_number;
+
+    #[test]
+    fn every_chart_scales_to_a_narrow_page() {
+        let svg = super::scalable("<svg width=\"900\" height=\"300\"><g/></svg>".into(), 900, 300);
+        assert!(
+            svg.starts_with("<svg viewBox=\"0 0 900 300\" preserveAspectRatio=\"xMinYMin meet\" width=\"900\""),
+            "{svg}"
+        );
+        // Added once only.
+        assert_eq!(super::scalable(svg.clone(), 900, 300), svg);
+    }
 
     #[test]
     fn numbers_are_short_for_axes() {

@@ -251,7 +251,7 @@ pub fn incidents_per_month_svg(months: &[MonthCount]) -> Result<String, ChartErr
         legend(&root, &items)?;
         root.present().map_err(failed)?;
     }
-    Ok(svg)
+    Ok(super::scalable(svg, WIDTH, HEIGHT))
 }
 
 /// `42m`, `3.5h`, `2.0d`: a duration short enough for a label.
@@ -357,7 +357,7 @@ pub fn time_to_resolve_svg(months: &[MonthResolve]) -> Result<String, ChartError
         }
         root.present().map_err(failed)?;
     }
-    Ok(svg)
+    Ok(super::scalable(svg, WIDTH, HEIGHT))
 }
 
 #[cfg(test)]
