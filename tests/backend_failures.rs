@@ -3,7 +3,7 @@
 //! newer shapes), 10,000 alerts, and the same for Nagios (refused, silent, 500, HTML,
 //! truncated, its own error object, 50 MB). Each gives data or one clear error, never a
 //! panic; and a board fed by the poller keeps a failing source's last good alerts with
-//! `stale_since`. New Relic's NerdGraph the same (refused, silent, 500, HTML, truncated, 50 MB).
+//! `stale_since`. New Relic's NerdGraph the same (refused, silent, 403, 429, 500, HTML, truncated, 50 MB).
 
 use crate::support;
 
@@ -1009,7 +1009,8 @@ async fn newrelic_serving(status: u16, body: Vec<u8>, content_type: &str) -> Moc
 }
 
 #[tokio::test]
-async fn newrelic_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_with_a_reason() {
+async fn newrelic_refused_silent_403_429_500_html_truncated_and_50_mb_leave_it_stale_with_a_reason()
+{
     use support::newrelic as nr;
     let timeout = Duration::from_millis(500);
     let deadline = timeout + Duration::from_millis(500);
@@ -1037,6 +1038,22 @@ async fn newrelic_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_wit
     )
     .await;
     let cut = newrelic_serving(200, page[..page.len() / 2].to_vec(), "application/json").await;
+    let s403 = newrelic_serving(
+        403,
+        b"{\"errors\":[{\"message\":\"Forbidden\"}]}".to_vec(),
+        "application/json",
+    )
+    .await;
+    let s429 = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_raw(b"Too many requests".to_vec(), "text/plain"),
+        )
+        .mount(&s429)
+        .await;
     let mut huge =
         b"{\"data\":{\"actor\":{\"account\":{\"aiIssues\":{\"issues\":{\"issues\":[".to_vec();
     huge.resize(50 << 20, b' ');
@@ -1049,6 +1066,8 @@ async fn newrelic_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_wit
             s500.uri(),
             "HTTP 500: {\"errors\":[{\"message\":\"Internal Server Error\"}]}",
         ),
+        ("403", s403.uri(), "token rejected (HTTP 403)"),
+        ("429", s429.uri(), "429"),
         ("html", html.uri(), "unreadable answer: expected value"),
         ("truncated", cut.uri(), "unreadable answer: EOF"),
         ("50 MB", huge.uri(), "answer larger than"),

@@ -511,4 +511,10 @@ fn a_new_relic_source_offers_acknowledge_and_nothing_else() {
     // What the console's alert details offer (`a`) and `warroom write-back` accepts.
     let s = source("http://127.0.0.1:9", &[]);
     assert_eq!(s.write_backs(), [warroom::domain::WriteBack::Acknowledge]);
+    // Nor does the key show when the source is printed for debugging.
+    let shown = format!("{s:?}");
+    assert!(
+        shown.contains("newrelic") && !shown.contains(KEY),
+        "{shown}"
+    );
 }

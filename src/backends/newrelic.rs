@@ -35,6 +35,8 @@ pub const ISSUE_ANNOTATION: &str = "newrelic_issue";
 #[derive(Debug, Clone)]
 pub struct NewRelic {
     endpoint: Endpoint,
+    /// The user key as the `API-Key` header's value, marked sensitive (never in `Debug`).
+    key: reqwest::header::HeaderValue,
     account_id: i64,
     /// Entity name → catalog service.
     services: BTreeMap<String, String>,
@@ -180,11 +182,16 @@ impl NewRelic {
     ) -> Result<NewRelic, BackendError> {
         let key = key.trim();
         crate::config::secrets::remember(key);
-        let endpoint = Endpoint::new(client, base_url, timeout)?
-            .with_max_body(MAX_BODY)
-            .with_header("API-Key", key)?;
+        let endpoint = Endpoint::new(client, base_url, timeout)?.with_max_body(MAX_BODY);
+        let mut key =
+            reqwest::header::HeaderValue::from_str(key).map_err(|_| BackendError::BadUrl {
+                url: endpoint.base_url().to_string(),
+                reason: "the key has characters HTTP cannot carry".into(),
+            })?;
+        key.set_sensitive(true);
         Ok(NewRelic {
             endpoint,
+            key,
             account_id,
             services,
         })
@@ -204,6 +211,7 @@ impl NewRelic {
         let req = self
             .endpoint
             .request(Method::POST, "graphql")
+            .header("API-Key", self.key.clone())
             .json(&json!({ "query": query, "variables": variables }));
         let reply = self.endpoint.send_ok(req).await?;
         let answer: GraphqlReply<T> = decode(&reply.url, &reply.body)?;

@@ -86,9 +86,15 @@ mod tests {
 
     #[test]
     fn every_chart_scales_to_a_narrow_page() {
-        let svg = super::scalable("<svg width=\"900\" height=\"300\"><g/></svg>".into(), 900, 300);
+        let svg = super::scalable(
+            "<svg width=\"900\" height=\"300\"><g/></svg>".into(),
+            900,
+            300,
+        );
         assert!(
-            svg.starts_with("<svg viewBox=\"0 0 900 300\" preserveAspectRatio=\"xMinYMin meet\" width=\"900\""),
+            svg.starts_with(
+                "<svg viewBox=\"0 0 900 300\" preserveAspectRatio=\"xMinYMin meet\" width=\"900\""
+            ),
             "{svg}"
         );
         // Added once only.
