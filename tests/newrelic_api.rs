@@ -518,3 +518,58 @@ fn a_new_relic_source_offers_acknowledge_and_nothing_else() {
         "{shown}"
     );
 }
+
+#[test]
+fn a_runbook_verify_in_nrql_fills_its_parameters_escaped() {
+    let runbook = warroom::actions::parse_runbook(
+        std::path::Path::new("runbook.toml"),
+        "[[action]]\nname = \"drain\"\nkind = \"exec\"\nargv = [\"true\"]\n\
+         verify = { nrql = \"SELECT count(*) FROM TransactionError WHERE appName = '{service}'\", expect = \"< 1\" }\n\
+         [[action.param]]\nname = \"service\"\nchoices = [\"checkout\", \"x' OR appName LIKE '%\"]\n",
+    )
+    .unwrap();
+    let spec = runbook.get("drain").unwrap().verify.as_ref().unwrap();
+    let params = BTreeMap::from([("service".to_string(), "x' OR appName LIKE '%".to_string())]);
+    assert_eq!(
+        warroom::actions::verify::fill(spec, &params),
+        warroom::domain::MetricQuery::Nrql(
+            r"SELECT count(*) FROM TransactionError WHERE appName = 'x\' OR appName LIKE \'%'"
+                .into()
+        ),
+        "the value stays inside its string"
+    );
+}
+
+#[tokio::test]
+async fn a_long_range_asks_for_no_more_buckets_than_nrql_gives() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(answer(nr::timeseries("count", 240, &[])))
+        .mount(&server)
+        .await;
+    let now = chrono::Utc::now();
+    let points = client(&server.uri(), &[])
+        .timeseries(
+            "SELECT count(*) FROM Transaction",
+            now - chrono::Duration::hours(24),
+            now,
+            Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert!(points.is_empty());
+    let asked = body(&server.received_requests().await.unwrap()[0]);
+    let nrql = asked["variables"]["nrql"].as_str().unwrap();
+    // 24 hours in at most 360 buckets: 240 s each, not the 2,880 of 30 s NRQL would refuse.
+    assert!(nrql.ends_with(" TIMESERIES 240 seconds"), "{nrql}");
+    assert!(
+        nrql.contains(&format!(
+            " SINCE {} UNTIL {} ",
+            (now - chrono::Duration::hours(24)).timestamp_millis(),
+            now.timestamp_millis()
+        )),
+        "{nrql}"
+    );
+    assert_conforms(&server, &schema()).await;
+}
