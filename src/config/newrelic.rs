@@ -192,6 +192,11 @@ mod tests {
                 8,
                 "already configured",
             ),
+            (
+                "[[newrelic]]\naccount_id = 1\napi_key_env = \"K\"\n[[intake]]\nname = \"newrelic\"\nkind = \"alertmanager\"\nsecret_env = \"S\"\n",
+                8,
+                "another alert source is already named \"newrelic\"",
+            ),
         ] {
             let err = parse(&format!("{base}{entry}")).unwrap_err();
             assert!(
