@@ -573,3 +573,60 @@ async fn a_long_range_asks_for_no_more_buckets_than_nrql_gives() {
     );
     assert_conforms(&server, &schema()).await;
 }
+
+#[tokio::test]
+async fn the_console_offers_acknowledge_on_an_issue_and_hands_it_to_the_loop() {
+    use crossterm::event::KeyCode;
+    use support::console::{at, key, leading, press, screen, type_text};
+    use warroom::console::action::Effect;
+    use warroom::domain::{AlertBoard, WriteBack};
+
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(answer(nr::issues_page(
+            vec![nr::issue(
+                "iss-42",
+                "Checkout error rate > 5%",
+                "CRITICAL",
+                &["checkout-prod"],
+            )],
+            None,
+        )))
+        .mount(&server)
+        .await;
+    let src = source(&server.uri(), &[("checkout-prod", "checkout")]);
+    let alerts = src.fetch(&AlertFilter::default()).await.unwrap();
+    // As the console sets itself up from its sources.
+    let mut s = leading();
+    let mut board = AlertBoard::with_sources(["newrelic"]);
+    board.report_ok("newrelic", alerts, at(11, 50));
+    s.set_board(board);
+    s.write_backs = [(src.name().to_string(), src.write_backs().to_vec())].into();
+    press(&mut s, vec![key(KeyCode::Tab), key(KeyCode::Enter)]);
+    let shown = screen(&mut s, 100, 30);
+    assert!(shown.contains("Checkout error rate > 5%"), "{shown}");
+    assert!(
+        shown.contains("a acknowledge") && !shown.contains("c comment"),
+        "{shown}"
+    );
+    press(&mut s, vec![key(KeyCode::Char('a'))]);
+    type_text(&mut s, ", payments on it");
+    press(&mut s, vec![key(KeyCode::Enter)]);
+    let fx = press(&mut s, vec![key(KeyCode::Char('y'))]);
+    match fx.as_slice() {
+        [
+            Effect::WriteBack {
+                sources,
+                alert,
+                kind,
+                ..
+            },
+        ] => {
+            assert_eq!(sources, &vec!["newrelic".to_string()]);
+            assert_eq!(alert.annotations.get("newrelic_issue"), Some("iss-42"));
+            assert_eq!(*kind, WriteBack::Acknowledge);
+        }
+        other => panic!("{other:?}"),
+    }
+}
