@@ -630,3 +630,30 @@ async fn the_console_offers_acknowledge_on_an_issue_and_hands_it_to_the_loop() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_unset_key_variable_is_a_broken_source_saying_which() {
+    let config = warroom::config::Config::parse(
+        std::path::Path::new("config.toml"),
+        "[[newrelic]]\naccount_id = 3141592\napi_key_env = \"NR_KEY_NOBODY_SETS\"\n",
+    )
+    .unwrap();
+    let client = http_client().unwrap();
+    let sources = warroom::backends::sources_from_config(&config, &client, Duration::from_secs(1));
+    match sources.as_slice() {
+        [AlertSource::Broken { name, reason }] => {
+            assert_eq!(name, "newrelic");
+            assert_eq!(
+                reason,
+                "newrelic: environment variable NR_KEY_NOBODY_SETS is not set"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    let (readers, problems) = MetricReaders::from_config(&config, &client, Duration::from_secs(1));
+    assert!(readers.is_empty());
+    assert_eq!(
+        problems,
+        ["newrelic: environment variable NR_KEY_NOBODY_SETS is not set"]
+    );
+}

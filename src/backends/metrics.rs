@@ -78,7 +78,7 @@ impl MetricReaders {
         if let Some(nr) = config.newrelics.first() {
             match NewRelic::from_config(nr, client, timeout) {
                 Ok(c) => readers.newrelic = Some(c),
-                Err(e) => problems.push(format!("newrelic: {e}")),
+                Err(e) => problems.push(e.to_string()),
             }
         }
         (readers, problems)
