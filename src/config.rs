@@ -30,6 +30,7 @@ use crate::domain::{StatusCadence, parse_duration};
 
 mod backends;
 pub(crate) mod cloudwatch;
+pub mod datadog;
 mod icinga;
 pub mod intake;
 mod nagios;
@@ -38,6 +39,7 @@ pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
 };
+pub use datadog::DatadogConfig;
 pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
@@ -145,6 +147,9 @@ pub struct Config {
     /// `[cloudwatch]`: CloudWatch alarms and metrics.
     #[serde(default)]
     pub cloudwatch: Option<CloudWatchConfig>,
+    /// `[datadog]`: monitors as alerts, and the v1 metrics query.
+    #[serde(default)]
+    pub datadog: Option<DatadogConfig>,
     /// `[pagerduty]`: incidents to acknowledge, resolve and annotate.
     #[serde(default)]
     pub pagerduty: Option<PagerDutyConfig>,
@@ -411,6 +416,7 @@ impl Config {
         taken.extend(config.icingas.iter().map(IcingaConfig::display_name));
         newrelic::check(&config.newrelics, &taken, path, text)?;
         intake::check(&config, path, text)?;
+        datadog::check(config.datadog.as_ref(), path, text)?;
         if let Some(store) = &config.store {
             store::check(store, path, text)?;
         }

@@ -975,6 +975,238 @@ async fn an_intake_spool_missing_truncated_garbage_or_huge_leaves_it_stale_with_
     }
 }
 
+/// A Datadog API answering every request with `status`, `body`.
+async fn datadog_serving(status: u16, body: Vec<u8>, content_type: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn datadog_source(url: &str, timeout: Duration) -> AlertSource {
+    use support::datadog::{API_KEY, APP_KEY};
+    AlertSource::Datadog {
+        name: "datadog".into(),
+        client: Box::new(
+            warroom::backends::datadog::Datadog::new(
+                http_client().unwrap(),
+                url,
+                API_KEY,
+                Some(APP_KEY),
+                timeout,
+            )
+            .unwrap(),
+        ),
+    }
+}
+
+/// Datadog's monitors and its metrics query against refused, silent, 500, HTML, truncated JSON
+/// and a 50 MB answer: the board keeps the last good alerts, stale with one clear reason;
+/// the query is an error, never made-up points; no key ever shows.
+#[tokio::test]
+async fn datadog_refused_silent_500_html_truncated_and_huge_go_stale_with_a_reason() {
+    use support::datadog::{API_KEY, APP_KEY, monitor};
+    use warroom::backends::datadog::MAX_PAGE_BYTES;
+    use warroom::backends::metrics::MetricReaders;
+    use warroom::domain::MetricQuery;
+
+    let good_body = json!([monitor(
+        1,
+        "Checkout errors",
+        &[],
+        Some(1),
+        &[("service:checkout", "Alert")]
+    )])
+    .to_string();
+    let good = datadog_serving(200, good_body.clone().into_bytes(), "application/json").await;
+    let s500 = datadog_serving(
+        500,
+        json!({"errors": ["Internal Server Error"]})
+            .to_string()
+            .into_bytes(),
+        "application/json",
+    )
+    .await;
+    let html = datadog_serving(
+        200,
+        b"<html><body>Sign in</body></html>".to_vec(),
+        "text/html",
+    )
+    .await;
+    let cut = datadog_serving(
+        200,
+        good_body.as_bytes()[..good_body.len() / 2].to_vec(),
+        "application/json",
+    )
+    .await;
+    // 50 MB of monitors: refused once past a page's cap, never read whole.
+    let one = monitor(2, "m", &[], None, &[("service:x", "Alert")]).to_string();
+    let mut huge = String::from("[");
+    while huge.len() < 50_000_000 {
+        huge.push_str(&one);
+        huge.push(',');
+    }
+    huge.push_str(&one);
+    huge.push(']');
+    let huge = datadog_serving(200, huge.into_bytes(), "application/json").await;
+    let mute = mute_server();
+    let refused = refused_url();
+
+    // Short for the silent one; long enough for the others on a loaded machine, so each
+    // fails for its own reason.
+    let timeout = Duration::from_secs(10);
+    let cases = [
+        (refused.clone(), "connection refused".to_string()),
+        (mute, "no answer within 0.5s".to_string()),
+        (s500.uri(), "HTTP 500: Internal Server Error".to_string()),
+        (html.uri(), "unreadable answer".to_string()),
+        (cut.uri(), "unreadable answer".to_string()),
+        (
+            huge.uri(),
+            format!("answer larger than {MAX_PAGE_BYTES} bytes"),
+        ),
+    ];
+    for (url, reason) in cases {
+        let timeout = if reason.starts_with("no answer") {
+            Duration::from_millis(500)
+        } else {
+            timeout
+        };
+        let mut board = AlertBoard::with_sources(["datadog"]);
+        let first = poller::fetch_report(
+            &datadog_source(&good.uri(), timeout),
+            &AlertFilter::default(),
+            Duration::from_secs(5),
+        )
+        .await;
+        assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
+        first.apply(&mut board);
+        let report = poller::fetch_report(
+            &datadog_source(&url, timeout),
+            &AlertFilter::default(),
+            Duration::from_secs(5),
+        )
+        .await;
+        let error = report.result.clone().unwrap_err();
+        assert!(error.contains(&reason), "{url}: {error}");
+        report.apply(&mut board);
+        let status = &board.sources[0];
+        assert!(status.stale_since.is_some(), "{url}: {status:?}");
+        assert_eq!(status.error.as_deref(), Some(error.as_str()));
+        let merged = board.merged();
+        assert_eq!(merged.len(), 1, "{url}");
+        assert_eq!(merged[0].name(), "Checkout errors");
+        assert!(
+            !error.contains(API_KEY) && !error.contains(APP_KEY),
+            "{error}"
+        );
+
+        // The metrics query from the same server: an error, never a value.
+        let AlertSource::Datadog { client, .. } = datadog_source(&url, timeout) else {
+            unreachable!()
+        };
+        let readers = MetricReaders::from(*client);
+        let q = MetricQuery::Datadog("avg:trace.http.request.errors{service:checkout}".into());
+        let got = readers.instant(&q, chrono::Utc::now()).await;
+        assert!(got.is_err(), "{url}: {got:?}");
+    }
+}
+
+/// Who is on call from a PagerDuty that is refused, silent, failing, answering HTML, a cut
+/// body or 50 MB: one clear reason naming the service, never a panic or made-up people, the
+/// token never shown; and a page to it is an outcome saying it was not sent.
+#[tokio::test]
+async fn oncall_refused_silent_500_html_truncated_and_50_mb_give_a_clear_reason() {
+    use std::collections::BTreeMap;
+    use warroom::backends::oncall::pagerduty::PagerDutyOnCall;
+    use warroom::backends::oncall::{OnCall, OnCallPerson, PageRequest};
+    use warroom::backends::pagerduty::PagerDuty;
+
+    let service = r#"{"service": {"id": "PSVC002", "type": "service", "escalation_policy":
+        {"id": "PT20YPA", "type": "escalation_policy_reference"}}}"#;
+    let s500 = serving(
+        500,
+        r#"{"error": {"message": "Internal Server Error", "code": 2000}}"#,
+        "application/json",
+    )
+    .await;
+    let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
+    let cut = serving(200, &service[..service.len() / 2], "application/json").await;
+    let mut huge = String::from(r#"{"oncalls": ["#);
+    while huge.len() < 50_000_000 {
+        huge.push_str(r#"{"escalation_level": 1},"#);
+    }
+    huge.push_str(r#"{}], "more": false}"#);
+    let big = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/services/PSVC002"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(service, "application/json"))
+        .mount(&big)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/oncalls"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(huge, "application/json"))
+        .mount(&big)
+        .await;
+    let mute = mute_server();
+    let refused = refused_url();
+    let cases = [
+        (refused, "connection refused"),
+        (mute, "no answer within"),
+        (s500.uri(), "HTTP 500: Internal Server Error"),
+        (html.uri(), "unreadable answer"),
+        (cut.uri(), "unreadable answer"),
+        (big.uri(), "larger than"),
+    ];
+    let token = "u+secrettoken";
+    for (url, reason) in cases {
+        let pd = PagerDuty::new(
+            http_client().unwrap(),
+            &url,
+            token,
+            "ic@example.com",
+            Duration::from_millis(500),
+        )
+        .unwrap();
+        let oncall = OnCall::PagerDuty(PagerDutyOnCall::new(
+            pd,
+            BTreeMap::from([("payments".to_string(), "PSVC002".to_string())]),
+        ));
+        let err = oncall.who("payments").await.unwrap_err();
+        assert!(
+            err.starts_with("PagerDuty on-call for payments: "),
+            "{url}: {err}"
+        );
+        assert!(err.contains(reason), "{url}: {err}");
+        assert!(!err.contains(token), "{err}");
+        let person = OnCallPerson {
+            name: "Lee Turner".into(),
+            handle: "lee@example.com".into(),
+            level: 1,
+            until: None,
+            id: "PL7A2O4".into(),
+            via: String::new(),
+        };
+        let linked = vec!["PT4KHLK".to_string()];
+        let outcome = oncall
+            .page(&PageRequest {
+                service: "payments",
+                person: &person,
+                message: "join",
+                linked: &linked,
+            })
+            .await;
+        assert!(!outcome.ok, "{url}: {outcome:?}");
+        assert!(
+            outcome.detail.starts_with("PagerDuty incident PT4KHLK: "),
+            "{outcome:?}"
+        );
+        assert!(!outcome.detail.contains(token), "{outcome:?}");
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // New Relic (NerdGraph)
 // ---------------------------------------------------------------------------------------------

@@ -97,6 +97,7 @@ async fn open_incidents_are_listed_across_pages() {
         assert!(q.contains("statuses%5B%5D=acknowledged"), "{q}");
     }
     server.verify().await;
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[tokio::test]
@@ -187,6 +188,7 @@ async fn acknowledge_resolve_and_note_send_from_and_incident_references() {
     assert_eq!(log[0].kind, "trigger_log_entry");
     assert_eq!(log[1].agent.as_ref().unwrap().summary, "Alice Example");
     server.verify().await;
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[tokio::test]
@@ -208,6 +210,7 @@ async fn a_rejected_token_says_so() {
     assert!(shown.contains("token rejected"), "{shown}");
     assert!(!shown.contains(TOKEN), "the token never shows: {shown}");
     assert!(pd(&server).check_token().await.is_err());
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[tokio::test]
@@ -264,6 +267,8 @@ async fn rate_limits_are_waited_out_then_given_up_on() {
     );
     assert!(err.to_string().contains("rate limited"), "{err}");
     always.verify().await;
+    support::pagerduty::assert_conforms(&server).await;
+    support::pagerduty::assert_conforms(&always).await;
 }
 
 #[tokio::test]
@@ -284,4 +289,28 @@ async fn other_refusals_carry_pagerdutys_message() {
         shown.contains("Invalid Input Provided (Requester User Not Found)"),
         "{shown}"
     );
+    support::pagerduty::assert_conforms(&server).await;
+}
+
+/// The bodies these doubles answer with fit PagerDuty's response schemas.
+#[test]
+fn the_doubles_answer_with_bodies_the_spec_describes() {
+    let spec = support::pagerduty::spec();
+    let one = incident("PINC001", 101, "triggered");
+    let checks = [
+        ("GET", "/incidents", 200, page(vec![one.clone()], 0, true)),
+        ("GET", "/incidents/PINC001", 200, json!({"incident": one})),
+        ("PUT", "/incidents", 200, json!({"incidents": [one]})),
+        (
+            "GET",
+            "/incidents",
+            401,
+            json!({"error": {"message": "Unauthorized", "code": 2006}}),
+        ),
+    ];
+    for (m, p, status, body) in checks {
+        if let Err(e) = spec.check_response(m, p, status, &body) {
+            panic!("{e}");
+        }
+    }
 }

@@ -159,6 +159,7 @@ async fn a_linked_incident_gets_every_status_update_as_a_note_until_unlinked() {
     let d = of_type(&s, "update_delivered");
     assert_eq!(d.len(), 3, "only the webhook for the second update: {d:?}");
     assert_eq!(d[2]["target"], "status-page");
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -194,6 +195,7 @@ async fn a_note_pagerduty_refuses_fails_the_command_but_keeps_the_update() {
         detail.contains("token rejected (HTTP 401): Authentication failed"),
         "{detail}"
     );
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -214,6 +216,7 @@ async fn an_update_too_long_for_pagerduty_is_cut_with_a_pointer_to_the_log() {
     // The journal keeps the whole text.
     let updates = of_type(&s, "status_update");
     assert_eq!(updates[0]["text"].as_str().unwrap().len(), 41_000);
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -254,6 +257,7 @@ async fn links_that_cannot_be_made_are_refused_and_record_nothing() {
         .map(|r| r.url.path().to_string())
         .collect();
     assert!(paths.iter().all(|p| !p.contains("admin")), "{paths:?}");
+    support::pagerduty::assert_conforms(&server).await;
 }
 
 #[test]
@@ -301,4 +305,5 @@ async fn list_shows_the_open_incidents_of_the_configured_services() {
     assert_eq!(rows[1]["number"], 42);
     assert_eq!(rows[1]["status"], "acknowledged");
     assert_eq!(rows[1]["service"], "Checkout API");
+    support::pagerduty::assert_conforms(&server).await;
 }

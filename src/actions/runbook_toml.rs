@@ -94,6 +94,7 @@ struct VerifyEntry {
     promql: Option<Spanned<String>>,
     graphite: Option<Spanned<String>>,
     cloudwatch: Option<Spanned<crate::config::cloudwatch::CloudWatchEntry>>,
+    datadog: Option<Spanned<String>>,
     nrql: Option<Spanned<String>>,
     expect: Spanned<String>,
     within: Option<Spanned<String>>,
@@ -404,6 +405,7 @@ pub fn parse_runbook(path: &Path, text: &str) -> Result<Runbook, ConfigError> {
                     [
                         ("promql", v.promql),
                         ("graphite", v.graphite),
+                        ("datadog", v.datadog),
                         ("nrql", v.nrql),
                     ],
                     v.cloudwatch,

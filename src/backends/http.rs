@@ -184,14 +184,25 @@ impl Endpoint {
 
     /// Adds `Authorization: <scheme> <secret>`, marked sensitive so it never shows in `Debug`
     /// and remembered as a secret, so no error that echoes it shows it.
-    pub fn with_authorization(mut self, value: &str) -> Result<Endpoint, BackendError> {
+    pub fn with_authorization(self, value: &str) -> Result<Endpoint, BackendError> {
+        self.with_secret_header(reqwest::header::AUTHORIZATION.as_str(), value)
+    }
+
+    /// Adds a header whose value is a secret (an API key header such as `DD-API-KEY`): marked
+    /// sensitive so it never shows in `Debug`, and remembered so no error that echoes it
+    /// shows it.
+    pub fn with_secret_header(mut self, name: &str, value: &str) -> Result<Endpoint, BackendError> {
         crate::config::secrets::remember(value);
-        let mut v = HeaderValue::from_str(value).map_err(|_| BackendError::BadUrl {
+        let bad = |reason: String| BackendError::BadUrl {
             url: self.base.clone(),
-            reason: "the token has characters HTTP cannot carry".into(),
-        })?;
+            reason,
+        };
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| bad(format!("bad header name {name:?}")))?;
+        let mut v = HeaderValue::from_str(value)
+            .map_err(|_| bad("the token has characters HTTP cannot carry".into()))?;
         v.set_sensitive(true);
-        self.headers.insert(reqwest::header::AUTHORIZATION, v);
+        self.headers.insert(name, v);
         Ok(self)
     }
 

@@ -7,6 +7,7 @@
 //! Adding a source is a field in [`MetricReaders`] and one arm in each of its three reads.
 
 use super::cloudwatch::CloudWatch;
+use super::datadog::Datadog;
 use super::graphite::Graphite;
 use super::http::{BackendError, Endpoint};
 use super::newrelic::NewRelic;
@@ -37,6 +38,7 @@ pub struct MetricReaders {
     pub prometheus: Option<Prometheus>,
     pub graphite: Option<Graphite>,
     pub cloudwatch: Option<CloudWatch>,
+    pub datadog: Option<Datadog>,
     /// The first `[[newrelic]]`, for NRQL.
     pub newrelic: Option<NewRelic>,
 }
@@ -75,6 +77,12 @@ impl MetricReaders {
                 Err(e) => problems.push(e.to_string()),
             }
         }
+        if let Some(dd) = &config.datadog {
+            match Datadog::from_config(dd, client, timeout) {
+                Ok(d) => readers.datadog = Some(d),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
         if let Some(nr) = config.newrelics.first() {
             match NewRelic::from_config(nr, client, timeout) {
                 Ok(c) => readers.newrelic = Some(c),
@@ -88,6 +96,7 @@ impl MetricReaders {
         self.prometheus.is_none()
             && self.graphite.is_none()
             && self.cloudwatch.is_none()
+            && self.datadog.is_none()
             && self.newrelic.is_none()
     }
 
@@ -97,6 +106,7 @@ impl MetricReaders {
             MetricQuery::Promql(_) => self.prometheus.is_some(),
             MetricQuery::Graphite(_) => self.graphite.is_some(),
             MetricQuery::CloudWatch(_) => self.cloudwatch.is_some(),
+            MetricQuery::Datadog(_) => self.datadog.is_some(),
             MetricQuery::Nrql(_) => self.newrelic.is_some(),
         }
     }
@@ -110,7 +120,7 @@ impl MetricReaders {
     }
 
     /// Every series' value at `at` (now when `None`): Prometheus' instant vector, Graphite's
-    /// newest non-`null` point of each series within [`GRAPHITE_LOOKBACK`].
+    /// and Datadog's newest non-`null` point of each series within [`GRAPHITE_LOOKBACK`].
     pub async fn values(
         &self,
         q: &MetricQuery,
@@ -142,6 +152,15 @@ impl MetricReaders {
                 .max(GRAPHITE_LOOKBACK);
                 let points = c.get_metric_data(cq, until - back, until, period).await?;
                 points.last().map(|(_, v)| *v).into_iter().collect()
+            }
+            MetricQuery::Datadog(query) => {
+                let d = self.datadog.as_ref().ok_or_else(|| Self::missing(q))?;
+                let until = at.unwrap_or_else(Utc::now);
+                let series = d.query(query, until - GRAPHITE_LOOKBACK, until).await?;
+                series
+                    .into_iter()
+                    .filter_map(|s| s.points.into_iter().rev().find_map(|(_, v)| v))
+                    .collect()
             }
             MetricQuery::Nrql(nrql) => {
                 // The newest bucket with a value within the look-back, as for Graphite.
@@ -226,6 +245,15 @@ impl MetricReaders {
                     add(t, Some(v));
                 }
             }
+            MetricQuery::Datadog(query) => {
+                // At Datadog's own rollup for the span; a `null` stays a gap.
+                let d = self.datadog.as_ref().ok_or_else(|| Self::missing(q))?;
+                for s in d.query(query, from, to).await? {
+                    for (t, v) in s.points {
+                        add(t, v);
+                    }
+                }
+            }
             MetricQuery::Nrql(nrql) => {
                 // A bucket without data stays a gap (`None`), as a Graphite `null` does.
                 let n = self.newrelic.as_ref().ok_or_else(|| Self::missing(q))?;
@@ -260,6 +288,15 @@ impl From<NewRelic> for MetricReaders {
     fn from(n: NewRelic) -> MetricReaders {
         MetricReaders {
             newrelic: Some(n),
+            ..MetricReaders::default()
+        }
+    }
+}
+
+impl From<Datadog> for MetricReaders {
+    fn from(d: Datadog) -> MetricReaders {
+        MetricReaders {
+            datadog: Some(d),
             ..MetricReaders::default()
         }
     }

@@ -3,6 +3,7 @@
 
 pub mod alertmanager;
 pub mod cloudwatch;
+pub mod datadog;
 pub mod grafana;
 pub mod graphite;
 pub mod http;
@@ -13,6 +14,7 @@ pub mod matcher;
 pub mod metrics;
 pub mod nagios;
 pub mod newrelic;
+pub mod oncall;
 pub mod pagerduty;
 pub mod poller;
 pub mod prometheus;

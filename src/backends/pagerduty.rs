@@ -20,6 +20,9 @@ pub const DEFAULT_URL: &str = crate::config::url::PAGERDUTY_URL;
 const ACCEPT: &str = "application/vnd.pagerduty+json;version=2";
 /// Page size when listing (PagerDuty's maximum).
 const PAGE: usize = 100;
+/// The largest answer read: a page holds at most 100 items, so anything near this is not
+/// PagerDuty's (a 25,000-character note's incident, with every field, is far below it).
+pub const MAX_PAGE_BYTES: usize = 8 << 20;
 /// Pages followed at most (10,000 items), so a server that always says `more` cannot hold us.
 const MAX_PAGES: usize = 100;
 
@@ -169,6 +172,7 @@ impl PagerDuty {
         timeout: Duration,
     ) -> Result<PagerDuty, BackendError> {
         let endpoint = Endpoint::new(client, base_url, timeout)?
+            .with_max_body(MAX_PAGE_BYTES)
             .with_authorization(&format!("Token token={}", token.trim()))?
             .with_header("Accept", ACCEPT)?;
         Ok(PagerDuty {
@@ -296,8 +300,18 @@ impl PagerDuty {
         .map(|_| ())
     }
 
+    /// The endpoint every request goes through (its token and `Accept:`).
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The acting user's email (the `From:` of writes).
+    pub(crate) fn from(&self) -> &str {
+        &self.from
+    }
+
     /// Follows `limit`/`offset` pages while `more` is true.
-    async fn paged<P, T>(
+    pub(crate) async fn paged<P, T>(
         &self,
         path: &str,
         query: &[(&str, String)],
@@ -329,7 +343,10 @@ impl PagerDuty {
     }
 
     /// Sends (rebuilding the request for each try), waiting out 429s; requires a 2xx.
-    async fn send(&self, build: impl Fn() -> RequestBuilder) -> Result<Reply, BackendError> {
+    pub(crate) async fn send(
+        &self,
+        build: impl Fn() -> RequestBuilder,
+    ) -> Result<Reply, BackendError> {
         let tries = self.retry.tries.max(1);
         for attempt in 1..=tries {
             let reply = self.endpoint.send(build()).await?;
@@ -406,8 +423,9 @@ fn error_message(body: &[u8]) -> String {
     }
 }
 
+/// The paging fields of a list answer.
 #[derive(Debug, Default, Deserialize)]
-struct Page {
+pub(crate) struct Page {
     #[serde(default, deserialize_with = "null_default")]
     more: bool,
 }

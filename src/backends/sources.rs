@@ -3,6 +3,7 @@
 
 use super::alertmanager::{AlertFilter, Alertmanager};
 use super::cloudwatch::{AwsCredentials, CloudWatch};
+use super::datadog::Datadog;
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
@@ -57,6 +58,11 @@ pub enum AlertSource {
         spool: std::path::PathBuf,
         stale_after: Option<Duration>,
     },
+    /// Datadog monitors' groups in Alert, Warn or No Data.
+    Datadog {
+        name: String,
+        client: Box<Datadog>,
+    },
     /// A New Relic account's active issues, through NerdGraph; takes acknowledgements.
     NewRelic {
         name: String,
@@ -80,6 +86,7 @@ impl AlertSource {
             | AlertSource::Icinga { name, .. }
             | AlertSource::CloudWatch { name, .. }
             | AlertSource::Intake { name, .. }
+            | AlertSource::Datadog { name, .. }
             | AlertSource::NewRelic { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
@@ -95,6 +102,7 @@ impl AlertSource {
             | AlertSource::Grafana { .. }
             | AlertSource::CloudWatch { .. }
             | AlertSource::Intake { .. }
+            | AlertSource::Datadog { .. }
             | AlertSource::Broken { .. } => &[],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => WriteBack::ALL,
@@ -176,6 +184,12 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::Datadog { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.alerts().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::NewRelic { client, .. } => {
                 let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
                 let mut alerts = client.issues().await?;
@@ -205,7 +219,7 @@ pub fn sources_with_intake(
 }
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
-/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, each `[[newrelic]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
+/// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, `[datadog]`, each `[[newrelic]]`. `timeout` applies to every request. PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -284,6 +298,15 @@ pub fn sources_from_config(
                 client: Box::new(c),
             },
             Err(e) => broken(&name, e),
+        });
+    }
+    if let Some(dd) = &config.datadog {
+        out.push(match Datadog::from_config(dd, client, timeout) {
+            Ok(c) => AlertSource::Datadog {
+                name: "datadog".into(),
+                client: Box::new(c),
+            },
+            Err(e) => broken("datadog", e),
         });
     }
     for nr in &config.newrelics {

@@ -2,7 +2,8 @@
 //! webhook. Each delivery has a timeout per attempt and retries only what may pass on a second
 //! try (no answer, 5xx, 429); a refusal such as Slack's `invalid_payload` is final at once.
 //! Updates also go, as notes, to the PagerDuty incidents linked to the incident, and to IRC
-//! channels (`kind = "irc"`, not HTTP: `backends::irc`).
+//! channels (`kind = "irc"`, not HTTP: `backends::irc`) and as Datadog events
+//! (`kind = "datadog"`: `backends::datadog::events`).
 
 use crate::config::{PagerDutyConfig, WebhookConfig, WebhookKind};
 use crate::domain::{Incident, Severity, Status};
@@ -91,6 +92,7 @@ impl UpdateMessage {
                 "text": format!("#### {heading}\n{}\n_status update by {}_", self.text, self.by),
                 "username": "warroom",
             }),
+            WebhookKind::Datadog => super::datadog::events::event_body(self),
             WebhookKind::Irc => json!({
                 "lines": super::irc::message_lines(self, super::irc::TEXT_BYTES),
             }),
@@ -141,6 +143,7 @@ pub async fn deliver(
 ) -> Outcome {
     let outcome = match hook.kind {
         WebhookKind::Irc => super::irc::deliver(hook, msg).await,
+        WebhookKind::Datadog => super::datadog::events::deliver(client, hook, msg).await,
         _ => try_deliver(client, hook, msg).await,
     };
     outcome.redacted()

@@ -107,6 +107,9 @@ pub fn run(ctx: &Context) -> Result<(), Failure> {
         let (name, kind) = (w.display_name(), w.kind.label());
         let found = match w.kind {
             crate::config::WebhookKind::Irc => w.irc_target().map(|t| t.shown()),
+            crate::config::WebhookKind::Datadog => w
+                .datadog_target()
+                .map(|(url, _)| format!("events to {url} (API key set)")),
             _ => w.resolve_url().map(|_| "URL set".to_string()),
         };
         links.push((

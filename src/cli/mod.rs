@@ -62,6 +62,7 @@ mod export;
 mod followup;
 mod list;
 mod log;
+mod oncall;
 mod open;
 mod packaging;
 mod pagerduty;
@@ -481,6 +482,34 @@ pub enum Command {
     Pagerduty {
         #[command(subcommand)]
         command: PagerdutyCommand,
+    },
+    /// Who is on call for a catalog service now (through [pagerduty] oncall_services): name,
+    /// email, escalation level, until when (--json for scripts).
+    Oncall {
+        /// The catalog service (services.toml), e.g. payments.
+        service: String,
+        /// One JSON object: the service, the vendor and who is on call.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Page someone on call for a service to the incident (a PagerDuty responder request on
+    /// the PagerDuty incident linked to it); journaled with the outcome, and they stay on the
+    /// work board until they check in. Refused without --yes.
+    Page {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The catalog service whose on-call to page.
+        #[arg(long)]
+        service: String,
+        /// Who: a name or email of someone on call [default: the first on call].
+        #[arg(long)]
+        person: Option<String>,
+        /// What to tell them.
+        #[arg(long)]
+        message: String,
+        /// Page for real (paging reaches a person).
+        #[arg(long)]
+        yes: bool,
     },
     /// Print shell completions (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
@@ -1014,6 +1043,24 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
                 pagerduty::unlink(&ctx, now, &id, &pd_incident)
             }
         },
+        Some(Command::Oncall { service, json }) => oncall::oncall(&ctx, &service, json),
+        Some(Command::Page {
+            id,
+            service,
+            person,
+            message,
+            yes,
+        }) => oncall::page(
+            &ctx,
+            now,
+            oncall::PageArgs {
+                id: &id,
+                service: &service,
+                person: person.as_deref(),
+                message: &message,
+                yes,
+            },
+        ),
         Some(Command::Drill { command }) => match command {
             DrillCommand::List => drill::list(),
             DrillCommand::Run { scenario, fast } => drill::run(

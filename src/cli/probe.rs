@@ -18,6 +18,7 @@ pub fn configured(config: &Config, q: &MetricQuery) -> bool {
         MetricQuery::Promql(_) => config.prometheus.is_some(),
         MetricQuery::Graphite(_) => config.graphite.is_some(),
         MetricQuery::CloudWatch(_) => config.cloudwatch.is_some(),
+        MetricQuery::Datadog(_) => config.datadog.is_some(),
         MetricQuery::Nrql(_) => !config.newrelics.is_empty(),
     }
 }
@@ -54,6 +55,15 @@ pub fn describe(config: &Config) {
                 cw.region()
             ),
             Err(e) => say!("cloudwatch: {at} region {} WARNING: {e}", cw.region()),
+        }
+    }
+    if let Some(dd) = &config.datadog {
+        match dd.url() {
+            Err(e) => say!("datadog: WARNING: {e}"),
+            Ok(url) => match dd.api_key().and_then(|_| dd.app_key()) {
+                Ok(_) => say!("datadog: {url} (keys set)"),
+                Err(e) => say!("datadog: {url} WARNING: {e}"),
+            },
         }
     }
     if let Some(pd) = &config.pagerduty {
@@ -231,6 +241,16 @@ pub async fn probe_all(
             let version = c.version().await?;
             let n = c.problems().await?.len();
             Ok::<_, BackendError>(format!("version {version}, user accepted ({n} problems)"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    if let Some(dd) = &config.datadog {
+        let what = format!("datadog ({})", dd.url().unwrap_or_default());
+        let r = async {
+            let c = crate::backends::datadog::Datadog::from_config(dd, client, timeout)?;
+            let n = c.alerts().await?.len();
+            Ok::<_, BackendError>(format!("keys accepted ({n} monitor groups alerting)"))
         }
         .await;
         lines.push((what, r.map_err(|e| e.to_string())));

@@ -139,6 +139,14 @@ pub fn board_text(i: &Incident, board: &Board, now: DateTime<Utc>) -> Vec<String
             time_left(t.left)
         ));
     }
+    for p in i.paging.awaited() {
+        let name = if p.handle.is_empty() {
+            p.person.clone()
+        } else {
+            format!("{} <{}>", p.person, p.handle)
+        };
+        out.push(format!("{name}: {}", p.waiting_line()));
+    }
     out.push(format!(
         "workstreams tracked directly: {} (span of control: {} at most)",
         board.workstreams,

@@ -33,6 +33,7 @@
 //! from = "ic@example.com"     # a PagerDuty user's email, required for writes
 //! service_ids = ["PIJ90N7"]   # empty: every service
 //! url = "https://api.pagerduty.com"   # optional
+//! oncall_services = { payments = "PSVC002" }  # optional: catalog service → PagerDuty service, for who is on call
 //!
 //! [alerts]
 //! poll_interval = "10s"
@@ -170,9 +171,19 @@ pub struct PagerDutyConfig {
     pub service_ids: Vec<String>,
     /// Default `https://api.pagerduty.com`.
     pub url: Option<Spanned<String>>,
+    /// Catalog service name → PagerDuty service ID, for who is on call and paging.
+    #[serde(default)]
+    pub oncall_services: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 impl PagerDutyConfig {
+    /// `oncall_services` as catalog service name → PagerDuty service ID.
+    pub fn oncall_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.oncall_services
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+            .collect()
+    }
     pub fn token(&self) -> Result<String, String> {
         env_secret(self.token_env.get_ref())
     }
@@ -313,6 +324,10 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
             "cloudwatch",
             config.cloudwatch.as_ref().map(|c| c.region.span()),
         ),
+        (
+            "datadog",
+            config.datadog.as_ref().map(|d| d.api_key_env.span()),
+        ),
     ] {
         if let Some(span) = span
             && names.iter().any(|n| n == taken)
@@ -385,6 +400,17 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         if let Some(u) = &pd.url {
             url("pagerduty.url", u)?;
         }
+        for (service, id) in &pd.oncall_services {
+            let v = id.get_ref();
+            if v.is_empty() || v.len() > 64 || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(at(
+                    id.span(),
+                    format!(
+                        "pagerduty.oncall_services.{service}: {v:?} is not a PagerDuty service ID (letters and digits, like PIJ90N7)"
+                    ),
+                ));
+            }
+        }
     }
     let a = &config.alerts;
     for (what, v) in [("poll_interval", &a.poll_interval), ("timeout", &a.timeout)] {
@@ -412,6 +438,9 @@ impl Config {
         }
         if self.cloudwatch.is_some() {
             names.push("cloudwatch".into());
+        }
+        if self.datadog.is_some() {
+            names.push("datadog".into());
         }
         names.extend(self.nagios.iter().map(|n| n.display_name()));
         names

@@ -22,6 +22,7 @@ pub const SECTIONS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "datadog",
     "newrelic",
     "pagerduty",
     "alerts",
@@ -44,12 +45,19 @@ pub const ALERT_PARTS: &[&str] = &[
     "icinga",
     "cloudwatch",
     "intake",
+    "datadog",
     "newrelic",
     "alerts",
 ];
 
 /// The parts that hold metrics sources: what the blast radius and verification need whole.
-pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch", "newrelic"];
+pub const METRIC_PARTS: &[&str] = &[
+    "prometheus",
+    "graphite",
+    "cloudwatch",
+    "datadog",
+    "newrelic",
+];
 
 /// A part of `config.toml` that was left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -24,7 +24,8 @@
 //!
 //! Each metric has exactly one query: `promql` (read from `[prometheus]`), `graphite` (read
 //! from `[graphite]`), `cloudwatch = { namespace, metric, dimensions, stat, period }` (read
-//! from `[cloudwatch]`, see [`super::cloudwatch`]) or `nrql` (an NRQL `SELECT … FROM … WHERE …`
+//! from `[cloudwatch]`, see [`super::cloudwatch`]), `datadog` (a Datadog metrics query, read
+//! from `[datadog]`) or `nrql` (an NRQL `SELECT … FROM … WHERE …`
 //! read from the first `[[newrelic]]`; `{service}` in it is the service's name, escaped for an
 //! NRQL string: `WHERE appName = '{service}'`; warroom adds `SINCE`, `UNTIL`, `TIMESERIES`).
 
@@ -67,6 +68,7 @@ struct MetricEntry {
     promql: Option<toml::Spanned<String>>,
     graphite: Option<toml::Spanned<String>>,
     cloudwatch: Option<toml::Spanned<super::cloudwatch::CloudWatchEntry>>,
+    datadog: Option<toml::Spanned<String>>,
     nrql: Option<toml::Spanned<String>>,
     degraded_above: Option<toml::Spanned<f64>>,
     down_above: Option<toml::Spanned<f64>>,
@@ -116,6 +118,7 @@ pub(crate) fn one_query<const N: usize>(
     }
     let query = match key {
         "graphite" => MetricQuery::Graphite(text),
+        "datadog" => MetricQuery::Datadog(text),
         "nrql" => {
             if let Some(clause) = crate::domain::nrql_reserved_clause(&text) {
                 return Err((
@@ -188,6 +191,7 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
                 [
                     ("promql", m.promql),
                     ("graphite", m.graphite),
+                    ("datadog", m.datadog),
                     ("nrql", m.nrql),
                 ],
                 m.cloudwatch,

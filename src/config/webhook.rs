@@ -14,6 +14,12 @@
 //! channel = "#ops"
 //! password_env = "IRC_PASS"   # optional: the server password (PASS)
 //! channel_key_env = "OPS_KEY" # optional: the channel's key (+k)
+//!
+//! [[webhook]]
+//! kind = "datadog"            # each update posted as a Datadog event
+//! site = "EU"                 # US1 (default), EU, US3, US5 or AP1
+//! api_key_env = "DD_API_KEY"  # the variable holding an API key
+//! url = "http://127.0.0.1:8126"   # optional: instead of the site's API host
 //! ```
 
 use super::{Config, ConfigError, secrets};
@@ -29,6 +35,8 @@ pub enum WebhookKind {
     Json,
     /// A channel on an IRC server: not HTTP at all (`backends::irc`).
     Irc,
+    /// Datadog's event API (`backends::datadog::events`).
+    Datadog,
 }
 
 impl WebhookKind {
@@ -38,6 +46,7 @@ impl WebhookKind {
             WebhookKind::Mattermost => "mattermost",
             WebhookKind::Json => "json",
             WebhookKind::Irc => "irc",
+            WebhookKind::Datadog => "datadog",
         }
     }
 }
@@ -72,6 +81,10 @@ pub struct WebhookConfig {
     pub password_env: Option<String>,
     /// IRC: the environment variable holding the channel's key.
     pub channel_key_env: Option<String>,
+    /// Datadog: the site (`US1`, `EU`, `US3`, `US5`, `AP1`); `url` instead names the API host.
+    pub site: Option<String>,
+    /// Datadog: the environment variable holding an API key.
+    pub api_key_env: Option<String>,
 }
 
 /// An IRC channel to post to, with its secrets read from the environment.
@@ -154,6 +167,17 @@ impl WebhookConfig {
         })
     }
 
+    /// A `kind = "datadog"` webhook's API base URL and API key (read from the environment
+    /// and remembered as a secret); the error says which variable is unset.
+    pub fn datadog_target(&self) -> Result<(String, String), String> {
+        let url = super::datadog::api_url(self.site.as_deref(), self.url.as_deref())?;
+        let var = self
+            .api_key_env
+            .as_deref()
+            .ok_or("api_key_env is not set")?;
+        Ok((url, super::backends::env_secret(var)?))
+    }
+
     pub fn timeout(&self) -> chrono::Duration {
         self.timeout
             .as_ref()
@@ -194,6 +218,21 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
             check_irc(w).map_err(|reason| fail(header, reason))?;
             continue;
         }
+        if w.kind == WebhookKind::Datadog {
+            check_datadog(w).map_err(|reason| fail(header, reason))?;
+            continue;
+        }
+        for (key, set) in [
+            ("site", w.site.is_some()),
+            ("api_key_env", w.api_key_env.is_some()),
+        ] {
+            if set {
+                return Err(fail(
+                    header,
+                    format!("{key} is only for kind = \"datadog\""),
+                ));
+            }
+        }
         if let Some((key, _)) = w.irc_keys().into_iter().find(|(_, set)| *set) {
             return Err(fail(header, format!("{key} is only for kind = \"irc\"")));
         }
@@ -208,6 +247,34 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
                 "url must start with http:// or https://".into(),
             ));
         }
+    }
+    Ok(())
+}
+
+/// What a Datadog webhook needs: an API key's variable, a known site or a URL, nothing of
+/// IRC's.
+fn check_datadog(w: &WebhookConfig) -> Result<(), String> {
+    if let Some((key, _)) = w.irc_keys().into_iter().find(|(_, set)| *set) {
+        return Err(format!("{key} is only for kind = \"irc\""));
+    }
+    if w.url_env.is_some() {
+        return Err("kind = \"datadog\" takes site (or url) and api_key_env, not url_env".into());
+    }
+    let var = w
+        .api_key_env
+        .as_deref()
+        .ok_or("kind = \"datadog\" needs api_key_env")?;
+    if !super::backends::env_name_ok(var) {
+        return Err(
+            "api_key_env: name an environment variable (like DD_API_KEY), never the key itself"
+                .into(),
+        );
+    }
+    if let Some(site) = &w.site {
+        super::datadog::site_url(site).map_err(|e| format!("site: {e}"))?;
+    }
+    if let Some(u) = &w.url {
+        super::url::base_url(u).map_err(|e| format!("url: {e}"))?;
     }
     Ok(())
 }

@@ -143,6 +143,12 @@ pub enum Action {
         id: String,
         result: Result<Vec<super::state::PagerDutyChoice>, String>,
     },
+    /// Who is on call for `service`, asked for by `W` on incident `id` (or why not).
+    OnCallListed {
+        id: String,
+        service: String,
+        result: Result<Vec<crate::backends::oncall::OnCallPerson>, String>,
+    },
     /// A round of readings of the exit criteria's metrics (criterion number → value, or why
     /// not).
     CriteriaValues {
@@ -321,6 +327,20 @@ pub enum Effect {
     /// to offer them for linking to `id`.
     ListPagerDuty {
         id: String,
+    },
+    /// Ask the on-call source who is on call for `service`, to offer them for paging.
+    ListOnCall {
+        id: String,
+        service: String,
+    },
+    /// Page `person` for `service` to incident `id`; the outcome is recorded as `paged`.
+    Page {
+        id: String,
+        service: String,
+        person: Box<crate::backends::oncall::OnCallPerson>,
+        message: String,
+        /// The PagerDuty incidents linked to `id`, oldest first.
+        linked: Vec<String>,
     },
     Quit,
 }

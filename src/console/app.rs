@@ -326,6 +326,53 @@ fn apply(
                 });
                 continue;
             }
+            Effect::ListOnCall { id, service } => {
+                let Some(back) = delivery.actions.clone() else {
+                    continue;
+                };
+                let asked = oncall_source(delivery);
+                tokio::spawn(async move {
+                    let result = match asked {
+                        Err(e) => Err(e),
+                        Ok(oncall) => oncall.who(&service).await,
+                    };
+                    let _ = back.send(Action::OnCallListed {
+                        id,
+                        service,
+                        result,
+                    });
+                });
+                continue;
+            }
+            Effect::Page {
+                id,
+                service,
+                person,
+                message,
+                linked,
+            } => {
+                let worker = worker.clone();
+                let asked = oncall_source(delivery);
+                // A page is a write: quitting waits for it, like the posts.
+                posting.spawn(async move {
+                    let req = crate::backends::oncall::PageRequest {
+                        service: &service,
+                        person: &person,
+                        message: &message,
+                        linked: &linked,
+                    };
+                    let event = match asked {
+                        Ok(oncall) => oncall.page(&req).await.event(&req, oncall.vendor()),
+                        Err(e) => crate::backends::oncall::PageOutcome {
+                            ok: false,
+                            detail: e,
+                        }
+                        .event(&req, "PagerDuty"),
+                    };
+                    let _ = worker.send(Effect::Record { id, event });
+                });
+                continue;
+            }
             Effect::ListPagerDuty { id } => {
                 let Some(back) = delivery.actions.clone() else {
                     continue;
@@ -447,6 +494,19 @@ fn pagerduty_client(
         std::time::Duration::from_secs(10),
     )?;
     Ok((pd, config.service_ids.clone()))
+}
+
+/// The on-call source of `[pagerduty] oncall_services`, or why there is none.
+fn oncall_source(delivery: &Delivery) -> Result<crate::backends::oncall::OnCall, String> {
+    let (pd, _) = pagerduty_client(delivery)?;
+    let services = delivery
+        .pagerduty
+        .as_ref()
+        .map(|c| c.oncall_map())
+        .unwrap_or_default();
+    Ok(crate::backends::oncall::OnCall::PagerDuty(
+        crate::backends::oncall::pagerduty::PagerDutyOnCall::new(pd, services),
+    ))
 }
 
 fn draw(terminal: &mut Tui, state: &State, theme: &Theme) -> std::io::Result<()> {

@@ -385,6 +385,8 @@ impl JournalWorker {
             | Effect::DeliverExecutive { .. }
             | Effect::ExportCopy { .. }
             | Effect::ListPagerDuty { .. }
+            | Effect::ListOnCall { .. }
+            | Effect::Page { .. }
             | Effect::CreateSilence { .. }
             | Effect::WriteBack { .. }
             | Effect::ExpireSilences { .. }

@@ -48,6 +48,7 @@ pub enum Command {
     Export,
     FollowUp,
     PagerDuty,
+    OnCall,
     Acknowledge,
     Comment,
     Amend,
@@ -112,6 +113,7 @@ impl Command {
         Command::Export,
         Command::FollowUp,
         Command::PagerDuty,
+        Command::OnCall,
         Command::Acknowledge,
         Command::Comment,
         Command::Amend,
@@ -177,6 +179,7 @@ impl Command {
             Command::Export => "export",
             Command::FollowUp => "follow-up",
             Command::PagerDuty => "pagerduty",
+            Command::OnCall => "oncall",
             Command::Acknowledge => "acknowledge",
             Command::Comment => "comment",
             Command::Amend => "amend",
@@ -242,6 +245,7 @@ impl Command {
             Command::Export => "write the post-mortem draft to a file",
             Command::FollowUp => "add a follow-up (an action item)",
             Command::PagerDuty => "link or unlink a PagerDuty incident",
+            Command::OnCall => "who is on call for the most affected service; enter pages",
             Command::Acknowledge => "acknowledge the alert in its source (Nagios, Icinga)",
             Command::Comment => "add a comment to the alert in its source",
             Command::Amend => {
@@ -293,6 +297,7 @@ impl Command {
                 | Command::Export
                 | Command::FollowUp
                 | Command::PagerDuty
+                | Command::OnCall
                 | Command::Acknowledge
                 | Command::Comment
                 | Command::ReviewActionable
@@ -584,6 +589,7 @@ const DEFAULTS: &[(Mode, &str, Command)] = &[
     (Mode::Incident, "A", Command::Actions),
     (Mode::Incident, "O", Command::ActionOutput),
     (Mode::Incident, "P", Command::PagerDuty),
+    (Mode::Incident, "W", Command::OnCall),
     (Mode::Incident, "E", Command::Amend),
     (Mode::Incident, "r", Command::Retract),
     (Mode::Incident, "V", Command::MoveEntry),

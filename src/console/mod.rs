@@ -202,6 +202,11 @@ pub fn run_drill(
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
+    state.oncall_services = config
+        .pagerduty
+        .as_ref()
+        .map(|p| p.oncall_services.keys().cloned().collect())
+        .unwrap_or_default();
     // Followers learn at once when this console has no view to share; otherwise the first
     // alert or metrics report publishes one.
     if let Some(hub) = &delivery.share

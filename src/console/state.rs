@@ -43,6 +43,11 @@ pub struct State {
     pub pagerduty_configured: bool,
     /// What the PagerDuty picker offers, in its order (PagerDuty's answer and the links).
     pub pagerduty_choices: Vec<PagerDutyChoice>,
+    /// The catalog services an on-call source knows (`W`), sorted; empty: none configured.
+    pub oncall_services: Vec<String>,
+    /// Who the on-call picker offers, and for which service.
+    pub oncall_choices: Vec<crate::backends::oncall::OnCallPerson>,
+    pub oncall_service: String,
     /// Problems found at start (bad key overrides) or since; shown until dismissed.
     pub problems: Vec<String>,
     /// Appends sent and not yet answered.
@@ -355,6 +360,11 @@ pub enum Modal {
     CheckIn(Box<CheckInForm>),
     /// "Call the roll?": `y` calls it.
     ConfirmRollCall,
+    /// "Page this person for this service?": `y` pages (`W`).
+    ConfirmPage {
+        service: String,
+        person: Box<crate::backends::oncall::OnCallPerson>,
+    },
     /// `:report`: the figures of the last 90 days, once read (none while loading).
     Report(Option<Box<crate::report::Figures>>),
     /// The roll call, or (`work`) the work board; the first row shown.
@@ -479,6 +489,8 @@ pub enum PickerKind {
     Snooze,
     /// PagerDuty incidents ([`State::pagerduty_choices`]): enter links or unlinks.
     PagerDuty,
+    /// Who is on call for a service ([`State::oncall_choices`]): enter pages, once confirmed.
+    OnCall,
     /// How the open decision ends: decided, withdrawn, amended.
     DecisionClose,
     /// Exit criteria: a new one, or tick / untick a manual one.
@@ -496,6 +508,7 @@ impl PickerKind {
             PickerKind::Task => "Task done (x cancels it)",
             PickerKind::Snooze => "Snooze the status update",
             PickerKind::PagerDuty => "PagerDuty incident (enter links or unlinks)",
+            PickerKind::OnCall => "Who is on call (enter pages)",
             PickerKind::DecisionClose => "Close the decision",
             PickerKind::Criteria => "Exit criteria (enter: set a new one, or tick a manual one)",
             PickerKind::Checklist => "Checklist (enter: done, x: dismiss)",
@@ -565,6 +578,9 @@ impl State {
             export_dir: None,
             pagerduty_configured: false,
             pagerduty_choices: Vec::new(),
+            oncall_services: Vec::new(),
+            oncall_choices: Vec::new(),
+            oncall_service: String::new(),
             problems: problems
                 .iter()
                 .map(|p| format!("config.toml: {p}"))

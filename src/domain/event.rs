@@ -422,6 +422,22 @@ pub enum Event {
         #[serde(default)]
         write_backs: bool,
     },
+    /// Someone on call for `service` was paged through `via` (`PagerDuty`), with whether it
+    /// went through and what the vendor answered. They stay on the work board, waiting, until
+    /// they check in (`paging.rs`).
+    Paged {
+        person: String,
+        /// Their email or handle, to know them when they check in.
+        #[serde(default)]
+        handle: String,
+        service: String,
+        via: String,
+        #[serde(default)]
+        message: String,
+        ok: bool,
+        #[serde(default)]
+        detail: String,
+    },
 }
 
 fn observation() -> NoteKind {
@@ -487,6 +503,7 @@ impl Event {
             Event::AlertReviewed { .. } => "alert_reviewed",
             Event::AlertMissing { .. } => "alert_missing",
             Event::Drill { .. } => "drill",
+            Event::Paged { .. } => "paged",
         }
     }
 
@@ -712,6 +729,7 @@ impl Event {
             Event::AlertReviewed { .. } | Event::AlertMissing { .. } => {
                 super::alert_review::describe(self)
             }
+            Event::Paged { .. } => super::paging::describe(self),
         }
     }
 }

@@ -163,6 +163,8 @@ pub struct Incident {
     /// Each fired alert's verdict (actionable, noise) and the alerts found missing.
     #[serde(skip_serializing_if = "super::AlertReview::is_empty")]
     pub alert_review: super::AlertReview,
+    /// People paged from the incident and whether they checked in (`paging.rs`).
+    pub paging: super::Paging,
 }
 
 /// Why an event was not accepted for an incident; the text is shown to the user as is.
@@ -229,6 +231,7 @@ impl Incident {
             roll: super::roll::Roll::default(),
             practice: Default::default(),
             alert_review: Default::default(),
+            paging: Default::default(),
         })
         .map(|mut i| {
             i.roll.apply(entry);
@@ -243,6 +246,7 @@ impl Incident {
         self.last_seq = entry.seq;
         super::corrections::see(self, entry);
         let roll_changed = self.roll.apply(entry);
+        self.paging.apply(entry);
         super::drill::apply(self, &entry.event);
         if self.practice.apply(entry) {
             return;
@@ -789,6 +793,7 @@ impl Incident {
             Event::AlertReviewed { .. } | Event::AlertMissing { .. } => {
                 super::alert_review::check(self, event)
             }
+            Event::Paged { .. } => super::paging::check(event),
             _ => Ok(()),
         }
     }

@@ -24,6 +24,9 @@ pub enum MetricQuery {
     /// A CloudWatch metric and statistic for `[cloudwatch]` (GetMetricData).
     #[serde(rename = "cloudwatch")]
     CloudWatch(CloudWatchQuery),
+    /// A Datadog metrics query (`avg:trace.http.request.errors{service:checkout}`) for
+    /// `[datadog]` (the v1 query API).
+    Datadog(String),
     /// An NRQL `SELECT … FROM … WHERE …` for `[[newrelic]]` (its first entry); warroom adds
     /// `SINCE`, `UNTIL` and `TIMESERIES` itself.
     Nrql(String),
@@ -36,6 +39,7 @@ impl MetricQuery {
             MetricQuery::Promql(_) => "prometheus",
             MetricQuery::Graphite(_) => "graphite",
             MetricQuery::CloudWatch(_) => "cloudwatch",
+            MetricQuery::Datadog(_) => "datadog",
             MetricQuery::Nrql(_) => "newrelic",
         }
     }
@@ -46,6 +50,7 @@ impl MetricQuery {
             MetricQuery::Promql(_) => "promql",
             MetricQuery::Graphite(_) => "graphite",
             MetricQuery::CloudWatch(_) => "cloudwatch",
+            MetricQuery::Datadog(_) => "datadog",
             MetricQuery::Nrql(_) => "nrql",
         }
     }
@@ -54,7 +59,10 @@ impl MetricQuery {
     /// its namespace, metric and dimension values, in that order.
     pub fn texts(&self) -> Vec<&str> {
         match self {
-            MetricQuery::Promql(q) | MetricQuery::Graphite(q) | MetricQuery::Nrql(q) => {
+            MetricQuery::Promql(q)
+            | MetricQuery::Graphite(q)
+            | MetricQuery::Datadog(q)
+            | MetricQuery::Nrql(q) => {
                 vec![q.as_str()]
             }
             MetricQuery::CloudWatch(q) => [q.namespace.as_str(), q.metric.as_str()]
@@ -69,6 +77,7 @@ impl MetricQuery {
         match self {
             MetricQuery::Promql(q) => MetricQuery::Promql(f(q)),
             MetricQuery::Graphite(q) => MetricQuery::Graphite(f(q)),
+            MetricQuery::Datadog(q) => MetricQuery::Datadog(f(q)),
             MetricQuery::Nrql(q) => MetricQuery::Nrql(f(q)),
             MetricQuery::CloudWatch(q) => MetricQuery::CloudWatch(CloudWatchQuery {
                 namespace: f(&q.namespace),

@@ -20,6 +20,7 @@ mod labels;
 mod lead;
 mod metric;
 mod number;
+mod paging;
 mod peak;
 pub mod practice;
 mod punctuality;
@@ -66,6 +67,7 @@ pub use metric::{
     nrql_reserved_clause, nrql_string,
 };
 pub use number::{human_number, humanize_numbers};
+pub use paging::{Page, Paging};
 pub use peak::{MetricPeak, attach_peaks};
 pub use practice::{
     ChecklistOutcome, ChecklistPhase, Comparison, DecisionOutcome, ExitCheck, Practice,

@@ -1,6 +1,7 @@
 pub mod chromium;
 pub mod cli;
 pub mod console;
+pub mod datadog;
 pub mod graphite;
 pub mod graphql;
 pub mod icinga;
@@ -17,6 +18,7 @@ pub mod receiver;
 pub mod release;
 pub mod report_fixture;
 pub mod servers;
+pub mod spec;
 pub mod stores;
 pub mod tmux;
 

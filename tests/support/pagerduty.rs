@@ -2,7 +2,20 @@
 //! PagerDuty (none can run here).
 #![allow(dead_code)]
 
+use super::spec::Spec;
 use serde_json::{Value, json};
+use std::sync::OnceLock;
+
+/// PagerDuty's published REST API description (tests/fixtures/specs/pagerduty), loaded once.
+pub fn spec() -> &'static Spec {
+    static SPEC: OnceLock<Spec> = OnceLock::new();
+    SPEC.get_or_init(|| Spec::load("pagerduty/rest.json"))
+}
+
+/// Every request the PagerDuty double received conforms to PagerDuty's REST spec.
+pub async fn assert_conforms(server: &wiremock::MockServer) {
+    super::spec::assert_conforms(server, spec()).await;
+}
 
 /// An incident in the schema's shape (with fields we do not read, as the real API sends).
 pub fn incident(id: &str, number: u64, status: &str) -> Value {
@@ -28,7 +41,6 @@ pub fn incident(id: &str, number: u64, status: &str) -> Value {
         "assignments": [],
         "assigned_via": "escalation_policy",
         "last_status_change_at": "2026-11-21T09:05:00Z",
-        "resolved_at": null,
         "alert_counts": {"all": 1, "triggered": 1, "resolved": 0},
         "is_mergeable": true,
         "incident_type": {"name": "incident_default"},
@@ -37,9 +49,44 @@ pub fn incident(id: &str, number: u64, status: &str) -> Value {
         "pending_actions": [],
         "acknowledgements": [],
         "priority": {"id": "PPRI001", "type": "priority_reference", "summary": "P1"},
-        "resolve_reason": null,
         "incidents_responders": [],
         "responder_requests": [],
         "urgency": "high"
     })
+}
+
+/// A `ResponseTemplate` answering `body`, after checking it against the spec's response
+/// schema for `method path status` (a double's answer is held to the vendor too).
+pub fn answer(method: &str, path: &str, status: u16, body: Value) -> wiremock::ResponseTemplate {
+    if let Err(e) = spec().check_response(method, path, status, &body) {
+        panic!("the double's answer does not fit PagerDuty's spec: {e}");
+    }
+    wiremock::ResponseTemplate::new(status).set_body_json(body)
+}
+
+/// One on-call entry: `user` (with the details `include[]=users` adds) at `level` of the
+/// escalation policy `PT20YPA`, until `end` (`None`: permanently).
+pub fn oncall(user: (&str, &str, &str), level: u32, end: Option<&str>) -> Value {
+    let (id, name, email) = user;
+    let mut v = json!({
+        "user": {
+            "id": id, "type": "user_reference", "summary": name, "name": name, "email": email,
+            "self": format!("https://api.pagerduty.com/users/{id}"),
+            "html_url": format!("https://acme.pagerduty.com/users/{id}")
+        },
+        "schedule": {
+            "id": "PI7DH85", "type": "schedule_reference", "summary": "Payments primary",
+            "self": "https://api.pagerduty.com/schedules/PI7DH85"
+        },
+        "escalation_policy": {
+            "id": "PT20YPA", "type": "escalation_policy_reference", "summary": "Payments",
+            "self": "https://api.pagerduty.com/escalation_policies/PT20YPA"
+        },
+        "escalation_level": level,
+        "start": "2026-11-21T08:00:00Z"
+    });
+    if let Some(e) = end {
+        v["end"] = json!(e);
+    }
+    v
 }

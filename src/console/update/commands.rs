@@ -184,6 +184,7 @@ pub fn run(state: &mut State, cmd: Command, now: DateTime<Utc>) -> Vec<Effect> {
         Command::Export => super::postmortem::export(state),
         Command::FollowUp => super::postmortem::open_follow_up(state),
         Command::PagerDuty => super::pagerduty::ask(state, now),
+        Command::OnCall => super::oncall::ask(state, now),
         Command::Share => match (&state.share_base, &state.current) {
             (Some(base), Some(c)) => vec![Effect::Share {
                 id: c.id.clone(),
@@ -483,7 +484,7 @@ pub(super) fn open_picker(state: &mut State, kind: PickerKind) -> Vec<Effect> {
         ),
         PickerKind::Snooze => (vec!["2 minutes".into(), "5 minutes".into()], 0),
         // Offered once PagerDuty answers (`pagerduty::listed`), not from here.
-        PickerKind::PagerDuty => return vec![],
+        PickerKind::PagerDuty | PickerKind::OnCall => return vec![],
         // Built by `practice` from the incident's decisions, criteria and checklist.
         PickerKind::DecisionClose | PickerKind::Criteria | PickerKind::Checklist => {
             return vec![];

@@ -23,6 +23,7 @@ mod commands;
 mod corrections;
 mod drill;
 mod modals;
+mod oncall;
 mod pagerduty;
 mod postmortem;
 mod practice;
@@ -245,6 +246,11 @@ fn route(state: &mut State, action: Action, now: DateTime<Utc>) -> Vec<Effect> {
                 .collect()
         }
         Action::PagerDutyListed { id, result } => pagerduty::listed(state, &id, result, now),
+        Action::OnCallListed {
+            id,
+            service,
+            result,
+        } => oncall::listed(state, &id, service, result, now),
         Action::ExportFailed { id, reason } => {
             state.saving = state.saving.saturating_sub(1);
             flash(

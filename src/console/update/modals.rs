@@ -132,6 +132,9 @@ pub(super) fn on_modal_key(state: &mut State, key: KeyEvent, now: DateTime<Utc>)
         Modal::WriteBack(form) => write_back::on_key(state, form, key, now),
         Modal::CheckIn(form) => super::roll::on_check_in_key(state, form, key, now),
         Modal::ConfirmRollCall => super::roll::on_confirm_roll_call(state, key),
+        Modal::ConfirmPage { service, person } => {
+            super::oncall::on_confirm(state, service, *person, key, now)
+        }
         // Any key closes the report.
         Modal::Report(_) => vec![],
         Modal::Board { work, scroll } => super::roll::on_board_key(state, work, scroll, key, now),
@@ -530,6 +533,7 @@ pub(super) fn pick(state: &mut State, p: Picker, now: DateTime<Utc>) -> Vec<Effe
             _ => return vec![],
         },
         PickerKind::PagerDuty => return super::pagerduty::chosen(state, p.selected),
+        PickerKind::OnCall => return super::oncall::chosen(state, p.selected),
         PickerKind::DecisionClose | PickerKind::Criteria | PickerKind::Checklist => {
             return super::practice::pick(state, p, false, now);
         }

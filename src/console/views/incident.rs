@@ -668,6 +668,15 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
         }
         Event::AlertReviewed { .. } => ("REVIEW", Meaning::Info, e.event.describe()),
         Event::AlertMissing { .. } => ("MISSING", Meaning::Warning, e.event.describe()),
+        Event::Paged { ok, .. } => (
+            "PAGED",
+            if *ok {
+                Meaning::Accent
+            } else {
+                Meaning::Critical
+            },
+            e.event.describe(),
+        ),
         // The tag says PagerDuty already: the text starts with what was linked.
         Event::PagerdutyLinked {
             incident,

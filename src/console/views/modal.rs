@@ -234,6 +234,23 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
                 frame,
             );
         }
+        Modal::ConfirmPage { service, person } => {
+            let name = if person.handle.is_empty() {
+                person.name.clone()
+            } else {
+                format!("{} <{}>", person.name, person.handle)
+            };
+            confirm(
+                &crate::domain::for_terminal(&format!(
+                    "Page {name}?\nOn call for {service} (level {}); asked to join.",
+                    person.level
+                )),
+                &[("y", "page"), ("any other key", "not now")],
+                theme,
+                area,
+                frame,
+            );
+        }
         Modal::Dependencies { scroll } => {
             super::blast::render_dependencies(state, *scroll, theme, area, frame)
         }

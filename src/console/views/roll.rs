@@ -81,6 +81,13 @@ pub fn render(
         b.direct()
             .map(|p| work_line(p, theme, w))
             .chain(b.teams.iter().map(|t| team_line(t, theme, w)))
+            .chain(
+                incident
+                    .paging
+                    .awaited()
+                    .into_iter()
+                    .map(|p| paged_line(p, theme, w)),
+            )
             .collect()
     } else {
         b.people
@@ -286,6 +293,26 @@ fn work_line(p: &PersonLine, theme: &Theme, w: usize) -> Line<'static> {
         for_terminal_line(&text).into_owned(),
         theme.style(meaning),
     ));
+    crate::console::text::cut_line(Line::from(spans), w)
+}
+
+/// Someone paged who has not checked in yet: awaited, on the board until they do.
+fn paged_line(p: &crate::domain::Page, theme: &Theme, w: usize) -> Line<'static> {
+    let name = if p.handle.is_empty() {
+        p.person.clone()
+    } else {
+        format!("{} <{}>", p.person, p.handle)
+    };
+    let spans = vec![
+        Span::styled(
+            format!("{}  ", for_terminal_line(&name)),
+            theme.style(Meaning::Text),
+        ),
+        Span::styled(
+            for_terminal_line(&p.waiting_line()).into_owned(),
+            theme.style(Meaning::Warning),
+        ),
+    ];
     crate::console::text::cut_line(Line::from(spans), w)
 }
 
