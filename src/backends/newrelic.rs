@@ -34,9 +34,8 @@ pub const ISSUE_ANNOTATION: &str = "newrelic_issue";
 /// One New Relic account.
 #[derive(Debug, Clone)]
 pub struct NewRelic {
+    /// NerdGraph's host, with the key as a sensitive `API-Key` header (never in `Debug`).
     endpoint: Endpoint,
-    /// The user key as the `API-Key` header's value, marked sensitive (never in `Debug`).
-    key: reqwest::header::HeaderValue,
     account_id: i64,
     /// Entity name → catalog service.
     services: BTreeMap<String, String>,
@@ -180,18 +179,11 @@ impl NewRelic {
         services: BTreeMap<String, String>,
         timeout: Duration,
     ) -> Result<NewRelic, BackendError> {
-        let key = key.trim();
-        crate::config::secrets::remember(key);
-        let endpoint = Endpoint::new(client, base_url, timeout)?.with_max_body(MAX_BODY);
-        let mut key =
-            reqwest::header::HeaderValue::from_str(key).map_err(|_| BackendError::BadUrl {
-                url: endpoint.base_url().to_string(),
-                reason: "the key has characters HTTP cannot carry".into(),
-            })?;
-        key.set_sensitive(true);
+        let endpoint = Endpoint::new(client, base_url, timeout)?
+            .with_max_body(MAX_BODY)
+            .with_secret_header("API-Key", key.trim())?;
         Ok(NewRelic {
             endpoint,
-            key,
             account_id,
             services,
         })
@@ -211,7 +203,6 @@ impl NewRelic {
         let req = self
             .endpoint
             .request(Method::POST, "graphql")
-            .header("API-Key", self.key.clone())
             .json(&json!({ "query": query, "variables": variables }));
         let reply = self.endpoint.send_ok(req).await?;
         let answer: GraphqlReply<T> = decode(&reply.url, &reply.body)?;
