@@ -9,7 +9,9 @@
 //!    every line), against reading the same file and parsing each line as a
 //!    `serde_json::Value` (kept, as replay keeps its records). Both are timed up to the point
 //!    where the result is ready; `journal_open_and_drop_100k` adds freeing the journal;
-//!    `journal_open_100k_format_1` opens the same entries written in format 1.
+//!    `journal_open_100k_format_1` opens the same entries written in format 1;
+//!    `reference_read_sha256_100k` is the floor: reading the file and one SHA-256 of each
+//!    line (on one core; opening checks the lines on every core).
 //!
 //! Everything is written under the target directory (`target/tmp`), not tmpfs, so `sync_data`
 //! reaches a real disk; the filesystem in use is printed first. After the run, the medians and
@@ -392,6 +394,20 @@ fn replay(c: &mut Criterion) {
             timed
         })
     });
+    // The floor: reading the file and one SHA-256 over each line, all that checking the
+    // chain cannot do without (on one core).
+    group.bench_function("reference_read_sha256_100k", |b| {
+        use sha2::{Digest, Sha256};
+        b.iter(|| {
+            let bytes = fs::read(&path).expect("read the journal");
+            let mut lines = 0;
+            for line in bytes.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
+                black_box(Sha256::digest(line));
+                lines += 1;
+            }
+            assert_eq!(lines, REPLAY_EVENTS);
+        })
+    });
     group.bench_function("journal_open_100k_format_1", |b| {
         b.iter_custom(|iters| {
             let mut timed = std::time::Duration::ZERO;
@@ -435,6 +451,7 @@ fn main() {
             "journal_open_100k",
             "reference_read_parse_value_100k",
         ),
+        ("replay", "journal_open_100k", "reference_read_sha256_100k"),
         // What format 2 (the digest chain) costs over format 1, in the same run.
         ("append", "journal_note", "journal_note_format_1"),
         ("replay", "journal_open_100k", "journal_open_100k_format_1"),

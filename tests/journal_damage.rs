@@ -178,7 +178,10 @@ fn a_flipped_byte_before_the_last_line_fails_naming_the_line_and_nothing_rewrite
         .map(|i| i["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec![other.as_str()]);
-    assert_eq!(snapshot(data), before, "list changed the data");
+    // The one file `list` may write is the summary it keeps beside an intact journal.
+    let mut after = snapshot(data);
+    after.retain(|p, _| !p.ends_with(warroom::journal::SUMMARY));
+    assert_eq!(after, before, "list changed the data");
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
 

@@ -114,6 +114,54 @@ fn the_first_damaged_line_deep_in_a_large_journal_is_the_one_named() {
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "nothing rewrote it");
 }
 
+/// The lines are checked on every core, in runs of consecutive lines: damage in an early run
+/// and a later one still names the first damaged line, and a line moved out of its place (its
+/// own hash intact) is named by the link it breaks.
+#[test]
+fn the_first_damaged_line_is_named_whichever_run_checks_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let id = large(data);
+    let path = journal_path(data, &id);
+    let whole = std::fs::read(&path).unwrap();
+    let mut bytes = whole.clone();
+    for n in [17_000, 3_000] {
+        let at = line_start(&bytes, n);
+        let text_at = at + bytes[at..].windows(5).position(|w| w == b"note ").unwrap();
+        bytes[text_at] = b'N';
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let ran = cli(data, &["verify", &id]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("{}:3000:", path.display()))
+            && ran.stderr.contains("content does not match its hash"),
+        "{}",
+        ran.stderr
+    );
+    // Lines 12,000 and 12,001 swapped: each verifies alone, the link does not.
+    let (a, b, c) = (
+        line_start(&whole, 12_000),
+        line_start(&whole, 12_001),
+        line_start(&whole, 12_002),
+    );
+    let mut swapped = whole[..a].to_vec();
+    swapped.extend_from_slice(&whole[b..c]);
+    swapped.extend_from_slice(&whole[a..b]);
+    swapped.extend_from_slice(&whole[c..]);
+    std::fs::write(&path, &swapped).unwrap();
+    let ran = cli(data, &["verify", &id]);
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains(&format!("{}:12000:", path.display()))
+            && ran
+                .stderr
+                .contains("sequence number 12001 where 12000 was expected"),
+        "{}",
+        ran.stderr
+    );
+}
+
 #[test]
 fn a_torn_last_line_of_a_large_journal_is_moved_aside_and_the_rest_kept() {
     let dir = tempfile::tempdir().unwrap();

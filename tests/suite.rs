@@ -102,6 +102,7 @@ mod journal_numbers;
 mod journal_redaction;
 mod journal_redaction_property;
 mod journal_replay_property;
+mod journal_summary;
 mod lead_refusal;
 mod lead_reserve;
 mod leader_lock;

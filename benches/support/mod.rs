@@ -2,6 +2,8 @@
 //! generator, the people of a made-up incident, criterion's stored medians, the load average.
 #![allow(dead_code)]
 
+pub mod corpus;
+
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

@@ -1,23 +1,22 @@
 //! `warroom list [--all] [--json]`: open incidents and those resolved in the last day, most
-//! severe first; `--all` lists every incident.
+//! severe first; `--all` lists every incident. Each incident is read from its summary
+//! (`journal::Summary`), which the data directory keeps beside the journal while it is the
+//! journal's as it stands.
 
 use super::{Context, Failure};
-use crate::domain::{Role, short_duration};
-use crate::journal::Journal;
+use crate::domain::short_duration;
 use chrono::{DateTime, Utc};
 
 pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(), Failure> {
     let mut incidents = Vec::new();
     for id in ctx.store()?.ids()? {
         // One unreadable incident must not hide the others.
-        match ctx.store()?.open(&id) {
-            Ok(mut j) => {
-                for w in j.take_warnings() {
+        match ctx.store()?.summary(&id) {
+            Ok((summary, warnings)) => {
+                for w in warnings {
                     say_err!("warroom: warning: {w}");
                 }
-                if let Some(i) = j.incident() {
-                    incidents.push(i.clone());
-                }
+                incidents.extend(summary);
             }
             Err(e) => say_err!("warroom: warning: {id}: {e}"),
         }
@@ -28,9 +27,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
         (a.is_resolved(), a.severity, a.opened_at).cmp(&(b.is_resolved(), b.severity, b.opened_at))
     });
     if json {
-        let text = serde_json::to_string_pretty(&incidents)
-            .map_err(|e| Failure::runtime(format!("cannot encode the list: {e}")))?;
-        say_json!(text);
+        say_json!(crate::journal::json_array(&incidents));
         return Ok(());
     }
     if incidents.is_empty() {
@@ -52,10 +49,10 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
             i.severity.label(),
             i.status.as_str(),
             short_duration(i.elapsed(now)),
-            i.holder(Role::Commander).unwrap_or("-"),
+            i.commander.as_deref().unwrap_or("-"),
             match i.drill {
-                Some(_) => format!("{}{}", crate::domain::DRILL_PREFIX, i.title),
-                None => i.title.clone(),
+                true => format!("{}{}", crate::domain::DRILL_PREFIX, i.title),
+                false => i.title.clone(),
             }
         );
     }

@@ -11,6 +11,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
+mod check;
 mod upgrade;
 pub use upgrade::Upgrade;
 
@@ -213,6 +214,11 @@ impl FileJournal {
         &self.path
     }
 
+    /// Bytes of the file read and checked so far (always up to a newline).
+    pub(super) fn known_len(&self) -> u64 {
+        self.known_len
+    }
+
     fn open_file(&self, write: bool) -> Result<File, JournalError> {
         OpenOptions::new()
             .read(true)
@@ -251,50 +257,39 @@ impl FileJournal {
         };
         let (prev, next) = self.folded.next();
         let (mut prev, mut seq) = (prev.to_string(), next - 1);
-        let mut rest: &[u8] = &bytes;
-        tail.records
-            .reserve(memchr::memchr_iter(b'\n', rest).count());
-        while !rest.is_empty() {
+        let damaged = |bad: BadLine, line_no: usize| match bad.newer {
+            Some(found) => JournalError::NewerFormat {
+                path: self.path.clone(),
+                found,
+                supported: super::FORMAT,
+            },
+            None => JournalError::Damaged {
+                path: self.path.clone(),
+                line: line_no,
+                reason: bad.reason,
+            },
+        };
+        // Whole lines (each ends in a newline) are checked on every core, then linked in
+        // order; what follows the last newline is a last line without one.
+        let whole_len = memchr::memrchr(b'\n', &bytes).map_or(0, |nl| nl + 1);
+        let (whole, last) = bytes.split_at(whole_len);
+        let lines: Vec<&[u8]> = whole
+            .split(|b| *b == b'\n')
+            .take(memchr::memchr_iter(b'\n', whole).count())
+            .collect();
+        tail.records.reserve(lines.len());
+        for (line, checked) in lines.iter().zip(check::check_lines(&lines)) {
             let line_no = self.known_lines + tail.lines + 1;
-            let offset = tail.good_len;
-            let damaged = |bad: BadLine| match bad.newer {
-                Some(found) => JournalError::NewerFormat {
-                    path: self.path.clone(),
-                    found,
-                    supported: super::FORMAT,
-                },
-                None => JournalError::Damaged {
-                    path: self.path.clone(),
-                    line: line_no,
-                    reason: bad.reason,
-                },
-            };
-            // The newline is the last byte of an append's one write, so only a last line
-            // without one can be what a crash left, and only if it is not a whole journal
-            // line that breaks the chain (that was changed afterwards).
-            let Some(nl) = memchr::memchr(b'\n', rest) else {
-                match parse_line(rest, &prev, seq + 1) {
-                    Err(bad) if bad.breaks_chain || bad.newer.is_some() => {
-                        return Err(damaged(bad));
-                    }
-                    Err(bad) => {
-                        tail.torn = Some((
-                            offset,
-                            format!("line {line_no} is cut short: {}", bad.reason),
-                        ))
-                    }
-                    Ok(_) => tail.torn = Some((offset, format!("line {line_no} has no newline"))),
-                }
-                break;
-            };
             // A line that ends in a newline was written whole: whatever is wrong with it,
             // at the end of the file as anywhere, is damage.
-            let record = parse_line(&rest[..nl], &prev, seq + 1).map_err(damaged)?;
+            let record = checked
+                .place(&prev, seq + 1)
+                .map_err(|bad| damaged(bad, line_no))?;
             let first = tail.records.first().or(self.folded.records.first());
             if let Some(first) = first
                 && first.format() != record.format()
             {
-                return Err(damaged(BadLine {
+                let bad = BadLine {
                     reason: format!(
                         "a format-{} line in a format-{} journal",
                         record.format(),
@@ -302,14 +297,33 @@ impl FileJournal {
                     ),
                     breaks_chain: true,
                     newer: None,
-                }));
+                };
+                return Err(damaged(bad, line_no));
             }
-            rest = &rest[nl + 1..];
             prev = record.hash.clone();
             seq = record.entry.seq;
             tail.records.push(record);
-            tail.good_len += nl as u64 + 1;
+            tail.good_len += line.len() as u64 + 1;
             tail.lines += 1;
+        }
+        // The newline is the last byte of an append's one write, so only a last line
+        // without one can be what a crash left, and only if it is not a whole journal line
+        // that breaks the chain (that was changed afterwards).
+        if !last.is_empty() {
+            let line_no = self.known_lines + tail.lines + 1;
+            let offset = tail.good_len;
+            match parse_line(last, &prev, seq + 1) {
+                Err(bad) if bad.breaks_chain || bad.newer.is_some() => {
+                    return Err(damaged(bad, line_no));
+                }
+                Err(bad) => {
+                    tail.torn = Some((
+                        offset,
+                        format!("line {line_no} is cut short: {}", bad.reason),
+                    ))
+                }
+                Ok(_) => tail.torn = Some((offset, format!("line {line_no} has no newline"))),
+            }
         }
         Ok(tail)
     }
@@ -528,6 +542,8 @@ impl FileJournal {
         let new = self.dir.join(format!("{JOURNAL}.redacting"));
         write_synced(&new, text.as_bytes())?;
         fs::rename(&new, &self.path).map_err(|e| io(&self.path, e))?;
+        // The kept summary of `list` may hold the text; it is rebuilt from the new file.
+        let _ = fs::remove_file(self.dir.join(super::SUMMARY));
         sync_dir(&self.dir)?;
         self.known_file = Some(self.identity()?);
         let old = self.dir.join(format!("{JOURNAL}.v1"));

@@ -277,14 +277,78 @@ pub(super) fn upgraded(record: &Record, prev: &str) -> Result<Record, String> {
 /// whose hash is `prev`, matches its hash (and in format 2 its event its digest), and is byte
 /// for byte the line warroom writes for its fields.
 pub(super) fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, BadLine> {
-    let unreadable = |reason: String| BadLine {
-        reason,
-        breaks_chain: false,
-        newer: None,
-    };
+    let read = read_fields(line)?;
+    read.check_place(prev, seq)?;
+    read.finish()
+}
+
+/// A line read as JSON, its place in the chain (the `seq` and `prev` it states) not yet
+/// checked against the line before it.
+pub(super) struct Fields<'a> {
+    text: &'a str,
+    l: LineIn<'a>,
+}
+
+/// A line checked on its own (its hash from the `prev` it states, its form, its event), so
+/// lines can be checked apart, on several cores; [`Checked::place`] then links it to the line
+/// before it. The checks and their order are [`parse_line`]'s.
+pub(super) struct Checked {
+    /// The `seq` and `prev` the line states; `None` when it was unreadable before them.
+    stated: Option<(u64, String)>,
+    /// The rest of the checks' outcome.
+    rest: Result<Record, BadLine>,
+}
+
+impl Checked {
+    /// The line's outcome as entry `seq` after the line whose hash is `prev`: the same
+    /// error [`parse_line`] gives, or the record.
+    pub(super) fn place(self, prev: &str, seq: u64) -> Result<Record, BadLine> {
+        if let Some((stated, stated_prev)) = &self.stated
+            && let Some(bad) = place_error(*stated, stated_prev, prev, seq)
+        {
+            return Err(bad);
+        }
+        self.rest
+    }
+}
+
+/// Checks `line` apart from the lines before it (see [`Checked`]).
+pub(super) fn check_alone(line: &[u8]) -> Checked {
+    match read_fields(line) {
+        Err(bad) => Checked {
+            stated: None,
+            rest: Err(bad),
+        },
+        Ok(read) => Checked {
+            stated: Some((read.l.seq, read.l.prev.to_string())),
+            rest: read.finish(),
+        },
+    }
+}
+
+fn place_error(stated: u64, stated_prev: &str, prev: &str, seq: u64) -> Option<BadLine> {
     let broken = |reason: String| BadLine {
         reason,
         breaks_chain: true,
+        newer: None,
+    };
+    if stated != seq {
+        return Some(broken(format!(
+            "sequence number {stated} where {seq} was expected"
+        )));
+    }
+    if stated_prev != prev {
+        return Some(broken(
+            "does not follow the line before it (prev hash differs)".into(),
+        ));
+    }
+    None
+}
+
+fn read_fields(line: &[u8]) -> Result<Fields<'_>, BadLine> {
+    let unreadable = |reason: String| BadLine {
+        reason,
+        breaks_chain: false,
         newer: None,
     };
     let text = std::str::from_utf8(line).map_err(|_| unreadable("not UTF-8".to_string()))?;
@@ -300,75 +364,93 @@ pub(super) fn parse_line(line: &[u8], prev: &str, seq: u64) -> Result<Record, Ba
     }
     let l: LineIn =
         serde_json::from_str(text).map_err(|e| unreadable(format!("not a journal line: {e}")))?;
-    if l.seq != seq {
-        return Err(broken(format!(
-            "sequence number {} where {seq} was expected",
-            l.seq
-        )));
+    Ok(Fields { text, l })
+}
+
+impl Fields<'_> {
+    fn check_place(&self, prev: &str, seq: u64) -> Result<(), BadLine> {
+        place_error(self.l.seq, &self.l.prev, prev, seq).map_or(Ok(()), Err)
     }
-    if l.prev != prev {
-        return Err(broken(
-            "does not follow the line before it (prev hash differs)".into(),
-        ));
-    }
-    let hash = match (l.v, l.event, l.salt.as_deref(), l.digest.as_deref()) {
-        (None, Some(event), None, None) => chain_hash(&l.prev, l.seq, &l.at, &l.by, event.get()),
-        (Some(2), event, salt, Some(digest)) => {
-            if !is_hex(digest, 64) {
-                return Err(broken("its digest is not 64 hex digits".into()));
+
+    /// The checks after the line's place: its hash from the `prev` it states, its digest,
+    /// its form, its time and its event.
+    fn finish(self) -> Result<Record, BadLine> {
+        let Fields { text, l } = self;
+        let line = text.as_bytes();
+        let unreadable = |reason: String| BadLine {
+            reason,
+            breaks_chain: false,
+            newer: None,
+        };
+        let broken = |reason: String| BadLine {
+            reason,
+            breaks_chain: true,
+            newer: None,
+        };
+        let hash = match (l.v, l.event, l.salt.as_deref(), l.digest.as_deref()) {
+            (None, Some(event), None, None) => {
+                chain_hash(&l.prev, l.seq, &l.at, &l.by, event.get())
             }
-            match (event, salt) {
-                (Some(event), Some(salt)) => {
-                    if !is_hex(salt, 32) || event_digest(salt, event.get()) != digest {
-                        return Err(broken(
-                            "content does not match its hash: its event differs from its digest"
-                                .into(),
-                        ));
+            (Some(2), event, salt, Some(digest)) => {
+                if !is_hex(digest, 64) {
+                    return Err(broken("its digest is not 64 hex digits".into()));
+                }
+                match (event, salt) {
+                    (Some(event), Some(salt)) => {
+                        if !is_hex(salt, 32) || event_digest(salt, event.get()) != digest {
+                            return Err(broken(
+                                "content does not match its hash: its event differs from its \
+                                 digest"
+                                    .into(),
+                            ));
+                        }
+                    }
+                    (None, None) => {}
+                    _ => {
+                        return Err(broken("has an event without a salt or a salt alone".into()));
                     }
                 }
-                (None, None) => {}
-                _ => return Err(broken("has an event without a salt or a salt alone".into())),
+                chain_hash_v2(&l.prev, l.seq, &l.at, &l.by, digest)
             }
-            chain_hash_v2(&l.prev, l.seq, &l.at, &l.by, digest)
+            _ => {
+                return Err(broken(
+                    "its fields are of no journal format (version, event, salt and digest do \
+                     not go together)"
+                        .into(),
+                ));
+            }
+        };
+        if l.hash != hash {
+            return Err(broken("content does not match its hash".into()));
         }
-        _ => {
+        // The hash covers the fields' values; the line around them must be exactly how
+        // warroom writes those values, so no byte of it goes unproved.
+        if !written_as_warroom_writes(line, &l.out()) {
             return Err(broken(
-                "its fields are of no journal format (version, event, salt and digest do not \
-                 go together)"
+                "is not the line warroom wrote for its fields (a field added, keys reordered, \
+                 spacing, escapes or line end changed)"
                     .into(),
             ));
         }
-    };
-    if l.hash != hash {
-        return Err(broken("content does not match its hash".into()));
+        let at = DateTime::parse_from_rfc3339(&l.at)
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|_| unreadable(format!("bad time '{}'", l.at)))?;
+        let event = match l.event {
+            Some(event) => Event::from_json(event.get()).map_err(unreadable)?,
+            None => Event::Expunged,
+        };
+        Ok(Record {
+            entry: Entry {
+                seq: l.seq,
+                at,
+                by: l.by.into_owned(),
+                event,
+            },
+            prev: l.prev.into_owned(),
+            hash,
+            line: text.to_string(),
+        })
     }
-    // The hash covers the fields' values; the line around them must be exactly how warroom
-    // writes those values, so no byte of it goes unproved.
-    if !written_as_warroom_writes(line, &l.out()) {
-        return Err(broken(
-            "is not the line warroom wrote for its fields (a field added, keys reordered, \
-             spacing, escapes or line end changed)"
-                .into(),
-        ));
-    }
-    let at = DateTime::parse_from_rfc3339(&l.at)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| unreadable(format!("bad time '{}'", l.at)))?;
-    let event = match l.event {
-        Some(event) => Event::from_json(event.get()).map_err(unreadable)?,
-        None => Event::Expunged,
-    };
-    Ok(Record {
-        entry: Entry {
-            seq,
-            at,
-            by: l.by.into_owned(),
-            event,
-        },
-        prev: l.prev.into_owned(),
-        hash,
-        line: text.to_string(),
-    })
 }
 
 /// The format a line claims when it is newer than [`FORMAT`].

@@ -29,6 +29,7 @@ mod pg;
 mod reserve;
 pub mod shares;
 mod store;
+mod summary;
 pub mod watch;
 
 pub(crate) use file::check_author;
@@ -43,6 +44,7 @@ pub use pg::{
 pub use reserve::RESERVE;
 pub use shares::{FileShares, ShareRecord, Shares};
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
+pub use summary::{Listed, SUMMARY, Summary, json_array};
 pub use watch::{Wake, Watch};
 
 use crate::domain::{Authority, Entry, Event, Incident, Rejected, Role};

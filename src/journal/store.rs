@@ -62,6 +62,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
         Ok(report(self.open(id)?.as_mut()))
     }
+    /// What `warroom list` shows of an incident, with the warnings met reading it: folded
+    /// from the journal read whole, or (the data directory) from the summary kept beside it
+    /// while that is the journal's as it stands.
+    fn summary(&self, id: &str) -> Result<super::Listed, JournalError> {
+        let mut journal = self.open(id)?;
+        let warnings = journal.take_warnings();
+        let summary = journal.incident().map(super::Summary::of).transpose()?;
+        Ok((summary, warnings))
+    }
 
     /// Whether the store answers now, tried once: a console checks this while the store is
     /// gone rather than wait the seconds a retried operation keeps trying.
@@ -142,6 +151,9 @@ store_by_own_methods!(FileStore, {
     }
     fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
         FileStore::upgrade(self, id, user, now)
+    }
+    fn summary(&self, id: &str) -> Result<super::Listed, JournalError> {
+        FileStore::summary(self, id)
     }
 });
 

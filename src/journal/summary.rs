@@ -1,0 +1,291 @@
+//! What `warroom list` shows of an incident ([`Summary`]), and the file journal's cache of it:
+//! `summary.json` beside each `journal.jsonl`, so listing a thousand incidents does not
+//! replay every one of their entries.
+//!
+//! A kept summary is only a copy of the fold, never a fact: it is used when its key is the
+//! journal as it stands now — the file's device, inode, length, modification and change
+//! times, and its last line's seq and hash (the head of the chain), read from the file — and
+//! otherwise ignored and rebuilt from the journal read whole (which also checks its chain). A
+//! summary that is missing, cut short, unreadable, written by another version of warroom or
+//! for another state of the journal is rebuilt the same way. It is written to a temporary
+//! file renamed over `summary.json` (never half a summary under its name), not synced (a
+//! summary lost in a crash is rebuilt), and a write that fails (a read-only data directory)
+//! only means no cache: no command fails for it.
+
+use super::{FileStore, Journal, JournalError};
+use crate::domain::{Incident, Role, Severity, Status};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// The file kept beside each journal.
+pub const SUMMARY: &str = "summary.json";
+
+/// Changed whenever what a summary holds changes, so a summary written by another version
+/// is rebuilt rather than read as this one's.
+const SUMMARY_FORMAT: u32 = 1;
+
+/// What `warroom list` shows of one incident, folded from its journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    pub id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub status: Status,
+    pub opened_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub commander: Option<String>,
+    pub drill: bool,
+    /// The whole incident as `warroom list --json` prints it (pretty-printed on its own).
+    pub json: String,
+}
+
+impl Summary {
+    pub fn of(incident: &Incident) -> Result<Summary, JournalError> {
+        let json = serde_json::to_string_pretty(incident).map_err(|e| {
+            JournalError::Store(format!("{}: cannot encode its summary: {e}", incident.id))
+        })?;
+        Ok(Summary {
+            id: incident.id.clone(),
+            title: incident.title.clone(),
+            severity: incident.severity,
+            status: incident.status,
+            opened_at: incident.opened_at,
+            resolved_at: incident.resolved_at,
+            commander: incident.holder(Role::Commander).map(str::to_string),
+            drill: incident.drill.is_some(),
+            json,
+        })
+    }
+
+    pub fn is_resolved(&self) -> bool {
+        self.status == Status::Resolved
+    }
+
+    /// Time since opening, up to resolution if resolved ([`Incident::elapsed`]).
+    pub fn elapsed(&self, now: DateTime<Utc>) -> chrono::Duration {
+        self.resolved_at.unwrap_or(now) - self.opened_at
+    }
+}
+
+/// `summaries` as one JSON array, byte for byte what `serde_json::to_string_pretty` gives for
+/// the incidents they summarise.
+pub fn json_array<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> String {
+    let mut out = String::from("[");
+    let mut any = false;
+    for s in summaries {
+        out.push_str(if any { ",\n" } else { "\n" });
+        any = true;
+        // Strings in JSON hold no raw newline: every line break is the printer's.
+        for (n, line) in s.json.split('\n').enumerate() {
+            if n > 0 {
+                out.push('\n');
+            }
+            out.push_str("  ");
+            out.push_str(line);
+        }
+    }
+    out.push_str(if any { "\n]" } else { "]" });
+    out
+}
+
+/// An incident's summary, or none for a journal without its opening, and the warnings met
+/// reading it.
+pub type Listed = (Option<Summary>, Vec<String>);
+
+/// What identifies the journal a summary was folded from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Key {
+    dev: u64,
+    ino: u64,
+    len: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+    seq: u64,
+    head: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Kept {
+    format: u32,
+    version: String,
+    key: Key,
+    summary: Summary,
+    /// SHA-256 of the fields above as written: a byte changed anywhere (a summary that still
+    /// reads as JSON, with a title one letter off) makes it another file, rebuilt.
+    check: String,
+}
+
+impl Kept {
+    fn new(key: Key, summary: Summary) -> Kept {
+        let mut kept = Kept {
+            format: SUMMARY_FORMAT,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            key,
+            summary,
+            check: String::new(),
+        };
+        kept.check = kept.digest();
+        kept
+    }
+
+    fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let fields = (self.format, &self.version, &self.key, &self.summary);
+        let bytes = serde_json::to_vec(&fields).unwrap_or_default();
+        super::hex(&Sha256::digest(&bytes))
+    }
+}
+
+/// Where a journal's file stands: device, inode, length, modification and change times.
+type FileState = (u64, u64, u64, (i64, i64), (i64, i64));
+
+/// Where the journal's file stands: everything in the key but the head.
+fn stat(path: &Path) -> Option<FileState> {
+    let m = fs::metadata(path).ok()?;
+    Some((
+        m.dev(),
+        m.ino(),
+        m.len(),
+        (m.mtime(), m.mtime_nsec()),
+        (m.ctime(), m.ctime_nsec()),
+    ))
+}
+
+/// The key of the journal at `path` now: its file and its last line's seq and hash. `None`
+/// when the file does not end in a whole line (empty, or a last line cut short or being
+/// written): such a journal is read whole.
+fn key_now(path: &Path) -> Option<Key> {
+    let (dev, ino, len, mtime, ctime) = stat(path)?;
+    let mut file = File::open(path).ok()?;
+    let (seq, head) = last_line_head(&mut file, len)?;
+    Some(Key {
+        dev,
+        ino,
+        len,
+        mtime,
+        ctime,
+        seq,
+        head,
+    })
+}
+
+/// The `seq` and `hash` the last line of the first `len` bytes of `file` states.
+fn last_line_head(file: &mut File, len: u64) -> Option<(u64, String)> {
+    #[derive(Deserialize)]
+    struct Head {
+        seq: u64,
+        hash: String,
+    }
+    let mut window = 4096u64.min(len);
+    loop {
+        if window == 0 {
+            return None;
+        }
+        let mut bytes = vec![0; window as usize];
+        file.seek(SeekFrom::Start(len - window)).ok()?;
+        file.read_exact(&mut bytes).ok()?;
+        let (&last, body) = bytes.split_last()?;
+        if last != b'\n' {
+            return None;
+        }
+        match memchr::memrchr(b'\n', body) {
+            Some(nl) => {
+                let head: Head = serde_json::from_slice(&body[nl + 1..]).ok()?;
+                return Some((head.seq, head.hash));
+            }
+            None if window == len => {
+                let head: Head = serde_json::from_slice(body).ok()?;
+                return Some((head.seq, head.hash));
+            }
+            None => window = (window * 4).min(len),
+        }
+    }
+}
+
+fn read_kept(path: &Path) -> Option<Kept> {
+    let bytes = fs::read(path).ok()?;
+    let kept: Kept = serde_json::from_slice(&bytes).ok()?;
+    (kept.format == SUMMARY_FORMAT
+        && kept.version == env!("CARGO_PKG_VERSION")
+        && kept.check == kept.digest())
+    .then_some(kept)
+}
+
+/// Writes `kept` as `summary.json` in `dir` through a temporary file renamed over it; any
+/// failure leaves no cache, and is no error.
+fn write_kept(dir: &Path, kept: &Kept) {
+    let Ok(text) = serde_json::to_vec(kept) else {
+        return;
+    };
+    let tmp = dir.join(format!(
+        "{SUMMARY}.{}-{}.tmp",
+        std::process::id(),
+        super::hex(&rand_bits())
+    ));
+    if fs::write(&tmp, &text).is_err() || fs::rename(&tmp, dir.join(SUMMARY)).is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+}
+
+/// A few bits telling apart two temporary files of one process (two threads listing).
+fn rand_bits() -> [u8; 8] {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    (n ^ t.rotate_left(17)).to_le_bytes()
+}
+
+impl FileStore {
+    /// What `warroom list` shows of incident `id`: the summary kept beside its journal when
+    /// its key is the journal as it stands, else the journal read whole (its chain checked),
+    /// folded, and its summary kept again.
+    pub fn summary(&self, id: &str) -> Result<Listed, JournalError> {
+        let dir = self.incidents_dir().join(id);
+        let path = dir.join(super::file::JOURNAL);
+        let kept_path = dir.join(SUMMARY);
+        if let (Some(key), Some(kept)) = (key_now(&path), read_kept(&kept_path))
+            && kept.key == key
+            && kept.summary.id == id
+        {
+            return Ok((Some(kept.summary), Vec::new()));
+        }
+        let before = stat(&path);
+        let mut journal = self.open(id)?;
+        let warnings = journal.take_warnings();
+        let Some(incident) = journal.incident() else {
+            return Ok((None, warnings));
+        };
+        let summary = Summary::of(incident)?;
+        // Kept only when the file did not change while it was read, and ends where the
+        // read ended: the key then names exactly the entries folded. Checked and written
+        // under the shared lock, so a redaction (which removes the summary under the
+        // exclusive lock) cannot come between and leave the text it took out here.
+        let Ok(locked) = File::open(&path) else {
+            return Ok((Some(summary), warnings));
+        };
+        if locked.lock_shared().is_err() {
+            return Ok((Some(summary), warnings));
+        }
+        let after = key_now(&path);
+        let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
+        if let (Some(before), Some(key)) = (before, after)
+            && before == (key.dev, key.ino, key.len, key.mtime, key.ctime)
+            && read_to == Some((key.seq, &key.head))
+            && key.len == journal.known_len()
+        {
+            let kept = Kept::new(key, summary);
+            write_kept(&dir, &kept);
+            let _ = locked.unlock();
+            return Ok((Some(kept.summary), warnings));
+        }
+        let _ = locked.unlock();
+        Ok((Some(summary), warnings))
+    }
+}
