@@ -36,6 +36,7 @@ pub mod intake;
 mod nagios;
 mod sensu;
 mod opsgenie;
+pub(crate) mod newrelic;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
@@ -46,6 +47,7 @@ pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
 pub use sensu::{SensuConfig, SeyrenConfig};
 pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
+pub use newrelic::NewRelicConfig;
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.
@@ -168,6 +170,9 @@ pub struct Config {
     /// `[[intake]]`: sources that push alerts to the share server.
     #[serde(default, rename = "intake")]
     pub intakes: Vec<IntakeConfig>,
+    /// `[[newrelic]]`: New Relic accounts (issues as alerts, NRQL metrics) through NerdGraph.
+    #[serde(default, rename = "newrelic")]
+    pub newrelics: Vec<NewRelicConfig>,
     /// `[alerts]`: polling interval, timeout, grouping.
     #[serde(default)]
     pub alerts: AlertsConfig,
@@ -425,6 +430,7 @@ impl Config {
         let mut taken = taken;
         taken.extend(config.icingas.iter().map(IcingaConfig::display_name));
         opsgenie::check(&config.opsgenies, &taken, path, text)?;
+        newrelic::check(&config.newrelics, &taken, path, text)?;
         intake::check(&config, path, text)?;
         datadog::check(config.datadog.as_ref(), path, text)?;
         if let Some(store) = &config.store {

@@ -4,7 +4,8 @@
 //! truncated, its own error object, 50 MB), Icinga, CloudWatch, the intake's spool, Sensu Go
 //! and Seyren, OpsGenie and Jira Service Management. Each gives data or one clear error, never a
 //! panic; and a board fed by the poller keeps a failing source's last good alerts with
-//! `stale_since`.
+//! `stale_since`. New Relic's NerdGraph the same (refused, silent, 403, 429, 500, HTML,
+//! truncated, 50 MB).
 
 use crate::support;
 
@@ -1413,5 +1414,161 @@ async fn opsgenie_and_jsm_refused_silent_500_html_truncated_and_50_mb_leave_them
             assert!(status.stale_since.is_some(), "{what}: {status:?}");
             assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// New Relic (NerdGraph)
+// ---------------------------------------------------------------------------------------------
+
+/// A New Relic source at `url` (plain HTTP: these servers stand in for a broken NerdGraph).
+fn newrelic_source(url: &str, timeout: Duration) -> AlertSource {
+    AlertSource::NewRelic {
+        name: "newrelic".into(),
+        client: Box::new(
+            warroom::backends::newrelic::NewRelic::new(
+                http_client().unwrap(),
+                url,
+                support::newrelic::KEY,
+                support::newrelic::ACCOUNT,
+                Default::default(),
+                timeout,
+            )
+            .unwrap(),
+        ),
+    }
+}
+
+/// Answers every request with `status` and `body`.
+async fn newrelic_serving(status: u16, body: Vec<u8>, content_type: &str) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(ResponseTemplate::new(status).set_body_raw(body, content_type))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn newrelic_refused_silent_403_429_500_html_truncated_and_50_mb_leave_it_stale_with_a_reason()
+{
+    use support::newrelic as nr;
+    let timeout = Duration::from_millis(500);
+    let deadline = timeout + Duration::from_millis(500);
+    let page = serde_json::to_vec(&nr::issues_page(
+        vec![nr::issue(
+            "iss-1",
+            "Checkout error rate",
+            "CRITICAL",
+            &["checkout"],
+        )],
+        None,
+    ))
+    .unwrap();
+    let good = newrelic_serving(200, page.clone(), "application/json").await;
+    let s500 = newrelic_serving(
+        500,
+        b"{\"errors\":[{\"message\":\"Internal Server Error\"}]}".to_vec(),
+        "application/json",
+    )
+    .await;
+    let html = newrelic_serving(
+        200,
+        b"<html><body>Sign in</body></html>".to_vec(),
+        "text/html",
+    )
+    .await;
+    let cut = newrelic_serving(200, page[..page.len() / 2].to_vec(), "application/json").await;
+    let s403 = newrelic_serving(
+        403,
+        b"{\"errors\":[{\"message\":\"Forbidden\"}]}".to_vec(),
+        "application/json",
+    )
+    .await;
+    let s429 = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_raw(b"Too many requests".to_vec(), "text/plain"),
+        )
+        .mount(&s429)
+        .await;
+    let mut huge =
+        b"{\"data\":{\"actor\":{\"account\":{\"aiIssues\":{\"issues\":{\"issues\":[".to_vec();
+    huge.resize(50 << 20, b' ');
+    let huge = newrelic_serving(200, huge, "application/json").await;
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("refused", refused_url(), "connection refused"),
+        ("silent", mute_server(), "no answer within"),
+        (
+            "500",
+            s500.uri(),
+            "HTTP 500: {\"errors\":[{\"message\":\"Internal Server Error\"}]}",
+        ),
+        ("403", s403.uri(), "token rejected (HTTP 403)"),
+        ("429", s429.uri(), "429"),
+        ("html", html.uri(), "unreadable answer: expected value"),
+        ("truncated", cut.uri(), "unreadable answer: EOF"),
+        ("50 MB", huge.uri(), "answer larger than"),
+    ];
+    for (what, url, says) in cases {
+        // Its issue read first, then the failure: kept, stale since the failure, with the reason.
+        let mut board = AlertBoard::with_sources(["newrelic"]);
+        let first = poller::fetch_report(
+            &newrelic_source(&good.uri(), timeout),
+            &AlertFilter::default(),
+            deadline,
+        )
+        .await;
+        assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
+        first.apply(&mut board);
+        let started = Instant::now();
+        let report = poller::fetch_report(
+            &newrelic_source(&url, timeout),
+            &AlertFilter::default(),
+            Duration::from_secs(5),
+        )
+        .await;
+        assert!(started.elapsed() < Duration::from_secs(5), "{what}");
+        let error = report.result.clone().unwrap_err();
+        assert!(error.contains(says), "{what}: {error}");
+        assert!(
+            !error.contains(support::newrelic::KEY),
+            "{what}: the key leaked: {error}"
+        );
+        report.apply(&mut board);
+        let status = &board.sources[0];
+        assert!(status.stale_since.is_some(), "{what}: {status:?}");
+        assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
+        let merged = board.merged();
+        assert_eq!(merged.len(), 1, "{what}");
+        assert_eq!(merged[0].name(), "Checkout error rate", "{what}");
+
+        // NRQL from the same server: an error, never a panic or made-up points.
+        let reader = warroom::backends::metrics::MetricReaders::from(
+            warroom::backends::newrelic::NewRelic::new(
+                http_client().unwrap(),
+                &url,
+                support::newrelic::KEY,
+                support::newrelic::ACCOUNT,
+                Default::default(),
+                timeout,
+            )
+            .unwrap(),
+        );
+        let now = chrono::Utc::now();
+        let q = warroom::domain::MetricQuery::Nrql("SELECT count(*) FROM Transaction".into());
+        let m = reader
+            .range(
+                &q,
+                now - chrono::Duration::minutes(30),
+                now,
+                Duration::from_secs(30),
+            )
+            .await;
+        assert!(m.is_err(), "{what}: {m:?}");
     }
 }

@@ -99,6 +99,7 @@ fn every_config_field_is_documented_and_every_documented_key_exists() {
         "sensu",
         "seyren",
         "opsgenie",
+        "newrelic",
         "intake",
         "cloudwatch",
         "pagerduty",

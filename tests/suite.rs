@@ -108,6 +108,7 @@ mod lead_reserve;
 mod leader_lock;
 mod nagios_live;
 mod newer_version_events;
+mod newrelic_api;
 mod oncall_paging;
 mod opsgenie_api;
 mod packaging;

@@ -122,6 +122,17 @@ pub async fn verify(
 
 /// The query with the run's parameters in it.
 pub fn fill(spec: &VerifySpec, params: &BTreeMap<String, String>) -> MetricQuery {
+    // A value filled into NRQL is escaped for the string literal it stands in.
+    let escaped;
+    let params = if matches!(spec.query, MetricQuery::Nrql(_)) {
+        escaped = params
+            .iter()
+            .map(|(k, v)| (k.clone(), crate::domain::nrql_string(v)))
+            .collect::<BTreeMap<_, _>>();
+        &escaped
+    } else {
+        params
+    };
     let mut templates = spec.templates.iter();
     spec.query.map_texts(|text| match templates.next() {
         Some(t) => fill_template(t, params),

@@ -10,6 +10,7 @@ use super::cloudwatch::CloudWatch;
 use super::datadog::Datadog;
 use super::graphite::Graphite;
 use super::http::{BackendError, Endpoint};
+use super::newrelic::NewRelic;
 use super::prometheus::Prometheus;
 use crate::config::Config;
 use crate::domain::{MetricQuery, MetricValues, ServiceCatalog};
@@ -38,6 +39,8 @@ pub struct MetricReaders {
     pub graphite: Option<Graphite>,
     pub cloudwatch: Option<CloudWatch>,
     pub datadog: Option<Datadog>,
+    /// The first `[[newrelic]]`, for NRQL.
+    pub newrelic: Option<NewRelic>,
 }
 
 impl MetricReaders {
@@ -80,6 +83,12 @@ impl MetricReaders {
                 Err(e) => problems.push(e.to_string()),
             }
         }
+        if let Some(nr) = config.newrelics.first() {
+            match NewRelic::from_config(nr, client, timeout) {
+                Ok(c) => readers.newrelic = Some(c),
+                Err(e) => problems.push(e.to_string()),
+            }
+        }
         (readers, problems)
     }
 
@@ -88,6 +97,7 @@ impl MetricReaders {
             && self.graphite.is_none()
             && self.cloudwatch.is_none()
             && self.datadog.is_none()
+            && self.newrelic.is_none()
     }
 
     /// Whether a configured source answers queries like `q`.
@@ -97,6 +107,7 @@ impl MetricReaders {
             MetricQuery::Graphite(_) => self.graphite.is_some(),
             MetricQuery::CloudWatch(_) => self.cloudwatch.is_some(),
             MetricQuery::Datadog(_) => self.datadog.is_some(),
+            MetricQuery::Nrql(_) => self.newrelic.is_some(),
         }
     }
 
@@ -149,6 +160,25 @@ impl MetricReaders {
                 series
                     .into_iter()
                     .filter_map(|s| s.points.into_iter().rev().find_map(|(_, v)| v))
+                    .collect()
+            }
+            MetricQuery::Nrql(nrql) => {
+                // The newest bucket with a value within the look-back, as for Graphite.
+                let n = self.newrelic.as_ref().ok_or_else(|| Self::missing(q))?;
+                let until = at.unwrap_or_else(Utc::now);
+                let points = n
+                    .timeseries(
+                        nrql,
+                        until - GRAPHITE_LOOKBACK,
+                        until,
+                        Duration::from_secs(60),
+                    )
+                    .await?;
+                points
+                    .into_iter()
+                    .rev()
+                    .find_map(|(_, v)| v)
+                    .into_iter()
                     .collect()
             }
         })
@@ -224,6 +254,13 @@ impl MetricReaders {
                     }
                 }
             }
+            MetricQuery::Nrql(nrql) => {
+                // A bucket without data stays a gap (`None`), as a Graphite `null` does.
+                let n = self.newrelic.as_ref().ok_or_else(|| Self::missing(q))?;
+                for (t, v) in n.timeseries(nrql, from, to, step).await? {
+                    add(t, v);
+                }
+            }
         }
         Ok(points.into_iter().collect())
     }
@@ -242,6 +279,15 @@ impl From<CloudWatch> for MetricReaders {
     fn from(c: CloudWatch) -> MetricReaders {
         MetricReaders {
             cloudwatch: Some(c),
+            ..MetricReaders::default()
+        }
+    }
+}
+
+impl From<NewRelic> for MetricReaders {
+    fn from(n: NewRelic) -> MetricReaders {
+        MetricReaders {
+            newrelic: Some(n),
             ..MetricReaders::default()
         }
     }

@@ -13,6 +13,7 @@ pub mod irc;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;
+pub mod newrelic;
 pub mod oncall;
 pub mod opsgenie;
 pub mod pagerduty;

@@ -10,6 +10,7 @@ use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
 use super::opsgenie::OpsGenie;
+use super::newrelic::NewRelic;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use super::sensu::Sensu;
@@ -81,6 +82,11 @@ pub enum AlertSource {
         name: String,
         client: Box<Seyren>,
     },
+    /// A New Relic account's active issues, through NerdGraph; takes acknowledgements.
+    NewRelic {
+        name: String,
+        client: Box<NewRelic>,
+    },
     /// A source that cannot be set up (an unset token variable): every fetch fails with
     /// `reason`, so it shows as failing next to the others instead of stopping them.
     Broken {
@@ -103,6 +109,7 @@ impl AlertSource {
             | AlertSource::Datadog { name, .. }
             | AlertSource::Sensu { name, .. }
             | AlertSource::Seyren { name, .. }
+            | AlertSource::NewRelic { name, .. }
             | AlertSource::Broken { name, .. } => name,
         }
     }
@@ -128,6 +135,7 @@ impl AlertSource {
                 WriteBack::Comment,
                 WriteBack::Close,
             ],
+            AlertSource::NewRelic { .. } => &[WriteBack::Acknowledge],
         }
     }
 
@@ -168,6 +176,9 @@ impl AlertSource {
             }
             (AlertSource::Sensu { client, .. }, WriteBack::Silence) => {
                 client.silence(alert, text, by).await
+            }
+            (AlertSource::NewRelic { client, .. }, WriteBack::Acknowledge) => {
+                client.acknowledge(alert).await
             }
             _ => takes_no(),
         }
@@ -244,6 +255,12 @@ impl AlertSource {
                 alerts.retain(|a| labels.matches(&a.labels));
                 Ok(alerts)
             }
+            AlertSource::NewRelic { client, .. } => {
+                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+                let mut alerts = client.issues().await?;
+                alerts.retain(|a| labels.matches(&a.labels));
+                Ok(alerts)
+            }
             AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
         }
     }
@@ -268,8 +285,8 @@ pub fn sources_with_intake(
 
 /// The alert sources of `config`, in order: each `[[alertmanager]]`, `[grafana]`, each
 /// `[[nagios]]`, `[prometheus]`, `[cloudwatch]`, each `[[icinga]]`, `[datadog]`, each `[[sensu]]`,
-/// each `[[seyren]]`, each `[[opsgenie]]`. `timeout` applies to every request. PagerDuty is not an
-/// alert source (its
+/// each `[[seyren]]`, each `[[opsgenie]]`, each `[[newrelic]]`. `timeout` applies to every request.
+/// PagerDuty is not an alert source (its
 /// incidents are not alerts); see [`super::pagerduty`].
 pub fn sources_from_config(
     config: &Config,
@@ -383,6 +400,16 @@ pub fn sources_from_config(
         let name = sy.display_name();
         out.push(match Seyren::from_config(client, sy, timeout) {
             Ok(c) => AlertSource::Seyren {
+                name,
+                client: Box::new(c),
+            },
+            Err(e) => broken(&name, e),
+        });
+    }
+    for nr in &config.newrelics {
+        let name = nr.display_name();
+        out.push(match NewRelic::from_config(nr, client, timeout) {
+            Ok(c) => AlertSource::NewRelic {
                 name,
                 client: Box::new(c),
             },

@@ -31,7 +31,7 @@ pub fn run(
     let sources = sources_with_intake(&config, &client, timeout, &ctx.paths.data_dir);
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]], [[icinga]], [cloudwatch], [datadog] or [[intake]]",
+            "{}: no alert source configured; add [[alertmanager]], [prometheus], [grafana], [[nagios]], [[icinga]], [cloudwatch], [datadog], [[newrelic]] or [[intake]]",
             ctx.paths.config_file.display()
         )));
     }

@@ -19,6 +19,7 @@ pub fn configured(config: &Config, q: &MetricQuery) -> bool {
         MetricQuery::Graphite(_) => config.graphite.is_some(),
         MetricQuery::CloudWatch(_) => config.cloudwatch.is_some(),
         MetricQuery::Datadog(_) => config.datadog.is_some(),
+        MetricQuery::Nrql(_) => !config.newrelics.is_empty(),
     }
 }
 
@@ -74,6 +75,17 @@ pub fn describe(config: &Config) {
         match pd.token() {
             Ok(_) => say!("pagerduty: {} for {services} (token set)", pd.url()),
             Err(e) => say!("pagerduty: {} for {services} WARNING: {e}", pd.url()),
+        }
+    }
+    for nr in &config.newrelics {
+        let name = nr.display_name();
+        let account = nr.account_id();
+        match nr.api_key() {
+            Ok(_) => say!("newrelic {name}: {} account {account} (key set)", nr.url()),
+            Err(e) => say!(
+                "newrelic {name}: {} account {account} WARNING: {e}",
+                nr.url()
+            ),
         }
     }
     for ng in &config.nagios {
@@ -262,6 +274,16 @@ pub async fn probe_all(
             let c = crate::backends::seyren::Seyren::from_config(client, sy, timeout)?;
             let n = c.alerts(&sy.display_name()).await?.len();
             Ok::<_, BackendError>(format!("{n} checks in ERROR or WARN"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
+    for nr in &config.newrelics {
+        let what = format!("newrelic {} ({})", nr.display_name(), nr.url());
+        let r = async {
+            let c = crate::backends::newrelic::NewRelic::from_config(nr, client, timeout)?;
+            let n = c.issues().await?.len();
+            Ok::<_, BackendError>(format!("key accepted ({n} active issues)"))
         }
         .await;
         lines.push((what, r.map_err(|e| e.to_string())));

@@ -68,7 +68,7 @@ pub fn run(
         .collect();
     if sources.is_empty() {
         return Err(Failure::bad_input(format!(
-            "{}: no configured alert source takes {} ([[nagios]] and [[icinga]] acknowledge and comment, [[sensu]] silences)",
+            "{}: no configured alert source takes {} ([[nagios]], [[icinga]] and [[newrelic]] acknowledge, [[nagios]] and [[icinga]] comment, [[sensu]] silences, [[opsgenie]] all but silences)",
             ctx.paths.config_file.display(),
             kind.name()
         )));

@@ -455,5 +455,6 @@ impl Config {
             || !self.icingas.is_empty()
             || !self.opsgenies.is_empty()
             || !self.intakes.is_empty()
+            || !self.newrelics.is_empty()
     }
 }

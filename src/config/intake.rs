@@ -146,6 +146,7 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
     };
     let mut taken = config.alert_source_names();
     taken.extend(config.icingas.iter().map(|i| i.display_name()));
+    taken.extend(config.newrelics.iter().map(|n| n.display_name()));
     for i in &config.intakes {
         let name = i.name();
         let name_ok = !name.is_empty()

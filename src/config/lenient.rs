@@ -25,6 +25,7 @@ pub const SECTIONS: &[&str] = &[
     "datadog",
     "sensu",
     "seyren",
+    "newrelic",
     "pagerduty",
     "opsgenie",
     "alerts",
@@ -51,11 +52,18 @@ pub const ALERT_PARTS: &[&str] = &[
     "sensu",
     "seyren",
     "opsgenie",
+    "newrelic",
     "alerts",
 ];
 
 /// The parts that hold metrics sources: what the blast radius and verification need whole.
-pub const METRIC_PARTS: &[&str] = &["prometheus", "graphite", "cloudwatch", "datadog"];
+pub const METRIC_PARTS: &[&str] = &[
+    "prometheus",
+    "graphite",
+    "cloudwatch",
+    "datadog",
+    "newrelic",
+];
 
 /// A part of `config.toml` that was left out, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

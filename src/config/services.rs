@@ -24,8 +24,10 @@
 //!
 //! Each metric has exactly one query: `promql` (read from `[prometheus]`), `graphite` (read
 //! from `[graphite]`), `cloudwatch = { namespace, metric, dimensions, stat, period }` (read
-//! from `[cloudwatch]`, see [`super::cloudwatch`]) or `datadog` (a Datadog metrics query, read
-//! from `[datadog]`).
+//! from `[cloudwatch]`, see [`super::cloudwatch`]), `datadog` (a Datadog metrics query, read
+//! from `[datadog]`) or `nrql` (an NRQL `SELECT … FROM … WHERE …`
+//! read from the first `[[newrelic]]`; `{service}` in it is the service's name, escaped for an
+//! NRQL string: `WHERE appName = '{service}'`; warroom adds `SINCE`, `UNTIL`, `TIMESERIES`).
 
 use super::{ConfigError, parse_toml};
 use crate::domain::{Bands, MetricQuery, Service, ServiceCatalog, ServiceMetric};
@@ -67,6 +69,7 @@ struct MetricEntry {
     graphite: Option<toml::Spanned<String>>,
     cloudwatch: Option<toml::Spanned<super::cloudwatch::CloudWatchEntry>>,
     datadog: Option<toml::Spanned<String>>,
+    nrql: Option<toml::Spanned<String>>,
     degraded_above: Option<toml::Spanned<f64>>,
     down_above: Option<toml::Spanned<f64>>,
     degraded_below: Option<toml::Spanned<f64>>,
@@ -116,6 +119,17 @@ pub(crate) fn one_query<const N: usize>(
     let query = match key {
         "graphite" => MetricQuery::Graphite(text),
         "datadog" => MetricQuery::Datadog(text),
+        "nrql" => {
+            if let Some(clause) = crate::domain::nrql_reserved_clause(&text) {
+                return Err((
+                    span,
+                    format!(
+                        "{what}: nrql has {clause}; warroom adds SINCE, UNTIL and TIMESERIES itself"
+                    ),
+                ));
+            }
+            MetricQuery::Nrql(text)
+        }
         _ => MetricQuery::Promql(text),
     };
     Ok((query, span))
@@ -178,12 +192,20 @@ pub fn parse_services(path: &Path, text: &str) -> Result<ServiceCatalog, ConfigE
                     ("promql", m.promql),
                     ("graphite", m.graphite),
                     ("datadog", m.datadog),
+                    ("nrql", m.nrql),
                 ],
                 m.cloudwatch,
                 &what,
                 here.clone(),
             )
             .map_err(|(span, reason)| at(span, reason))?;
+            // `{service}` in NRQL is this service's name, escaped for an NRQL string.
+            let query = match query {
+                MetricQuery::Nrql(q) => {
+                    MetricQuery::Nrql(crate::domain::nrql_for_service(&q, &name))
+                }
+                q => q,
+            };
             for (field, v) in [
                 ("degraded_above", &m.degraded_above),
                 ("down_above", &m.down_above),

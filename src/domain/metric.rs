@@ -27,6 +27,9 @@ pub enum MetricQuery {
     /// A Datadog metrics query (`avg:trace.http.request.errors{service:checkout}`) for
     /// `[datadog]` (the v1 query API).
     Datadog(String),
+    /// An NRQL `SELECT … FROM … WHERE …` for `[[newrelic]]` (its first entry); warroom adds
+    /// `SINCE`, `UNTIL` and `TIMESERIES` itself.
+    Nrql(String),
 }
 
 impl MetricQuery {
@@ -37,6 +40,7 @@ impl MetricQuery {
             MetricQuery::Graphite(_) => "graphite",
             MetricQuery::CloudWatch(_) => "cloudwatch",
             MetricQuery::Datadog(_) => "datadog",
+            MetricQuery::Nrql(_) => "newrelic",
         }
     }
 
@@ -47,6 +51,7 @@ impl MetricQuery {
             MetricQuery::Graphite(_) => "graphite",
             MetricQuery::CloudWatch(_) => "cloudwatch",
             MetricQuery::Datadog(_) => "datadog",
+            MetricQuery::Nrql(_) => "nrql",
         }
     }
 
@@ -54,7 +59,10 @@ impl MetricQuery {
     /// its namespace, metric and dimension values, in that order.
     pub fn texts(&self) -> Vec<&str> {
         match self {
-            MetricQuery::Promql(q) | MetricQuery::Graphite(q) | MetricQuery::Datadog(q) => {
+            MetricQuery::Promql(q)
+            | MetricQuery::Graphite(q)
+            | MetricQuery::Datadog(q)
+            | MetricQuery::Nrql(q) => {
                 vec![q.as_str()]
             }
             MetricQuery::CloudWatch(q) => [q.namespace.as_str(), q.metric.as_str()]
@@ -70,6 +78,7 @@ impl MetricQuery {
             MetricQuery::Promql(q) => MetricQuery::Promql(f(q)),
             MetricQuery::Graphite(q) => MetricQuery::Graphite(f(q)),
             MetricQuery::Datadog(q) => MetricQuery::Datadog(f(q)),
+            MetricQuery::Nrql(q) => MetricQuery::Nrql(f(q)),
             MetricQuery::CloudWatch(q) => MetricQuery::CloudWatch(CloudWatchQuery {
                 namespace: f(&q.namespace),
                 metric: f(&q.metric),
@@ -93,6 +102,37 @@ impl fmt::Display for MetricQuery {
         }
         f.write_str(&self.texts().join(" "))
     }
+}
+
+/// `s` as the inside of an NRQL string literal (`'…'`): a backslash and a single quote are
+/// escaped with a backslash, so a value can never end the literal and become NRQL.
+pub fn nrql_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c == '\\' || c == '\'' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// An NRQL template with each `{service}` replaced by `service`, escaped for a string literal
+/// (the template writes the quotes: `WHERE appName = '{service}'`).
+pub fn nrql_for_service(template: &str, service: &str) -> String {
+    template.replace("{service}", &nrql_string(service))
+}
+
+/// The NRQL clauses warroom writes itself after a configured query, which the query must
+/// therefore not hold (found case-insensitively as words).
+pub fn nrql_reserved_clause(nrql: &str) -> Option<&'static str> {
+    let words: Vec<String> = nrql
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .map(str::to_ascii_uppercase)
+        .collect();
+    ["SINCE", "UNTIL", "TIMESERIES"]
+        .into_iter()
+        .find(|k| words.iter().any(|w| w == k))
 }
 
 /// A metric that says how healthy a service is; the first one is its key metric.

@@ -62,7 +62,10 @@ pub use labels::{
     Interner, LabelLookup, Labels, LabelsVisitor, deserialize_shared, sharing_strings,
 };
 pub use lead::non_leader_may;
-pub use metric::{Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric};
+pub use metric::{
+    Bands, Crossing, MetricPoints, MetricQuery, ServiceMetric, nrql_for_service,
+    nrql_reserved_clause, nrql_string,
+};
 pub use number::{human_number, humanize_numbers};
 pub use paging::{Page, Paging};
 pub use peak::{MetricPeak, attach_peaks};
