@@ -34,9 +34,9 @@ pub mod datadog;
 mod icinga;
 pub mod intake;
 mod nagios;
-mod sensu;
-mod opsgenie;
 pub(crate) mod newrelic;
+mod opsgenie;
+mod sensu;
 pub use backends::{
     AlertmanagerConfig, AlertsConfig, CloudWatchConfig, GrafanaConfig, GraphiteConfig,
     PagerDutyConfig, PrometheusConfig, PushgatewayConfig,
@@ -45,9 +45,9 @@ pub use datadog::DatadogConfig;
 pub use icinga::IcingaConfig;
 pub use intake::{IntakeConfig, IntakeKind, JsonFields};
 pub use nagios::NagiosConfig;
-pub use sensu::{SensuConfig, SeyrenConfig};
-pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
 pub use newrelic::NewRelicConfig;
+pub use opsgenie::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
+pub use sensu::{SensuConfig, SeyrenConfig};
 use std::path::{Path, PathBuf};
 
 /// Resolved locations for one run.

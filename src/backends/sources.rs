@@ -9,8 +9,8 @@ use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
-use super::opsgenie::OpsGenie;
 use super::newrelic::NewRelic;
+use super::opsgenie::OpsGenie;
 use super::poller::SourceReport;
 use super::prometheus::Prometheus;
 use super::sensu::Sensu;
@@ -130,11 +130,9 @@ impl AlertSource {
             AlertSource::Sensu { .. } => &[WriteBack::Silence],
             AlertSource::Nagios { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
             AlertSource::Icinga { .. } => &[WriteBack::Acknowledge, WriteBack::Comment],
-            AlertSource::OpsGenie { .. } => &[
-                WriteBack::Acknowledge,
-                WriteBack::Comment,
-                WriteBack::Close,
-            ],
+            AlertSource::OpsGenie { .. } => {
+                &[WriteBack::Acknowledge, WriteBack::Comment, WriteBack::Close]
+            }
             AlertSource::NewRelic { .. } => &[WriteBack::Acknowledge],
         }
     }
