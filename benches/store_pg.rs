@@ -4,7 +4,9 @@
 //! * append latency (p50, p99) and throughput with 1, 8 and 32 writers at once, each a store
 //!   and connection of its own, all on one incident (as during an outage), against a bare
 //!   `BEGIN; INSERT …; COMMIT` of the same line into a table of the same shape by as many
-//!   connections (the floor: what any durable insert costs);
+//!   connections (the floor: what any durable insert costs); and, to tell apart what that
+//!   floor does not pay, the same insert with a `pg_notify` in its transaction, and the same
+//!   insert and notify queued on the incident's head row `FOR UPDATE`, as a chain must be;
 //! * replay: opening a 100,000-entry incident (read in seq order, every line parsed and its
 //!   hash checked, folded), against the bare `SELECT` of the same rows.
 //!
@@ -225,7 +227,8 @@ fn main() {
         let b = bare(&url);
         b.rt.block_on(b.client.batch_execute(
             "CREATE TABLE bare_events (incident text NOT NULL, seq bigint NOT NULL, \
-             event_id text NOT NULL UNIQUE, line text NOT NULL, PRIMARY KEY (incident, seq))",
+             event_id text NOT NULL UNIQUE, line text NOT NULL, PRIMARY KEY (incident, seq)); \
+             CREATE TABLE bare_heads (incident text PRIMARY KEY, seq bigint NOT NULL)",
         ))
         .expect("create the reference table");
     }
@@ -306,6 +309,77 @@ fn main() {
             ms(run.pct(0.99)) / ms(reference.pct(0.99)),
             reference.per_second() / run.per_second()
         );
+        // Two more references, to tell apart what the bare insert does not pay: the same insert
+        // with a `pg_notify` in its transaction (PostgreSQL serialises the commits of notifying
+        // transactions), and the same insert and notify queued on the incident's head row, as
+        // a chain must be (entry n+1 is decided after entry n commits).
+        for locked in [false, true] {
+            let line = sample.clone();
+            let url = url.clone();
+            let floor = measure(
+                writers,
+                seconds,
+                move |_| bare(&url),
+                move |b, w, i| {
+                    let incident = if locked && !spread {
+                        format!("HEAD-{writers}")
+                    } else {
+                        format!("NOTIFY-{writers}-{spread}-{locked}-{w}")
+                    };
+                    let event_id = format!("n-{writers}-{spread}-{locked}-{w}-{i}");
+                    b.rt.block_on(async {
+                        let tx = b.client.transaction().await?;
+                        let seq: i64 = if locked {
+                            tx.execute(
+                                "INSERT INTO bare_heads (incident, seq) VALUES ($1, 0) \
+                                 ON CONFLICT DO NOTHING",
+                                &[&incident],
+                            )
+                            .await?;
+                            let row = tx
+                                .query_one(
+                                    "SELECT seq FROM bare_heads WHERE incident = $1 FOR UPDATE",
+                                    &[&incident],
+                                )
+                                .await?;
+                            row.get::<_, i64>(0) + 1
+                        } else {
+                            i as i64 + 1
+                        };
+                        tx.execute(
+                            "INSERT INTO bare_events (incident, seq, event_id, line) \
+                             VALUES ($1, $2, $3, $4)",
+                            &[&incident, &seq, &event_id, &line],
+                        )
+                        .await?;
+                        if locked {
+                            tx.execute(
+                                "UPDATE bare_heads SET seq = $2 WHERE incident = $1",
+                                &[&incident, &seq],
+                            )
+                            .await?;
+                        }
+                        let payload = format!("{incident}:{seq}");
+                        tx.execute("SELECT pg_notify('bare_bench', $1)", &[&payload])
+                            .await?;
+                        tx.commit().await
+                    })
+                    .expect("bare insert with notify");
+                },
+            );
+            let what = if locked {
+                "bare INSERT+NOTIFY+COMMIT, queued on a head row FOR UPDATE"
+            } else {
+                "bare INSERT+NOTIFY+COMMIT"
+            };
+            println!("{}", floor.line(what, writers));
+            println!(
+                "| ratio warroom / that (throughput: that / warroom) | {writers} | | {:.2}x | {:.2}x | {:.2}x |",
+                ms(run.pct(0.5)) / ms(floor.pct(0.5)),
+                ms(run.pct(0.99)) / ms(floor.pct(0.99)),
+                floor.per_second() / run.per_second()
+            );
+        }
     }
 
     println!();
