@@ -1,7 +1,9 @@
 //! A console started while PostgreSQL is down: the store is chosen anyway
 //! (`StoreChoice::connect_or_later`), the journal worker says STORE UNREACHABLE at once with the
-//! reason (never the password) and lists nothing, and once the database is back it connects by
-//! itself and the incident list fills in, without a restart.
+//! reason (never the password) and lists the incidents whose entries wait in this machine's
+//! outbox (typed while the store was gone, before a restart), saying so in their title; once
+//! the database is back it connects by itself, the outbox is shared and the incident list
+//! fills in, without a restart.
 
 use crate::support::postgres;
 use crate::support::stores::pg;
@@ -9,8 +11,8 @@ use chrono::Utc;
 use std::time::{Duration, Instant};
 use warroom::console::action::Action;
 use warroom::console::effects::{SAFETY_POLL, Start, spawn_with};
-use warroom::domain::Severity;
-use warroom::journal::{Opening, Store, StoreChoice, StoreOptions};
+use warroom::domain::{Event, NoteKind, Severity};
+use warroom::journal::{Journal, Opening, Outbox, Store, StoreChoice, StoreOptions};
 
 #[test]
 fn a_console_started_with_the_database_down_says_so_and_lists_once_it_is_back() {
@@ -30,6 +32,20 @@ fn a_console_started_with_the_database_down_says_so_and_lists_once_it_is_back() 
         .to_string();
     drop(kept);
     cluster.stop_immediate();
+    // A note typed in an earlier console while the store was gone, still in the outbox.
+    let data = tempfile::tempdir().unwrap();
+    let typed = "checkout-db failover started at 10:02";
+    Outbox::load(&data.path().join("incidents"), &id)
+        .unwrap()
+        .push(
+            "bob",
+            Utc::now(),
+            Event::Note {
+                kind: NoteKind::Observation,
+                text: typed.into(),
+            },
+        )
+        .unwrap();
 
     let choice = StoreChoice::Shared(StoreOptions {
         url: url.clone(),
@@ -52,7 +68,6 @@ fn a_console_started_with_the_database_down_says_so_and_lists_once_it_is_back() 
         .unwrap();
     assert!(!why.contains(password), "{why}");
 
-    let data = tempfile::tempdir().unwrap();
     let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
     let start = Start {
         safety_poll: SAFETY_POLL,
@@ -78,20 +93,32 @@ fn a_console_started_with_the_database_down_says_so_and_lists_once_it_is_back() 
         &|a| matches!(a, Action::StoreDown(Some(w)) if *w == why),
     );
     wait(
-        "an empty list",
+        "the incident whose entries wait in the outbox, said to be not yet shared",
         Duration::from_secs(2),
-        &|a| matches!(a, Action::Incidents(list) if list.is_empty()),
+        &|a| {
+            matches!(a, Action::Incidents(list) if list.len() == 1
+                && list[0].id == id
+                && list[0].title.contains("1 entry not yet shared")
+                && list[0].title.contains("store unreachable"))
+        },
     );
 
     cluster.restart();
     wait("the banner down", Duration::from_secs(15), &|a| {
         matches!(a, Action::StoreDown(None))
     });
-    wait(
-        "the list filled in",
-        Duration::from_secs(5),
-        &|a| matches!(a, Action::Incidents(list) if list.iter().any(|i| i.id == id)),
-    );
+    wait("the list filled in", Duration::from_secs(5), &|a| {
+        matches!(a, Action::Incidents(list)
+                if list.iter().any(|i| i.id == id && i.title == "Checkout 500s"))
+    });
     drop(effects);
     handle.join().unwrap();
+    // The note waiting in the outbox was shared once the store answered.
+    let journal = pg(&url).open(&id).unwrap();
+    let shared = journal
+        .records()
+        .iter()
+        .filter(|r| matches!(&r.entry.event, Event::Note { text, .. } if text == typed))
+        .count();
+    assert_eq!(shared, 1, "the outbox's note in the store once");
 }

@@ -207,9 +207,11 @@ impl JournalWorker {
     /// else every `safety_poll`; checks the lead, and a store that is gone, every [`TICK`].
     fn run(mut self, rx: Receiver<Inbox>) {
         if let Some(why) = self.down.clone() {
-            // Started while the store could not be reached: said at once, the list empty
-            // until it answers (asked once a second, below).
+            // Started while the store could not be reached: said at once, the list holding
+            // only the incidents whose entries wait in this machine's outbox until it answers
+            // (asked once a second, below; the outboxes are drained then).
             self.send(Action::StoreDown(Some(why)));
+            self.load_outboxes();
             self.send_list();
         }
         self.subscribe();
@@ -871,11 +873,12 @@ impl JournalWorker {
     }
 
     fn send_list(&self) {
-        let list: Vec<Incident> = self
+        let mut list: Vec<Incident> = self
             .journals
             .values()
             .filter_map(|j| j.incident().cloned())
             .collect();
+        list.extend(self.waiting_incidents());
         self.send(Action::Incidents(list));
     }
 }

@@ -7,7 +7,7 @@
 use super::JournalWorker;
 use crate::console::action::Action;
 use crate::domain::{Entry, Event};
-use crate::journal::{JournalError, Outbox};
+use crate::journal::{JournalError, OUTBOX, Outbox};
 use chrono::{DateTime, Utc};
 use std::time::{Duration, Instant};
 
@@ -184,5 +184,67 @@ impl JournalWorker {
             self.send_unshared(id);
         }
         self.send_list();
+    }
+}
+
+impl JournalWorker {
+    /// Reads every outbox on this machine (entries typed while the store was gone, perhaps by
+    /// an earlier console), so they are listed and drained once the store answers.
+    pub(super) fn load_outboxes(&mut self) {
+        let Ok(dirs) = std::fs::read_dir(self.data_dir.join("incidents")) else {
+            return;
+        };
+        let mut ids: Vec<String> = dirs
+            .filter_map(|d| d.ok())
+            .filter(|d| d.path().join(OUTBOX).is_file())
+            .filter_map(|d| d.file_name().into_string().ok())
+            .collect();
+        ids.sort();
+        for id in ids {
+            if let Err(e) = self.outbox(&id) {
+                self.problem(e);
+            }
+        }
+    }
+
+    /// An incident this console has not read from the store, listed for what waits in its
+    /// outbox: its title says how many entries are not yet shared and why. The severity is the
+    /// last one typed into the outbox, else the highest (an incident being typed into during
+    /// an outage of the store is treated as serious until the store says otherwise).
+    pub(super) fn waiting_incidents(&self) -> Vec<crate::domain::Incident> {
+        self.outboxes
+            .iter()
+            .filter(|(id, o)| !o.is_drained() && !self.journals.contains_key(*id))
+            .filter_map(|(id, o)| {
+                let waiting: Vec<_> = o.waiting().collect();
+                let first = waiting.first()?;
+                let severity = waiting
+                    .iter()
+                    .rev()
+                    .find_map(|q| match q.event {
+                        Event::SeverityChanged { to, .. } => Some(to),
+                        _ => None,
+                    })
+                    .unwrap_or(crate::domain::Severity::Sev1);
+                let n = waiting.len();
+                let title = format!(
+                    "{n} {} not yet shared (store unreachable)",
+                    if n == 1 { "entry" } else { "entries" }
+                );
+                let opened = Entry {
+                    seq: 0,
+                    at: first.at,
+                    by: first.by.clone(),
+                    event: Event::Opened {
+                        title,
+                        severity,
+                        summary: None,
+                    },
+                };
+                let mut incident = crate::domain::Incident::fold(id, [&opened])?;
+                incident.updated_at = waiting.iter().map(|q| q.at).max().unwrap_or(first.at);
+                Some(incident)
+            })
+            .collect()
     }
 }
