@@ -143,7 +143,10 @@ fn writers_sigkilled_mid_transaction_lose_and_repeat_nothing_acknowledged() {
 
 /// A writer that freezes inside its transaction (a laptop whose lid closes, a process
 /// stopped) holds the incident's head row: the others wait for seconds, not forever, and the
-/// frozen one, woken, neither loses nor repeats what it acknowledged.
+/// frozen one, woken, neither loses nor repeats what it acknowledged. A writer alone on an
+/// incident sends its whole transaction at once (compare-and-swap of the head), so it is never
+/// caught inside one: a rival on the same incident makes it take the locked path, which waits
+/// on the client between locking the head and writing.
 #[test]
 fn a_writer_frozen_mid_transaction_holds_up_the_others_for_seconds_not_forever() {
     let Some(cluster) = postgres::shared() else {
@@ -152,7 +155,9 @@ fn a_writer_frozen_mid_transaction_holds_up_the_others_for_seconds_not_forever()
     let url = cluster.database("frozen");
     let ids = open_three(&url)[..1].to_vec();
     let mut frozen = pg_children::appender(&url, &ids, "frozen", 100_000, None);
+    let mut rival = pg_children::appender(&url, &ids, "rival", 100_000, None);
     frozen.wait_ready();
+    rival.wait_ready();
     let until = Instant::now() + Duration::from_secs(60);
     loop {
         frozen.signal(libc::SIGSTOP);
@@ -182,8 +187,10 @@ fn a_writer_frozen_mid_transaction_holds_up_the_others_for_seconds_not_forever()
     frozen.signal(libc::SIGCONT);
     std::thread::sleep(Duration::from_millis(500));
     frozen.kill();
+    rival.kill();
     let mut acked = other.said("ACK ");
     acked.extend(frozen.said("ACK "));
+    acked.extend(rival.said("ACK "));
     assert_once(&notes(&pg(&url)), &acked);
 }
 

@@ -11,7 +11,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
-mod check;
+pub(super) mod check;
 mod upgrade;
 pub use upgrade::Upgrade;
 

@@ -11,7 +11,7 @@ use super::super::line::{Checked, check_alone};
 const PARALLEL_FROM: usize = 2_048;
 
 /// Each of `lines` checked on its own, in the same order.
-pub(super) fn check_lines(lines: &[&[u8]]) -> Vec<Checked> {
+pub(in crate::journal) fn check_lines(lines: &[&[u8]]) -> Vec<Checked> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runs = cores.min(lines.len() / (PARALLEL_FROM / 2)).max(1);
     if runs == 1 || lines.len() < PARALLEL_FROM {

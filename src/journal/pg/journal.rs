@@ -1,7 +1,7 @@
 //! One incident's journal in PostgreSQL: read in seq order and checked line by line exactly as
 //! the file journal checks its file; appended in one transaction under the incident's head row.
 
-use super::{CHANNEL, Fail, PgStore, new_event_id};
+use super::{CHANNEL, Fail, PgStore, append, new_event_id};
 use crate::domain::Event;
 use crate::journal::line::parse_line;
 use crate::journal::{
@@ -96,8 +96,9 @@ impl PgJournal {
         self.records().last().map_or(0, |r| r.entry.seq as i64)
     }
 
-    /// One try: lock the head, read what others committed, decide, insert, move the head,
-    /// notify, commit.
+    /// One try: when this handle may decide on what it holds, a compare-and-swap of the head
+    /// (one round trip, see `append.rs`); when another writer came first, or this is a try
+    /// again after a lost answer, the locked path.
     fn try_append(
         &mut self,
         client: &mut tokio_postgres::Client,
@@ -107,6 +108,76 @@ impl PgJournal {
         decide: &mut Decide<'_>,
         decided: &mut Option<(u64, Event)>,
     ) -> Result<Option<Record>, Fail> {
+        let client: &tokio_postgres::Client = client;
+        // An id given by the caller may be committed already, and a try after a lost answer
+        // may have committed: both are looked up under the lock.
+        if !key.given && decided.is_none() {
+            if let Some(record) = self.try_swap(client, by, at, key.id, decide, decided)? {
+                return Ok(Some(record));
+            }
+        }
+        let store = self.store.clone();
+        let mut open = false;
+        let locked = self.try_locked(client, by, at, key, decide, decided, &mut open);
+        if open && !matches!(locked, Err(Fail::Lost(_))) {
+            // Ended now: an open transaction keeps the head row locked until this connection
+            // is next used.
+            store
+                .block(append::rollback(client))?
+                .map_err(|e| store.fail(&e))?;
+        }
+        locked
+    }
+
+    /// Decides against the incident as this handle holds it and swaps the head: the record
+    /// when committed; none when the decision needs the newest entries (the head moved, or the
+    /// decision was to record nothing or to refuse, which only the newest entries may say).
+    fn try_swap(
+        &mut self,
+        client: &tokio_postgres::Client,
+        by: &str,
+        at: DateTime<Utc>,
+        event_id: &str,
+        decide: &mut Decide<'_>,
+        decided: &mut Option<(u64, Event)>,
+    ) -> Result<Option<Record>, Fail> {
+        let Ok(Some(event)) = decide(self.incident()) else {
+            return Ok(None);
+        };
+        let (prev, seq) = self.folded.next();
+        let record = crate::journal::line::encode(self.folded.format(), prev, seq, at, by, &event)?;
+        let prev = prev.to_string();
+        *decided = Some((seq - 1, event));
+        let store = self.store.clone();
+        let id = self.id().to_string();
+        let committed = store
+            .block(append::swap_committed(
+                client, &id, &record, &prev, event_id,
+            ))?
+            .map_err(|e| store.fail(&e))?;
+        if !committed {
+            // Nothing was written: decided afresh under the lock.
+            *decided = None;
+            return Ok(None);
+        }
+        // Committed: COMMIT returned.
+        self.folded.push(record.clone());
+        Ok(Some(record))
+    }
+
+    /// One locked try: lock the head, read what others committed, decide, swap the head,
+    /// commit. `open`: the transaction is still open when this returns.
+    #[allow(clippy::too_many_arguments)]
+    fn try_locked(
+        &mut self,
+        client: &tokio_postgres::Client,
+        by: &str,
+        at: DateTime<Utc>,
+        key: EventId<'_>,
+        decide: &mut Decide<'_>,
+        decided: &mut Option<(u64, Event)>,
+        open: &mut bool,
+    ) -> Result<Option<Record>, Fail> {
         let EventId {
             id: event_id,
             given,
@@ -114,37 +185,20 @@ impl PgJournal {
         let store = self.store.clone();
         let id = self.id().to_string();
         let known = self.known_seq();
-        let (tx, head, rows, earlier) = store
-            .block(async {
-                let tx = client.transaction().await?;
-                let (head, rows) = lock_head(&tx, &id, known).await?;
-                // An id given by the caller may have been committed by an earlier process,
-                // among the entries this handle read before.
-                let earlier = match given {
-                    true => {
-                        tx.query_opt(
-                            "SELECT seq FROM warroom_events \
-                             WHERE incident = $1 AND event_id = $2 AND seq <= $3",
-                            &[&id, &event_id, &known],
-                        )
-                        .await?
-                    }
-                    false => None,
-                };
-                Ok((tx, head, rows, earlier))
-            })?
+        *open = true;
+        let locked = store
+            .block(append::lock(client, &id, known, given.then_some(event_id)))?
             .map_err(|e| store.fail(&e))?;
-        let Some(head) = head else {
+        let Some(head) = locked.head else {
             return Err(Fail::Final(JournalError::NotFound(id)));
         };
-        let head: i64 = head.get(0);
-        if let Some(record) = self.take_rows(&rows, Some(event_id))? {
+        if let Some(record) = self.take_rows(&locked.rows, Some(event_id))? {
             // An earlier try committed, and only its answer was lost.
             return Ok(Some(record));
         }
-        if let Some(row) = earlier {
-            let seq: i64 = row.get(0);
-            store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
+        if let Some(seq) = locked.earlier {
+            // An id given by the caller, committed by an earlier process among the entries
+            // this handle read before.
             return match self.records().get((seq as usize).saturating_sub(1)) {
                 Some(record) if record.entry.seq == seq as u64 => Ok(Some(record.clone())),
                 _ => Err(Fail::Final(self.damaged(
@@ -167,30 +221,24 @@ impl PgJournal {
             Some((seq, event)) if seq == head as u64 => event,
             _ => match decide(self.incident()) {
                 Ok(Some(event)) => event,
-                // Nothing to record, or refused: the transaction is ended now, since a dropped
-                // one keeps the head row locked until this connection is next used.
-                outcome => {
-                    store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
-                    return outcome.map(|_| None).map_err(Fail::from);
-                }
+                // Nothing to record, or refused.
+                outcome => return outcome.map(|_| None).map_err(Fail::from),
             },
         };
         *decided = Some((head as u64, event.clone()));
         let (prev, seq) = self.folded.next();
-        let record =
-            match crate::journal::line::encode(self.folded.format(), prev, seq, at, by, &event) {
-                Ok(record) => record,
-                Err(refused) => {
-                    store.block(tx.rollback())?.map_err(|e| store.fail(&e))?;
-                    return Err(Fail::from(refused));
-                }
-            };
-        store
-            .block(async {
-                insert(&tx, &id, &record, event_id).await?;
-                tx.commit().await
-            })?
+        let record = crate::journal::line::encode(self.folded.format(), prev, seq, at, by, &event)?;
+        let prev = prev.to_string();
+        let swapped = store
+            .block(append::commit_swap(client, &id, &record, &prev, event_id))?
             .map_err(|e| store.fail(&e))?;
+        *open = false;
+        if !swapped {
+            return Err(Fail::Final(self.damaged(
+                seq,
+                "the head row does not name the last entry, though it was locked".into(),
+            )));
+        }
         // Committed: COMMIT returned.
         self.folded.push(record.clone());
         Ok(Some(record))
@@ -611,19 +659,31 @@ async fn lock_head(
 
 /// Checks one row, which must follow `folded`'s records, and takes it.
 fn take_row(folded: &mut Folded, location: &str, seq: i64, line: &str) -> Result<(), JournalError> {
+    let (prev, expected) = folded.next();
+    let checked = parse_line(line.as_bytes(), prev, expected);
+    place_row(folded, location, seq, checked)
+}
+
+/// Takes row `seq`, whose line was parsed (`checked`) as the entry after `folded`'s records.
+fn place_row(
+    folded: &mut Folded,
+    location: &str,
+    seq: i64,
+    checked: Result<Record, crate::journal::line::BadLine>,
+) -> Result<(), JournalError> {
     let damaged = |line: u64, reason: String| JournalError::Damaged {
         path: location.into(),
         line: line as usize,
         reason,
     };
-    let (prev, expected) = folded.next();
+    let (_, expected) = folded.next();
     if seq as u64 != expected {
         return Err(damaged(
             expected,
             format!("entry {seq} where {expected} was expected (a gap)"),
         ));
     }
-    let record = parse_line(line.as_bytes(), prev, expected).map_err(|bad| match bad.newer {
+    let record = checked.map_err(|bad| match bad.newer {
         Some(found) => JournalError::NewerFormat {
             path: location.into(),
             found,
@@ -638,8 +698,28 @@ fn take_row(folded: &mut Folded, location: &str, seq: i64, line: &str) -> Result
     Ok(())
 }
 
+/// Takes a batch of rows (seq, line): every line checked on its own on every core, as the
+/// file journal checks its lines (`file/check.rs`), then each placed after the one before.
+fn take_batch(folded: &mut Folded, location: &str, batch: &[Row]) -> Result<(), JournalError> {
+    let lines: Vec<&[u8]> = batch
+        .iter()
+        .map(|row| row.get::<_, &str>(1).as_bytes())
+        .collect();
+    folded.reserve(batch.len());
+    for (row, checked) in batch
+        .iter()
+        .zip(crate::journal::file::check::check_lines(&lines))
+    {
+        let (prev, expected) = folded.next();
+        let placed = checked.place(prev, expected);
+        place_row(folded, location, row.get(0), placed)?;
+    }
+    Ok(())
+}
+
 /// Rows handed from the reading to the checking thread at a time.
-const BATCH: usize = 512;
+/// Enough that each batch is checked on every core (`file/check.rs` splits from 2,048 lines).
+const BATCH: usize = 8_192;
 
 /// Reads the incident's entries after `folded`'s last one in seq order, as one streamed
 /// result, and takes them: the runtime's thread reads the rows while a second thread checks
@@ -653,14 +733,11 @@ fn stream_into(
 ) -> Result<(), Fail> {
     use futures::StreamExt;
     let known = folded.records.last().map_or(0, |r| r.entry.seq as i64);
-    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(8);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Row>>(2);
     std::thread::scope(|scope| {
         let checker = scope.spawn(move || -> Result<(), JournalError> {
             for batch in rx {
-                folded.reserve(batch.len());
-                for row in &batch {
-                    take_row(folded, location, row.get(0), row.get(1))?;
-                }
+                take_batch(folded, location, &batch)?;
             }
             Ok(())
         });

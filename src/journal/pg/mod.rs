@@ -12,6 +12,7 @@
 //! `block_on` would panic, it runs the step on a scoped plain thread and waits for it: that
 //! still holds the task's thread, so async callers should reach it through `spawn_blocking`.
 
+mod append;
 mod journal;
 mod lease;
 mod schema;
