@@ -2,7 +2,9 @@
 //! throwaway cluster (`fsync=on`, `synchronous_commit=on`, its data on the disk of target/tmp):
 //!
 //! * append latency (p50, p99) and throughput with 1, 8 and 32 writers at once, each a store
-//!   and connection of its own, all on one incident (as during an outage), against a bare
+//!   and connection of its own, all on one incident (as during an outage; a writer alone
+//!   appends by compare-and-swap of the head in one round trip, writers that meet take the
+//!   locked path, see src/journal/pg/append.rs), against a bare
 //!   `BEGIN; INSERT …; COMMIT` of the same line into a table of the same shape by as many
 //!   connections (the floor: what any durable insert costs); and, to tell apart what that
 //!   floor does not pay, the same insert with a `pg_notify` in its transaction, and the same
