@@ -111,10 +111,11 @@ impl PgJournal {
         let client: &tokio_postgres::Client = client;
         // An id given by the caller may be committed already, and a try after a lost answer
         // may have committed: both are looked up under the lock.
-        if !key.given && decided.is_none() {
-            if let Some(record) = self.try_swap(client, by, at, key.id, decide, decided)? {
-                return Ok(Some(record));
-            }
+        if !key.given
+            && decided.is_none()
+            && let Some(record) = self.try_swap(client, by, at, key.id, decide, decided)?
+        {
+            return Ok(Some(record));
         }
         let store = self.store.clone();
         let mut open = false;
