@@ -118,6 +118,7 @@ mod postmortem_blameless;
 mod postmortem_export;
 mod prometheus_live;
 mod report;
+mod report_kept;
 mod roll_call_cli;
 mod sensu_api;
 mod seyren_api;

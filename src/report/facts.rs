@@ -8,9 +8,14 @@ use crate::domain::{
 };
 use crate::postmortem::{StatusChange, measures};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Changed whenever what [`Facts`] holds or how any of it is measured changes, so facts kept
+/// beside a journal by an earlier build are folded again rather than trusted.
+pub const FACTS_FORMAT: u32 = 1;
 
 /// One incident, as the report counts it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
     pub id: String,
     pub title: String,
@@ -38,7 +43,7 @@ pub struct Facts {
     pub missing: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowUpFact {
     pub seq: u64,
     pub at: DateTime<Utc>,
@@ -48,7 +53,7 @@ pub struct FollowUpFact {
 }
 
 /// An alert that fired in the incident.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertFact {
     /// `HighErrorRate{service=checkout}`.
     pub name: String,
