@@ -632,6 +632,16 @@ pub enum Command {
         #[arg(long)]
         owner: Option<String>,
     },
+    /// Close a follow-up: its work is done, or settled otherwise (also once resolved).
+    FollowupDone {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The follow-up's entry number, as `warroom log ID` shows it.
+        seq: u64,
+        /// How it was settled, when not simply done ("-" reads it from standard input).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
     /// List the compensating actions of runbook.toml (--json for scripts).
     Actions {
         /// One JSON array, for scripts.
@@ -1014,6 +1024,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             kind,
             owner,
         }) => followup::run(&ctx, now, &id, &text, kind, owner.as_deref()),
+        Some(Command::FollowupDone { id, seq, note }) => {
+            followup::done(&ctx, now, &id, seq, note.as_deref())
+        }
         Some(Command::Actions { json }) => actions::list(&ctx, json),
         Some(Command::Run {
             id,
