@@ -37,7 +37,7 @@ fn until(k: u8) -> DateTime<Utc> {
 }
 
 fn cadence(k: u8) -> StatusCadence {
-    if k / 2 % 2 == 0 {
+    if k & 2 == 0 {
         StatusCadence::default()
     } else {
         StatusCadence {

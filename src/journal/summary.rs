@@ -321,8 +321,12 @@ const KEPT_PREFIX: &str = "kept-";
 pub struct KeptFold<'a> {
     pub name: &'a str,
     pub tags: &'a [String],
-    pub fold: &'a dyn Fn(&[super::Record], &Incident) -> Option<(String, String)>,
+    pub fold: &'a FoldFn<'a>,
 }
+
+/// A kept fold's function: the incident's records and fold to its value and tag (none: nothing
+/// to keep).
+pub type FoldFn<'a> = dyn Fn(&[super::Record], &Incident) -> Option<(String, String)> + 'a;
 
 #[derive(Serialize, Deserialize)]
 struct Tagged {
