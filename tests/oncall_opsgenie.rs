@@ -7,7 +7,7 @@
 use crate::support;
 
 use serde_json::{Value, json};
-use support::cli::{Setup, stderr};
+use support::cli::{Setup, posts, run, stderr};
 use support::opsgenie::*;
 use support::spec::{Spec, assert_conforms};
 use wiremock::matchers::{method, path, query_param};
@@ -86,27 +86,6 @@ async fn double(api: Api) -> (MockServer, Spec) {
 
 fn setup(api: Api, server: &MockServer) -> Setup {
     support::cli::setup(&api.oncall_config(&server.uri()), &api.env())
-}
-
-/// Runs the blocking CLI off the async test's runtime, where the double lives.
-async fn run(s: Setup, args: &[&str]) -> (std::process::Output, Setup) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        (s.run(&a), s)
-    })
-    .await
-    .unwrap()
-}
-
-async fn posts(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "POST")
-        .count()
 }
 
 fn page_args<'a>(id: &'a str, person: &'a str) -> Vec<&'a str> {
