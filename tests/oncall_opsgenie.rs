@@ -187,8 +187,11 @@ async fn a_page_is_confirmed_sent_once_as_an_alert_to_the_person_and_journaled()
         };
         let said = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
-            said.contains(&format!("for payments via {vendor}")),
-            "{api:?}: {said}"
+            said.contains(&format!(
+                "paged {} for payments via {vendor}: \"{MESSAGE}\"",
+                kim(api)
+            )),
+            "{api:?}: the person named once: {said}"
         );
         assert_eq!(posts(&server).await, 1, "{api:?}: sent once");
         let sent = server.received_requests().await.unwrap();
@@ -211,12 +214,26 @@ async fn a_page_is_confirmed_sent_once_as_an_alert_to_the_person_and_journaled()
             "{api:?}: {detail}"
         );
         // On the work board until they check in.
-        let (out, _s) = run(s, &["roll", &id]).await;
+        let (out, s) = run(s, &["roll", &id]).await;
         let board = String::from_utf8_lossy(&out.stdout).into_owned();
         assert!(
-            board.contains(&format!("via {vendor} for payments — not checked in")),
+            board.contains(&format!("{}: paged ", kim(api)))
+                && board.contains(&format!("via {vendor} for payments — not checked in")),
             "{api:?}: {board}"
         );
+        if let Api::OpsGenie = api {
+            // Kim checks in as kim, the username's part before the @.
+            let out = s
+                .command()
+                .env("WARROOM_USER", "kim")
+                .args(["checkin", &id, "on the bridge"])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", stderr(&out));
+            let (out, _s) = run(s, &["roll", &id]).await;
+            let board = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(!board.contains("not checked in"), "{board}");
+        }
         assert_conforms(&server, &spec).await;
     }
 }
@@ -415,4 +432,58 @@ async fn check_config_probe_says_whether_each_opsgenie_source_answers() {
     );
     assert_conforms(&og, &og_spec).await;
     assert_conforms(&jsm, &Api::Jsm.spec()).await;
+}
+
+/// The console's `W` on a service answered through a schedule: the person listed as on call
+/// now with the schedule, and "page them?" saying so (no escalation level to show).
+#[test]
+fn the_console_offers_someone_on_call_through_a_schedule_and_asks_before_paging() {
+    use crossterm::event::KeyCode;
+    use support::console::*;
+    use warroom::backends::oncall::OnCallPerson;
+    use warroom::console::action::{Action, Effect};
+    use warroom::console::update::update;
+
+    let mut s = leading_with_blast();
+    s.oncall_services = vec!["payments".into()];
+    s.modal = None;
+    let fx = press(&mut s, vec![key(KeyCode::Char('W'))]);
+    assert!(
+        matches!(fx.as_slice(), [Effect::ListOnCall { .. }]),
+        "{fx:?}"
+    );
+    let kim = OnCallPerson {
+        name: "kim@example.com".into(),
+        handle: "kim@example.com".into(),
+        level: 0,
+        until: None,
+        id: KIM.into(),
+        via: SCHEDULE_NAME.into(),
+    };
+    update(
+        &mut s,
+        Action::OnCallListed {
+            id: "INC-1".into(),
+            service: "payments".into(),
+            result: Ok(vec![kim]),
+        },
+        at(12, 0),
+    );
+    let text = screen(&mut s, 140, 40);
+    assert!(
+        text.contains(&format!(
+            "payments: kim@example.com  on call now  ({SCHEDULE_NAME})"
+        )),
+        "{text}"
+    );
+    assert!(press(&mut s, vec![key(KeyCode::Enter)]).is_empty());
+    let text = screen(&mut s, 140, 40);
+    assert!(
+        text.contains("Page kim@example.com?")
+            && text.contains(&format!(
+                "On call for payments now ({SCHEDULE_NAME}); asked to"
+            )),
+        "{text}"
+    );
+    assert!(!text.contains("level 0"), "{text}");
 }

@@ -35,11 +35,7 @@ impl OnCallPerson {
     /// `L1  Lee Turner <lee@example.com>  until 17:00Z 21 Nov  (Payments primary)` (level 0:
     /// `kim@example.com  on call now  (Payments_Schedule)`), safe to show on a terminal.
     pub fn line(&self) -> String {
-        let handle = if self.handle.is_empty() || self.handle == self.name {
-            String::new()
-        } else {
-            format!(" <{}>", self.handle)
-        };
+        let who = crate::domain::with_handle(&self.name, &self.handle);
         let until = self.until.map_or_else(
             || "permanently".to_string(),
             |u| format!("until {}", u.format("%H:%MZ %d %b")),
@@ -50,9 +46,9 @@ impl OnCallPerson {
             format!("  ({})", self.via)
         };
         let line = if self.level == 0 {
-            format!("{}{handle}  on call now{via}", self.name)
+            format!("{who}  on call now{via}")
         } else {
-            format!("L{}  {}{handle}  {until}{via}", self.level, self.name)
+            format!("L{}  {who}  {until}{via}", self.level)
         };
         crate::domain::for_terminal_line(&line).into_owned()
     }
