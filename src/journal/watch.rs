@@ -29,7 +29,8 @@ pub trait Watch: Send {
     fn next(&mut self, timeout: Duration) -> Result<Option<Wake>, JournalError>;
 }
 
-/// How often a store that cannot tell when something changed is looked at.
+/// How often a store that cannot tell when something changed is looked at (the data
+/// directory without inotify).
 pub const POLL_EVERY: Duration = Duration::from_millis(50);
 
 /// A store with no way to be told: every [`POLL_EVERY`] anything may have changed.

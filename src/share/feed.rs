@@ -1,6 +1,6 @@
 //! What the share server streams from: one [`Feed`] per followed incident, read by one reader
 //! for every follower of it, woken by the store's subscription ([`crate::journal::Store::watch`]:
-//! `LISTEN` in PostgreSQL, a poll of the data directory). Reads and share-record checks run on
+//! `LISTEN` in PostgreSQL, inotify on the data directory). Reads and share-record checks run on
 //! the blocking pool, never on the threads that serve connections, so a store that is slow or
 //! gone holds no follower and no request up.
 
