@@ -157,7 +157,7 @@ store_by_own_methods!(FileStore, {
         self.data_dir().display().to_string()
     }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
-        Ok(Box::new(super::watch::Poll::default()))
+        Ok(Box::new(super::watch::FileWatch::new(self.incidents_dir())))
     }
     fn shares(&self) -> Arc<dyn super::Shares> {
         Arc::new(super::FileShares::new(self.incidents_dir()))
