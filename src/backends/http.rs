@@ -459,12 +459,21 @@ fn strip_query(url: &str) -> String {
 
 /// 2xx passes; 401/403 is a rejected token; anything else is an HTTP error with the body.
 pub(crate) fn check_status(reply: &Reply) -> Result<(), BackendError> {
+    check_status_saying(reply, |body| one_line(&String::from_utf8_lossy(body)))
+}
+
+/// [`check_status`], the failure's detail read from the body by `detail` (a vendor's own
+/// error object: PagerDuty's `error`, Datadog's `errors`).
+pub(crate) fn check_status_saying(
+    reply: &Reply,
+    detail: impl Fn(&[u8]) -> String,
+) -> Result<(), BackendError> {
     let url = &reply.url;
     let status = reply.status;
     if status.is_success() {
         return Ok(());
     }
-    let body = one_line(&String::from_utf8_lossy(&reply.body));
+    let body = detail(&reply.body);
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         return Err(BackendError::Unauthorized {
             url: url.to_string(),

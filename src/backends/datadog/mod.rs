@@ -8,7 +8,9 @@
 pub mod events;
 pub mod monitors;
 
-use super::http::{BackendError, Endpoint, Reply, RetryPolicy, check_status, decode, one_line};
+use super::http::{
+    BackendError, Endpoint, Reply, RetryPolicy, check_status_saying, decode, one_line,
+};
 use crate::domain::MetricPoints;
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::{Method, RequestBuilder};
@@ -162,22 +164,8 @@ impl Datadog {
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, BackendError> {
         let reply = self.endpoint.send_retrying(build, RETRY).await?;
-        match check_status(&reply) {
-            Ok(()) => Ok(reply),
-            Err(BackendError::Http { url, status, .. }) => Err(BackendError::Http {
-                url,
-                status,
-                body: error_message(&reply.body),
-            }),
-            Err(BackendError::Unauthorized { url, status, .. }) => {
-                Err(BackendError::Unauthorized {
-                    url,
-                    status,
-                    detail: error_message(&reply.body),
-                })
-            }
-            Err(e) => Err(e),
-        }
+        check_status_saying(&reply, error_message)?;
+        Ok(reply)
     }
 }
 
