@@ -34,6 +34,7 @@ pub mod datadog;
 mod icinga;
 pub mod intake;
 mod nagios;
+mod names;
 pub(crate) mod newrelic;
 mod opsgenie;
 mod sensu;

@@ -63,6 +63,130 @@ async fn serving(status: u16, body: &str, content_type: &str) -> MockServer {
     server
 }
 
+/// One way a source fails: its name in messages, the URL the source is pointed at, how long
+/// the source waits there, and what its reason must say.
+struct Case {
+    what: String,
+    url: String,
+    timeout: Duration,
+    says: String,
+}
+
+/// The failures every HTTP source meets, in this order: nothing listening, a server that
+/// never answers (waited for `silent` only), then the given servers (answering 500, HTML, a
+/// truncated body, 50 MB), each with what its reason must say. The other cases wait
+/// `timeout`.
+fn standard_cases<const N: usize>(
+    timeout: Duration,
+    silent: Duration,
+    [refused_says, silent_says]: [&str; 2],
+    served: [(&str, String, &str); N],
+) -> Vec<Case> {
+    let case = |what: &str, url: String, timeout: Duration, says: &str| Case {
+        what: what.into(),
+        url,
+        timeout,
+        says: says.into(),
+    };
+    // The silent one first: it holds its port, so the refused one cannot be given it again.
+    let mute = mute_server();
+    let mut cases = vec![
+        case("refused", refused_url(), timeout, refused_says),
+        case("silent", mute, silent, silent_says),
+    ];
+    for (what, url, says) in served {
+        cases.push(case(what, url, timeout, says));
+    }
+    cases
+}
+
+/// A source (`make` points it at a URL) and what every failure of it must leave on the
+/// board.
+struct Stale<'a> {
+    /// The source's name on the board.
+    name: &'a str,
+    make: &'a dyn Fn(&str, Duration) -> AlertSource,
+    /// Where it answers well first, and the name of the one alert it lists there (kept on
+    /// the board through the failure); `None`: it had answered with no alerts.
+    good: Option<(String, Option<&'a str>)>,
+    /// How long the poller waits for a report.
+    deadline: Duration,
+    /// A report comes within this, whatever the failure.
+    within: Duration,
+    /// Texts no reason may show (the source's secrets).
+    secrets: &'a [&'a str],
+    /// Whether the reason must name the URL.
+    names_where: bool,
+}
+
+impl Stale<'_> {
+    /// For each case: the source had answered; now it answers like this. Its report comes in
+    /// time, is an error saying the case's reason without a secret, and leaves the source
+    /// stale since the failure with that reason, its last good alert kept.
+    async fn each(&self, cases: &[Case]) {
+        for Case {
+            what,
+            url,
+            timeout,
+            says,
+        } in cases
+        {
+            let what = format!("{} {what}", self.name);
+            let mut board = AlertBoard::with_sources([self.name]);
+            match &self.good {
+                Some((good, _)) => {
+                    let first = poller::fetch_report(
+                        &(self.make)(good, *timeout),
+                        &AlertFilter::default(),
+                        self.deadline,
+                    )
+                    .await;
+                    assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
+                    first.apply(&mut board);
+                }
+                None => {
+                    poller::SourceReport {
+                        source: self.name.into(),
+                        at: chrono::Utc::now(),
+                        result: Ok(vec![]),
+                    }
+                    .apply(&mut board);
+                }
+            }
+            let started = Instant::now();
+            let report = poller::fetch_report(
+                &(self.make)(url, *timeout),
+                &AlertFilter::default(),
+                self.deadline,
+            )
+            .await;
+            assert!(started.elapsed() < self.within, "{what}");
+            let error = report.result.clone().unwrap_err();
+            assert!(error.contains(says.as_str()), "{what}: {error}");
+            if self.names_where {
+                assert!(
+                    error.contains(url.as_str()),
+                    "{what}: the reason names where: {error}"
+                );
+            }
+            for secret in self.secrets {
+                assert!(!error.contains(secret), "{what}: a secret leaked: {error}");
+            }
+            report.apply(&mut board);
+            let status = &board.sources[0];
+            assert!(status.stale_since.is_some(), "{what}: {status:?}");
+            assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
+            if let Some((_, kept)) = &self.good {
+                let merged = board.merged();
+                assert_eq!(merged.len(), 1, "{what}: the last good alert stays");
+                if let Some(kept) = kept {
+                    assert_eq!(merged[0].name(), *kept, "{what}");
+                }
+            }
+        }
+    }
+}
+
 fn am_alert(n: usize) -> Value {
     json!({
         "annotations": {"summary": format!("alert {n}")},
@@ -575,22 +699,38 @@ async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_r
     }
     huge.push_str("</MetricAlarms></DescribeAlarmsResult></DescribeAlarmsResponse>");
     let huge = cloudwatch_serving(200, huge.into_bytes(), "text/xml").await;
-    // The silent one first: it holds its port, so the refused one cannot be given it again.
-    let mute = mute_server();
-    let refused = refused_url();
-
-    let timeout = Duration::from_millis(500);
-    let cases = [
-        (refused.clone(), "connection refused".to_string()),
-        (mute, "no answer within".to_string()),
-        (s500.uri(), "HTTP 500: InternalFailure: boom".to_string()),
-        (html.uri(), "unreadable answer: DescribeAlarms".to_string()),
-        (cut.uri(), "unreadable answer: DescribeAlarms".to_string()),
-        (
-            huge.uri(),
-            format!("answer larger than {MAX_PAGE_BYTES} bytes"),
-        ),
-    ];
+    // Short for the silent one; long enough for the others on a loaded machine, so each
+    // fails for its own reason.
+    let cases = standard_cases(
+        Duration::from_secs(5),
+        Duration::from_millis(500),
+        ["connection refused", "no answer within"],
+        [
+            ("500", s500.uri(), "HTTP 500: InternalFailure: boom"),
+            ("html", html.uri(), "unreadable answer: DescribeAlarms"),
+            ("truncated", cut.uri(), "unreadable answer: DescribeAlarms"),
+            (
+                "50 MB",
+                huge.uri(),
+                &format!("answer larger than {MAX_PAGE_BYTES} bytes"),
+            ),
+        ],
+    );
+    let make = |url: &str, timeout: Duration| AlertSource::CloudWatch {
+        name: "cloudwatch".into(),
+        client: Box::new(moto::client(url, timeout)),
+    };
+    Stale {
+        name: "cloudwatch",
+        make: &make,
+        good: Some((good.uri(), Some("checkout-5xx"))),
+        deadline: Duration::from_secs(10),
+        within: Duration::from_secs(15),
+        secrets: &[moto::SECRET_KEY],
+        names_where: false,
+    }
+    .each(&cases)
+    .await;
     let query = CloudWatchQuery {
         namespace: "Checkout/Web".into(),
         metric: "Errors".into(),
@@ -598,38 +738,13 @@ async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_r
         stat: "Average".into(),
         period_secs: 60,
     };
-    for (url, reason) in cases {
-        // The source had answered; now it answers like this: its alarm stays, marked stale
-        // since the failure, with the reason.
-        let mut board = AlertBoard::with_sources(["cloudwatch"]);
-        let ok = AlertSource::CloudWatch {
-            name: "cloudwatch".into(),
-            client: Box::new(moto::client(&good.uri(), timeout)),
-        };
-        let first =
-            poller::fetch_report(&ok, &AlertFilter::default(), Duration::from_secs(5)).await;
-        assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
-        first.apply(&mut board);
-        let bad = AlertSource::CloudWatch {
-            name: "cloudwatch".into(),
-            client: Box::new(moto::client(&url, timeout)),
-        };
-        let report =
-            poller::fetch_report(&bad, &AlertFilter::default(), Duration::from_secs(5)).await;
-        let error = report.result.clone().unwrap_err();
-        assert!(error.contains(&reason), "{url}: {error}");
-        report.apply(&mut board);
-        let status = &board.sources[0];
-        assert!(status.stale_since.is_some(), "{url}: {status:?}");
-        assert_eq!(status.error.as_deref(), Some(error.as_str()));
-        let merged = board.merged();
-        assert_eq!(merged.len(), 1, "{url}");
-        assert_eq!(merged[0].name(), "checkout-5xx");
-        assert!(!error.contains(moto::SECRET_KEY), "{error}");
-
+    for Case {
+        what, url, timeout, ..
+    } in &cases
+    {
         // GetMetricData from the same server: an error, never a panic or made-up points.
         let now = chrono::Utc::now();
-        let m = moto::client(&url, timeout)
+        let m = moto::client(url, *timeout)
             .get_metric_data(
                 &query,
                 now - chrono::Duration::minutes(30),
@@ -637,7 +752,7 @@ async fn cloudwatch_refused_silent_500_html_truncated_and_huge_go_stale_with_a_r
                 Duration::from_secs(60),
             )
             .await;
-        assert!(m.is_err(), "{url}: {m:?}");
+        assert!(m.is_err(), "{what}: {m:?}");
     }
 }
 
@@ -709,18 +824,7 @@ async fn nagios_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_with_
         r#"{"servicelist":{"checkout-db":{"disk":{"status":16,"plugin_output":"DISK CRITICAL","last_state_change":1796402513000,"problem_has_been_acknowledged":false}}}}"#,
     )
     .await;
-    let filter = AlertFilter::default();
     let deadline = Duration::from_secs(10);
-    let mut board = AlertBoard::with_sources(["nagios"]);
-    poller::fetch_report(
-        &nagios(&good.uri(), Duration::from_secs(5)),
-        &filter,
-        deadline,
-    )
-    .await
-    .apply(&mut board);
-    assert_eq!(board.merged().len(), 1, "{board:#?}");
-
     let s500 = serving(500, "Internal Server Error\n", "text/html").await;
     let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
     let cut = serving(
@@ -742,34 +846,34 @@ async fn nagios_refused_silent_500_html_truncated_and_50_mb_leave_it_stale_with_
     }
     let big = serving(200, &huge, "application/json").await;
     drop(huge);
-    let mute = mute_server();
-    let refused = refused_url();
-    for (url, timeout, expect) in [
-        (refused.as_str(), 5000, "connection refused"),
-        (mute.as_str(), 500, "no answer within 0.5s"),
-        (&s500.uri(), 5000, "HTTP 500: Internal Server Error"),
-        (&html.uri(), 5000, "unreadable answer"),
-        (&cut.uri(), 5000, "EOF"),
-        (
-            &refused_by_nagios.uri(),
-            5000,
-            "Option Missing: The hostname option must be specified",
-        ),
-        (&big.uri(), 5000, "unreadable answer"),
-    ] {
-        let source = nagios(url, Duration::from_millis(timeout));
-        let report = poller::fetch_report(&source, &filter, deadline).await;
-        let err = report.result.clone().unwrap_err();
-        assert!(err.contains(expect), "{url}: {err}");
-        assert!(err.contains(url), "the reason names where: {err}");
-        report.apply(&mut board);
-        let status = &board.sources[0];
-        assert!(status.stale_since.is_some(), "{url}: {status:?}");
-        assert_eq!(status.error.as_deref(), Some(err.as_str()));
-        // The last good answer stays on the board.
-        assert_eq!(board.merged().len(), 1, "{url}");
-        assert_eq!(board.merged()[0].name(), "checkout-db/disk");
+    let mut cases = standard_cases(
+        Duration::from_secs(5),
+        Duration::from_millis(500),
+        ["connection refused", "no answer within 0.5s"],
+        [
+            ("500", s500.uri(), "HTTP 500: Internal Server Error"),
+            ("html", html.uri(), "unreadable answer"),
+            ("truncated", cut.uri(), "EOF"),
+            ("50 MB", big.uri(), "unreadable answer"),
+        ],
+    );
+    cases.push(Case {
+        what: "refused by Nagios".into(),
+        url: refused_by_nagios.uri(),
+        timeout: Duration::from_secs(5),
+        says: "Option Missing: The hostname option must be specified".into(),
+    });
+    Stale {
+        name: "nagios",
+        make: &nagios,
+        good: Some((good.uri(), Some("checkout-db/disk"))),
+        deadline,
+        within: deadline + Duration::from_secs(1),
+        secrets: &[],
+        names_where: true,
     }
+    .each(&cases)
+    .await;
 }
 
 #[tokio::test]
@@ -856,37 +960,27 @@ async fn icinga_refused_silent_500_html_truncated_and_huge_answers_leave_it_stal
     )
     .await;
     let cut = icinga_serving(200, full[..full.len() / 2].to_vec(), "application/json").await;
-    let cases: Vec<(&str, String, &str)> = vec![
-        ("refused", refused_url(), "connection refused"),
-        ("silent", mute_server(), "no answer within"),
-        ("500", s500.uri(), "HTTP 500"),
-        ("html", html.uri(), "unreadable answer"),
-        ("truncated", cut.uri(), "EOF"),
-    ];
-    for (what, url, says) in cases {
-        let source = icinga_source(&url, timeout);
-        // Good alerts first, then the failure: kept, stale since the failure, with the reason.
-        let mut board = AlertBoard::with_sources(["icinga"]);
-        let good = warroom::backends::poller::SourceReport {
-            source: "icinga".into(),
-            at: chrono::Utc::now(),
-            result: Ok(vec![]),
-        };
-        good.apply(&mut board);
-        let started = Instant::now();
-        let report = poller::fetch_report(&source, &AlertFilter::default(), deadline).await;
-        assert!(started.elapsed() < Duration::from_secs(5), "{what}");
-        let error = report.result.clone().unwrap_err();
-        assert!(error.contains(says), "{what}: {error}");
-        assert!(
-            !error.contains("pw-x1"),
-            "{what}: the password leaked: {error}"
-        );
-        report.apply(&mut board);
-        let status = &board.sources[0];
-        assert!(status.stale_since.is_some(), "{what}: {status:?}");
-        assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
+    let cases = standard_cases(
+        timeout,
+        timeout,
+        ["connection refused", "no answer within"],
+        [
+            ("500", s500.uri(), "HTTP 500"),
+            ("html", html.uri(), "unreadable answer"),
+            ("truncated", cut.uri(), "EOF"),
+        ],
+    );
+    Stale {
+        name: "icinga",
+        make: &icinga_source,
+        good: None,
+        deadline,
+        within: Duration::from_secs(5),
+        secrets: &["pw-x1"],
+        names_where: false,
     }
+    .each(&cases)
+    .await;
 
     // 50 MB of plugin output: one alert, its text cut, the process fine.
     let huge = serde_json::to_vec(&icinga_problem(&"x".repeat(50 << 20))).unwrap();
@@ -1053,66 +1147,46 @@ async fn datadog_refused_silent_500_html_truncated_and_huge_go_stale_with_a_reas
     huge.push_str(&one);
     huge.push(']');
     let huge = datadog_serving(200, huge.into_bytes(), "application/json").await;
-    let mute = mute_server();
-    let refused = refused_url();
-
     // Short for the silent one; long enough for the others on a loaded machine, so each
     // fails for its own reason.
-    let timeout = Duration::from_secs(10);
-    let cases = [
-        (refused.clone(), "connection refused".to_string()),
-        (mute, "no answer within 0.5s".to_string()),
-        (s500.uri(), "HTTP 500: Internal Server Error".to_string()),
-        (html.uri(), "unreadable answer".to_string()),
-        (cut.uri(), "unreadable answer".to_string()),
-        (
-            huge.uri(),
-            format!("answer larger than {MAX_PAGE_BYTES} bytes"),
-        ),
-    ];
-    for (url, reason) in cases {
-        let timeout = if reason.starts_with("no answer") {
-            Duration::from_millis(500)
-        } else {
-            timeout
-        };
-        let mut board = AlertBoard::with_sources(["datadog"]);
-        let first = poller::fetch_report(
-            &datadog_source(&good.uri(), timeout),
-            &AlertFilter::default(),
-            Duration::from_secs(5),
-        )
-        .await;
-        assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
-        first.apply(&mut board);
-        let report = poller::fetch_report(
-            &datadog_source(&url, timeout),
-            &AlertFilter::default(),
-            Duration::from_secs(5),
-        )
-        .await;
-        let error = report.result.clone().unwrap_err();
-        assert!(error.contains(&reason), "{url}: {error}");
-        report.apply(&mut board);
-        let status = &board.sources[0];
-        assert!(status.stale_since.is_some(), "{url}: {status:?}");
-        assert_eq!(status.error.as_deref(), Some(error.as_str()));
-        let merged = board.merged();
-        assert_eq!(merged.len(), 1, "{url}");
-        assert_eq!(merged[0].name(), "Checkout errors");
-        assert!(
-            !error.contains(API_KEY) && !error.contains(APP_KEY),
-            "{error}"
-        );
-
+    let cases = standard_cases(
+        Duration::from_secs(10),
+        Duration::from_millis(500),
+        ["connection refused", "no answer within 0.5s"],
+        [
+            ("500", s500.uri(), "HTTP 500: Internal Server Error"),
+            ("html", html.uri(), "unreadable answer"),
+            ("truncated", cut.uri(), "unreadable answer"),
+            (
+                "50 MB",
+                huge.uri(),
+                &format!("answer larger than {MAX_PAGE_BYTES} bytes"),
+            ),
+        ],
+    );
+    Stale {
+        name: "datadog",
+        make: &datadog_source,
+        good: Some((good.uri(), Some("Checkout errors"))),
+        deadline: Duration::from_secs(5),
+        within: Duration::from_secs(10),
+        secrets: &[API_KEY, APP_KEY],
+        names_where: false,
+    }
+    .each(&cases)
+    .await;
+    for Case {
+        what, url, timeout, ..
+    } in &cases
+    {
         // The metrics query from the same server: an error, never a value.
-        let AlertSource::Datadog { client, .. } = datadog_source(&url, timeout) else {
+        let AlertSource::Datadog { client, .. } = datadog_source(url, *timeout) else {
             unreachable!()
         };
         let readers = MetricReaders::from(*client);
         let q = MetricQuery::Datadog("avg:trace.http.request.errors{service:checkout}".into());
         let got = readers.instant(&q, chrono::Utc::now()).await;
-        assert!(got.is_err(), "{url}: {got:?}");
+        assert!(got.is_err(), "{what}: {got:?}");
     }
 }
 
@@ -1242,7 +1316,6 @@ fn seyren_source(url: &str, timeout: Duration) -> AlertSource {
 #[tokio::test]
 async fn sensu_and_seyren_refused_silent_500_html_truncated_and_50_mb_go_stale_with_a_reason() {
     let timeout = Duration::from_millis(500);
-    let deadline = timeout + Duration::from_millis(500);
     let sensu_event = r#"[{"check":{"metadata":{"name":"check-http"},"status":2,"output":"CRITICAL"},"entity":{"metadata":{"name":"web1"}},"timestamp":1796400066}]"#;
     let seyren_checks = r#"{"values":[{"id":"a1","name":"checkout latency","target":"stats.checkout","state":"ERROR","enabled":true}],"items":0,"start":0,"total":1}"#;
     // 50 MB that starts as an answer and never ends as one.
@@ -1251,79 +1324,53 @@ async fn sensu_and_seyren_refused_silent_500_html_truncated_and_50_mb_go_stale_w
         huge.push_str(r#"{"check":{"metadata":{"name":"c"},"status":2,"output":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}},"#);
     }
     type Make = fn(&str, Duration) -> AlertSource;
-    for (name, make, good_body, cut_at) in [
-        ("sensu", sensu_source as Make, sensu_event, 60),
-        ("seyren", seyren_source as Make, seyren_checks, 60),
+    for (name, make, good_body, cut_at, big_says) in [
+        // Sensu refuses a page past its 32 MiB cap; Seyren reads it and finds no end.
+        (
+            "sensu",
+            sensu_source as Make,
+            sensu_event,
+            60,
+            "answer larger than",
+        ),
+        (
+            "seyren",
+            seyren_source as Make,
+            seyren_checks,
+            60,
+            "unreadable answer",
+        ),
     ] {
         let good = serving(200, good_body, "application/json").await;
-        let mut board = AlertBoard::with_sources([name]);
-        poller::fetch_report(
-            &make(&good.uri(), timeout),
-            &AlertFilter::default(),
-            deadline,
-        )
-        .await
-        .apply(&mut board);
-        assert_eq!(board.merged().len(), 1, "{name}: {board:#?}");
-
         let s500 = serving(500, "Internal Server Error\n", "text/plain").await;
         let html = serving(200, "<html><body>Sign in</body></html>", "text/html").await;
         let cut = serving(200, &good_body[..cut_at], "application/json").await;
         let big = serving(200, &huge, "application/json").await;
-        let cases: Vec<(&str, String, &str)> = vec![
-            ("refused", refused_url(), "connection refused"),
-            ("silent", mute_server(), "no answer within 0.5s"),
-            ("500", s500.uri(), "HTTP 500: Internal Server Error"),
-            ("html", html.uri(), "unreadable answer"),
-            ("truncated", cut.uri(), "EOF"),
-            ("50 MB", big.uri(), ""),
-        ];
-        for (what, url, says) in cases {
-            let started = Instant::now();
-            let report = poller::fetch_report(
-                &make(
-                    &url,
-                    if what == "50 MB" {
-                        Duration::from_secs(30)
-                    } else {
-                        timeout
-                    },
-                ),
-                &AlertFilter::default(),
-                Duration::from_secs(40),
-            )
-            .await;
-            assert!(started.elapsed() < Duration::from_secs(35), "{name} {what}");
-            let err = report.result.clone().unwrap_err();
-            if what == "50 MB" {
-                // Sensu refuses a page past its 32 MiB cap; Seyren reads it and finds no end.
-                let expected = if name == "sensu" {
-                    "answer larger than"
-                } else {
-                    "unreadable answer"
-                };
-                assert!(err.contains(expected), "{name} {what}: {err}");
-            } else {
-                assert!(err.contains(says), "{name} {what}: {err}");
-            }
-            assert!(
-                err.contains(&url),
-                "{name} {what}: the reason names where: {err}"
-            );
-            assert!(
-                !err.contains("sensu-key-x1"),
-                "{name} {what}: the key leaked: {err}"
-            );
-            report.apply(&mut board);
-            let status = &board.sources[0];
-            assert!(status.stale_since.is_some(), "{name} {what}: {status:?}");
-            assert_eq!(status.error.as_deref(), Some(err.as_str()), "{name} {what}");
-            assert_eq!(
-                board.merged().len(),
-                1,
-                "{name} {what}: the last good alert stays"
-            );
+        let mut cases = standard_cases(
+            timeout,
+            timeout,
+            ["connection refused", "no answer within 0.5s"],
+            [
+                ("500", s500.uri(), "HTTP 500: Internal Server Error"),
+                ("html", html.uri(), "unreadable answer"),
+                ("truncated", cut.uri(), "EOF"),
+                ("50 MB", big.uri(), big_says),
+            ],
+        );
+        if let Some(big) = cases.last_mut() {
+            big.timeout = Duration::from_secs(30);
         }
+        Stale {
+            name,
+            make: &make,
+            good: Some((good.uri(), None)),
+            deadline: Duration::from_secs(40),
+            within: Duration::from_secs(35),
+            secrets: &["sensu-key-x1"],
+            names_where: true,
+        }
+        .each(&cases)
+        .await;
     }
 }
 
@@ -1381,39 +1428,29 @@ async fn opsgenie_and_jsm_refused_silent_500_html_truncated_and_50_mb_leave_them
         .mount(&huge)
         .await;
     for jsm in [false, true] {
-        let cases: Vec<(&str, String, &str)> = vec![
-            ("refused", refused_url(), "connection refused"),
-            ("silent", mute_server(), "no answer within"),
-            ("500", s500.uri(), "HTTP 500: Internal Server Error"),
-            ("html", html.uri(), "unreadable answer"),
-            ("truncated", cut.uri(), "EOF"),
-            ("50 MB", huge.uri(), "refusing to read it all"),
-        ];
-        for (what, url, says) in cases {
-            let what = format!("{} {what}", if jsm { "jsm" } else { "opsgenie" });
-            let source = opsgenie_source(&url, jsm, timeout);
-            let name = source.name().to_string();
-            let mut board = AlertBoard::with_sources([name.as_str()]);
-            let good = warroom::backends::poller::SourceReport {
-                source: name.clone(),
-                at: chrono::Utc::now(),
-                result: Ok(vec![]),
-            };
-            good.apply(&mut board);
-            let started = Instant::now();
-            let report = poller::fetch_report(&source, &AlertFilter::default(), deadline).await;
-            assert!(started.elapsed() < Duration::from_secs(10), "{what}");
-            let error = report.result.clone().unwrap_err();
-            assert!(error.contains(says), "{what}: {error}");
-            assert!(
-                !error.contains("og-key-q7") && !error.contains("jsm-tok-q7"),
-                "{what}: the secret leaked: {error}"
-            );
-            report.apply(&mut board);
-            let status = &board.sources[0];
-            assert!(status.stale_since.is_some(), "{what}: {status:?}");
-            assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
+        let cases = standard_cases(
+            timeout,
+            timeout,
+            ["connection refused", "no answer within"],
+            [
+                ("500", s500.uri(), "HTTP 500: Internal Server Error"),
+                ("html", html.uri(), "unreadable answer"),
+                ("truncated", cut.uri(), "EOF"),
+                ("50 MB", huge.uri(), "refusing to read it all"),
+            ],
+        );
+        let make = |url: &str, timeout: Duration| opsgenie_source(url, jsm, timeout);
+        Stale {
+            name: if jsm { "jsm" } else { "opsgenie" },
+            make: &make,
+            good: None,
+            deadline,
+            within: Duration::from_secs(10),
+            secrets: &["og-key-q7", "jsm-tok-q7"],
+            names_where: false,
         }
+        .each(&cases)
+        .await;
     }
 }
 
@@ -1455,7 +1492,6 @@ async fn newrelic_refused_silent_403_429_500_html_truncated_and_50_mb_leave_it_s
 {
     use support::newrelic as nr;
     let timeout = Duration::from_millis(500);
-    let deadline = timeout + Duration::from_millis(500);
     let page = serde_json::to_vec(&nr::issues_page(
         vec![nr::issue(
             "iss-1",
@@ -1500,62 +1536,49 @@ async fn newrelic_refused_silent_403_429_500_html_truncated_and_50_mb_leave_it_s
         b"{\"data\":{\"actor\":{\"account\":{\"aiIssues\":{\"issues\":{\"issues\":[".to_vec();
     huge.resize(50 << 20, b' ');
     let huge = newrelic_serving(200, huge, "application/json").await;
-    let cases: Vec<(&str, String, &str)> = vec![
-        ("refused", refused_url(), "connection refused"),
-        ("silent", mute_server(), "no answer within"),
-        (
-            "500",
-            s500.uri(),
-            "HTTP 500: {\"errors\":[{\"message\":\"Internal Server Error\"}]}",
-        ),
-        ("403", s403.uri(), "token rejected (HTTP 403)"),
-        ("429", s429.uri(), "429"),
-        ("html", html.uri(), "unreadable answer: expected value"),
-        ("truncated", cut.uri(), "unreadable answer: EOF"),
-        ("50 MB", huge.uri(), "answer larger than"),
-    ];
-    for (what, url, says) in cases {
-        // Its issue read first, then the failure: kept, stale since the failure, with the reason.
-        let mut board = AlertBoard::with_sources(["newrelic"]);
-        let first = poller::fetch_report(
-            &newrelic_source(&good.uri(), timeout),
-            &AlertFilter::default(),
-            deadline,
-        )
-        .await;
-        assert_eq!(first.result.as_ref().map(Vec::len), Ok(1), "{first:?}");
-        first.apply(&mut board);
-        let started = Instant::now();
-        let report = poller::fetch_report(
-            &newrelic_source(&url, timeout),
-            &AlertFilter::default(),
-            Duration::from_secs(5),
-        )
-        .await;
-        assert!(started.elapsed() < Duration::from_secs(5), "{what}");
-        let error = report.result.clone().unwrap_err();
-        assert!(error.contains(says), "{what}: {error}");
-        assert!(
-            !error.contains(support::newrelic::KEY),
-            "{what}: the key leaked: {error}"
-        );
-        report.apply(&mut board);
-        let status = &board.sources[0];
-        assert!(status.stale_since.is_some(), "{what}: {status:?}");
-        assert_eq!(status.error.as_deref(), Some(error.as_str()), "{what}");
-        let merged = board.merged();
-        assert_eq!(merged.len(), 1, "{what}");
-        assert_eq!(merged[0].name(), "Checkout error rate", "{what}");
-
+    // Short for the silent one; long enough for the others on a loaded machine, so each
+    // fails for its own reason.
+    let cases = standard_cases(
+        Duration::from_secs(5),
+        timeout,
+        ["connection refused", "no answer within"],
+        [
+            (
+                "500",
+                s500.uri(),
+                "HTTP 500: {\"errors\":[{\"message\":\"Internal Server Error\"}]}",
+            ),
+            ("403", s403.uri(), "token rejected (HTTP 403)"),
+            ("429", s429.uri(), "429"),
+            ("html", html.uri(), "unreadable answer: expected value"),
+            ("truncated", cut.uri(), "unreadable answer: EOF"),
+            ("50 MB", huge.uri(), "answer larger than"),
+        ],
+    );
+    Stale {
+        name: "newrelic",
+        make: &newrelic_source,
+        good: Some((good.uri(), Some("Checkout error rate"))),
+        deadline: Duration::from_secs(10),
+        within: Duration::from_secs(10),
+        secrets: &[support::newrelic::KEY],
+        names_where: false,
+    }
+    .each(&cases)
+    .await;
+    for Case {
+        what, url, timeout, ..
+    } in &cases
+    {
         // NRQL from the same server: an error, never a panic or made-up points.
         let reader = warroom::backends::metrics::MetricReaders::from(
             warroom::backends::newrelic::NewRelic::new(
                 http_client().unwrap(),
-                &url,
+                url,
                 support::newrelic::KEY,
                 support::newrelic::ACCOUNT,
                 Default::default(),
-                timeout,
+                *timeout,
             )
             .unwrap(),
         );

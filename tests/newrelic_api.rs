@@ -390,6 +390,66 @@ async fn graphql_errors_in_a_200_and_a_401_are_failures_that_never_show_the_key(
     assert_conforms(&unauthorized, &schema()).await;
 }
 
+#[tokio::test]
+async fn a_rate_limit_is_waited_out_as_retry_after_says_then_reported_if_it_lasts() {
+    let limited = || {
+        ResponseTemplate::new(429)
+            .insert_header("Retry-After", "1")
+            .set_body_json(json!({"errors": [{"message": "Too many requests"}]}))
+    };
+    // Limited once, then answered: the issues are listed after the wait.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(limited())
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(answer(nr::issues_page(
+            vec![nr::issue(
+                "iss-1",
+                "Checkout down",
+                "CRITICAL",
+                &["checkout-prod"],
+            )],
+            None,
+        )))
+        .mount(&server)
+        .await;
+    let started = std::time::Instant::now();
+    let alerts = source(&server.uri(), &[("checkout-prod", "checkout")])
+        .fetch(&AlertFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(alerts.len(), 1);
+    assert_eq!(alerts[0].label("service"), Some("checkout"));
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited as Retry-After said"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+    assert_conforms(&server, &schema()).await;
+
+    // Limited on every try: a bounded number of tries, then a reason naming the rate limit.
+    let always = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/graphql"))
+        .respond_with(limited())
+        .mount(&always)
+        .await;
+    let e = source(&always.uri(), &[])
+        .fetch(&AlertFilter::default())
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("rate limited (HTTP 429) after"), "{e}");
+    let tries = always.received_requests().await.unwrap().len();
+    assert!((2..=4).contains(&tries), "{tries} tries");
+    assert_conforms(&always, &schema()).await;
+}
+
 const SERVICES: &str = r#"
 [[service]]
 name = "checkout"

@@ -259,6 +259,7 @@ async fn rate_limits_are_waited_out_then_given_up_on() {
     let c = pd(&always).with_retry(RetryPolicy {
         tries: 3,
         max_wait: Duration::from_millis(200),
+        ..RetryPolicy::default()
     });
     let err = c.acknowledge(&["PINC001"]).await.unwrap_err();
     assert!(

@@ -121,13 +121,20 @@ impl BackendError {
     }
 }
 
-/// How long and how often to wait out a 429 (PagerDuty, OpsGenie, Jira Service Management).
+/// How long and how often to wait out a 429 (PagerDuty, OpsGenie, Jira Service Management,
+/// Datadog, New Relic).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Tries in all, the first included.
     pub tries: u32,
-    /// Longest wait between tries, whatever `Retry-After` asks.
+    /// Longest wait between tries, whatever the service asks.
     pub max_wait: Duration,
+    /// The headers that say how long to wait, read in this order, the first readable one
+    /// winning: seconds to wait, or (`Retry-After`) an HTTP date. Datadog says it in
+    /// `X-RateLimit-Reset`, most services in `Retry-After`.
+    pub wait_headers: &'static [&'static str],
+    /// The wait when no header says: doubled at each try (1, 2, 4… times this).
+    pub first_wait: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -135,7 +142,27 @@ impl Default for RetryPolicy {
         RetryPolicy {
             tries: 4,
             max_wait: Duration::from_secs(30),
+            wait_headers: &["retry-after"],
+            first_wait: Duration::from_secs(2),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// How long to wait after the `attempt`-th try (1 for the first) was answered `reply`:
+    /// what the first readable header of [`RetryPolicy::wait_headers`] says, else the
+    /// doubling default, never more than [`RetryPolicy::max_wait`].
+    pub(crate) fn wait(
+        &self,
+        reply: &Reply,
+        attempt: u32,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Duration {
+        self.wait_headers
+            .iter()
+            .find_map(|h| header_wait(reply, h, now))
+            .unwrap_or_else(|| self.first_wait * (1u32 << (attempt.max(1) - 1).min(4)))
+            .min(self.max_wait)
     }
 }
 
@@ -323,8 +350,8 @@ impl Endpoint {
         Ok(reply)
     }
 
-    /// Sends (rebuilding the request for each try), waiting out 429s as `Retry-After` says
-    /// (bounded by the policy; without one 2, 4, 8… s); the answer, whatever its status but
+    /// Sends (rebuilding the request for each try), waiting out 429s as the policy's headers
+    /// say (bounded by the policy; without one 2, 4, 8… s by default); the answer, whatever its status but
     /// 429. A 429 on the last try is [`BackendError::RateLimited`].
     pub(crate) async fn send_retrying(
         &self,
@@ -344,10 +371,7 @@ impl Endpoint {
                     tries,
                 });
             }
-            let wait = retry_after(&reply, chrono::Utc::now())
-                .unwrap_or(Duration::from_secs(1 << attempt.min(5)))
-                .min(retry.max_wait);
-            tokio::time::sleep(wait).await;
+            tokio::time::sleep(retry.wait(&reply, attempt, chrono::Utc::now())).await;
             attempt += 1;
         }
     }
@@ -391,14 +415,9 @@ fn tls_failure(e: &reqwest::Error) -> Option<String> {
     None
 }
 
-/// `Retry-After` as seconds or an HTTP date.
-pub(crate) fn retry_after(reply: &Reply, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
-    let v = reply
-        .headers
-        .get(reqwest::header::RETRY_AFTER)?
-        .to_str()
-        .ok()?
-        .trim();
+/// How long header `name` of `reply` says to wait: whole seconds, or an HTTP date.
+fn header_wait(reply: &Reply, name: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let v = reply.headers.get(name)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
@@ -440,12 +459,21 @@ fn strip_query(url: &str) -> String {
 
 /// 2xx passes; 401/403 is a rejected token; anything else is an HTTP error with the body.
 pub(crate) fn check_status(reply: &Reply) -> Result<(), BackendError> {
+    check_status_saying(reply, |body| one_line(&String::from_utf8_lossy(body)))
+}
+
+/// [`check_status`], the failure's detail read from the body by `detail` (a vendor's own
+/// error object: PagerDuty's `error`, Datadog's `errors`).
+pub(crate) fn check_status_saying(
+    reply: &Reply,
+    detail: impl Fn(&[u8]) -> String,
+) -> Result<(), BackendError> {
     let url = &reply.url;
     let status = reply.status;
     if status.is_success() {
         return Ok(());
     }
-    let body = one_line(&String::from_utf8_lossy(&reply.body));
+    let body = detail(&reply.body);
     if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
         return Err(BackendError::Unauthorized {
             url: url.to_string(),
@@ -579,6 +607,48 @@ mod tests {
     fn segments_are_encoded() {
         assert_eq!(encode_segment("ab-12_3.x~"), "ab-12_3.x~");
         assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn a_retry_policy_reads_its_headers_in_order_and_bounds_the_wait() {
+        let reply = |headers: &[(&str, &str)]| Reply {
+            url: "http://x".into(),
+            status: StatusCode::TOO_MANY_REQUESTS,
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                        HeaderValue::from_str(v).unwrap(),
+                    )
+                })
+                .collect(),
+            body: Vec::new(),
+        };
+        let now = chrono::DateTime::parse_from_rfc2822("Sat, 05 Dec 2026 04:00:00 GMT")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let datadog = RetryPolicy {
+            tries: 2,
+            max_wait: Duration::from_secs(2),
+            wait_headers: &["x-ratelimit-reset", "retry-after"],
+            first_wait: Duration::from_secs(1),
+        };
+        let both = reply(&[("X-RateLimit-Reset", "1"), ("Retry-After", "2")]);
+        assert_eq!(datadog.wait(&both, 1, now), Duration::from_secs(1));
+        let plain = RetryPolicy::default();
+        assert_eq!(plain.wait(&both, 1, now), Duration::from_secs(2));
+        // An unreadable first header gives way to the next; a long ask is cut to max_wait.
+        let odd = reply(&[("X-RateLimit-Reset", "soon"), ("Retry-After", "60")]);
+        assert_eq!(datadog.wait(&odd, 1, now), Duration::from_secs(2));
+        let date = reply(&[("Retry-After", "Sat, 05 Dec 2026 04:00:07 GMT")]);
+        assert_eq!(plain.wait(&date, 1, now), Duration::from_secs(7));
+        // No header: doubling from first_wait, bounded.
+        let none = reply(&[]);
+        assert_eq!(plain.wait(&none, 1, now), Duration::from_secs(2));
+        assert_eq!(plain.wait(&none, 3, now), Duration::from_secs(8));
+        assert_eq!(plain.wait(&none, 9, now), Duration::from_secs(30));
+        assert_eq!(datadog.wait(&none, 1, now), Duration::from_secs(1));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! GraphQL variable, never spliced into the query. GraphQL `errors` in a 200 answer are a
 //! failure carrying their messages; the key is remembered as a secret, so no message shows it.
 
-use super::http::{BackendError, Endpoint, decode, one_line};
+use super::http::{BackendError, Endpoint, RetryPolicy, check_status, decode, one_line};
 use crate::config::NewRelicConfig;
 use crate::domain::{Alert, AlertState, Labels, MetricPoints, fingerprint_of};
 use chrono::{DateTime, Utc};
@@ -39,6 +39,8 @@ pub struct NewRelic {
     account_id: i64,
     /// Entity name → catalog service.
     services: BTreeMap<String, String>,
+    /// How a 429 is waited out (NerdGraph says how long in `Retry-After`).
+    retry: RetryPolicy,
 }
 
 #[derive(Deserialize)]
@@ -186,25 +188,36 @@ impl NewRelic {
             endpoint,
             account_id,
             services,
+            retry: RetryPolicy {
+                tries: 3,
+                max_wait: Duration::from_secs(10),
+                ..RetryPolicy::default()
+            },
         })
+    }
+
+    /// Replaces how a 429 is waited out.
+    pub fn with_retry(mut self, retry: RetryPolicy) -> NewRelic {
+        self.retry = retry;
+        self
     }
 
     pub fn base_url(&self) -> &str {
         self.endpoint.base_url()
     }
 
-    /// Sends one GraphQL request and returns its `data`: a 401/403 is a rejected key, and
+    /// Sends one GraphQL request and returns its `data`: a 429 is waited out as `Retry-After`
+    /// says (a few tries, then a rate-limit failure), a 401/403 is a rejected key, and
     /// `errors` in the answer (even with a 200) a failure saying their messages.
     async fn graphql<T: DeserializeOwned>(
         &self,
         query: &str,
         variables: Value,
     ) -> Result<T, BackendError> {
-        let req = self
-            .endpoint
-            .request(Method::POST, "graphql")
-            .json(&json!({ "query": query, "variables": variables }));
-        let reply = self.endpoint.send_ok(req).await?;
+        let body = json!({ "query": query, "variables": variables });
+        let build = || self.endpoint.request(Method::POST, "graphql").json(&body);
+        let reply = self.endpoint.send_retrying(build, self.retry).await?;
+        check_status(&reply)?;
         let answer: GraphqlReply<T> = decode(&reply.url, &reply.body)?;
         if !answer.errors.is_empty() {
             let message = answer

@@ -7,7 +7,8 @@
 //! `Retry-After` says (bounded) and tries again a bounded number of times.
 
 use super::http::{
-    BackendError, Endpoint, Reply, check_status, decode, encode_segment, null_default, one_line,
+    BackendError, Endpoint, Reply, check_status_saying, decode, encode_segment, null_default,
+    one_line,
 };
 use chrono::{DateTime, Utc};
 use reqwest::{Method, RequestBuilder};
@@ -332,22 +333,8 @@ impl PagerDuty {
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, BackendError> {
         let reply = self.endpoint.send_retrying(build, self.retry).await?;
-        match check_status(&reply) {
-            Ok(()) => Ok(reply),
-            Err(BackendError::Http { url, status, .. }) => Err(BackendError::Http {
-                url,
-                status,
-                body: error_message(&reply.body),
-            }),
-            Err(BackendError::Unauthorized { url, status, .. }) => {
-                Err(BackendError::Unauthorized {
-                    url,
-                    status,
-                    detail: error_message(&reply.body),
-                })
-            }
-            Err(e) => Err(e),
-        }
+        check_status_saying(&reply, error_message)?;
+        Ok(reply)
     }
 }
 

@@ -14,32 +14,27 @@
 //! (see [`super::webhook`]), which takes the same `site`, `url` and `api_key_env`.
 
 use super::ConfigError;
+use super::names::{Regions, env_name};
 use serde::Deserialize;
 use std::path::Path;
 use toml::Spanned;
 
-/// The Datadog sites warroom knows, as written in `site`, and their API hosts.
-pub const SITES: &[(&str, &str)] = &[
-    ("US1", "https://api.datadoghq.com"),
-    ("EU", "https://api.datadoghq.eu"),
-    ("US3", "https://api.us3.datadoghq.com"),
-    ("US5", "https://api.us5.datadoghq.com"),
-    ("AP1", "https://api.ap1.datadoghq.com"),
-];
+/// The Datadog sites warroom knows, as written in `site`, and their API hosts; US1 the
+/// default.
+pub const SITES: Regions = Regions {
+    what: "a Datadog site",
+    hosts: &[
+        ("US1", "https://api.datadoghq.com"),
+        ("EU", "https://api.datadoghq.eu"),
+        ("US3", "https://api.us3.datadoghq.com"),
+        ("US5", "https://api.us5.datadoghq.com"),
+        ("AP1", "https://api.ap1.datadoghq.com"),
+    ],
+};
 
 /// The API base URL of `site` (any case), or why not.
 pub fn site_url(site: &str) -> Result<&'static str, String> {
-    SITES
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(site.trim()))
-        .map(|(_, url)| *url)
-        .ok_or_else(|| {
-            let names: Vec<&str> = SITES.iter().map(|(n, _)| *n).collect();
-            format!(
-                "{site:?} is not a Datadog site; one of {}",
-                names.join(", ")
-            )
-        })
+    SITES.host(Some(site))
 }
 
 /// The API base URL: `url` when given, else the site's host (US1 when no site is given).
@@ -106,14 +101,8 @@ pub(super) fn check(
         ("api_key_env", &dd.api_key_env),
         ("app_key_env", &dd.app_key_env),
     ] {
-        if !super::backends::env_name_ok(v.get_ref()) {
-            return Err(at(
-                v.span(),
-                format!(
-                    "datadog.{key}: name an environment variable (like DD_API_KEY), never the key itself"
-                ),
-            ));
-        }
+        env_name(&format!("datadog.{key}"), v.get_ref(), "DD_API_KEY", "key")
+            .map_err(|why| at(v.span(), why))?;
     }
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! ```
 
 use super::ConfigError;
+use super::names::{Names, env_name};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -62,7 +63,7 @@ pub(super) fn check(
     let at = |span: std::ops::Range<usize>, reason: String| {
         ConfigError::at(path, text, span.start, reason)
     };
-    let mut names: Vec<String> = taken.to_vec();
+    let mut names = Names::taken(taken);
     for (n, e) in entries.iter_mut().enumerate() {
         let which = format!("icinga #{}", n + 1);
         if let Err(why) = super::url::base_url(e.url.get_ref()) {
@@ -71,28 +72,16 @@ pub(super) fn check(
         if e.user.get_ref().trim().is_empty() {
             return Err(at(e.user.span(), format!("{which} user: empty")));
         }
-        if !super::backends::env_name_ok(e.password_env.get_ref()) {
-            return Err(at(
-                e.password_env.span(),
-                format!(
-                    "{which} password_env: name an environment variable (like ICINGA_PASSWORD), never the password itself"
-                ),
-            ));
-        }
+        env_name(
+            &format!("{which} password_env"),
+            e.password_env.get_ref(),
+            "ICINGA_PASSWORD",
+            "password",
+        )
+        .map_err(|why| at(e.password_env.span(), why))?;
         let name = e.display_name();
         let span = e.name.as_ref().map_or(e.url.span(), |s| s.span());
-        if name.is_empty() {
-            return Err(at(span, format!("{which}: empty name")));
-        }
-        if names.contains(&name) {
-            return Err(at(
-                span,
-                format!(
-                    "{which}: a source named {name:?} is already configured; give each a distinct name"
-                ),
-            ));
-        }
-        names.push(name);
+        names.take(&which, name).map_err(|why| at(span, why))?;
         if let Some(ca) = &mut e.ca_file
             && ca.get_ref().is_relative()
         {

@@ -54,20 +54,21 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
     let at = |span: std::ops::Range<usize>, reason: String| {
         ConfigError::at(path, text, span.start, reason)
     };
-    let mut names: Vec<String> = config
+    let mut taken: Vec<String> = config
         .alertmanagers
         .iter()
         .map(|a| a.display_name())
         .collect();
-    if config.prometheus.is_some() {
-        names.push("prometheus".into());
+    for (given, name) in [
+        (config.prometheus.is_some(), "prometheus"),
+        (config.grafana.is_some(), "grafana"),
+        (config.cloudwatch.is_some(), "cloudwatch"),
+    ] {
+        if given {
+            taken.push(name.into());
+        }
     }
-    if config.grafana.is_some() {
-        names.push("grafana".into());
-    }
-    if config.cloudwatch.is_some() {
-        names.push("cloudwatch".into());
-    }
+    let mut names = super::names::Names::taken(&taken);
     for (n, ng) in config.nagios.iter().enumerate() {
         let what = format!("nagios #{}", n + 1);
         if let Err(reason) = super::url::base_url(ng.url.get_ref()) {
@@ -75,27 +76,15 @@ pub(super) fn check(config: &Config, path: &Path, text: &str) -> Result<(), Conf
         }
         let name = ng.display_name();
         let name_span = ng.name.as_ref().map_or(ng.url.span(), |s| s.span());
-        if name.is_empty() {
-            return Err(at(name_span, format!("{what}: empty name")));
-        }
-        if names.contains(&name) {
-            return Err(at(
-                name_span,
-                format!(
-                    "{what}: a source named {name:?} is already configured; give each a distinct name"
-                ),
-            ));
-        }
-        names.push(name);
+        names.take(&what, name).map_err(|why| at(name_span, why))?;
         if let Some(v) = &ng.password_env {
-            if !super::backends::env_name_ok(v.get_ref()) {
-                return Err(at(
-                    v.span(),
-                    format!(
-                        "{what} password_env: name an environment variable (like NAGIOS_PASSWORD), never the secret itself"
-                    ),
-                ));
-            }
+            super::names::env_name(
+                &format!("{what} password_env"),
+                v.get_ref(),
+                "NAGIOS_PASSWORD",
+                "secret",
+            )
+            .map_err(|why| at(v.span(), why))?;
             if ng.user.is_none() {
                 return Err(at(
                     v.span(),

@@ -15,15 +15,20 @@
 //! first entry.
 
 use super::ConfigError;
+use super::names::{Names, Regions, env_name};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 use toml::Spanned;
 
-/// NerdGraph's host in New Relic's US region.
-pub const US_URL: &str = "https://api.newrelic.com";
-/// NerdGraph's host in New Relic's EU region.
-pub const EU_URL: &str = "https://api.eu.newrelic.com";
+/// NerdGraph's host in each of New Relic's regions, US the default.
+pub const REGIONS: Regions = Regions {
+    what: "a New Relic region",
+    hosts: &[
+        ("us", "https://api.newrelic.com"),
+        ("eu", "https://api.eu.newrelic.com"),
+    ],
+};
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -66,10 +71,11 @@ impl NewRelicConfig {
         if let Some(u) = &self.url {
             return u.get_ref().trim().to_string();
         }
-        match self.region.as_ref().map(|r| r.get_ref().trim()) {
-            Some(r) if r.eq_ignore_ascii_case("eu") => EU_URL.to_string(),
-            _ => US_URL.to_string(),
-        }
+        let region = self.region.as_ref().map(|r| r.get_ref().as_str());
+        REGIONS
+            .host(region)
+            .unwrap_or(REGIONS.default_host())
+            .to_string()
     }
 }
 
@@ -84,7 +90,7 @@ pub(super) fn check(
     let at = |span: std::ops::Range<usize>, reason: String| {
         ConfigError::at(path, text, span.start, reason)
     };
-    let mut names: Vec<String> = taken.to_vec();
+    let mut names = Names::taken(taken);
     for (n, e) in entries.iter().enumerate() {
         let which = format!("newrelic #{}", n + 1);
         let id = *e.account_id.get_ref();
@@ -95,41 +101,25 @@ pub(super) fn check(
             ));
         }
         if let Some(r) = &e.region {
-            let r = r.get_ref().trim();
-            if !r.eq_ignore_ascii_case("us") && !r.eq_ignore_ascii_case("eu") {
-                return Err(at(
-                    e.region.as_ref().map_or(0..0, |s| s.span()),
-                    format!("{which} region: {r:?}; write \"us\" or \"eu\""),
-                ));
-            }
+            REGIONS
+                .host(Some(r.get_ref()))
+                .map_err(|why| at(r.span(), format!("{which} region: {why}")))?;
         }
         if let Some(u) = &e.url
             && let Err(why) = super::url::base_url(u.get_ref())
         {
             return Err(at(u.span(), format!("{which} url: {why}")));
         }
-        if !super::backends::env_name_ok(e.api_key_env.get_ref()) {
-            return Err(at(
-                e.api_key_env.span(),
-                format!(
-                    "{which} api_key_env: name an environment variable (like NEW_RELIC_API_KEY), never the key itself"
-                ),
-            ));
-        }
+        env_name(
+            &format!("{which} api_key_env"),
+            e.api_key_env.get_ref(),
+            "NEW_RELIC_API_KEY",
+            "key",
+        )
+        .map_err(|why| at(e.api_key_env.span(), why))?;
         let name = e.display_name();
         let span = e.name.as_ref().map_or(e.account_id.span(), |s| s.span());
-        if name.is_empty() {
-            return Err(at(span, format!("{which}: empty name")));
-        }
-        if names.contains(&name) {
-            return Err(at(
-                span,
-                format!(
-                    "{which}: a source named {name:?} is already configured; give each a distinct name"
-                ),
-            ));
-        }
-        names.push(name);
+        names.take(&which, name).map_err(|why| at(span, why))?;
     }
     Ok(())
 }

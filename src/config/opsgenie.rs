@@ -23,9 +23,21 @@
 //! (`/jsm/ops/api/{cloud_id}/v1/alerts`) go after it.
 
 use super::ConfigError;
+use super::names::{Names, Regions, env_name};
 use serde::Deserialize;
 use std::path::Path;
 use toml::Spanned;
+
+/// OpsGenie's API host in each of its regions, US the default.
+pub const REGIONS: Regions = Regions {
+    what: "an OpsGenie region",
+    hosts: &[
+        ("us", "https://api.opsgenie.com"),
+        ("eu", "https://api.eu.opsgenie.com"),
+    ],
+};
+/// Jira Service Management's operations API host (one for every site).
+const JSM_HOST: &str = "https://api.atlassian.com";
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,10 +146,15 @@ impl OpsGenieConfig {
         if let Some(u) = &self.url {
             return u.get_ref().trim().trim_end_matches('/').to_string();
         }
-        match (self.api(), self.region.as_ref().map(|r| r.get_ref().trim())) {
-            (OpsGenieApi::Jsm { .. }, _) => "https://api.atlassian.com".into(),
-            (OpsGenieApi::OpsGenie, Some("eu")) => "https://api.eu.opsgenie.com".into(),
-            (OpsGenieApi::OpsGenie, _) => "https://api.opsgenie.com".into(),
+        match self.api() {
+            OpsGenieApi::Jsm { .. } => JSM_HOST.into(),
+            OpsGenieApi::OpsGenie => {
+                let region = self.region.as_ref().map(|r| r.get_ref().as_str());
+                REGIONS
+                    .host(region)
+                    .unwrap_or(REGIONS.default_host())
+                    .into()
+            }
         }
     }
 
@@ -221,7 +238,7 @@ pub(super) fn check(
     let at = |span: std::ops::Range<usize>, reason: String| {
         ConfigError::at(path, text, span.start, reason)
     };
-    let mut names: Vec<String> = taken.to_vec();
+    let mut names = Names::taken(taken);
     for (n, e) in entries.iter().enumerate() {
         let which = format!("opsgenie #{}", n + 1);
         let jsm = match e.api.as_ref() {
@@ -284,24 +301,20 @@ pub(super) fn check(
             ("api_key_env", &e.api_key_env),
             ("api_token_env", &e.api_token_env),
         ] {
-            if let Some(v) = v
-                && !super::backends::env_name_ok(v.get_ref().trim())
-            {
-                return Err(at(
-                    v.span(),
-                    format!(
-                        "{which} {key}: name an environment variable (like OPSGENIE_API_KEY), never the key itself"
-                    ),
-                ));
+            if let Some(v) = v {
+                env_name(
+                    &format!("{which} {key}"),
+                    v.get_ref().trim(),
+                    "OPSGENIE_API_KEY",
+                    "key",
+                )
+                .map_err(|why| at(v.span(), why))?;
             }
         }
-        if let Some(r) = &e.region
-            && !matches!(r.get_ref().trim(), "us" | "eu")
-        {
-            return Err(at(
-                r.span(),
-                format!("{which} region: {:?} is not \"us\" or \"eu\"", r.get_ref()),
-            ));
+        if let Some(r) = &e.region {
+            REGIONS
+                .host(Some(r.get_ref()))
+                .map_err(|why| at(r.span(), format!("{which} region: {why}")))?;
         }
         if let Some(c) = &e.cloud_id
             && !c
@@ -358,18 +371,7 @@ pub(super) fn check(
         }
         let name = e.display_name();
         let span = e.name.as_ref().map_or(first_span.clone(), |s| s.span());
-        if name.is_empty() {
-            return Err(at(span, format!("{which}: empty name")));
-        }
-        if names.contains(&name) {
-            return Err(at(
-                span,
-                format!(
-                    "{which}: a source named {name:?} is already configured; give each a distinct name"
-                ),
-            ));
-        }
-        names.push(name);
+        names.take(&which, name).map_err(|why| at(span, why))?;
     }
     Ok(())
 }

@@ -92,6 +92,7 @@ impl Api {
         .with_retry(RetryPolicy {
             tries: 2,
             max_wait: Duration::from_secs(2),
+            ..RetryPolicy::default()
         })
         .with_follow(FollowPolicy {
             looks: 3,

@@ -8,20 +8,26 @@
 pub mod events;
 pub mod monitors;
 
-use super::http::{BackendError, Endpoint, Reply, check_status, decode, one_line};
+use super::http::{
+    BackendError, Endpoint, Reply, RetryPolicy, check_status_saying, decode, one_line,
+};
 use crate::domain::MetricPoints;
 use chrono::{DateTime, TimeZone, Utc};
-use reqwest::{Method, RequestBuilder, StatusCode};
+use reqwest::{Method, RequestBuilder};
 use serde::Deserialize;
 use std::time::Duration;
 
 /// The largest answer read: a page of 100 monitors with their groups, or a day of points of a
 /// few hundred series, is a few megabytes.
 pub const MAX_PAGE_BYTES: usize = 16 << 20;
-/// Tries of one request when Datadog answers 429, waiting as it says between them.
-const TRIES: u32 = 2;
-/// The longest wait for a rate limit to reset before trying again.
-const MAX_WAIT: Duration = Duration::from_secs(2);
+/// How Datadog's 429 is waited out: two tries in all, waiting as `X-RateLimit-Reset` (seconds
+/// until the window resets) or else `Retry-After` says, else one second; never more than 2 s.
+const RETRY: RetryPolicy = RetryPolicy {
+    tries: 2,
+    max_wait: Duration::from_secs(2),
+    wait_headers: &["x-ratelimit-reset", "retry-after"],
+    first_wait: Duration::from_secs(1),
+};
 
 /// A client for Datadog's API on one site.
 #[derive(Debug, Clone)]
@@ -152,61 +158,15 @@ impl Datadog {
     }
 
     /// Sends (rebuilding the request for each try), waiting out a 429 as Datadog says
-    /// (`X-RateLimit-Reset`, or `Retry-After`), at most [`MAX_WAIT`]; requires a 2xx. An error
-    /// answer names Datadog's own `errors`.
+    /// ([`RETRY`]); requires a 2xx. An error answer names Datadog's own `errors`.
     pub(crate) async fn send(
         &self,
         build: impl Fn() -> RequestBuilder,
     ) -> Result<Reply, BackendError> {
-        for attempt in 1..=TRIES {
-            let reply = self.endpoint.send(build()).await?;
-            if reply.status == StatusCode::TOO_MANY_REQUESTS {
-                if attempt == TRIES {
-                    return Err(BackendError::RateLimited {
-                        url: reply.url,
-                        tries: TRIES,
-                    });
-                }
-                tokio::time::sleep(rate_limit_wait(&reply).min(MAX_WAIT)).await;
-                continue;
-            }
-            return match check_status(&reply) {
-                Ok(()) => Ok(reply),
-                Err(BackendError::Http { url, status, .. }) => Err(BackendError::Http {
-                    url,
-                    status,
-                    body: error_message(&reply.body),
-                }),
-                Err(BackendError::Unauthorized { url, status, .. }) => {
-                    Err(BackendError::Unauthorized {
-                        url,
-                        status,
-                        detail: error_message(&reply.body),
-                    })
-                }
-                Err(e) => Err(e),
-            };
-        }
-        Err(BackendError::Setup("no try made".into()))
+        let reply = self.endpoint.send_retrying(build, RETRY).await?;
+        check_status_saying(&reply, error_message)?;
+        Ok(reply)
     }
-}
-
-/// How long Datadog asks to wait: `X-RateLimit-Reset` (seconds until the window resets), else
-/// `Retry-After` in seconds, else one second.
-fn rate_limit_wait(reply: &Reply) -> Duration {
-    ["x-ratelimit-reset", "retry-after"]
-        .iter()
-        .find_map(|h| {
-            reply
-                .headers
-                .get(*h)?
-                .to_str()
-                .ok()?
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(Duration::from_secs(1), Duration::from_secs)
 }
 
 /// Datadog's `{"errors": [...]}` on one line, or the start of whatever the body is.
