@@ -544,6 +544,7 @@ impl FileJournal {
         fs::rename(&new, &self.path).map_err(|e| io(&self.path, e))?;
         // The kept summary of `list` may hold the text; it is rebuilt from the new file.
         let _ = fs::remove_file(self.dir.join(super::SUMMARY));
+        let _ = fs::remove_file(self.dir.join(super::SUMMARY_JSON));
         sync_dir(&self.dir)?;
         self.known_file = Some(self.identity()?);
         let old = self.dir.join(format!("{JOURNAL}.v1"));

@@ -13,7 +13,7 @@
 //! only means no cache: no command fails for it.
 
 use super::{FileStore, Journal, JournalError};
-use crate::domain::{Incident, Role, Severity, Status};
+use crate::domain::{Incident, Role, Severity, Status, StatusCadence};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
@@ -21,14 +21,18 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-/// The file kept beside each journal.
+/// The file kept beside each journal: what `warroom list` and the console's list show.
 pub const SUMMARY: &str = "summary.json";
+/// The second file kept beside each journal: the whole incident as `warroom list --json`
+/// prints it, read only then (it holds the whole fold, many times the summary's size).
+pub const SUMMARY_JSON: &str = "summary.incident.json";
 
 /// Changed whenever what a summary holds changes, so a summary written by another version
 /// is rebuilt rather than read as this one's.
-const SUMMARY_FORMAT: u32 = 1;
+const SUMMARY_FORMAT: u32 = 2;
 
-/// What `warroom list` shows of one incident, folded from its journal.
+/// What `warroom list` and the console's incident list show of one incident, folded from its
+/// journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub id: String,
@@ -39,16 +43,14 @@ pub struct Summary {
     pub resolved_at: Option<DateTime<Utc>>,
     pub commander: Option<String>,
     pub drill: bool,
-    /// The whole incident as `warroom list --json` prints it (pretty-printed on its own).
-    pub json: String,
+    /// The last status update posted, and a snooze of the next one: when it falls due.
+    pub last_status_update: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
 }
 
 impl Summary {
-    pub fn of(incident: &Incident) -> Result<Summary, JournalError> {
-        let json = serde_json::to_string_pretty(incident).map_err(|e| {
-            JournalError::Store(format!("{}: cannot encode its summary: {e}", incident.id))
-        })?;
-        Ok(Summary {
+    pub fn of(incident: &Incident) -> Summary {
+        Summary {
             id: incident.id.clone(),
             title: incident.title.clone(),
             severity: incident.severity,
@@ -57,8 +59,9 @@ impl Summary {
             resolved_at: incident.resolved_at,
             commander: incident.holder(Role::Commander).map(str::to_string),
             drill: incident.drill.is_some(),
-            json,
-        })
+            last_status_update: incident.last_status_update,
+            snoozed_until: incident.snoozed_until,
+        }
     }
 
     pub fn is_resolved(&self) -> bool {
@@ -69,18 +72,37 @@ impl Summary {
     pub fn elapsed(&self, now: DateTime<Utc>) -> chrono::Duration {
         self.resolved_at.unwrap_or(now) - self.opened_at
     }
+
+    /// When the next status update is due ([`StatusCadence::next_due`] of the incident).
+    pub fn next_due(&self, cadence: &StatusCadence) -> Option<DateTime<Utc>> {
+        if self.is_resolved() {
+            return None;
+        }
+        cadence.due(
+            self.severity,
+            self.last_status_update.unwrap_or(self.opened_at),
+            self.snoozed_until,
+        )
+    }
 }
 
-/// `summaries` as one JSON array, byte for byte what `serde_json::to_string_pretty` gives for
-/// the incidents they summarise.
-pub fn json_array<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> String {
+/// The whole incident as `warroom list --json` prints it (pretty-printed on its own).
+pub fn incident_json(incident: &Incident) -> Result<String, JournalError> {
+    serde_json::to_string_pretty(incident).map_err(|e| {
+        JournalError::Store(format!("{}: cannot encode its summary: {e}", incident.id))
+    })
+}
+
+/// `incidents` (each as [`incident_json`] gives it) as one JSON array, byte for byte what
+/// `serde_json::to_string_pretty` gives for the incidents.
+pub fn json_array<'a>(incidents: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::from("[");
     let mut any = false;
-    for s in summaries {
+    for json in incidents {
         out.push_str(if any { ",\n" } else { "\n" });
         any = true;
         // Strings in JSON hold no raw newline: every line break is the printer's.
-        for (n, line) in s.json.split('\n').enumerate() {
+        for (n, line) in json.split('\n').enumerate() {
             if n > 0 {
                 out.push('\n');
             }
@@ -92,9 +114,21 @@ pub fn json_array<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Strin
     out
 }
 
-/// An incident's summary, or none for a journal without its opening, and the warnings met
-/// reading it.
-pub type Listed = (Option<Summary>, Vec<String>);
+/// An incident as listed: its summary (none for a journal without its opening entry), its
+/// whole JSON when it was asked for, the warnings met reading it, and (the data directory)
+/// where its journal's file stood before it was read, for [`super::Store::changed`].
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub summary: Option<Summary>,
+    pub json: Option<String>,
+    pub warnings: Vec<String>,
+    pub stamp: Option<Stamp>,
+}
+
+/// Where a journal's file stood (device, inode, length, modification and change times): any
+/// append, rewrite or replacement moves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp(FileState);
 
 /// What identifies the journal a summary was folded from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -108,19 +142,21 @@ struct Key {
     head: String,
 }
 
+/// A kept file: `summary` is a [`Summary`] in [`SUMMARY`], the incident's JSON in
+/// [`SUMMARY_JSON`].
 #[derive(Serialize, Deserialize)]
-struct Kept {
+struct Kept<T> {
     format: u32,
     version: String,
     key: Key,
-    summary: Summary,
+    summary: T,
     /// SHA-256 of the fields above as written: a byte changed anywhere (a summary that still
     /// reads as JSON, with a title one letter off) makes it another file, rebuilt.
     check: String,
 }
 
-impl Kept {
-    fn new(key: Key, summary: Summary) -> Kept {
+impl<T: Serialize> Kept<T> {
+    fn new(key: Key, summary: T) -> Kept<T> {
         let mut kept = Kept {
             format: SUMMARY_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
@@ -206,27 +242,27 @@ fn last_line_head(file: &mut File, len: u64) -> Option<(u64, String)> {
     }
 }
 
-fn read_kept(path: &Path) -> Option<Kept> {
+fn read_kept<T: Serialize + for<'de> Deserialize<'de>>(path: &Path) -> Option<Kept<T>> {
     let bytes = fs::read(path).ok()?;
-    let kept: Kept = serde_json::from_slice(&bytes).ok()?;
+    let kept: Kept<T> = serde_json::from_slice(&bytes).ok()?;
     (kept.format == SUMMARY_FORMAT
         && kept.version == env!("CARGO_PKG_VERSION")
         && kept.check == kept.digest())
     .then_some(kept)
 }
 
-/// Writes `kept` as `summary.json` in `dir` through a temporary file renamed over it; any
-/// failure leaves no cache, and is no error.
-fn write_kept(dir: &Path, kept: &Kept) {
+/// Writes `kept` as `name` in `dir` through a temporary file renamed over it; any failure
+/// leaves no cache, and is no error.
+fn write_kept<T: Serialize>(dir: &Path, name: &str, kept: &Kept<T>) {
     let Ok(text) = serde_json::to_vec(kept) else {
         return;
     };
     let tmp = dir.join(format!(
-        "{SUMMARY}.{}-{}.tmp",
+        "{name}.{}-{}.tmp",
         std::process::id(),
         super::hex(&rand_bits())
     ));
-    if fs::write(&tmp, &text).is_err() || fs::rename(&tmp, dir.join(SUMMARY)).is_err() {
+    if fs::write(&tmp, &text).is_err() || fs::rename(&tmp, dir.join(name)).is_err() {
         let _ = fs::remove_file(&tmp);
     }
 }
@@ -243,49 +279,98 @@ fn rand_bits() -> [u8; 8] {
 }
 
 impl FileStore {
-    /// What `warroom list` shows of incident `id`: the summary kept beside its journal when
-    /// its key is the journal as it stands, else the journal read whole (its chain checked),
-    /// folded, and its summary kept again.
-    pub fn summary(&self, id: &str) -> Result<Listed, JournalError> {
+    /// What `warroom list` shows of incident `id` (with its whole JSON when `json`): the
+    /// summary kept beside its journal when its key is the journal as it stands, else the
+    /// journal read whole (its chain checked), folded, and its summary kept again.
+    pub fn summary(&self, id: &str, json: bool) -> Result<Listed, JournalError> {
         let dir = self.incidents_dir().join(id);
         let path = dir.join(super::file::JOURNAL);
-        let kept_path = dir.join(SUMMARY);
-        if let (Some(key), Some(kept)) = (key_now(&path), read_kept(&kept_path))
+        // Taken before anything is read: a change after it is seen by the next look.
+        let stamp = stat(&path).map(Stamp);
+        if let Some(key) = key_now(&path)
+            && let Some(kept) = read_kept::<Summary>(&dir.join(SUMMARY))
             && kept.key == key
             && kept.summary.id == id
         {
-            return Ok((Some(kept.summary), Vec::new()));
+            if !json {
+                return Ok(Listed {
+                    summary: Some(kept.summary),
+                    stamp,
+                    ..Listed::default()
+                });
+            }
+            if let Some(full) = read_kept::<String>(&dir.join(SUMMARY_JSON))
+                && full.key == key
+            {
+                return Ok(Listed {
+                    summary: Some(kept.summary),
+                    json: Some(full.summary),
+                    stamp,
+                    ..Listed::default()
+                });
+            }
         }
-        let before = stat(&path);
         let mut journal = self.open(id)?;
         let warnings = journal.take_warnings();
         let Some(incident) = journal.incident() else {
-            return Ok((None, warnings));
+            return Ok(Listed {
+                warnings,
+                stamp,
+                ..Listed::default()
+            });
         };
-        let summary = Summary::of(incident)?;
-        // Kept only when the file did not change while it was read, and ends where the
-        // read ended: the key then names exactly the entries folded. Checked and written
-        // under the shared lock, so a redaction (which removes the summary under the
-        // exclusive lock) cannot come between and leave the text it took out here.
-        let Ok(locked) = File::open(&path) else {
-            return Ok((Some(summary), warnings));
+        let listed = Listed {
+            summary: Some(Summary::of(incident)),
+            json: Some(incident_json(incident)?),
+            warnings,
+            stamp: stamp.clone(),
+        };
+        self.keep(&dir, &path, stamp, &journal, &listed);
+        Ok(Listed {
+            json: listed.json.filter(|_| json),
+            ..listed
+        })
+    }
+
+    /// Keeps `listed`, folded from `journal`, beside it: only when the file did not change
+    /// while it was read, and ends where the read ended, so that the key names exactly the
+    /// entries folded. Checked and written under the shared lock, so a redaction (which
+    /// removes the summary under the exclusive lock) cannot come between and leave the text
+    /// it took out here.
+    fn keep(
+        &self,
+        dir: &Path,
+        path: &Path,
+        before: Option<Stamp>,
+        journal: &super::FileJournal,
+        listed: &Listed,
+    ) {
+        let (Some(summary), Some(json)) = (&listed.summary, &listed.json) else {
+            return;
+        };
+        let Ok(locked) = File::open(path) else {
+            return;
         };
         if locked.lock_shared().is_err() {
-            return Ok((Some(summary), warnings));
+            return;
         }
-        let after = key_now(&path);
+        let after = key_now(path);
         let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
-        if let (Some(before), Some(key)) = (before, after)
+        if let (Some(Stamp(before)), Some(key)) = (before, after)
             && before == (key.dev, key.ino, key.len, key.mtime, key.ctime)
             && read_to == Some((key.seq, &key.head))
             && key.len == journal.known_len()
         {
-            let kept = Kept::new(key, summary);
-            write_kept(&dir, &kept);
-            let _ = locked.unlock();
-            return Ok((Some(kept.summary), warnings));
+            // The incident's JSON first: a summary is never kept without it.
+            write_kept(dir, SUMMARY_JSON, &Kept::new(key.clone(), json.clone()));
+            write_kept(dir, SUMMARY, &Kept::new(key, summary.clone()));
         }
         let _ = locked.unlock();
-        Ok((Some(summary), warnings))
+    }
+
+    /// Whether incident `id`'s journal may have changed since `stamp` was taken.
+    pub fn changed(&self, id: &str, stamp: &Stamp) -> bool {
+        let path = self.incidents_dir().join(id).join(super::file::JOURNAL);
+        stat(&path).map(Stamp).as_ref() != Some(stamp)
     }
 }
