@@ -756,11 +756,12 @@ impl JournalWorker {
                     }
                     match self.list_one(&id) {
                         Ok(listed) => changed |= listed,
-                        Err(e) => {
-                            if first {
-                                self.problem(format!("{id}: {e}"));
-                            }
+                        // Said at the start, and for a listed incident whose journal can no
+                        // longer be read (as an open journal's failed refresh is).
+                        Err(e) if first || self.listed.contains_key(&id) => {
+                            self.problem(format!("{id}: {e}"));
                         }
+                        Err(_) => {}
                     }
                 }
             }
