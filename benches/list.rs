@@ -140,7 +140,10 @@ fn console(c: &mut Criterion) {
     let mut group = c.benchmark_group("console");
     group.sample_size(20);
     group.measurement_time(Duration::from_secs(10));
-    for (name, data) in [("first_frame_1000x1000", &many), ("first_frame_1x1000", &one)] {
+    for (name, data) in [
+        ("first_frame_1000x1000", &many),
+        ("first_frame_1x1000", &one),
+    ] {
         group.bench_function(name, |b| {
             b.iter_custom(|iters| (0..iters).map(|_| first_frame(data).0).sum())
         });
