@@ -5,7 +5,7 @@
 use crate::support;
 
 use serde_json::{Value, json};
-use support::cli::{Setup, stderr};
+use support::cli::{Setup, posts, run, stderr};
 use support::pagerduty::{answer, incident, oncall};
 use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockServer};
@@ -104,27 +104,6 @@ async fn pagerduty() -> MockServer {
         .mount(&server)
         .await;
     server
-}
-
-/// Runs the blocking CLI off the async test's runtime, where the double lives.
-async fn run(s: Setup, args: &[&str]) -> (std::process::Output, Setup) {
-    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        let a: Vec<&str> = args.iter().map(String::as_str).collect();
-        (s.run(&a), s)
-    })
-    .await
-    .unwrap()
-}
-
-async fn posts(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap()
-        .iter()
-        .filter(|r| r.method.as_str() == "POST")
-        .count()
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -110,6 +110,7 @@ mod leader_lock;
 mod nagios_live;
 mod newer_version_events;
 mod newrelic_api;
+mod oncall_opsgenie;
 mod oncall_paging;
 mod opsgenie_api;
 mod packaging;

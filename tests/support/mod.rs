@@ -10,6 +10,7 @@ pub mod moto;
 pub mod nagios;
 pub mod newrelic;
 pub mod ngircd;
+pub mod opsgenie;
 pub mod pagerduty;
 pub mod pg_children;
 pub mod pg_proxy;
