@@ -10,6 +10,14 @@
 //!   timing): every journal read whole, as before summaries were kept, and kept anew;
 //! - `list/all_1x1000` (the reference).
 //!
+//! And the console's first frame on the same data directories, in process: the journal
+//! worker started on the data directory (`console::effects::spawn`) until its first incident
+//! list has come back and been drawn as the list screen (200×60, `TestBackend`):
+//!
+//! - `console/first_frame_1000x1000`: the summaries kept (the worker reads them, opens no
+//!   journal);
+//! - `console/first_frame_1x1000` (the reference).
+//!
 //! The corpus is kept under target/tmp between runs (about 400 MB). The medians and ratios
 //! are printed after the run, with the load average.
 
@@ -38,10 +46,9 @@ fn list_all(data: &Path) {
 
 fn remove_summaries(data: &Path, incidents: usize) {
     for n in 1..=incidents {
-        let _ = std::fs::remove_file(
-            data.join(format!("incidents/INC-{n}"))
-                .join(warroom::journal::SUMMARY),
-        );
+        let dir = data.join(format!("incidents/INC-{n}"));
+        let _ = std::fs::remove_file(dir.join(warroom::journal::SUMMARY));
+        let _ = std::fs::remove_file(dir.join(warroom::journal::SUMMARY_JSON));
     }
 }
 
@@ -82,6 +89,68 @@ fn list(c: &mut Criterion) {
     group.finish();
 }
 
+/// The console's first frame on `data`: the journal worker started, its first incident list
+/// received and drawn; returns how long that took and the number of rows listed (the worker
+/// is stopped outside the timing).
+fn first_frame(data: &Path) -> (Duration, usize) {
+    use warroom::console::action::Action;
+    let started = Instant::now();
+    let (tx, mut answers) = tokio::sync::mpsc::unbounded_channel();
+    let store = warroom::journal::FileStore::new(data);
+    let (effects, handle) =
+        warroom::console::effects::spawn(store, "bench".into(), tx).expect("journal worker");
+    let list = loop {
+        match answers.blocking_recv() {
+            Some(Action::Incidents(list)) => break list,
+            Some(_) => {}
+            None => panic!("the journal worker stopped before listing"),
+        }
+    };
+    let n = list.len();
+    let keymap = warroom::console::keymap::Keymap::default();
+    let mut state = warroom::console::state::State::new("bench".into(), keymap, vec![]);
+    let now = chrono::Utc::now();
+    warroom::console::update::update(&mut state, Action::Incidents(list), now);
+    warroom::console::update::update(
+        &mut state,
+        Action::Resize {
+            width: 200,
+            height: 60,
+        },
+        now,
+    );
+    let theme = warroom::console::theme::Theme::built_in("default").expect("default theme");
+    let backend = ratatui::backend::TestBackend::new(200, 60);
+    let mut terminal = ratatui::Terminal::new(backend).expect("terminal");
+    terminal
+        .draw(|f| warroom::console::views::render(&state, &theme, now, f))
+        .expect("draw");
+    let took = started.elapsed();
+    drop(effects);
+    let _ = handle.join();
+    (took, n)
+}
+
+fn console(c: &mut Criterion) {
+    let many = target_tmp().join("warroom-bench-list-1000");
+    let one = target_tmp().join("warroom-bench-list-1");
+    // Once, untimed: every incident is listed (and their summaries kept, as any `list` does).
+    list_all(&many);
+    assert_eq!(first_frame(&many).1, 1_000);
+    let mut group = c.benchmark_group("console");
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(10));
+    for (name, data) in [
+        ("first_frame_1000x1000", &many),
+        ("first_frame_1x1000", &one),
+    ] {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| (0..iters).map(|_| first_frame(data).0).sum())
+        });
+    }
+    group.finish();
+}
+
 fn main() {
     let started = SystemTime::now();
     eprintln!("load average at start: {}", loadavg());
@@ -93,20 +162,22 @@ fn main() {
         .output_directory(&out)
         .configure_from_args();
     list(&mut c);
+    console(&mut c);
     c.final_summary();
-    for (lib, reference) in [
-        ("all_1000x1000", "all_1x1000"),
-        ("all_1000x1000_rebuilt", "all_1x1000"),
-        ("all_1000x1000_rebuilt", "all_1000x1000"),
+    for (group, lib, reference) in [
+        ("list", "all_1000x1000", "all_1x1000"),
+        ("list", "all_1000x1000_rebuilt", "all_1x1000"),
+        ("list", "all_1000x1000_rebuilt", "all_1000x1000"),
+        ("console", "first_frame_1000x1000", "first_frame_1x1000"),
     ] {
         let (Some(l), Some(r)) = (
-            median_ns(&out, "list", lib, started),
-            median_ns(&out, "list", reference, started),
+            median_ns(&out, group, lib, started),
+            median_ns(&out, group, reference, started),
         ) else {
             continue;
         };
         println!(
-            "list: median {lib} {} vs {reference} {} → ratio {:.2}x",
+            "{group}: median {lib} {} vs {reference} {} → ratio {:.2}x",
             human(l),
             human(r),
             l / r

@@ -13,6 +13,7 @@ use warroom::console::keymap::Command;
 use warroom::console::state::State;
 use warroom::console::update::update;
 use warroom::domain::{AlertBoard, Event, NoteKind};
+use warroom::journal::Summary;
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
 
@@ -663,7 +664,7 @@ fn the_incident_list_marks_a_cut_title() {
             },
         )];
         let mut list = s.incidents.clone();
-        list.push(Incident::fold("INC-3", &long).unwrap());
+        list.push(Summary::of(&Incident::fold("INC-3", &long).unwrap()));
         update(&mut s, Action::Incidents(list), at(12, 0));
         let shown = screen(&mut s, w, h);
         let row = shown

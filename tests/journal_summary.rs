@@ -11,10 +11,20 @@ use common::{journal_path, open_incident, run, warroom};
 use proptest::prelude::*;
 use std::path::Path;
 use warroom::domain::{Event, Incident, NoteKind, Role, Severity, Status};
-use warroom::journal::{FileStore, Journal, SUMMARY, Summary};
+use warroom::journal::{FileStore, Journal, SUMMARY, SUMMARY_JSON, Summary, incident_json};
 
 fn summary_path(data: &Path, id: &str) -> std::path::PathBuf {
     data.join("incidents").join(id).join(SUMMARY)
+}
+
+/// One of the two files kept beside incident `id`'s journal, which one told by `n`.
+fn kept_path(data: &Path, id: &str, n: usize) -> std::path::PathBuf {
+    let name = if (n / 7).is_multiple_of(2) {
+        SUMMARY
+    } else {
+        SUMMARY_JSON
+    };
+    data.join("incidents").join(id).join(name)
 }
 
 /// What `list` shows of every incident, through the kept summaries, and what reading each
@@ -23,12 +33,19 @@ fn listed_both_ways(store: &FileStore) -> (Vec<String>, Vec<String>) {
     let mut cached = Vec::new();
     let mut whole = Vec::new();
     for id in store.ids().unwrap() {
-        cached.push(match store.summary(&id) {
-            Ok((s, _)) => format!("{s:?}"),
-            Err(e) => format!("error: {e}"),
-        });
+        // Without the incident's JSON (`list`, the console), then with it (`list --json`).
+        cached.push(
+            match (store.summary(&id, false), store.summary(&id, true)) {
+                (Ok(s), Ok(j)) => format!("{:?} {:?} {:?}", s.summary, j.summary, j.json),
+                (Err(e), _) | (_, Err(e)) => format!("error: {e}"),
+            },
+        );
         whole.push(match store.open(&id) {
-            Ok(j) => format!("{:?}", j.incident().map(|i| Summary::of(i).unwrap())),
+            Ok(j) => {
+                let s = j.incident().map(Summary::of);
+                let json = j.incident().map(|i| incident_json(i).unwrap());
+                format!("{s:?} {s:?} {json:?}")
+            }
             Err(e) => format!("error: {e}"),
         });
     }
@@ -145,10 +162,10 @@ proptest! {
                     );
                 }
                 Op::Delete(n) => {
-                    let _ = std::fs::remove_file(summary_path(data, pick(&ids, n)));
+                    let _ = std::fs::remove_file(kept_path(data, pick(&ids, n), n));
                 }
                 Op::Corrupt(n, at, byte) => {
-                    let path = summary_path(data, pick(&ids, n));
+                    let path = kept_path(data, pick(&ids, n), n);
                     if let Ok(mut bytes) = std::fs::read(&path)
                         && !bytes.is_empty()
                     {
@@ -158,7 +175,7 @@ proptest! {
                     }
                 }
                 Op::Truncate(n, fraction) => {
-                    let path = summary_path(data, pick(&ids, n));
+                    let path = kept_path(data, pick(&ids, n), n);
                     if let Ok(bytes) = std::fs::read(&path) {
                         let keep = bytes.len() * fraction as usize / 256;
                         std::fs::write(&path, &bytes[..keep]).unwrap();
@@ -166,20 +183,21 @@ proptest! {
                 }
                 Op::Save(n) => {
                     let id = pick(&ids, n);
-                    if let Ok(bytes) = std::fs::read(summary_path(data, id)) {
+                    if let Ok(bytes) = std::fs::read(kept_path(data, id, n)) {
                         saved.insert(id.to_string(), bytes);
                     }
                 }
                 Op::Restore(n) => {
                     let id = pick(&ids, n);
                     if let Some(bytes) = saved.get(id) {
-                        std::fs::write(summary_path(data, id), bytes).unwrap();
+                        std::fs::write(kept_path(data, id, n), bytes).unwrap();
                     }
                 }
                 Op::Swap(a, b) => {
+                    let (n, m) = (a, b);
                     let (a, b) = (pick(&ids, a), pick(&ids, b));
-                    if let Ok(bytes) = std::fs::read(summary_path(data, a)) {
-                        std::fs::write(summary_path(data, b), bytes).unwrap();
+                    if let Ok(bytes) = std::fs::read(kept_path(data, a, n)) {
+                        std::fs::write(kept_path(data, b, m), bytes).unwrap();
                     }
                 }
             }
@@ -299,7 +317,7 @@ fn a_redaction_leaves_no_text_in_the_kept_summary() {
     assert_eq!(task.code, Some(0), "{}", task.stderr);
     let listed = cli(data, &["list", "--all", "--json"]);
     assert!(listed.stdout.contains("hunter2"), "{}", listed.stdout);
-    let kept = std::fs::read_to_string(summary_path(data, &id)).unwrap();
+    let kept = kept_text(data, &id);
     assert!(
         kept.contains("hunter2"),
         "the summary holds the task: {kept}"
@@ -310,11 +328,18 @@ fn a_redaction_leaves_no_text_in_the_kept_summary() {
         c
     });
     assert_eq!(redact.code, Some(0), "{}", redact.stderr);
-    let kept = std::fs::read_to_string(summary_path(data, &id)).unwrap_or_default();
+    let kept = kept_text(data, &id);
     assert!(!kept.contains("hunter2"), "still in the summary: {kept}");
     let listed = cli(data, &["list", "--all", "--json"]);
     assert_eq!(listed.code, Some(0), "{}", listed.stderr);
     assert!(!listed.stdout.contains("hunter2"), "{}", listed.stdout);
-    let kept = std::fs::read_to_string(summary_path(data, &id)).unwrap();
+    let kept = kept_text(data, &id);
     assert!(!kept.contains("hunter2"), "rebuilt with it: {kept}");
+}
+
+/// Both files kept beside incident `id`'s journal, as text (empty where none is).
+fn kept_text(data: &Path, id: &str) -> String {
+    [0, 7]
+        .map(|n| std::fs::read_to_string(kept_path(data, id, n)).unwrap_or_default())
+        .concat()
 }

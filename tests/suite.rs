@@ -44,6 +44,7 @@ mod console_blind;
 mod console_cadence;
 mod console_corrections;
 mod console_draft_kept;
+mod console_first_frame;
 mod console_impact;
 mod console_keys;
 mod console_oncall;

@@ -11,23 +11,24 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
     let mut incidents = Vec::new();
     for id in ctx.store()?.ids()? {
         // One unreadable incident must not hide the others.
-        match ctx.store()?.summary(&id) {
-            Ok((summary, warnings)) => {
-                for w in warnings {
+        match ctx.store()?.summary(&id, json) {
+            Ok(listed) => {
+                for w in listed.warnings {
                     say_err!("warroom: warning: {w}");
                 }
-                incidents.extend(summary);
+                incidents.extend(listed.summary.map(|s| (s, listed.json)));
             }
             Err(e) => say_err!("warroom: warning: {id}: {e}"),
         }
     }
     let recent = now - chrono::Duration::hours(24);
-    incidents.retain(|i| all || i.resolved_at.is_none_or(|at| at >= recent));
-    incidents.sort_by(|a, b| {
+    incidents.retain(|(i, _)| all || i.resolved_at.is_none_or(|at| at >= recent));
+    incidents.sort_by(|(a, _), (b, _)| {
         (a.is_resolved(), a.severity, a.opened_at).cmp(&(b.is_resolved(), b.severity, b.opened_at))
     });
     if json {
-        say_json!(crate::journal::json_array(&incidents));
+        let each = incidents.iter().filter_map(|(_, json)| json.as_deref());
+        say_json!(crate::journal::json_array(each));
         return Ok(());
     }
     if incidents.is_empty() {
@@ -42,7 +43,7 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
         "AGE",
         "COMMANDER"
     );
-    for i in &incidents {
+    for (i, _) in &incidents {
         say!(
             "{:<8} {:<5} {:<13} {:>7}  {:<12} {}",
             i.id,

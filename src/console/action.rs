@@ -1,7 +1,7 @@
 //! What can happen to the console (`Action`) and what it asks the outside world to do
 //! (`Effect`). The reducer turns one into the other; only the effects runner does I/O.
 
-use crate::domain::{Entry, Event, Incident, NoteKind, Severity};
+use crate::domain::{Entry, Event, NoteKind, Severity};
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
 
@@ -17,7 +17,7 @@ pub enum Action {
     /// The once-a-second clock, armed only while a countdown is on screen.
     Tick,
     /// The incident list, re-read because something changed.
-    Incidents(Vec<Incident>),
+    Incidents(Vec<crate::journal::Summary>),
     /// The report across incidents `:report` asked for (boxed: it is large).
     ReportLoaded(Box<crate::report::Figures>),
     /// An incident was opened in the console, led by us or (led elsewhere) read-only.

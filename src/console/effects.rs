@@ -4,8 +4,10 @@
 //! processes (CLI verbs, scripts, consoles on other machines) so they show within a second.
 
 use super::action::{Action, Draft, Effect, Lead};
-use crate::domain::{Entry, Event, Incident, Rejected, Role};
-use crate::journal::{BoxJournal, FileStore, Journal, JournalError, Store, Wake, Watch};
+use crate::domain::{Entry, Event, Rejected, Role};
+use crate::journal::{
+    BoxJournal, FileStore, Journal, JournalError, Listed, Stamp, Store, Summary, Wake, Watch,
+};
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -42,6 +44,9 @@ pub struct JournalWorker {
     me: String,
     out: UnboundedSender<Action>,
     journals: BTreeMap<String, BoxJournal>,
+    /// Incidents listed from the summaries the store keeps, their journals not opened until
+    /// entered (or written to): each summary, and where its journal stood when it was read.
+    listed: BTreeMap<String, (Summary, Stamp)>,
     /// The incident on screen, and the lead if we have it.
     current: Option<(String, Option<Box<dyn crate::journal::Lead>>)>,
     /// When the lead of the incident on screen was last looked at while read-only.
@@ -180,6 +185,7 @@ pub fn spawn_with(
                 me,
                 out,
                 journals: BTreeMap::new(),
+                listed: BTreeMap::new(),
                 current: None,
                 lead_tried: None,
                 leader_seen: None,
@@ -747,18 +753,17 @@ impl JournalWorker {
         match self.store.ids() {
             Ok(ids) => {
                 for id in ids {
-                    if !self.journals.contains_key(&id) {
-                        match self.store.open(&id) {
-                            Ok(j) => {
-                                self.journals.insert(id, j);
-                                changed = true;
-                            }
-                            Err(e) => {
-                                if first {
-                                    self.problem(format!("{id}: {e}"));
-                                }
-                            }
+                    if self.journals.contains_key(&id) {
+                        continue;
+                    }
+                    match self.list_one(&id) {
+                        Ok(listed) => changed |= listed,
+                        // Said at the start, and for a listed incident whose journal can no
+                        // longer be read (as an open journal's failed refresh is).
+                        Err(e) if first || self.listed.contains_key(&id) => {
+                            self.problem(format!("{id}: {e}"));
                         }
+                        Err(_) => {}
                     }
                 }
             }
@@ -872,14 +877,63 @@ impl JournalWorker {
         }
     }
 
+    /// Looks at incident `id`, not open here: its summary, read again only when its journal
+    /// moved since (a store that keeps no summaries: its journal opened and kept open, read
+    /// whole once). True when what the list shows of it may have changed.
+    fn list_one(&mut self, id: &str) -> Result<bool, JournalError> {
+        if !self.store.keeps_summaries() {
+            let j = self.store.open(id)?;
+            self.journals.insert(id.to_string(), j);
+            return Ok(true);
+        }
+        if let Some((_, stamp)) = self.listed.get(id)
+            && !self.store.changed(id, stamp)
+        {
+            return Ok(false);
+        }
+        let Listed {
+            summary,
+            warnings,
+            stamp,
+            ..
+        } = self.store.summary(id, false)?;
+        for w in warnings {
+            self.problem(w);
+        }
+        let (Some(summary), Some(stamp)) = (summary, stamp) else {
+            // No opening entry (or nowhere to tell a change from): opened as before.
+            let j = self.store.open(id)?;
+            self.journals.insert(id.to_string(), j);
+            self.listed.remove(id);
+            return Ok(true);
+        };
+        let same = self.listed.get(id).is_some_and(|(s, _)| *s == summary);
+        self.listed.insert(id.to_string(), (summary, stamp));
+        Ok(!same)
+    }
+
+    /// The incident list: from the open journals, and the summaries of the others.
     fn send_list(&self) {
-        let mut list: Vec<Incident> = self
-            .journals
-            .values()
-            .filter_map(|j| j.incident().cloned())
+        let mut list: BTreeMap<&str, Summary> = self
+            .listed
+            .iter()
+            .map(|(id, (s, _))| (id.as_str(), s.clone()))
             .collect();
-        list.extend(self.waiting_incidents());
-        self.send(Action::Incidents(list));
+        for (id, j) in &self.journals {
+            match j.incident() {
+                Some(i) => list.insert(id.as_str(), Summary::of(i)),
+                None => list.remove(id.as_str()),
+            };
+        }
+        let waiting: Vec<Summary> = self
+            .waiting_incidents()
+            .iter()
+            .filter(|i| !list.contains_key(i.id.as_str()))
+            .map(Summary::of)
+            .collect();
+        let mut all: Vec<Summary> = list.into_values().collect();
+        all.extend(waiting);
+        self.send(Action::Incidents(all));
     }
 }
 

@@ -25,7 +25,7 @@ pub struct State {
     pub size: (u16, u16),
     /// False until the incident list has been read once.
     pub loaded: bool,
-    pub incidents: Vec<Incident>,
+    pub incidents: Vec<crate::journal::Summary>,
     pub show_resolved: bool,
     pub list_cursor: usize,
     pub current: Option<Current>,
@@ -615,8 +615,8 @@ impl State {
     }
 
     /// The incidents the list shows, in its order.
-    pub fn listed(&self) -> Vec<&Incident> {
-        let mut v: Vec<&Incident> = self
+    pub fn listed(&self) -> Vec<&crate::journal::Summary> {
+        let mut v: Vec<&crate::journal::Summary> = self
             .incidents
             .iter()
             .filter(|i| self.show_resolved || !i.is_resolved())

@@ -44,7 +44,9 @@ pub use pg::{
 pub use reserve::RESERVE;
 pub use shares::{FileShares, ShareRecord, Shares};
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
-pub use summary::{KeptFold, Listed, SUMMARY, Summary, json_array};
+pub use summary::{
+    KeptFold, KeptValue, Listed, SUMMARY, SUMMARY_JSON, Stamp, Summary, incident_json, json_array,
+};
 pub use watch::{Wake, Watch};
 
 use crate::domain::{Authority, Entry, Event, Incident, Rejected, Role};

@@ -65,11 +65,31 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// What `warroom list` shows of an incident, with the warnings met reading it: folded
     /// from the journal read whole, or (the data directory) from the summary kept beside it
     /// while that is the journal's as it stands.
-    fn summary(&self, id: &str) -> Result<super::Listed, JournalError> {
+    /// Its whole JSON too when `json` (`warroom list --json`).
+    fn summary(&self, id: &str, json: bool) -> Result<super::Listed, JournalError> {
         let mut journal = self.open(id)?;
         let warnings = journal.take_warnings();
-        let summary = journal.incident().map(super::Summary::of).transpose()?;
-        Ok((summary, warnings))
+        let incident = journal.incident();
+        Ok(super::Listed {
+            summary: incident.map(super::Summary::of),
+            json: match incident {
+                Some(i) if json => Some(super::incident_json(i)?),
+                _ => None,
+            },
+            warnings,
+            stamp: None,
+        })
+    }
+    /// Whether [`Store::summary`] reads a summary kept beside the journal (with a
+    /// [`super::Listed::stamp`]) rather than the journal whole.
+    fn keeps_summaries(&self) -> bool {
+        false
+    }
+    /// Whether incident `id` may have changed since [`super::Listed::stamp`] said where it
+    /// stood (a store that gives no stamp is never asked).
+    fn changed(&self, id: &str, stamp: &super::Stamp) -> bool {
+        let _ = (id, stamp);
+        true
     }
     /// A fold of incident `id` a caller above the journal keeps ([`super::KeptFold`]): the
     /// data directory keeps it beside the journal, keyed like the summary, and folds again
@@ -79,7 +99,7 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         &self,
         id: &str,
         fold: &super::KeptFold<'_>,
-    ) -> Result<super::Listed<String>, JournalError> {
+    ) -> Result<super::KeptValue<String>, JournalError> {
         let mut journal = self.open(id)?;
         let warnings = journal.take_warnings();
         Ok((fold.fold_whole(journal.as_ref()), warnings))
@@ -165,14 +185,20 @@ store_by_own_methods!(FileStore, {
     fn upgrade(&self, id: &str, user: &str, now: DateTime<Utc>) -> Result<Upgrade, JournalError> {
         FileStore::upgrade(self, id, user, now)
     }
-    fn summary(&self, id: &str) -> Result<super::Listed, JournalError> {
-        FileStore::summary(self, id)
+    fn summary(&self, id: &str, json: bool) -> Result<super::Listed, JournalError> {
+        FileStore::summary(self, id, json)
+    }
+    fn keeps_summaries(&self) -> bool {
+        true
+    }
+    fn changed(&self, id: &str, stamp: &super::Stamp) -> bool {
+        FileStore::changed(self, id, stamp)
     }
     fn kept(
         &self,
         id: &str,
         fold: &super::KeptFold<'_>,
-    ) -> Result<super::Listed<String>, JournalError> {
+    ) -> Result<super::KeptValue<String>, JournalError> {
         FileStore::kept(self, id, fold)
     }
 });

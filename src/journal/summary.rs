@@ -13,7 +13,7 @@
 //! only means no cache: no command fails for it.
 
 use super::{FileStore, Journal, JournalError};
-use crate::domain::{Incident, Role, Severity, Status};
+use crate::domain::{Incident, Role, Severity, Status, StatusCadence};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -22,14 +22,18 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-/// The file kept beside each journal.
+/// The file kept beside each journal: what `warroom list` and the console's list show.
 pub const SUMMARY: &str = "summary.json";
+/// The second file kept beside each journal: the whole incident as `warroom list --json`
+/// prints it, read only then (it holds the whole fold, many times the summary's size).
+pub const SUMMARY_JSON: &str = "summary.incident.json";
 
 /// Changed whenever what a summary holds changes, so a summary written by another version
 /// is rebuilt rather than read as this one's.
-const SUMMARY_FORMAT: u32 = 1;
+const SUMMARY_FORMAT: u32 = 2;
 
-/// What `warroom list` shows of one incident, folded from its journal.
+/// What `warroom list` and the console's incident list show of one incident, folded from its
+/// journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     pub id: String,
@@ -40,16 +44,14 @@ pub struct Summary {
     pub resolved_at: Option<DateTime<Utc>>,
     pub commander: Option<String>,
     pub drill: bool,
-    /// The whole incident as `warroom list --json` prints it (pretty-printed on its own).
-    pub json: String,
+    /// The last status update posted, and a snooze of the next one: when it falls due.
+    pub last_status_update: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
 }
 
 impl Summary {
-    pub fn of(incident: &Incident) -> Result<Summary, JournalError> {
-        let json = serde_json::to_string_pretty(incident).map_err(|e| {
-            JournalError::Store(format!("{}: cannot encode its summary: {e}", incident.id))
-        })?;
-        Ok(Summary {
+    pub fn of(incident: &Incident) -> Summary {
+        Summary {
             id: incident.id.clone(),
             title: incident.title.clone(),
             severity: incident.severity,
@@ -58,8 +60,9 @@ impl Summary {
             resolved_at: incident.resolved_at,
             commander: incident.holder(Role::Commander).map(str::to_string),
             drill: incident.drill.is_some(),
-            json,
-        })
+            last_status_update: incident.last_status_update,
+            snoozed_until: incident.snoozed_until,
+        }
     }
 
     pub fn is_resolved(&self) -> bool {
@@ -70,18 +73,37 @@ impl Summary {
     pub fn elapsed(&self, now: DateTime<Utc>) -> chrono::Duration {
         self.resolved_at.unwrap_or(now) - self.opened_at
     }
+
+    /// When the next status update is due ([`StatusCadence::next_due`] of the incident).
+    pub fn next_due(&self, cadence: &StatusCadence) -> Option<DateTime<Utc>> {
+        if self.is_resolved() {
+            return None;
+        }
+        cadence.due(
+            self.severity,
+            self.last_status_update.unwrap_or(self.opened_at),
+            self.snoozed_until,
+        )
+    }
 }
 
-/// `summaries` as one JSON array, byte for byte what `serde_json::to_string_pretty` gives for
-/// the incidents they summarise.
-pub fn json_array<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> String {
+/// The whole incident as `warroom list --json` prints it (pretty-printed on its own).
+pub fn incident_json(incident: &Incident) -> Result<String, JournalError> {
+    serde_json::to_string_pretty(incident).map_err(|e| {
+        JournalError::Store(format!("{}: cannot encode its summary: {e}", incident.id))
+    })
+}
+
+/// `incidents` (each as [`incident_json`] gives it) as one JSON array, byte for byte what
+/// `serde_json::to_string_pretty` gives for the incidents.
+pub fn json_array<'a>(incidents: impl IntoIterator<Item = &'a str>) -> String {
     let mut out = String::from("[");
     let mut any = false;
-    for s in summaries {
+    for json in incidents {
         out.push_str(if any { ",\n" } else { "\n" });
         any = true;
         // Strings in JSON hold no raw newline: every line break is the printer's.
-        for (n, line) in s.json.split('\n').enumerate() {
+        for (n, line) in json.split('\n').enumerate() {
             if n > 0 {
                 out.push('\n');
             }
@@ -93,9 +115,25 @@ pub fn json_array<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Strin
     out
 }
 
-/// An incident's summary, or none for a journal without its opening, and the warnings met
-/// reading it.
-pub type Listed<T = Summary> = (Option<T>, Vec<String>);
+/// An incident as listed: its summary (none for a journal without its opening entry), its
+/// whole JSON when it was asked for, the warnings met reading it, and (the data directory)
+/// where its journal's file stood before it was read, for [`super::Store::changed`].
+#[derive(Debug, Default)]
+pub struct Listed {
+    pub summary: Option<Summary>,
+    pub json: Option<String>,
+    pub warnings: Vec<String>,
+    pub stamp: Option<Stamp>,
+}
+
+/// Where a journal's file stood (device, inode, length, modification and change times): any
+/// append, rewrite or replacement moves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp(FileState);
+
+/// A kept fold's value ([`KeptFold`]), or none for a journal without its opening, and the
+/// warnings met reading it.
+pub type KeptValue<T> = (Option<T>, Vec<String>);
 
 /// What identifies the journal a summary was folded from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,6 +147,8 @@ struct Key {
     head: String,
 }
 
+/// A kept file: `value` is a [`Summary`] in [`SUMMARY`], the incident's JSON in
+/// [`SUMMARY_JSON`], a kept fold's tagged value in `kept-<name>.json`.
 #[derive(Serialize, Deserialize)]
 struct Kept<T> {
     format: u32,
@@ -244,33 +284,92 @@ fn rand_bits() -> [u8; 8] {
 }
 
 impl FileStore {
-    /// What `warroom list` shows of incident `id`: the summary kept beside its journal when
-    /// its key is the journal as it stands, else the journal read whole (its chain checked),
-    /// folded, and its summary kept again.
-    pub fn summary(&self, id: &str) -> Result<Listed, JournalError> {
-        self.keep(
-            id,
-            SUMMARY,
-            |s: &Summary| s.id == id,
-            |journal| journal.incident().map(Summary::of).transpose(),
-        )
+    /// What `warroom list` shows of incident `id` (with its whole JSON when `json`): the
+    /// summary kept beside its journal when its key is the journal as it stands, else the
+    /// journal read whole (its chain checked), folded, and its summary kept again.
+    pub fn summary(&self, id: &str, json: bool) -> Result<Listed, JournalError> {
+        let dir = self.incidents_dir().join(id);
+        let path = dir.join(super::file::JOURNAL);
+        // Taken before anything is read: a change after it is seen by the next look.
+        let stamp = stat(&path).map(Stamp);
+        if let Some(key) = key_now(&path)
+            && let Some(kept) = read_kept::<Summary>(&dir.join(SUMMARY))
+            && kept.key == key
+            && kept.value.id == id
+        {
+            if !json {
+                return Ok(Listed {
+                    summary: Some(kept.value),
+                    stamp,
+                    ..Listed::default()
+                });
+            }
+            if let Some(full) = read_kept::<String>(&dir.join(SUMMARY_JSON))
+                && full.key == key
+            {
+                return Ok(Listed {
+                    summary: Some(kept.value),
+                    json: Some(full.value),
+                    stamp,
+                    ..Listed::default()
+                });
+            }
+        }
+        let mut journal = self.open(id)?;
+        let warnings = journal.take_warnings();
+        let Some(incident) = journal.incident() else {
+            return Ok(Listed {
+                warnings,
+                stamp,
+                ..Listed::default()
+            });
+        };
+        let listed = Listed {
+            summary: Some(Summary::of(incident)),
+            json: Some(incident_json(incident)?),
+            warnings,
+            stamp: stamp.clone(),
+        };
+        self.keep(&dir, &path, stamp, &journal, &listed);
+        Ok(Listed {
+            json: listed.json.filter(|_| json),
+            ..listed
+        })
+    }
+
+    /// Keeps `listed`, folded from `journal`, beside it (the incident's JSON first: a summary
+    /// is never kept without it).
+    fn keep(
+        &self,
+        dir: &Path,
+        path: &Path,
+        before: Option<Stamp>,
+        journal: &super::FileJournal,
+        listed: &Listed,
+    ) {
+        let (Some(summary), Some(json)) = (&listed.summary, &listed.json) else {
+            return;
+        };
+        keep_if_unchanged(path, before.map(|s| s.0), journal, |key| {
+            write_kept(dir, SUMMARY_JSON, &Kept::new(key.clone(), json));
+            write_kept(dir, SUMMARY, &Kept::new(key, summary));
+        });
     }
 
     /// A value folded from incident `id`'s journal by `fold` and kept beside it as `name`,
     /// keyed like the summary: the kept one when its key is the journal as it stands and
     /// `fits` accepts it, else the journal read whole (its chain checked), folded, and the
     /// value kept again. None for a journal without its opening.
-    pub(super) fn keep<T: Serialize + DeserializeOwned>(
+    fn keep_fold<T: Serialize + DeserializeOwned>(
         &self,
         id: &str,
         name: &str,
         fits: impl Fn(&T) -> bool,
         fold: impl FnOnce(&dyn Journal) -> Result<Option<T>, JournalError>,
-    ) -> Result<(Option<T>, Vec<String>), JournalError> {
+    ) -> Result<KeptValue<T>, JournalError> {
         let dir = self.incidents_dir().join(id);
         let path = dir.join(super::file::JOURNAL);
-        let kept_path = dir.join(name);
-        if let (Some(key), Some(kept)) = (key_now(&path), read_kept::<T>(&kept_path))
+        if let (Some(key), Some(kept)) = (key_now(&path), read_kept::<T>(&dir.join(name)))
             && kept.key == key
             && fits(&kept.value)
         {
@@ -282,31 +381,46 @@ impl FileStore {
         let Some(value) = fold(&journal)? else {
             return Ok((None, warnings));
         };
-        // Kept only when the file did not change while it was read, and ends where the
-        // read ended: the key then names exactly the entries folded. Checked and written
-        // under the shared lock, so a redaction (which removes what is kept under the
-        // exclusive lock) cannot come between and leave the text it took out here.
-        let Ok(locked) = File::open(&path) else {
-            return Ok((Some(value), warnings));
-        };
-        if locked.lock_shared().is_err() {
-            return Ok((Some(value), warnings));
-        }
-        let after = key_now(&path);
-        let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
-        if let (Some(before), Some(key)) = (before, after)
-            && before == (key.dev, key.ino, key.len, key.mtime, key.ctime)
-            && read_to == Some((key.seq, &key.head))
-            && key.len == journal.known_len()
-        {
-            let kept = Kept::new(key, value);
-            write_kept(&dir, name, &kept);
-            let _ = locked.unlock();
-            return Ok((Some(kept.value), warnings));
-        }
-        let _ = locked.unlock();
+        keep_if_unchanged(&path, before, &journal, |key| {
+            write_kept(&dir, name, &Kept::new(key, &value));
+        });
         Ok((Some(value), warnings))
     }
+
+    /// Whether incident `id`'s journal may have changed since `stamp` was taken.
+    pub fn changed(&self, id: &str, stamp: &Stamp) -> bool {
+        let path = self.incidents_dir().join(id).join(super::file::JOURNAL);
+        stat(&path).map(Stamp).as_ref() != Some(stamp)
+    }
+}
+
+/// Calls `write` with the key of the journal at `path` when the file did not change since
+/// `before` (taken before `journal` was read) and ends where the read ended: the key then
+/// names exactly the entries folded, and what was folded may be kept under it. Checked and
+/// written under the shared lock, so a redaction (which removes what is kept under the
+/// exclusive lock) cannot come between and leave the text it took out here.
+fn keep_if_unchanged(
+    path: &Path,
+    before: Option<FileState>,
+    journal: &super::FileJournal,
+    write: impl FnOnce(Key),
+) {
+    let Ok(locked) = File::open(path) else {
+        return;
+    };
+    if locked.lock_shared().is_err() {
+        return;
+    }
+    let after = key_now(path);
+    let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
+    if let (Some(before), Some(key)) = (before, after)
+        && before == (key.dev, key.ino, key.len, key.mtime, key.ctime)
+        && read_to == Some((key.seq, &key.head))
+        && key.len == journal.known_len()
+    {
+        write(key);
+    }
+    let _ = locked.unlock();
 }
 
 /// What every kept fold beyond the summary is named after in the incident's directory:
@@ -344,9 +458,13 @@ impl KeptFold<'_> {
 
 impl FileStore {
     /// [`super::Store::kept`] for the data directory.
-    pub(super) fn kept(&self, id: &str, f: &KeptFold<'_>) -> Result<Listed<String>, JournalError> {
+    pub(super) fn kept(
+        &self,
+        id: &str,
+        f: &KeptFold<'_>,
+    ) -> Result<KeptValue<String>, JournalError> {
         let name = format!("{KEPT_PREFIX}{}.json", f.name);
-        let (tagged, warnings) = self.keep(
+        let (tagged, warnings) = self.keep_fold(
             id,
             &name,
             |t: &Tagged| f.tags.contains(&t.tag),
@@ -361,10 +479,12 @@ impl FileStore {
     }
 }
 
-/// Removes everything kept beside the journal in `dir` (the summary and every kept fold):
+/// Removes everything kept beside the journal in `dir` (the summary, the incident's JSON and
+/// every kept fold):
 /// called under the exclusive lock when the journal is rewritten by a redaction.
 pub(super) fn remove_kept(dir: &Path) {
     let _ = fs::remove_file(dir.join(SUMMARY));
+    let _ = fs::remove_file(dir.join(SUMMARY_JSON));
     let Ok(entries) = fs::read_dir(dir) else {
         return;
     };

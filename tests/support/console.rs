@@ -8,6 +8,7 @@ use warroom::console::keymap::Keymap;
 use warroom::console::state::State;
 use warroom::console::update::update;
 use warroom::domain::{Entry, Event, Incident, NoteKind, Role, Severity};
+use warroom::journal::Summary;
 
 /// The screen a console draws at `w`×`h` with the default theme at minute 12, as text: one
 /// line per row, trailing blanks trimmed.
@@ -145,6 +146,7 @@ pub fn on_list() -> State {
     let mut s = State::new("alice".into(), Keymap::default(), vec![]);
     let mut list = vec![Incident::fold("INC-1", &checkout_entries()).unwrap()];
     list.extend(other_incidents());
+    let list = list.iter().map(Summary::of).collect();
     update(&mut s, Action::Incidents(list), at(12, 0));
     s
 }

@@ -4,7 +4,7 @@ use super::pane;
 use crate::console::state::State;
 use crate::console::text::cut;
 use crate::console::theme::{Meaning, Theme};
-use crate::domain::{Role, clock, short_duration};
+use crate::domain::{clock, short_duration};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -75,7 +75,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
         let due = if i.is_resolved() {
             Span::styled("resolved", theme.style(Meaning::Muted))
         } else {
-            match state.cadence.next_due(i) {
+            match i.next_due(&state.cadence) {
                 Some(due) if due <= now => Span::styled(
                     format!("OVERDUE {}", clock(now - due)),
                     theme.style(Meaning::Critical),
@@ -96,7 +96,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, area: Rect, fram
             Cell::from(Span::styled(i.severity.label(), theme.severity(i.severity))),
             Cell::from(i.status.as_str()),
             Cell::from(cut(&crate::domain::for_terminal_line(&i.title), title_width).into_owned()),
-            Cell::from(cut(i.holder(Role::Commander).unwrap_or("—"), 10).into_owned()),
+            Cell::from(cut(i.commander.as_deref().unwrap_or("—"), 10).into_owned()),
             Cell::from(short_duration(i.elapsed(now))),
             Cell::from(due),
         ]);
