@@ -871,6 +871,7 @@ async fn icinga_refused_silent_500_html_truncated_and_huge_answers_leave_it_stal
             source: "icinga".into(),
             at: chrono::Utc::now(),
             result: Ok(vec![]),
+            cut_short: None,
         };
         good.apply(&mut board);
         let started = Instant::now();
@@ -1398,6 +1399,7 @@ async fn opsgenie_and_jsm_refused_silent_500_html_truncated_and_50_mb_leave_them
                 source: name.clone(),
                 at: chrono::Utc::now(),
                 result: Ok(vec![]),
+                cut_short: None,
             };
             good.apply(&mut board);
             let started = Instant::now();

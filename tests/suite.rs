@@ -112,6 +112,7 @@ mod newrelic_api;
 mod oncall_paging;
 mod opsgenie_api;
 mod packaging;
+mod page_limit;
 mod pagerduty_api;
 mod pagerduty_link;
 mod postmortem_blameless;
