@@ -79,6 +79,7 @@ mod e2e_console;
 mod e2e_corrections;
 mod e2e_demo;
 mod e2e_drill_review;
+mod e2e_hosted;
 mod e2e_outbox;
 mod e2e_practice;
 mod e2e_roll_call;
