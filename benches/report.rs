@@ -4,9 +4,12 @@
 //! an alert linked and resolving, blast-radius changes, a follow-up, a review verdict, the
 //! resolution) in a file store, then:
 //!
-//! - `report/read_and_fold_1000x1000`: what `warroom report` does before writing: every
-//!   journal opened (read, verified, folded), each incident's facts, the figures;
+//! - `report/read_and_fold_1000x1000`: what `warroom report` does before writing, each
+//!   incident's facts kept beside its journal by an earlier report (`kept-report.json`): every
+//!   journal's key looked at (its file and its last line), the kept facts read, the figures;
 //! - `report/read_fold_markdown_1000x1000`: the same and the Markdown;
+//! - `report/cold_read_and_fold_1000x1000`: the first report, no facts kept: every journal
+//!   opened (read, verified, folded), each incident's facts, kept, the figures;
 //! - `report/reference_open_1000x1000`: opening every journal alone, the reference measured
 //!   in the same process.
 //!
@@ -14,7 +17,7 @@
 //! is copied to the other 999 (the chain does not name the incident, so each verifies).
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use criterion::{Criterion, SamplingMode};
+use criterion::{BatchSize, Criterion, SamplingMode};
 use std::collections::BTreeMap;
 use std::fs;
 use std::hint::black_box;
@@ -33,6 +36,8 @@ use support::{PEOPLE, Rng, loadavg, target_tmp};
 
 const INCIDENTS: usize = 1_000;
 const EVENTS: usize = 1_000;
+/// The file an earlier report keeps each incident's facts in.
+const KEPT: &str = "kept-report.json";
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 14, 9, 0, 0).unwrap()
@@ -227,6 +232,10 @@ fn report(c: &mut Criterion) {
     };
     let f = figures();
     assert_eq!(f.incidents, INCIDENTS);
+    assert!(
+        data.join("incidents/INC-1").join(KEPT).is_file(),
+        "the first report keeps each incident's facts"
+    );
     eprintln!(
         "{} incidents, {} status updates due, markdown {} bytes",
         f.incidents,
@@ -243,6 +252,17 @@ fn report(c: &mut Criterion) {
     });
     group.bench_function("read_fold_markdown_1000x1000", |b| {
         b.iter(|| black_box(warroom::report::markdown::render(&figures())))
+    });
+    group.bench_function("cold_read_and_fold_1000x1000", |b| {
+        b.iter_batched(
+            || {
+                for id in Store::ids(&store).expect("ids") {
+                    let _ = fs::remove_file(data.join("incidents").join(id).join(KEPT));
+                }
+            },
+            |()| black_box(figures()),
+            BatchSize::PerIteration,
+        )
     });
     group.bench_function("reference_open_1000x1000", |b| {
         b.iter(|| {
@@ -270,7 +290,11 @@ fn main() {
     report(&mut c);
     c.final_summary();
     let reference = support::median_ns(&out, "report", "reference_open_1000x1000", started);
-    for name in ["read_and_fold_1000x1000", "read_fold_markdown_1000x1000"] {
+    for name in [
+        "read_and_fold_1000x1000",
+        "read_fold_markdown_1000x1000",
+        "cold_read_and_fold_1000x1000",
+    ] {
         if let (Some(m), Some(r)) = (support::median_ns(&out, "report", name, started), reference) {
             println!(
                 "report: median {name} {:.1} ms vs reference_open_1000x1000 {:.1} ms → ratio {:.2}x",

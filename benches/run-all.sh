@@ -12,7 +12,7 @@
 #   * SQLite with `PRAGMA synchronous=FULL` (python3's sqlite3), one INSERT + COMMIT per
 #     row in the same directory: the reference for the journal's durable append rate;
 #   * benches/console-idle.sh (idle CPU and time to first frame), benches/share-load.sh
-#     (followers under load) and benches/share-pg-load.sh (200 followers over two share
+#     (200 followers under load against 1 in the same run, then 1,000 followers for 60 s) and benches/share-pg-load.sh (200 followers over two share
 #     servers on one PostgreSQL store; skipped, saying why, without PostgreSQL 15), with
 #     shorter samples than their defaults so the whole run fits in 20 minutes on 2 cores.
 # Benchmarks that need a tool that is missing (amtool, tmux) are reported as skipped.
@@ -75,7 +75,10 @@ else
 fi
 if [ -f benches/share-load.sh ]; then
     say "share server under load"
-    FOLLOWERS=200 RATE=20 SECONDS_=15 bash benches/share-load.sh > "$out/share-load.txt" 2>&1 || echo "FAILED" >> "$out/share-load.txt"
+    FOLLOWERS=200 RATE=20 DURATION=15 bash benches/share-load.sh > "$out/share-load.txt" 2>&1 || echo "FAILED" >> "$out/share-load.txt"
+    # 1,000 followers for 60 s: none missing or repeated, p99 and the server's CPU.
+    say "share server under 1,000 followers for 60 s"
+    FOLLOWERS=1000 RATE=20 DURATION=60 bash benches/share-load.sh > "$out/share-load-1000.txt" 2>&1 || echo "FAILED" >> "$out/share-load-1000.txt"
 fi
 if [ -f benches/share-pg-load.sh ]; then
     # Prints "SKIPPED: …" and exits 0 when PostgreSQL 15 is not installed.
@@ -147,11 +150,11 @@ try:
     lines.append(f"| durable append vs SQLite `synchronous=FULL` insert+commit | {fmt(m)} | sqlite3 (python) | {sqlite_us:.1f} µs | {ratio} | — |")
 except (OSError, ValueError):
     pass
-for name, title in (("console-idle.txt", "Console idle CPU and first frame"), ("share-load.txt", "Share server under load"), ("share-pg-load.txt", "Two share servers on the PostgreSQL store, 200 followers")):
+for name, title, script in (("console-idle.txt", "Console idle CPU and first frame", "console-idle.sh"), ("share-load.txt", "Share server under load", "share-load.sh"), ("share-load-1000.txt", "Share server, 1,000 followers for 60 s", "share-load.sh"), ("share-pg-load.txt", "Two share servers on the PostgreSQL store, 200 followers", "share-pg-load.sh")):
     p = os.path.join(out, name)
     if os.path.exists(p):
         text = open(p).read().strip().splitlines()
-        lines += ["", f"**{title}** (`benches/{name.replace('.txt', '.sh')}`):", "", "```"] + text[-40:] + ["```"]
+        lines += ["", f"**{title}** (`benches/{script}`):", "", "```"] + text[-40:] + ["```"]
 p = os.path.join(out, "bench-store_pg.log")
 if os.path.exists(p):
     text = [l for l in open(p).read().splitlines() if l.startswith(("|", "store_pg:", "replay:"))]

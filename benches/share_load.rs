@@ -144,6 +144,18 @@ fn main() {
             std::process::exit(2);
         }
     };
+    // A socket per follower: the soft limit raised to the hard one, and room left for them.
+    let limit = warroom::fds::raise_soft_limit();
+    if let Some(limit) = limit
+        && limit < args.followers as u64 + 64
+    {
+        eprintln!(
+            "share_load: {} followers need {} file descriptors; the limit is {limit} (ulimit -n)",
+            args.followers,
+            args.followers + 64
+        );
+        std::process::exit(2);
+    }
     let mut targets = Vec::new();
     for url in &args.urls {
         match Target::parse(url) {
@@ -270,8 +282,8 @@ fn main() {
     let (c1, t1) = (cpu_seconds(&args.server_pids), Instant::now());
     let mut cli_ms: Vec<u64> = Vec::with_capacity(total);
     let mut failed = 0usize;
-    // Each note at a random point of its slot: still RATE a second, but not in step with the
-    // server's 50 ms journal watch (a fixed phase would measure one point of that cycle).
+    // Each note at a random point of its slot: still RATE a second, but not in step with any
+    // period of the server's (a fixed phase would measure one point of such a cycle).
     let mut jitter: u64 = 0x2545_f491_4f6c_dd1d;
     for i in 0..total {
         jitter ^= jitter << 13;

@@ -17,7 +17,7 @@ use crate::support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::e2e::E2e;
-use support::opsgenie as og;
+use support::opsgenie_doubles as og;
 use support::sensu;
 use support::spec::{Spec, assert_conforms};
 use support::tmux::{Pane, Tmux, has_line};

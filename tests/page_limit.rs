@@ -6,7 +6,7 @@
 use crate::support;
 
 use serde_json::Value;
-use support::opsgenie as og;
+use support::opsgenie_doubles as og;
 use support::spec::{Spec, assert_conforms};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -483,8 +483,9 @@ pub enum Command {
         #[command(subcommand)]
         command: PagerdutyCommand,
     },
-    /// Who is on call for a catalog service now (through [pagerduty] oncall_services): name,
-    /// email, escalation level, until when (--json for scripts).
+    /// Who is on call for a catalog service now (through [pagerduty] oncall_services or an
+    /// [[opsgenie]] entry's oncall_schedules): name, email, escalation level, until when
+    /// (--json for scripts).
     Oncall {
         /// The catalog service (services.toml), e.g. payments.
         service: String,
@@ -493,8 +494,9 @@ pub enum Command {
         json: bool,
     },
     /// Page someone on call for a service to the incident (a PagerDuty responder request on
-    /// the PagerDuty incident linked to it); journaled with the outcome, and they stay on the
-    /// work board until they check in. Refused without --yes.
+    /// the PagerDuty incident linked to it, or an OpsGenie / Jira Service Management alert to
+    /// them); journaled with the outcome, and they stay on the work board until they check
+    /// in. Refused without --yes.
     Page {
         /// The incident: INC-7, inc-7, INC7 or 7.
         id: String,
@@ -631,6 +633,16 @@ pub enum Command {
         /// Who owns it.
         #[arg(long)]
         owner: Option<String>,
+    },
+    /// Close a follow-up: its work is done, or settled otherwise (also once resolved).
+    FollowupDone {
+        /// The incident: INC-7, inc-7, INC7 or 7.
+        id: String,
+        /// The follow-up's entry number, as `warroom log ID` shows it.
+        seq: u64,
+        /// How it was settled, when not simply done ("-" reads it from standard input).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
     },
     /// List the compensating actions of runbook.toml (--json for scripts).
     Actions {
@@ -1014,6 +1026,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             kind,
             owner,
         }) => followup::run(&ctx, now, &id, &text, kind, owner.as_deref()),
+        Some(Command::FollowupDone { id, seq, note }) => {
+            followup::done(&ctx, now, &id, seq, note.as_deref())
+        }
         Some(Command::Actions { json }) => actions::list(&ctx, json),
         Some(Command::Run {
             id,

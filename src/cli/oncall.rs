@@ -1,6 +1,7 @@
 //! `warroom oncall SERVICE` (who is on call for a catalog service now) and `warroom page ID
 //! --service S` (page one of them for the incident, confirmed with --yes, journaled with the
-//! outcome). The vendor is behind `backends::oncall`.
+//! outcome). The vendor (PagerDuty, OpsGenie or Jira Service Management, per service) is
+//! behind `backends::oncall`.
 
 use super::record::{append, refuse_unless_leader};
 use super::{Context, Failure};
@@ -10,7 +11,7 @@ use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 fn source(ctx: &Context, verb: &str) -> Result<OnCall, Failure> {
-    let config = ctx.config_for(verb, &["pagerduty"])?;
+    let config = ctx.config_for(verb, &["pagerduty", "opsgenie"])?;
     let http = crate::backends::http_client().map_err(Failure::runtime)?;
     OnCall::from_config(http, &config, Duration::from_secs(10))
         .map_err(Failure::bad_input)?
@@ -46,15 +47,18 @@ pub fn oncall(ctx: &Context, service: &str, json: bool) -> Result<(), Failure> {
     let oncall = source(ctx, "oncall")?;
     let people = who(&oncall, service)?;
     if json {
-        let v = serde_json::json!({"service": service, "via": oncall.vendor(), "oncall": people});
+        let v = serde_json::json!({"service": service, "via": oncall.vendor(service), "oncall": people});
         say_json!(v.to_string());
         return Ok(());
     }
     if people.is_empty() {
-        say!("nobody is on call for {service} ({})", oncall.vendor());
+        say!(
+            "nobody is on call for {service} ({})",
+            oncall.vendor(service)
+        );
         return Ok(());
     }
-    say!("on call for {service} now ({}):", oncall.vendor());
+    say!("on call for {service} now ({}):", oncall.vendor(service));
     for p in &people {
         say!("  {}", p.line());
     }
@@ -104,7 +108,7 @@ pub fn page(ctx: &Context, now: DateTime<Utc>, args: PageArgs) -> Result<(), Fai
         person: "someone".into(),
         handle: String::new(),
         service: args.service.to_string(),
-        via: oncall.vendor().to_string(),
+        via: oncall.vendor(args.service).to_string(),
         message: args.message.to_string(),
         ok: false,
         detail: String::new(),
@@ -135,7 +139,7 @@ pub fn page(ctx: &Context, now: DateTime<Utc>, args: PageArgs) -> Result<(), Fai
         linked: &linked,
     };
     let outcome = runtime()?.block_on(oncall.page(&req));
-    let event = outcome.event(&req, oncall.vendor());
+    let event = outcome.event(&req, oncall.vendor(args.service));
     let line = event.describe();
     append(ctx, now, &id, |_| event.clone())?;
     if outcome.ok {

@@ -122,6 +122,33 @@ pub fn describe(config: &Config) {
             ),
         }
     }
+    for og in &config.opsgenies {
+        let oncall = if og.oncall_schedules.is_empty() {
+            String::new()
+        } else {
+            format!(
+                ", on call for {}",
+                og.oncall_schedules
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let vendor = opsgenie_vendor(og);
+        match og.auth() {
+            Ok(_) => say!(
+                "opsgenie {} ({vendor}): {}{oncall} (key set)",
+                og.display_name(),
+                og.host()
+            ),
+            Err(e) => say!(
+                "opsgenie {} ({vendor}): {}{oncall} WARNING: {e}",
+                og.display_name(),
+                og.host()
+            ),
+        }
+    }
     if config.has_alert_sources() {
         say!(
             "alerts: every {}s, timeout {}s, grouped by {}",
@@ -288,6 +315,27 @@ pub async fn probe_all(
         .await;
         lines.push((what, r.map_err(|e| e.to_string())));
     }
+    for og in &config.opsgenies {
+        let what = format!(
+            "opsgenie {} ({}, {})",
+            og.display_name(),
+            opsgenie_vendor(og),
+            og.host()
+        );
+        let r = async {
+            let c = crate::backends::opsgenie::OpsGenie::from_config(og, client, timeout)?
+                .with_max_pages(1);
+            let n = c.alerts(&og.display_name()).await?.len();
+            let more = if n >= crate::backends::opsgenie::PAGE {
+                " or more"
+            } else {
+                ""
+            };
+            Ok::<_, BackendError>(format!("key accepted ({n}{more} alerts match the query)"))
+        }
+        .await;
+        lines.push((what, r.map_err(|e| e.to_string())));
+    }
     if let Some(pd) = &config.pagerduty {
         let url = pd.url();
         let what = format!("pagerduty ({url})");
@@ -301,6 +349,14 @@ pub async fn probe_all(
         lines.push((what, r.map_err(|e| e.to_string())));
     }
     lines
+}
+
+/// `OpsGenie` or `Jira Service Management`.
+fn opsgenie_vendor(og: &crate::config::OpsGenieConfig) -> &'static str {
+    match og.api() {
+        crate::config::OpsGenieApi::OpsGenie => "OpsGenie",
+        crate::config::OpsGenieApi::Jsm { .. } => "Jira Service Management",
+    }
 }
 
 /// graphite-web's version, then every series path of every Graphite target in

@@ -140,11 +140,7 @@ pub fn board_text(i: &Incident, board: &Board, now: DateTime<Utc>) -> Vec<String
         ));
     }
     for p in i.paging.awaited() {
-        let name = if p.handle.is_empty() {
-            p.person.clone()
-        } else {
-            format!("{} <{}>", p.person, p.handle)
-        };
+        let name = crate::domain::with_handle(&p.person, &p.handle);
         out.push(format!("{name}: {}", p.waiting_line()));
     }
     out.push(format!(

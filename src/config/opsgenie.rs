@@ -10,6 +10,7 @@
 //! query = "status:open"             # optional; OpsGenie's alert search query
 //! service_field = "tag:service"     # optional; where an alert names its catalog service
 //! max_pages = 10                    # optional; pages of 100 alerts read at most
+//! oncall_schedules = { payments = "Payments_Schedule" }  # optional; who is on call, paging
 //!
 //! [[opsgenie]]
 //! api = "jsm"                       # Jira Service Management operations
@@ -53,6 +54,10 @@ pub struct OpsGenieConfig {
     pub service_field: Option<Spanned<String>>,
     /// Pages of 100 alerts read at most per poll (1–100, default 10).
     pub max_pages: Option<Spanned<u32>>,
+    /// Catalog service → the schedule whose on-call answers "who is on call" and is paged
+    /// (OpsGenie: the schedule's name or id; JSM: its id).
+    #[serde(default)]
+    pub oncall_schedules: std::collections::BTreeMap<String, Spanned<String>>,
 }
 
 /// Keys of an entry by name, for the checks of which API takes which.
@@ -149,6 +154,14 @@ impl OpsGenieConfig {
             .as_ref()
             .and_then(|f| ServiceField::parse(f.get_ref()))
             .unwrap_or_else(|| ServiceField::Tag("service".into()))
+    }
+
+    /// `oncall_schedules` as catalog service → schedule.
+    pub fn oncall_map(&self) -> std::collections::BTreeMap<String, String> {
+        self.oncall_schedules
+            .iter()
+            .map(|(k, v)| (k.clone(), v.get_ref().trim().to_string()))
+            .collect()
     }
 
     pub fn max_pages(&self) -> u32 {
@@ -331,6 +344,18 @@ pub(super) fn check(
         {
             return Err(at(m.span(), format!("{which} max_pages: 1 to 100")));
         }
+        for (service, schedule) in &e.oncall_schedules {
+            let v = schedule.get_ref().trim();
+            if v.is_empty() || v.len() > 200 || v.chars().any(char::is_control) {
+                return Err(at(
+                    schedule.span(),
+                    format!(
+                        "{which} oncall_schedules.{service}: {:?} is not a schedule (its name or id, one line)",
+                        schedule.get_ref()
+                    ),
+                ));
+            }
+        }
         let name = e.display_name();
         let span = e.name.as_ref().map_or(first_span.clone(), |s| s.span());
         if name.is_empty() {
@@ -438,6 +463,11 @@ mod tests {
                 "[[opsgenie]]\napi_key_env = \"K\"\nurl = \"api.opsgenie.com\"\n",
                 6,
                 "url",
+            ),
+            (
+                "[[opsgenie]]\napi_key_env = \"K\"\noncall_schedules = { payments = \"\" }\n",
+                6,
+                "oncall_schedules.payments: \"\" is not a schedule",
             ),
             (
                 "[[opsgenie]]\napi_key_env = \"K\"\napi_key = \"x\"\n",

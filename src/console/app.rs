@@ -23,6 +23,8 @@ pub struct Delivery {
     pub hooks: Vec<crate::config::WebhookConfig>,
     /// Where the notes to linked PagerDuty incidents go.
     pub pagerduty: Option<crate::config::PagerDutyConfig>,
+    /// The `[[opsgenie]]` entries, for who is on call through their schedules.
+    pub opsgenies: Vec<crate::config::OpsGenieConfig>,
     pub client: Option<reqwest::Client>,
     pub sources: Vec<crate::backends::sources::AlertSource>,
     /// The share server this console hosts, fed the alerts and blast radius as they change.
@@ -362,12 +364,12 @@ fn apply(
                         linked: &linked,
                     };
                     let event = match asked {
-                        Ok(oncall) => oncall.page(&req).await.event(&req, oncall.vendor()),
+                        Ok(oncall) => oncall.page(&req).await.event(&req, oncall.vendor(&service)),
                         Err(e) => crate::backends::oncall::PageOutcome {
                             ok: false,
                             detail: e,
                         }
-                        .event(&req, "PagerDuty"),
+                        .event(&req, "on-call"),
                     };
                     let _ = worker.send(Effect::Record { id, event });
                 });
@@ -496,17 +498,20 @@ fn pagerduty_client(
     Ok((pd, config.service_ids.clone()))
 }
 
-/// The on-call source of `[pagerduty] oncall_services`, or why there is none.
+/// The on-call sources of `[pagerduty] oncall_services` and `[[opsgenie]] oncall_schedules`,
+/// or why there is none.
 fn oncall_source(delivery: &Delivery) -> Result<crate::backends::oncall::OnCall, String> {
-    let (pd, _) = pagerduty_client(delivery)?;
-    let services = delivery
-        .pagerduty
-        .as_ref()
-        .map(|c| c.oncall_map())
-        .unwrap_or_default();
-    Ok(crate::backends::oncall::OnCall::PagerDuty(
-        crate::backends::oncall::pagerduty::PagerDutyOnCall::new(pd, services),
-    ))
+    let client = match &delivery.client {
+        Some(c) => c.clone(),
+        None => crate::backends::http_client()?,
+    };
+    crate::backends::oncall::OnCall::from_parts(
+        client,
+        delivery.pagerduty.as_ref(),
+        &delivery.opsgenies,
+        std::time::Duration::from_secs(10),
+    )?
+    .ok_or_else(|| crate::backends::oncall::NOT_CONFIGURED.to_string())
 }
 
 fn draw(terminal: &mut Tui, state: &State, theme: &Theme) -> std::io::Result<()> {

@@ -27,7 +27,7 @@ pub const SAFETY_POLL: Duration = Duration::from_secs(5);
 /// are looked at.
 const TICK: Duration = Duration::from_secs(1);
 /// The least time between two looks at every incident woken by [`Wake::Resync`]: a store that
-/// cannot tell what changed (the data directory's poll) says it every 50 ms.
+/// cannot tell what changed (`journal::watch::Poll`) says it every 50 ms.
 const RESYNC_GAP: Duration = Duration::from_millis(250);
 /// File descriptors held back for saving drafts when the process runs short of them.
 const RESERVED_FDS: usize = 4;

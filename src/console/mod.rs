@@ -190,6 +190,7 @@ pub fn run_drill(
         runner,
         hooks: config.webhooks.clone(),
         pagerduty: config.pagerduty.clone(),
+        opsgenies: config.opsgenies.clone(),
         actions: None,
         client,
         sources: sources.clone(),
@@ -202,11 +203,7 @@ pub fn run_drill(
     };
     state.share_base = config.share.as_ref().map(|s| s.base_url());
     state.pagerduty_configured = config.pagerduty.is_some();
-    state.oncall_services = config
-        .pagerduty
-        .as_ref()
-        .map(|p| p.oncall_services.keys().cloned().collect())
-        .unwrap_or_default();
+    state.oncall_services = crate::backends::oncall::OnCall::configured_services(&config);
     // Followers learn at once when this console has no view to share; otherwise the first
     // alert or metrics report publishes one.
     if let Some(hub) = &delivery.share
@@ -384,6 +381,7 @@ pub fn follow(
     let delivery = app::Delivery {
         hooks: Vec::new(),
         pagerduty: None,
+        opsgenies: Vec::new(),
         client: None,
         sources: Vec::new(),
         share: None,

@@ -165,8 +165,8 @@ impl Score {
 }
 
 /// Whether `text` names `service` as a word (`pricing` in "pricing's v2.31", not in
-/// "repricing").
-fn names(text: &str, service: &str) -> bool {
+/// "repricing"). The report's root suspects are found the same way.
+pub fn names(text: &str, service: &str) -> bool {
     if service.is_empty() {
         return false;
     }

@@ -438,6 +438,13 @@ pub enum Event {
         #[serde(default)]
         detail: String,
     },
+    /// A follow-up (the `follow_up` entry `seq`) is closed: its work done, or settled
+    /// otherwise (`note` says how). Allowed on a resolved incident, as follow-ups are.
+    FollowUpClosed {
+        seq: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
 }
 
 fn observation() -> NoteKind {
@@ -504,6 +511,7 @@ impl Event {
             Event::AlertMissing { .. } => "alert_missing",
             Event::Drill { .. } => "drill",
             Event::Paged { .. } => "paged",
+            Event::FollowUpClosed { .. } => "follow_up_closed",
         }
     }
 
@@ -730,6 +738,10 @@ impl Event {
                 super::alert_review::describe(self)
             }
             Event::Paged { .. } => super::paging::describe(self),
+            Event::FollowUpClosed { seq, note } => match note {
+                Some(n) => format!("follow-up #{seq} closed: {n}"),
+                None => format!("follow-up #{seq} closed"),
+            },
         }
     }
 }

@@ -103,6 +103,11 @@ pub struct FollowUp {
     pub text: String,
     pub kind: FollowUpKind,
     pub owner: Option<String>,
+    /// When it was closed (`follow_up_closed`), by whom; none while it is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_by: Option<String>,
 }
 
 /// Everything shown about an incident, derived from its entries and nothing else.
@@ -414,7 +419,19 @@ impl Incident {
                 text: text.clone(),
                 kind: *kind,
                 owner: owner.clone(),
+                closed_at: None,
+                closed_by: None,
             }),
+            Event::FollowUpClosed { seq, .. } => {
+                if let Some(f) = self
+                    .follow_ups
+                    .iter_mut()
+                    .find(|f| f.seq == *seq && f.closed_at.is_none())
+                {
+                    f.closed_at = Some(entry.at);
+                    f.closed_by = Some(entry.by.clone());
+                }
+            }
             Event::PostmortemExported { .. } => self.postmortem_exports += 1,
             Event::AlertWriteBack {
                 source,
@@ -566,6 +583,7 @@ impl Incident {
                     | Event::ActionFinished { .. }
                     | Event::ActionVerified { .. }
                     | Event::FollowUp { .. }
+                    | Event::FollowUpClosed { .. }
                     | Event::PostmortemExported { .. }
                     | Event::DrillReviewed { .. }
                     | Event::Amended { .. }
@@ -754,6 +772,22 @@ impl Incident {
                 match owner {
                     Some(o) => check_line("owner", o),
                     None => Ok(()),
+                }
+            }
+            Event::FollowUpClosed { seq, note } => {
+                if let Some(n) = note {
+                    check_text("note", n)?;
+                }
+                match self.follow_ups.iter().find(|f| f.seq == *seq) {
+                    None => Err(Rejected(format!(
+                        "{} has no follow-up #{seq} (`warroom log {}` shows each entry's number)",
+                        self.id, self.id
+                    ))),
+                    Some(f) if f.closed_at.is_some() => Err(Rejected(format!(
+                        "follow-up #{seq} of {} is already closed",
+                        self.id
+                    ))),
+                    Some(_) => Ok(()),
                 }
             }
             Event::PostmortemExported { .. } => Ok(()),

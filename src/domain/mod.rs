@@ -67,7 +67,7 @@ pub use metric::{
     nrql_reserved_clause, nrql_string,
 };
 pub use number::{human_number, humanize_numbers};
-pub use paging::{Page, Paging};
+pub use paging::{Page, Paging, with_handle};
 pub use peak::{MetricPeak, attach_peaks};
 pub use practice::{
     ChecklistOutcome, ChecklistPhase, Comparison, DecisionOutcome, ExitCheck, Practice,

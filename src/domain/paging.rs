@@ -47,6 +47,16 @@ impl Page {
     }
 }
 
+/// `Lee Turner <lee@example.com>`; the name alone when the handle is empty or the same (an
+/// OpsGenie username names a person by their email).
+pub fn with_handle(name: &str, handle: &str) -> String {
+    if handle.is_empty() || handle == name {
+        name.to_string()
+    } else {
+        format!("{name} <{handle}>")
+    }
+}
+
 /// Every page of the incident, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
 pub struct Paging {
@@ -147,11 +157,7 @@ pub(super) fn describe(event: &Event) -> String {
     else {
         return String::new();
     };
-    let who = if handle.is_empty() {
-        person.clone()
-    } else {
-        format!("{person} <{handle}>")
-    };
+    let who = with_handle(person, handle);
     let said = if message.is_empty() {
         String::new()
     } else {

@@ -4,10 +4,10 @@
 
 use super::{Entry, Event, Role, Severity, StatusCadence};
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One status update that fell due.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DueUpdate {
     pub due: DateTime<Utc>,
     /// When the next update was posted; none when the incident resolved (or the window

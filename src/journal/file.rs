@@ -542,8 +542,9 @@ impl FileJournal {
         let new = self.dir.join(format!("{JOURNAL}.redacting"));
         write_synced(&new, text.as_bytes())?;
         fs::rename(&new, &self.path).map_err(|e| io(&self.path, e))?;
-        // The kept summary of `list` may hold the text; it is rebuilt from the new file.
-        let _ = fs::remove_file(self.dir.join(super::SUMMARY));
+        // The kept summary of `list` and the kept folds may hold the text; they are rebuilt
+        // from the new file.
+        super::summary::remove_kept(&self.dir);
         sync_dir(&self.dir)?;
         self.known_file = Some(self.identity()?);
         let old = self.dir.join(format!("{JOURNAL}.v1"));

@@ -44,7 +44,7 @@ pub use pg::{
 pub use reserve::RESERVE;
 pub use shares::{FileShares, ShareRecord, Shares};
 pub use store::{BoxJournal, Lead, Opening, Store, StoreChoice};
-pub use summary::{Listed, SUMMARY, Summary, json_array};
+pub use summary::{KeptFold, Listed, SUMMARY, Summary, json_array};
 pub use watch::{Wake, Watch};
 
 use crate::domain::{Authority, Entry, Event, Incident, Rejected, Role};

@@ -71,6 +71,19 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         let summary = journal.incident().map(super::Summary::of).transpose()?;
         Ok((summary, warnings))
     }
+    /// A fold of incident `id` a caller above the journal keeps ([`super::KeptFold`]): the
+    /// data directory keeps it beside the journal, keyed like the summary, and folds again
+    /// only when the journal changed or the kept value's tag is not asked for; this default
+    /// (PostgreSQL) folds the journal read whole every time.
+    fn kept(
+        &self,
+        id: &str,
+        fold: &super::KeptFold<'_>,
+    ) -> Result<super::Listed<String>, JournalError> {
+        let mut journal = self.open(id)?;
+        let warnings = journal.take_warnings();
+        Ok((fold.fold_whole(journal.as_ref()), warnings))
+    }
 
     /// Whether the store answers now, tried once: a console checks this while the store is
     /// gone rather than wait the seconds a retried operation keeps trying.
@@ -144,7 +157,7 @@ store_by_own_methods!(FileStore, {
         self.data_dir().display().to_string()
     }
     fn watch(&self) -> Result<Box<dyn super::Watch>, JournalError> {
-        Ok(Box::new(super::watch::Poll::default()))
+        Ok(Box::new(super::watch::FileWatch::new(self.incidents_dir())))
     }
     fn shares(&self) -> Arc<dyn super::Shares> {
         Arc::new(super::FileShares::new(self.incidents_dir()))
@@ -154,6 +167,13 @@ store_by_own_methods!(FileStore, {
     }
     fn summary(&self, id: &str) -> Result<super::Listed, JournalError> {
         FileStore::summary(self, id)
+    }
+    fn kept(
+        &self,
+        id: &str,
+        fold: &super::KeptFold<'_>,
+    ) -> Result<super::Listed<String>, JournalError> {
+        FileStore::kept(self, id, fold)
     }
 });
 

@@ -15,6 +15,7 @@
 use super::{FileStore, Journal, JournalError};
 use crate::domain::{Incident, Role, Severity, Status};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom};
@@ -94,7 +95,7 @@ pub fn json_array<'a>(summaries: impl IntoIterator<Item = &'a Summary>) -> Strin
 
 /// An incident's summary, or none for a journal without its opening, and the warnings met
 /// reading it.
-pub type Listed = (Option<Summary>, Vec<String>);
+pub type Listed<T = Summary> = (Option<T>, Vec<String>);
 
 /// What identifies the journal a summary was folded from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -109,23 +110,23 @@ struct Key {
 }
 
 #[derive(Serialize, Deserialize)]
-struct Kept {
+struct Kept<T> {
     format: u32,
     version: String,
     key: Key,
-    summary: Summary,
+    value: T,
     /// SHA-256 of the fields above as written: a byte changed anywhere (a summary that still
     /// reads as JSON, with a title one letter off) makes it another file, rebuilt.
     check: String,
 }
 
-impl Kept {
-    fn new(key: Key, summary: Summary) -> Kept {
+impl<T: Serialize> Kept<T> {
+    fn new(key: Key, value: T) -> Kept<T> {
         let mut kept = Kept {
             format: SUMMARY_FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
             key,
-            summary,
+            value,
             check: String::new(),
         };
         kept.check = kept.digest();
@@ -134,7 +135,7 @@ impl Kept {
 
     fn digest(&self) -> String {
         use sha2::{Digest, Sha256};
-        let fields = (self.format, &self.version, &self.key, &self.summary);
+        let fields = (self.format, &self.version, &self.key, &self.value);
         let bytes = serde_json::to_vec(&fields).unwrap_or_default();
         super::hex(&Sha256::digest(&bytes))
     }
@@ -206,27 +207,27 @@ fn last_line_head(file: &mut File, len: u64) -> Option<(u64, String)> {
     }
 }
 
-fn read_kept(path: &Path) -> Option<Kept> {
+fn read_kept<T: Serialize + DeserializeOwned>(path: &Path) -> Option<Kept<T>> {
     let bytes = fs::read(path).ok()?;
-    let kept: Kept = serde_json::from_slice(&bytes).ok()?;
+    let kept: Kept<T> = serde_json::from_slice(&bytes).ok()?;
     (kept.format == SUMMARY_FORMAT
         && kept.version == env!("CARGO_PKG_VERSION")
         && kept.check == kept.digest())
     .then_some(kept)
 }
 
-/// Writes `kept` as `summary.json` in `dir` through a temporary file renamed over it; any
-/// failure leaves no cache, and is no error.
-fn write_kept(dir: &Path, kept: &Kept) {
+/// Writes `kept` as `name` in `dir` through a temporary file renamed over it; any failure
+/// leaves no cache, and is no error.
+fn write_kept<T: Serialize>(dir: &Path, name: &str, kept: &Kept<T>) {
     let Ok(text) = serde_json::to_vec(kept) else {
         return;
     };
     let tmp = dir.join(format!(
-        "{SUMMARY}.{}-{}.tmp",
+        "{name}.{}-{}.tmp",
         std::process::id(),
         super::hex(&rand_bits())
     ));
-    if fs::write(&tmp, &text).is_err() || fs::rename(&tmp, dir.join(SUMMARY)).is_err() {
+    if fs::write(&tmp, &text).is_err() || fs::rename(&tmp, dir.join(name)).is_err() {
         let _ = fs::remove_file(&tmp);
     }
 }
@@ -247,31 +248,49 @@ impl FileStore {
     /// its key is the journal as it stands, else the journal read whole (its chain checked),
     /// folded, and its summary kept again.
     pub fn summary(&self, id: &str) -> Result<Listed, JournalError> {
+        self.keep(
+            id,
+            SUMMARY,
+            |s: &Summary| s.id == id,
+            |journal| journal.incident().map(Summary::of).transpose(),
+        )
+    }
+
+    /// A value folded from incident `id`'s journal by `fold` and kept beside it as `name`,
+    /// keyed like the summary: the kept one when its key is the journal as it stands and
+    /// `fits` accepts it, else the journal read whole (its chain checked), folded, and the
+    /// value kept again. None for a journal without its opening.
+    pub(super) fn keep<T: Serialize + DeserializeOwned>(
+        &self,
+        id: &str,
+        name: &str,
+        fits: impl Fn(&T) -> bool,
+        fold: impl FnOnce(&dyn Journal) -> Result<Option<T>, JournalError>,
+    ) -> Result<(Option<T>, Vec<String>), JournalError> {
         let dir = self.incidents_dir().join(id);
         let path = dir.join(super::file::JOURNAL);
-        let kept_path = dir.join(SUMMARY);
-        if let (Some(key), Some(kept)) = (key_now(&path), read_kept(&kept_path))
+        let kept_path = dir.join(name);
+        if let (Some(key), Some(kept)) = (key_now(&path), read_kept::<T>(&kept_path))
             && kept.key == key
-            && kept.summary.id == id
+            && fits(&kept.value)
         {
-            return Ok((Some(kept.summary), Vec::new()));
+            return Ok((Some(kept.value), Vec::new()));
         }
         let before = stat(&path);
         let mut journal = self.open(id)?;
         let warnings = journal.take_warnings();
-        let Some(incident) = journal.incident() else {
+        let Some(value) = fold(&journal)? else {
             return Ok((None, warnings));
         };
-        let summary = Summary::of(incident)?;
         // Kept only when the file did not change while it was read, and ends where the
         // read ended: the key then names exactly the entries folded. Checked and written
-        // under the shared lock, so a redaction (which removes the summary under the
+        // under the shared lock, so a redaction (which removes what is kept under the
         // exclusive lock) cannot come between and leave the text it took out here.
         let Ok(locked) = File::open(&path) else {
-            return Ok((Some(summary), warnings));
+            return Ok((Some(value), warnings));
         };
         if locked.lock_shared().is_err() {
-            return Ok((Some(summary), warnings));
+            return Ok((Some(value), warnings));
         }
         let after = key_now(&path);
         let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
@@ -280,12 +299,78 @@ impl FileStore {
             && read_to == Some((key.seq, &key.head))
             && key.len == journal.known_len()
         {
-            let kept = Kept::new(key, summary);
-            write_kept(&dir, &kept);
+            let kept = Kept::new(key, value);
+            write_kept(&dir, name, &kept);
             let _ = locked.unlock();
-            return Ok((Some(kept.summary), warnings));
+            return Ok((Some(kept.value), warnings));
         }
         let _ = locked.unlock();
-        Ok((Some(summary), warnings))
+        Ok((Some(value), warnings))
+    }
+}
+
+/// What every kept fold beyond the summary is named after in the incident's directory:
+/// `kept-<name>.json`.
+const KEPT_PREFIX: &str = "kept-";
+
+/// A fold of an incident that a caller above the journal keeps beside it through
+/// [`super::Store::kept`] (the data directory's `kept-<name>.json`), keyed like the summary.
+/// What the value depends on beyond the journal (settings, the time asked about) is its tag:
+/// `fold` returns the value and the tag it holds for, and a kept value answers only when its
+/// tag is one of `tags`.
+pub struct KeptFold<'a> {
+    pub name: &'a str,
+    pub tags: &'a [String],
+    pub fold: &'a FoldFn<'a>,
+}
+
+/// A kept fold's function: the incident's records and fold to its value and tag (none: nothing
+/// to keep).
+pub type FoldFn<'a> = dyn Fn(&[super::Record], &Incident) -> Option<(String, String)> + 'a;
+
+#[derive(Serialize, Deserialize)]
+struct Tagged {
+    tag: String,
+    value: String,
+}
+
+impl KeptFold<'_> {
+    /// The value folded from `journal` read whole, as the store that keeps nothing gives it.
+    pub(super) fn fold_whole(&self, journal: &dyn Journal) -> Option<String> {
+        let incident = journal.incident()?;
+        (self.fold)(journal.records(), incident).map(|(_, value)| value)
+    }
+}
+
+impl FileStore {
+    /// [`super::Store::kept`] for the data directory.
+    pub(super) fn kept(&self, id: &str, f: &KeptFold<'_>) -> Result<Listed<String>, JournalError> {
+        let name = format!("{KEPT_PREFIX}{}.json", f.name);
+        let (tagged, warnings) = self.keep(
+            id,
+            &name,
+            |t: &Tagged| f.tags.contains(&t.tag),
+            |journal| {
+                Ok(journal
+                    .incident()
+                    .and_then(|i| (f.fold)(journal.records(), i))
+                    .map(|(tag, value)| Tagged { tag, value }))
+            },
+        )?;
+        Ok((tagged.map(|t| t.value), warnings))
+    }
+}
+
+/// Removes everything kept beside the journal in `dir` (the summary and every kept fold):
+/// called under the exclusive lock when the journal is rewritten by a redaction.
+pub(super) fn remove_kept(dir: &Path) {
+    let _ = fs::remove_file(dir.join(SUMMARY));
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(KEPT_PREFIX) {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }

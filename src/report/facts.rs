@@ -3,14 +3,19 @@
 //! punctuality (`domain::due_updates`): nothing here is measured a second way.
 
 use crate::domain::{
-    AlertVerdict, DueUpdate, Entry, Event, FollowUpKind, Incident, Severity, Status, StatusCadence,
-    due_updates,
+    AlertVerdict, DueUpdate, Entry, Event, FollowUpKind, Incident, NoteKind, Severity, Status,
+    StatusCadence, due_updates,
 };
 use crate::postmortem::{StatusChange, measures};
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Changed whenever what [`Facts`] holds or how any of it is measured changes, so facts kept
+/// beside a journal by an earlier build are folded again rather than trusted.
+pub const FACTS_FORMAT: u32 = 2;
 
 /// One incident, as the report counts it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Facts {
     pub id: String,
     pub title: String,
@@ -27,7 +32,11 @@ pub struct Facts {
     pub time_in_severity: Vec<(Severity, i64)>,
     /// Services the blast radius recorded as not ok, by name.
     pub services: Vec<String>,
-    /// Of those, the ones failing (down or degraded) first: where the trouble started.
+    /// The services the responders named as the cause: every service the incident knows
+    /// (its blast radius, its alerts' `service` labels) named as a word in a hypothesis or
+    /// decision note, a proposed decision or the resolution's summary (the post-mortem's).
+    /// When none was named, the blast radius's own suspects: the services failing (down or
+    /// degraded) first, where the trouble started.
     pub root_suspects: Vec<String>,
     /// `service` labels of the alerts that fired (for `--service`).
     pub alert_services: Vec<String>,
@@ -38,17 +47,19 @@ pub struct Facts {
     pub missing: Vec<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FollowUpFact {
     pub seq: u64,
     pub at: DateTime<Utc>,
     pub kind: FollowUpKind,
     pub text: String,
     pub owner: Option<String>,
+    /// When it was closed (`follow_up_closed`); none while open.
+    pub closed_at: Option<DateTime<Utc>>,
 }
 
 /// An alert that fired in the incident.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlertFact {
     /// `HighErrorRate{service=checkout}`.
     pub name: String,
@@ -96,26 +107,7 @@ impl Facts {
         let first_alert = alerts.iter().map(|a| a.starts_at).min();
         let periods = measures::severity_periods(&incident.severity_history, end);
         let services = measures::services(entries, end);
-        let earliest_failing = services
-            .iter()
-            .filter(|s| s.periods.iter().any(|p| p.state.is_failing()))
-            .map(|s| {
-                s.periods
-                    .iter()
-                    .find(|p| p.state.is_failing())
-                    .map_or(s.first_affected_at, |p| p.from)
-            })
-            .min();
-        let root_suspects = services
-            .iter()
-            .filter(|s| {
-                s.periods
-                    .iter()
-                    .find(|p| p.state.is_failing())
-                    .is_some_and(|p| Some(p.from) == earliest_failing)
-            })
-            .map(|s| s.service.clone())
-            .collect();
+        let root_suspects = root_suspects(entries, &services, &alerts);
         let acted = !actions.is_empty()
             || !incident.tasks.is_empty()
             || mitigated_at.is_some()
@@ -159,6 +151,7 @@ impl Facts {
                     kind: f.kind,
                     text: f.text.clone(),
                     owner: f.owner.clone(),
+                    closed_at: f.closed_at,
                 })
                 .collect(),
             alerts: alerts
@@ -193,6 +186,59 @@ impl Facts {
         self.services.iter().any(|s| s == service)
             || self.alert_services.iter().any(|s| s == service)
     }
+}
+
+/// The root suspects of [`Facts::root_suspects`], in the order of the service names.
+fn root_suspects<E: AsRef<Entry>>(
+    entries: &[E],
+    services: &[crate::postmortem::ServiceImpact],
+    alerts: &[crate::postmortem::Alert],
+) -> Vec<String> {
+    let mut known: Vec<&str> = services
+        .iter()
+        .map(|s| s.service.as_str())
+        .chain(
+            alerts
+                .iter()
+                .filter_map(|a| a.labels.get("service").map(String::as_str)),
+        )
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    let said: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| match &e.as_ref().event {
+            Event::Note { kind, text } if *kind != NoteKind::Observation => Some(text.as_str()),
+            Event::DecisionProposed { proposal, .. } => Some(proposal.as_str()),
+            Event::Resolved {
+                summary: Some(summary),
+            } => Some(summary.as_str()),
+            _ => None,
+        })
+        .collect();
+    let named: Vec<String> = known
+        .iter()
+        .filter(|s| {
+            said.iter()
+                .any(|t| crate::domain::drill_review::names(t, s))
+        })
+        .map(|s| s.to_string())
+        .collect();
+    if !named.is_empty() {
+        return named;
+    }
+    let first_failing = |s: &crate::postmortem::ServiceImpact| {
+        s.periods
+            .iter()
+            .find(|p| p.state.is_failing())
+            .map(|p| p.from)
+    };
+    let earliest = services.iter().filter_map(first_failing).min();
+    services
+        .iter()
+        .filter(|s| earliest.is_some() && first_failing(s) == earliest)
+        .map(|s| s.service.clone())
+        .collect()
 }
 
 /// A drill, however it was marked: an incident's `drill` flag on its opening, a `drill…`

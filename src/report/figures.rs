@@ -130,6 +130,8 @@ pub struct FollowUpFigures {
     pub open: usize,
     pub closed: usize,
     pub median_open_age_seconds: Option<i64>,
+    /// How long the closed ones took, from capture to closing.
+    pub median_closed_age_seconds: Option<i64>,
     /// The oldest open ones, oldest first (at most five).
     pub oldest_open: Vec<OpenFollowUp>,
 }
@@ -469,22 +471,26 @@ fn punctuality(counted: &[&Facts]) -> Punctuality {
     }
 }
 
-/// Follow-ups and their age as of `as_of`. warroom records follow-ups and has no event that
-/// closes one yet (their work is tracked elsewhere), so every one counts as open.
+/// Follow-ups and their age as of `as_of`: open unless closed (`follow_up_closed`) by then;
+/// an open one's age runs to `as_of`, a closed one's to its closing.
 fn follow_ups(counted: &[&Facts], as_of: DateTime<Utc>) -> FollowUpFigures {
-    let mut open: Vec<OpenFollowUp> = counted
-        .iter()
-        .flat_map(|f| {
-            f.follow_ups.iter().map(|u| OpenFollowUp {
-                incident: f.id.clone(),
-                seq: u.seq,
-                kind: u.kind,
-                text: u.text.clone(),
-                owner: u.owner.clone(),
-                age_seconds: (as_of - u.at).num_seconds().max(0),
-            })
-        })
-        .collect();
+    let mut closed_ages: Vec<i64> = Vec::new();
+    let mut open: Vec<OpenFollowUp> = Vec::new();
+    for f in counted {
+        for u in &f.follow_ups {
+            match u.closed_at.filter(|c| *c <= as_of) {
+                Some(c) => closed_ages.push((c - u.at).num_seconds().max(0)),
+                None => open.push(OpenFollowUp {
+                    incident: f.id.clone(),
+                    seq: u.seq,
+                    kind: u.kind,
+                    text: u.text.clone(),
+                    owner: u.owner.clone(),
+                    age_seconds: (as_of - u.at).num_seconds().max(0),
+                }),
+            }
+        }
+    }
     open.sort_by(|a, b| {
         b.age_seconds
             .cmp(&a.age_seconds)
@@ -493,11 +499,13 @@ fn follow_ups(counted: &[&Facts], as_of: DateTime<Utc>) -> FollowUpFigures {
     });
     let mut ages: Vec<i64> = open.iter().map(|o| o.age_seconds).collect();
     ages.sort_unstable();
+    closed_ages.sort_unstable();
     FollowUpFigures {
-        total: open.len(),
+        total: open.len() + closed_ages.len(),
         open: open.len(),
-        closed: 0,
+        closed: closed_ages.len(),
         median_open_age_seconds: (!ages.is_empty()).then(|| rank(&ages, 50)),
+        median_closed_age_seconds: (!closed_ages.is_empty()).then(|| rank(&closed_ages, 50)),
         oldest_open: open.into_iter().take(5).collect(),
     }
 }

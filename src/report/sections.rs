@@ -244,6 +244,12 @@ pub fn sections(f: &Figures) -> Vec<Section> {
                     "; open ones median age {}",
                     human(a)
                 ))
+                + &fu
+                    .median_closed_age_seconds
+                    .map_or(String::new(), |a| format!(
+                        "; closed ones closed after {} (median)",
+                        human(a)
+                    ))
         )],
         (!fu.oldest_open.is_empty()).then(|| Table {
             head: vec!["Oldest open", "Kind", "Owner", "Age", "Follow-up"],

@@ -81,3 +81,26 @@ pub fn warroom(data: &Path, config: &Path, env: &[(String, String)]) -> Command 
 pub fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Runs `args` through `s` off the async test's runtime (where a double lives), handing `s`
+/// back.
+pub async fn run(s: Setup, args: &[&str]) -> (std::process::Output, Setup) {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        (s.run(&a), s)
+    })
+    .await
+    .unwrap()
+}
+
+/// How many POSTs `server` received.
+pub async fn posts(server: &wiremock::MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST")
+        .count()
+}

@@ -12,6 +12,7 @@ pub mod nagios;
 pub mod newrelic;
 pub mod ngircd;
 pub mod opsgenie;
+pub mod opsgenie_doubles;
 pub mod pagerduty;
 pub mod pg_children;
 pub mod pg_proxy;

@@ -42,14 +42,17 @@ pub enum Dialect {
 }
 
 impl Dialect {
-    /// The path prefix of the alert API under the host.
-    fn prefix(&self) -> String {
+    /// The path prefix of the API under the host: `v2`, or `jsm/ops/api/{cloudId}/v1`.
+    pub(crate) fn api(&self) -> String {
         match self {
-            Dialect::OpsGenie => "v2/alerts".into(),
-            Dialect::Jsm { cloud_id } => {
-                format!("jsm/ops/api/{}/v1/alerts", encode_segment(cloud_id))
-            }
+            Dialect::OpsGenie => "v2".into(),
+            Dialect::Jsm { cloud_id } => format!("jsm/ops/api/{}/v1", encode_segment(cloud_id)),
         }
+    }
+
+    /// The path prefix of the alert API under the host.
+    pub(crate) fn prefix(&self) -> String {
+        format!("{}/alerts", self.api())
     }
 
     /// The vendor's name, for messages.
@@ -169,6 +172,11 @@ impl OpsGenie {
         &self.dialect
     }
 
+    /// The host and the headers every request carries (authentication included).
+    pub(crate) fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
     /// Every alert the query finds, newest first, `source` naming them: at most
     /// `max_pages` pages of [`PAGE`].
     pub async fn alerts(&self, source: &str) -> Result<Vec<Alert>, BackendError> {
@@ -279,6 +287,11 @@ impl OpsGenie {
                 req.json(&body)
             })
             .await?;
+        self.followed(reply).await
+    }
+
+    /// An accepted (`202`) write's outcome: its `requestId` followed until it is processed.
+    pub(crate) async fn followed(&self, reply: Reply) -> Result<String, BackendError> {
         let accepted: Accepted = decode(&reply.url, &reply.body)?;
         let request_id = accepted.request_id.trim().to_string();
         if request_id.is_empty() {
@@ -291,7 +304,7 @@ impl OpsGenie {
     }
 
     /// Looks the request up until it is processed, at most `follow.looks` times.
-    async fn follow(&self, request_id: &str) -> Result<String, BackendError> {
+    pub(crate) async fn follow(&self, request_id: &str) -> Result<String, BackendError> {
         let path = format!(
             "{}/requests/{}",
             self.dialect.prefix(),
@@ -335,7 +348,7 @@ impl OpsGenie {
     }
 
     /// Sends with the retry policy; a 2xx, or the vendor's error as the message.
-    async fn send(
+    pub(crate) async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Reply, BackendError> {

@@ -750,6 +750,7 @@ pub fn entry_text(e: &Entry) -> (&'static str, Meaning, String) {
             e.event.describe(),
         ),
         Event::FollowUp { .. } => ("FOLLOW-UP", Meaning::Info, e.event.describe()),
+        Event::FollowUpClosed { .. } => ("FOLLOW-UP", Meaning::Ok, e.event.describe()),
         Event::PostmortemExported { .. } => ("EXPORTED", Meaning::Muted, e.event.describe()),
         Event::Amended { .. } | Event::Retracted { .. } | Event::Moved { .. } => {
             ("CORRECTION", Meaning::Muted, e.event.describe())

@@ -235,16 +235,14 @@ pub fn render(state: &State, modal: &Modal, theme: &Theme, area: Rect, frame: &m
             );
         }
         Modal::ConfirmPage { service, person } => {
-            let name = if person.handle.is_empty() {
-                person.name.clone()
-            } else {
-                format!("{} <{}>", person.name, person.handle)
+            let name = crate::domain::with_handle(&person.name, &person.handle);
+            let on_call = match person.level {
+                0 if person.via.is_empty() => format!("On call for {service} now"),
+                0 => format!("On call for {service} now ({})", person.via),
+                level => format!("On call for {service} (level {level})"),
             };
             confirm(
-                &crate::domain::for_terminal(&format!(
-                    "Page {name}?\nOn call for {service} (level {}); asked to join.",
-                    person.level
-                )),
+                &crate::domain::for_terminal(&format!("Page {name}?\n{on_call}; asked to join.")),
                 &[("y", "page"), ("any other key", "not now")],
                 theme,
                 area,

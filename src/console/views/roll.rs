@@ -298,11 +298,7 @@ fn work_line(p: &PersonLine, theme: &Theme, w: usize) -> Line<'static> {
 
 /// Someone paged who has not checked in yet: awaited, on the board until they do.
 fn paged_line(p: &crate::domain::Page, theme: &Theme, w: usize) -> Line<'static> {
-    let name = if p.handle.is_empty() {
-        p.person.clone()
-    } else {
-        format!("{} <{}>", p.person, p.handle)
-    };
+    let name = crate::domain::with_handle(&p.person, &p.handle);
     let spans = vec![
         Span::styled(
             format!("{}  ", for_terminal_line(&name)),
