@@ -147,6 +147,7 @@ fn main() {
             source: "am".into(),
             at,
             result: Ok(alerts),
+            cut_short: None,
         };
         let effects = update(&mut state, Action::AlertReport(report), at);
         for e in &effects {

@@ -282,6 +282,7 @@ fn a_source_that_never_answered_does_not_resolve_anything() {
             source: "am-a".into(),
             at: t,
             result: Ok(vec![]),
+            cut_short: None,
         }),
         t,
     );
@@ -293,6 +294,7 @@ fn a_source_that_never_answered_does_not_resolve_anything() {
             source: "am-b".into(),
             at: t,
             result: Ok(vec![]),
+            cut_short: None,
         }),
         t,
     );

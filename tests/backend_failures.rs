@@ -149,6 +149,7 @@ impl Stale<'_> {
                         source: self.name.into(),
                         at: chrono::Utc::now(),
                         result: Ok(vec![]),
+                        cut_short: None,
                     }
                     .apply(&mut board);
                 }

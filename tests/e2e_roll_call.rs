@@ -5,56 +5,22 @@
 
 use crate::support;
 
-use std::process::Command;
 use std::time::Duration;
-use support::tmux::{Tmux, quote};
-
-fn run_as(bin: &std::path::Path, data: &std::path::Path, who: &str, args: &[&str]) -> String {
-    let out = Command::new(bin)
-        .env("WARROOM_DATA_DIR", data)
-        .env("WARROOM_CONFIG", data.join("none.toml"))
-        .env("WARROOM_USER", who)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
+use support::e2e::E2e;
+use support::tmux::Tmux;
 
 #[test]
 fn the_leader_calls_the_roll_and_sees_who_answered_live() {
     let Some(t) = Tmux::new("roll_call", Duration::from_secs(60)) else {
         return;
     };
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    let bin = support::release::warroom();
-    let id = run_as(
-        &bin,
-        &data,
-        "alice",
-        &["open", "Checkout 500s", "--severity", "sev1"],
-    )
-    .trim()
-    .to_string();
-    run_as(&bin, &data, "alice", &["assign", &id, "commander", "alice"]);
-    run_as(
-        &bin,
-        &data,
+    let e = E2e::new("", &[]);
+    let id = e.open("Checkout 500s");
+    e.run_as(
         "alice",
         &["task", &id, "bob", "check the primary DB", "--due", "10m"],
     );
-    let line = format!(
-        "env -u NO_COLOR -u WARROOM_THEME WARROOM_DATA_DIR={} WARROOM_CONFIG={} {} --as alice",
-        quote(&data.display().to_string()),
-        quote(&data.join("none.toml").display().to_string()),
-        quote(&bin.display().to_string()),
-    );
-    let pane = t.session("e2e", &line);
+    let pane = e.console(&t, "e2e", "alice");
     pane.wait_for("the incident list", |s| s.contains(&id));
     pane.press(&["Enter"]);
     pane.wait_for("the incident screen", |s| s.contains("next update in"));
@@ -66,9 +32,7 @@ fn the_leader_calls_the_roll_and_sees_who_answered_live() {
         s.contains("Roll call") && s.contains("0 of 2 answered; waiting for alice, bob")
     });
     // bob answers from his own shell; the console sees it within its look for new entries.
-    run_as(
-        &bin,
-        &data,
+    e.run_as(
         "bob",
         &["checkin", &id, "replication lag 40s", "--needs", "a DBA"],
     );
@@ -99,7 +63,8 @@ fn the_leader_calls_the_roll_and_sees_who_answered_live() {
     pane.press(&["y"]);
     t.wait_gone("e2e");
 
-    let events: Vec<serde_json::Value> = run_as(&bin, &data, "alice", &["log", &id, "--json"])
+    let events: Vec<serde_json::Value> = e
+        .run_as("alice", &["log", &id, "--json"])
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
         .filter(|l| {

@@ -6,10 +6,10 @@
 
 use crate::support;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
+use support::e2e::E2e;
 use support::receiver::{Receiver, Reply};
-use support::tmux::{Tmux, quote};
+use support::tmux::Tmux;
 
 /// PagerDuty's answer to `GET /incidents/PT4KHLK`, shaped like its API schema.
 const PD_INCIDENT: &str = r#"{"incident": {"id": "PT4KHLK", "type": "incident", "incident_number": 42,
@@ -20,65 +20,9 @@ const PD_INCIDENT: &str = r#"{"incident": {"id": "PT4KHLK", "type": "incident", 
 const PD_NOTE: &str =
     r#"{"note": {"id": "PWL7QXS", "content": "...", "created_at": "2026-11-21T09:12:00Z"}}"#;
 
-/// A data directory and config.toml for one test, and the release binary run against them as
-/// alice: by command, or full screen in tmux.
-struct Setup {
-    _dir: tempfile::TempDir,
-    data: std::path::PathBuf,
-    config: std::path::PathBuf,
-    bin: std::path::PathBuf,
-}
-
-impl Setup {
-    fn new(config_toml: &str) -> Setup {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        let config = dir.path().join("config.toml");
-        std::fs::write(&config, config_toml).unwrap();
-        Setup {
-            _dir: dir,
-            data,
-            config,
-            bin: support::release::warroom(),
-        }
-    }
-
-    /// A CLI verb that must succeed; its standard output.
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(&self.bin)
-            .env("WARROOM_DATA_DIR", &self.data)
-            .env("WARROOM_CONFIG", &self.config)
-            .env("WARROOM_USER", "alice")
-            .env("PD_E2E_TOKEN", "u+e2e")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// The shell line that starts the console.
-    fn console(&self) -> String {
-        format!(
-            "env -u NO_COLOR -u WARROOM_THEME PD_E2E_TOKEN=u+e2e WARROOM_DATA_DIR={} \
-             WARROOM_CONFIG={} {} --as alice",
-            quote(&self.data.display().to_string()),
-            quote(&self.config.display().to_string()),
-            quote(&self.bin.display().to_string()),
-        )
-    }
-
-    /// The events of `id`'s journal, as `warroom log --json` gives them.
-    fn events(&self, id: &str) -> Vec<serde_json::Value> {
-        self.run(&["log", id, "--json"])
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].clone())
-            .collect()
-    }
+/// The release binary on a config of the test's own, as alice, with the PagerDuty token.
+fn setup(config_toml: &str) -> E2e {
+    E2e::new(config_toml, &[("PD_E2E_TOKEN", "u+e2e")])
 }
 
 #[test]
@@ -92,19 +36,19 @@ fn the_prompt_opens_on_time_and_the_posted_update_reaches_the_webhook() {
         Reply::Status(201, PD_NOTE),
     ]);
     let pd_base = pd.url.trim_end_matches("/hook");
-    let setup = Setup::new(&format!(
+    let setup = setup(&format!(
         "[status_updates]\nsev1 = \"6s\"\n\n[[webhook]]\nkind = \"json\"\nname = \"status-page\"\nurl = \"{}\"\n\n\
          [pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n",
         rx.url
     ));
-    let run = |args: &[&str]| setup.run(args);
+    let run = |args: &[&str]| setup.run_as("alice", args);
     let id = run(&["open", "Checkout 500s", "--severity", "sev1"])
         .trim()
         .to_string();
     run(&["note", &id, "--kind", "decision", "roll back pricing"]);
     run(&["pagerduty", "link", &id, "PT4KHLK"]);
 
-    let line = setup.console();
+    let line = setup.console_line("alice");
     let pane = t.session("e2e", &line);
     pane.wait_for("the incident list", |s| s.contains(&id));
     pane.press(&["Enter"]);
@@ -191,14 +135,14 @@ fn p_in_the_console_lists_pagerdutys_open_incidents_and_links_the_chosen_one() {
     };
     let pd = Receiver::start(vec![Reply::Status(200, PD_OPEN)]);
     let pd_base = pd.url.trim_end_matches("/hook");
-    let setup = Setup::new(&format!(
+    let setup = setup(&format!(
         "[pagerduty]\ntoken_env = \"PD_E2E_TOKEN\"\nfrom = \"ic@example.com\"\nurl = \"{pd_base}\"\n"
     ));
     let id = setup
-        .run(&["open", "Checkout 500s", "--severity", "sev2"])
+        .run_as("alice", &["open", "Checkout 500s", "--severity", "sev2"])
         .trim()
         .to_string();
-    let line = setup.console();
+    let line = setup.console_line("alice");
     let pane = t.session("e2e", &line);
     pane.wait_for("the incident list", |s| s.contains(&id));
     pane.press(&["Enter"]);

@@ -346,6 +346,7 @@ fn alert_reports_pastes_ticks_and_old_actions_ask_for_nothing_in_a_follower() {
             source: "am-eu".into(),
             at: at(12, 0),
             result: Ok(alerts),
+            cut_short: None,
         }),
         at(12, 0),
     ));

@@ -11,6 +11,7 @@ use crate::support;
 use serde_json::{Value, json};
 use std::time::Duration;
 use support::cli::{setup, stderr};
+use support::sensu::event;
 use support::spec::{Spec, assert_conforms};
 use warroom::backends::alertmanager::AlertFilter;
 use warroom::backends::sensu::Sensu;
@@ -21,40 +22,6 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "83abef1e-e7d7-4beb-91fc-79ad90084d5b";
 const EVENTS: &str = "/api/core/v2/namespaces/default/events";
 const SILENCED: &str = "/api/core/v2/namespaces/default/silenced";
-
-/// An event as the reference shows one (`api/core/events.md`), with this entity, check,
-/// status and check labels.
-fn event(entity: &str, check: &str, status: u32, labels: Value) -> Value {
-    json!({
-        "check": {
-            "command": "check-http -u http://localhost",
-            "handlers": [], "interval": 60, "publish": true,
-            "subscriptions": ["system"],
-            "executed": 1796400060, "issued": 1796400060,
-            "history": [
-                {"status": 0, "executed": 1796399940},
-                {"status": status, "executed": 1796400000},
-                {"status": status, "executed": 1796400060}
-            ],
-            "output": format!("{check} output, status {status}\n"),
-            "state": if status == 0 { "passing" } else { "failing" },
-            "status": status,
-            "last_ok": 1796399940,
-            "occurrences": 2,
-            "metadata": {"name": check, "namespace": "default", "labels": labels},
-            "is_silenced": false
-        },
-        "entity": {
-            "entity_class": "agent",
-            "subscriptions": ["system", format!("entity:{entity}")],
-            "metadata": {"name": entity, "namespace": "default"}
-        },
-        "id": "da53be74-be42-4862-a481-b7e3236e8e6d",
-        "metadata": {"namespace": "default"},
-        "sequence": 3,
-        "timestamp": 1796400066
-    })
-}
 
 fn spec() -> Spec {
     Spec::load("sensu/core-v2.json")

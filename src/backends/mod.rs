@@ -10,6 +10,7 @@ pub mod http;
 pub mod icinga;
 pub mod intake;
 pub mod irc;
+pub mod listing;
 pub mod matcher;
 pub mod metrics;
 pub mod nagios;

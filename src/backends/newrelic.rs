@@ -6,6 +6,7 @@
 //! failure carrying their messages; the key is remembered as a secret, so no message shows it.
 
 use super::http::{BackendError, Endpoint, RetryPolicy, check_status, decode, one_line};
+use super::listing::Listing;
 use crate::config::NewRelicConfig;
 use crate::domain::{Alert, AlertState, Labels, MetricPoints, fingerprint_of};
 use chrono::{DateTime, Utc};
@@ -241,16 +242,23 @@ impl NewRelic {
     /// The account's active issues (`ACTIVATED`, `CREATED`), every page up to [`MAX_PAGES`],
     /// as alerts.
     pub async fn issues(&self) -> Result<Vec<Alert>, BackendError> {
+        self.issue_listing().await.map(|l| l.alerts)
+    }
+
+    /// [`NewRelic::issues`], cut short when [`MAX_PAGES`] pages were read and another cursor
+    /// was offered.
+    pub async fn issue_listing(&self) -> Result<Listing, BackendError> {
         let mut alerts = Vec::new();
         let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
+        let mut cut_short = false;
+        for page in 0..MAX_PAGES {
             let data: ActorData<IssuesAccount> = self
                 .graphql(
                     ISSUES,
                     json!({ "accountId": self.account_id, "cursor": cursor }),
                 )
                 .await?;
-            let page = data
+            let listed = data
                 .actor
                 .and_then(|a| a.account)
                 .and_then(|a| a.ai_issues)
@@ -259,13 +267,14 @@ impl NewRelic {
                     url: self.endpoint.url("graphql"),
                     detail: format!("no issues for account {}", self.account_id),
                 })?;
-            alerts.extend(page.issues.iter().map(|i| self.alert(i)));
-            match page.next_cursor.filter(|c| !c.is_empty()) {
+            alerts.extend(listed.issues.iter().map(|i| self.alert(i)));
+            match listed.next_cursor.filter(|c| !c.is_empty()) {
                 Some(next) if Some(&next) != cursor.as_ref() => cursor = Some(next),
                 _ => break,
             }
+            cut_short = page + 1 == MAX_PAGES;
         }
-        Ok(alerts)
+        Ok(Listing { alerts, cut_short })
     }
 
     /// An issue as an alert: named by its title, mapped to a catalog service by its entities

@@ -37,6 +37,9 @@ pub struct SourceReport {
     pub at: DateTime<Utc>,
     /// Its alerts, or one line saying why not.
     pub result: Result<Vec<Alert>, String>,
+    /// Said when the source's page limit cut its list short
+    /// (`opsgenie: first 1000 alerts shown (page limit)`); `None` for a whole list.
+    pub cut_short: Option<String>,
 }
 
 impl SourceReport {
@@ -44,7 +47,10 @@ impl SourceReport {
     /// merged view cannot have changed (the same alerts again).
     pub fn apply(self, board: &mut AlertBoard) -> bool {
         match self.result {
-            Ok(alerts) => board.report_ok(&self.source, alerts, self.at),
+            Ok(alerts) => {
+                let changed = board.report_ok(&self.source, alerts, self.at);
+                board.report_cut_short(&self.source, self.cut_short) || changed
+            }
             Err(e) => {
                 board.report_err(&self.source, e, self.at);
                 true
@@ -119,8 +125,12 @@ pub async fn fetch_report(
     filter: &AlertFilter,
     deadline: Duration,
 ) -> SourceReport {
-    let result = match tokio::time::timeout(deadline, source.fetch(filter)).await {
-        Ok(Ok(alerts)) => Ok(alerts),
+    let mut cut_short = None;
+    let result = match tokio::time::timeout(deadline, source.fetch_listing(filter)).await {
+        Ok(Ok(listing)) => {
+            cut_short = listing.note(source.name());
+            Ok(listing.alerts)
+        }
         Ok(Err(e)) => Err(e.to_string()),
         Err(_) => Err(format!(
             "{}: no answer within {}s",
@@ -132,6 +142,7 @@ pub async fn fetch_report(
         source: source.name().to_string(),
         at: Utc::now(),
         result,
+        cut_short,
     }
 }
 
@@ -191,6 +202,27 @@ async fn run(source: AlertSource, settings: PollSettings, tx: UnboundedSender<So
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_cut_short_is_said_on_the_board_while_it_stands_and_not_after_a_whole_one() {
+        let mut board = AlertBoard::with_sources(["opsgenie"]);
+        let report = |cut: Option<&str>, result: Result<Vec<Alert>, String>| SourceReport {
+            source: "opsgenie".into(),
+            at: Utc::now(),
+            result,
+            cut_short: cut.map(str::to_string),
+        };
+        let note = "opsgenie: first 1000 alerts shown (page limit)";
+        assert!(report(Some(note), Ok(vec![])).apply(&mut board));
+        assert_eq!(board.cut_short().collect::<Vec<_>>(), vec![note]);
+        // A failure keeps the last good (cut) list, and says so still.
+        report(None, Err("HTTP 500".into())).apply(&mut board);
+        assert_eq!(board.cut_short().collect::<Vec<_>>(), vec![note]);
+        // The same alerts, now the whole list: the note goes, and the board changed.
+        assert!(report(None, Ok(vec![])).apply(&mut board));
+        assert_eq!(board.cut_short().count(), 0);
+        assert!(!report(None, Ok(vec![])).apply(&mut board));
+    }
 
     #[test]
     fn backoff_doubles_to_the_cap_and_jitters_the_upper_half() {

@@ -7,6 +7,7 @@ use super::datadog::Datadog;
 use super::grafana::Grafana;
 use super::http::{BackendError, Endpoint};
 use super::icinga::Icinga;
+use super::listing::Listing;
 use super::matcher::LabelFilter;
 use super::nagios::Nagios;
 use super::newrelic::NewRelic;
@@ -185,82 +186,61 @@ impl AlertSource {
     /// Every alert of this source whose labels pass `filter` (the filter's state flags apply
     /// to Alertmanager sources; Prometheus has no silences).
     pub async fn fetch(&self, filter: &AlertFilter) -> Result<Vec<Alert>, BackendError> {
+        self.fetch_listing(filter).await.map(|l| l.alerts)
+    }
+
+    /// [`AlertSource::fetch`], saying as well whether the source's page limit cut the list
+    /// short (OpsGenie's `max_pages`, Datadog's, New Relic's and CloudWatch's page bounds).
+    pub async fn fetch_listing(&self, filter: &AlertFilter) -> Result<Listing, BackendError> {
         match self {
-            AlertSource::Alertmanager { client, .. } => client.alerts(filter).await,
-            AlertSource::Grafana { client, .. } => client.alerts(filter).await,
-            AlertSource::CloudWatch { client, .. } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.alarms().await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
+            AlertSource::Alertmanager { client, .. } => {
+                return client.alerts(filter).await.map(Listing::whole);
             }
+            AlertSource::Grafana { client, .. } => {
+                return client.alerts(filter).await.map(Listing::whole);
+            }
+            AlertSource::Broken { reason, .. } => {
+                return Err(BackendError::Setup(reason.clone()));
+            }
+            _ => {}
+        }
+        let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
+        let mut listing = match self {
             AlertSource::Prometheus {
                 client,
                 pending_only,
                 ..
             } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
                 let mut alerts = client.alerts().await?;
-                alerts.retain(|a| {
-                    (!pending_only || a.state == AlertState::Pending) && labels.matches(&a.labels)
-                });
-                Ok(alerts)
+                if *pending_only {
+                    alerts.retain(|a| a.state == AlertState::Pending);
+                }
+                Listing::whole(alerts)
             }
-            AlertSource::Nagios { name, client } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.alerts(name).await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::Icinga { client, .. } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.problems().await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
+            AlertSource::CloudWatch { client, .. } => client.alarm_listing().await?,
+            AlertSource::Nagios { name, client } => Listing::whole(client.alerts(name).await?),
+            AlertSource::Icinga { client, .. } => Listing::whole(client.problems().await?),
             AlertSource::Intake {
                 name,
                 spool,
                 stale_after,
-            } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts =
-                    super::intake::read(name, spool, *stale_after, chrono::Utc::now())?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::OpsGenie { name, client } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.alerts(name).await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::Datadog { client, .. } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.alerts().await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::Sensu { name, client } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.alerts(name).await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::Seyren { name, client } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.alerts(name).await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::NewRelic { client, .. } => {
-                let labels = LabelFilter::new(&filter.matchers).map_err(BackendError::Setup)?;
-                let mut alerts = client.issues().await?;
-                alerts.retain(|a| labels.matches(&a.labels));
-                Ok(alerts)
-            }
-            AlertSource::Broken { reason, .. } => Err(BackendError::Setup(reason.clone())),
-        }
+            } => Listing::whole(super::intake::read(
+                name,
+                spool,
+                *stale_after,
+                chrono::Utc::now(),
+            )?),
+            AlertSource::OpsGenie { name, client } => client.listing(name).await?,
+            AlertSource::Datadog { client, .. } => client.listing().await?,
+            AlertSource::Sensu { name, client } => Listing::whole(client.alerts(name).await?),
+            AlertSource::Seyren { name, client } => Listing::whole(client.alerts(name).await?),
+            AlertSource::NewRelic { client, .. } => client.issue_listing().await?,
+            AlertSource::Alertmanager { .. }
+            | AlertSource::Grafana { .. }
+            | AlertSource::Broken { .. } => Listing::default(),
+        };
+        listing.alerts.retain(|a| labels.matches(&a.labels));
+        Ok(listing)
     }
 }
 

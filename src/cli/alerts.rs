@@ -79,6 +79,8 @@ struct SourceLine<'a> {
     ok: bool,
     alerts: usize,
     error: Option<&'a str>,
+    /// Set when the source's page limit cut its list short.
+    cut_short: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +99,7 @@ fn print_json(alerts: &[Alert], sources: &[SourceStatus]) -> Result<(), Failure>
                 ok: s.error.is_none(),
                 alerts: s.alerts.len(),
                 error: s.error.as_deref(),
+                cut_short: s.cut_short.as_deref(),
             })
             .collect(),
     };
@@ -174,4 +177,9 @@ fn print_text(alerts: &[Alert], sources: &[SourceStatus], group_by: &str, now: D
         })
         .collect();
     say!("sources: {}", lines.join("; "));
+    for s in sources {
+        if let Some(note) = &s.cut_short {
+            say!("⚠ {}", clean(note, 200));
+        }
+    }
 }

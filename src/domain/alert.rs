@@ -160,6 +160,9 @@ pub struct SourceStatus {
     /// Set from the first failure after a success until the next success.
     pub stale_since: Option<DateTime<Utc>>,
     pub error: Option<String>,
+    /// Its last good list was cut short by its page limit: what to say of it
+    /// (`opsgenie: first 1000 alerts shown (page limit)`).
+    pub cut_short: Option<String>,
 }
 
 /// Alerts from every source, merged. Pure: sources report, the board answers.
@@ -179,6 +182,7 @@ impl AlertBoard {
                     last_ok: None,
                     stale_since: None,
                     error: None,
+                    cut_short: None,
                 })
                 .collect(),
         }
@@ -194,6 +198,7 @@ impl AlertBoard {
             last_ok: None,
             stale_since: None,
             error: None,
+            cut_short: None,
         });
         let last = self.sources.len() - 1;
         &mut self.sources[last]
@@ -219,6 +224,20 @@ impl AlertBoard {
         s.stale_since = None;
         s.error = None;
         !same
+    }
+
+    /// Whether the source's last good list was cut short by its page limit, and what to say
+    /// of it; `None` for a whole list. True when that changed.
+    pub fn report_cut_short(&mut self, name: &str, note: Option<String>) -> bool {
+        let s = self.source(name);
+        let changed = s.cut_short != note;
+        s.cut_short = note;
+        changed
+    }
+
+    /// The notes of the sources whose last good list was cut short by their page limit.
+    pub fn cut_short(&self) -> impl Iterator<Item = &str> {
+        self.sources.iter().filter_map(|s| s.cut_short.as_deref())
     }
 
     /// A source failed: keep its last good alerts, remember since when it is stale and why.

@@ -90,3 +90,67 @@ pub fn oncall(user: (&str, &str, &str), level: u32, end: Option<&str>) -> Value 
     }
     v
 }
+
+/// The incident [`mount_oncall`] serves.
+pub const PD_INCIDENT: &str = "PT4KHLK";
+
+/// Mounts on `server` PagerDuty's side of who is on call and paging, short of the responder
+/// request itself: the payments service `PSVC002` with its escalation policy `PT20YPA`, whose
+/// on-calls are Kim Park and Lee Turner (level 1; Lee twice, through two schedules) and Dana
+/// Ode (level 2); the acting user `ic@example.com` (`PIC0001`); the incident
+/// [`PD_INCIDENT`] (#42) to link.
+pub async fn mount_oncall(server: &wiremock::MockServer) {
+    use wiremock::Mock;
+    use wiremock::matchers::{method, path, query_param};
+    let mut service = spec().example("GET", "/services/PSVC002", 200).unwrap();
+    service["service"]["id"] = json!("PSVC002");
+    service["service"]["name"] = json!("Payments API");
+    service["service"]["escalation_policy"]["id"] = json!("PT20YPA");
+    Mock::given(method("GET"))
+        .and(path("/services/PSVC002"))
+        .respond_with(answer("GET", "/services/PSVC002", 200, service))
+        .mount(server)
+        .await;
+    let lee = ("PL7A2O4", "Lee Turner", "lee@example.com");
+    let kim = ("PKIM001", "Kim Park", "kim@example.com");
+    let dana = ("PDAN001", "Dana Ode", "dana@example.com");
+    Mock::given(method("GET"))
+        .and(path("/oncalls"))
+        .and(query_param("escalation_policy_ids[]", "PT20YPA"))
+        .and(query_param("include[]", "users"))
+        .respond_with(answer(
+            "GET",
+            "/oncalls",
+            200,
+            json!({
+                "oncalls": [
+                    oncall(dana, 2, None),
+                    oncall(lee, 1, Some("2026-11-21T17:00:00Z")),
+                    oncall(kim, 1, Some("2026-11-21T20:00:00Z")),
+                    oncall(lee, 1, Some("2026-11-21T17:00:00Z")),
+                ],
+                "limit": 100, "offset": 0, "more": false, "total": null
+            }),
+        ))
+        .mount(server)
+        .await;
+    let mut users = spec().example("GET", "/users", 200).unwrap();
+    users["users"][0]["id"] = json!("PIC0001");
+    users["users"][0]["email"] = json!("ic@example.com");
+    Mock::given(method("GET"))
+        .and(path("/users"))
+        .and(query_param("query", "ic@example.com"))
+        .respond_with(answer("GET", "/users", 200, users))
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/incidents/{PD_INCIDENT}")))
+        .respond_with(answer(
+            "GET",
+            "/incidents/PT4KHLK",
+            200,
+            json!({"incident": incident(PD_INCIDENT, 42, "acknowledged")}),
+        ))
+        .mount(server)
+        .await;
+}

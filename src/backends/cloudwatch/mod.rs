@@ -8,6 +8,7 @@ pub mod sign;
 mod xml;
 
 use super::http::{BackendError, Endpoint, Reply, check_status, encode_segment, one_line};
+use super::listing::Listing;
 use crate::domain::{Alert, AlertState, CloudWatchQuery, Labels, fingerprint_of};
 use chrono::{DateTime, SecondsFormat, Utc};
 pub use credentials::AwsCredentials;
@@ -114,6 +115,12 @@ impl CloudWatch {
 
     /// Every alarm in `ALARM` (metric and composite alarms), as alerts.
     pub async fn alarms(&self) -> Result<Vec<Alert>, BackendError> {
+        self.alarm_listing().await.map(|l| l.alerts)
+    }
+
+    /// [`CloudWatch::alarms`], cut short when [`MAX_PAGES`] pages were read and another
+    /// `NextToken` was offered.
+    pub async fn alarm_listing(&self) -> Result<Listing, BackendError> {
         let mut out = Vec::new();
         let mut next: Option<String> = None;
         for _ in 0..MAX_PAGES {
@@ -151,10 +158,13 @@ impl CloudWatch {
             );
             match r.next_token.filter(|t| !t.is_empty()) {
                 Some(t) => next = Some(t),
-                None => return Ok(out),
+                None => return Ok(Listing::whole(out)),
             }
         }
-        Ok(out)
+        Ok(Listing {
+            alerts: out,
+            cut_short: true,
+        })
     }
 
     /// The datapoints of `query` between `from` and `to`, one every `period` (at least 1s),

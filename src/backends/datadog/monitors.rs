@@ -11,6 +11,7 @@
 
 use super::Datadog;
 use crate::backends::http::{BackendError, decode, null_default};
+use crate::backends::listing::Listing;
 use crate::domain::{Alert, AlertState, Labels, fingerprint_of};
 use chrono::{DateTime, TimeZone, Utc};
 use reqwest::Method;
@@ -28,7 +29,13 @@ pub const GROUP_STATES: &str = "alert,warn,no data";
 impl Datadog {
     /// Every group of every monitor in Alert, Warn or No Data, as alerts.
     pub async fn alerts(&self) -> Result<Vec<Alert>, BackendError> {
+        self.listing().await.map(|l| l.alerts)
+    }
+
+    /// [`Datadog::alerts`], cut short when [`MAX_PAGES`] full pages were read.
+    pub async fn listing(&self) -> Result<Listing, BackendError> {
         let mut out = Vec::new();
+        let mut cut_short = false;
         for page in 0..MAX_PAGES {
             let mut params = vec![
                 ("group_states", GROUP_STATES.to_string()),
@@ -51,8 +58,12 @@ impl Datadog {
             if got < PAGE_SIZE {
                 break;
             }
+            cut_short = page + 1 == MAX_PAGES;
         }
-        Ok(out)
+        Ok(Listing {
+            alerts: out,
+            cut_short,
+        })
     }
 }
 

@@ -20,6 +20,7 @@ pub use alert::severity_of;
 
 use super::http::{BackendError, Endpoint, Reply, RetryPolicy, check_status, encode_segment};
 use super::http::{decode, null_default, one_line, one_line_cut};
+use super::listing::Listing;
 use crate::config::{OpsGenieApi, OpsGenieAuth, OpsGenieConfig, ServiceField};
 use crate::domain::{Alert, WriteBack};
 use reqwest::{Method, StatusCode};
@@ -179,12 +180,19 @@ impl OpsGenie {
     /// Every alert the query finds, newest first, `source` naming them: at most
     /// `max_pages` pages of [`PAGE`].
     pub async fn alerts(&self, source: &str) -> Result<Vec<Alert>, BackendError> {
+        self.listing(source).await.map(|l| l.alerts)
+    }
+
+    /// [`OpsGenie::alerts`], cut short when `max_pages` full pages were read and the vendor
+    /// still offered a next one.
+    pub async fn listing(&self, source: &str) -> Result<Listing, BackendError> {
         let path = self.dialect.prefix();
         let size_param = match self.dialect {
             Dialect::OpsGenie => "limit",
             Dialect::Jsm { .. } => "size",
         };
         let mut out = Vec::new();
+        let mut cut_short = false;
         for page in 0..self.max_pages as usize {
             let offset = (page * PAGE).to_string();
             let reply = self
@@ -219,8 +227,12 @@ impl OpsGenie {
             if got < PAGE || next.is_none_or(|n| n.trim().is_empty()) {
                 break;
             }
+            cut_short = page + 1 == self.max_pages as usize;
         }
-        Ok(out)
+        Ok(Listing {
+            alerts: out,
+            cut_short,
+        })
     }
 
     /// Writes `kind` back for `alert` (one of this source's) with `text`, as `by`, and

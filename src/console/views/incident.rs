@@ -7,7 +7,7 @@ use crate::console::health::Sight;
 use crate::console::state::{Current, State};
 use crate::console::text::{cut, cut_line, cut_lines};
 use crate::console::theme::{Meaning, Theme};
-use crate::domain::{Corrected, Entry, Event, Incident, NoteKind, Role, clock};
+use crate::domain::{Corrected, Entry, Event, Incident, NoteKind, Role, clock, for_terminal_line};
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -186,6 +186,12 @@ fn alerts_pane(
                 theme.style(Meaning::Muted),
             )),
             _ => {}
+        }
+        if let Some(note) = &s.cut_short {
+            lines.push(Line::styled(
+                format!("⚠ {}", for_terminal_line(note)),
+                theme.style(Meaning::Warning),
+            ));
         }
     }
     let linked: Vec<&str> = c
