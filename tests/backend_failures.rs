@@ -1602,3 +1602,75 @@ async fn newrelic_refused_silent_403_429_500_html_truncated_and_50_mb_leave_it_s
         assert!(m.is_err(), "{what}: {m:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Refusals of the hosted sources: 401, 403, and a 429 that lasts
+// ---------------------------------------------------------------------------------------------
+
+/// Answers every request, whatever its method, with `status` (and `Retry-After: 1` when
+/// `retry_after`), with a small JSON error body.
+async fn refusing(status: u16, retry_after: bool) -> MockServer {
+    let server = MockServer::start().await;
+    let mut answer = ResponseTemplate::new(status).set_body_raw(
+        r#"{"message": "refused", "errors": ["refused"]}"#,
+        "application/json",
+    );
+    if retry_after {
+        answer = answer.insert_header("Retry-After", "1");
+    }
+    Mock::given(wiremock::matchers::any())
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    server
+}
+
+/// Every hosted source told 401 (a key refused), 403 (a key without the right) and a 429 that
+/// lasts (its `Retry-After` waited out, then given up): each goes stale with a reason naming
+/// the status, in time, without its secret.
+#[tokio::test]
+async fn hosted_sources_refused_401_403_and_a_lasting_429_go_stale_saying_so() {
+    use support::datadog::{API_KEY, APP_KEY};
+    let timeout = Duration::from_secs(5);
+    let s401 = refusing(401, false).await;
+    let s403 = refusing(403, false).await;
+    let s429 = refusing(429, true).await;
+    let cases = || {
+        [
+            ("401", s401.uri(), "401"),
+            ("403", s403.uri(), "403"),
+            ("429", s429.uri(), "429"),
+        ]
+        .into_iter()
+        .map(|(what, url, says)| Case {
+            what: what.into(),
+            url,
+            timeout,
+            says: says.into(),
+        })
+        .collect::<Vec<_>>()
+    };
+    let opsgenie = |url: &str, timeout: Duration| opsgenie_source(url, false, timeout);
+    let jsm = |url: &str, timeout: Duration| opsgenie_source(url, true, timeout);
+    let sources: [(&str, &dyn Fn(&str, Duration) -> AlertSource, &[&str]); 6] = [
+        ("opsgenie", &opsgenie, &["og-key-q7"]),
+        ("jsm", &jsm, &["jsm-tok-q7"]),
+        ("datadog", &datadog_source, &[API_KEY, APP_KEY]),
+        ("newrelic", &newrelic_source, &[support::newrelic::KEY]),
+        ("sensu", &sensu_source, &["sensu-key-x1"]),
+        ("seyren", &seyren_source, &[]),
+    ];
+    for (name, make, secrets) in sources {
+        Stale {
+            name,
+            make,
+            good: None,
+            deadline: Duration::from_secs(40),
+            within: Duration::from_secs(40),
+            secrets,
+            names_where: false,
+        }
+        .each(&cases())
+        .await;
+    }
+}
