@@ -102,10 +102,13 @@ fn standard_cases<const N: usize>(
 
 /// A source (`make` points it at a URL) and what every failure of it must leave on the
 /// board.
+/// Builds a source polling the given URL with the given timeout.
+type MakeSource<'a> = dyn Fn(&str, Duration) -> AlertSource + 'a;
+
 struct Stale<'a> {
     /// The source's name on the board.
     name: &'a str,
-    make: &'a dyn Fn(&str, Duration) -> AlertSource,
+    make: &'a MakeSource<'a>,
     /// Where it answers well first, and the name of the one alert it lists there (kept on
     /// the board through the failure); `None`: it had answered with no alerts.
     good: Option<(String, Option<&'a str>)>,
@@ -1652,7 +1655,7 @@ async fn hosted_sources_refused_401_403_and_a_lasting_429_go_stale_saying_so() {
     };
     let opsgenie = |url: &str, timeout: Duration| opsgenie_source(url, false, timeout);
     let jsm = |url: &str, timeout: Duration| opsgenie_source(url, true, timeout);
-    let sources: [(&str, &dyn Fn(&str, Duration) -> AlertSource, &[&str]); 6] = [
+    let sources: [(&str, &MakeSource<'_>, &[&str]); 6] = [
         ("opsgenie", &opsgenie, &["og-key-q7"]),
         ("jsm", &jsm, &["jsm-tok-q7"]),
         ("datadog", &datadog_source, &[API_KEY, APP_KEY]),
