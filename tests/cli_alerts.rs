@@ -109,7 +109,7 @@ fn alerts_merges_an_ha_pair_reports_a_dead_source_and_filters() {
     assert_eq!(sources.len(), 3);
     assert_eq!(
         sources[0],
-        json!({"name": "am-a", "ok": true, "alerts": 3, "error": null})
+        json!({"name": "am-a", "ok": true, "alerts": 3, "error": null, "cut_short": null})
     );
     assert_eq!(sources[1]["alerts"], 1);
     assert_eq!(sources[2]["name"], "am-down");

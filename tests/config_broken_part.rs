@@ -86,6 +86,8 @@ fn the_console_starts_with_a_broken_part_and_names_it() {
     let data = dir.path().join("data");
     let config = dir.path().join("config.toml");
     std::fs::write(&config, MISSPELT).unwrap();
+    // Built first: a build under load must not leave the incident's first update overdue.
+    release::warroom();
     assert_eq!(
         open_incident(&data, "alice", "Checkout 500s", "sev1"),
         "INC-1"
@@ -114,6 +116,8 @@ fn keys_do_nothing_behind_terminal_too_small() {
     };
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
+    // Built first: a build under load must not leave the incident's first update overdue.
+    release::warroom();
     assert_eq!(
         open_incident(&data, "alice", "Checkout 500s", "sev1"),
         "INC-1"

@@ -109,6 +109,20 @@ pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
     all
 }
 
+/// `snapshot` without what warroom keeps beside a journal to save work (the list summaries
+/// and the kept report facts): rebuilt from the journal whenever it is missing or stale, so
+/// writing them is not changing the data.
+pub fn snapshot_without_kept(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut all = snapshot(root);
+    all.retain(|p, _| {
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        !matches!(name.as_deref(), Some(n) if n == warroom::journal::SUMMARY
+            || n == warroom::journal::SUMMARY_JSON
+            || (n.starts_with("kept-") && n.ends_with(".json")))
+    });
+    all
+}
+
 /// Files in an incident directory whose name starts with `journal.torn-`.
 pub fn torn_files(data: &Path, id: &str) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(data.join("incidents").join(id))
