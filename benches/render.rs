@@ -3,9 +3,15 @@
 //! incident as the in-process reference.
 //!
 //! Run: `cargo bench --bench render`
+//!
+//! Counting instructions instead of timing (repeatable on a busy machine): with
+//! `WARROOM_RENDER_FRAMES=<full|empty>:<n>` the binary only draws that frame n times, in
+//! `draw_frames`, and exits. Build with `cargo bench --bench render --no-run`, then
+//! `WARROOM_RENDER_FRAMES=full:50 valgrind --tool=callgrind --toggle-collect='*draw_frames*'
+//! target/release/deps/render-<hash>` and `callgrind_annotate --inclusive=yes`.
 
 use chrono::{Duration, TimeZone, Utc};
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
@@ -102,6 +108,38 @@ fn state(entries: usize, alerts: usize) -> State {
     s
 }
 
+/// Draws `state` `n` times: the one function the instruction count looks at.
+#[inline(never)]
+fn draw_frames(
+    terminal: &mut Terminal<TestBackend>,
+    state: &State,
+    theme: &Theme,
+    now: chrono::DateTime<Utc>,
+    n: usize,
+) {
+    for _ in 0..n {
+        terminal
+            .draw(|f| render(black_box(state), theme, now, f))
+            .map(|_| ())
+            .expect("draw");
+    }
+}
+
+/// `WARROOM_RENDER_FRAMES=<full|empty>:<n>`: draw that frame n times and nothing else.
+fn count_only(spec: &str) {
+    let (which, n) = spec.split_once(':').unwrap_or((spec, "1"));
+    let n: usize = n.parse().expect("WARROOM_RENDER_FRAMES=<full|empty>:<n>");
+    let theme = Theme::built_in("default").expect("built-in theme");
+    let now = Utc.with_ymd_and_hms(2026, 11, 21, 11, 0, 0).unwrap();
+    let state = match which {
+        "full" => state(100_000, 10_000),
+        "empty" => state(1, 0),
+        other => panic!("WARROOM_RENDER_FRAMES: {other}? full or empty"),
+    };
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("test backend");
+    draw_frames(&mut terminal, &state, &theme, now, n);
+}
+
 fn bench(c: &mut Criterion) {
     let theme = Theme::built_in("default").expect("built-in theme");
     let now = Utc.with_ymd_and_hms(2026, 11, 21, 11, 0, 0).unwrap();
@@ -129,4 +167,12 @@ fn bench(c: &mut Criterion) {
 }
 
 criterion_group!(benches, bench);
-criterion_main!(benches);
+
+fn main() {
+    if let Ok(spec) = std::env::var("WARROOM_RENDER_FRAMES") {
+        count_only(&spec);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

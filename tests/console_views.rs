@@ -336,6 +336,46 @@ fn alerts_pane_grouped_with_a_stale_source() {
     });
 }
 
+/// Sixty alerts over six services, the cursor moved to the 41st: the pane scrolls so that
+/// the selected alert is its last row above "+N more", under its group's header or among its
+/// group's alerts, in the board's order.
+#[test]
+fn alerts_pane_scrolled_to_the_cursor() {
+    use warroom::domain::{Alert, AlertBoard, AlertState};
+    snap("alerts_pane_scrolled", || {
+        let mut s = leading();
+        let alerts = (0..60)
+            .map(|n| Alert {
+                fingerprint: format!("f{n:02}"),
+                labels: [
+                    ("alertname".to_string(), format!("Alert{n:02}")),
+                    ("service".to_string(), format!("svc-{}", n % 6)),
+                    (
+                        "severity".to_string(),
+                        if n % 2 == 0 { "critical" } else { "warning" }.to_string(),
+                    ),
+                ]
+                .into(),
+                annotations: [("summary".to_string(), format!("summary {n}"))].into(),
+                starts_at: at(-5, 0),
+                ends_at: None,
+                generator_url: None,
+                state: AlertState::Active,
+                silenced_by: vec![],
+                inhibited_by: vec![],
+                sources: vec![],
+            })
+            .collect();
+        let mut b = AlertBoard::with_sources(["am"]);
+        b.report_ok("am", alerts, at(11, 50));
+        s.set_board(b);
+        let mut keys = vec![key(KeyCode::Tab)];
+        keys.extend(std::iter::repeat_n(key(KeyCode::Down), 40));
+        press(&mut s, keys);
+        s
+    });
+}
+
 #[test]
 fn alert_detail_and_silence_form() {
     snap("alert_detail", || {

@@ -199,7 +199,10 @@ pub fn render_pane(
         ));
     }
     lines.extend(unmapped);
-    frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
+    frame.render_widget(
+        super::lines::Lines::new(cut_lines(lines, inner.width.into())),
+        inner,
+    );
 }
 
 /// One affected service's rows: state, name, tier, sparkline, key value, time affected; then

@@ -1,6 +1,7 @@
 //! The incident screen: one glance answering "where are we?" — header with the clock, the
 //! outage log, and the alerts, blast radius and actions panes.
 
+use super::lines::Lines;
 use super::pane;
 use crate::console::action::Lead;
 use crate::console::health::Sight;
@@ -40,7 +41,7 @@ pub fn render(
         super::practice::criteria_panel(c, theme, now, criteria_area, frame);
     }
     frame.render_widget(
-        Paragraph::new(cut_lines(tasks, tasks_area.width.into())),
+        Lines::new(cut_lines(tasks, tasks_area.width.into())),
         tasks_area,
     );
     if let Some(text) = banner {
@@ -236,31 +237,52 @@ fn alerts_pane(
             Sight::NotConnected | Sight::Waiting => {}
         }
     }
-    // The pane's rows as (group header | alert) slots, cheap to lay out; only the slots in
-    // view become lines, so ten thousand alerts cost what twenty do.
+    // The pane's rows are slots, each group's header then its alerts; only the slots in view
+    // are found (walking the groups, not the alerts) and become lines, so ten thousand
+    // alerts cost what twenty do.
     enum Slot {
         Group(usize),
         Alert(usize),
     }
-    let mut slots: Vec<Slot> = Vec::with_capacity(rows.len() + state.alerts_view.groups.len());
-    let mut next = 0;
-    for (g, (_, count)) in state.alerts_view.groups.iter().enumerate() {
-        slots.push(Slot::Group(g));
-        slots.extend((next..next + count).map(Slot::Alert));
-        next += count;
+    let groups = &state.alerts_view.groups;
+    let total = groups.len() + groups.iter().map(|(_, count)| count).sum::<usize>();
+    let mut selected_slot = 0;
+    if focus {
+        let (mut start, mut first) = (0, 0);
+        for (_, count) in groups {
+            if (first..first + count).contains(&c.alert_cursor) {
+                selected_slot = start + 1 + c.alert_cursor - first;
+                break;
+            }
+            start += 1 + count;
+            first += count;
+        }
     }
-    let selected_slot = slots
-        .iter()
-        .position(|s| matches!(s, Slot::Alert(n) if focus && *n == c.alert_cursor))
-        .unwrap_or(0);
     let mut height = (inner.height as usize).saturating_sub(lines.len());
     // A list longer than the pane says how much more it holds, on its last row.
-    if slots.len() > height {
+    if total > height {
         height = height.saturating_sub(1);
     }
     let offset = selected_slot.saturating_sub(height.saturating_sub(1));
-    let below = slots.len().saturating_sub(offset + height);
-    for slot in slots.iter().skip(offset).take(height) {
+    let below = total.saturating_sub(offset + height);
+    let mut slots: Vec<Slot> = Vec::with_capacity(height);
+    let (mut start, mut first) = (0, 0);
+    for (g, (_, count)) in groups.iter().enumerate() {
+        if start >= offset + height {
+            break;
+        }
+        let end = start + 1 + count;
+        for s in start.max(offset)..end.min(offset + height) {
+            slots.push(if s == start {
+                Slot::Group(g)
+            } else {
+                Slot::Alert(first + s - start - 1)
+            });
+        }
+        start = end;
+        first += count;
+    }
+    for slot in &slots {
         match *slot {
             Slot::Group(g) => {
                 let (key, count) = &state.alerts_view.groups[g];
@@ -310,7 +332,7 @@ fn alerts_pane(
             theme.style(Meaning::Muted),
         ));
     }
-    frame.render_widget(Paragraph::new(cut_lines(lines, inner.width.into())), inner);
+    frame.render_widget(Lines::new(cut_lines(lines, inner.width.into())), inner);
 }
 
 fn banner(state: &State, c: &Current) -> Option<String> {
@@ -480,7 +502,7 @@ fn header(
         ));
     }
     frame.render_widget(
-        Paragraph::new(cut_lines(vec![line1, Line::from(spans)], area.width.into())).style(hs),
+        Lines::new(cut_lines(vec![line1, Line::from(spans)], area.width.into())).style(hs),
         area,
     );
 }
@@ -612,7 +634,8 @@ fn outage_log(c: &Current, theme: &Theme, area: Rect, frame: &mut Frame) {
     }
     let skip = lines.len().saturating_sub(height);
     let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    frame.render_widget(block, area);
+    frame.render_widget(Lines::new(lines), inner);
 }
 
 /// What a log entry says in full, with its tag and colour: the log's rows and the detail
@@ -836,10 +859,7 @@ fn entry_lines<'a>(row: &Corrected, theme: &Theme, width: usize, selected: bool)
             let by = cut(&e.by, 10);
             let pad = 10usize.saturating_sub(crate::console::text::width(&by));
             let mut spans = vec![
-                Span::styled(
-                    row.when().format("%H:%M:%S ").to_string(),
-                    theme.style(Meaning::Muted),
-                ),
+                Span::styled(hh_mm_ss(row.when()), theme.style(Meaning::Muted)),
                 Span::styled(
                     format!("{by}{} ", " ".repeat(pad)),
                     theme.style(Meaning::Muted),
@@ -880,6 +900,14 @@ fn entry_lines<'a>(row: &Corrected, theme: &Theme, width: usize, selected: bool)
         out.push(cut_line(line, width));
     }
     out
+}
+
+/// "09:04:00 ": what `format("%H:%M:%S ")` writes, without parsing the pattern on every row.
+fn hh_mm_ss(t: DateTime<Utc>) -> String {
+    use chrono::Timelike;
+    // A leap second is second 60, as chrono writes it.
+    let second = t.second() + u32::from(t.nanosecond() >= 1_000_000_000);
+    format!("{:02}:{:02}:{:02} ", t.hour(), t.minute(), second)
 }
 
 fn note_tag(kind: NoteKind) -> &'static str {

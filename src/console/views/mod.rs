@@ -8,6 +8,7 @@ pub mod detail;
 mod followup;
 mod impact;
 mod incident;
+mod lines;
 mod list;
 mod modal;
 mod practice;
@@ -71,7 +72,7 @@ pub fn render(state: &State, theme: &Theme, now: DateTime<Utc>, frame: &mut Fram
         None => list::render(state, theme, now, body, frame),
     }
     frame.render_widget(
-        Paragraph::new(super::text::cut_lines(status, status_area.width.into())),
+        lines::Lines::new(super::text::cut_lines(status, status_area.width.into())),
         status_area,
     );
     render_footer(state, theme, footer, frame);
@@ -246,7 +247,7 @@ fn render_footer(state: &State, theme: &Theme, area: Rect, frame: &mut Frame) {
             theme.style(Meaning::Muted),
         ));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    frame.render_widget(lines::Lines::new(vec![Line::from(spans)]), area);
 }
 
 fn short_name(cmd: Command, mode: Mode) -> &'static str {
