@@ -239,7 +239,7 @@ fn write_format_1(records: &[warroom::journal::Record], path: &Path) {
             .expect("a format-1 line");
         v1.push_str(&line.line);
         v1.push('\n');
-        prev = line.hash;
+        prev = line.hash().to_string();
     }
     fs::write(path, v1).expect("write the v1 journal");
 }

@@ -454,7 +454,9 @@ pub struct Corrected {
     /// Why it was retracted (or where it was moved).
     pub retracted: Option<String>,
     /// The entry as first recorded, when it was amended since.
-    pub original: Option<Event>,
+    /// (Boxed: most entries are never amended, and an event inline would make every row of
+    /// a long log as large as the largest event.)
+    pub original: Option<Box<Event>>,
     /// Its corrections, oldest first.
     pub changes: Vec<Change>,
 }
@@ -502,7 +504,7 @@ pub fn corrected_log(entries: &[Entry]) -> Vec<Corrected> {
             } => {
                 if let Some(r) = index.get(entry).and_then(|&n| rows.get_mut(n)) {
                     if r.original.is_none() {
-                        r.original = Some(r.entry.event.clone());
+                        r.original = Some(Box::new(r.entry.event.clone()));
                     }
                     if let Event::Note {
                         kind: k, text: t, ..
@@ -747,8 +749,8 @@ mod tests {
             }
         );
         assert_eq!(
-            rows[0].original,
-            Some(note("checkout 500s since the deploy"))
+            rows[0].original.as_deref(),
+            Some(&note("checkout 500s since the deploy"))
         );
         assert_eq!(rows[0].changes.len(), 1);
         assert_eq!(rows[0].changes[0].by, "bob");

@@ -243,15 +243,18 @@ impl FileJournal {
     }
 
     /// Reads and checks everything after `known_len`. The caller holds a lock.
+    ///
+    /// The file is read in runs of about [`READ_RUN`] bytes of whole lines, each checked (on
+    /// every core) and linked before the next is read, so neither the whole file nor every
+    /// line's parse is held at once beside the records kept.
     fn read_tail(&self, file: &mut File) -> Result<Tail, JournalError> {
-        file.seek(SeekFrom::Start(self.known_len))
+        let start = self.known_len;
+        file.seek(SeekFrom::Start(start))
             .map_err(|e| io(&self.path, e))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| io(&self.path, e))?;
+        let file_len = file.metadata().map_err(|e| io(&self.path, e))?.len();
         let mut tail = Tail {
             records: Vec::new(),
-            good_len: self.known_len,
+            good_len: start,
             lines: 0,
             torn: None,
         };
@@ -269,50 +272,66 @@ impl FileJournal {
                 reason: bad.reason,
             },
         };
-        // Whole lines (each ends in a newline) are checked on every core, then linked in
-        // order; what follows the last newline is a last line without one.
-        let whole_len = memchr::memrchr(b'\n', &bytes).map_or(0, |nl| nl + 1);
-        let (whole, last) = bytes.split_at(whole_len);
-        let lines: Vec<&[u8]> = whole
-            .split(|b| *b == b'\n')
-            .take(memchr::memchr_iter(b'\n', whole).count())
-            .collect();
-        tail.records.reserve(lines.len());
-        for (line, checked) in lines.iter().zip(check::check_lines(&lines)) {
-            let line_no = self.known_lines + tail.lines + 1;
-            // A line that ends in a newline was written whole: whatever is wrong with it,
-            // at the end of the file as anywhere, is damage.
-            let record = checked
-                .place(&prev, seq + 1)
-                .map_err(|bad| damaged(bad, line_no))?;
-            let first = tail.records.first().or(self.folded.records.first());
-            if let Some(first) = first
-                && first.format() != record.format()
-            {
-                let bad = BadLine {
-                    reason: format!(
-                        "a format-{} line in a format-{} journal",
-                        record.format(),
-                        first.format()
-                    ),
-                    breaks_chain: true,
-                    newer: None,
-                };
-                return Err(damaged(bad, line_no));
+        let mut format = self.folded.records.first().map(Record::format);
+        // Bytes read and not yet taken: whole lines, then what follows the last newline.
+        let mut bytes: Vec<u8> = Vec::new();
+        let mut at_end = false;
+        while !at_end {
+            at_end = read_run(file, &mut bytes).map_err(|e| io(&self.path, e))?;
+            // Whole lines (each ends in a newline) are checked on every core, then linked in
+            // order; what follows the last newline waits for the next run, or is a last line
+            // without one.
+            let whole_len = memchr::memrchr(b'\n', &bytes).map_or(0, |nl| nl + 1);
+            let whole = &bytes[..whole_len];
+            let lines: Vec<&[u8]> = whole
+                .split(|b| *b == b'\n')
+                .take(memchr::memchr_iter(b'\n', whole).count())
+                .collect();
+            if tail.records.capacity() == 0 && !lines.is_empty() {
+                // The lines still to come, guessed from these: one allocation for the
+                // records instead of a doubling (and a copy) every so often.
+                let per_line = (whole_len / lines.len()).max(1) as u64;
+                let rest = file_len.saturating_sub(start) / per_line;
+                tail.records
+                    .reserve(lines.len().max(rest as usize + rest as usize / 16));
             }
-            prev = record.hash.clone();
-            seq = record.entry.seq;
-            tail.records.push(record);
-            tail.good_len += line.len() as u64 + 1;
-            tail.lines += 1;
+            for (line, checked) in lines.iter().zip(check::check_lines(&lines)) {
+                let line_no = self.known_lines + tail.lines + 1;
+                // A line that ends in a newline was written whole: whatever is wrong with it,
+                // at the end of the file as anywhere, is damage.
+                let record = checked
+                    .place(&prev, seq + 1)
+                    .map_err(|bad| damaged(bad, line_no))?;
+                let first = *format.get_or_insert(record.format());
+                if first != record.format() {
+                    let bad = BadLine {
+                        reason: format!(
+                            "a format-{} line in a format-{} journal",
+                            record.format(),
+                            first
+                        ),
+                        breaks_chain: true,
+                        newer: None,
+                    };
+                    return Err(damaged(bad, line_no));
+                }
+                prev.clear();
+                prev.push_str(record.hash());
+                seq = record.entry.seq;
+                tail.records.push(record);
+                tail.good_len += line.len() as u64 + 1;
+                tail.lines += 1;
+            }
+            bytes.drain(..whole_len);
         }
         // The newline is the last byte of an append's one write, so only a last line
         // without one can be what a crash left, and only if it is not a whole journal line
         // that breaks the chain (that was changed afterwards).
+        let last = bytes;
         if !last.is_empty() {
             let line_no = self.known_lines + tail.lines + 1;
             let offset = tail.good_len;
-            match parse_line(last, &prev, seq + 1) {
+            match parse_line(&last, &prev, seq + 1) {
                 Err(bad) if bad.breaks_chain || bad.newer.is_some() => {
                     return Err(damaged(bad, line_no));
                 }
@@ -325,15 +344,13 @@ impl FileJournal {
                 Ok(_) => tail.torn = Some((offset, format!("line {line_no} has no newline"))),
             }
         }
+        tail.records.shrink_to_fit();
         Ok(tail)
     }
 
     fn take_tail(&mut self, tail: Tail) -> usize {
         let n = tail.records.len();
-        self.folded.reserve(n);
-        for record in tail.records {
-            self.folded.push(record);
-        }
+        self.folded.extend(tail.records);
         self.known_len = tail.good_len;
         self.known_lines += tail.lines;
         n
@@ -653,6 +670,40 @@ pub fn normalize_id(id: &str) -> Option<String> {
 fn id_number(name: &str) -> Option<u64> {
     let n: u64 = name.strip_prefix("INC-")?.parse().ok()?;
     (format!("INC-{n}") == name).then_some(n)
+}
+
+/// About how many bytes of a journal are read, checked and taken at a time.
+const READ_RUN: usize = 4 << 20;
+
+/// Reads on from `file` until `bytes` holds a newline past [`READ_RUN`] bytes or the file
+/// ends; true at the end of the file.
+fn read_run(file: &mut File, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
+    loop {
+        let have = bytes.len();
+        if have >= READ_RUN && memchr::memchr(b'\n', bytes).is_some() {
+            return Ok(false);
+        }
+        let want = READ_RUN.max(have / 2).min(16 << 20);
+        bytes.resize(have + want, 0);
+        let n = loop {
+            match file.read(&mut bytes[have..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        match n {
+            Ok(n) => {
+                bytes.truncate(have + n);
+                if n == 0 {
+                    return Ok(true);
+                }
+            }
+            Err(e) => {
+                bytes.truncate(have);
+                return Err(e);
+            }
+        }
+    }
 }
 
 pub(super) fn io(path: &Path, source: std::io::Error) -> JournalError {

@@ -283,7 +283,7 @@ pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
         head: journal
             .records()
             .last()
-            .map(|r| r.hash.clone())
+            .map(|r| r.hash().to_string())
             .unwrap_or_else(|| GENESIS.to_string()),
         format: journal.folded().format(),
         redacted: journal
