@@ -16,6 +16,8 @@
 # Cases, each RUNS times, the median reported:
 #   * empty         the console on an empty data directory (the reference);
 #   * incident      the console opened on the incident (Enter on the list), no alert source;
+#   * incident+note the same, then one note recorded from the console (what a leader does
+#                   next: an append, and the log folded again);
 #   * incident+alerts  the same with the 10,000 alerts on the board;
 #   * verify        `warroom verify INC-1` (its peak, from /usr/bin/time -v or a /proc poll).
 # VmHWM (peak resident) and VmRSS (resident now) are read from /proc/<pid>/status once the
@@ -168,6 +170,17 @@ console() {
         tm send-keys -t "$name" Enter
     fi
     for text in "$@"; do wait_screen "$name" "$text"; done
+    if [[ $NOTE == yes ]]; then
+        # Out of the status update prompt the overdue incident opens with, then one note.
+        sleep 1
+        tm send-keys -t "$name" Escape
+        sleep 1
+        tm send-keys -t "$name" n
+        sleep 0.5
+        tm send-keys -t "$name" -l "memory check $name"
+        tm send-keys -t "$name" Enter
+        wait_screen "$name" "memory check $name"
+    fi
     sleep 2
     hwm=$(kb "$pid" VmHWM)
     rss=$(kb "$pid" VmRSS)
@@ -194,12 +207,17 @@ verify_peak() {
 }
 
 declare -A HWM RSS
-CASES=(empty incident incident+alerts verify)
+CASES=(empty incident incident+note incident+alerts verify)
+NOTE=no
 for i in $(seq "$RUNS"); do
     read -r h r < <(console "e$i" "$EMPTY" "$WORK/no-config.toml" no "No open incidents")
     HWM[empty]+="$h " RSS[empty]+="$r "
     read -r h r < <(console "i$i" "$BIG" "$WORK/no-config.toml" yes "Outage log")
     HWM[incident]+="$h " RSS[incident]+="$r "
+    NOTE=yes
+    read -r h r < <(console "n$i" "$BIG" "$WORK/no-config.toml" yes "Outage log")
+    NOTE=no
+    HWM[incident+note]+="$h " RSS[incident+note]+="$r "
     read -r h r < <(console "a$i" "$BIG_ALERTS" "$WORK/alerts-config.toml" yes "Outage log" "$ALERTS firing")
     HWM[incident+alerts]+="$h " RSS[incident+alerts]+="$r "
     h=$(verify_peak)
@@ -231,6 +249,7 @@ Resident memory from /proc/<pid>/status after the frame shows it and 2 s, median
 $(for c in "${CASES[@]}"; do row "$c"; done)
 
 empty: the console on an empty data directory (the reference); incident: opened on the
-incident (Enter on the list); incident+alerts: the same with $ALERTS firing alerts from a
+incident (Enter on the list); incident+note: the same, then one note recorded (n, text,
+Enter) and on screen; incident+alerts: the same with $ALERTS firing alerts from a
 pushed source; verify: \`warroom verify INC-1\` (peak only).
 EOF

@@ -601,11 +601,21 @@ pub fn corrected_log(entries: &[Entry]) -> Vec<Corrected> {
 /// Entries keep their journal order; an entry that refers to another time (`occurred_at`)
 /// or came from another incident goes before the first entry recorded after that time.
 fn in_timeline_order(rows: Vec<Corrected>) -> Vec<Corrected> {
-    let (mut placed, mut timed): (Vec<Corrected>, Vec<Corrected>) = rows
-        .into_iter()
-        .partition(|r| r.occurred_at.is_none() && r.source.is_none());
-    if timed.is_empty() {
-        return placed;
+    let in_place = |r: &Corrected| r.occurred_at.is_none() && r.source.is_none();
+    // Most logs have no such entry: then they are in order as they are, and no second copy
+    // of a long log is made.
+    let timed_rows = rows.iter().filter(|r| !in_place(r)).count();
+    if timed_rows == 0 {
+        return rows;
+    }
+    let mut placed = Vec::with_capacity(rows.len() - timed_rows);
+    let mut timed = Vec::with_capacity(timed_rows);
+    for r in rows {
+        if in_place(&r) {
+            placed.push(r);
+        } else {
+            timed.push(r);
+        }
     }
     timed.sort_by_key(Corrected::when);
     let mut out = Vec::with_capacity(placed.len() + timed.len());

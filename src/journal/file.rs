@@ -131,9 +131,30 @@ impl FileStore {
         }
     }
 
-    /// Checks the whole hash chain of an incident without changing anything.
+    /// Checks the whole hash chain of an incident without changing anything. The journal is
+    /// read and checked as an open does, run by run, but its records are not kept: what the
+    /// report needs is counted as they pass.
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
-        Ok(super::store::report(&mut self.open(id)?))
+        let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
+        let dir = self.incidents_dir().join(&id);
+        if !dir.join(JOURNAL).is_file() {
+            return Err(JournalError::NotFound(id));
+        }
+        let mut journal = FileJournal::unread(id, dir.clone(), dir.join(JOURNAL));
+        let file = journal.open_file(false)?;
+        let mut file = journal.lock_current(file, false, false)?;
+        let read = journal.read_runs(&mut file, false);
+        let _ = file.unlock();
+        let read = read?;
+        journal.warn_torn(&read.tail);
+        Ok(VerifyReport {
+            events: read.tail.lines,
+            head: read.head,
+            format: read.format.unwrap_or(super::FORMAT),
+            redacted: read.redacted,
+            warnings: journal.take_warnings(),
+            id: journal.folded.id,
+        })
     }
 
     /// Who leads incident `id` now, if anyone: the holder of its lock file.
@@ -177,6 +198,18 @@ pub struct FileJournal {
     held: Option<File>,
 }
 
+/// A read of the bytes after the known part of a file: what it took, and what a verify tells
+/// when the records are not kept.
+struct Scan {
+    tail: Tail,
+    /// The hash of the last whole line (the known part's, or [`super::GENESIS`], when none).
+    head: String,
+    /// The format of the journal's lines, when it has any.
+    format: Option<u32>,
+    /// The seqs of the entries read whose event was redacted.
+    redacted: Vec<u64>,
+}
+
 /// How the bytes after the known part of a file read.
 struct Tail {
     records: Vec<Record>,
@@ -195,7 +228,14 @@ impl FileJournal {
 
     /// Reads the journal file at `path` (`journal.jsonl`, or an old one kept beside it).
     fn load_at(id: String, dir: PathBuf, path: PathBuf) -> Result<FileJournal, JournalError> {
-        let mut journal = FileJournal {
+        let mut journal = FileJournal::unread(id, dir, path);
+        journal.refresh()?;
+        Ok(journal)
+    }
+
+    /// The journal at `path`, nothing of it read yet.
+    fn unread(id: String, dir: PathBuf, path: PathBuf) -> FileJournal {
+        FileJournal {
             folded: Folded::new(id),
             dir,
             path,
@@ -205,9 +245,7 @@ impl FileJournal {
             reported_tail: None,
             warnings: Vec::new(),
             held: None,
-        };
-        journal.refresh()?;
-        Ok(journal)
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -248,6 +286,12 @@ impl FileJournal {
     /// every core) and linked before the next is read, so neither the whole file nor every
     /// line's parse is held at once beside the records kept.
     fn read_tail(&self, file: &mut File) -> Result<Tail, JournalError> {
+        Ok(self.read_runs(file, true)?.tail)
+    }
+
+    /// [`FileJournal::read_tail`], keeping the records only when `keep`; either way the
+    /// head, the format and the redacted entries are told.
+    fn read_runs(&self, file: &mut File, keep: bool) -> Result<Scan, JournalError> {
         let start = self.known_len;
         file.seek(SeekFrom::Start(start))
             .map_err(|e| io(&self.path, e))?;
@@ -273,6 +317,7 @@ impl FileJournal {
             },
         };
         let mut format = self.folded.records.first().map(Record::format);
+        let mut redacted = Vec::new();
         // Bytes read and not yet taken: whole lines, then what follows the last newline.
         let mut bytes: Vec<u8> = Vec::new();
         let mut at_end = false;
@@ -287,7 +332,7 @@ impl FileJournal {
                 .split(|b| *b == b'\n')
                 .take(memchr::memchr_iter(b'\n', whole).count())
                 .collect();
-            if tail.records.capacity() == 0 && !lines.is_empty() {
+            if keep && tail.records.capacity() == 0 && !lines.is_empty() {
                 // The lines still to come, guessed from these: one allocation for the
                 // records instead of a doubling (and a copy) every so often.
                 let per_line = (whole_len / lines.len()).max(1) as u64;
@@ -318,7 +363,12 @@ impl FileJournal {
                 prev.clear();
                 prev.push_str(record.hash());
                 seq = record.entry.seq;
-                tail.records.push(record);
+                if record.is_redacted() {
+                    redacted.push(seq);
+                }
+                if keep {
+                    tail.records.push(record);
+                }
                 tail.good_len += line.len() as u64 + 1;
                 tail.lines += 1;
             }
@@ -345,7 +395,25 @@ impl FileJournal {
             }
         }
         tail.records.shrink_to_fit();
-        Ok(tail)
+        Ok(Scan {
+            tail,
+            head: prev,
+            format,
+            redacted,
+        })
+    }
+
+    /// Warns (once for each) of a torn last line a read met.
+    fn warn_torn(&mut self, tail: &Tail) {
+        if let Some((offset, why)) = &tail.torn
+            && self.reported_tail != Some(*offset)
+        {
+            self.reported_tail = Some(*offset);
+            self.warnings.push(format!(
+                "{}: {why}; it is ignored and will be moved aside on the next write",
+                self.path.display()
+            ));
+        }
     }
 
     fn take_tail(&mut self, tail: Tail) -> usize {
@@ -394,15 +462,7 @@ impl Journal for FileJournal {
         let _ = file.unlock();
         self.put_back(file, held);
         let tail = tail?;
-        if let Some((offset, why)) = &tail.torn
-            && self.reported_tail != Some(*offset)
-        {
-            self.reported_tail = Some(*offset);
-            self.warnings.push(format!(
-                "{}: {why}; it is ignored and will be moved aside on the next write",
-                self.path.display()
-            ));
-        }
+        self.warn_torn(&tail);
         Ok(self.take_tail(tail))
     }
 

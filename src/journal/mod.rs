@@ -191,6 +191,12 @@ impl Folded {
         if self.records.is_empty() {
             self.records = records;
         } else {
+            // Grown by a little, not doubled: a long journal's records would otherwise take
+            // twice their room after the first append.
+            if self.records.capacity() - self.records.len() < records.len() {
+                self.records
+                    .reserve_exact(records.len() + self.records.len() / 64);
+            }
             self.records.extend(records);
         }
     }

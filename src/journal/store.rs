@@ -191,6 +191,9 @@ store_by_own_methods!(FileStore, {
     fn keeps_summaries(&self) -> bool {
         true
     }
+    fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
+        FileStore::verify(self, id)
+    }
     fn changed(&self, id: &str, stamp: &super::Stamp) -> bool {
         FileStore::changed(self, id, stamp)
     }
