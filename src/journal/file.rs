@@ -1,7 +1,7 @@
 //! The file journal: one directory per incident under `<data_dir>/incidents/`, holding
 //! `journal.jsonl` (the events) and `journal.lock` (who leads it).
 
-use super::line::{BadLine, parse_line};
+use super::line::parse_line;
 use super::lock::{Acquire, LeaderLock};
 use super::{Decide, Folded, Journal, JournalError, Record, Redaction};
 use crate::domain::{Rejected, Severity};
@@ -12,6 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 pub(super) mod check;
+mod read;
 mod upgrade;
 pub use upgrade::Upgrade;
 
@@ -140,7 +141,8 @@ impl FileStore {
         if !dir.join(JOURNAL).is_file() {
             return Err(JournalError::NotFound(id));
         }
-        let mut journal = FileJournal::unread(id, dir.clone(), dir.join(JOURNAL));
+        let path = dir.join(JOURNAL);
+        let mut journal = FileJournal::unread(id, dir, path);
         let file = journal.open_file(false)?;
         let mut file = journal.lock_current(file, false, false)?;
         let read = journal.read_runs(&mut file, false);
@@ -198,20 +200,8 @@ pub struct FileJournal {
     held: Option<File>,
 }
 
-/// A read of the bytes after the known part of a file: what it took, and what a verify tells
-/// when the records are not kept.
-struct Scan {
-    tail: Tail,
-    /// The hash of the last whole line (the known part's, or [`super::GENESIS`], when none).
-    head: String,
-    /// The format of the journal's lines, when it has any.
-    format: Option<u32>,
-    /// The seqs of the entries read whose event was redacted.
-    redacted: Vec<u64>,
-}
-
 /// How the bytes after the known part of a file read.
-struct Tail {
+pub(super) struct Tail {
     records: Vec<Record>,
     /// Bytes of complete, valid lines.
     good_len: u64,
@@ -287,120 +277,6 @@ impl FileJournal {
     /// line's parse is held at once beside the records kept.
     fn read_tail(&self, file: &mut File) -> Result<Tail, JournalError> {
         Ok(self.read_runs(file, true)?.tail)
-    }
-
-    /// [`FileJournal::read_tail`], keeping the records only when `keep`; either way the
-    /// head, the format and the redacted entries are told.
-    fn read_runs(&self, file: &mut File, keep: bool) -> Result<Scan, JournalError> {
-        let start = self.known_len;
-        file.seek(SeekFrom::Start(start))
-            .map_err(|e| io(&self.path, e))?;
-        let file_len = file.metadata().map_err(|e| io(&self.path, e))?.len();
-        let mut tail = Tail {
-            records: Vec::new(),
-            good_len: start,
-            lines: 0,
-            torn: None,
-        };
-        let (prev, next) = self.folded.next();
-        let (mut prev, mut seq) = (prev.to_string(), next - 1);
-        let damaged = |bad: BadLine, line_no: usize| match bad.newer {
-            Some(found) => JournalError::NewerFormat {
-                path: self.path.clone(),
-                found,
-                supported: super::FORMAT,
-            },
-            None => JournalError::Damaged {
-                path: self.path.clone(),
-                line: line_no,
-                reason: bad.reason,
-            },
-        };
-        let mut format = self.folded.records.first().map(Record::format);
-        let mut redacted = Vec::new();
-        // Bytes read and not yet taken: whole lines, then what follows the last newline.
-        let mut bytes: Vec<u8> = Vec::new();
-        let mut at_end = false;
-        while !at_end {
-            at_end = read_run(file, &mut bytes).map_err(|e| io(&self.path, e))?;
-            // Whole lines (each ends in a newline) are checked on every core, then linked in
-            // order; what follows the last newline waits for the next run, or is a last line
-            // without one.
-            let whole_len = memchr::memrchr(b'\n', &bytes).map_or(0, |nl| nl + 1);
-            let whole = &bytes[..whole_len];
-            let lines: Vec<&[u8]> = whole
-                .split(|b| *b == b'\n')
-                .take(memchr::memchr_iter(b'\n', whole).count())
-                .collect();
-            if keep && tail.records.capacity() == 0 && !lines.is_empty() {
-                // The lines still to come, guessed from these: one allocation for the
-                // records instead of a doubling (and a copy) every so often.
-                let per_line = (whole_len / lines.len()).max(1) as u64;
-                let rest = file_len.saturating_sub(start) / per_line;
-                tail.records
-                    .reserve(lines.len().max(rest as usize + rest as usize / 16));
-            }
-            for (line, checked) in lines.iter().zip(check::check_lines(&lines)) {
-                let line_no = self.known_lines + tail.lines + 1;
-                // A line that ends in a newline was written whole: whatever is wrong with it,
-                // at the end of the file as anywhere, is damage.
-                let record = checked
-                    .place(&prev, seq + 1)
-                    .map_err(|bad| damaged(bad, line_no))?;
-                let first = *format.get_or_insert(record.format());
-                if first != record.format() {
-                    let bad = BadLine {
-                        reason: format!(
-                            "a format-{} line in a format-{} journal",
-                            record.format(),
-                            first
-                        ),
-                        breaks_chain: true,
-                        newer: None,
-                    };
-                    return Err(damaged(bad, line_no));
-                }
-                prev.clear();
-                prev.push_str(record.hash());
-                seq = record.entry.seq;
-                if record.is_redacted() {
-                    redacted.push(seq);
-                }
-                if keep {
-                    tail.records.push(record);
-                }
-                tail.good_len += line.len() as u64 + 1;
-                tail.lines += 1;
-            }
-            bytes.drain(..whole_len);
-        }
-        // The newline is the last byte of an append's one write, so only a last line
-        // without one can be what a crash left, and only if it is not a whole journal line
-        // that breaks the chain (that was changed afterwards).
-        let last = bytes;
-        if !last.is_empty() {
-            let line_no = self.known_lines + tail.lines + 1;
-            let offset = tail.good_len;
-            match parse_line(&last, &prev, seq + 1) {
-                Err(bad) if bad.breaks_chain || bad.newer.is_some() => {
-                    return Err(damaged(bad, line_no));
-                }
-                Err(bad) => {
-                    tail.torn = Some((
-                        offset,
-                        format!("line {line_no} is cut short: {}", bad.reason),
-                    ))
-                }
-                Ok(_) => tail.torn = Some((offset, format!("line {line_no} has no newline"))),
-            }
-        }
-        tail.records.shrink_to_fit();
-        Ok(Scan {
-            tail,
-            head: prev,
-            format,
-            redacted,
-        })
     }
 
     /// Warns (once for each) of a torn last line a read met.
@@ -730,40 +606,6 @@ pub fn normalize_id(id: &str) -> Option<String> {
 fn id_number(name: &str) -> Option<u64> {
     let n: u64 = name.strip_prefix("INC-")?.parse().ok()?;
     (format!("INC-{n}") == name).then_some(n)
-}
-
-/// About how many bytes of a journal are read, checked and taken at a time.
-const READ_RUN: usize = 4 << 20;
-
-/// Reads on from `file` until `bytes` holds a newline past [`READ_RUN`] bytes or the file
-/// ends; true at the end of the file.
-fn read_run(file: &mut File, bytes: &mut Vec<u8>) -> std::io::Result<bool> {
-    loop {
-        let have = bytes.len();
-        if have >= READ_RUN && memchr::memchr(b'\n', bytes).is_some() {
-            return Ok(false);
-        }
-        let want = READ_RUN.max(have / 2).min(16 << 20);
-        bytes.resize(have + want, 0);
-        let n = loop {
-            match file.read(&mut bytes[have..]) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
-        match n {
-            Ok(n) => {
-                bytes.truncate(have + n);
-                if n == 0 {
-                    return Ok(true);
-                }
-            }
-            Err(e) => {
-                bytes.truncate(have);
-                return Err(e);
-            }
-        }
-    }
 }
 
 pub(super) fn io(path: &Path, source: std::io::Error) -> JournalError {
