@@ -393,7 +393,7 @@ fn main() {
         .expect("copy the replay incident in");
     println!(
         "replay: {replay_n}-entry incident copied in ({} bytes of lines) in {:.2?}",
-        records.iter().map(|r| r.line.len() + 1).sum::<usize>(),
+        records.iter().map(|r| r.line().len() + 1).sum::<usize>(),
         t.elapsed()
     );
     let mut opens = Vec::new();
