@@ -237,9 +237,9 @@ fn write_format_1(records: &[warroom::journal::Record], path: &Path) {
         let json = r.entry.event.to_json();
         let line = warroom::journal::encode_line(1, &prev, r.entry.seq, &at, &r.entry.by, &json)
             .expect("a format-1 line");
-        v1.push_str(&line.line);
+        v1.push_str(line.line());
         v1.push('\n');
-        prev = line.hash;
+        prev = line.hash().to_string();
     }
     fs::write(path, v1).expect("write the v1 journal");
 }

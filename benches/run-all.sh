@@ -11,7 +11,9 @@
 #     a bare INSERT+COMMIT and a bare SELECT on the same cluster (skipped without PostgreSQL);
 #   * SQLite with `PRAGMA synchronous=FULL` (python3's sqlite3), one INSERT + COMMIT per
 #     row in the same directory: the reference for the journal's durable append rate;
-#   * benches/console-idle.sh (idle CPU and time to first frame), benches/share-load.sh
+#   * benches/console-idle.sh (idle CPU and time to first frame), benches/console-memory.sh
+#     (resident memory of the console on a 100,000-entry incident with 10,000 alerts, and of
+#     `warroom verify`, against the console on an empty data directory), benches/share-load.sh
 #     (200 followers under load against 1 in the same run, then 1,000 followers for 60 s) and benches/share-pg-load.sh (200 followers over two share
 #     servers on one PostgreSQL store; skipped, saying why, without PostgreSQL 15), with
 #     shorter samples than their defaults so the whole run fits in 20 minutes on 2 cores.
@@ -70,8 +72,11 @@ PY
 if command -v tmux >/dev/null; then
     say "console idle and first frame"
     IDLE_SECONDS=10 TTFF_RUNS=5 bash benches/console-idle.sh > "$out/console-idle.txt" 2>&1 || echo "FAILED" >> "$out/console-idle.txt"
+    say "console resident memory (100,000 entries, 10,000 alerts)"
+    RUNS=3 bash benches/console-memory.sh > "$out/console-memory.txt" 2>&1 || echo "FAILED" >> "$out/console-memory.txt"
 else
     echo "SKIPPED: tmux not installed" > "$out/console-idle.txt"
+    echo "SKIPPED: tmux not installed" > "$out/console-memory.txt"
 fi
 if [ -f benches/share-load.sh ]; then
     say "share server under load"
@@ -150,7 +155,7 @@ try:
     lines.append(f"| durable append vs SQLite `synchronous=FULL` insert+commit | {fmt(m)} | sqlite3 (python) | {sqlite_us:.1f} µs | {ratio} | — |")
 except (OSError, ValueError):
     pass
-for name, title, script in (("console-idle.txt", "Console idle CPU and first frame", "console-idle.sh"), ("share-load.txt", "Share server under load", "share-load.sh"), ("share-load-1000.txt", "Share server, 1,000 followers for 60 s", "share-load.sh"), ("share-pg-load.txt", "Two share servers on the PostgreSQL store, 200 followers", "share-pg-load.sh")):
+for name, title, script in (("console-idle.txt", "Console idle CPU and first frame", "console-idle.sh"), ("console-memory.txt", "Console resident memory, 100,000 entries and 10,000 alerts", "console-memory.sh"), ("share-load.txt", "Share server under load", "share-load.sh"), ("share-load-1000.txt", "Share server, 1,000 followers for 60 s", "share-load.sh"), ("share-pg-load.txt", "Two share servers on the PostgreSQL store, 200 followers", "share-pg-load.sh")):
     p = os.path.join(out, name)
     if os.path.exists(p):
         text = open(p).read().strip().splitlines()

@@ -167,7 +167,7 @@ fn records(n: usize) -> Vec<Record> {
         .expect("open");
     let mut out = vec![opened.records()[0].clone()];
     for seq in 2..=n as u64 {
-        let prev = out.last().map(|r| r.hash.clone()).unwrap_or_default();
+        let prev = out.last().map(|r| r.hash().to_string()).unwrap_or_default();
         let at = format!(
             "2026-03-14T{:02}:{:02}:{:02}.000Z",
             10 + seq / 3600 % 12,
@@ -223,7 +223,8 @@ fn main() {
             note("p99 latency on checkout-api still above 2 s".into()),
         )
         .expect("append")
-        .line
+        .line()
+        .to_string()
     };
     {
         let b = bare(&url);
@@ -392,7 +393,7 @@ fn main() {
         .expect("copy the replay incident in");
     println!(
         "replay: {replay_n}-entry incident copied in ({} bytes of lines) in {:.2?}",
-        records.iter().map(|r| r.line.len() + 1).sum::<usize>(),
+        records.iter().map(|r| r.line().len() + 1).sum::<usize>(),
         t.elapsed()
     );
     let mut opens = Vec::new();

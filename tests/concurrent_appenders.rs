@@ -129,7 +129,7 @@ fn appenders_land_once_in_order(cli: &CliStore) {
         let line = &log[record.entry.seq as usize - 1];
         assert_eq!(line["by"], "alice");
         assert_eq!(line["event"]["text"], format!("lead-n{n}"));
-        assert_eq!(line["hash"], record.hash.as_str());
+        assert_eq!(line["hash"], record.hash());
     }
     assert!(
         leader_records

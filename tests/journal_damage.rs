@@ -462,6 +462,6 @@ async fn every_byte_of_a_line_is_proved_not_only_its_event() {
         let record =
             warroom::journal::read_line(std::str::from_utf8(l).unwrap(), &prev, i as u64 + 1)
                 .unwrap_or_else(|e| panic!("line {}: {e}", i + 1));
-        prev = record.hash;
+        prev = record.hash().to_string();
     }
 }

@@ -30,9 +30,9 @@ pub(crate) fn large_with(data: &Path, lines: usize) -> String {
         let by = ["bob", "carol", "dave"][seq as usize % 3];
         let event = format!(r#"{{"type":"note","kind":"observation","text":"note {seq} — ü 🔥"}}"#);
         let record = encode_line(FORMAT, &prev, seq, &at, by, &event).unwrap();
-        text.push_str(&record.line);
+        text.push_str(record.line());
         text.push('\n');
-        prev = record.hash;
+        prev = record.hash().to_string();
     }
     std::fs::write(&path, text).unwrap();
     id
@@ -73,7 +73,7 @@ fn a_large_journal_reads_back_exactly_as_line_by_line() {
     for (i, (line, record)) in text.lines().zip(journal.records()).enumerate() {
         let one = read_line(line, &prev, i as u64 + 1).unwrap();
         assert_eq!(&one, record, "line {}", i + 1);
-        prev = one.hash;
+        prev = one.hash().to_string();
     }
     let incident = journal.incident().unwrap();
     assert_eq!(incident.notes as usize, LINES - 1);

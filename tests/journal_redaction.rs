@@ -284,7 +284,7 @@ async fn a_running_share_server_streams_the_placeholder_after_a_redaction() {
     let mut prev = warroom::journal::GENESIS.to_string();
     for (n, line) in after.iter().enumerate() {
         let record = warroom::journal::read_line(line, &prev, n as u64 + 1).unwrap();
-        prev = record.hash;
+        prev = record.hash().to_string();
     }
     server.stop().await;
 }

@@ -308,7 +308,7 @@ proptest! {
 
         let report = store.verify("INC-1").unwrap();
         prop_assert_eq!(report.events, expected.len());
-        prop_assert_eq!(&report.head, &journal.records().last().unwrap().hash);
+        prop_assert_eq!(&report.head, journal.records().last().unwrap().hash());
         prop_assert!(report.warnings.is_empty());
     }
 }

@@ -19,7 +19,8 @@ fn append_as_newer_version(data: &Path, id: &str, by: &str, event_json: &str) {
     let at = "2026-11-21T09:30:00.000Z";
     let line = encode_line(FORMAT, prev, seq, at, by, event_json)
         .unwrap()
-        .line;
+        .line()
+        .to_string();
     let mut file = std::fs::OpenOptions::new()
         .append(true)
         .open(&path)

@@ -238,7 +238,8 @@ async fn a_client_resuming_with_last_event_id_gets_only_what_it_missed() {
     let journal = leader.lines(&id);
     let mut prev = warroom::journal::read_line(&had[4].data, &hash_of(&journal[3]), 5)
         .expect("entry 5 verifies")
-        .hash;
+        .hash()
+        .to_string();
     for seq in 6..=10u64 {
         let ev = events.next(quick).await.expect("a missed entry");
         assert_eq!(ev.kind, "entry");
@@ -250,7 +251,8 @@ async fn a_client_resuming_with_last_event_id_gets_only_what_it_missed() {
         );
         prev = warroom::journal::read_line(&ev.data, &prev, seq)
             .unwrap_or_else(|e| panic!("entry {seq} does not chain: {e}"))
-            .hash;
+            .hash()
+            .to_string();
     }
     // Nothing else is pending: the next entry is the next append.
     leader.note(&id, "live again");

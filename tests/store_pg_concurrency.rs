@@ -92,8 +92,11 @@ fn child_process_plays_its_role() {
             for i in 0..count {
                 let text = format!("{name}-{i}");
                 match journals[i % n].append(&name, Utc::now(), note(text.clone())) {
-                    Ok(r) if r.line.contains(&text) => println!("{MARK}ACK {text}"),
-                    Ok(r) => println!("{MARK}ERR {text}: acknowledged as another line: {}", r.line),
+                    Ok(r) if r.line().contains(&text) => println!("{MARK}ACK {text}"),
+                    Ok(r) => println!(
+                        "{MARK}ERR {text}: acknowledged as another line: {}",
+                        r.line()
+                    ),
                     Err(e) => println!("{MARK}ERR {text}: {e}"),
                 }
             }

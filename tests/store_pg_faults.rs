@@ -328,7 +328,10 @@ fn a_database_that_stops_answering_gives_a_clear_error_not_a_hang() {
     let started = Instant::now();
     let (appended, journal) = within(limit, move || {
         let r = journal.append("bob", Utc::now(), note("into the void".into()));
-        (r.map(|r| r.line).map_err(|e| e.to_string()), journal)
+        (
+            r.map(|r| r.line().to_string()).map_err(|e| e.to_string()),
+            journal,
+        )
     });
     let err = appended.expect_err("an append on a silent database cannot succeed");
     eprintln!("append: {err} (after {:?})", started.elapsed());

@@ -112,7 +112,7 @@ fn lifecycle<S: TestStore>(store: &S) {
     assert_eq!(incident.severity, Severity::Sev1, "{what}");
     let report = store.verify(&id).unwrap();
     assert_eq!(report.events, 7, "{what}");
-    assert_eq!(report.head, j.records()[6].hash, "{what}");
+    assert_eq!(report.head, j.records()[6].hash(), "{what}");
     assert!(report.warnings.is_empty(), "{what}: {:?}", report.warnings);
 
     for bad in ["INC-999", "nonsense", "0"] {
@@ -326,7 +326,7 @@ fn append_reopen_fold<S: TestStore>(
     prop_assert_eq!(reopened.incident(), folded.as_ref());
     let report = store.verify(&id).unwrap();
     prop_assert_eq!(report.events, expected.len());
-    prop_assert_eq!(&report.head, &j.records().last().unwrap().hash);
+    prop_assert_eq!(&report.head, j.records().last().unwrap().hash());
     Ok(())
 }
 

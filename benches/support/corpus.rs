@@ -65,9 +65,9 @@ pub fn journal_bytes(events: usize, seed: u64) -> Vec<u8> {
         let by = *rng.pick(PEOPLE);
         let record = encode_line(FORMAT, &prev, seq, &at_text, by, &event.to_json())
             .expect("a journal line");
-        out.extend_from_slice(record.line.as_bytes());
+        out.extend_from_slice(record.line().as_bytes());
         out.push(b'\n');
-        prev = record.hash;
+        prev = record.hash().to_string();
     }
     out
 }

@@ -147,7 +147,7 @@ fn same(from: &[Record], to: &[Record], where_to: &str) -> Result<(), Failure> {
         .iter()
         .zip(to)
         .enumerate()
-        .find(|(_, (a, b))| a.line != b.line)
+        .find(|(_, (a, b))| a.line() != b.line())
     {
         return Err(Failure::runtime(format!(
             "{where_to}: entry {} differs from the one copied",
@@ -160,7 +160,7 @@ fn same(from: &[Record], to: &[Record], where_to: &str) -> Result<(), Failure> {
 fn report(id: &str, added: usize, records: &[Record], place: &str) -> Result<(), Failure> {
     let head = records
         .last()
-        .map_or("", |r| &r.hash[..16.min(r.hash.len())]);
+        .map_or("", |r| &r.hash()[..16.min(r.hash().len())]);
     let n = records.len();
     if added == 0 {
         say!("{id}: already in {place}, {n} entries, hash chain intact (head {head})");

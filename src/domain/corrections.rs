@@ -454,7 +454,9 @@ pub struct Corrected {
     /// Why it was retracted (or where it was moved).
     pub retracted: Option<String>,
     /// The entry as first recorded, when it was amended since.
-    pub original: Option<Event>,
+    /// (Boxed: most entries are never amended, and an event inline would make every row of
+    /// a long log as large as the largest event.)
+    pub original: Option<Box<Event>>,
     /// Its corrections, oldest first.
     pub changes: Vec<Change>,
 }
@@ -502,7 +504,7 @@ pub fn corrected_log(entries: &[Entry]) -> Vec<Corrected> {
             } => {
                 if let Some(r) = index.get(entry).and_then(|&n| rows.get_mut(n)) {
                     if r.original.is_none() {
-                        r.original = Some(r.entry.event.clone());
+                        r.original = Some(Box::new(r.entry.event.clone()));
                     }
                     if let Event::Note {
                         kind: k, text: t, ..
@@ -599,11 +601,21 @@ pub fn corrected_log(entries: &[Entry]) -> Vec<Corrected> {
 /// Entries keep their journal order; an entry that refers to another time (`occurred_at`)
 /// or came from another incident goes before the first entry recorded after that time.
 fn in_timeline_order(rows: Vec<Corrected>) -> Vec<Corrected> {
-    let (mut placed, mut timed): (Vec<Corrected>, Vec<Corrected>) = rows
-        .into_iter()
-        .partition(|r| r.occurred_at.is_none() && r.source.is_none());
-    if timed.is_empty() {
-        return placed;
+    let in_place = |r: &Corrected| r.occurred_at.is_none() && r.source.is_none();
+    // Most logs have no such entry: then they are in order as they are, and no second copy
+    // of a long log is made.
+    let timed_rows = rows.iter().filter(|r| !in_place(r)).count();
+    if timed_rows == 0 {
+        return rows;
+    }
+    let mut placed = Vec::with_capacity(rows.len() - timed_rows);
+    let mut timed = Vec::with_capacity(timed_rows);
+    for r in rows {
+        if in_place(&r) {
+            placed.push(r);
+        } else {
+            timed.push(r);
+        }
     }
     timed.sort_by_key(Corrected::when);
     let mut out = Vec::with_capacity(placed.len() + timed.len());
@@ -747,8 +759,8 @@ mod tests {
             }
         );
         assert_eq!(
-            rows[0].original,
-            Some(note("checkout 500s since the deploy"))
+            rows[0].original.as_deref(),
+            Some(&note("checkout 500s since the deploy"))
         );
         assert_eq!(rows[0].changes.len(), 1);
         assert_eq!(rows[0].changes[0].by, "bob");

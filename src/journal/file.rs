@@ -1,7 +1,7 @@
 //! The file journal: one directory per incident under `<data_dir>/incidents/`, holding
 //! `journal.jsonl` (the events) and `journal.lock` (who leads it).
 
-use super::line::{BadLine, parse_line};
+use super::line::parse_line;
 use super::lock::{Acquire, LeaderLock};
 use super::{Decide, Folded, Journal, JournalError, Record, Redaction};
 use crate::domain::{Rejected, Severity};
@@ -12,6 +12,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 pub(super) mod check;
+mod read;
 mod upgrade;
 pub use upgrade::Upgrade;
 
@@ -131,9 +132,31 @@ impl FileStore {
         }
     }
 
-    /// Checks the whole hash chain of an incident without changing anything.
+    /// Checks the whole hash chain of an incident without changing anything. The journal is
+    /// read and checked as an open does, run by run, but its records are not kept: what the
+    /// report needs is counted as they pass.
     pub fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
-        Ok(super::store::report(&mut self.open(id)?))
+        let id = normalize_id(id).ok_or_else(|| JournalError::NotFound(id.to_string()))?;
+        let dir = self.incidents_dir().join(&id);
+        if !dir.join(JOURNAL).is_file() {
+            return Err(JournalError::NotFound(id));
+        }
+        let path = dir.join(JOURNAL);
+        let mut journal = FileJournal::unread(id, dir, path);
+        let file = journal.open_file(false)?;
+        let mut file = journal.lock_current(file, false, false)?;
+        let read = journal.read_runs(&mut file, false);
+        let _ = file.unlock();
+        let read = read?;
+        journal.warn_torn(&read.tail);
+        Ok(VerifyReport {
+            events: read.tail.lines,
+            head: read.head,
+            format: read.format.unwrap_or(super::FORMAT),
+            redacted: read.redacted,
+            warnings: journal.take_warnings(),
+            id: journal.folded.id,
+        })
     }
 
     /// Who leads incident `id` now, if anyone: the holder of its lock file.
@@ -178,7 +201,7 @@ pub struct FileJournal {
 }
 
 /// How the bytes after the known part of a file read.
-struct Tail {
+pub(super) struct Tail {
     records: Vec<Record>,
     /// Bytes of complete, valid lines.
     good_len: u64,
@@ -195,7 +218,14 @@ impl FileJournal {
 
     /// Reads the journal file at `path` (`journal.jsonl`, or an old one kept beside it).
     fn load_at(id: String, dir: PathBuf, path: PathBuf) -> Result<FileJournal, JournalError> {
-        let mut journal = FileJournal {
+        let mut journal = FileJournal::unread(id, dir, path);
+        journal.refresh()?;
+        Ok(journal)
+    }
+
+    /// The journal at `path`, nothing of it read yet.
+    fn unread(id: String, dir: PathBuf, path: PathBuf) -> FileJournal {
+        FileJournal {
             folded: Folded::new(id),
             dir,
             path,
@@ -205,9 +235,7 @@ impl FileJournal {
             reported_tail: None,
             warnings: Vec::new(),
             held: None,
-        };
-        journal.refresh()?;
-        Ok(journal)
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -243,97 +271,30 @@ impl FileJournal {
     }
 
     /// Reads and checks everything after `known_len`. The caller holds a lock.
+    ///
+    /// The file is read in runs of about [`READ_RUN`] bytes of whole lines, each checked (on
+    /// every core) and linked before the next is read, so neither the whole file nor every
+    /// line's parse is held at once beside the records kept.
     fn read_tail(&self, file: &mut File) -> Result<Tail, JournalError> {
-        file.seek(SeekFrom::Start(self.known_len))
-            .map_err(|e| io(&self.path, e))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| io(&self.path, e))?;
-        let mut tail = Tail {
-            records: Vec::new(),
-            good_len: self.known_len,
-            lines: 0,
-            torn: None,
-        };
-        let (prev, next) = self.folded.next();
-        let (mut prev, mut seq) = (prev.to_string(), next - 1);
-        let damaged = |bad: BadLine, line_no: usize| match bad.newer {
-            Some(found) => JournalError::NewerFormat {
-                path: self.path.clone(),
-                found,
-                supported: super::FORMAT,
-            },
-            None => JournalError::Damaged {
-                path: self.path.clone(),
-                line: line_no,
-                reason: bad.reason,
-            },
-        };
-        // Whole lines (each ends in a newline) are checked on every core, then linked in
-        // order; what follows the last newline is a last line without one.
-        let whole_len = memchr::memrchr(b'\n', &bytes).map_or(0, |nl| nl + 1);
-        let (whole, last) = bytes.split_at(whole_len);
-        let lines: Vec<&[u8]> = whole
-            .split(|b| *b == b'\n')
-            .take(memchr::memchr_iter(b'\n', whole).count())
-            .collect();
-        tail.records.reserve(lines.len());
-        for (line, checked) in lines.iter().zip(check::check_lines(&lines)) {
-            let line_no = self.known_lines + tail.lines + 1;
-            // A line that ends in a newline was written whole: whatever is wrong with it,
-            // at the end of the file as anywhere, is damage.
-            let record = checked
-                .place(&prev, seq + 1)
-                .map_err(|bad| damaged(bad, line_no))?;
-            let first = tail.records.first().or(self.folded.records.first());
-            if let Some(first) = first
-                && first.format() != record.format()
-            {
-                let bad = BadLine {
-                    reason: format!(
-                        "a format-{} line in a format-{} journal",
-                        record.format(),
-                        first.format()
-                    ),
-                    breaks_chain: true,
-                    newer: None,
-                };
-                return Err(damaged(bad, line_no));
-            }
-            prev = record.hash.clone();
-            seq = record.entry.seq;
-            tail.records.push(record);
-            tail.good_len += line.len() as u64 + 1;
-            tail.lines += 1;
+        Ok(self.read_runs(file, true)?.tail)
+    }
+
+    /// Warns (once for each) of a torn last line a read met.
+    fn warn_torn(&mut self, tail: &Tail) {
+        if let Some((offset, why)) = &tail.torn
+            && self.reported_tail != Some(*offset)
+        {
+            self.reported_tail = Some(*offset);
+            self.warnings.push(format!(
+                "{}: {why}; it is ignored and will be moved aside on the next write",
+                self.path.display()
+            ));
         }
-        // The newline is the last byte of an append's one write, so only a last line
-        // without one can be what a crash left, and only if it is not a whole journal line
-        // that breaks the chain (that was changed afterwards).
-        if !last.is_empty() {
-            let line_no = self.known_lines + tail.lines + 1;
-            let offset = tail.good_len;
-            match parse_line(last, &prev, seq + 1) {
-                Err(bad) if bad.breaks_chain || bad.newer.is_some() => {
-                    return Err(damaged(bad, line_no));
-                }
-                Err(bad) => {
-                    tail.torn = Some((
-                        offset,
-                        format!("line {line_no} is cut short: {}", bad.reason),
-                    ))
-                }
-                Ok(_) => tail.torn = Some((offset, format!("line {line_no} has no newline"))),
-            }
-        }
-        Ok(tail)
     }
 
     fn take_tail(&mut self, tail: Tail) -> usize {
         let n = tail.records.len();
-        self.folded.reserve(n);
-        for record in tail.records {
-            self.folded.push(record);
-        }
+        self.folded.extend(tail.records);
         self.known_len = tail.good_len;
         self.known_lines += tail.lines;
         n
@@ -377,15 +338,7 @@ impl Journal for FileJournal {
         let _ = file.unlock();
         self.put_back(file, held);
         let tail = tail?;
-        if let Some((offset, why)) = &tail.torn
-            && self.reported_tail != Some(*offset)
-        {
-            self.reported_tail = Some(*offset);
-            self.warnings.push(format!(
-                "{}: {why}; it is ignored and will be moved aside on the next write",
-                self.path.display()
-            ));
-        }
+        self.warn_torn(&tail);
         Ok(self.take_tail(tail))
     }
 

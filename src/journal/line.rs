@@ -260,7 +260,7 @@ pub(super) fn placeholder(record: &Record) -> Result<Record, Rejected> {
         ..l.out()
     })
     .map_err(refuse)?;
-    read_back(&line, &record.prev, record.entry.seq).map_err(refuse)
+    read_back(&line, record.prev(), record.entry.seq).map_err(refuse)
 }
 
 /// `record` (a verified format-1 entry) as the format-2 entry after `prev`: the same seq,
@@ -439,18 +439,37 @@ impl Fields<'_> {
             Some(event) => Event::from_json(event.get()).map_err(unreadable)?,
             None => Event::Expunged,
         };
-        Ok(Record {
+        let record = Record {
             entry: Entry {
                 seq: l.seq,
                 at,
                 by: l.by.into_owned(),
                 event,
             },
-            prev: l.prev.into_owned(),
-            hash,
             line: text.to_string(),
-        })
+        };
+        debug_assert_eq!((record.prev(), record.hash()), (&*l.prev, hash.as_str()));
+        Ok(record)
     }
+}
+
+/// Where a checked line's `prev` and `hash` are: its last two fields, each 64 hex digits,
+/// `…"prev":"<prev>","hash":"<hash>"}` (the line is proved to be written exactly so).
+const HASH_FROM_END: usize = 64 + 2;
+const PREV_FROM_END: usize = 64 + 10 + HASH_FROM_END;
+
+/// The `prev` of a checked line (see [`Record::prev`]).
+pub(super) fn prev_of(line: &str) -> &str {
+    let n = line.len();
+    line.get(n.saturating_sub(PREV_FROM_END)..n.saturating_sub(PREV_FROM_END - 64))
+        .unwrap_or_default()
+}
+
+/// The `hash` of a checked line (see [`Record::hash`]).
+pub(super) fn hash_of(line: &str) -> &str {
+    let n = line.len();
+    line.get(n.saturating_sub(HASH_FROM_END)..n.saturating_sub(2))
+        .unwrap_or_default()
 }
 
 /// The format a line claims when it is newer than [`FORMAT`].
@@ -522,7 +541,7 @@ mod tests {
         let r = encode(2, GENESIS, 1, at, "bob", &note("password=hunter2")).unwrap();
         assert!(r.line.starts_with("{\"v\":2,\"seq\":1,"), "{}", r.line);
         let p = placeholder(&r).unwrap();
-        assert_eq!(p.hash, r.hash);
+        assert_eq!(p.hash(), r.hash());
         assert!(p.is_redacted());
         assert!(
             !p.line.contains("hunter2") && !p.line.contains("salt"),
@@ -537,7 +556,7 @@ mod tests {
         let at = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
         let a = encode(2, GENESIS, 1, at, "bob", &note("hunter2")).unwrap();
         let b = encode(2, GENESIS, 1, at, "bob", &note("hunter2")).unwrap();
-        assert_ne!(a.hash, b.hash);
+        assert_ne!(a.hash(), b.hash());
     }
 
     #[test]

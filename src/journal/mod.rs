@@ -57,11 +57,28 @@ use std::path::PathBuf;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Record {
     pub entry: Entry,
-    pub prev: String,
-    pub hash: String,
     /// The line exactly as the journal holds it (without the newline), whichever version
     /// wrote it: fields this version does not read are kept, and the hash still matches.
-    pub line: String,
+    /// Its `prev` and `hash` are read from it ([`Record::prev`], [`Record::hash`]) rather than
+    /// kept twice.
+    line: String,
+}
+
+impl Record {
+    /// The line exactly as the journal holds it (without the newline).
+    pub fn line(&self) -> &str {
+        &self.line
+    }
+
+    /// The hash of the line before it (its `prev`).
+    pub fn prev(&self) -> &str {
+        line::prev_of(&self.line)
+    }
+
+    /// Its hash, which the next line names as its `prev`.
+    pub fn hash(&self) -> &str {
+        line::hash_of(&self.line)
+    }
 }
 
 impl AsRef<Entry> for Record {
@@ -162,6 +179,28 @@ impl Folded {
         self.records.push(record);
     }
 
+    /// Takes checked records in order, folding each; the first records a journal reads
+    /// become its list as they are, without a copy.
+    pub(crate) fn extend(&mut self, records: Vec<Record>) {
+        for record in &records {
+            match self.incident.as_mut() {
+                Some(i) => i.apply(&record.entry),
+                None => self.incident = Incident::fold(&self.id, [&record.entry]),
+            }
+        }
+        if self.records.is_empty() {
+            self.records = records;
+        } else {
+            // Grown by a little, not doubled: a long journal's records would otherwise take
+            // twice their room after the first append.
+            if self.records.capacity() - self.records.len() < records.len() {
+                self.records
+                    .reserve_exact(records.len() + self.records.len() / 64);
+            }
+            self.records.extend(records);
+        }
+    }
+
     pub(crate) fn reserve(&mut self, n: usize) {
         self.records.reserve(n);
     }
@@ -199,7 +238,7 @@ impl Folded {
     /// The hash the next line follows and its seq.
     pub(crate) fn next(&self) -> (&str, u64) {
         match self.records.last() {
-            Some(r) => (r.hash.as_str(), r.entry.seq + 1),
+            Some(r) => (r.hash(), r.entry.seq + 1),
             None => (GENESIS, 1),
         }
     }

@@ -191,6 +191,9 @@ store_by_own_methods!(FileStore, {
     fn keeps_summaries(&self) -> bool {
         true
     }
+    fn verify(&self, id: &str) -> Result<VerifyReport, JournalError> {
+        FileStore::verify(self, id)
+    }
     fn changed(&self, id: &str, stamp: &super::Stamp) -> bool {
         FileStore::changed(self, id, stamp)
     }
@@ -283,7 +286,7 @@ pub(super) fn report(journal: &mut dyn Journal) -> VerifyReport {
         head: journal
             .records()
             .last()
-            .map(|r| r.hash.clone())
+            .map(|r| r.hash().to_string())
             .unwrap_or_else(|| GENESIS.to_string()),
         format: journal.folded().format(),
         redacted: journal

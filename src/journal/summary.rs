@@ -412,10 +412,10 @@ fn keep_if_unchanged(
         return;
     }
     let after = key_now(path);
-    let read_to = journal.records().last().map(|r| (r.entry.seq, &r.hash));
+    let read_to = journal.records().last().map(|r| (r.entry.seq, r.hash()));
     if let (Some(before), Some(key)) = (before, after)
         && before == (key.dev, key.ino, key.len, key.mtime, key.ctime)
-        && read_to == Some((key.seq, &key.head))
+        && read_to == Some((key.seq, key.head.as_str()))
         && key.len == journal.known_len()
     {
         write(key);

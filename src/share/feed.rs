@@ -127,7 +127,7 @@ impl Hub {
         let lines = journal
             .records()
             .iter()
-            .map(|r| (r.entry.seq, Arc::<str>::from(r.line.as_str())))
+            .map(|r| (r.entry.seq, Arc::<str>::from(r.line())))
             .collect();
         let mut feeds = self.feeds.lock().map_err(|_| poisoned())?;
         // Another request may have started it while this one read.
@@ -292,7 +292,7 @@ async fn read(
                 let records = journal.records();
                 let new = records[before..]
                     .iter()
-                    .map(|r| (r.entry.seq, Arc::<str>::from(r.line.as_str())))
+                    .map(|r| (r.entry.seq, Arc::<str>::from(r.line())))
                     .collect::<Vec<Line>>();
                 // A redacted entry's line is its placeholder from now on, for those who come
                 // later.
@@ -302,7 +302,7 @@ async fn read(
                         crate::domain::Event::Redacted { entry, .. } => records
                             .iter()
                             .find(|kept| kept.entry.seq == entry)
-                            .map(|kept| (entry, Arc::<str>::from(kept.line.as_str()))),
+                            .map(|kept| (entry, Arc::<str>::from(kept.line()))),
                         _ => None,
                     })
                     .collect::<Vec<Line>>();

@@ -215,7 +215,7 @@ async fn read_stream(
                         }
                     };
                     *last_seq = record.entry.seq;
-                    *last_hash = record.hash.clone();
+                    *last_hash = record.hash().to_string();
                     batch.push(record.entry);
                 }
                 "views" => {

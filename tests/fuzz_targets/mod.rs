@@ -525,7 +525,7 @@ pub fn sample() -> &'static Sample {
                 .unwrap();
         }
         let lines: Vec<String> = j.records().iter().map(|r| r.to_line()).collect();
-        let prevs = j.records().iter().map(|r| r.prev.clone()).collect();
+        let prevs = j.records().iter().map(|r| r.prev().to_string()).collect();
         let file = lines.iter().map(|l| format!("{l}\n")).collect();
         Sample { lines, prevs, file }
     })

@@ -89,7 +89,11 @@ impl Leader {
     /// The journal's lines, exactly as written.
     pub fn lines(&self, id: &str) -> Vec<String> {
         let journal = self.store.open(id).expect("open journal");
-        journal.records().iter().map(|r| r.line.clone()).collect()
+        journal
+            .records()
+            .iter()
+            .map(|r| r.line().to_string())
+            .collect()
     }
 }
 

@@ -187,7 +187,7 @@ impl CliStore {
                 let j = store.open(id).unwrap_or_else(|e| panic!("open {id}: {e}"));
                 j.records()
                     .iter()
-                    .flat_map(|r| format!("{}\n", r.line).into_bytes())
+                    .flat_map(|r| format!("{}\n", r.line()).into_bytes())
                     .collect()
             }
             None => std::fs::read(crate::common::journal_path(data, id)).unwrap(),

@@ -24,7 +24,7 @@ pub(super) fn detail(row: &Corrected) -> Detail {
     }
     if row.is_corrected() {
         body.push_str("\n\nHistory:");
-        let original = row.original.as_ref().unwrap_or(&e.event);
+        let original = row.original.as_deref().unwrap_or(&e.event);
         body.push_str(&format!(
             "\n{} recorded by {}: {}",
             e.at.format("%H:%M:%S"),

@@ -401,6 +401,12 @@ fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) 
         return;
     };
     let last = c.entries.last().map_or(0, |e| e.seq);
+    // Grown by a little, not doubled: a long log's entries would otherwise take twice their
+    // room after the first append.
+    if c.entries.capacity() - c.entries.len() < entries.len() {
+        c.entries
+            .reserve_exact(entries.len() + c.entries.len() / 64);
+    }
     for e in entries.into_iter().filter(|e| e.seq > last) {
         // A redacted entry's text leaves the screen too, here and on every follower.
         if let Event::Redacted { entry, .. } = &e.event
@@ -419,6 +425,8 @@ fn add_entries(state: &mut State, id: &str, entries: Vec<crate::domain::Entry>) 
         c.entries.push(e);
     }
     if c.entries.last().map_or(0, |e| e.seq) > last {
+        // The old log is let go before the new one is built, so two are never held.
+        drop(std::mem::take(&mut c.log));
         c.log = crate::domain::corrected_log(&c.entries);
     }
     roll::settle_dismissals(state);

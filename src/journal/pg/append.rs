@@ -56,7 +56,7 @@ async fn swap(
     let params: [(&(dyn ToSql + Sync), Type); 8] = [
         (&id, Type::TEXT),
         (&seq, Type::INT8),
-        (&record.hash, Type::TEXT),
+        (&record.hash(), Type::TEXT),
         (&prev, Type::TEXT),
         (&event_id, Type::TEXT),
         (&record.line, Type::TEXT),

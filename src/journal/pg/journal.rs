@@ -343,7 +343,7 @@ pub(super) async fn insert(
     .await?;
     tx.execute(
         "UPDATE warroom_incidents SET head_seq = $2, head_hash = $3 WHERE id = $1",
-        &[&id, &seq, &record.hash],
+        &[&id, &seq, &record.hash()],
     )
     .await?;
     tx.execute(
@@ -424,7 +424,7 @@ pub(super) async fn import(
     let last_seq = last.entry.seq as i64;
     tx.execute(
         "UPDATE warroom_incidents SET head_seq = $2, head_hash = $3 WHERE id = $1",
-        &[&id, &last_seq, &last.hash],
+        &[&id, &last_seq, &last.hash()],
     )
     .await?;
     tx.execute(
@@ -488,9 +488,9 @@ impl PgJournal {
             let Some(known) = self.records().iter().find(|r| r.entry.seq == seq) else {
                 continue;
             };
-            let record = parse_line(line.as_bytes(), &known.prev, seq)
+            let record = parse_line(line.as_bytes(), known.prev(), seq)
                 .map_err(|bad| self.damaged(seq, bad.reason))?;
-            if record.hash != known.hash {
+            if record.hash() != known.hash() {
                 return Err(self.damaged(seq, "its hash changed after it was read".into()));
             }
             self.folded.replace(record);

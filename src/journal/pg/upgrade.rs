@@ -74,7 +74,7 @@ impl PgStore {
         for (n, l) in kept.iter().enumerate() {
             let r = parse_line(l.as_bytes(), &prev, n as u64 + 1)
                 .map_err(|bad| damaged(n + 1, format!("{KEPT}: {}", bad.reason)))?;
-            prev = r.hash.clone();
+            prev = r.hash().to_string();
             kept_entries.push(r.entry);
         }
         let entries: Vec<_> = now_read.records().iter().map(|r| r.entry.clone()).collect();
