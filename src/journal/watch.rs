@@ -162,6 +162,12 @@ mod tests {
             .to_string();
         assert!(names(&mut watch, &other), "a new incident was not named");
         settle(&mut watch);
+        rewrite_then_append(&store, &mut watch, &id);
+    }
+
+    /// A redaction rewrites `id`'s journal, then a note goes to the new file: the watch names
+    /// the incident for each.
+    fn rewrite_then_append(store: &FileStore, watch: &mut FileWatch, id: &str) {
         let request = Redaction {
             seq: 2,
             reason: "a rewrite",
@@ -169,15 +175,15 @@ mod tests {
             allowed: &[],
         };
         store
-            .open(&id)
+            .open(id)
             .unwrap()
             .redact("alice", Utc::now(), &request)
             .unwrap();
-        assert!(names(&mut watch, &id), "the rewrite named no incident");
-        settle(&mut watch);
-        note(&store, &id, "after the rewrite");
+        assert!(names(watch, id), "the rewrite named no incident");
+        settle(watch);
+        note(store, id, "after the rewrite");
         assert!(
-            names(&mut watch, &id),
+            names(watch, id),
             "an append to the new file named no incident"
         );
     }
@@ -198,24 +204,7 @@ mod tests {
             assert!(names(&mut watch, &id), "append {n} named no incident");
             settle(&mut watch);
         }
-        let request = Redaction {
-            seq: 2,
-            reason: "a rewrite",
-            authority: Authority::Commander,
-            allowed: &[],
-        };
-        store
-            .open(&id)
-            .unwrap()
-            .redact("alice", Utc::now(), &request)
-            .unwrap();
-        assert!(names(&mut watch, &id), "the rewrite named no incident");
-        settle(&mut watch);
-        note(&store, &id, "after the rewrite");
-        assert!(
-            names(&mut watch, &id),
-            "an append to the new file named no incident"
-        );
+        rewrite_then_append(&store, &mut watch, &id);
     }
 
     #[test]
