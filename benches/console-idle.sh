@@ -24,33 +24,11 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 IDLE_SECONDS=${IDLE_SECONDS:-30}
 TTFF_RUNS=${TTFF_RUNS:-10}
 
-die() {
-    echo "console-idle: $*" >&2
-    exit 1
-}
-
-command -v tmux >/dev/null 2>&1 || die "tmux is not installed"
+BENCH_NAME=console-idle
+BENCH_SOCKET="warroom-bench-$$"
+# shellcheck source=benches/support/tmux.sh
+source benches/support/tmux.sh
 [[ -r /proc/self/stat ]] || die "needs Linux /proc"
-
-BIN=${WARROOM_BIN:-}
-if [[ -z $BIN ]]; then
-    cargo build --release --quiet --bin warroom
-    BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/warroom"
-fi
-[[ -x $BIN ]] || die "no binary at $BIN"
-BIN=$(realpath "$BIN")
-
-SOCKET="warroom-bench-$$"
-WORK=$(mktemp -d)
-SOCKET_PATH=""
-cleanup() {
-    tmux -L "$SOCKET" kill-server >/dev/null 2>&1 || true
-    [[ -n $SOCKET_PATH ]] && rm -f "$SOCKET_PATH"
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-tm() { tmux -L "$SOCKET" -f /dev/null "$@"; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 HZ=$(getconf CLK_TCK)

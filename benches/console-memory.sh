@@ -30,32 +30,12 @@ RUNS=${RUNS:-3}
 EVENTS=${EVENTS:-100000}
 ALERTS=${ALERTS:-10000}
 
-die() {
-    echo "console-memory: $*" >&2
-    exit 1
-}
-
-command -v tmux >/dev/null 2>&1 || die "tmux is not installed"
+BENCH_NAME=console-memory
+BENCH_SOCKET="warroom-mem-$$"
+# shellcheck source=benches/support/tmux.sh
+source benches/support/tmux.sh
 command -v python3 >/dev/null 2>&1 || die "python3 is not installed"
 [[ -r /proc/self/status ]] || die "needs Linux /proc"
-
-BIN=${WARROOM_BIN:-}
-if [[ -z $BIN ]]; then
-    cargo build --release --quiet --bin warroom
-    BIN="${CARGO_TARGET_DIR:-$PWD/target}/release/warroom"
-fi
-[[ -x $BIN ]] || die "no binary at $BIN"
-BIN=$(realpath "$BIN")
-
-SOCKET="warroom-mem-$$"
-WORK=$(mktemp -d)
-cleanup() {
-    tmux -L "$SOCKET" kill-server >/dev/null 2>&1 || true
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-tm() { tmux -L "$SOCKET" -f /dev/null "$@"; }
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 BIG="$WORK/big"

@@ -6,11 +6,9 @@ use crate::support;
 
 use serde_json::{Value, json};
 use support::cli::{Setup, posts, run, stderr};
-use support::pagerduty::{answer, incident, oncall};
-use wiremock::matchers::{body_json, method, path, query_param};
+use support::pagerduty::{PD_INCIDENT as PD, answer, mount_oncall};
+use wiremock::matchers::{body_json, method, path};
 use wiremock::{Mock, MockServer};
-
-const PD: &str = "PT4KHLK";
 
 fn setup(server: &MockServer) -> Setup {
     support::cli::setup(
@@ -25,64 +23,10 @@ fn setup(server: &MockServer) -> Setup {
 
 /// PagerDuty with the payments service, its escalation policy's on-calls (one at level 2, two
 /// at level 1, one of them twice through two schedules), the acting user, an incident to link
-/// and responder requests accepted.
+/// (all from [`mount_oncall`]) and responder requests accepted.
 async fn pagerduty() -> MockServer {
     let server = MockServer::start().await;
-    let mut service = support::pagerduty::spec()
-        .example("GET", "/services/PSVC002", 200)
-        .unwrap();
-    service["service"]["id"] = json!("PSVC002");
-    service["service"]["name"] = json!("Payments API");
-    service["service"]["escalation_policy"]["id"] = json!("PT20YPA");
-    Mock::given(method("GET"))
-        .and(path("/services/PSVC002"))
-        .respond_with(answer("GET", "/services/PSVC002", 200, service))
-        .mount(&server)
-        .await;
-    let lee = ("PL7A2O4", "Lee Turner", "lee@example.com");
-    let kim = ("PKIM001", "Kim Park", "kim@example.com");
-    let dana = ("PDAN001", "Dana Ode", "dana@example.com");
-    Mock::given(method("GET"))
-        .and(path("/oncalls"))
-        .and(query_param("escalation_policy_ids[]", "PT20YPA"))
-        .and(query_param("include[]", "users"))
-        .respond_with(answer(
-            "GET",
-            "/oncalls",
-            200,
-            json!({
-                "oncalls": [
-                    oncall(dana, 2, None),
-                    oncall(lee, 1, Some("2026-11-21T17:00:00Z")),
-                    oncall(kim, 1, Some("2026-11-21T20:00:00Z")),
-                    oncall(lee, 1, Some("2026-11-21T17:00:00Z")),
-                ],
-                "limit": 100, "offset": 0, "more": false, "total": null
-            }),
-        ))
-        .mount(&server)
-        .await;
-    let mut users = support::pagerduty::spec()
-        .example("GET", "/users", 200)
-        .unwrap();
-    users["users"][0]["id"] = json!("PIC0001");
-    users["users"][0]["email"] = json!("ic@example.com");
-    Mock::given(method("GET"))
-        .and(path("/users"))
-        .and(query_param("query", "ic@example.com"))
-        .respond_with(answer("GET", "/users", 200, users))
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/incidents/{PD}")))
-        .respond_with(answer(
-            "GET",
-            "/incidents/PT4KHLK",
-            200,
-            json!({"incident": incident(PD, 42, "acknowledged")}),
-        ))
-        .mount(&server)
-        .await;
+    mount_oncall(&server).await;
     let created = support::pagerduty::spec()
         .example("POST", "/incidents/PT4KHLK/responder_requests", 200)
         .unwrap();

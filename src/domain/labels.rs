@@ -49,10 +49,22 @@ impl Labels {
     }
 
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .binary_search_by(|(k, _)| (**k).cmp(name))
-            .ok()
-            .map(|i| &*self.0[i].1)
+        self.position(name).map(|i| &*self.0[i].1)
+    }
+
+    /// The value of `name` as the shared string the set holds: a copy of it costs a count.
+    pub fn get_shared(&self, name: &str) -> Option<&Arc<str>> {
+        self.position(name).map(|i| &self.0[i].1)
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        // Most sets hold a handful of labels: compared for equality, lengths settle almost
+        // every pair without reading a byte, where ordering must read them.
+        if self.0.len() <= 8 {
+            self.0.iter().position(|(k, _)| **k == *name)
+        } else {
+            self.0.binary_search_by(|(k, _)| (**k).cmp(name)).ok()
+        }
     }
 
     pub fn contains_key(&self, name: &str) -> bool {
