@@ -112,7 +112,7 @@ pub fn blast_radius<A: AsRef<Alert>>(
     }
     let out = Out {
         services,
-        kinds: &kinds,
+        kinds,
         metric_evidence: &metric_evidence,
         key_metrics: &key_metrics,
         reached: &reached,
@@ -129,7 +129,7 @@ pub fn blast_radius<A: AsRef<Alert>>(
 /// Everything the services' impacts are written from.
 struct Out<'a, 'k> {
     services: &'a [Service],
-    kinds: &'k Kinds<'a>,
+    kinds: Kinds<'a>,
     metric_evidence: &'k [Vec<Evidence>],
     key_metrics: &'k [Option<(&'a str, f64)>],
     reached: &'k [Roots],
@@ -140,7 +140,7 @@ struct Out<'a, 'k> {
 
 impl Out<'_, '_> {
     /// The impacts of the services at `order`, in that order.
-    fn impacts(&self, order: &[usize]) -> Vec<ServiceImpact> {
+    fn impacts(mut self, order: &[usize]) -> Vec<ServiceImpact> {
         let name_of = |n: u32| -> Arc<str> {
             match &self.shared[n as usize] {
                 Some(name) => Arc::clone(name),
@@ -380,21 +380,28 @@ const UNNAMED: &str = "(unnamed)";
 struct Kinds<'a> {
     /// (service, kind) to its row.
     index: FastMap<(u32, AlertKind<'a>), u32>,
-    rows: Vec<KindRow<'a>>,
+    rows: Vec<KindRow>,
     /// Per service: its first and last row, and how many rows it has.
     first: Vec<u32>,
     last: Vec<u32>,
     rows_of: Vec<u32>,
 }
 
-struct KindRow<'a> {
-    name: Option<&'a Arc<str>>,
-    severity: Option<&'a Arc<str>>,
-    pending: bool,
-    fingerprint: &'a str,
+struct KindRow {
+    /// The kind as its evidence shows it, for the service's first [`ALERT_KINDS_LISTED`]
+    /// kinds (the rest are only counted): written when its first alert is counted, while that
+    /// alert is at hand, rather than looked up again among thousands at the end.
+    shown: Option<Shown>,
     count: usize,
     /// The service's next row.
     next: u32,
+}
+
+struct Shown {
+    fingerprint: String,
+    alert: Arc<str>,
+    severity: Option<Arc<str>>,
+    pending: bool,
 }
 
 impl<'a> Kinds<'a> {
@@ -426,11 +433,20 @@ impl<'a> Kinds<'a> {
         let next = self.rows.len() as u32;
         let row = *self.index.entry((n as u32, kind)).or_insert(next);
         if row == next {
-            self.rows.push(KindRow {
-                name,
-                severity,
+            let shown = (self.rows_of[n] < ALERT_KINDS_LISTED as u32).then(|| Shown {
+                fingerprint: fingerprint.to_string(),
+                alert: name.map_or_else(|| UNNAMED.into(), Arc::clone),
+                severity: severity.map(|s| {
+                    if s.bytes().any(|b| b.is_ascii_uppercase()) {
+                        s.to_ascii_lowercase().into()
+                    } else {
+                        Arc::clone(s)
+                    }
+                }),
                 pending,
-                fingerprint,
+            });
+            self.rows.push(KindRow {
+                shown,
                 count: 1,
                 next: NONE,
             });
@@ -453,32 +469,25 @@ impl<'a> Kinds<'a> {
     }
 
     /// Service `n`'s first [`ALERT_KINDS_LISTED`] kinds with their counts, then the rest
-    /// counted in one [`Evidence::MoreAlerts`].
-    fn evidence(&self, n: usize, out: &mut Vec<Evidence>) {
+    /// counted in one [`Evidence::MoreAlerts`]. Each service's evidence is taken once.
+    fn evidence(&mut self, n: usize, out: &mut Vec<Evidence>) {
         let (mut more, mut more_kinds) = (0, 0);
         let mut at = self.first[n];
-        let mut listed = 0;
         while at != NONE {
-            let row = &self.rows[at as usize];
+            let row = &mut self.rows[at as usize];
             at = row.next;
-            if listed < ALERT_KINDS_LISTED {
-                out.push(Evidence::Alert {
-                    fingerprint: row.fingerprint.to_string(),
-                    alert: row.name.map_or_else(|| UNNAMED.into(), Arc::clone),
-                    severity: row.severity.map(|s| {
-                        if s.bytes().any(|b| b.is_ascii_uppercase()) {
-                            s.to_ascii_lowercase().into()
-                        } else {
-                            Arc::clone(s)
-                        }
-                    }),
-                    pending: row.pending,
+            match row.shown.take() {
+                Some(shown) => out.push(Evidence::Alert {
+                    fingerprint: shown.fingerprint,
+                    alert: shown.alert,
+                    severity: shown.severity,
+                    pending: shown.pending,
                     count: row.count,
-                });
-                listed += 1;
-            } else {
-                more += row.count;
-                more_kinds += 1;
+                }),
+                None => {
+                    more += row.count;
+                    more_kinds += 1;
+                }
             }
         }
         if more > 0 {
