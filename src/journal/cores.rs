@@ -10,8 +10,13 @@ pub(super) fn map_on_cores<T: Sync, R: Send>(
     least_per_run: usize,
     f: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
+    let least_per_run = least_per_run.max(1);
+    if items.len() < 2 * least_per_run {
+        // One run whatever the cores (not asked: that reads the process's CPU limits).
+        return items.iter().map(&f).collect();
+    }
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let runs = cores.min(items.len() / least_per_run.max(1)).max(1);
+    let runs = cores.min(items.len() / least_per_run).max(1);
     if runs == 1 {
         return items.iter().map(&f).collect();
     }
