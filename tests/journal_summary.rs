@@ -11,7 +11,9 @@ use common::{journal_path, open_incident, run, warroom};
 use proptest::prelude::*;
 use std::path::Path;
 use warroom::domain::{Event, Incident, NoteKind, Role, Severity, Status};
-use warroom::journal::{FileStore, Journal, SUMMARY, SUMMARY_JSON, Summary, incident_json};
+use warroom::journal::{
+    FileStore, Journal, JournalError, Listed, SUMMARY, SUMMARY_JSON, Summary, incident_json,
+};
 
 fn summary_path(data: &Path, id: &str) -> std::path::PathBuf {
     data.join("incidents").join(id).join(SUMMARY)
@@ -28,19 +30,31 @@ fn kept_path(data: &Path, id: &str, n: usize) -> std::path::PathBuf {
 }
 
 /// What `list` shows of every incident, through the kept summaries, and what reading each
-/// journal whole shows; errors as their messages.
-fn listed_both_ways(store: &FileStore) -> (Vec<String>, Vec<String>) {
+/// journal whole shows; errors as their messages. The summaries are read both one by one
+/// (`FileStore::summary`) and together (`FileStore::summaries`, as `list` and the console
+/// read them), the ones together first when `together_first`: the two must agree.
+fn listed_both_ways(store: &FileStore, together_first: bool) -> (Vec<String>, Vec<String>) {
+    let ids = store.ids().unwrap();
+    let shown = |s: Result<Listed, JournalError>, j: Result<Listed, JournalError>| match (s, j) {
+        (Ok(s), Ok(j)) => format!("{:?} {:?} {:?}", s.summary, j.summary, j.json),
+        (Err(e), _) | (_, Err(e)) => format!("error: {e}"),
+    };
+    let together = |store: &FileStore| -> Vec<String> {
+        // Without the incident's JSON (`list`, the console), then with it (`list --json`).
+        let plain = store.summaries(&ids, false);
+        let json = store.summaries(&ids, true);
+        plain
+            .into_iter()
+            .zip(json)
+            .map(|(s, j)| shown(s, j))
+            .collect()
+    };
+    let first = together_first.then(|| together(store));
     let mut cached = Vec::new();
     let mut whole = Vec::new();
-    for id in store.ids().unwrap() {
-        // Without the incident's JSON (`list`, the console), then with it (`list --json`).
-        cached.push(
-            match (store.summary(&id, false), store.summary(&id, true)) {
-                (Ok(s), Ok(j)) => format!("{:?} {:?} {:?}", s.summary, j.summary, j.json),
-                (Err(e), _) | (_, Err(e)) => format!("error: {e}"),
-            },
-        );
-        whole.push(match store.open(&id) {
+    for id in &ids {
+        cached.push(shown(store.summary(id, false), store.summary(id, true)));
+        whole.push(match store.open(id) {
             Ok(j) => {
                 let s = j.incident().map(Summary::of);
                 let json = j.incident().map(|i| incident_json(i).unwrap());
@@ -49,6 +63,8 @@ fn listed_both_ways(store: &FileStore) -> (Vec<String>, Vec<String>) {
             Err(e) => format!("error: {e}"),
         });
     }
+    let together = first.unwrap_or_else(|| together(store));
+    assert_eq!(together, cached, "read together and one by one");
     (cached, whole)
 }
 
@@ -201,10 +217,10 @@ proptest! {
                     }
                 }
             }
-            let (cached, whole) = listed_both_ways(&store);
+            let (cached, whole) = listed_both_ways(&store, step % 2 == 0);
             prop_assert_eq!(&cached, &whole, "after step {}", step);
             // Asked again, now that every summary was kept anew: still the same.
-            let (again, _) = listed_both_ways(&store);
+            let (again, _) = listed_both_ways(&store, step % 2 == 1);
             prop_assert_eq!(again, whole, "again after step {}", step);
         }
     }

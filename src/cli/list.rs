@@ -9,9 +9,11 @@ use chrono::{DateTime, Utc};
 
 pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(), Failure> {
     let mut incidents = Vec::new();
-    for id in ctx.store()?.ids()? {
+    let store = ctx.store()?;
+    let ids = store.ids()?;
+    for (id, listed) in ids.iter().zip(store.summaries(&ids, json)) {
         // One unreadable incident must not hide the others.
-        match ctx.store()?.summary(&id, json) {
+        match listed {
             Ok(listed) => {
                 for w in listed.warnings {
                     say_err!("warroom: warning: {w}");
@@ -35,17 +37,17 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
         say!("No {}incidents.", if all { "" } else { "open or recent " });
         return Ok(());
     }
-    say!(
+    // The whole table said at once (one write, not one a line); `say!` shows it as it would
+    // each line, control characters made visible one by one.
+    let mut table = format!(
         "{:<8} {:<5} {:<13} {:>7}  {:<12} TITLE",
-        "ID",
-        "SEV",
-        "STATUS",
-        "AGE",
-        "COMMANDER"
+        "ID", "SEV", "STATUS", "AGE", "COMMANDER"
     );
     for (i, _) in &incidents {
-        say!(
-            "{:<8} {:<5} {:<13} {:>7}  {:<12} {}",
+        use std::fmt::Write as _;
+        let _ = write!(
+            table,
+            "\n{:<8} {:<5} {:<13} {:>7}  {:<12} {}",
             i.id,
             i.severity.label(),
             i.status.as_str(),
@@ -57,5 +59,6 @@ pub fn run(ctx: &Context, now: DateTime<Utc>, all: bool, json: bool) -> Result<(
             }
         );
     }
+    say!("{table}");
     Ok(())
 }

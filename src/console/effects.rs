@@ -752,20 +752,11 @@ impl JournalWorker {
         let mut changed = first;
         match self.store.ids() {
             Ok(ids) => {
-                for id in ids {
-                    if self.journals.contains_key(&id) {
-                        continue;
-                    }
-                    match self.list_one(&id) {
-                        Ok(listed) => changed |= listed,
-                        // Said at the start, and for a listed incident whose journal can no
-                        // longer be read (as an open journal's failed refresh is).
-                        Err(e) if first || self.listed.contains_key(&id) => {
-                            self.problem(format!("{id}: {e}"));
-                        }
-                        Err(_) => {}
-                    }
-                }
+                let ids: Vec<String> = ids
+                    .into_iter()
+                    .filter(|id| !self.journals.contains_key(id))
+                    .collect();
+                changed |= self.list_some(ids, first);
             }
             Err(e) => {
                 if first {
@@ -877,26 +868,65 @@ impl JournalWorker {
         }
     }
 
-    /// Looks at incident `id`, not open here: its summary, read again only when its journal
-    /// moved since (a store that keeps no summaries: its journal opened and kept open, read
-    /// whole once). True when what the list shows of it may have changed.
-    fn list_one(&mut self, id: &str) -> Result<bool, JournalError> {
-        if !self.store.keeps_summaries() {
-            let j = self.store.open(id)?;
-            self.journals.insert(id.to_string(), j);
-            return Ok(true);
+    /// Looks at incidents `ids`, none open here, in order: each one's summary, read again only
+    /// when its journal moved since (a store that keeps no summaries: its journal opened and
+    /// kept open, read whole once); the summaries to read are read together
+    /// ([`Store::summaries`]), and taken one after the other. True when what the list shows
+    /// may have changed.
+    fn list_some(&mut self, ids: Vec<String>, first: bool) -> bool {
+        let keeps = self.store.keeps_summaries();
+        let moved: Vec<bool> = ids
+            .iter()
+            .map(|id| {
+                keeps
+                    && self
+                        .listed
+                        .get(id)
+                        .is_none_or(|(_, stamp)| self.store.changed(id, stamp))
+            })
+            .collect();
+        let to_read: Vec<String> = ids
+            .iter()
+            .zip(&moved)
+            .filter(|(_, moved)| **moved)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut read = self.store.summaries(&to_read, false).into_iter();
+        let mut changed = false;
+        for (id, moved) in ids.into_iter().zip(moved) {
+            let looked = match (keeps, moved) {
+                (false, _) => self.store.open(&id).map(|j| {
+                    self.journals.insert(id.clone(), j);
+                    true
+                }),
+                (true, false) => Ok(false),
+                (true, true) => match read.next() {
+                    Some(listed) => listed.and_then(|listed| self.take_listed(&id, listed)),
+                    None => Ok(false),
+                },
+            };
+            match looked {
+                Ok(looked) => changed |= looked,
+                // Said at the start, and for a listed incident whose journal can no longer be
+                // read (as an open journal's failed refresh is).
+                Err(e) if first || self.listed.contains_key(&id) => {
+                    self.problem(format!("{id}: {e}"));
+                }
+                Err(_) => {}
+            }
         }
-        if let Some((_, stamp)) = self.listed.get(id)
-            && !self.store.changed(id, stamp)
-        {
-            return Ok(false);
-        }
+        changed
+    }
+
+    /// Takes incident `id`'s summary just read: true when what the list shows of it may have
+    /// changed.
+    fn take_listed(&mut self, id: &str, listed: Listed) -> Result<bool, JournalError> {
         let Listed {
             summary,
             warnings,
             stamp,
             ..
-        } = self.store.summary(id, false)?;
+        } = listed;
         for w in warnings {
             self.problem(w);
         }

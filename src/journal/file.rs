@@ -49,12 +49,18 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io(&dir, e)),
         };
+        // Each incident's journal is looked at from the directory held open, rather than
+        // through the whole data directory's path again.
+        let held = super::at::Dir::open(&dir).ok();
         let mut ids: Vec<(u64, String)> = Vec::new();
         for item in read {
             let item = item.map_err(|e| io(&dir, e))?;
             let name = item.file_name().to_string_lossy().into_owned();
             if let Some(n) = id_number(&name)
-                && item.path().join(JOURNAL).is_file()
+                && match &held {
+                    Some(held) => held.is_file(&Path::new(&name).join(JOURNAL)),
+                    None => item.path().join(JOURNAL).is_file(),
+                }
             {
                 ids.push((n, name));
             }

@@ -19,6 +19,8 @@
 //! incident from a console is a separate, long-held lock on `journal.lock`, which records who
 //! holds it.
 
+mod at;
+mod cores;
 pub mod corrections;
 mod file;
 mod import;

@@ -80,6 +80,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
             stamp: None,
         })
     }
+    /// [`Store::summary`] of each of `ids`, in the same order (the data directory reads them
+    /// on every core).
+    fn summaries(&self, ids: &[String], json: bool) -> Vec<Result<super::Listed, JournalError>> {
+        ids.iter().map(|id| self.summary(id, json)).collect()
+    }
     /// Whether [`Store::summary`] reads a summary kept beside the journal (with a
     /// [`super::Listed::stamp`]) rather than the journal whole.
     fn keeps_summaries(&self) -> bool {
@@ -187,6 +192,9 @@ store_by_own_methods!(FileStore, {
     }
     fn summary(&self, id: &str, json: bool) -> Result<super::Listed, JournalError> {
         FileStore::summary(self, id, json)
+    }
+    fn summaries(&self, ids: &[String], json: bool) -> Vec<Result<super::Listed, JournalError>> {
+        FileStore::summaries(self, ids, json)
     }
     fn keeps_summaries(&self) -> bool {
         true

@@ -12,13 +12,14 @@
 //! summary lost in a crash is rebuilt), and a write that fails (a read-only data directory)
 //! only means no cache: no command fails for it.
 
+use super::at::Dir;
 use super::{FileStore, Journal, JournalError};
 use crate::domain::{Incident, Role, Severity, Status, StatusCadence};
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
-use std::io::{Read, Seek, SeekFrom};
+use std::io::Read;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
@@ -27,6 +28,10 @@ pub const SUMMARY: &str = "summary.json";
 /// The second file kept beside each journal: the whole incident as `warroom list --json`
 /// prints it, read only then (it holds the whole fold, many times the summary's size).
 pub const SUMMARY_JSON: &str = "summary.incident.json";
+
+/// Below this many incidents for each core, summaries are read on one: a kept summary takes
+/// microseconds to read, starting a thread tens of them.
+const SUMMARIES_PER_RUN: usize = 32;
 
 /// Changed whenever what a summary holds changes, so a summary written by another version
 /// is rebuilt rather than read as this one's.
@@ -186,24 +191,51 @@ type FileState = (u64, u64, u64, (i64, i64), (i64, i64));
 
 /// Where the journal's file stands: everything in the key but the head.
 fn stat(path: &Path) -> Option<FileState> {
-    let m = fs::metadata(path).ok()?;
-    Some((
+    fs::metadata(path).ok().map(|m| state_of(&m))
+}
+
+fn state_of(m: &fs::Metadata) -> FileState {
+    (
         m.dev(),
         m.ino(),
         m.len(),
         (m.mtime(), m.mtime_nsec()),
         (m.ctime(), m.ctime_nsec()),
-    ))
+    )
 }
 
-/// The key of the journal at `path` now: its file and its last line's seq and hash. `None`
-/// when the file does not end in a whole line (empty, or a last line cut short or being
-/// written): such a journal is read whole.
-fn key_now(path: &Path) -> Option<Key> {
-    let (dev, ino, len, mtime, ctime) = stat(path)?;
-    let mut file = File::open(path).ok()?;
-    let (seq, head) = last_line_head(&mut file, len)?;
-    Some(Key {
+/// Where an incident's files are opened from: its directory's path, or (listing many) the
+/// incidents directory held open, the names under it walked from there ([`Dir`]).
+struct Files<'a> {
+    /// The incident's directory.
+    dir: &'a Path,
+    /// The incidents directory held open, and the incident's ID (its directory's name there).
+    held: Option<(&'a Dir, &'a str)>,
+}
+
+impl Files<'_> {
+    /// The incident's file `name`, opened to read.
+    fn open(&self, name: &str) -> std::io::Result<File> {
+        match self.held {
+            Some((held, id)) => held.open_file(&Path::new(id).join(name)),
+            None => File::open(self.dir.join(name)),
+        }
+    }
+}
+
+/// The journal as it stands: where its file stands and its key, from one open of it (the
+/// state is the open file's, and its last line is read from that file up to the length
+/// stated: an append after it is seen by the next look). The key is `None` when the file does
+/// not end in a whole line (empty, or a last line cut short or being written): such a journal
+/// is read whole. A file that cannot be opened is stated as `stat` finds it.
+fn look(files: &Files<'_>) -> (Option<FileState>, Option<Key>) {
+    let opened = files.open(super::file::JOURNAL);
+    let Some((file, meta)) = opened.ok().and_then(|f| f.metadata().ok().map(|m| (f, m))) else {
+        return (stat(&files.dir.join(super::file::JOURNAL)), None);
+    };
+    let state = state_of(&meta);
+    let (dev, ino, len, mtime, ctime) = state;
+    let key = last_line_head(&file, len).map(|(seq, head)| Key {
         dev,
         ino,
         len,
@@ -211,24 +243,33 @@ fn key_now(path: &Path) -> Option<Key> {
         ctime,
         seq,
         head,
-    })
+    });
+    (Some(state), key)
+}
+
+/// The key of the journal at `path` now ([`look`]).
+fn key_now(path: &Path) -> Option<Key> {
+    let dir = path.parent()?;
+    look(&Files { dir, held: None }).1
 }
 
 /// The `seq` and `hash` the last line of the first `len` bytes of `file` states.
-fn last_line_head(file: &mut File, len: u64) -> Option<(u64, String)> {
+fn last_line_head(file: &File, len: u64) -> Option<(u64, String)> {
+    use std::os::unix::fs::FileExt;
     #[derive(Deserialize)]
     struct Head {
         seq: u64,
         hash: String,
     }
-    let mut window = 4096u64.min(len);
+    // A line is a few hundred bytes: the window most often holds the whole last line and the
+    // newline before it, and is widened otherwise.
+    let mut window = 1024u64.min(len);
     loop {
         if window == 0 {
             return None;
         }
         let mut bytes = vec![0; window as usize];
-        file.seek(SeekFrom::Start(len - window)).ok()?;
-        file.read_exact(&mut bytes).ok()?;
+        file.read_exact_at(&mut bytes, len - window).ok()?;
         let (&last, body) = bytes.split_last()?;
         if last != b'\n' {
             return None;
@@ -247,8 +288,30 @@ fn last_line_head(file: &mut File, len: u64) -> Option<(u64, String)> {
     }
 }
 
-fn read_kept<T: Serialize + DeserializeOwned>(path: &Path) -> Option<Kept<T>> {
-    let bytes = fs::read(path).ok()?;
+/// The whole of the small file `file`, read without asking its size (a kept summary is a few
+/// hundred bytes: read until the end is met).
+fn read_small(mut file: File) -> Option<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(1024);
+    loop {
+        if bytes.len() == bytes.capacity() {
+            bytes.reserve(bytes.capacity());
+        }
+        let start = bytes.len();
+        bytes.resize(bytes.capacity(), 0);
+        match file.read(&mut bytes[start..]) {
+            Ok(0) => {
+                bytes.truncate(start);
+                return Some(bytes);
+            }
+            Ok(n) => bytes.truncate(start + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(start),
+            Err(_) => return None,
+        }
+    }
+}
+
+fn read_kept<T: Serialize + DeserializeOwned>(files: &Files<'_>, name: &str) -> Option<Kept<T>> {
+    let bytes = read_small(files.open(name).ok()?)?;
     let kept: Kept<T> = serde_json::from_slice(&bytes).ok()?;
     (kept.format == SUMMARY_FORMAT
         && kept.version == env!("CARGO_PKG_VERSION")
@@ -288,12 +351,28 @@ impl FileStore {
     /// summary kept beside its journal when its key is the journal as it stands, else the
     /// journal read whole (its chain checked), folded, and its summary kept again.
     pub fn summary(&self, id: &str, json: bool) -> Result<Listed, JournalError> {
+        self.summary_from(None, id, json)
+    }
+
+    /// [`FileStore::summary`], its files opened through the incidents directory `held` open
+    /// when there is one.
+    fn summary_from(
+        &self,
+        held: Option<&Dir>,
+        id: &str,
+        json: bool,
+    ) -> Result<Listed, JournalError> {
         let dir = self.incidents_dir().join(id);
         let path = dir.join(super::file::JOURNAL);
+        let files = Files {
+            dir: &dir,
+            held: held.map(|h| (h, id)),
+        };
         // Taken before anything is read: a change after it is seen by the next look.
-        let stamp = stat(&path).map(Stamp);
-        if let Some(key) = key_now(&path)
-            && let Some(kept) = read_kept::<Summary>(&dir.join(SUMMARY))
+        let (state, key) = look(&files);
+        let stamp = state.map(Stamp);
+        if let Some(key) = key
+            && let Some(kept) = read_kept::<Summary>(&files, SUMMARY)
             && kept.key == key
             && kept.value.id == id
         {
@@ -304,7 +383,7 @@ impl FileStore {
                     ..Listed::default()
                 });
             }
-            if let Some(full) = read_kept::<String>(&dir.join(SUMMARY_JSON))
+            if let Some(full) = read_kept::<String>(&files, SUMMARY_JSON)
                 && full.key == key
             {
                 return Ok(Listed {
@@ -334,6 +413,17 @@ impl FileStore {
         Ok(Listed {
             json: listed.json.filter(|_| json),
             ..listed
+        })
+    }
+
+    /// [`FileStore::summary`] of each of `ids`, in the same order, read on every core: each
+    /// incident's files are its own, and what is kept for one is written under a name of its
+    /// own (two threads keeping summaries never write the same temporary file).
+    pub fn summaries(&self, ids: &[String], json: bool) -> Vec<Result<Listed, JournalError>> {
+        // Held open once: each incident's files are then opened from it.
+        let held = Dir::open(&self.incidents_dir()).ok();
+        super::cores::map_on_cores(ids, SUMMARIES_PER_RUN, |id| {
+            self.summary_from(held.as_ref(), id, json)
         })
     }
 
@@ -369,7 +459,11 @@ impl FileStore {
     ) -> Result<KeptValue<T>, JournalError> {
         let dir = self.incidents_dir().join(id);
         let path = dir.join(super::file::JOURNAL);
-        if let (Some(key), Some(kept)) = (key_now(&path), read_kept::<T>(&dir.join(name)))
+        let files = Files {
+            dir: &dir,
+            held: None,
+        };
+        if let (Some(key), Some(kept)) = (key_now(&path), read_kept::<T>(&files, name))
             && kept.key == key
             && fits(&kept.value)
         {

@@ -12,42 +12,8 @@ const PARALLEL_FROM: usize = 2_048;
 
 /// Each of `lines` checked on its own, in the same order.
 pub(in crate::journal) fn check_lines(lines: &[&[u8]]) -> Vec<Checked> {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let runs = cores.min(lines.len() / (PARALLEL_FROM / 2)).max(1);
-    if runs == 1 || lines.len() < PARALLEL_FROM {
+    if lines.len() < PARALLEL_FROM {
         return lines.iter().map(|l| check_alone(l)).collect();
     }
-    let per_run = lines.len().div_ceil(runs);
-    std::thread::scope(|scope| {
-        let mut chunks = lines.chunks(per_run);
-        // The first run stays on this thread; the others get one each (or run here too, when
-        // no thread can be started).
-        let first = chunks.next().unwrap_or_default();
-        let started: Vec<_> = chunks
-            .map(|chunk| {
-                std::thread::Builder::new()
-                    .name("journal-check".into())
-                    .spawn_scoped(scope, move || check_all(chunk))
-                    .map_err(|_| chunk)
-            })
-            .collect();
-        let mut checked = check_all(first);
-        checked.reserve(lines.len() - checked.len());
-        for run in started {
-            let part = match run {
-                Ok(handle) => match handle.join() {
-                    Ok(part) => part,
-                    // A panic in a run is a panic here, as it would be checking in order.
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(chunk) => check_all(chunk),
-            };
-            checked.extend(part);
-        }
-        checked
-    })
-}
-
-fn check_all(lines: &[&[u8]]) -> Vec<Checked> {
-    lines.iter().map(|l| check_alone(l)).collect()
+    crate::journal::cores::map_on_cores(lines, PARALLEL_FROM / 2, |l| check_alone(l))
 }
