@@ -6,10 +6,9 @@
 
 use crate::support;
 
-use std::process::Command;
 use std::time::Duration;
 use support::servers;
-use support::tmux::{Tmux, quote};
+use support::tmux::Tmux;
 
 /// Replaces the `practice` job's metrics on the Pushgateway (plain HTTP PUT).
 fn push(pushgateway: &str, body: &str) {
@@ -28,31 +27,6 @@ fn push(pushgateway: &str, body: &str) {
     );
 }
 
-struct Setup {
-    _dir: tempfile::TempDir,
-    data: std::path::PathBuf,
-    config: std::path::PathBuf,
-    bin: std::path::PathBuf,
-}
-
-impl Setup {
-    fn run_as(&self, who: &str, args: &[&str]) -> String {
-        let out = Command::new(&self.bin)
-            .env("WARROOM_DATA_DIR", &self.data)
-            .env("WARROOM_CONFIG", &self.config)
-            .env("WARROOM_USER", who)
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
-    }
-}
-
 #[test]
 fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
     let Some(t) = Tmux::new("practice", Duration::from_secs(60)) else {
@@ -65,36 +39,21 @@ fn a_decision_by_objection_and_exit_criteria_on_a_live_series_then_resolve() {
         return;
     };
     push(&pg.addr, "checkout_error_ratio 0.2\n");
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let setup = support::e2e::E2e::new(
+        &format!(
             "[prometheus]\nurl = \"{}\"\n\n[alerts]\npoll_interval = \"1s\"\n\n[practice]\nobjection_window = \"45s\"\n",
             prom.url
         ),
-    )
-    .unwrap();
+        &[],
+    );
     // No checklist: its one-line nags are not what this test is about.
-    std::fs::write(dir.path().join("checklists.toml"), "").unwrap();
-    let setup = Setup {
-        data: dir.path().join("data"),
-        config,
-        bin: support::release::warroom(),
-        _dir: dir,
-    };
+    std::fs::write(setup.config.with_file_name("checklists.toml"), "").unwrap();
     let id = setup
         .run_as("alice", &["open", "Checkout 500s", "--severity", "sev1"])
         .trim()
         .to_string();
 
-    let line = format!(
-        "env -u NO_COLOR -u WARROOM_THEME WARROOM_DATA_DIR={} WARROOM_CONFIG={} {} --as alice",
-        quote(&setup.data.display().to_string()),
-        quote(&setup.config.display().to_string()),
-        quote(&setup.bin.display().to_string()),
-    );
-    let pane = t.session("e2e", &line);
+    let pane = setup.console(&t, "e2e", "alice");
     pane.wait_for("the incident list", |s| s.contains(&id));
     pane.press(&["Enter"]);
     pane.wait_for("the incident screen", |s| s.contains("next update in"));
