@@ -21,7 +21,8 @@ pub use radius::blast_radius;
 use super::{Alert, ServiceMetric};
 use cycles::{cycle_through, strongly_connected};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -117,6 +118,21 @@ impl ServiceCatalog {
         }
         found.sort();
         found.into_iter().map(|(_, path)| path).collect()
+    }
+
+    /// This catalog, or when it is empty the services the alerts' `service` labels name, in
+    /// name order (see [`Service::discovered`]).
+    pub fn or_discovered<A: AsRef<Alert>>(&self, alerts: &[A]) -> Cow<'_, ServiceCatalog> {
+        if !self.services.is_empty() {
+            return Cow::Borrowed(self);
+        }
+        let names: BTreeSet<&str> = alerts
+            .iter()
+            .filter_map(|a| a.as_ref().label("service"))
+            .collect();
+        Cow::Owned(ServiceCatalog {
+            services: names.into_iter().map(Service::discovered).collect(),
+        })
     }
 
     /// Dependencies naming no service in the catalog: (service, missing dependency).

@@ -3,11 +3,11 @@
 //! keeps its own map of alert kinds, and the result is sorted at the end.
 
 use super::{
-    ALERT_KINDS_LISTED, BlastRadius, Evidence, MetricValues, Service, ServiceCatalog,
-    ServiceImpact, ServiceState,
+    ALERT_KINDS_LISTED, BlastRadius, Evidence, MetricValues, ServiceCatalog, ServiceImpact,
+    ServiceState,
 };
 use crate::domain::{Alert, AlertState};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 
 /// Computes the blast radius. With an empty catalog, services are discovered from the
 /// `service` label of the alerts.
@@ -16,19 +16,7 @@ pub(super) fn plain_blast_radius<A: AsRef<Alert>>(
     alerts: &[A],
     metrics: &MetricValues,
 ) -> BlastRadius {
-    let discovered;
-    let catalog = if catalog.services.is_empty() {
-        let names: BTreeSet<&str> = alerts
-            .iter()
-            .filter_map(|a| a.as_ref().label("service"))
-            .collect();
-        discovered = ServiceCatalog {
-            services: names.into_iter().map(Service::discovered).collect(),
-        };
-        &discovered
-    } else {
-        catalog
-    };
+    let catalog = catalog.or_discovered(alerts);
 
     // Own evidence first. Services are indexed by their first matcher, so each alert costs a
     // few look-ups instead of a scan of the catalog.

@@ -13,7 +13,7 @@ use super::{
     ServiceImpact, ServiceState,
 };
 use crate::domain::{Alert, AlertState};
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// A hash map with a fast hasher: keys here are label values and names, hashed thousands of
@@ -33,19 +33,7 @@ pub fn blast_radius<A: AsRef<Alert>>(
     alerts: &[A],
     metrics: &MetricValues,
 ) -> BlastRadius {
-    let discovered;
-    let catalog = if catalog.services.is_empty() {
-        let names: BTreeSet<&str> = alerts
-            .iter()
-            .filter_map(|a| a.as_ref().label("service"))
-            .collect();
-        discovered = ServiceCatalog {
-            services: names.into_iter().map(Service::discovered).collect(),
-        };
-        &discovered
-    } else {
-        catalog
-    };
+    let catalog = catalog.or_discovered(alerts);
     let services = &catalog.services;
     let index = ServiceIndex::new(services);
     let Mapped {
